@@ -1,0 +1,196 @@
+//! `ldfi cluster up | down | status | roundtrip` and `ldfi clean`.
+
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use ldfi::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
+use ldfi::engine::{self, Engine};
+use ldfi::workload::{self, Acks};
+
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Start a cluster and leave it running (stop it with `ldfi cluster down`).
+    Up {
+        #[arg(long, default_value = "demo")]
+        name: String,
+        #[arg(long, default_value_t = 3)]
+        brokers: u8,
+        /// Broker image (default: LDFI_KAFKA_IMAGE or ldfi/kafka:local).
+        #[arg(long)]
+        image: Option<String>,
+    },
+    /// Remove a cluster's containers and network.
+    Down {
+        #[arg(long, default_value = "demo")]
+        name: String,
+    },
+    /// Print a snapshot of a running cluster as JSON.
+    Status {
+        #[arg(long, default_value = "demo")]
+        name: String,
+        /// Topics to include.
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        /// Consumer groups to include.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    /// Produce records with acks=all to a fresh topic and read every one back.
+    Roundtrip {
+        #[arg(long, default_value = "demo")]
+        name: String,
+        #[arg(long, default_value_t = 1000)]
+        records: usize,
+    },
+}
+
+pub async fn run(command: ClusterCommand) -> u8 {
+    match command {
+        ClusterCommand::Up { name, brokers, image } => up(name, brokers, image).await,
+        ClusterCommand::Down { name } => down(&name).await,
+        ClusterCommand::Status { name, topics, groups } => status(&name, &topics, &groups).await,
+        ClusterCommand::Roundtrip { name, records } => roundtrip(&name, records).await,
+    }
+}
+
+fn code_of(error: &ClusterError) -> u8 {
+    match error {
+        ClusterError::Spec(_) | ClusterError::UnknownNode(_) | ClusterError::NotFound { .. } => EXIT_BAD_INPUT,
+        _ => EXIT_INFRA,
+    }
+}
+
+async fn up(name: String, brokers: u8, image: Option<String>) -> u8 {
+    let mut spec = ClusterSpec::new(name.clone()).with_brokers(brokers);
+    if let Some(image) = image {
+        spec.client_image = image.clone();
+        spec.image = image;
+    }
+    if let Err(e) = spec.validate() {
+        return fail(EXIT_BAD_INPUT, e);
+    }
+    let started = Instant::now();
+    eprintln!("ldfi: starting cluster {name}: {brokers} brokers of {}", spec.image);
+    tokio::select! {
+        result = Cluster::start(spec) => match result {
+            Ok(cluster) => {
+                cluster.detach();
+                eprintln!("ldfi: cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
+                println!("{}", cluster.bootstrap_servers());
+                EXIT_OK
+            }
+            Err(e) => fail(code_of(&e), e),
+        },
+        _ = tokio::signal::ctrl_c() => {
+            // The start future is dropped: its guard removed what it had
+            // created. A request in flight may still land, so clean again.
+            eprintln!("ldfi: interrupted; removing cluster {name}");
+            if let Ok(engine) = Engine::connect().await {
+                for _ in 0..2 {
+                    let _ = engine::clean(&engine, Some(&name)).await;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            EXIT_INTERRUPTED
+        }
+    }
+}
+
+async fn down(name: &str) -> u8 {
+    let engine = match Engine::connect().await {
+        Ok(engine) => engine,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
+    match engine::clean(&engine, Some(name)).await {
+        Ok(removed) if removed.is_empty() => {
+            eprintln!("ldfi: no cluster named {name:?} was running");
+            EXIT_OK
+        }
+        Ok(removed) => {
+            eprintln!(
+                "ldfi: removed cluster {name}: {} containers, {} networks",
+                removed.containers.len(),
+                removed.networks.len()
+            );
+            EXIT_OK
+        }
+        Err(e) => fail(EXIT_INFRA, e),
+    }
+}
+
+async fn status(name: &str, topics: &[String], groups: &[String]) -> u8 {
+    let cluster = match Cluster::attach(name).await {
+        Ok(cluster) => cluster,
+        Err(e) => return fail(code_of(&e), e),
+    };
+    match cluster.snapshot(topics, groups).await {
+        Ok(snapshot) => {
+            println!("{}", serde_json::to_string_pretty(&snapshot).expect("snapshot serializes"));
+            EXIT_OK
+        }
+        Err(e) => fail(code_of(&e), e),
+    }
+}
+
+async fn roundtrip(name: &str, records: usize) -> u8 {
+    let cluster = match Cluster::attach(name).await {
+        Ok(cluster) => cluster,
+        Err(e) => return fail(code_of(&e), e),
+    };
+    let brokers = i32::from(cluster.spec().brokers);
+    let topic = format!("ldfi-roundtrip-{}", std::process::id());
+    let spec = TopicSpec::new(&topic, 3, brokers.min(3)).min_insync_replicas((brokers.min(3) - 1).max(1));
+    if let Err(e) = cluster.create_topics(&[spec]).await {
+        return fail(code_of(&e), e);
+    }
+    let bootstrap = cluster.bootstrap_servers();
+    let batch: Vec<(String, String)> =
+        (0..records).map(|i| (format!("rt-{i}"), format!("key-{}", i % 17))).collect();
+    let started = Instant::now();
+    let deliveries = match workload::produce(&bootstrap, &topic, &batch, Acks::All, Duration::from_secs(30)).await {
+        Ok(deliveries) => deliveries,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
+    let acked: Vec<&str> = deliveries.iter().filter(|d| d.acked.is_some()).map(|d| d.id.as_str()).collect();
+    let read = match workload::read_all(&bootstrap, &topic, false, Duration::from_secs(30)).await {
+        Ok(read) => read,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
+    let seen: std::collections::HashSet<&str> = read.iter().filter_map(|r| r.id.as_deref()).collect();
+    let missing: Vec<&str> = acked.iter().copied().filter(|id| !seen.contains(id)).collect();
+    let _ = cluster.delete_topics(&[&topic]).await;
+    println!(
+        "produced {records}, acked {}, read back {}, missing {} ({:.1} s)",
+        acked.len(),
+        read.len(),
+        missing.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if acked.len() == records && missing.is_empty() {
+        EXIT_OK
+    } else {
+        eprintln!("ldfi: acknowledged records not read back: {:?}", &missing[..missing.len().min(20)]);
+        1
+    }
+}
+
+pub async fn clean() -> u8 {
+    let engine = match Engine::connect().await {
+        Ok(engine) => engine,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
+    match engine::clean(&engine, None).await {
+        Ok(removed) => {
+            eprintln!(
+                "ldfi: removed {} containers and {} networks{}",
+                removed.containers.len(),
+                removed.networks.len(),
+                if removed.is_empty() { "" } else { " (firewall rules went with their containers)" }
+            );
+            EXIT_OK
+        }
+        Err(e) => fail(EXIT_INFRA, e),
+    }
+}

@@ -1,0 +1,51 @@
+//! Subcommands of the `ldfi` binary.
+
+mod cluster;
+mod probe;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: nothing wrong found.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: infrastructure failure.
+pub const EXIT_INFRA: u8 = 3;
+/// Exit code: interrupted by Ctrl-C (after cleanup).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Lineage-driven fault injection for stream-processing pipelines on Kafka.
+#[derive(Debug, Parser)]
+#[command(name = "ldfi", version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start, inspect and stop a cluster by hand.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    /// Remove every container and network ldfi left behind (and the
+    /// firewall rules inside them).
+    Clean,
+    /// Network probes run inside client nodes (used by tests).
+    #[command(subcommand, hide = true)]
+    Probe(probe::ProbeCommand),
+}
+
+/// Runs a command and returns its exit code.
+pub async fn run(args: Args) -> u8 {
+    match args.command {
+        Command::Cluster(command) => cluster::run(command).await,
+        Command::Clean => cluster::clean().await,
+        Command::Probe(command) => probe::run(command),
+    }
+}
+
+/// Prints an error the way every command does, and returns `code`.
+pub fn fail(code: u8, error: impl std::fmt::Display) -> u8 {
+    eprintln!("ldfi: error: {error}");
+    code
+}

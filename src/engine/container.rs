@@ -1,0 +1,229 @@
+//! Container lifecycle on the engine: create, start, kill, stop, pause,
+//! resume, remove, exec. Thin wrappers that name what failed.
+
+use std::collections::HashMap;
+
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, NetworkingConfig,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use super::{Engine, EngineError, CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE, ROLE_LABEL};
+
+/// Everything needed to create one container of a cluster.
+#[derive(Debug, Clone)]
+pub struct ContainerConfig {
+    /// Container name, also its hostname.
+    pub name: String,
+    pub image: String,
+    /// Cluster the container belongs to (label).
+    pub cluster: String,
+    /// `broker` or `client` (label).
+    pub role: String,
+    pub network: String,
+    /// Static IPv4 address on `network`, kept across restarts.
+    pub ipv4: String,
+    pub env: Vec<(String, String)>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    /// Bind mounts as `host:container[:ro]`.
+    pub binds: Vec<String>,
+    /// Memory limit in bytes, if any.
+    pub memory: Option<i64>,
+}
+
+/// What a command run inside a container printed, and how it exited.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Engine {
+    /// Creates (does not start) a container, labelled as ldfi's.
+    pub async fn create(&self, config: &ContainerConfig) -> Result<(), EngineError> {
+        let labels = HashMap::from([
+            (PROJECT_LABEL.to_string(), PROJECT_VALUE.to_string()),
+            (CLUSTER_LABEL.to_string(), config.cluster.clone()),
+            (ROLE_LABEL.to_string(), config.role.clone()),
+        ]);
+        let endpoint = EndpointSettings {
+            ipam_config: Some(EndpointIpamConfig {
+                ipv4_address: Some(config.ipv4.clone()),
+                ..Default::default()
+            }),
+            aliases: Some(vec![config.name.clone()]),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            hostname: Some(config.name.clone()),
+            image: Some(config.image.clone()),
+            env: Some(config.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            entrypoint: config.entrypoint.clone(),
+            cmd: config.cmd.clone(),
+            labels: Some(labels),
+            host_config: Some(HostConfig {
+                network_mode: Some(config.network.clone()),
+                binds: Some(config.binds.clone()),
+                memory: config.memory,
+                // Keep the container after it exits: a crashed broker is
+                // restarted from the same container, data and address.
+                auto_remove: Some(false),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(config.network.clone(), endpoint)])),
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::new().name(&config.name).build();
+        match self.docker.create_container(Some(options), body).await {
+            Ok(_) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Err(EngineError::ImageMissing { image: config.image.clone() })
+            }
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, message }) => {
+                Err(EngineError::Clash {
+                    what: format!("container name {} ({message})", config.name),
+                    fix: "run `ldfi clean`, or pick another cluster name".to_string(),
+                })
+            }
+            Err(source) => Err(EngineError::Api { action: format!("create container {}", config.name), source }),
+        }
+    }
+
+    /// Starts a created or exited container.
+    pub async fn start(&self, name: &str) -> Result<(), EngineError> {
+        self.docker
+            .start_container(name, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("start {name}")))
+    }
+
+    /// Sends a signal (e.g. `SIGKILL`) to the container's main process.
+    pub async fn kill(&self, name: &str, signal: &str) -> Result<(), EngineError> {
+        let options = KillContainerOptionsBuilder::new().signal(signal).build();
+        self.docker
+            .kill_container(name, Some(options))
+            .await
+            .map_err(EngineError::api(format!("kill -{signal} {name}")))
+    }
+
+    /// Stops cleanly: SIGTERM, then SIGKILL after `grace_secs`.
+    pub async fn stop(&self, name: &str, grace_secs: i32) -> Result<(), EngineError> {
+        let options = StopContainerOptionsBuilder::new().t(grace_secs).build();
+        self.docker
+            .stop_container(name, Some(options))
+            .await
+            .map_err(EngineError::api(format!("stop {name}")))
+    }
+
+    /// Freezes every process of the container (cgroup freezer).
+    pub async fn pause(&self, name: &str) -> Result<(), EngineError> {
+        self.docker.pause_container(name).await.map_err(EngineError::api(format!("pause {name}")))
+    }
+
+    /// Thaws a paused container.
+    pub async fn resume(&self, name: &str) -> Result<(), EngineError> {
+        self.docker.unpause_container(name).await.map_err(EngineError::api(format!("unpause {name}")))
+    }
+
+    /// Removes a container whatever its state (a paused one is thawed first).
+    pub async fn remove(&self, name: &str) -> Result<(), EngineError> {
+        if let Ok(state) = self.state(name).await {
+            if state.paused {
+                let _ = self.resume(name).await;
+            }
+        }
+        let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+        match self.docker.remove_container(name, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+            Err(source) => Err(EngineError::Api { action: format!("remove {name}"), source }),
+        }
+    }
+
+    /// Running / paused flags and the PID of the main process (0 when not running).
+    pub async fn state(&self, name: &str) -> Result<ContainerState, EngineError> {
+        let info = self
+            .docker
+            .inspect_container(name, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("inspect {name}")))?;
+        let state = info.state.unwrap_or_default();
+        Ok(ContainerState {
+            running: state.running.unwrap_or(false),
+            paused: state.paused.unwrap_or(false),
+            pid: state.pid.unwrap_or(0),
+            exit_code: state.exit_code,
+        })
+    }
+
+    /// Runs a command inside a running container and collects its output.
+    pub async fn exec(&self, name: &str, cmd: &[&str]) -> Result<ExecOutput, EngineError> {
+        let action = || format!("exec {:?} in {name}", cmd);
+        let exec = self
+            .docker
+            .create_exec(
+                name,
+                CreateExecOptions {
+                    cmd: Some(cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(EngineError::api(action()))?;
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let StartExecResults::Attached { mut output, .. } =
+            self.docker.start_exec(&exec.id, None).await.map_err(EngineError::api(action()))?
+        {
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(EngineError::api(action()))? {
+                    bollard::container::LogOutput::StdOut { message } => {
+                        stdout.push_str(&String::from_utf8_lossy(&message))
+                    }
+                    bollard::container::LogOutput::StdErr { message } => {
+                        stderr.push_str(&String::from_utf8_lossy(&message))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let inspect = self.docker.inspect_exec(&exec.id).await.map_err(EngineError::api(action()))?;
+        Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(-1), stdout, stderr })
+    }
+
+    /// The last `tail` lines the container printed (stdout and stderr).
+    pub async fn logs(&self, name: &str, tail: usize) -> Result<String, EngineError> {
+        let options = LogsOptionsBuilder::new()
+            .stdout(true)
+            .stderr(true)
+            .tail(&tail.to_string())
+            .build();
+        let mut stream = self.docker.logs(name, Some(options));
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(EngineError::api(format!("logs of {name}")))?;
+            text.push_str(&chunk.to_string());
+        }
+        Ok(text)
+    }
+}
+
+/// What the engine says about a container's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerState {
+    pub running: bool,
+    pub paused: bool,
+    pub pid: i64,
+    pub exit_code: Option<i64>,
+}

@@ -1,0 +1,38 @@
+//! Errors of the container engine, each with what to do about it.
+
+use thiserror::Error;
+
+/// An engine failure, phrased for the person who has to fix it.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    /// No Docker engine answers.
+    #[error(
+        "no Docker engine answers at {socket}: {source}\n  fix: start it (`dockerd &` as root, or `scripts/setup`), or set DOCKER_HOST"
+    )]
+    NotRunning { socket: String, #[source] source: bollard::errors::Error },
+
+    /// The image is not present locally.
+    #[error(
+        "image {image} is not present\n  fix: run `scripts/setup` (builds ldfi/kafka:local from Maven Central jars), `docker pull {image}`, or set LDFI_KAFKA_IMAGE"
+    )]
+    ImageMissing { image: String },
+
+    /// A name or address is already taken by something that is not ours.
+    #[error("{what} is already in use\n  fix: {fix}")]
+    Clash { what: String, fix: String },
+
+    /// An engine call failed.
+    #[error("docker: {action} failed: {source}")]
+    Api { action: String, #[source] source: bollard::errors::Error },
+
+    /// A command run on the host (nsenter, iptables) failed.
+    #[error("{command} failed: {detail}")]
+    Command { command: String, detail: String },
+}
+
+impl EngineError {
+    pub(crate) fn api(action: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> EngineError {
+        let action = action.into();
+        move |source| EngineError::Api { action, source }
+    }
+}

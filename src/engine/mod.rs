@@ -1,0 +1,76 @@
+//! The container engine every real part of ldfi runs on.
+//!
+//! ldfi talks to Docker through bollard, the client testcontainers is built
+//! on. We use it directly rather than through testcontainers because a fault
+//! campaign needs what a test fixture library hides: containers that outlive
+//! the process that made them (`ldfi cluster up` / `down`), a SIGKILL and a
+//! restart that keep a broker's name, address and data, `docker pause`, the
+//! PID of a container (to enter its network namespace), and static addresses
+//! on a network of our own.
+//!
+//! Debian's dockerd 20.10 speaks API 1.41, older than bollard's default, so
+//! the client negotiates the version on connect.
+//!
+//! Everything ldfi creates carries the label [`PROJECT_LABEL`]`=ldfi` and the
+//! label [`CLUSTER_LABEL`]`=<cluster name>`; [`clean`] removes by label.
+
+mod clean;
+mod container;
+mod error;
+
+pub use clean::{clean, leftovers, Leftovers};
+pub use container::{ContainerConfig, ContainerState, ExecOutput};
+pub use error::EngineError;
+
+use bollard::Docker;
+
+/// Label put on every container and network ldfi creates.
+pub const PROJECT_LABEL: &str = "ldfi.project";
+/// Value of [`PROJECT_LABEL`].
+pub const PROJECT_VALUE: &str = "ldfi";
+/// Label naming the cluster a container or network belongs to.
+pub const CLUSTER_LABEL: &str = "ldfi.cluster";
+/// Label naming the role of a container: `broker` or `client`.
+pub const ROLE_LABEL: &str = "ldfi.role";
+
+/// A connection to the Docker engine.
+#[derive(Clone)]
+pub struct Engine {
+    docker: Docker,
+}
+
+impl Engine {
+    /// Connects to the local Docker engine (`DOCKER_HOST` or the Unix socket)
+    /// and negotiates the API version.
+    pub async fn connect() -> Result<Engine, EngineError> {
+        let socket = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+        let docker = Docker::connect_with_local_defaults()
+            .map_err(|source| EngineError::NotRunning { socket: socket.clone(), source })?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|source| EngineError::NotRunning { socket: socket.clone(), source })?;
+        docker
+            .ping()
+            .await
+            .map_err(|source| EngineError::NotRunning { socket, source })?;
+        Ok(Engine { docker })
+    }
+
+    /// The raw bollard client, for the few calls not wrapped here.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Whether an image is present locally.
+    pub async fn has_image(&self, image: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Ok(false)
+            }
+            Err(source) => Err(EngineError::Api { action: format!("inspect image {image}"), source }),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! # ldfi — lineage-driven fault injection for Kafka pipelines
+//!
+//! ldfi starts a real Apache Kafka cluster in containers, runs a pipeline and
+//! a workload against it, and breaks the cluster on purpose. The modules
+//! follow the loop of a campaign:
+//!
+//! - [`engine`]: the container engine (Docker) that every real part runs on,
+//!   and the cleanup of anything ldfi left behind;
+//! - [`cluster`]: a multi-broker KRaft cluster, client nodes with their own
+//!   addresses, topics, and snapshots of what the cluster believes;
+//! - [`nemesis`]: fault injection as plain values with paired verbs
+//!   (crash/restart, stop/start, pause/resume, cut/heal);
+//! - [`probe`]: tiny network probes run inside client nodes, used to show
+//!   that a partition drops exactly the packets it should.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use ldfi::cluster::{Cluster, ClusterSpec};
+//! use ldfi::nemesis::{Fault, Nemesis, NodeId};
+//!
+//! let cluster = Cluster::start(ClusterSpec::new("demo")).await?;
+//! let mut nemesis = Nemesis::new(&cluster);
+//! nemesis.apply(&Fault::Isolate { node: NodeId::broker(2) }).await?;
+//! nemesis.heal_all().await?;
+//! cluster.down().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod cluster;
+pub mod engine;
+pub mod nemesis;
+pub mod probe;
+pub mod workload;

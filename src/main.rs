@@ -1,0 +1,36 @@
+//! The `ldfi` command line. Arguments are parsed here, validated into
+//! settings, and handed to the library; exit codes are public API:
+//!
+//! | code | meaning                                   |
+//! |------|-------------------------------------------|
+//! | 0    | no violation / the command did its job    |
+//! | 1    | a violation was found                     |
+//! | 2    | bad input (arguments, scenario, traces)   |
+//! | 3    | infrastructure failure (Docker, Kafka)    |
+//! | 130  | interrupted (Ctrl-C), after cleaning up   |
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ldfi=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("ldfi: cannot start the async runtime: {e}");
+            return ExitCode::from(cli::EXIT_INFRA);
+        }
+    };
+    let code = runtime.block_on(cli::run(args));
+    ExitCode::from(code)
+}

@@ -1,0 +1,216 @@
+//! Network partitions as packet filters inside the nodes' own network
+//! namespaces.
+//!
+//! A cut drops real packets: `iptables` rules entered from the host with
+//! `nsenter -t <pid> -n`, in the namespace of the container on each side of
+//! the cut. Docker network disconnects are not used: they change addresses
+//! and tear down sockets, which is not what a partition does. Every rule
+//! carries the comment `ldfi`, and since the rules live in the containers'
+//! namespaces they vanish with the containers: nothing is ever installed in
+//! the host's own tables.
+//!
+//! The pure part ([`plan_rules`]) says which rule goes on which node; the
+//! shell part ([`install`], [`remove`], [`list`]) runs `iptables`.
+
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+use tokio::process::Command;
+
+use super::Fault;
+use crate::cluster::NodeId;
+use crate::engine::EngineError;
+
+/// Comment on every rule ldfi installs.
+pub const RULE_COMMENT: &str = "ldfi";
+
+/// Which way a dropped packet travels, seen from the node holding the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Direction {
+    /// Drop packets arriving from the peer.
+    Inbound,
+    /// Drop packets sent to the peer.
+    Outbound,
+}
+
+/// One packet filter on one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rule {
+    pub direction: Direction,
+    pub peer: Ipv4Addr,
+}
+
+impl Rule {
+    /// `iptables` arguments to append (`-A`) or delete (`-D`) this rule.
+    pub fn iptables_args(&self, op: &str) -> Vec<String> {
+        let (chain, flag) = match self.direction {
+            Direction::Inbound => ("INPUT", "-s"),
+            Direction::Outbound => ("OUTPUT", "-d"),
+        };
+        [
+            "-w", op, chain, flag, &self.peer.to_string(), "-m", "comment", "--comment", RULE_COMMENT,
+            "-j", "DROP",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+}
+
+/// The rules realizing a partition fault, by node; empty for faults that
+/// are not partitions. `address` resolves a node; `all` lists every node on
+/// the network (for isolation). Packets from `a` to `b` are dropped twice,
+/// on the way out of `a` and on the way into `b`, so a cut holds even while
+/// one side is being restarted.
+pub fn plan_rules<E>(
+    fault: &Fault,
+    all: &[NodeId],
+    address: impl Fn(&NodeId) -> Result<Ipv4Addr, E>,
+) -> Result<Vec<(NodeId, Rule)>, E> {
+    let one_way = |from: &[NodeId], to: &[NodeId]| -> Result<Vec<(NodeId, Rule)>, E> {
+        let mut rules = Vec::new();
+        for a in from {
+            for b in to.iter().filter(|b| *b != a) {
+                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)? }));
+                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)? }));
+            }
+        }
+        Ok(rules)
+    };
+    let mut rules = match fault {
+        Fault::OneWayCut { from, to } => one_way(from, to)?,
+        Fault::Cut { left, right } => {
+            let mut rules = one_way(left, right)?;
+            rules.extend(one_way(right, left)?);
+            rules
+        }
+        Fault::Isolate { node } => {
+            let others: Vec<NodeId> = all.iter().filter(|n| *n != node).cloned().collect();
+            let me = std::slice::from_ref(node);
+            let mut rules = one_way(me, &others)?;
+            rules.extend(one_way(&others, me)?);
+            rules
+        }
+        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } => Vec::new(),
+    };
+    rules.sort();
+    rules.dedup();
+    Ok(rules)
+}
+
+async fn iptables(pid: i64, args: &[String]) -> Result<std::process::Output, EngineError> {
+    Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-n", "iptables"])
+        .args(args)
+        .output()
+        .await
+        .map_err(|e| EngineError::Command {
+            command: "nsenter".to_string(),
+            detail: format!("{e}; nsenter (util-linux) and iptables must be installed, and ldfi run as root"),
+        })
+}
+
+/// Installs a rule in the network namespace of process `pid`.
+pub async fn install(pid: i64, rule: &Rule) -> Result<(), EngineError> {
+    let args = rule.iptables_args("-A");
+    let output = iptables(pid, &args).await?;
+    if !output.status.success() {
+        return Err(EngineError::Command {
+            command: format!("nsenter -t {pid} -n iptables {}", args.join(" ")),
+            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Removes one instance of a rule; a rule already gone is not an error.
+pub async fn remove(pid: i64, rule: &Rule) -> Result<(), EngineError> {
+    let _ = iptables(pid, &rule.iptables_args("-D")).await?;
+    Ok(())
+}
+
+/// The ldfi rules present in the namespace of process `pid`, as
+/// `iptables -S` prints them.
+pub async fn list(pid: i64) -> Result<Vec<String>, EngineError> {
+    let output = iptables(pid, &["-w".to_string(), "-S".to_string()]).await?;
+    if !output.status.success() {
+        return Err(EngineError::Command {
+            command: format!("nsenter -t {pid} -n iptables -S"),
+            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains(&format!("--comment {RULE_COMMENT}")))
+        .map(str::to_string)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(node: &NodeId) -> Result<Ipv4Addr, String> {
+        Ok(match node {
+            NodeId::Broker(id) => Ipv4Addr::new(10, 0, 0, 10 + id),
+            NodeId::Client(_) => Ipv4Addr::new(10, 0, 0, 101),
+        })
+    }
+
+    fn all() -> Vec<NodeId> {
+        vec![NodeId::broker(1), NodeId::broker(2), NodeId::broker(3), NodeId::client("p")]
+    }
+
+    #[test]
+    fn a_one_way_cut_drops_only_packets_from_source_to_target() {
+        let fault = Fault::OneWayCut { from: vec![NodeId::broker(1)], to: vec![NodeId::broker(2)] };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        assert_eq!(
+            rules,
+            vec![
+                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12) }),
+                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11) }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cut_drops_both_ways_between_groups_and_nothing_inside_a_group() {
+        let fault = Fault::Cut {
+            left: vec![NodeId::broker(1)],
+            right: vec![NodeId::broker(2), NodeId::broker(3)],
+        };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        assert_eq!(rules.len(), 8);
+        let b2 = Ipv4Addr::new(10, 0, 0, 12);
+        let b3 = Ipv4Addr::new(10, 0, 0, 13);
+        assert!(!rules.iter().any(|(n, r)| *n == NodeId::broker(2) && r.peer == b3));
+        assert!(rules.iter().all(|(n, _)| *n != NodeId::client("p")));
+        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2 })));
+    }
+
+    #[test]
+    fn isolation_cuts_a_node_from_every_other_node_but_not_from_the_host() {
+        let fault = Fault::Isolate { node: NodeId::client("p") };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        assert_eq!(rules.len(), 12);
+        let gateway = Ipv4Addr::new(10, 0, 0, 1);
+        assert!(rules.iter().all(|(_, r)| r.peer != gateway));
+    }
+
+    #[test]
+    fn rules_are_deletable_by_the_same_arguments() {
+        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12) };
+        let add = rule.iptables_args("-A");
+        let del = rule.iptables_args("-D");
+        assert_eq!(add[1], "-A");
+        assert_eq!(&add[2..], &del[2..]);
+        assert!(add.contains(&"10.0.0.12".to_string()) && add.contains(&"INPUT".to_string()));
+    }
+
+    #[test]
+    fn process_faults_need_no_rules() {
+        let rules = plan_rules(&Fault::Crash { node: NodeId::broker(1) }, &all(), addr).unwrap();
+        assert!(rules.is_empty());
+    }
+}

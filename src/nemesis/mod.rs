@@ -1,0 +1,253 @@
+//! Fault injection: each fault a plain serializable value, each with its
+//! paired undo.
+//!
+//! | fault                   | verb           | undo (heal)      |
+//! |-------------------------|----------------|------------------|
+//! | [`Fault::Crash`]        | SIGKILL        | restart          |
+//! | [`Fault::Stop`]         | clean stop     | start            |
+//! | [`Fault::Pause`]        | freeze         | resume           |
+//! | [`Fault::Isolate`]      | drop all peers | heal             |
+//! | [`Fault::Cut`]          | drop between   | heal             |
+//! | [`Fault::OneWayCut`]    | drop one way   | heal             |
+//!
+//! The same value is what a fault plan holds, what the injector executes
+//! and what a report shows. A [`Nemesis`] remembers what it applied and
+//! heals it all when asked, when dropped (an error, a panic), and the CLI
+//! calls [`Nemesis::heal_all`] on Ctrl-C. A restarted node gets back the
+//! rules of every cut still in force, since its namespace is new.
+//!
+//! Faults target nodes: brokers and client nodes (workload, pipeline
+//! instances). The harness's own traffic comes from the host and is never
+//! cut.
+
+pub mod firewall;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::cluster::NodeId;
+use crate::cluster::{Cluster, ClusterError};
+
+/// One fault, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// SIGKILL the node's process; healed by a restart with its data intact.
+    Crash { node: NodeId },
+    /// Stop the node cleanly (SIGTERM); healed by starting it again.
+    Stop { node: NodeId },
+    /// Freeze every process of the node; healed by resuming it.
+    Pause { node: NodeId },
+    /// Drop every packet between the node and every other node.
+    Isolate { node: NodeId },
+    /// Drop every packet between the two groups, both ways.
+    Cut { left: Vec<NodeId>, right: Vec<NodeId> },
+    /// Drop packets sent from `from` to `to`; the other way still flows.
+    OneWayCut { from: Vec<NodeId>, to: Vec<NodeId> },
+}
+
+impl Fault {
+    /// The nodes whose process the fault stops (crash, stop, pause).
+    pub fn process_target(&self) -> Option<&NodeId> {
+        match self {
+            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } => Some(node),
+            _ => None,
+        }
+    }
+
+    /// Whether this fault is a network partition.
+    pub fn is_partition(&self) -> bool {
+        self.process_target().is_none()
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |nodes: &[NodeId]| nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+        match self {
+            Fault::Crash { node } => write!(f, "crash {node}"),
+            Fault::Stop { node } => write!(f, "stop {node}"),
+            Fault::Pause { node } => write!(f, "pause {node}"),
+            Fault::Isolate { node } => write!(f, "isolate {node}"),
+            Fault::Cut { left, right } => write!(f, "cut {{{}}} from {{{}}}", list(left), list(right)),
+            Fault::OneWayCut { from, to } => {
+                write!(f, "drop packets from {{{}}} to {{{}}}", list(from), list(to))
+            }
+        }
+    }
+}
+
+/// Applies faults to a cluster and heals them.
+pub struct Nemesis {
+    cluster: Cluster,
+    /// Faults in force, in the order they were applied.
+    active: Vec<Fault>,
+}
+
+impl Nemesis {
+    /// A nemesis for `cluster`, with no fault in force.
+    pub fn new(cluster: &Cluster) -> Nemesis {
+        Nemesis { cluster: cluster.clone(), active: Vec::new() }
+    }
+
+    /// Faults in force, oldest first.
+    pub fn active(&self) -> &[Fault] {
+        &self.active
+    }
+
+    /// Applies a fault and remembers it until healed.
+    pub async fn apply(&mut self, fault: &Fault) -> Result<(), ClusterError> {
+        let engine = self.cluster.engine().clone();
+        match fault {
+            Fault::Crash { node } => engine.kill(&self.cluster.container(node)?, "SIGKILL").await?,
+            Fault::Stop { node } => engine.stop(&self.cluster.container(node)?, 30).await?,
+            Fault::Pause { node } => engine.pause(&self.cluster.container(node)?).await?,
+            partition => {
+                let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
+                for (node, rule) in rules {
+                    let state = self.cluster.state(&node).await?;
+                    // A node that is down gets the rule when it comes back.
+                    if state.running {
+                        firewall::install(state.pid, &rule).await?;
+                    }
+                }
+            }
+        }
+        self.active.push(fault.clone());
+        Ok(())
+    }
+
+    /// Heals one fault in force with its paired undo.
+    pub async fn heal(&mut self, fault: &Fault) -> Result<(), ClusterError> {
+        let Some(index) = self.active.iter().position(|f| f == fault) else {
+            return Ok(());
+        };
+        let engine = self.cluster.engine().clone();
+        match fault {
+            Fault::Crash { node } | Fault::Stop { node } => {
+                engine.start(&self.cluster.container(node)?).await?;
+                self.active.remove(index);
+                self.reinstall_cuts(node).await?;
+            }
+            Fault::Pause { node } => {
+                engine.resume(&self.cluster.container(node)?).await?;
+                self.active.remove(index);
+            }
+            partition => {
+                let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
+                for (node, rule) in rules {
+                    let state = self.cluster.state(&node).await?;
+                    if state.running {
+                        firewall::remove(state.pid, &rule).await?;
+                    }
+                }
+                self.active.remove(index);
+            }
+        }
+        Ok(())
+    }
+
+    /// After `node` came back with a fresh network namespace, installs the
+    /// rules of every cut in force that concerns it.
+    async fn reinstall_cuts(&self, node: &NodeId) -> Result<(), ClusterError> {
+        let pid = wait_for_pid(&self.cluster, node).await?;
+        for fault in self.active.iter().filter(|f| f.is_partition()) {
+            let rules = firewall::plan_rules(fault, &self.cluster.nodes(), |n| self.cluster.address(n))?;
+            for (_, rule) in rules.iter().filter(|(n, _)| n == node) {
+                firewall::install(pid, rule).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Heals every fault in force, newest first; tries them all even when
+    /// one fails, and reports the first failure.
+    pub async fn heal_all(&mut self) -> Result<(), ClusterError> {
+        let mut first_error = None;
+        while let Some(fault) = self.active.last().cloned() {
+            if let Err(e) = self.heal(&fault).await {
+                tracing::error!("could not heal {fault}: {e}");
+                self.active.retain(|f| f != &fault);
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The ldfi rules in force in a node's network namespace, as
+    /// `iptables -S` prints them (empty for a node that is down).
+    pub async fn rules_on(&self, node: &NodeId) -> Result<Vec<String>, ClusterError> {
+        let state = self.cluster.state(node).await?;
+        if !state.running {
+            return Ok(Vec::new());
+        }
+        Ok(firewall::list(state.pid).await?)
+    }
+
+    // Paired verbs, for people and tests.
+
+    /// SIGKILL a node.
+    pub async fn crash(&mut self, node: NodeId) -> Result<(), ClusterError> {
+        self.apply(&Fault::Crash { node }).await
+    }
+    /// Restart a crashed node, data intact.
+    pub async fn restart(&mut self, node: NodeId) -> Result<(), ClusterError> {
+        self.heal(&Fault::Crash { node }).await
+    }
+    /// Freeze a node.
+    pub async fn pause(&mut self, node: NodeId) -> Result<(), ClusterError> {
+        self.apply(&Fault::Pause { node }).await
+    }
+    /// Thaw a paused node.
+    pub async fn resume(&mut self, node: NodeId) -> Result<(), ClusterError> {
+        self.heal(&Fault::Pause { node }).await
+    }
+}
+
+async fn wait_for_pid(cluster: &Cluster, node: &NodeId) -> Result<i64, ClusterError> {
+    for _ in 0..100 {
+        let state = cluster.state(node).await?;
+        if state.running && state.pid > 0 {
+            return Ok(state.pid);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(ClusterError::Spec(format!("{node} did not come back within 10 s")))
+}
+
+impl Drop for Nemesis {
+    fn drop(&mut self) {
+        if self.active.is_empty() {
+            return;
+        }
+        // Heals always run: on an error or a panic the nemesis is dropped
+        // with faults in force. Heal them on a thread with its own runtime.
+        let mut nemesis = Nemesis { cluster: self.cluster.clone(), active: std::mem::take(&mut self.active) };
+        let healer = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Err(e) = runtime.block_on(nemesis.heal_all()) {
+                    eprintln!("ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster");
+                }
+            }
+        });
+        let _ = healer.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_plain_json_values() {
+        let fault = Fault::OneWayCut { from: vec![NodeId::client("pipeline-1")], to: vec![NodeId::broker(2)] };
+        let json = serde_json::to_string(&fault).unwrap();
+        assert_eq!(json, r#"{"kind":"one_way_cut","from":["pipeline-1"],"to":["broker-2"]}"#);
+        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), fault);
+        assert_eq!(fault.to_string(), "drop packets from {pipeline-1} to {broker-2}");
+        let crash: Fault = serde_json::from_str(r#"{"kind":"crash","node":"broker-1"}"#).unwrap();
+        assert_eq!(crash.process_target(), Some(&NodeId::broker(1)));
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"crash","node":"broker-0"}"#).is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Reading a topic back from the beginning up to its high watermark.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
+
+use super::ID_HEADER;
+
+/// A record as the harness read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadRecord {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub id: Option<String>,
+}
+
+/// Reads every record of `topic` (all its partitions) from the beginning up
+/// to the high watermark observed at the start, within `timeout`.
+/// `read_committed` reads only committed transactional records.
+pub async fn read_all(
+    bootstrap: &str,
+    topic: &str,
+    read_committed: bool,
+    timeout: Duration,
+) -> Result<Vec<ReadRecord>, rdkafka::error::KafkaError> {
+    let bootstrap = bootstrap.to_string();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, read_committed, timeout))
+        .await
+        .expect("reader thread")
+}
+
+fn read_blocking(
+    bootstrap: &str,
+    topic: &str,
+    read_committed: bool,
+    timeout: Duration,
+) -> Result<Vec<ReadRecord>, rdkafka::error::KafkaError> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "ldfi-checker")
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", if read_committed { "read_committed" } else { "read_uncommitted" })
+        .create()?;
+    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    let mut ends = HashMap::new();
+    let mut assignment = TopicPartitionList::new();
+    for p in &partitions {
+        let (_, high) = consumer.fetch_watermarks(topic, *p, timeout)?;
+        ends.insert(*p, high);
+        assignment.add_partition_offset(topic, *p, Offset::Beginning)?;
+    }
+    consumer.assign(&assignment)?;
+    let started = Instant::now();
+    let mut positions: HashMap<i32, i64> = partitions.iter().map(|p| (*p, 0)).collect();
+    let mut records = Vec::new();
+    while positions.iter().any(|(p, pos)| *pos < ends[p]) && started.elapsed() < timeout {
+        let polled = consumer.poll(Duration::from_millis(200));
+        // Transaction markers take offsets too: follow the consumer's
+        // position, not the last record seen.
+        for element in consumer.position()?.elements() {
+            if let Offset::Offset(position) = element.offset() {
+                positions.insert(element.partition(), position);
+            }
+        }
+        let Some(message) = polled else { continue };
+        let message = message?;
+        let id = message.headers().and_then(|headers| {
+            headers
+                .iter()
+                .find(|h| h.key == ID_HEADER)
+                .and_then(|h| h.value.map(|v| String::from_utf8_lossy(v).to_string()))
+        });
+        let position = positions.entry(message.partition()).or_insert(0);
+        *position = (*position).max(message.offset() + 1);
+        records.push(ReadRecord {
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().map(|k| String::from_utf8_lossy(k).to_string()),
+            id,
+        });
+    }
+    Ok(records)
+}

@@ -1,0 +1,71 @@
+//! Producing records with unique ids and keeping every delivery report.
+
+use std::time::Duration;
+
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::ClientConfig;
+use serde::{Deserialize, Serialize};
+
+use super::ID_HEADER;
+
+/// The producer's `acks` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=all`, idempotent.
+    All,
+    /// `acks=1`: the leader alone.
+    Leader,
+}
+
+/// What the cluster answered for one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: String,
+    pub key: String,
+    /// `(partition, offset)` when acknowledged.
+    pub acked: Option<(i32, i64)>,
+    /// The error when not acknowledged.
+    pub error: Option<String>,
+}
+
+/// Produces one record per `(id, key)` to `topic` and waits for every
+/// delivery report (acknowledged or failed within `timeout`).
+pub async fn produce(
+    bootstrap: &str,
+    topic: &str,
+    records: &[(String, String)],
+    acks: Acks,
+    timeout: Duration,
+) -> Result<Vec<Delivery>, rdkafka::error::KafkaError> {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", bootstrap)
+        .set("message.timeout.ms", timeout.as_millis().to_string())
+        .set("linger.ms", "5");
+    match acks {
+        Acks::All => config.set("acks", "all").set("enable.idempotence", "true"),
+        Acks::Leader => config.set("acks", "1").set("enable.idempotence", "false"),
+    };
+    let producer: FutureProducer = config.create()?;
+    let sends = records.iter().map(|(id, key)| {
+        let producer = &producer;
+        async move {
+            let headers = OwnedHeaders::new().insert(Header { key: ID_HEADER, value: Some(id.as_str()) });
+            let record = FutureRecord::to(topic).key(key).payload(id).headers(headers);
+            let result = producer.send(record, Duration::from_secs(0)).await;
+            match result {
+                Ok(delivered) => Delivery {
+                    id: id.clone(),
+                    key: key.clone(),
+                    acked: Some((delivered.partition, delivered.offset)),
+                    error: None,
+                },
+                Err((e, _)) => Delivery { id: id.clone(), key: key.clone(), acked: None, error: Some(e.to_string()) },
+            }
+        }
+    });
+    let deliveries = futures_util::future::join_all(sends).await;
+    let _ = producer.flush(Duration::from_secs(5));
+    Ok(deliveries)
+}

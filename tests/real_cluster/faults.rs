@@ -1,0 +1,153 @@
+//! Process faults on brokers: crash/restart, pause/resume, and isolation.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use ldfi::cluster::{Cluster, TopicSpec};
+use ldfi::nemesis::{Fault, Nemesis, NodeId};
+use ldfi::workload::{self, Acks, Delivery};
+
+use crate::support::{eventually, snapshot};
+
+fn batch(prefix: &str, n: usize) -> Vec<(String, String)> {
+    (0..n).map(|i| (format!("{prefix}-{i}"), format!("k{}", i % 7))).collect()
+}
+
+async fn produce(cluster: &Cluster, topic: &str, records: &[(String, String)]) -> Result<Vec<Delivery>, String> {
+    workload::produce(&cluster.bootstrap_servers(), topic, records, Acks::All, Duration::from_secs(30))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Every acknowledged id is read back from the topic.
+async fn assert_all_acked_read_back(cluster: &Cluster, topic: &str, deliveries: &[Delivery]) -> Result<(), String> {
+    let read = workload::read_all(&cluster.bootstrap_servers(), topic, false, Duration::from_secs(60))
+        .await
+        .map_err(|e| e.to_string())?;
+    let seen: HashSet<&str> = read.iter().filter_map(|r| r.id.as_deref()).collect();
+    let lost: Vec<&str> =
+        deliveries.iter().filter(|d| d.acked.is_some() && !seen.contains(d.id.as_str())).map(|d| d.id.as_str()).collect();
+    if lost.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} acked records not read back, e.g. {:?}", lost.len(), &lost[..lost.len().min(10)]))
+    }
+}
+
+pub async fn roundtrip_1000(cluster: &Cluster) -> Result<(), String> {
+    let topic = "roundtrip";
+    cluster
+        .create_topics(&[TopicSpec::new(topic, 3, 3).min_insync_replicas(2)])
+        .await
+        .map_err(|e| e.to_string())?;
+    let deliveries = produce(cluster, topic, &batch("rt", 1000)).await?;
+    let acked = deliveries.iter().filter(|d| d.acked.is_some()).count();
+    if acked != 1000 {
+        return Err(format!("only {acked} of 1000 acked: {:?}", deliveries.iter().find(|d| d.error.is_some())));
+    }
+    assert_all_acked_read_back(cluster, topic, &deliveries).await
+}
+
+pub async fn leader_crash(cluster: &Cluster) -> Result<(), String> {
+    let topic = "failover";
+    cluster
+        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(2)])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut deliveries = produce(cluster, topic, &batch("before", 200)).await?;
+    let before = snapshot(cluster, topic).await?;
+    let state = before.partition(topic, 0).ok_or("no partition 0")?.clone();
+    let leader = state.leader.ok_or("no leader")?;
+    let mut nemesis = Nemesis::new(cluster);
+    nemesis.crash(NodeId::broker(leader as u8)).await.map_err(|e| e.to_string())?;
+
+    let (new_leader, failover) = eventually("a new leader", Duration::from_secs(30), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        s.partition(topic, 0)?.leader.filter(|l| *l != leader)
+    })
+    .await?;
+    if !state.isr.contains(&new_leader) {
+        return Err(format!("new leader {new_leader} was not in the ISR {:?}", state.isr));
+    }
+    println!("    leader {leader} crashed; broker {new_leader} leads after {failover:.1?}");
+    let during = produce(cluster, topic, &batch("during", 200)).await?;
+    if during.iter().any(|d| d.acked.is_none()) {
+        return Err(format!("producing after failover failed: {:?}", during.iter().find(|d| d.error.is_some())));
+    }
+    deliveries.extend(during);
+
+    nemesis.restart(NodeId::broker(leader as u8)).await.map_err(|e| e.to_string())?;
+    let (_, rejoin) = eventually("the restarted broker back in the ISR", Duration::from_secs(60), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        s.partition(topic, 0)?.isr.contains(&leader).then_some(())
+    })
+    .await?;
+    println!("    broker {leader} rejoined the ISR {rejoin:.1?} after restart");
+    assert_all_acked_read_back(cluster, topic, &deliveries).await
+}
+
+pub async fn isolate_follower(cluster: &Cluster) -> Result<(), String> {
+    let topic = "isolation";
+    cluster
+        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(2)])
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = snapshot(cluster, topic).await?.partition(topic, 0).ok_or("no partition")?.clone();
+    let leader = state.leader.ok_or("no leader")?;
+    let follower = *state.replicas.iter().find(|r| **r != leader).ok_or("no follower")?;
+    let mut nemesis = Nemesis::new(cluster);
+    let fault = Fault::Isolate { node: NodeId::broker(follower as u8) };
+    nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+    if nemesis.rules_on(&NodeId::broker(follower as u8)).await.map_err(|e| e.to_string())?.is_empty() {
+        return Err("no firewall rule installed on the isolated broker".into());
+    }
+    // Keep records flowing so that the follower falls behind.
+    let feeder = {
+        let cluster = cluster.clone();
+        tokio::spawn(async move { produce(&cluster, topic, &batch("iso", 300)).await })
+    };
+    let (isr, shrink) = eventually("the ISR without the isolated follower", Duration::from_secs(45), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        let isr = s.partition(topic, 0)?.isr.clone();
+        (!isr.contains(&follower)).then_some(isr)
+    })
+    .await?;
+    println!("    follower {follower} isolated; ISR {isr:?} after {shrink:.1?}");
+    let deliveries = feeder.await.map_err(|e| e.to_string())??;
+    nemesis.heal(&fault).await.map_err(|e| e.to_string())?;
+    if !nemesis.rules_on(&NodeId::broker(follower as u8)).await.map_err(|e| e.to_string())?.is_empty() {
+        return Err("firewall rules remain after heal".into());
+    }
+    let (_, rejoin) = eventually("the healed follower back in the ISR", Duration::from_secs(60), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        s.partition(topic, 0)?.isr.contains(&follower).then_some(())
+    })
+    .await?;
+    println!("    follower {follower} rejoined {rejoin:.1?} after heal");
+    assert_all_acked_read_back(cluster, topic, &deliveries).await
+}
+
+pub async fn pause_resume(cluster: &Cluster) -> Result<(), String> {
+    let broker = 3u8;
+    let node = NodeId::broker(broker);
+    let mut nemesis = Nemesis::new(cluster);
+    nemesis.pause(node.clone()).await.map_err(|e| e.to_string())?;
+    let state = cluster.state(&node).await.map_err(|e| e.to_string())?;
+    if !state.paused {
+        return Err("the broker's container is not paused".into());
+    }
+    let (_, fenced) = eventually("the paused broker fenced", Duration::from_secs(45), || async {
+        let s = cluster.snapshot(&[], &[]).await.ok()?;
+        (!s.brokers.is_empty() && !s.brokers.contains(&(broker as i32))).then_some(())
+    })
+    .await?;
+    println!("    broker {broker} paused; fenced after {fenced:.1?}");
+    nemesis.resume(node.clone()).await.map_err(|e| e.to_string())?;
+    let (_, back) = eventually("the resumed broker registered again", Duration::from_secs(45), || async {
+        let s = cluster.snapshot(&[], &[]).await.ok()?;
+        s.brokers.contains(&(broker as i32)).then_some(())
+    })
+    .await?;
+    println!("    broker {broker} resumed; registered after {back:.1?}");
+    Ok(())
+}

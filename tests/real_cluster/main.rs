@@ -1,0 +1,100 @@
+//! Tests against a real 3-broker Kafka cluster in containers.
+//!
+//! One cluster is started for the whole suite (a cold start costs half a
+//! minute on a 2-core machine) and every test uses topics and client nodes
+//! of its own. The suite runs the tests one after another, then removes the
+//! cluster and asserts through the Docker API that nothing of ours is left;
+//! it also interrupts `ldfi cluster up` with SIGINT and checks the same.
+//!
+//! There is no silent skip: without Docker or the image, the suite fails
+//! and says how to set up (`scripts/setup`). Run a subset with
+//! `cargo test --test real_cluster -- <substring>`.
+
+mod faults;
+mod partitions;
+mod support;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use ldfi::cluster::{Cluster, ClusterSpec};
+use ldfi::engine::{self, Engine};
+
+type TestFn = for<'a> fn(&'a Cluster) -> Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
+
+fn tests() -> Vec<(&'static str, TestFn)> {
+    vec![
+        ("roundtrip_1000_records_acks_all_all_read_back", |c| Box::pin(faults::roundtrip_1000(c))),
+        ("leader_crash_fails_over_within_isr_and_restart_rejoins", |c| Box::pin(faults::leader_crash(c))),
+        ("isolated_follower_leaves_isr_and_rejoins_after_heal", |c| Box::pin(faults::isolate_follower(c))),
+        ("pause_fences_a_broker_and_resume_brings_it_back", |c| Box::pin(faults::pause_resume(c))),
+        ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
+        ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
+    ]
+}
+
+fn main() -> ExitCode {
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let selected = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let failures = runtime.block_on(async {
+        let mut failures = Vec::new();
+        let name = format!("test-{}", std::process::id());
+        let cases: Vec<_> = tests().into_iter().filter(|(n, _)| selected(n)).collect();
+        if !cases.is_empty() {
+            let started = Instant::now();
+            let cluster = match Cluster::start(ClusterSpec::new(&name)).await {
+                Ok(cluster) => cluster,
+                Err(e) => {
+                    eprintln!("cannot start the test cluster: {e}\n  (run scripts/setup first)");
+                    return vec!["cluster start".to_string()];
+                }
+            };
+            println!("cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
+            for (test, run) in cases {
+                let started = Instant::now();
+                let outcome = tokio::time::timeout(Duration::from_secs(240), run(&cluster)).await;
+                let outcome = outcome.unwrap_or_else(|_| Err("timed out after 240 s".to_string()));
+                match outcome {
+                    Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
+                    Err(e) => {
+                        println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
+                        failures.push(test.to_string());
+                    }
+                }
+            }
+            if let Err(e) = cluster.down().await {
+                println!("cluster down failed: {e}");
+                failures.push("cluster down".to_string());
+            }
+            if let Err(e) = support::assert_nothing_left(&name).await {
+                println!("test nothing_of_ours_remains_after_the_suite ... FAILED\n    {e}");
+                failures.push("leftovers".to_string());
+            } else {
+                println!("test nothing_of_ours_remains_after_the_suite ... ok");
+            }
+        }
+        if selected("ctrl_c_during_cluster_up_removes_everything") {
+            match support::ctrl_c_during_up().await {
+                Ok(()) => println!("test ctrl_c_during_cluster_up_removes_everything ... ok"),
+                Err(e) => {
+                    println!("test ctrl_c_during_cluster_up_removes_everything ... FAILED\n    {e}");
+                    failures.push("ctrl_c".to_string());
+                }
+            }
+        }
+        if let Ok(engine) = Engine::connect().await {
+            let _ = engine::clean(&engine, Some(&name)).await;
+        }
+        failures
+    });
+    if failures.is_empty() {
+        println!("real cluster suite: all passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("real cluster suite: {} failed: {failures:?}", failures.len());
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,99 @@
+//! Helpers of the real-cluster suite: polling, client nodes, leftovers.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use ldfi::cluster::{ClientNode, ClientSpec, Cluster, Snapshot};
+use ldfi::engine::{self, Engine};
+
+/// Polls `probe` every 200 ms until it returns `Some`, or fails after `limit`.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> Result<(T, Duration), String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return Ok((value, started.elapsed()));
+        }
+        if started.elapsed() > limit {
+            return Err(format!("{what}: not within {limit:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A snapshot of one topic, or the error as text.
+pub async fn snapshot(cluster: &Cluster, topic: &str) -> Result<Snapshot, String> {
+    cluster.snapshot(&[topic.to_string()], &[]).await.map_err(|e| e.to_string())
+}
+
+/// Starts a probe node running `ldfi probe udp-listen`, with the ldfi binary
+/// mounted in.
+pub async fn probe_node(cluster: &Cluster, name: &str) -> Result<ClientNode, String> {
+    let binary = env!("CARGO_BIN_EXE_ldfi");
+    cluster
+        .spawn_client(ClientSpec {
+            name: name.to_string(),
+            command: vec!["/usr/local/bin/ldfi".into(), "probe".into(), "udp-listen".into(), "--port".into(), "7000".into()],
+            env: Vec::new(),
+            binds: vec![format!("{binary}:/usr/local/bin/ldfi:ro")],
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs `ldfi probe ...` inside a node and returns (exit code, stdout).
+pub async fn probe(cluster: &Cluster, node: &ClientNode, args: &[&str]) -> Result<(i64, String), String> {
+    let mut cmd = vec!["/usr/local/bin/ldfi", "probe"];
+    cmd.extend_from_slice(args);
+    let output = cluster.engine().exec(&node.container, &cmd).await.map_err(|e| e.to_string())?;
+    Ok((output.exit_code, output.stdout.trim().to_string()))
+}
+
+/// Datagrams with `tag` that `node` received, as its listener printed them.
+pub async fn received(cluster: &Cluster, node: &ClientNode, tag: &str) -> Result<usize, String> {
+    let logs = cluster.engine().logs(&node.container, 100_000).await.map_err(|e| e.to_string())?;
+    Ok(logs.lines().filter(|l| l.contains(&format!(" {tag}-"))).count())
+}
+
+/// Asserts through the Docker API that no container or network of the
+/// cluster remains (firewall rules live in those containers' namespaces).
+pub async fn assert_nothing_left(cluster: &str) -> Result<(), String> {
+    let engine = Engine::connect().await.map_err(|e| e.to_string())?;
+    let left = engine::leftovers(&engine, Some(cluster)).await.map_err(|e| e.to_string())?;
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("left behind: {left:?}"))
+    }
+}
+
+/// `ldfi cluster up` interrupted by SIGINT while brokers start: exits 130
+/// and leaves nothing behind.
+pub async fn ctrl_c_during_up() -> Result<(), String> {
+    let name = format!("test-sigint-{}", std::process::id());
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["cluster", "up", "--name", &name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let engine = Engine::connect().await.map_err(|e| e.to_string())?;
+    eventually("a broker container of the interrupted cluster exists", Duration::from_secs(60), || async {
+        let left = engine::leftovers(&engine, Some(&name)).await.ok()?;
+        (!left.containers.is_empty()).then_some(())
+    })
+    .await?;
+    let pid = child.id().ok_or("child has no pid")?;
+    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .map_err(|_| "ldfi cluster up did not exit within 60 s of SIGINT".to_string())?
+        .map_err(|e| e.to_string())?;
+    if status.code() != Some(130) {
+        return Err(format!("exit status {status:?}, expected 130"));
+    }
+    assert_nothing_left(&name).await
+}
