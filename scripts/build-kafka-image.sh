@@ -159,7 +159,7 @@ fast_path
 step_done "docker $docker_ver"
 
 # ------------------------------------------------------------------ step: host prerequisites
-step "host-prerequisites" "run as root on Debian/Ubuntu, or install debootstrap, maven (with a JDK/JRE 17+), unzip, util-linux by hand"
+step "host-prerequisites" "run as root on Debian/Ubuntu, or install debootstrap, maven (with a JDK/JRE 17+) and unzip by hand"
 [[ $(id -u) == 0 ]] || fail "building the image needs root (debootstrap, $CACHE_DIR)" "re-run with sudo, or as root"
 mkdir -p "$CACHE_DIR" "$CACHE_DIR/tmp" "$CACHE_DIR/base"
 # Serialize concurrent builds; the winner's image is then reused by the others.
@@ -190,7 +190,6 @@ cleanup_work() {
 trap cleanup_work EXIT
 
 need_cmds=()
-command -v flock >/dev/null || need_cmds+=(util-linux)
 command -v unzip >/dev/null || need_cmds+=(unzip)
 BASE_KEY=$(echo "base=$BASE_RECIPE_VERSION suite=$SUITE packages=$BASE_PACKAGES arch=$(dpkg --print-architecture 2>/dev/null || uname -m)" | sha256sum | cut -c1-12)
 BASE_TAR="$CACHE_DIR/base/debian-$SUITE-minbase-jre17-$BASE_KEY.tar"
@@ -272,7 +271,7 @@ EOF
 }
 
 mvn_copy() { # dir outdir
-  (cd "$1" && mvn -B -q -f pom.xml dependency:copy-dependencies \
+  (cd "$1" && mvn -B -q -Dstyle.color=never -f pom.xml dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$2" >"$1/mvn.log" 2>&1)
 }
 
@@ -425,20 +424,25 @@ for v in $KAFKA_VERSIONS; do
   step_done "failed, trying the next version"
 done
 
-step "tag" "docker tag failed: check the image name in LDFI_KAFKA_IMAGE ($IMAGE)"
 if [[ -z $CHOSEN ]]; then
+  CURRENT_STEP="select-version"
   print_timings
   fail "no Kafka version out of '$KAFKA_VERSIONS' could be resolved and run on Java 17" \
     "read the warnings above (Maven logs are in $CACHE_DIR/kafka-<version>/mvn.log); set LDFI_KAFKA_VERSIONS to a version list to try"
 fi
+step "tag" "docker tag failed: check the image name in LDFI_KAFKA_IMAGE ($IMAGE)"
 OLD_ID=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 docker tag "$CAND_TAG" "$IMAGE"
 docker tag "$CAND_TAG" "$IMAGE_REPO:$CHOSEN"
 docker image rm "$CAND_TAG" >/dev/null # removes the temporary tag only
 NEW_ID=$(docker image inspect --format '{{.Id}}' "$IMAGE")
 if [[ -n $OLD_ID && $OLD_ID != "$NEW_ID" ]]; then
-  docker image rm "$OLD_ID" >/dev/null 2>&1 || say "previous image ${OLD_ID:7:12} is still in use, left in place"
+  docker image rm "$OLD_ID" >/dev/null 2>&1 || say "previous image ${OLD_ID:7:12} is still in use by a container, left in place"
 fi
+# Untagged images of earlier recipes whose containers are gone by now.
+for old in $(docker image ls -q --filter dangling=true --filter label=ldfi.recipe); do
+  docker image rm "$old" >/dev/null 2>&1 || true
+done
 step_done
 print_timings
 say "OK: $IMAGE and $IMAGE_REPO:$CHOSEN (Kafka $CHOSEN, Java 17, ${NEW_ID:7:12})"

@@ -31,9 +31,9 @@ pub struct Quorum {
     /// The active controller.
     pub leader_id: i32,
     #[serde(default)]
-    pub leader_epoch: i64,
+    pub leader_epoch: Option<i64>,
     #[serde(default)]
-    pub high_watermark: i64,
+    pub high_watermark: Option<i64>,
     #[serde(default)]
     pub voters: Vec<QuorumReplica>,
     #[serde(default)]
@@ -44,8 +44,9 @@ pub struct Quorum {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QuorumReplica {
     pub id: i32,
+    /// Unknown (null) for a voter that is down.
     #[serde(default)]
-    pub log_end_offset: i64,
+    pub log_end_offset: Option<i64>,
 }
 
 /// Leader, replicas, ISR and offsets of one partition.
@@ -79,15 +80,20 @@ pub struct PartitionState {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaLog {
     pub broker: i32,
-    pub size_bytes: i64,
-    pub offset_lag: i64,
+    #[serde(default)]
+    pub size_bytes: Option<i64>,
+    #[serde(default)]
+    pub offset_lag: Option<i64>,
 }
 
 /// A consumer group: coordinator, members, assignment, committed offsets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupState {
     pub group: String,
-    pub state: String,
+    /// Kafka's group state (`STABLE`, `EMPTY`, `DEAD`, ...); unknown when
+    /// the coordinator could not be reached.
+    #[serde(default)]
+    pub state: Option<String>,
     pub coordinator: Option<i32>,
     #[serde(default)]
     pub members: Vec<GroupMember>,
@@ -141,11 +147,12 @@ mod tests {
     #[test]
     fn reads_the_observers_format_and_tolerates_missing_parts() {
         let line = r#"{"brokers":[1,3],"controller":{"leader_id":1,"leader_epoch":4,"high_watermark":90,
-            "voters":[{"id":1,"log_end_offset":90}],"observers":[]},
+            "voters":[{"id":1,"log_end_offset":90},{"id":2,"log_end_offset":null}],"observers":[]},
             "partitions":[{"topic":"t","partition":0,"leader":3,"replicas":[1,2,3],"isr":[1,3],
             "elr":[],"log_start_offset":0,"high_watermark":12,"last_stable_offset":12,
             "replica_logs":[{"broker":1,"size_bytes":100,"offset_lag":0}]}],
-            "groups":[{"group":"g","state":"STABLE","coordinator":2,"members":[],"committed":[]}],
+            "groups":[{"group":"g","state":"STABLE","coordinator":2,"members":[],"committed":[]},
+                      {"group":"h","state":null,"coordinator":null}],
             "errors":["describeLogDirs: broker 2 down"]}"#;
         let snapshot: Snapshot = serde_json::from_str(line).unwrap();
         let p = snapshot.partition("t", 0).unwrap();

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 /// environment interface of the official `apache/kafka` image.
 pub const DEFAULT_IMAGE: &str = "ldfi/kafka:local";
 
+/// Default JVM options of a broker: serial GC and the C1 compiler only.
+pub const DEFAULT_JVM_OPTS: &str = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true";
+
 /// Port of the client/inter-broker listener on every broker.
 pub const BROKER_PORT: u16 = 9092;
 /// Port of the KRaft controller listener on every broker.
@@ -45,6 +48,11 @@ pub struct ClusterSpec {
     /// JVM heap options of each broker, bounded so that three brokers, a
     /// pipeline and the harness fit on a small machine.
     pub heap_opts: String,
+    /// JVM options of each broker (`KAFKA_JVM_PERFORMANCE_OPTS`). The
+    /// default trades peak throughput for start-up time and CPU, which is
+    /// what a fault campaign on a small machine spends: brokers restart
+    /// often and push few records.
+    pub jvm_opts: String,
     /// Server properties for every broker, by property name
     /// (`replica.lag.time.max.ms`), over ldfi's defaults.
     pub broker_configs: BTreeMap<String, String>,
@@ -62,6 +70,7 @@ impl ClusterSpec {
             client_image: std::env::var("LDFI_CLIENT_IMAGE").unwrap_or_else(|_| image.clone()),
             image,
             heap_opts: "-Xmx512m -Xms512m".to_string(),
+            jvm_opts: std::env::var("LDFI_BROKER_JVM_OPTS").unwrap_or_else(|_| DEFAULT_JVM_OPTS.to_string()),
             broker_configs: BTreeMap::new(),
             ready_timeout_secs: 120,
         }
@@ -231,6 +240,7 @@ pub fn broker_env(
         properties.iter().map(|(k, v)| (property_env_name(k), v.clone())).collect();
     env.push(("CLUSTER_ID".to_string(), cluster_id.to_string()));
     env.push(("KAFKA_HEAP_OPTS".to_string(), spec.heap_opts.clone()));
+    env.push(("KAFKA_JVM_PERFORMANCE_OPTS".to_string(), spec.jvm_opts.clone()));
     env
 }
 
