@@ -26,8 +26,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod checker;
 pub mod cluster;
 pub mod engine;
 pub mod nemesis;
 pub mod probe;
+pub mod scenario;
+pub mod trace;
 pub mod workload;

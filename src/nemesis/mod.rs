@@ -21,6 +21,9 @@
 //! cut.
 
 pub mod firewall;
+mod plan;
+
+pub use plan::{FaultPlan, PlannedFault};
 
 use std::time::Duration;
 

@@ -1,0 +1,122 @@
+//! Properties checked over a run's recorded history, never over the live
+//! cluster: the verdict of a run can be recomputed offline from its traces
+//! (`ldfi check`).
+//!
+//! Each property is pre ⇒ post: an outcome whose precondition never held
+//! (an input that was never acknowledged) is vacuous, not a failure. A
+//! verdict is pass, fail or unknown (for example, the pipeline had not
+//! caught up when the outputs were read); verdicts compose as in Jepsen:
+//! fail beats unknown beats pass. Evidence is always concrete record ids.
+
+mod history;
+mod properties;
+
+use serde::{Deserialize, Serialize};
+
+pub use history::{History, Input, Output, RunInfo};
+
+use crate::scenario::Property;
+
+/// Pass, fail or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Unknown,
+    Fail,
+}
+
+impl Verdict {
+    /// Fail beats unknown beats pass.
+    pub fn and(self, other: Verdict) -> Verdict {
+        self.max(other)
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Pass => "pass",
+            Verdict::Unknown => "unknown",
+            Verdict::Fail => "FAIL",
+        })
+    }
+}
+
+/// A record named as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRef {
+    pub id: String,
+    pub key: String,
+    /// Where the input was acknowledged.
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
+}
+
+/// An input that reached the output more than once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duplicate {
+    pub id: String,
+    /// `(partition, offset)` of each output copy.
+    pub outputs: Vec<(i32, i64)>,
+}
+
+/// Two inputs of one key whose outputs came in the opposite order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reorder {
+    pub key: String,
+    pub earlier: String,
+    pub later: String,
+}
+
+/// A word whose final count is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountMismatch {
+    pub word: String,
+    /// Acknowledged inputs with this word.
+    pub expected: u64,
+    /// Inputs that failed to be acknowledged but may have been written.
+    pub ambiguous: u64,
+    pub observed: u64,
+}
+
+/// The result of one property on one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyResult {
+    pub property: Property,
+    pub verdict: Verdict,
+    /// One sentence for people.
+    pub summary: String,
+    /// The precondition never held: nothing to check.
+    pub vacuous: bool,
+    pub lost: Vec<RecordRef>,
+    pub duplicated: Vec<Duplicate>,
+    pub reordered: Vec<Reorder>,
+    pub counts: Vec<CountMismatch>,
+}
+
+/// The verdict of one run over all its properties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunVerdict {
+    pub verdict: Verdict,
+    pub results: Vec<PropertyResult>,
+    pub inputs: usize,
+    pub acked: usize,
+    pub outputs: usize,
+}
+
+/// Checks properties over a history.
+pub fn check(history: &History, checked: &[Property]) -> RunVerdict {
+    let results: Vec<PropertyResult> = checked.iter().map(|p| properties::check(*p, history)).collect();
+    let mut verdict = results.iter().fold(Verdict::Pass, |v, r| v.and(r.verdict));
+    if history.run_error.is_some() {
+        verdict = verdict.and(Verdict::Unknown);
+    }
+    RunVerdict {
+        verdict,
+        results,
+        inputs: history.inputs.len(),
+        acked: history.inputs.iter().filter(|i| i.acked).count(),
+        outputs: history.outputs.len(),
+    }
+}

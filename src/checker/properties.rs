@@ -1,0 +1,321 @@
+//! The built-in properties, each a pure function of a history.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{CountMismatch, Duplicate, History, PropertyResult, RecordRef, Reorder, Verdict};
+use crate::scenario::Property;
+
+fn result(property: Property) -> PropertyResult {
+    PropertyResult {
+        property,
+        verdict: Verdict::Pass,
+        summary: String::new(),
+        vacuous: false,
+        lost: Vec::new(),
+        duplicated: Vec::new(),
+        reordered: Vec::new(),
+        counts: Vec::new(),
+    }
+}
+
+/// Checks one property.
+pub fn check(property: Property, history: &History) -> PropertyResult {
+    match property {
+        Property::NoLostAcked => no_lost_acked(history),
+        Property::NoDuplicates => no_duplicates(history),
+        Property::PerKeyOrder => per_key_order(history),
+        Property::ExactlyOnce => exactly_once(history),
+        Property::WordCounts => word_counts(history),
+    }
+}
+
+/// Unless the pipeline caught up, a missing output may still be on its way.
+fn missing_verdict(history: &History) -> Verdict {
+    if history.caught_up == Some(true) {
+        Verdict::Fail
+    } else {
+        Verdict::Unknown
+    }
+}
+
+fn no_lost_acked(history: &History) -> PropertyResult {
+    let mut r = result(Property::NoLostAcked);
+    let acked = history.acked();
+    if acked.is_empty() {
+        r.vacuous = true;
+        r.summary = "no input was acknowledged: nothing to lose".into();
+        return r;
+    }
+    let seen: std::collections::HashSet<&str> =
+        history.outputs.iter().flat_map(|o| o.ids.iter().map(String::as_str)).collect();
+    r.lost = acked
+        .values()
+        .filter(|i| !seen.contains(i.id.as_str()))
+        .map(|i| RecordRef { id: i.id.clone(), key: i.key.clone(), partition: i.partition, offset: i.offset })
+        .collect();
+    r.lost.sort_by_key(|l| (l.partition, l.offset));
+    if r.lost.is_empty() {
+        r.summary = format!("all {} acknowledged inputs reached the output", acked.len());
+    } else {
+        r.verdict = missing_verdict(history);
+        r.summary = format!(
+            "{} of {} acknowledged inputs never reached the output{}",
+            r.lost.len(),
+            acked.len(),
+            if r.verdict == Verdict::Unknown { " (the pipeline had not caught up: unknown)" } else { "" }
+        );
+    }
+    r
+}
+
+fn duplicates(history: &History) -> Vec<Duplicate> {
+    let mut copies: BTreeMap<&str, Vec<(i32, i64)>> = BTreeMap::new();
+    for o in &history.outputs {
+        for id in &o.ids {
+            copies.entry(id.as_str()).or_default().push((o.partition, o.offset));
+        }
+    }
+    copies
+        .into_iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(id, outputs)| Duplicate { id: id.to_string(), outputs })
+        .collect()
+}
+
+fn no_duplicates(history: &History) -> PropertyResult {
+    let mut r = result(Property::NoDuplicates);
+    if history.outputs.is_empty() {
+        r.vacuous = true;
+        r.summary = "no output was read: nothing duplicated".into();
+        return r;
+    }
+    r.duplicated = duplicates(history);
+    if r.duplicated.is_empty() {
+        r.summary = format!("each of {} outputs derives from a distinct input", history.outputs.len());
+    } else {
+        r.verdict = Verdict::Fail;
+        r.summary = format!("{} inputs reached the output more than once", r.duplicated.len());
+    }
+    r
+}
+
+fn per_key_order(history: &History) -> PropertyResult {
+    let mut r = result(Property::PerKeyOrder);
+    let acked = history.acked();
+    let mut position: HashMap<&str, (i32, i64)> = HashMap::new();
+    for o in &history.outputs {
+        for id in &o.ids {
+            position.entry(id.as_str()).or_insert((o.partition, o.offset));
+        }
+    }
+    let mut by_key: BTreeMap<&str, Vec<&super::Input>> = BTreeMap::new();
+    for input in acked.values().filter(|i| position.contains_key(i.id.as_str())) {
+        by_key.entry(input.key.as_str()).or_default().push(input);
+    }
+    let mut pairs = 0;
+    for (key, mut inputs) in by_key {
+        inputs.sort_by_key(|i| (i.partition, i.offset));
+        for w in inputs.windows(2) {
+            pairs += 1;
+            if position[w[0].id.as_str()] > position[w[1].id.as_str()] {
+                r.reordered.push(Reorder { key: key.to_string(), earlier: w[0].id.clone(), later: w[1].id.clone() });
+            }
+        }
+    }
+    if pairs == 0 {
+        r.vacuous = true;
+        r.summary = "no key had two inputs in the output: nothing to order".into();
+    } else if r.reordered.is_empty() {
+        r.summary = format!("all {pairs} consecutive pairs of one key kept their order");
+    } else {
+        r.verdict = Verdict::Fail;
+        r.summary = format!("{} pairs of one key came out in the opposite order", r.reordered.len());
+    }
+    r
+}
+
+fn exactly_once(history: &History) -> PropertyResult {
+    let lost = no_lost_acked(history);
+    let mut r = result(Property::ExactlyOnce);
+    r.vacuous = lost.vacuous;
+    r.lost = lost.lost;
+    r.duplicated = duplicates(history);
+    let known: std::collections::HashSet<&str> = history.inputs.iter().map(|i| i.id.as_str()).collect();
+    let phantoms: Vec<&str> =
+        history.outputs.iter().flat_map(|o| o.ids.iter()).map(String::as_str).filter(|id| !known.contains(id)).collect();
+    r.verdict = if !r.duplicated.is_empty() || !phantoms.is_empty() {
+        Verdict::Fail
+    } else if !r.lost.is_empty() {
+        missing_verdict(history)
+    } else {
+        Verdict::Pass
+    };
+    r.summary = if r.verdict == Verdict::Pass {
+        format!("every acknowledged input appears exactly once among {} committed outputs", history.outputs.len())
+    } else {
+        format!(
+            "{} acknowledged inputs lost, {} duplicated, {} outputs from unknown inputs",
+            r.lost.len(),
+            r.duplicated.len(),
+            phantoms.len()
+        )
+    };
+    r
+}
+
+fn word_counts(history: &History) -> PropertyResult {
+    let mut r = result(Property::WordCounts);
+    let mut expected: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for input in &history.inputs {
+        let entry = expected.entry(input.value.as_str()).or_default();
+        if input.acked {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    // The latest count of each word: outputs are sorted by (partition,
+    // offset) and a word always lands on the same partition.
+    let mut observed: BTreeMap<&str, u64> = BTreeMap::new();
+    for o in &history.outputs {
+        if let (Some(word), Some(count)) = (o.key.as_deref(), o.value.as_deref().and_then(|v| v.trim().parse().ok())) {
+            observed.insert(word, count);
+        }
+    }
+    if expected.values().all(|(acked, _)| *acked == 0) {
+        r.vacuous = true;
+        r.summary = "no input was acknowledged: no count to check".into();
+        return r;
+    }
+    let words: std::collections::BTreeSet<&str> = expected.keys().chain(observed.keys()).copied().collect();
+    for word in words {
+        let (acked, ambiguous) = expected.get(word).copied().unwrap_or((0, 0));
+        let seen = observed.get(word).copied().unwrap_or(0);
+        if seen < acked || seen > acked + ambiguous {
+            r.counts.push(CountMismatch { word: word.to_string(), expected: acked, ambiguous, observed: seen });
+        }
+    }
+    if r.counts.is_empty() {
+        r.summary = format!("the final counts of all {} words match the acknowledged inputs", expected.len());
+    } else {
+        let short = r.counts.iter().any(|c| c.observed < c.expected);
+        r.verdict = if short && r.counts.iter().all(|c| c.observed <= c.expected) {
+            missing_verdict(history)
+        } else {
+            Verdict::Fail
+        };
+        r.summary = format!("{} words have a wrong final count", r.counts.len());
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check as check_all, History, Input, Output};
+    use super::*;
+
+    fn input(id: &str, key: &str, value: &str, offset: i64, acked: bool) -> Input {
+        Input {
+            id: id.into(),
+            key: key.into(),
+            value: value.into(),
+            partition: Some(0),
+            offset: acked.then_some(offset),
+            step: Some(0),
+            acked,
+            error: (!acked).then(|| "timed out".into()),
+        }
+    }
+
+    fn output(offset: i64, key: &str, value: &str, ids: &[&str]) -> Output {
+        Output {
+            partition: 0,
+            offset,
+            key: Some(key.into()),
+            value: Some(value.into()),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn history(inputs: Vec<Input>, outputs: Vec<Output>) -> History {
+        History { inputs, outputs, caught_up: Some(true), ..History::default() }
+    }
+
+    #[test]
+    fn a_lost_acked_input_is_named_and_an_unacked_one_is_vacuous() {
+        let h = history(
+            vec![input("a", "k", "x", 0, true), input("b", "k", "x", 1, true), input("c", "k", "x", 2, false)],
+            vec![output(0, "k", "X", &["a"])],
+        );
+        let r = check(Property::NoLostAcked, &h);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.lost.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(r.lost[0].offset, Some(1));
+    }
+
+    #[test]
+    fn missing_outputs_before_the_pipeline_caught_up_are_unknown_not_fail() {
+        let mut h = history(vec![input("a", "k", "x", 0, true)], vec![]);
+        h.caught_up = Some(false);
+        assert_eq!(check(Property::NoLostAcked, &h).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn nothing_acked_is_vacuous() {
+        let h = history(vec![input("a", "k", "x", 0, false)], vec![]);
+        let r = check(Property::NoLostAcked, &h);
+        assert!(r.vacuous);
+        assert_eq!(r.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn duplicates_name_every_copy() {
+        let h = history(
+            vec![input("a", "k", "x", 0, true)],
+            vec![output(0, "k", "X", &["a"]), output(1, "k", "X", &["a"])],
+        );
+        let r = check(Property::NoDuplicates, &h);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.duplicated, vec![Duplicate { id: "a".into(), outputs: vec![(0, 0), (0, 1)] }]);
+        assert_eq!(check(Property::ExactlyOnce, &h).verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn reordering_within_a_key_is_found() {
+        let h = history(
+            vec![input("a", "k", "x", 0, true), input("b", "k", "x", 1, true), input("c", "j", "x", 2, true)],
+            vec![output(0, "k", "X", &["b"]), output(1, "j", "X", &["c"]), output(2, "k", "X", &["a"])],
+        );
+        let r = check(Property::PerKeyOrder, &h);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.reordered, vec![Reorder { key: "k".into(), earlier: "a".into(), later: "b".into() }]);
+    }
+
+    #[test]
+    fn word_counts_allow_ambiguous_writes_but_not_loss_or_double_counting() {
+        let inputs = vec![
+            input("1", "k", "cat", 0, true),
+            input("2", "k", "cat", 1, true),
+            input("3", "k", "dog", 2, true),
+            input("4", "k", "dog", 3, false),
+        ];
+        let good = history(inputs.clone(), vec![output(0, "cat", "2", &["2"]), output(1, "dog", "2", &["4"])]);
+        assert_eq!(check(Property::WordCounts, &good).verdict, Verdict::Pass);
+        let doubled = history(inputs.clone(), vec![output(0, "cat", "3", &["2"]), output(1, "dog", "1", &["3"])]);
+        let r = check(Property::WordCounts, &doubled);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.counts[0], CountMismatch { word: "cat".into(), expected: 2, ambiguous: 0, observed: 3 });
+        let restarted = history(inputs, vec![output(0, "cat", "2", &["2"]), output(1, "dog", "0", &["3"])]);
+        assert_eq!(check(Property::WordCounts, &restarted).counts[0].word, "dog");
+    }
+
+    #[test]
+    fn verdicts_compose_fail_over_unknown_over_pass() {
+        let mut h = history(vec![input("a", "k", "x", 0, true)], vec![output(0, "k", "X", &["a"]), output(1, "k", "X", &["a"])]);
+        h.caught_up = Some(false);
+        let v = check_all(&h, &[Property::NoLostAcked, Property::NoDuplicates]);
+        assert_eq!(v.verdict, Verdict::Fail);
+        assert_eq!(Verdict::Pass.and(Verdict::Unknown), Verdict::Unknown);
+        assert_eq!(Verdict::Unknown.and(Verdict::Fail), Verdict::Fail);
+    }
+}

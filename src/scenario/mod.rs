@@ -1,0 +1,252 @@
+//! Scenarios: what to run, against what, under which fault budget.
+//!
+//! A scenario file (TOML, see `scenarios/`) is read into a raw struct by
+//! serde, unknown fields refused, then validated into a [`Scenario`]; every
+//! problem names the file, the line and column, the field and the fix, and
+//! all problems are reported at once.
+
+mod error;
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use error::{Problem, ScenarioError};
+
+use crate::cluster::{NodeId, TopicSpec};
+use crate::workload::Acks;
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// File it was read from.
+    pub path: PathBuf,
+    pub seed: u64,
+    pub cluster: ClusterSettings,
+    pub topics: Vec<TopicSpec>,
+    pub pipeline: PipelineSpec,
+    pub workload: WorkloadSpec,
+    pub properties: Vec<Property>,
+    pub budget: FaultBudget,
+    pub strategy: StrategySpec,
+}
+
+/// The cluster part of a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSettings {
+    pub brokers: u8,
+    /// Broker image; `None` means the default (`LDFI_KAFKA_IMAGE` or ours).
+    pub image: Option<String>,
+    pub broker_configs: std::collections::BTreeMap<String, String>,
+    /// Reuse a running cluster between runs.
+    pub reuse: bool,
+}
+
+/// The pipeline under test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineSpec {
+    pub program: Program,
+    pub instances: u8,
+    pub input: String,
+    pub output: String,
+    pub group: String,
+    pub bugs: Vec<Bug>,
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+/// Which program a pipeline instance runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Program {
+    /// One of the pipelines shipped with ldfi.
+    Shipped(PipelineKind),
+    /// Any command, run in the instance's client node.
+    Command(Vec<String>),
+}
+
+/// The pipelines shipped with ldfi (`pipelines/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PipelineKind {
+    /// Copy/transform, at least once: commit after the output is acked.
+    Copy,
+    /// Word count with state restored from a compacted changelog.
+    Wordcount,
+    /// Read-process-write in transactions.
+    ExactlyOnce,
+}
+
+impl PipelineKind {
+    /// Name of the shipped binary.
+    pub fn binary(&self) -> &'static str {
+        match self {
+            PipelineKind::Copy => "ldfi-copy",
+            PipelineKind::Wordcount => "ldfi-wordcount",
+            PipelineKind::ExactlyOnce => "ldfi-exactly-once",
+        }
+    }
+}
+
+/// The classic bugs the shipped pipelines can be switched into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bug {
+    /// Commit the input offset before the output is acknowledged.
+    CommitBeforeProduce,
+    /// Output producer with `acks=1`.
+    AcksOne,
+    /// Output producer without idempotence, with retries.
+    NoIdempotence,
+    /// Exactly-once pipeline without transactions.
+    NoTransactions,
+    /// Word count does not restore its state after a restart.
+    NoStateRestore,
+}
+
+impl Bug {
+    pub const ALL: [Bug; 5] =
+        [Bug::CommitBeforeProduce, Bug::AcksOne, Bug::NoIdempotence, Bug::NoTransactions, Bug::NoStateRestore];
+
+    /// The name used in scenario files and in `LDFI_BUGS`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Bug::CommitBeforeProduce => "commit-before-produce",
+            Bug::AcksOne => "acks-one",
+            Bug::NoIdempotence => "no-idempotence",
+            Bug::NoTransactions => "no-transactions",
+            Bug::NoStateRestore => "no-state-restore",
+        }
+    }
+}
+
+/// The workload driven by the harness, step by step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadSpec {
+    pub topic: String,
+    pub records_per_step: u32,
+    pub keys: u32,
+    pub value_bytes: u32,
+    pub acks: Acks,
+    pub step_millis: u64,
+    pub drain_secs: u64,
+    pub words: Vec<String>,
+}
+
+/// A property checked after every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Property {
+    /// Every acknowledged input reaches the output.
+    NoLostAcked,
+    /// No input reaches the output twice.
+    NoDuplicates,
+    /// Outputs of one key keep the order of their inputs.
+    PerKeyOrder,
+    /// Every acknowledged input appears exactly once among committed outputs.
+    ExactlyOnce,
+    /// Final word counts equal the counts of the acknowledged inputs.
+    WordCounts,
+}
+
+impl Property {
+    pub const ALL: [Property; 5] = [
+        Property::NoLostAcked,
+        Property::NoDuplicates,
+        Property::PerKeyOrder,
+        Property::ExactlyOnce,
+        Property::WordCounts,
+    ];
+
+    /// The name used in scenario files and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Property::NoLostAcked => "no-lost-acked",
+            Property::NoDuplicates => "no-duplicates",
+            Property::PerKeyOrder => "per-key-order",
+            Property::ExactlyOnce => "exactly-once",
+            Property::WordCounts => "word-counts",
+        }
+    }
+}
+
+/// Fault kinds a budget allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    Crash,
+    Stop,
+    Pause,
+    Isolate,
+    Cut,
+    OneWayCut,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 6] =
+        [FaultKind::Crash, FaultKind::Stop, FaultKind::Pause, FaultKind::Isolate, FaultKind::Cut, FaultKind::OneWayCut];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Stop => "stop",
+            FaultKind::Pause => "pause",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Cut => "cut",
+            FaultKind::OneWayCut => "one-way-cut",
+        }
+    }
+}
+
+/// What faults a campaign may inject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultBudget {
+    /// End of time: steps 0..eot.
+    pub eot: u32,
+    /// End of finite failures: every fault healed by this step.
+    pub eff: u32,
+    pub max_crashes: u32,
+    pub max_partitions: u32,
+    pub kinds: Vec<FaultKind>,
+    /// Nodes faults may target; empty means every broker and instance.
+    pub targets: Vec<NodeId>,
+}
+
+/// How a campaign searches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategySpec {
+    pub name: Strategy,
+    pub max_runs: u32,
+}
+
+/// Search strategies over the same hypothesis space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    Ldfi,
+    Random,
+    Exhaustive,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { file: path.to_path_buf(), source })?;
+        Scenario::parse(path, &source)
+    }
+
+    /// Validates scenario text; `path` names it in errors.
+    pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioError> {
+        validate::parse(path, source)
+            .map_err(|problems| ScenarioError::Invalid { file: path.to_path_buf(), problems })
+    }
+
+    /// The client node name of pipeline instance `i` (1-based).
+    pub fn instance_name(i: u8) -> String {
+        format!("pipeline-{i}")
+    }
+}

@@ -1,0 +1,99 @@
+//! The scenario file as written: TOML read by serde, unknown fields refused,
+//! positions kept for the fields that validation judges.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub topics: Vec<RawTopic>,
+    pub pipeline: RawPipeline,
+    pub workload: RawWorkload,
+    pub properties: Option<Spanned<Vec<String>>>,
+    pub faults: RawFaults,
+    #[serde(default)]
+    pub strategy: RawStrategy,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub brokers: Option<Spanned<u8>>,
+    pub image: Option<String>,
+    #[serde(default)]
+    pub broker_configs: BTreeMap<String, toml::Value>,
+    /// Reuse a running cluster between runs (topics and groups are reset).
+    pub reuse: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopic {
+    pub name: Spanned<String>,
+    pub partitions: Option<Spanned<i32>>,
+    pub replication_factor: Option<Spanned<i32>>,
+    pub min_insync_replicas: Option<Spanned<i32>>,
+    #[serde(default)]
+    pub configs: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPipeline {
+    /// A shipped pipeline: `copy`, `wordcount` or `exactly-once`.
+    pub kind: Option<Spanned<String>>,
+    /// Or any command, run in each instance's client node.
+    pub command: Option<Spanned<Vec<String>>>,
+    pub instances: Option<Spanned<u8>>,
+    pub input: Spanned<String>,
+    pub output: Spanned<String>,
+    pub group: Option<String>,
+    pub bugs: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub topic: Option<Spanned<String>>,
+    pub records_per_step: Option<Spanned<u32>>,
+    pub keys: Option<Spanned<u32>>,
+    pub value_bytes: Option<u32>,
+    pub acks: Option<Spanned<String>>,
+    /// Wall time given to the pipeline after each step's batch.
+    pub step_millis: Option<u64>,
+    /// Longest wait for the pipeline to catch up at the end.
+    pub drain_secs: Option<u64>,
+    /// Words drawn for record values (word count); default: w0..w9.
+    pub words: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFaults {
+    pub eot: Spanned<u32>,
+    pub eff: Option<Spanned<u32>>,
+    pub max_crashes: Option<u32>,
+    pub max_partitions: Option<u32>,
+    pub kinds: Option<Spanned<Vec<String>>>,
+    pub targets: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    pub name: Option<Spanned<String>>,
+    pub max_runs: Option<u32>,
+}

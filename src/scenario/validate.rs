@@ -1,0 +1,394 @@
+//! From the raw file to a [`Scenario`]: defaults filled in, every rule
+//! checked, every problem collected with its position.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::error::{position, Problem};
+use super::raw::RawScenario;
+use super::*;
+
+struct Checker<'a> {
+    source: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn at<T>(&mut self, spanned: &Spanned<T>, field: &str, message: impl Into<String>, fix: impl Into<String>) {
+        let position = Some(position(self.source, spanned.span().start));
+        self.problems.push(Problem { field: field.into(), position, message: message.into(), fix: fix.into() });
+    }
+
+    fn nowhere(&mut self, field: &str, message: impl Into<String>, fix: impl Into<String>) {
+        self.problems.push(Problem { field: field.into(), position: None, message: message.into(), fix: fix.into() });
+    }
+}
+
+fn value_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn names<T: Copy>(all: &[T], name: fn(&T) -> &'static str) -> String {
+    all.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
+/// Parses and validates; all problems or a scenario.
+pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
+    let raw: RawScenario = toml::from_str(source).map_err(|e| {
+        let position = e.span().map(|span| position(source, span.start));
+        vec![Problem {
+            field: e.message().split('`').nth(1).unwrap_or("(file)").to_string(),
+            position,
+            message: e.message().trim().to_string(),
+            fix: "see scenarios/README.md for every field and its allowed values".to_string(),
+        }]
+    })?;
+    let mut c = Checker { source, problems: Vec::new() };
+
+    let name = raw.name.get_ref().clone();
+    if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+        c.at(&raw.name, "name", format!("{name:?} is not a valid name"), "use letters, digits and '-'");
+    }
+
+    // Cluster.
+    let brokers = raw.cluster.brokers.as_ref().map(|b| *b.get_ref()).unwrap_or(3);
+    if let Some(b) = &raw.cluster.brokers {
+        if !(1..=9).contains(b.get_ref()) {
+            c.at(b, "cluster.brokers", format!("{} brokers", b.get_ref()), "use 1 to 9 brokers (3 is usual)");
+        }
+    }
+    let broker_configs: BTreeMap<String, String> =
+        raw.cluster.broker_configs.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
+
+    // Topics.
+    let mut topics = Vec::new();
+    for (i, t) in raw.topics.iter().enumerate() {
+        let field = |f: &str| format!("topics[{i}].{f}");
+        let partitions = t.partitions.as_ref().map(|p| *p.get_ref()).unwrap_or(3);
+        if let Some(p) = &t.partitions {
+            if *p.get_ref() < 1 {
+                c.at(p, &field("partitions"), "must be at least 1", "set partitions = 1 or more");
+            }
+        }
+        let rf = t.replication_factor.as_ref().map(|r| *r.get_ref()).unwrap_or(i32::from(brokers.min(3)));
+        if let Some(r) = &t.replication_factor {
+            if *r.get_ref() < 1 || *r.get_ref() > i32::from(brokers) {
+                c.at(r, &field("replication_factor"), format!("{} with {brokers} brokers", r.get_ref()),
+                    format!("use 1 to {brokers}, or add brokers in [cluster]"));
+            }
+        }
+        let mut spec = TopicSpec::new(t.name.get_ref(), partitions, rf);
+        if let Some(m) = &t.min_insync_replicas {
+            if *m.get_ref() < 1 || *m.get_ref() > rf {
+                c.at(m, &field("min_insync_replicas"), format!("{} with replication factor {rf}", m.get_ref()),
+                    format!("use 1 to {rf}"));
+            }
+            spec = spec.min_insync_replicas(*m.get_ref());
+        }
+        for (k, v) in &t.configs {
+            spec = spec.config(k, value_text(v));
+        }
+        if topics.iter().any(|x: &TopicSpec| x.name == spec.name) {
+            c.at(&t.name, &field("name"), format!("topic {} declared twice", spec.name), "keep one [[topics]] entry per topic");
+        }
+        topics.push(spec);
+    }
+    let declared = |topic: &str| topics.iter().any(|t| t.name == topic);
+
+    // Pipeline.
+    let p = &raw.pipeline;
+    let program = match (&p.kind, &p.command) {
+        (Some(kind), None) => match kind.get_ref().as_str() {
+            "copy" => Some(Program::Shipped(PipelineKind::Copy)),
+            "wordcount" => Some(Program::Shipped(PipelineKind::Wordcount)),
+            "exactly-once" => Some(Program::Shipped(PipelineKind::ExactlyOnce)),
+            other => {
+                c.at(kind, "pipeline.kind", format!("unknown pipeline {other:?}"),
+                    "use copy, wordcount or exactly-once, or give a command instead");
+                None
+            }
+        },
+        (None, Some(command)) if !command.get_ref().is_empty() => Some(Program::Command(command.get_ref().clone())),
+        (None, Some(command)) => {
+            c.at(command, "pipeline.command", "is empty", "give the program and its arguments");
+            None
+        }
+        (Some(kind), Some(_)) => {
+            c.at(kind, "pipeline", "both kind and command are set", "keep one of them");
+            None
+        }
+        (None, None) => {
+            c.nowhere("pipeline", "neither kind nor command is set", "set kind = \"copy\" (or wordcount, exactly-once) or command = [...]");
+            None
+        }
+    };
+    let instances = p.instances.as_ref().map(|i| *i.get_ref()).unwrap_or(1);
+    if let Some(i) = &p.instances {
+        if !(1..=8).contains(i.get_ref()) {
+            c.at(i, "pipeline.instances", format!("{} instances", i.get_ref()), "use 1 to 8");
+        }
+    }
+    for (topic, field) in [(&p.input, "pipeline.input"), (&p.output, "pipeline.output")] {
+        if !declared(topic.get_ref()) {
+            c.at(topic, field, format!("topic {:?} is not declared", topic.get_ref()), "add it under [[topics]]");
+        }
+    }
+    let mut bugs = Vec::new();
+    let empty = Spanned::new(0..0, Vec::new());
+    let bug_list = p.bugs.as_ref().unwrap_or(&empty);
+    for text in bug_list.get_ref() {
+        match Bug::ALL.iter().find(|b| b.name() == text) {
+            Some(bug) => bugs.push(*bug),
+            None => c.at(bug_list, "pipeline.bugs", format!("unknown bug {text:?}"), format!("use some of: {}", names(&Bug::ALL, Bug::name))),
+        }
+    }
+    if let Some(Program::Shipped(kind)) = &program {
+        for bug in &bugs {
+            let fits = match bug {
+                Bug::NoTransactions => *kind == PipelineKind::ExactlyOnce,
+                Bug::NoStateRestore => *kind == PipelineKind::Wordcount,
+                _ => true,
+            };
+            if !fits {
+                c.at(bug_list, "pipeline.bugs", format!("{} does not apply to the {kind:?} pipeline", bug.name()),
+                    "remove it, or pick the pipeline it belongs to");
+            }
+        }
+    }
+
+    // Workload.
+    let w = &raw.workload;
+    let topic = w.topic.as_ref().map(|t| t.get_ref().clone()).unwrap_or_else(|| p.input.get_ref().clone());
+    if let Some(t) = &w.topic {
+        if !declared(t.get_ref()) {
+            c.at(t, "workload.topic", format!("topic {:?} is not declared", t.get_ref()), "add it under [[topics]]");
+        }
+    }
+    let acks = match w.acks.as_ref().map(|a| a.get_ref().as_str()) {
+        None | Some("all") | Some("-1") => Acks::All,
+        Some("1") => Acks::Leader,
+        Some(other) => {
+            let a = w.acks.as_ref().expect("acks present");
+            c.at(a, "workload.acks", format!("unknown acks {other:?}"), "use \"all\" or \"1\"");
+            Acks::All
+        }
+    };
+    for (value, field) in [(&w.records_per_step, "workload.records_per_step"), (&w.keys, "workload.keys")] {
+        if let Some(v) = value {
+            if *v.get_ref() == 0 {
+                c.at(v, field, "must be at least 1", "use 1 or more");
+            }
+        }
+    }
+
+    // Properties.
+    let mut properties = Vec::new();
+    let property_list = raw.properties.as_ref().unwrap_or(&empty);
+    for text in property_list.get_ref() {
+        match Property::ALL.iter().find(|p| p.name() == text) {
+            Some(property) => properties.push(*property),
+            None => c.at(property_list, "properties", format!("unknown property {text:?}"),
+                format!("use some of: {}", names(&Property::ALL, Property::name))),
+        }
+    }
+    if properties.is_empty() {
+        properties = match &program {
+            Some(Program::Shipped(PipelineKind::Wordcount)) => vec![Property::WordCounts],
+            Some(Program::Shipped(PipelineKind::ExactlyOnce)) => vec![Property::ExactlyOnce],
+            _ => vec![Property::NoLostAcked],
+        };
+    }
+
+    // Fault budget.
+    let f = &raw.faults;
+    let eot = *f.eot.get_ref();
+    if !(1..=100).contains(&eot) {
+        c.at(&f.eot, "faults.eot", format!("{eot} steps"), "use 1 to 100 steps");
+    }
+    let eff = f.eff.as_ref().map(|e| *e.get_ref()).unwrap_or(eot.saturating_sub(1).max(1));
+    if let Some(e) = &f.eff {
+        if *e.get_ref() > eot || *e.get_ref() == 0 {
+            c.at(e, "faults.eff", format!("eff = {} with eot = {eot}", e.get_ref()),
+                "faults must end by eff, and 1 <= eff <= eot");
+        }
+    }
+    let mut kinds = Vec::new();
+    let kind_list = f.kinds.as_ref().unwrap_or(&empty);
+    for text in kind_list.get_ref() {
+        match FaultKind::ALL.iter().find(|k| k.name() == text) {
+            Some(kind) => kinds.push(*kind),
+            None => c.at(kind_list, "faults.kinds", format!("unknown fault kind {text:?}"),
+                format!("use some of: {}", names(&FaultKind::ALL, FaultKind::name))),
+        }
+    }
+    if kinds.is_empty() {
+        kinds = vec![FaultKind::Crash, FaultKind::Isolate];
+    }
+    let mut targets = Vec::new();
+    let target_list = f.targets.as_ref().unwrap_or(&empty);
+    for text in target_list.get_ref() {
+        match text.parse::<NodeId>() {
+            Ok(NodeId::Broker(b)) if b > brokers => c.at(target_list, "faults.targets",
+                format!("{text} but the cluster has {brokers} brokers"), format!("use broker-1 .. broker-{brokers}")),
+            Ok(NodeId::Client(name))
+                if name != "workload"
+                    && !(1..=instances).any(|i| Scenario::instance_name(i) == name) =>
+            {
+                c.at(target_list, "faults.targets", format!("unknown node {text:?}"),
+                    format!("use broker-N, pipeline-1 .. pipeline-{instances}, or workload"))
+            }
+            Ok(node) => targets.push(node),
+            Err(e) => c.at(target_list, "faults.targets", e, "use broker-N, pipeline-N or workload"),
+        }
+    }
+
+    // Strategy.
+    let strategy = match raw.strategy.name.as_ref().map(|n| n.get_ref().as_str()) {
+        None | Some("ldfi") => Strategy::Ldfi,
+        Some("random") => Strategy::Random,
+        Some("exhaustive") => Strategy::Exhaustive,
+        Some(other) => {
+            let n = raw.strategy.name.as_ref().expect("name present");
+            c.at(n, "strategy.name", format!("unknown strategy {other:?}"), "use ldfi, random or exhaustive");
+            Strategy::Ldfi
+        }
+    };
+
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    Ok(Scenario {
+        name: name.clone(),
+        description: raw.description.clone().unwrap_or_default(),
+        path: path.to_path_buf(),
+        seed: raw.seed.unwrap_or(1),
+        cluster: ClusterSettings { brokers, image: raw.cluster.image.clone(), broker_configs, reuse: raw.cluster.reuse.unwrap_or(true) },
+        topics,
+        pipeline: PipelineSpec {
+            program: program.expect("checked above"),
+            instances,
+            input: p.input.get_ref().clone(),
+            output: p.output.get_ref().clone(),
+            group: p.group.clone().unwrap_or_else(|| format!("{name}-group")),
+            bugs,
+            env: p.env.clone(),
+        },
+        workload: WorkloadSpec {
+            topic,
+            records_per_step: w.records_per_step.as_ref().map(|v| *v.get_ref()).unwrap_or(20),
+            keys: w.keys.as_ref().map(|v| *v.get_ref()).unwrap_or(8),
+            value_bytes: w.value_bytes.unwrap_or(16),
+            acks,
+            step_millis: w.step_millis.unwrap_or(1000),
+            drain_secs: w.drain_secs.unwrap_or(30),
+            words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
+        },
+        properties,
+        budget: FaultBudget {
+            eot,
+            eff,
+            max_crashes: f.max_crashes.unwrap_or(1),
+            max_partitions: f.max_partitions.unwrap_or(1),
+            kinds,
+            targets,
+        },
+        strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50) },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "copy-alo"
+seed = 7
+
+[cluster]
+brokers = 3
+
+[[topics]]
+name = "input"
+partitions = 2
+replication_factor = 3
+min_insync_replicas = 2
+
+[[topics]]
+name = "output"
+
+[pipeline]
+kind = "copy"
+instances = 2
+input = "input"
+output = "output"
+bugs = ["commit-before-produce"]
+
+[workload]
+records_per_step = 10
+
+[faults]
+eot = 6
+eff = 5
+kinds = ["crash", "isolate"]
+targets = ["broker-1", "pipeline-2"]
+"#;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse(Path::new("s.toml"), text).expect_err("should be refused")
+    }
+
+    #[test]
+    fn a_good_scenario_gets_its_defaults() {
+        let s = parse(Path::new("s.toml"), GOOD).unwrap();
+        assert_eq!(s.topics[1].replication_factor, 3);
+        assert_eq!(s.topics[0].configs["min.insync.replicas"], "2");
+        assert_eq!(s.pipeline.program, Program::Shipped(PipelineKind::Copy));
+        assert_eq!(s.pipeline.group, "copy-alo-group");
+        assert_eq!(s.workload.topic, "input");
+        assert_eq!(s.properties, vec![Property::NoLostAcked]);
+        assert_eq!(s.budget.targets, vec![NodeId::broker(1), NodeId::client("pipeline-2")]);
+        assert_eq!(s.strategy.name, Strategy::Ldfi);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_position() {
+        let text = GOOD.replace("seed = 7", "seed = 7\nsede = 8");
+        let p = problems(&text);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].position.map(|(l, _)| l), Some(4), "{p:?}");
+        assert!(p[0].message.contains("sede"), "{p:?}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_field_and_fix() {
+        let text = GOOD
+            .replace("replication_factor = 3", "replication_factor = 4")
+            .replace("output = \"output\"", "output = \"nowhere\"")
+            .replace("eff = 5", "eff = 9")
+            .replace("\"pipeline-2\"", "\"pipeline-3\"");
+        let p = problems(&text);
+        let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["topics[0].replication_factor", "pipeline.output", "faults.eff", "faults.targets"]);
+        assert_eq!(p[0].position, Some((11, 22)));
+        assert!(p.iter().all(|p| !p.fix.is_empty()));
+    }
+
+    #[test]
+    fn a_bug_must_belong_to_its_pipeline() {
+        let text = GOOD.replace("commit-before-produce", "no-transactions");
+        assert_eq!(problems(&text)[0].field, "pipeline.bugs");
+    }
+
+    #[test]
+    fn errors_render_file_line_field_and_fix() {
+        let e = Scenario::parse(Path::new("x.toml"), &GOOD.replace("eot = 6", "eot = 0")).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("x.toml:"), "{text}");
+        assert!(text.contains("faults.eot") && text.contains("fix:"), "{text}");
+    }
+}
