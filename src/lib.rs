@@ -31,6 +31,7 @@ pub mod cluster;
 pub mod engine;
 pub mod nemesis;
 pub mod probe;
+pub mod run;
 pub mod scenario;
 pub mod trace;
 pub mod workload;

@@ -2,6 +2,10 @@
 
 mod cluster;
 mod probe;
+mod run;
+mod workload;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -27,12 +31,33 @@ enum Command {
     /// Start, inspect and stop a cluster by hand.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Check a scenario file without running anything.
+    Validate { scenario: PathBuf },
+    /// One run of a scenario, without faults or with a fault plan (JSON).
+    Run {
+        scenario: PathBuf,
+        /// A fault plan file (JSON), as the solver produces them.
+        #[arg(long)]
+        faults: Option<PathBuf>,
+        /// Reuse a running cluster (`ldfi cluster up --name NAME`) instead of
+        /// starting one.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Where traces go.
+        #[arg(long, default_value = "traces")]
+        traces: PathBuf,
+    },
+    /// Judge a run again from its traces alone.
+    Check { run_dir: PathBuf },
     /// Remove every container and network ldfi left behind (and the
     /// firewall rules inside them).
     Clean,
     /// Network probes run inside client nodes (used by tests).
     #[command(subcommand, hide = true)]
     Probe(probe::ProbeCommand),
+    /// The workload agent, run inside the workload's client node.
+    #[command(subcommand, hide = true)]
+    Workload(workload::WorkloadCommand),
 }
 
 /// Runs a command and returns its exit code.
@@ -40,7 +65,13 @@ pub async fn run(args: Args) -> u8 {
     match args.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Clean => cluster::clean().await,
+        Command::Validate { scenario } => run::validate(&scenario),
+        Command::Run { scenario, faults, cluster, traces } => {
+            run::run(&scenario, faults.as_deref(), cluster.as_deref(), &traces).await
+        }
+        Command::Check { run_dir } => run::check(&run_dir),
         Command::Probe(command) => probe::run(command),
+        Command::Workload(command) => workload::run(command).await,
     }
 }
 

@@ -229,10 +229,11 @@ impl Cluster {
         if matches!(node, NodeId::Broker(_)) || self.container(&node).is_ok() {
             return Err(ClusterError::Spec(format!("client name {:?} is taken", client.name)));
         }
-        let index = self.clients().len() as u8;
-        if index >= 100 {
+        // The first free address: client nodes come and go between runs.
+        let taken: Vec<Ipv4Addr> = self.clients().iter().map(|c| c.address).collect();
+        let Some(index) = (0..100u8).find(|i| !taken.contains(&self.inner.addressing.client(*i))) else {
             return Err(ClusterError::Spec("at most 100 client nodes per cluster".to_string()));
-        }
+        };
         let spec = &self.inner.spec;
         let node = ClientNode {
             name: client.name.clone(),
@@ -256,6 +257,15 @@ impl Cluster {
         self.inner.engine.create(&config).await?;
         self.inner.engine.start(&config.name).await?;
         Ok(node)
+    }
+
+    /// Removes a client node (its container and address).
+    pub async fn remove_client(&self, name: &str) -> Result<(), ClusterError> {
+        let node = NodeId::Client(name.to_string());
+        let container = self.container(&node)?;
+        self.inner.engine.remove(&container).await?;
+        self.inner.clients.lock().expect("clients lock").retain(|c| c.name != name);
+        Ok(())
     }
 
     /// The harness's observer, started on first use.

@@ -48,6 +48,22 @@ impl TraceWriter {
     }
 }
 
+/// Writes a file atomically: to a temporary file beside it, flushed, then
+/// renamed over the target, so that a crash never leaves half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut file = File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, path)
+}
+
 /// Reads one trace file.
 pub fn read_file(path: &Path) -> Result<Vec<TraceLine>, TraceError> {
     let file = File::open(path).map_err(|source| TraceError::Io { file: path.to_path_buf(), source })?;

@@ -27,7 +27,7 @@
 
 mod io;
 
-pub use io::{read_dir, read_file, TraceError, TraceWriter};
+pub use io::{read_dir, read_file, write_atomic, TraceError, TraceWriter};
 
 use serde::{Deserialize, Serialize};
 

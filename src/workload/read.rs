@@ -16,6 +16,8 @@ pub struct ReadRecord {
     pub partition: i32,
     pub offset: i64,
     pub key: Option<String>,
+    pub value: Option<String>,
+    /// The `ldfi-id` header: the input this record derives from.
     pub id: Option<String>,
 }
 
@@ -87,6 +89,7 @@ fn read_blocking(
             partition: message.partition(),
             offset: message.offset(),
             key: message.key().map(|k| String::from_utf8_lossy(k).to_string()),
+            value: message.payload().map(|v| String::from_utf8_lossy(v).to_string()),
             id,
         });
     }

@@ -23,18 +23,28 @@ pub enum Acks {
 pub struct Delivery {
     pub id: String,
     pub key: String,
+    pub value: String,
     /// `(partition, offset)` when acknowledged.
     pub acked: Option<(i32, i64)>,
     /// The error when not acknowledged.
     pub error: Option<String>,
 }
 
-/// Produces one record per `(id, key)` to `topic` and waits for every
-/// delivery report (acknowledged or failed within `timeout`).
+/// A record the workload writes: unique id (also in the `ldfi-id` header),
+/// key, value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadRecord {
+    pub id: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// Produces records to `topic` and waits for every delivery report
+/// (acknowledged or failed within `timeout`).
 pub async fn produce(
     bootstrap: &str,
     topic: &str,
-    records: &[(String, String)],
+    records: &[WorkloadRecord],
     acks: Acks,
     timeout: Duration,
 ) -> Result<Vec<Delivery>, rdkafka::error::KafkaError> {
@@ -48,20 +58,27 @@ pub async fn produce(
         Acks::Leader => config.set("acks", "1").set("enable.idempotence", "false"),
     };
     let producer: FutureProducer = config.create()?;
-    let sends = records.iter().map(|(id, key)| {
+    let sends = records.iter().map(|WorkloadRecord { id, key, value }| {
         let producer = &producer;
         async move {
             let headers = OwnedHeaders::new().insert(Header { key: ID_HEADER, value: Some(id.as_str()) });
-            let record = FutureRecord::to(topic).key(key).payload(id).headers(headers);
+            let record = FutureRecord::to(topic).key(key).payload(value).headers(headers);
             let result = producer.send(record, Duration::from_secs(0)).await;
             match result {
                 Ok(delivered) => Delivery {
                     id: id.clone(),
                     key: key.clone(),
+                    value: value.clone(),
                     acked: Some((delivered.partition, delivered.offset)),
                     error: None,
                 },
-                Err((e, _)) => Delivery { id: id.clone(), key: key.clone(), acked: None, error: Some(e.to_string()) },
+                Err((e, _)) => Delivery {
+                    id: id.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                    acked: None,
+                    error: Some(e.to_string()),
+                },
             }
         }
     });

@@ -1,0 +1,88 @@
+//! The end of a run: wait until the pipeline has caught up with its input
+//! (its group's committed offsets reach the input's high watermarks), or a
+//! bounded time passes, which is itself recorded.
+
+use std::time::{Duration, Instant};
+
+use crate::cluster::{Cluster, Snapshot};
+
+/// How the drain ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrainOutcome {
+    pub caught_up: bool,
+    pub waited: Duration,
+    pub detail: String,
+}
+
+/// Per partition: (committed, high watermark); `None` if not yet observable.
+pub fn lag(snapshot: &Snapshot, topic: &str, group: &str) -> Option<Vec<(i32, i64, i64)>> {
+    let group = snapshot.group(group)?;
+    let partitions: Vec<_> = snapshot.partitions.iter().filter(|p| p.topic == topic).collect();
+    if partitions.is_empty() {
+        return None;
+    }
+    partitions
+        .iter()
+        .map(|p| {
+            let hw = p.high_watermark?;
+            let committed = group
+                .committed
+                .iter()
+                .find(|c| c.topic == topic && c.partition == p.partition)
+                .map(|c| c.offset)
+                .unwrap_or(0);
+            Some((p.partition, committed, hw))
+        })
+        .collect()
+}
+
+/// Waits until every input partition's committed offset reaches its high
+/// watermark. Offsets of transaction markers count: a transactional
+/// pipeline's committed offset passes the marker after its last record.
+pub async fn drain(cluster: &Cluster, topic: &str, group: &str, limit: Duration) -> DrainOutcome {
+    let started = Instant::now();
+    let mut detail = String::from("no snapshot answered");
+    loop {
+        if let Ok(snapshot) = cluster.snapshot(&[topic.to_string()], &[group.to_string()]).await {
+            if let Some(lag) = lag(&snapshot, topic, group) {
+                let behind: Vec<_> = lag.iter().filter(|(_, c, hw)| c < hw).collect();
+                detail = if behind.is_empty() {
+                    format!("committed offsets reached the high watermark on {} partitions", lag.len())
+                } else {
+                    format!("behind (partition, committed, high watermark): {behind:?}")
+                };
+                if behind.is_empty() {
+                    return DrainOutcome { caught_up: true, waited: started.elapsed(), detail };
+                }
+            }
+        }
+        if started.elapsed() > limit {
+            return DrainOutcome { caught_up: false, waited: started.elapsed(), detail };
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::snapshot::{CommittedOffset, GroupState, PartitionState};
+
+    #[test]
+    fn lag_pairs_committed_offsets_with_high_watermarks() {
+        let snapshot = Snapshot {
+            partitions: vec![
+                PartitionState { topic: "in".into(), partition: 0, high_watermark: Some(10), ..Default::default() },
+                PartitionState { topic: "in".into(), partition: 1, high_watermark: Some(4), ..Default::default() },
+            ],
+            groups: vec![GroupState {
+                group: "g".into(),
+                committed: vec![CommittedOffset { topic: "in".into(), partition: 0, offset: 10 }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(lag(&snapshot, "in", "g"), Some(vec![(0, 10, 10), (1, 0, 4)]));
+        assert_eq!(lag(&snapshot, "in", "h"), None);
+    }
+}

@@ -1,0 +1,288 @@
+//! One run: the forward step of the loop.
+//!
+//! Start the pipeline under test and the workload on a (possibly reused)
+//! cluster, drive the workload through logical steps, apply the fault plan
+//! at step boundaries, heal everything by EFF, drain, read the outputs, and
+//! record all of it in `traces/<campaign>/<run>/`. The verdict is then
+//! computed from those traces alone, exactly as `ldfi check` does offline.
+
+mod drain;
+mod nodes;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+pub use drain::{drain, DrainOutcome};
+pub use nodes::{Binaries, RunNames};
+
+use crate::checker::{self, History, RunVerdict};
+use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, TopicSpec};
+use crate::nemesis::{Fault, FaultPlan, Nemesis};
+use crate::scenario::{Property, Scenario};
+use crate::trace::{self, Event, TraceError, TraceWriter};
+use crate::workload::{self, Acks};
+
+/// A run that could not be carried out (as opposed to one that found a
+/// violation).
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("bad fault plan: {0}")]
+    BadPlan(String),
+    #[error("{0}")]
+    Pipeline(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, #[source] source: std::io::Error },
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("{dir}: {message}")]
+    History { dir: PathBuf, message: String },
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub verdict: RunVerdict,
+    pub wall: Duration,
+}
+
+/// The cluster spec a scenario asks for.
+pub fn cluster_spec(scenario: &Scenario, name: &str) -> ClusterSpec {
+    let mut spec = ClusterSpec::new(name).with_brokers(scenario.cluster.brokers);
+    if let Some(image) = &scenario.cluster.image {
+        spec.image = image.clone();
+    }
+    spec.broker_configs.extend(scenario.cluster.broker_configs.clone());
+    spec
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io { path: path.to_path_buf(), source }
+}
+
+/// Whether outputs are read with `read_committed`.
+pub fn reads_committed(scenario: &Scenario) -> bool {
+    scenario.properties.iter().any(|p| matches!(p, Property::ExactlyOnce | Property::WordCounts))
+}
+
+/// Every node a plan's faults name must exist in this scenario.
+fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> {
+    let known = |node: &NodeId| match node {
+        NodeId::Broker(b) => *b >= 1 && *b <= scenario.cluster.brokers,
+        NodeId::Client(name) => {
+            name == "workload" || (1..=scenario.pipeline.instances).any(|i| Scenario::instance_name(i) == *name)
+        }
+    };
+    for planned in &plan.faults {
+        let nodes: Vec<&NodeId> = match &planned.fault {
+            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
+            Fault::Cut { left, right } => left.iter().chain(right).collect(),
+            Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
+        };
+        if let Some(node) = nodes.into_iter().find(|n| !known(n)) {
+            return Err(RunError::BadPlan(format!(
+                "{} targets {node}, which is not in scenario {} (brokers 1..{}, pipeline-1..{}, workload)",
+                planned.fault, scenario.name, scenario.cluster.brokers, scenario.pipeline.instances
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Carries out one run on `cluster` and judges it from its traces.
+pub async fn execute(
+    cluster: &Cluster,
+    binaries: &Binaries,
+    scenario: &Scenario,
+    plan: &FaultPlan,
+    traces_root: &Path,
+    campaign: &str,
+    run: &str,
+) -> Result<RunOutcome, RunError> {
+    let started = Instant::now();
+    plan.validate(scenario.budget.eff).map_err(RunError::BadPlan)?;
+    check_targets(scenario, plan)?;
+    let dir = traces_root.join(campaign).join(run);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let plan_path = dir.join("plan.json");
+    trace::write_atomic(&plan_path, serde_json::to_string_pretty(plan).expect("plan serializes").as_bytes())
+        .map_err(io(&plan_path))?;
+    let harness_path = dir.join("harness.jsonl");
+    let harness = TraceWriter::open(&harness_path, "harness").map_err(io(&harness_path))?;
+
+    let names = RunNames { suffix: format!("{campaign}-{run}") };
+    let input = names.topic(&scenario.pipeline.input);
+    let output = names.topic(&scenario.pipeline.output);
+    let group = names.group(&scenario.pipeline.group);
+    let topics: Vec<TopicSpec> =
+        scenario.topics.iter().map(|t| TopicSpec { name: names.topic(&t.name), ..t.clone() }).collect();
+    cluster.create_topics(&topics).await?;
+    let read_committed = reads_committed(scenario);
+    harness
+        .write(
+            Some(0),
+            Event::RunStarted {
+                scenario: scenario.name.clone(),
+                campaign: campaign.to_string(),
+                run: run.to_string(),
+                seed: plan.seed ^ scenario.seed,
+                plan: serde_json::to_value(plan).expect("plan serializes"),
+                input_topic: input.clone(),
+                output_topic: output.clone(),
+                group: group.clone(),
+                properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
+                read_committed,
+            },
+        )
+        .map_err(io(&harness_path))?;
+
+    let mut nodes = vec![nodes::workload_node(binaries, &dir)];
+    for i in 1..=scenario.pipeline.instances {
+        let spec = nodes::pipeline_node(scenario, &names, &cluster.bootstrap_servers(), binaries, &dir, i)
+            .map_err(RunError::Pipeline)?;
+        nodes.push(spec);
+    }
+    let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let outcome = async {
+        for spec in nodes {
+            cluster.spawn_client(spec).await?;
+        }
+        let mut nemesis = Nemesis::new(cluster);
+        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &input).await;
+        for fault in nemesis.active().to_vec() {
+            match nemesis.heal(&fault).await {
+                Ok(()) => harness.write(Some(scenario.budget.eot), Event::FaultHealed { fault }),
+                Err(e) => harness.write(Some(scenario.budget.eot), Event::FaultFailed { fault, error: e.to_string() }),
+            }
+            .map_err(io(&harness_path))?;
+        }
+        stepped?;
+        let limit = Duration::from_secs(scenario.workload.drain_secs);
+        let drained = drain(cluster, &input, &group, limit).await;
+        harness
+            .write(
+                Some(scenario.budget.eot),
+                Event::Drained {
+                    caught_up: drained.caught_up,
+                    waited_ms: drained.waited.as_millis() as u64,
+                    detail: drained.detail,
+                },
+            )
+            .map_err(io(&harness_path))?;
+        let read = workload::read_all(&cluster.bootstrap_servers(), &output, read_committed, Duration::from_secs(60))
+            .await
+            .map_err(|e| ClusterError::Kafka { action: format!("read {output}"), detail: e.to_string() })?;
+        for record in read {
+            let event = Event::CheckerRead {
+                topic: output.clone(),
+                partition: record.partition,
+                offset: record.offset,
+                key: record.key,
+                value: record.value,
+                ids: record.id.into_iter().collect(),
+            };
+            harness.write(Some(scenario.budget.eot), event).map_err(io(&harness_path))?;
+        }
+        Ok::<(), RunError>(())
+    }
+    .await;
+    // Whatever happened, the run's client nodes and topics go away; the
+    // cluster stays for the next run.
+    for name in node_names {
+        let _ = cluster.remove_client(&name).await;
+    }
+    let topic_names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+    let _ = cluster.delete_topics(&topic_names).await;
+    let error = outcome.as_ref().err().map(|e| e.to_string());
+    harness.write(None, Event::RunFinished { error }).map_err(io(&harness_path))?;
+    outcome?;
+    let (_, verdict) = check_dir(&dir)?;
+    let verdict_path = dir.join("verdict.json");
+    trace::write_atomic(&verdict_path, serde_json::to_string_pretty(&verdict).expect("verdict serializes").as_bytes())
+        .map_err(io(&verdict_path))?;
+    Ok(RunOutcome { dir, verdict, wall: started.elapsed() })
+}
+
+/// The steps 0..EOT: faults at boundaries, one batch per step, a snapshot
+/// after each.
+async fn steps(
+    cluster: &Cluster,
+    scenario: &Scenario,
+    plan: &FaultPlan,
+    nemesis: &mut Nemesis,
+    harness: &TraceWriter,
+    input: &str,
+) -> Result<(), RunError> {
+    let w = &scenario.workload;
+    let note = |step: u32, event: Event| {
+        harness.write(Some(step), event).map_err(|source| RunError::Io { path: "harness.jsonl".into(), source })
+    };
+    let workload = cluster.container(&NodeId::client("workload"))?;
+    let words = w.words.join(",");
+    let acks = match w.acks {
+        Acks::All => "all",
+        Acks::Leader => "1",
+    };
+    let mut next_id: u64 = 0;
+    for step in 0..scenario.budget.eot {
+        for fault in plan.ending(step) {
+            match nemesis.heal(fault).await {
+                Ok(()) => note(step, Event::FaultHealed { fault: fault.clone() })?,
+                Err(e) => note(step, Event::FaultFailed { fault: fault.clone(), error: e.to_string() })?,
+            }
+        }
+        for fault in plan.starting(step) {
+            match nemesis.apply(fault).await {
+                Ok(()) => note(step, Event::FaultApplied { fault: fault.clone() })?,
+                Err(e) => note(step, Event::FaultFailed { fault: fault.clone(), error: e.to_string() })?,
+            }
+        }
+        note(step, Event::Step { step_index: step })?;
+        let (step_text, first, count, keys, seed) = (
+            step.to_string(),
+            next_id.to_string(),
+            w.records_per_step.to_string(),
+            w.keys.to_string(),
+            (scenario.seed ^ plan.seed).to_string(),
+        );
+        let bootstrap = cluster.bootstrap_servers();
+        let command = [
+            "/usr/local/bin/ldfi", "workload", "produce", "--bootstrap", &bootstrap, "--topic", input, "--step",
+            &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, "--words", &words, "--seed", &seed,
+            "--acks", acks, "--trace", "/trace/workload.jsonl",
+        ];
+        match cluster.engine().exec(&workload, &command).await {
+            Ok(out) if out.exit_code == 0 => {}
+            Ok(out) => note(step, Event::Note { message: format!("workload step {step} exited {}: {}", out.exit_code, out.stderr.trim()) })?,
+            Err(e) => note(step, Event::Note { message: format!("workload step {step} not run: {e}") })?,
+        }
+        next_id += u64::from(w.records_per_step);
+        tokio::time::sleep(Duration::from_millis(w.step_millis)).await;
+        match cluster.snapshot(&[input.to_string()], &[]).await {
+            Ok(snapshot) => note(step, Event::Snapshot { snapshot })?,
+            Err(e) => note(step, Event::Note { message: format!("no snapshot at step {step}: {e}") })?,
+        }
+    }
+    Ok(())
+}
+
+/// Judges a run directory from its traces alone (`ldfi check`).
+pub fn check_dir(dir: &Path) -> Result<(History, RunVerdict), RunError> {
+    let lines = trace::read_dir(dir)?;
+    let history =
+        History::from_trace(&lines).map_err(|message| RunError::History { dir: dir.to_path_buf(), message })?;
+    let mut properties = Vec::new();
+    for name in &history.run.properties {
+        let property = Property::ALL.iter().find(|p| p.name() == name).ok_or_else(|| RunError::History {
+            dir: dir.to_path_buf(),
+            message: format!("unknown property {name:?} in run_started"),
+        })?;
+        properties.push(*property);
+    }
+    let verdict = checker::check(&history, &properties);
+    Ok((history, verdict))
+}
