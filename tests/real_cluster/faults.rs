@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use ldfi::cluster::{Cluster, TopicSpec};
 use ldfi::nemesis::{Fault, Nemesis, NodeId};
-use ldfi::workload::{self, Acks, Delivery};
+use ldfi::workload::{self, Acks, Delivery, WorkloadRecord};
 
 use crate::support::{eventually, snapshot};
 
-fn batch(prefix: &str, n: usize) -> Vec<(String, String)> {
-    (0..n).map(|i| (format!("{prefix}-{i}"), format!("k{}", i % 7))).collect()
+fn batch(prefix: &str, n: usize) -> Vec<WorkloadRecord> {
+    (0..n)
+        .map(|i| WorkloadRecord { id: format!("{prefix}-{i}"), key: format!("k{}", i % 7), value: format!("v{i}") })
+        .collect()
 }
 
-async fn produce(cluster: &Cluster, topic: &str, records: &[(String, String)]) -> Result<Vec<Delivery>, String> {
+async fn produce(cluster: &Cluster, topic: &str, records: &[WorkloadRecord]) -> Result<Vec<Delivery>, String> {
     workload::produce(&cluster.bootstrap_servers(), topic, records, Acks::All, Duration::from_secs(30))
         .await
         .map_err(|e| e.to_string())
