@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use error::ClusterError;
-pub use node::NodeId;
+pub use node::{NodeId, Role};
 pub use observer::Observer;
 pub use snapshot::Snapshot;
 pub use spec::{Addressing, ClusterSpec};

@@ -154,6 +154,7 @@ mod tests {
         Ok(match node {
             NodeId::Broker(id) => Ipv4Addr::new(10, 0, 0, 10 + id),
             NodeId::Client(_) => Ipv4Addr::new(10, 0, 0, 101),
+            NodeId::Role(_) => return Err("roles are resolved before rules are planned".into()),
         })
     }
 

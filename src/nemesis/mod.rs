@@ -22,6 +22,7 @@
 
 pub mod firewall;
 mod plan;
+pub mod role;
 
 pub use plan::{FaultPlan, PlannedFault};
 
@@ -56,6 +57,15 @@ impl Fault {
         match self {
             Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } => Some(node),
             _ => None,
+        }
+    }
+
+    /// Every node the fault names.
+    pub fn nodes(&self) -> Vec<&NodeId> {
+        match self {
+            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
+            Fault::Cut { left, right } => left.iter().chain(right).collect(),
+            Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
         }
     }
 

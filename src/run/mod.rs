@@ -9,6 +9,7 @@
 mod drain;
 mod nodes;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,8 +19,8 @@ pub use drain::{drain, DrainOutcome};
 pub use nodes::{Binaries, RunNames};
 
 use crate::checker::{self, History, RunVerdict};
-use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, TopicSpec};
-use crate::nemesis::{Fault, FaultPlan, Nemesis};
+use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, Role, TopicSpec};
+use crate::nemesis::{role, Fault, FaultPlan, Nemesis};
 use crate::scenario::{Property, Scenario};
 use crate::trace::{self, Event, TraceError, TraceWriter};
 use crate::workload::{self, Acks};
@@ -71,21 +72,19 @@ pub fn reads_committed(scenario: &Scenario) -> bool {
 
 /// Every node a plan's faults name must exist in this scenario.
 fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> {
+    let topics: Vec<&str> = scenario.topics.iter().map(|t| t.name.as_str()).collect();
     let known = |node: &NodeId| match node {
         NodeId::Broker(b) => *b >= 1 && *b <= scenario.cluster.brokers,
         NodeId::Client(name) => {
             name == "workload" || (1..=scenario.pipeline.instances).any(|i| Scenario::instance_name(i) == *name)
         }
+        NodeId::Role(Role::Leader { topic, .. } | Role::Followers { topic, .. }) => topics.contains(&topic.as_str()),
+        NodeId::Role(Role::Coordinator { group }) => *group == scenario.pipeline.group,
     };
     for planned in &plan.faults {
-        let nodes: Vec<&NodeId> = match &planned.fault {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
-            Fault::Cut { left, right } => left.iter().chain(right).collect(),
-            Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
-        };
-        if let Some(node) = nodes.into_iter().find(|n| !known(n)) {
+        if let Some(node) = planned.fault.nodes().into_iter().find(|n| !known(n)) {
             return Err(RunError::BadPlan(format!(
-                "{} targets {node}, which is not in scenario {} (brokers 1..{}, pipeline-1..{}, workload)",
+                "{} targets {node}, which is not in scenario {} (brokers 1..{}, pipeline-1..{}, workload, roles over its topics and group)",
                 planned.fault, scenario.name, scenario.cluster.brokers, scenario.pipeline.instances
             )));
         }
@@ -152,7 +151,7 @@ pub async fn execute(
             cluster.spawn_client(spec).await?;
         }
         let mut nemesis = Nemesis::new(cluster);
-        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &input).await;
+        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input).await;
         for fault in nemesis.active().to_vec() {
             match nemesis.heal(&fault).await {
                 Ok(()) => harness.write(Some(scenario.budget.eot), Event::FaultHealed { fault }),
@@ -215,6 +214,7 @@ async fn steps(
     plan: &FaultPlan,
     nemesis: &mut Nemesis,
     harness: &TraceWriter,
+    names: &RunNames,
     input: &str,
 ) -> Result<(), RunError> {
     let w = &scenario.workload;
@@ -228,17 +228,30 @@ async fn steps(
         Acks::Leader => "1",
     };
     let mut next_id: u64 = 0;
+    // Faults as applied, roles resolved, by their index in the plan.
+    let mut applied: HashMap<usize, Fault> = HashMap::new();
     for step in 0..scenario.budget.eot {
-        for fault in plan.ending(step) {
-            match nemesis.heal(fault).await {
-                Ok(()) => note(step, Event::FaultHealed { fault: fault.clone() })?,
-                Err(e) => note(step, Event::FaultFailed { fault: fault.clone(), error: e.to_string() })?,
+        for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.end == step) {
+            let Some(fault) = applied.remove(&index) else { continue };
+            match nemesis.heal(&fault).await {
+                Ok(()) => note(step, Event::FaultHealed { fault })?,
+                Err(e) => note(step, Event::FaultFailed { fault: planned.fault.clone(), error: e.to_string() })?,
             }
         }
-        for fault in plan.starting(step) {
-            match nemesis.apply(fault).await {
-                Ok(()) => note(step, Event::FaultApplied { fault: fault.clone() })?,
-                Err(e) => note(step, Event::FaultFailed { fault: fault.clone(), error: e.to_string() })?,
+        for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.start == step) {
+            let fault = match resolve_roles(cluster, &planned.fault, names).await {
+                Ok(fault) => fault,
+                Err(error) => {
+                    note(step, Event::FaultFailed { fault: planned.fault.clone(), error })?;
+                    continue;
+                }
+            };
+            match nemesis.apply(&fault).await {
+                Ok(()) => {
+                    note(step, Event::FaultApplied { fault: fault.clone() })?;
+                    applied.insert(index, fault);
+                }
+                Err(e) => note(step, Event::FaultFailed { fault, error: e.to_string() })?,
             }
         }
         note(step, Event::Step { step_index: step })?;
@@ -268,6 +281,24 @@ async fn steps(
         }
     }
     Ok(())
+}
+
+/// Replaces the roles a fault names by the nodes they stand for now.
+async fn resolve_roles(cluster: &Cluster, fault: &Fault, names: &RunNames) -> Result<Fault, String> {
+    let roles = role::roles(fault);
+    if roles.is_empty() {
+        return Ok(fault.clone());
+    }
+    let mut topics = Vec::new();
+    let mut groups = Vec::new();
+    for r in roles {
+        match r {
+            Role::Leader { topic, .. } | Role::Followers { topic, .. } => topics.push(names.topic(topic)),
+            Role::Coordinator { group } => groups.push(names.group(group)),
+        }
+    }
+    let snapshot = cluster.snapshot(&topics, &groups).await.map_err(|e| e.to_string())?;
+    role::resolve(fault, &snapshot, &|t| names.topic(t), &|g| names.group(g))
 }
 
 /// Judges a run directory from its traces alone (`ldfi check`).

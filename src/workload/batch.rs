@@ -17,12 +17,12 @@ pub fn mix(mut x: u64) -> u64 {
 pub fn batch(seed: u64, first_id: u64, count: u32, keys: u32, words: &[String]) -> Vec<WorkloadRecord> {
     (first_id..first_id + u64::from(count))
         .map(|n| {
-            let r = mix(seed ^ mix(n));
+            let r = mix(mix(seed).wrapping_add(n));
             let key = format!("k{}", r % u64::from(keys.max(1)));
             let value = if words.is_empty() {
                 format!("v{n}")
             } else {
-                words[((r >> 32) % words.len() as u64) as usize].clone()
+                words[(mix(r) % words.len() as u64) as usize].clone()
             };
             WorkloadRecord { id: format!("in-{n}"), key, value }
         })
