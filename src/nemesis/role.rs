@@ -1,6 +1,8 @@
 //! Resolving roles in a fault (`leader(input/0)`) to concrete nodes, from
 //! the snapshot taken at the step boundary where the fault starts. Pure.
 
+use std::collections::HashMap;
+
 use super::Fault;
 use crate::cluster::{NodeId, Role, Snapshot};
 
@@ -45,20 +47,31 @@ pub fn resolve_role(
     }
 }
 
-/// The fault with every role replaced by the nodes it stands for now. A
-/// role in a single-node fault (crash, stop, pause, isolate) must stand for
-/// exactly one node.
+/// The fault with every role replaced by the nodes it stands for in
+/// `snapshot`. A role in a single-node fault (crash, stop, pause, isolate)
+/// must stand for exactly one node.
 pub fn resolve(
     fault: &Fault,
     snapshot: &Snapshot,
     topic: &dyn Fn(&str) -> String,
     group: &dyn Fn(&str) -> String,
 ) -> Result<Fault, String> {
+    let mut bound = HashMap::new();
+    for role in roles(fault) {
+        bound.insert(role.clone(), resolve_role(role, snapshot, topic, group)?);
+    }
+    resolve_bound(fault, &bound)
+}
+
+/// The fault with every role replaced by the nodes already bound to it.
+pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Result<Fault, String> {
     let expand = |nodes: &[NodeId]| -> Result<Vec<NodeId>, String> {
         let mut out = Vec::new();
         for node in nodes {
             match node {
-                NodeId::Role(role) => out.extend(resolve_role(role, snapshot, topic, group)?),
+                NodeId::Role(role) => {
+                    out.extend(bound.get(role).ok_or_else(|| format!("{role} is not bound"))?.iter().cloned())
+                }
                 concrete => out.push(concrete.clone()),
             }
         }

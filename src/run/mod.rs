@@ -107,6 +107,8 @@ pub async fn execute(
     check_targets(scenario, plan)?;
     let dir = traces_root.join(campaign).join(run);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // Bind mounts need an absolute path.
+    let dir = std::fs::canonicalize(&dir).map_err(io(&dir))?;
     let plan_path = dir.join("plan.json");
     trace::write_atomic(&plan_path, serde_json::to_string_pretty(plan).expect("plan serializes").as_bytes())
         .map_err(io(&plan_path))?;
@@ -230,6 +232,7 @@ async fn steps(
     let mut next_id: u64 = 0;
     // Faults as applied, roles resolved, by their index in the plan.
     let mut applied: HashMap<usize, Fault> = HashMap::new();
+    let mut bound: HashMap<Role, Vec<NodeId>> = HashMap::new();
     for step in 0..scenario.budget.eot {
         for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.end == step) {
             let Some(fault) = applied.remove(&index) else { continue };
@@ -239,7 +242,7 @@ async fn steps(
             }
         }
         for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.start == step) {
-            let fault = match resolve_roles(cluster, &planned.fault, names).await {
+            let fault = match resolve_roles(cluster, &planned.fault, names, &mut bound).await {
                 Ok(fault) => fault,
                 Err(error) => {
                     note(step, Event::FaultFailed { fault: planned.fault.clone(), error })?;
@@ -283,12 +286,29 @@ async fn steps(
     Ok(())
 }
 
-/// Replaces the roles a fault names by the nodes they stand for now.
-async fn resolve_roles(cluster: &Cluster, fault: &Fault, names: &RunNames) -> Result<Fault, String> {
-    let roles = role::roles(fault);
-    if roles.is_empty() {
-        return Ok(fault.clone());
+/// Replaces the roles a fault names by the nodes they stand for. A role is
+/// bound the first time a run uses it and keeps that binding for the rest
+/// of the run: in "cut the leader of input/0 off, then crash it", both
+/// faults name the same broker even after a new leader was elected.
+async fn resolve_roles(
+    cluster: &Cluster,
+    fault: &Fault,
+    names: &RunNames,
+    bound: &mut HashMap<Role, Vec<NodeId>>,
+) -> Result<Fault, String> {
+    let roles: Vec<Role> = role::roles(fault).into_iter().filter(|r| !bound.contains_key(*r)).cloned().collect();
+    let mut snapshot = crate::cluster::Snapshot::default();
+    if !roles.is_empty() {
+        snapshot = fresh_snapshot(cluster, &roles, names).await?;
     }
+    for r in &roles {
+        let nodes = role::resolve_role(r, &snapshot, &|t| names.topic(t), &|g| names.group(g))?;
+        bound.insert(r.clone(), nodes);
+    }
+    role::resolve_bound(fault, bound)
+}
+
+async fn fresh_snapshot(cluster: &Cluster, roles: &[Role], names: &RunNames) -> Result<crate::cluster::Snapshot, String> {
     let mut topics = Vec::new();
     let mut groups = Vec::new();
     for r in roles {
@@ -297,8 +317,7 @@ async fn resolve_roles(cluster: &Cluster, fault: &Fault, names: &RunNames) -> Re
             Role::Coordinator { group } => groups.push(names.group(group)),
         }
     }
-    let snapshot = cluster.snapshot(&topics, &groups).await.map_err(|e| e.to_string())?;
-    role::resolve(fault, &snapshot, &|t| names.topic(t), &|g| names.group(g))
+    cluster.snapshot(&topics, &groups).await.map_err(|e| e.to_string())
 }
 
 /// Judges a run directory from its traces alone (`ldfi check`).

@@ -12,6 +12,7 @@
 
 mod faults;
 mod partitions;
+mod runs;
 mod support;
 
 use std::future::Future;
@@ -32,6 +33,14 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("pause_fences_a_broker_and_resume_brings_it_back", |c| Box::pin(faults::pause_resume(c))),
         ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
         ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
+        ("run_copy_passes_without_faults", |c| Box::pin(runs::copy_passes_without_faults(c))),
+        ("run_commit_before_produce_with_instance_crash_loses_named_records", |c| {
+            Box::pin(runs::commit_before_produce_with_instance_crash_loses_named_records(c))
+        }),
+        ("run_acks_one_with_leader_cut_then_crashed_loses_acked_records", |c| {
+            Box::pin(runs::acks_one_with_leader_cut_then_crashed_loses_acked_records(c))
+        }),
+        ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
     ]
 }
 

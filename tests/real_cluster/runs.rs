@@ -1,0 +1,100 @@
+//! Whole runs of the shipped scenarios on the shared cluster: the correct
+//! pipelines pass, the seeded bugs fail with the right records named, and
+//! the verdict recomputed offline from the traces is the same.
+
+use std::path::{Path, PathBuf};
+
+use ldfi::checker::Verdict;
+use ldfi::cluster::Cluster;
+use ldfi::nemesis::FaultPlan;
+use ldfi::run::{self, Binaries, RunOutcome};
+use ldfi::scenario::{Property, Scenario};
+
+fn scenario(name: &str) -> Result<Scenario, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+    Scenario::load(&path).map_err(|e| e.to_string())
+}
+
+fn plan(json: &str) -> FaultPlan {
+    serde_json::from_str(json).expect("test plan parses")
+}
+
+fn binaries() -> Binaries {
+    let copy = PathBuf::from(env!("CARGO_BIN_EXE_ldfi-copy"));
+    Binaries { ldfi: PathBuf::from(env!("CARGO_BIN_EXE_ldfi")), pipelines: copy.parent().unwrap().to_path_buf() }
+}
+
+async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, run: &str) -> Result<RunOutcome, String> {
+    let traces = std::env::temp_dir().join("ldfi-test-traces");
+    let campaign = format!("{}-{}", scenario.name, std::process::id());
+    let outcome = run::execute(cluster, &binaries(), scenario, plan, &traces, &campaign, run)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, offline) = run::check_dir(&outcome.dir).map_err(|e| e.to_string())?;
+    if offline != outcome.verdict {
+        return Err("the verdict recomputed from the traces differs from the run's".into());
+    }
+    println!(
+        "    {} with {plan}: {} in {:.1} s ({} acked, {} outputs)",
+        scenario.name,
+        outcome.verdict.verdict,
+        outcome.wall.as_secs_f64(),
+        outcome.verdict.acked,
+        outcome.verdict.outputs
+    );
+    Ok(outcome)
+}
+
+fn result(outcome: &RunOutcome, property: Property) -> Result<&ldfi::checker::PropertyResult, String> {
+    outcome.verdict.results.iter().find(|r| r.property == property).ok_or(format!("{property:?} not checked"))
+}
+
+pub async fn copy_passes_without_faults(cluster: &Cluster) -> Result<(), String> {
+    let s = scenario("copy-at-least-once")?;
+    let outcome = run_once(cluster, &s, &FaultPlan::none(), "nofault").await?;
+    if outcome.verdict.verdict != Verdict::Pass || outcome.verdict.acked == 0 {
+        return Err(format!("expected a pass with acked inputs: {:?}", outcome.verdict));
+    }
+    Ok(())
+}
+
+pub async fn commit_before_produce_with_instance_crash_loses_named_records(cluster: &Cluster) -> Result<(), String> {
+    let s = scenario("copy-commit-before-produce")?;
+    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":3,"end":4}]}"#);
+    let outcome = run_once(cluster, &s, &crash, "crash").await?;
+    let lost = result(&outcome, Property::NoLostAcked)?;
+    if lost.verdict != Verdict::Fail || lost.lost.is_empty() {
+        return Err(format!("expected lost records, got {}: {}", lost.verdict, lost.summary));
+    }
+    println!("    lost {} records, e.g. {:?}", lost.lost.len(), &lost.lost[..lost.lost.len().min(3)]);
+    Ok(())
+}
+
+pub async fn acks_one_with_leader_cut_then_crashed_loses_acked_records(cluster: &Cluster) -> Result<(), String> {
+    let s = scenario("copy-acks-one")?;
+    let cut_then_crash = plan(
+        r#"{"faults":[
+            {"fault":{"kind":"cut","left":["leader(input/0)"],"right":["followers(input/0)"]},"start":1,"end":4},
+            {"fault":{"kind":"crash","node":"leader(input/0)"},"start":3,"end":5}]}"#,
+    );
+    let outcome = run_once(cluster, &s, &cut_then_crash, "cutcrash").await?;
+    let lost = result(&outcome, Property::NoLostAcked)?;
+    if lost.verdict != Verdict::Fail || lost.lost.is_empty() {
+        return Err(format!("expected lost acked records, got {}: {}", lost.verdict, lost.summary));
+    }
+    if lost.lost.iter().any(|l| l.partition != Some(0)) {
+        return Err(format!("records lost outside partition 0: {:?}", lost.lost));
+    }
+    println!("    lost {} acked records of partition 0", lost.lost.len());
+    Ok(())
+}
+
+pub async fn exactly_once_passes_a_broker_crash(cluster: &Cluster) -> Result<(), String> {
+    let s = scenario("exactly-once")?;
+    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"leader(input/0)"},"start":2,"end":4}]}"#);
+    let outcome = run_once(cluster, &s, &crash, "brokercrash").await?;
+    if outcome.verdict.verdict != Verdict::Pass {
+        return Err(format!("expected a pass: {:?}", outcome.verdict.results));
+    }
+    Ok(())
+}
