@@ -28,6 +28,7 @@
 
 pub mod checker;
 pub mod cluster;
+pub mod lineage;
 pub mod engine;
 pub mod nemesis;
 pub mod probe;

@@ -67,7 +67,7 @@ impl History {
         for line in lines {
             match &line.event {
                 Event::RunStarted {
-                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, properties, read_committed,
+                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, properties, read_committed, ..
                 } => {
                     started = true;
                     history.run = RunInfo {

@@ -1,6 +1,7 @@
 //! Subcommands of the `ldfi` binary.
 
 mod cluster;
+mod lineage;
 mod probe;
 mod run;
 mod workload;
@@ -49,6 +50,13 @@ enum Command {
     },
     /// Judge a run again from its traces alone.
     Check { run_dir: PathBuf },
+    /// The lineage of a run's good outcomes, from its traces alone.
+    Lineage {
+        run_dir: PathBuf,
+        /// Print this outcome's lineage (e.g. r:in-12) as Graphviz DOT.
+        #[arg(long)]
+        dot: Option<String>,
+    },
     /// Remove every container and network ldfi left behind (and the
     /// firewall rules inside them).
     Clean,
@@ -70,6 +78,7 @@ pub async fn run(args: Args) -> u8 {
             run::run(&scenario, faults.as_deref(), cluster.as_deref(), &traces).await
         }
         Command::Check { run_dir } => run::check(&run_dir),
+        Command::Lineage { run_dir, dot } => lineage::run(&run_dir, dot.as_deref()),
         Command::Probe(command) => probe::run(command),
         Command::Workload(command) => workload::run(command).await,
     }

@@ -137,6 +137,10 @@ pub async fn execute(
                 group: group.clone(),
                 properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
                 read_committed,
+                acks: Some(match scenario.workload.acks {
+                    Acks::All => "all".to_string(),
+                    Acks::Leader => "1".to_string(),
+                }),
             },
         )
         .map_err(io(&harness_path))?;

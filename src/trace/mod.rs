@@ -68,6 +68,9 @@ pub enum Event {
         properties: Vec<String>,
         /// Read outputs with read_committed.
         read_committed: bool,
+        /// The workload's `acks`: `all` or `1`.
+        #[serde(default)]
+        acks: Option<String>,
     },
     /// A step boundary (harness).
     Step { step_index: u32 },

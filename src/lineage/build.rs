@@ -1,0 +1,184 @@
+//! Building the lineage of one run from its trace lines.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{Derivation, Fact, Model, StepClock, Trail, BROKERS};
+use crate::checker::History;
+use crate::cluster::Snapshot;
+use crate::trace::{Event, TraceLine};
+
+/// What a pipeline instance did with one input, from its own trace.
+#[derive(Debug, Clone)]
+struct Handled {
+    instance: String,
+    consumed: u32,
+    output: u32,
+    output_at: (i32, i64),
+    committed: u32,
+}
+
+/// Builds the lineage of every good outcome of a run.
+pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
+    let clock = StepClock::from_trace(lines);
+    let history = History::from_trace(lines)?;
+    let info = &history.run;
+    let suffix = format!(".{}-{}", info.campaign, info.run);
+    let base = |topic: &str| topic.strip_suffix(&suffix).unwrap_or(topic).to_string();
+    let (input_topic, output_topic) = (base(&info.input_topic), base(&info.output_topic));
+    let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
+    let eot = lines.iter().filter_map(|l| match l.event {
+        Event::Step { step_index } => Some(step_index),
+        _ => None,
+    });
+    let last_step = eot.max().unwrap_or(0);
+
+    let snapshots: Vec<(u32, &Snapshot)> = lines
+        .iter()
+        .filter_map(|l| match &l.event {
+            Event::Snapshot { snapshot } => Some((clock.step_of(l), snapshot)),
+            _ => None,
+        })
+        .collect();
+    // The cluster as it stood when step `s` began: the last snapshot before
+    // it, else the first one.
+    let before = |s: u32| -> Option<&Snapshot> {
+        snapshots.iter().rev().find(|(t, _)| *t < s).or(snapshots.first()).map(|(_, snap)| *snap)
+    };
+    let handled = handled_inputs(lines, &clock, &info.input_topic, &info.output_topic);
+    let read: HashMap<&str, (i32, i64)> = history
+        .outputs
+        .iter()
+        .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), (o.partition, o.offset))))
+        .collect();
+
+    let mut model = Model::default();
+    for input in history.inputs.iter().filter(|i| i.acked) {
+        let Some(read_at) = read.get(input.id.as_str()) else { continue };
+        let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step) else {
+            continue;
+        };
+        let leader_role = format!("leader({input_topic}/{partition})");
+        let state = before(step).and_then(|s| s.partition(&info.input_topic, partition));
+        let leader = state.and_then(|p| p.leader);
+        let isr: Vec<i32> = state.map(|p| p.isr.clone()).unwrap_or_default();
+        let name = |broker: i32| if Some(broker) == leader { leader_role.clone() } else { format!("broker-{broker}") };
+        let mut trail = Trail::default();
+        trail.events.push((
+            format!("{} produced to {} and acknowledged at offset {offset}", input.id, leader_role),
+            step,
+            vec![],
+        ));
+
+        // Durability: where the acknowledged record lives.
+        let mut durable: Vec<Derivation> = Vec::new();
+        if acks_one {
+            let replicated = snapshots
+                .iter()
+                .find(|(t, s)| *t >= step && s.partition(&info.input_topic, partition).and_then(|p| p.high_watermark) > Some(offset))
+                .map(|(t, _)| *t)
+                .unwrap_or(last_step);
+            durable.push((step..=replicated).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
+            for follower in isr.iter().filter(|b| Some(**b) != leader) {
+                durable.push(BTreeSet::from([
+                    Fact::Alive { node: name(*follower), step: replicated },
+                    Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
+                ]));
+            }
+            trail.events.push((format!("replicated to the ISR {isr:?} (acks=1)"), replicated, durable.iter().flatten().cloned().collect()));
+        } else {
+            for member in &isr {
+                durable.push(BTreeSet::from([Fact::Alive { node: name(*member), step }]));
+            }
+            trail.events.push((format!("on every ISR member {isr:?} when acknowledged (acks=all)"), step, durable.iter().flatten().cloned().collect()));
+        }
+        if durable.is_empty() {
+            durable.push(BTreeSet::new());
+        }
+
+        // Processing: the instance that turned it into the output read back.
+        let mut processing: Derivation = BTreeSet::new();
+        let path = handled.get(input.id.as_str()).and_then(|all| {
+            all.iter().find(|h| h.output_at == *read_at).or(all.last())
+        });
+        if let Some(h) = path {
+            let until = h.output.max(h.committed);
+            for t in h.consumed..=until {
+                processing.insert(Fact::Alive { node: h.instance.clone(), step: t });
+            }
+            let consumed_facts = vec![
+                Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.consumed },
+                Fact::Alive { node: leader_role.clone(), step: h.consumed },
+            ];
+            let output_role = format!("leader({output_topic}/{})", h.output_at.0);
+            let output_facts = vec![
+                Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output },
+                Fact::Alive { node: output_role.clone(), step: h.output },
+            ];
+            processing.extend(consumed_facts.iter().cloned());
+            processing.extend(output_facts.iter().cloned());
+            trail.events.push((format!("consumed by {}", h.instance), h.consumed, consumed_facts));
+            trail.events.push((
+                format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.instance),
+                h.output,
+                output_facts,
+            ));
+            trail.events.push((
+                format!("input offset committed by {}", h.instance),
+                h.committed,
+                (h.consumed..=until).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).collect(),
+            ));
+        }
+        trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), last_step, vec![]));
+
+        let id = format!("r:{}", input.id);
+        let derivations = durable.into_iter().map(|d| d.union(&processing).cloned().collect()).collect();
+        model.outcomes.insert(id.clone(), derivations);
+        model.trails.insert(id, trail);
+    }
+    Ok(model)
+}
+
+/// For each input id, what each pipeline instance did with it.
+fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &str) -> HashMap<String, Vec<Handled>> {
+    let mut consumed: HashMap<(&str, &str), Vec<(u64, i32, i64)>> = HashMap::new();
+    let mut commits: HashMap<(&str, i32), Vec<(u64, i64)>> = HashMap::new();
+    for line in lines {
+        match &line.event {
+            Event::Consumed { topic, partition, offset, ids } if topic == input => {
+                for id in ids {
+                    consumed.entry((line.source.as_str(), id.as_str())).or_default().push((line.time_ms, *partition, *offset));
+                }
+            }
+            Event::Committed { topic, partition, offset } if topic == input => {
+                commits.entry((line.source.as_str(), *partition)).or_default().push((line.time_ms, *offset));
+            }
+            _ => {}
+        }
+    }
+    let mut handled: HashMap<String, Vec<Handled>> = HashMap::new();
+    for line in lines {
+        let Event::Output { topic, partition, offset, ids, .. } = &line.event else { continue };
+        if topic != output {
+            continue;
+        }
+        for id in ids {
+            let Some(reads) = consumed.get(&(line.source.as_str(), id.as_str())) else { continue };
+            let Some(&(read_time, in_partition, in_offset)) = reads.iter().rev().find(|(t, _, _)| *t <= line.time_ms) else {
+                continue;
+            };
+            let committed = commits
+                .get(&(line.source.as_str(), in_partition))
+                .and_then(|c| c.iter().find(|(t, o)| *t >= read_time && *o > in_offset))
+                .map(|(t, _)| clock.step_at(*t))
+                .unwrap_or_else(|| clock.step_of(line));
+            handled.entry(id.clone()).or_default().push(Handled {
+                instance: line.source.clone(),
+                consumed: clock.step_at(read_time),
+                output: clock.step_of(line),
+                output_at: (*partition, *offset),
+                committed,
+            });
+        }
+    }
+    handled
+}
