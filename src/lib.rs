@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod campaign;
 pub mod checker;
 pub mod cluster;
 pub mod lineage;
@@ -34,5 +35,6 @@ pub mod nemesis;
 pub mod probe;
 pub mod run;
 pub mod scenario;
+pub mod solver;
 pub mod trace;
 pub mod workload;

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ldfi=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ldfi=info,librdkafka=off,rdkafka=off")),
         )
         .with_writer(std::io::stderr)
         .init();

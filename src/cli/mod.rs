@@ -1,10 +1,9 @@
 //! Subcommands of the `ldfi` binary.
 
+mod campaign;
 mod cluster;
 mod lineage;
-mod probe;
 mod run;
-mod workload;
 
 use std::path::PathBuf;
 
@@ -32,6 +31,9 @@ enum Command {
     /// Start, inspect and stop a cluster by hand.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// The main job: search for a fault set that breaks the pipeline, or
+    /// certify it within the scenario's fault budget.
+    Campaign(campaign::CampaignArgs),
     /// Check a scenario file without running anything.
     Validate { scenario: PathBuf },
     /// One run of a scenario, without faults or with a fault plan (JSON).
@@ -60,12 +62,6 @@ enum Command {
     /// Remove every container and network ldfi left behind (and the
     /// firewall rules inside them).
     Clean,
-    /// Network probes run inside client nodes (used by tests).
-    #[command(subcommand, hide = true)]
-    Probe(probe::ProbeCommand),
-    /// The workload agent, run inside the workload's client node.
-    #[command(subcommand, hide = true)]
-    Workload(workload::WorkloadCommand),
 }
 
 /// Runs a command and returns its exit code.
@@ -73,14 +69,13 @@ pub async fn run(args: Args) -> u8 {
     match args.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Clean => cluster::clean().await,
+        Command::Campaign(args) => campaign::run(args).await,
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Run { scenario, faults, cluster, traces } => {
             run::run(&scenario, faults.as_deref(), cluster.as_deref(), &traces).await
         }
         Command::Check { run_dir } => run::check(&run_dir),
         Command::Lineage { run_dir, dot } => lineage::run(&run_dir, dot.as_deref()),
-        Command::Probe(command) => probe::run(command),
-        Command::Workload(command) => workload::run(command).await,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The end of a run: wait until the pipeline has caught up with its input
-//! (its group's committed offsets reach the input's high watermarks), or a
-//! bounded time passes, which is itself recorded.
+//! (its group's committed offsets reach the input's high watermarks) and
+//! its output has been quiet for a while (a pipeline may commit before it
+//! writes: committed offsets alone can lie), or a bounded time passes,
+//! which is itself recorded.
 
 use std::time::{Duration, Instant};
 
@@ -36,23 +38,43 @@ pub fn lag(snapshot: &Snapshot, topic: &str, group: &str) -> Option<Vec<(i32, i6
         .collect()
 }
 
+/// How long the output must stay unchanged after the input is caught up.
+pub const QUIET: Duration = Duration::from_secs(6);
+
+/// The sum of an output topic's high watermarks.
+fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
+    snapshot.partitions.iter().filter(|p| p.topic == output).filter_map(|p| p.high_watermark).sum()
+}
+
 /// Waits until every input partition's committed offset reaches its high
-/// watermark. Offsets of transaction markers count: a transactional
-/// pipeline's committed offset passes the marker after its last record.
-pub async fn drain(cluster: &Cluster, topic: &str, group: &str, limit: Duration) -> DrainOutcome {
+/// watermark and the output has not grown for [`QUIET`]. Offsets of
+/// transaction markers count: a transactional pipeline's committed offset
+/// passes the marker after its last record.
+pub async fn drain(cluster: &Cluster, topic: &str, output: &str, group: &str, limit: Duration) -> DrainOutcome {
     let started = Instant::now();
     let mut detail = String::from("no snapshot answered");
+    let mut quiet_since: Option<(Instant, i64)> = None;
     loop {
-        if let Ok(snapshot) = cluster.snapshot(&[topic.to_string()], &[group.to_string()]).await {
+        if let Ok(snapshot) = cluster.snapshot(&[topic.to_string(), output.to_string()], &[group.to_string()]).await {
             if let Some(lag) = lag(&snapshot, topic, group) {
                 let behind: Vec<_> = lag.iter().filter(|(_, c, hw)| c < hw).collect();
+                let end = output_end(&snapshot, output);
                 detail = if behind.is_empty() {
-                    format!("committed offsets reached the high watermark on {} partitions", lag.len())
+                    format!("committed offsets reached the high watermark on {} partitions; output at {end}", lag.len())
                 } else {
                     format!("behind (partition, committed, high watermark): {behind:?}")
                 };
                 if behind.is_empty() {
-                    return DrainOutcome { caught_up: true, waited: started.elapsed(), detail };
+                    match quiet_since {
+                        Some((since, seen)) if seen == end => {
+                            if since.elapsed() >= QUIET {
+                                return DrainOutcome { caught_up: true, waited: started.elapsed(), detail };
+                            }
+                        }
+                        _ => quiet_since = Some((Instant::now(), end)),
+                    }
+                } else {
+                    quiet_since = None;
                 }
             }
         }

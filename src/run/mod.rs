@@ -166,8 +166,15 @@ pub async fn execute(
             .map_err(io(&harness_path))?;
         }
         stepped?;
+        // Every fault is healed; let restarted brokers rejoin before the
+        // drain, so that the checker reads a whole cluster.
+        if let Err(e) = cluster.wait_ready(Duration::from_secs(60)).await {
+            harness
+                .write(Some(scenario.budget.eot), Event::Note { message: format!("cluster not whole after healing: {e}") })
+                .map_err(io(&harness_path))?;
+        }
         let limit = Duration::from_secs(scenario.workload.drain_secs);
-        let drained = drain(cluster, &input, &group, limit).await;
+        let drained = drain(cluster, &input, &output, &group, limit).await;
         harness
             .write(
                 Some(scenario.budget.eot),
@@ -271,7 +278,7 @@ async fn steps(
         );
         let bootstrap = cluster.bootstrap_servers();
         let command = [
-            "/usr/local/bin/ldfi", "workload", "produce", "--bootstrap", &bootstrap, "--topic", input, "--step",
+            "/usr/local/bin/ldfi-workload", "--bootstrap", &bootstrap, "--topic", input, "--step",
             &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, "--words", &words, "--seed", &seed,
             "--acks", acks, "--trace", "/trace/workload.jsonl",
         ];

@@ -10,20 +10,21 @@ use crate::scenario::{Bug, Program, Scenario};
 /// Where the binaries a run mounts into client nodes are.
 #[derive(Debug, Clone)]
 pub struct Binaries {
-    /// The `ldfi` binary (the workload agent).
-    pub ldfi: PathBuf,
+    /// The workload agent, `ldfi-workload`.
+    pub workload: PathBuf,
     /// Directory holding the shipped pipelines (`ldfi-copy`, ...).
     pub pipelines: PathBuf,
 }
 
 impl Binaries {
-    /// The running `ldfi` binary and the pipelines next to it (or in
-    /// `LDFI_PIPELINE_DIR`).
+    /// The workload agent and the pipelines next to the running binary
+    /// (pipelines from `LDFI_PIPELINE_DIR` if set).
     pub fn beside_current_exe() -> std::io::Result<Binaries> {
         let ldfi = std::env::current_exe()?;
         let dir = ldfi.parent().map(Path::to_path_buf).unwrap_or_default();
+        let workload = dir.join("ldfi-workload");
         let pipelines = std::env::var_os("LDFI_PIPELINE_DIR").map(PathBuf::from).unwrap_or(dir);
-        Ok(Binaries { ldfi, pipelines })
+        Ok(Binaries { workload, pipelines })
     }
 }
 
@@ -50,7 +51,7 @@ pub fn workload_node(binaries: &Binaries, trace_dir: &Path) -> ClientSpec {
         command: vec!["sleep".into(), "infinity".into()],
         env: Vec::new(),
         binds: vec![
-            format!("{}:/usr/local/bin/ldfi:ro", binaries.ldfi.display()),
+            format!("{}:/usr/local/bin/ldfi-workload:ro", binaries.workload.display()),
             format!("{}:/trace", trace_dir.display()),
         ],
     }

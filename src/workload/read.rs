@@ -48,6 +48,7 @@ fn read_blocking(
         .set("group.id", "ldfi-checker")
         .set("enable.auto.commit", "false")
         .set("isolation.level", if read_committed { "read_committed" } else { "read_uncommitted" })
+        .set_log_level(rdkafka::config::RDKafkaLogLevel::Critical)
         .create()?;
     let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
     let partitions: Vec<i32> = metadata
@@ -76,7 +77,15 @@ fn read_blocking(
             }
         }
         let Some(message) = polled else { continue };
-        let message = message?;
+        // A broker restarting is a transient error: keep reading until the
+        // time is up.
+        let message = match message {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::debug!("read {topic}: {e}");
+                continue;
+            }
+        };
         let id = message.headers().and_then(|headers| {
             headers
                 .iter()

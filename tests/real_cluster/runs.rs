@@ -21,7 +21,7 @@ fn plan(json: &str) -> FaultPlan {
 
 fn binaries() -> Binaries {
     let copy = PathBuf::from(env!("CARGO_BIN_EXE_ldfi-copy"));
-    Binaries { ldfi: PathBuf::from(env!("CARGO_BIN_EXE_ldfi")), pipelines: copy.parent().unwrap().to_path_buf() }
+    Binaries { workload: PathBuf::from(env!("CARGO_BIN_EXE_ldfi-workload")), pipelines: copy.parent().unwrap().to_path_buf() }
 }
 
 async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, run: &str) -> Result<RunOutcome, String> {

@@ -29,24 +29,24 @@ pub async fn snapshot(cluster: &Cluster, topic: &str) -> Result<Snapshot, String
     cluster.snapshot(&[topic.to_string()], &[]).await.map_err(|e| e.to_string())
 }
 
-/// Starts a probe node running `ldfi probe udp-listen`, with the ldfi binary
-/// mounted in.
+/// Starts a probe node running `ldfi-probe udp-listen`, with the probe
+/// binary mounted in.
 pub async fn probe_node(cluster: &Cluster, name: &str) -> Result<ClientNode, String> {
-    let binary = env!("CARGO_BIN_EXE_ldfi");
+    let binary = env!("CARGO_BIN_EXE_ldfi-probe");
     cluster
         .spawn_client(ClientSpec {
             name: name.to_string(),
-            command: vec!["/usr/local/bin/ldfi".into(), "probe".into(), "udp-listen".into(), "--port".into(), "7000".into()],
+            command: vec!["/usr/local/bin/ldfi-probe".into(), "udp-listen".into(), "--port".into(), "7000".into()],
             env: Vec::new(),
-            binds: vec![format!("{binary}:/usr/local/bin/ldfi:ro")],
+            binds: vec![format!("{binary}:/usr/local/bin/ldfi-probe:ro")],
         })
         .await
         .map_err(|e| e.to_string())
 }
 
-/// Runs `ldfi probe ...` inside a node and returns (exit code, stdout).
+/// Runs `ldfi-probe ...` inside a node and returns (exit code, stdout).
 pub async fn probe(cluster: &Cluster, node: &ClientNode, args: &[&str]) -> Result<(i64, String), String> {
-    let mut cmd = vec!["/usr/local/bin/ldfi", "probe"];
+    let mut cmd = vec!["/usr/local/bin/ldfi-probe"];
     cmd.extend_from_slice(args);
     let output = cluster.engine().exec(&node.container, &cmd).await.map_err(|e| e.to_string())?;
     Ok((output.exit_code, output.stdout.trim().to_string()))

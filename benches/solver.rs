@@ -1,0 +1,192 @@
+//! Solver figures on synthetic lineage: time to the first hypothesis and
+//! peak memory at 10,000 / 100,000 / 1,000,000 outcomes.
+//!
+//! `cargo bench --bench solver` prints a one-shot table first (each size in
+//! a fresh child process, so that its peak RSS, VmHWM, is its own), then runs
+//! the criterion benchmarks. `-- --one-shot N` runs only the child for N.
+//!
+//! The lineage has the shape a real campaign produces: 3 brokers, 2
+//! pipeline instances, 10 steps before EFF, 6 input partitions on all three
+//! brokers (leader by partition), each partition processed by one instance.
+//! A record written at step t to partition p survives through any replica r:
+//! through the leader `{alive(L,t), link(L,inst,t), alive(inst,t)}`, through
+//! a follower `{link(L,F,t), alive(F,t), link(F,inst,t), alive(inst,t)}`.
+//! Records of one partition and step share their derivations, as the
+//! lineage builder shares them, so the model is 60 supports however many
+//! records there are. Target: first hypothesis in <= 1 s and < 1 GiB at
+//! 1,000,000 outcomes.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use ldfi::solver::{Derivation, Fact, HypothesisSpace, Model, ModelBuilder, Solver, Z3Solver};
+
+const BROKERS: [&str; 3] = ["broker-1", "broker-2", "broker-3"];
+const INSTANCES: [&str; 2] = ["pipeline-1", "pipeline-2"];
+const PARTITIONS: usize = 6;
+const STEPS: u32 = 10;
+const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+fn space() -> HypothesisSpace {
+    let mut links = Vec::new();
+    for from in BROKERS {
+        for to in BROKERS.iter().chain(&INSTANCES).filter(|to| **to != from) {
+            links.push((from.to_string(), to.to_string()));
+        }
+    }
+    HypothesisSpace {
+        crashable: BROKERS.iter().chain(&INSTANCES).map(|n| n.to_string()).collect(),
+        links,
+        eff: STEPS,
+        max_crashes: 3,
+        max_omissions: 2,
+    }
+}
+
+/// The derivations of a record of `partition` written at `step`.
+fn derivations(partition: usize, step: u32) -> Vec<Vec<Fact>> {
+    let leader = BROKERS[partition % BROKERS.len()];
+    let instance = INSTANCES[partition % INSTANCES.len()];
+    BROKERS
+        .iter()
+        .map(|&replica| {
+            let mut facts = vec![Fact::alive(replica, step), Fact::link(replica, instance, step), Fact::alive(instance, step)];
+            if replica != leader {
+                facts.push(Fact::link(leader, replica, step));
+            }
+            facts
+        })
+        .collect()
+}
+
+/// `outcomes` records spread over partitions and steps; derivations shared.
+fn lineage(outcomes: usize) -> Model {
+    let mut builder = ModelBuilder::new();
+    let supports: Vec<Vec<Derivation>> = (0..STEPS)
+        .flat_map(|step| (0..PARTITIONS).map(move |p| (p, step)))
+        .map(|(p, step)| derivations(p, step).into_iter().map(|facts| builder.derivation(facts.into_iter().collect::<Derivation>())).collect())
+        .collect();
+    let per_step = outcomes.div_ceil(STEPS as usize);
+    for i in 0..outcomes {
+        let (step, partition) = (i / per_step, i % PARTITIONS);
+        builder.outcome_shared(format!("r:{i}"), supports[step * PARTITIONS + partition].clone());
+    }
+    builder.build()
+}
+
+/// The same lineage with every derivation a private copy, as it would be
+/// after reading the model back from JSON: merging then has to hash facts.
+fn lineage_unshared(outcomes: usize) -> Model {
+    let mut model = lineage(outcomes);
+    for outcome in &mut model.outcomes {
+        for d in &mut outcome.derivations {
+            *d = (**d).clone().into();
+        }
+    }
+    model
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// One size in this process: model build, first hypothesis, peak memory.
+fn one_shot(outcomes: usize, unshared: bool) {
+    let space = space();
+    let started = Instant::now();
+    let model = if unshared { lineage_unshared(outcomes) } else { lineage(outcomes) };
+    let built = started.elapsed();
+    let started = Instant::now();
+    let first = Z3Solver.hypotheses(&model, &space, &[], &[], 1).expect("solver");
+    let solved = started.elapsed();
+    let started = Instant::now();
+    let ten = Z3Solver.hypotheses(&model, &space, &[], &[], 10).expect("solver");
+    let solved_ten = started.elapsed();
+    let started = Instant::now();
+    let count = Z3Solver.count(&model, &space, &[], &[], 10_000).expect("count");
+    let counted = started.elapsed();
+    let shown: Vec<String> = first[0].iter().map(ToString::to_string).collect();
+    println!(
+        "{outcomes:>9} {:<8} build {:>7.1} ms  first {:>7.1} ms  first 10 {:>7.1} ms  count {:>5} in {:>7.1} ms  peak RSS {:>6.1} MiB  first = {{{}}} ({} sizes up to {})",
+        if unshared { "unshared" } else { "shared" },
+        ms(built),
+        ms(solved),
+        ms(solved_ten),
+        count,
+        ms(counted),
+        peak_rss_kib() as f64 / 1024.0,
+        shown.join(", "),
+        ten.len(),
+        ten.last().map_or(0, |h| h.len()),
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Every size in its own child process, so each peak RSS is its own.
+fn one_shot_table() {
+    let me = std::env::current_exe().expect("current exe");
+    println!("one-shot, each in a fresh process (target: first <= 1000 ms, peak < 1024 MiB at 1,000,000):");
+    let runs = SIZES.iter().map(|&n| (n, false)).chain([(10_000, true), (100_000, true)]);
+    for (n, unshared) in runs {
+        let mut cmd = Command::new(&me);
+        cmd.arg("--one-shot").arg(n.to_string());
+        if unshared {
+            cmd.arg("--unshared");
+        }
+        let out = cmd.output().expect("run child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        if !out.status.success() {
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+fn criterion_benches(c: &mut Criterion) {
+    let space = space();
+    let mut group = c.benchmark_group("solver");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for n in SIZES {
+        let model = lineage(n);
+        group.bench_with_input(BenchmarkId::new("first_hypothesis", n), &model, |b, model| {
+            b.iter(|| Z3Solver.hypotheses(black_box(model), &space, &[], &[], 1).unwrap())
+        });
+        drop(model);
+        group.bench_with_input(BenchmarkId::new("build_lineage", n), &n, |b, &n| b.iter(|| lineage(black_box(n))));
+    }
+    let model = lineage(SIZES[0]);
+    group.bench_function("first_10_hypotheses/10000", |b| {
+        b.iter(|| Z3Solver.hypotheses(black_box(&model), &space, &[], &[], 10).unwrap())
+    });
+    group.bench_function("count_cap_10000/10000", |b| {
+        b.iter(|| Z3Solver.count(black_box(&model), &space, &[], &[], 10_000).unwrap())
+    });
+    group.finish();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--one-shot") {
+        let n = args.get(i + 1).and_then(|n| n.parse().ok()).expect("--one-shot N");
+        one_shot(n, args.iter().any(|a| a == "--unshared"));
+        return;
+    }
+    // `cargo test --benches` runs this binary in test mode: keep it quick.
+    if args.iter().any(|a| a == "--test") {
+        one_shot(1_000, false);
+        return;
+    }
+    one_shot_table();
+    let mut c = Criterion::default().configure_from_args();
+    criterion_benches(&mut c);
+    c.final_summary();
+}

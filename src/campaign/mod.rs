@@ -1,0 +1,243 @@
+//! The campaign: the loop of ldfi.
+//!
+//! Fault-free run → lineage → solve → fault plan → run → check. A violation
+//! is recorded as a counterexample (the plan, its seed, the broken outcomes)
+//! and, unless asked for all of them, ends the campaign. A run that
+//! survived contributes its lineage (the recovery path it took) and the
+//! solver is asked again. No hypothesis left: certified within the budget,
+//! stated exactly. Run budget spent: say how many hypotheses remain.
+//!
+//! Strategies share the space and the budget: `ldfi` asks the solver,
+//! `exhaustive` tries every plan in order of size, `random` draws plans.
+
+mod space;
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+pub use space::{exhaustive_size, realize, solver_model, space, Windows};
+pub use summary::{CampaignSummary, Counterexample, RunRecord};
+
+use crate::checker::Verdict;
+use crate::cluster::Cluster;
+use crate::lineage;
+use crate::nemesis::FaultPlan;
+use crate::run::{self, Binaries, RunError};
+use crate::scenario::{Scenario, Strategy};
+use crate::solver::{Hypothesis, Solver, Z3Solver};
+use crate::trace;
+
+/// How a campaign ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A fault plan broke a property.
+    Violation,
+    /// No hypothesis is left within the budget.
+    Certified { statement: String },
+    /// The run budget (or wall time) ran out first.
+    BudgetSpent { explored: usize, remaining: Option<usize> },
+}
+
+/// Settings of one campaign.
+#[derive(Debug, Clone)]
+pub struct CampaignSettings {
+    pub strategy: Strategy,
+    pub max_runs: u32,
+    /// Keep looking for distinct causes after the first violation.
+    pub all: bool,
+    pub traces_root: PathBuf,
+    pub reports_root: PathBuf,
+    pub name: String,
+    pub windows: Windows,
+    pub max_wall: Option<Duration>,
+}
+
+/// What a campaign tells its reporters as it goes.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    RunStarted { run: String, plan: FaultPlan },
+    RunFinished { record: RunRecord },
+    Solving { outcomes: usize, derivations: usize },
+}
+
+/// The budget in words, for the certificate.
+pub fn budget_statement(scenario: &Scenario) -> String {
+    let b = &scenario.budget;
+    let kinds: Vec<&str> = b.kinds.iter().map(|k| k.name()).collect();
+    format!(
+        "no violation for any fault set of at most {} crash(es) and {} partition(s) ({}) over steps 0..{} (EFF), targets {}",
+        b.max_crashes,
+        b.max_partitions,
+        kinds.join(", "),
+        b.eff,
+        if b.targets.is_empty() {
+            "every broker role and pipeline instance".to_string()
+        } else {
+            b.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+        }
+    )
+}
+
+/// Runs a campaign on `cluster` and writes its summary.
+pub async fn campaign(
+    cluster: &Cluster,
+    binaries: &Binaries,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<CampaignSummary, RunError> {
+    let started = Instant::now();
+    let mut summary = CampaignSummary::new(scenario, settings);
+    let mut model = lineage::Model::default();
+    let mut tried: Vec<Hypothesis> = Vec::new();
+    let mut broken: Vec<Hypothesis> = Vec::new();
+    let mut exhaustive_cursor = 0usize;
+    let mut draws = 0u64;
+
+    let mut next: Option<(Hypothesis, FaultPlan)> = Some((Hypothesis::new(), FaultPlan::none()));
+    let mut index = 0u32;
+    while let Some((hypothesis, plan)) = next.take() {
+        let run_id = format!("r{index}");
+        progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
+        let run_started = Instant::now();
+        let outcome = run::execute(cluster, binaries, scenario, &plan, &settings.traces_root, &settings.name, &run_id).await?;
+        let record = RunRecord {
+            run: run_id.clone(),
+            plan: plan.clone(),
+            hypothesis: hypothesis.iter().map(|v| format!("{v:?}")).collect(),
+            verdict: outcome.verdict.verdict,
+            wall_ms: run_started.elapsed().as_millis() as u64,
+            dir: outcome.dir.clone(),
+            failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
+        };
+        progress(Progress::RunFinished { record: record.clone() });
+        summary.runs.push(record);
+        index += 1;
+        let journal = report_dir(settings);
+
+        if outcome.verdict.verdict == Verdict::Fail {
+            summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
+            // Journal at once: a counterexample found is never lost.
+            summary.outcome = Outcome::Violation;
+            summary.write(&journal).map_err(|source| RunError::Io { path: journal.clone(), source })?;
+            if !hypothesis.is_empty() {
+                broken.push(hypothesis.clone());
+            }
+            if !settings.all || hypothesis.is_empty() {
+                summary.outcome = Outcome::Violation;
+                break;
+            }
+        } else {
+            if !hypothesis.is_empty() {
+                tried.push(hypothesis.clone());
+            }
+            let lines = trace::read_dir(&outcome.dir)?;
+            let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
+            model.merge(learned);
+            summary.write(&journal).map_err(|source| RunError::Io { path: journal.clone(), source })?;
+        }
+
+        if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
+            let remaining = remaining(scenario, settings, &model, &tried, &broken, exhaustive_cursor).await;
+            summary.outcome = if summary.counterexamples.is_empty() {
+                Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
+            } else {
+                Outcome::Violation
+            };
+            break;
+        }
+
+        let space = space::space(scenario, &model);
+        let candidate = match settings.strategy {
+            Strategy::Ldfi => {
+                progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
+                let solver_model = space::solver_model(&model);
+                let (space_c, tried_c, broken_c) = (space.clone(), tried.clone(), broken.clone());
+                let found = tokio::task::spawn_blocking(move || Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, 1))
+                    .await
+                    .expect("solver thread")
+                    .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
+                found.into_iter().next()
+            }
+            Strategy::Exhaustive => {
+                let h = space::exhaustive(&space)
+                    .filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h)))
+                    .nth(0);
+                exhaustive_cursor += 1;
+                h
+            }
+            Strategy::Random => {
+                let mut found = None;
+                for _ in 0..1000 {
+                    draws += 1;
+                    if let Some(h) = space::random(&space, scenario.seed, draws) {
+                        if !tried.contains(&h) && !broken.iter().any(|b| b.is_subset(&h)) {
+                            found = Some(h);
+                            break;
+                        }
+                    }
+                }
+                found
+            }
+        };
+        match candidate {
+            Some(h) => {
+                let plan = space::realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index))
+                    .map_err(RunError::BadPlan)?;
+                next = Some((h, plan));
+            }
+            None => {
+                summary.outcome = if summary.counterexamples.is_empty() {
+                    Outcome::Certified { statement: budget_statement(scenario) }
+                } else {
+                    Outcome::Violation
+                };
+            }
+        }
+    }
+    summary.wall_ms = started.elapsed().as_millis() as u64;
+    summary.hypotheses_tried = tried.len() + broken.len();
+    summary.write(&settings.reports_root.join(&settings.name)).map_err(|source| RunError::Io {
+        path: settings.reports_root.join(&settings.name),
+        source,
+    })?;
+    Ok(summary)
+}
+
+/// Hypotheses left, for an honest "explored N of M" (capped).
+async fn remaining(
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    model: &lineage::Model,
+    tried: &[Hypothesis],
+    broken: &[Hypothesis],
+    _cursor: usize,
+) -> Option<usize> {
+    let space = space::space(scenario, model);
+    match settings.strategy {
+        Strategy::Ldfi => {
+            let solver_model = space::solver_model(model);
+            let (tried, broken) = (tried.to_vec(), broken.to_vec());
+            tokio::task::spawn_blocking(move || Z3Solver.count(&solver_model, &space, &tried, &broken, 10_000).ok())
+                .await
+                .ok()
+                .flatten()
+        }
+        _ => Some(space::exhaustive(&space).filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))).count()),
+    }
+}
+
+/// Where the campaign's report goes.
+pub fn report_dir(settings: &CampaignSettings) -> PathBuf {
+    settings.reports_root.join(&settings.name)
+}
+
+/// Reads a previous campaign's summary (for replay and resume).
+pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
+    let text = std::fs::read_to_string(dir.join("summary.json"))?;
+    serde_json::from_str(&text).map_err(std::io::Error::other)
+}
