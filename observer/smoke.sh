@@ -10,15 +10,18 @@
 # the active KRaft controller, shows that snapshots still answer (errors, shrunken ISR, moved
 # leaders), restarts it and waits for the ISR to be whole again. Containers and the network are
 # removed on every exit path. Needs docker, jq, java 17, mvn. Takes about 2-3 minutes.
+# Names: containers $NET-b1..3 on network $NET, NET=${LDFI_OBS_TEST_PREFIX:-ldfi-observer-test},
+# subnet ${LDFI_OBS_TEST_SUBNET:-10.213.250}.0/24. See also smoke-pause.sh (snapshots during
+# paused / killed / isolated brokers).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 IMAGE="${LDFI_KAFKA_IMAGE:-ldfi/kafka:local}"
-NET=ldfi-observer-test
-SUBNET=10.213.250.0/24
-PREFIX=10.213.250.1          # broker N is at ${PREFIX}N
+NET="${LDFI_OBS_TEST_PREFIX:-ldfi-observer-test}"
+SUBNET="${LDFI_OBS_TEST_SUBNET:-10.213.250}.0/24"
+PREFIX="${LDFI_OBS_TEST_SUBNET:-10.213.250}.1"   # broker N is at ${PREFIX}N
 CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk
-NAME=ldfi-observer-test-b    # container of broker N is ${NAME}N
+NAME="$NET-b"                # container of broker N is ${NAME}N
 TOPIC=smoke
 GROUP=smoke-group
 BOOTSTRAP="${PREFIX}1:9092,${PREFIX}2:9092,${PREFIX}3:9092"
@@ -70,6 +73,9 @@ for n in 1 2 3; do
         -e CLUSTER_ID=$CLUSTER_ID \
         -e "KAFKA_HEAP_OPTS=-Xmx512m -Xms512m" \
         -e KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=3 \
+        -e KAFKA_BROKER_SESSION_TIMEOUT_MS=6000 \
+        -e KAFKA_BROKER_HEARTBEAT_INTERVAL_MS=1000 \
+        -e KAFKA_REPLICA_LAG_TIME_MAX_MS=10000 \
         "$IMAGE" >/dev/null
 done
 

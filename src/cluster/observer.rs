@@ -1,10 +1,14 @@
-//! The harness's observer: a small Java process on Kafka's own Admin client.
+//! The harness's observer: a small Java process on Kafka's own client
+//! library.
 //!
 //! librdkafka cannot tell the active KRaft controller, the log of each
-//! replica, or a group's coordinator and assignment; Kafka's Admin client
-//! can. So the harness keeps one observer process (`observer/`, built by
-//! `scripts/setup`) and asks it over stdin/stdout, one JSON line per request
-//! and per answer. It runs on the host, so its traffic comes from the
+//! replica, or a group's coordinator and assignment; Kafka's Java client
+//! classes can. So the harness keeps one observer process (`observer/`,
+//! built by `scripts/setup`) and asks it over stdin/stdout, one JSON line
+//! per request and per answer. The observer talks to every broker directly
+//! and takes the majority's answer, so a snapshot stays complete while a
+//! broker is paused, killed or cut off (an Admin client kept choosing the
+//! frozen broker). It runs on the host, so its traffic comes from the
 //! network's gateway address, which faults never target: observing never
 //! disturbs the experiment and is never disturbed by it.
 

@@ -97,7 +97,8 @@ final class BrokerProbe {
             }
             return r;
         } catch (SocketTimeoutException e) {
-            throw new Observer.PlainError("TimeoutException: no answer from " + bootstrap + " within " + timeoutMs + " ms");
+            throw new Observer.PlainError(
+                    "TimeoutException: no answer from " + bootstrap + " within " + timeoutMs + " ms");
         } catch (EOFException e) {
             throw new Observer.PlainError("connection to " + bootstrap + " closed by the broker");
         }

@@ -14,22 +14,21 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The ldfi observer: a long-running child process of the Rust harness that answers
- * questions about a Kafka 4.x KRaft cluster with Kafka's own Java Admin client.
+ * questions about a Kafka 4.x KRaft cluster, speaking the Kafka protocol with the
+ * request/response classes (and some request handlers) of Kafka's own Java client.
  *
  * <p>Why it exists: the harness needs exact snapshots of cluster state that librdkafka
  * cannot give (the active KRaft controller and quorum offsets, per-replica log sizes and
  * lags, eligible leader replicas, last stable offsets, group coordinators...). Rather than
  * re-implement those admin APIs in Rust, the harness spawns this process once and talks to
- * it over stdin/stdout.
+ * it over stdin/stdout. It does not use the Admin client itself: Admin sends cluster-wide
+ * questions to one broker of its choice and keeps choosing a paused broker (see
+ * {@link KafkaConn}), while the harness needs snapshots exactly during such faults.
  *
  * <p>Protocol: one JSON object per line on stdin, exactly one JSON response line per request
  * on stdout (flushed): {@code {"id":..,"ok":true,"result":{..}}} or
@@ -38,7 +37,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * cluster call is bounded by {@code timeout_ms} (default 3000); partial failures are
  * reported in the result's {@code errors} array. stdout carries protocol lines only:
  * {@code System.out} is redirected to stderr at start-up so that no library can pollute it.
- * EOF on stdin or {@code shutdown} exits 0.
+ * EOF on stdin or {@code shutdown} exits 0. With the environment variable
+ * {@code LDFI_OBSERVER_TRACE} set, each snapshot also writes one line of phase timings to stderr.
  *
  * <p>Run: {@code java -cp 'observer/target/ldfi-observer.jar:observer/target/lib/*'
  * ldfi.observer.Observer <bootstrap-servers>}
@@ -51,7 +51,7 @@ public final class Observer {
 
     private final String bootstrap;
     private final BufferedWriter out;
-    private Admin admin; // created lazily, re-created if creation failed before
+    private Cluster cluster; // created on first use (after a failure: on the next one)
 
     private Observer(String bootstrap, BufferedWriter out) {
         this.bootstrap = bootstrap;
@@ -118,7 +118,7 @@ public final class Observer {
                     break;
                 }
                 case "snapshot":
-                    result = new Snapshot(admin(), timeoutMs).run(
+                    result = new Snapshot(cluster(), timeoutMs).run(
                             stringList(req, "topics"), stringList(req, "groups"));
                     break;
                 case "shutdown":
@@ -151,38 +151,21 @@ public final class Observer {
         return exit;
     }
 
-    private Admin admin() {
-        if (admin == null) {
-            admin = Admin.create(adminConfig(bootstrap));
+    private Cluster cluster() throws IOException {
+        if (cluster == null) {
+            cluster = new Cluster(bootstrap);
         }
-        return admin;
+        return cluster;
     }
 
     private void close() {
-        if (admin != null) {
+        if (cluster != null) {
             try {
-                admin.close(Duration.ofMillis(500));
+                cluster.close();
             } catch (Throwable e) {
                 // exiting anyway
             }
         }
-    }
-
-    static Properties adminConfig(String bootstrap) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "ldfi-observer");
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
-        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
-        p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "100");
-        p.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "1000");
-        p.put(AdminClientConfig.METADATA_MAX_AGE_CONFIG, "1000");
-        // A killed container's IP blackholes SYNs: give up on a connect quickly.
-        p.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, "1000");
-        p.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, "2000");
-        return p;
     }
 
     static int timeoutOf(JsonNode req) throws PlainError {
