@@ -38,19 +38,23 @@ pub fn lag(snapshot: &Snapshot, topic: &str, group: &str) -> Option<Vec<(i32, i6
         .collect()
 }
 
-/// How long the output must stay unchanged after the input is caught up.
-pub const QUIET: Duration = Duration::from_secs(6);
-
 /// The sum of an output topic's high watermarks.
 fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
     snapshot.partitions.iter().filter(|p| p.topic == output).filter_map(|p| p.high_watermark).sum()
 }
 
 /// Waits until every input partition's committed offset reaches its high
-/// watermark and the output has not grown for [`QUIET`]. Offsets of
+/// watermark and the output has not grown for `quiet`. Offsets of
 /// transaction markers count: a transactional pipeline's committed offset
 /// passes the marker after its last record.
-pub async fn drain(cluster: &Cluster, topic: &str, output: &str, group: &str, limit: Duration) -> DrainOutcome {
+pub async fn drain(
+    cluster: &Cluster,
+    topic: &str,
+    output: &str,
+    group: &str,
+    quiet: Duration,
+    limit: Duration,
+) -> DrainOutcome {
     let started = Instant::now();
     let mut detail = String::from("no snapshot answered");
     let mut quiet_since: Option<(Instant, i64)> = None;
@@ -67,7 +71,7 @@ pub async fn drain(cluster: &Cluster, topic: &str, output: &str, group: &str, li
                 if behind.is_empty() {
                     match quiet_since {
                         Some((since, seen)) if seen == end => {
-                            if since.elapsed() >= QUIET {
+                            if since.elapsed() >= quiet {
                                 return DrainOutcome { caught_up: true, waited: started.elapsed(), detail };
                             }
                         }

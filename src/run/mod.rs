@@ -174,7 +174,8 @@ pub async fn execute(
                 .map_err(io(&harness_path))?;
         }
         let limit = Duration::from_secs(scenario.workload.drain_secs);
-        let drained = drain(cluster, &input, &output, &group, limit).await;
+        let quiet = Duration::from_millis(scenario.workload.quiet_millis);
+        let drained = drain(cluster, &input, &output, &group, quiet, limit).await;
         harness
             .write(
                 Some(scenario.budget.eot),

@@ -133,6 +133,9 @@ pub struct WorkloadSpec {
     pub acks: Acks,
     pub step_millis: u64,
     pub drain_secs: u64,
+    /// How long the output must stay unchanged, once the input is caught
+    /// up, before the checker reads it.
+    pub quiet_millis: u64,
     pub words: Vec<String>,
 }
 

@@ -76,6 +76,8 @@ pub struct RawWorkload {
     pub step_millis: Option<u64>,
     /// Longest wait for the pipeline to catch up at the end.
     pub drain_secs: Option<u64>,
+    /// How long the output must stay unchanged before it is read.
+    pub quiet_millis: Option<u64>,
     /// Words drawn for record values (word count); default: w0..w9.
     pub words: Option<Vec<String>>,
 }

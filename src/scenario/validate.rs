@@ -286,6 +286,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             acks,
             step_millis: w.step_millis.unwrap_or(1000),
             drain_secs: w.drain_secs.unwrap_or(30),
+            quiet_millis: w.quiet_millis.unwrap_or(2000),
             words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
         },
         properties,
