@@ -27,7 +27,9 @@ use common::transactional::Processor;
 use common::Instance;
 use ldfi::scenario::Bug;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 /// How long a restore may wait for the changelog (open transactions of a
@@ -83,7 +85,7 @@ impl Processor for WordCount {
 
 /// Reads the output topic, read_committed, from the beginning to the end
 /// it had when the restore began: the latest count of each word.
-fn restore(settings: &Settings) -> Result<HashMap<String, u64>, rdkafka::error::KafkaError> {
+fn restore(settings: &Settings) -> Result<HashMap<String, u64>, KafkaError> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", &settings.bootstrap)
         .set("group.id", format!("{}-restore", settings.transactional_id()))
@@ -105,7 +107,7 @@ fn restore(settings: &Settings) -> Result<HashMap<String, u64>, rdkafka::error::
     let started = Instant::now();
     while positions.iter().any(|(p, position)| *position < ends[p]) {
         if started.elapsed() > RESTORE_TIMEOUT {
-            return Err(rdkafka::error::KafkaError::MessageConsumption(rdkafka::types::RDKafkaErrorCode::OperationTimedOut));
+            return Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OperationTimedOut));
         }
         let polled = consumer.poll(Duration::from_millis(100));
         // Transaction markers and aborted records take offsets too: follow

@@ -46,7 +46,7 @@ pub fn run(instance: &Instance, transform: impl Fn(&Input) -> Output) -> u8 {
         if let Err(e) = send_all(&producer, &settings.output, &outputs) {
             return fail(EXIT_KAFKA, format!("cannot produce: {e}"));
         }
-        let Some(deliveries) = await_deliveries(&producer, outputs.len(), shutdown) else { break };
+        let Some(deliveries) = await_deliveries(&producer, outputs.len(), Some(shutdown)) else { break };
         let mut failed = 0;
         for (output, delivery) in outputs.iter().zip(&deliveries) {
             match delivery {
@@ -55,7 +55,7 @@ pub fn run(instance: &Instance, transform: impl Fn(&Input) -> Output) -> u8 {
                 }
                 Err(e) => {
                     failed += 1;
-                    eprintln!("delivery failed: {e}");
+                    kafka::say(format!("delivery failed: {e}"));
                 }
             }
         }

@@ -6,10 +6,10 @@
 //! Rebalances and delivery reports arrive through the clients' contexts,
 //! the place rdkafka gives for them, and are turned into trace lines there.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ldfi::scenario::Bug;
 use rdkafka::config::RDKafkaLogLevel;
@@ -46,7 +46,7 @@ impl ClientContext for InputContext {
         log(level, facility, message);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        eprintln!("consumer error: {error}: {reason}");
+        say(format!("consumer error: {error}: {reason}"));
     }
 }
 
@@ -81,7 +81,7 @@ impl ClientContext for OutputContext {
         log(level, facility, message);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        eprintln!("producer error: {error}: {reason}");
+        say(format!("producer error: {error}: {reason}"));
     }
 }
 
@@ -98,8 +98,23 @@ impl ProducerContext for OutputContext {
 
 fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
     if (level as i32) <= (RDKafkaLogLevel::Warning as i32) {
-        eprintln!("librdkafka {level:?} {facility}: {message}");
+        say(format!("librdkafka {level:?} {facility}: {message}"));
     }
+}
+
+/// Prints `message` on stderr unless the very same line was printed in the
+/// last ten seconds: a cluster that is down repeats itself on every poll.
+pub fn say(message: String) {
+    static SAID: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
+    let mut said = SAID.lock().expect("said lock");
+    let said = said.get_or_insert_with(HashMap::new);
+    let now = Instant::now();
+    if said.get(&message).is_some_and(|at| now.duration_since(*at) < Duration::from_secs(10)) {
+        return;
+    }
+    said.retain(|_, at| now.duration_since(*at) < Duration::from_secs(10));
+    eprintln!("{message}");
+    said.insert(message, now);
 }
 
 /// The input consumer, subscribed to the input topic. Offsets are only ever
@@ -136,7 +151,8 @@ pub fn output_producer(settings: &Settings, transactional: bool) -> Result<BaseP
         for bug in [Bug::AcksOne, Bug::NoIdempotence] {
             if settings.has(bug) {
                 return Err(format!(
-                    "LDFI_BUGS: {} cannot apply to a transactional producer (transactions need acks=all and idempotence)\n  fix: drop it, or combine it with no-transactions (exactly-once pipeline)",
+                    "LDFI_BUGS: {} cannot apply to a transactional producer (transactions need acks=all and \
+                     idempotence)\n  fix: drop it, or combine it with no-transactions (exactly-once pipeline)",
                     bug.name()
                 ));
             }
@@ -177,7 +193,7 @@ pub fn poll_batch(consumer: &BaseConsumer<InputContext>, tracer: &Tracer) -> Kaf
             Some(Err(KafkaError::MessageConsumptionFatal(code))) => {
                 return Err(KafkaError::MessageConsumptionFatal(code))
             }
-            Some(Err(e)) => eprintln!("consume: {e}"),
+            Some(Err(e)) => say(format!("consume: {e}")),
         }
         wait = Duration::ZERO;
     }
@@ -256,13 +272,15 @@ pub fn send_all(producer: &BaseProducer<OutputContext>, topic: &str, outputs: &[
     Ok(())
 }
 
-/// Waits for the delivery report of each of `count` outputs; `None` when
-/// shutdown was asked for first.
+/// Waits for the delivery report of each of `count` outputs. `None` when
+/// a stop was asked for first (`shutdown`), or, without `shutdown` (reports
+/// known to be due), when they did not all come within ten seconds.
 pub fn await_deliveries(
     producer: &BaseProducer<OutputContext>,
     count: usize,
-    shutdown: &Shutdown,
+    shutdown: Option<&Shutdown>,
 ) -> Option<Vec<Delivery>> {
+    let started = Instant::now();
     loop {
         {
             let deliveries = producer.context().deliveries.lock().expect("deliveries lock");
@@ -270,7 +288,11 @@ pub fn await_deliveries(
                 return Some((0..count).map(|i| deliveries[&i].clone()).collect());
             }
         }
-        if shutdown.requested() {
+        let give_up = match shutdown {
+            Some(shutdown) => shutdown.requested(),
+            None => started.elapsed() > Duration::from_secs(10),
+        };
+        if give_up {
             return None;
         }
         producer.poll(Duration::from_millis(50));

@@ -46,7 +46,10 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
         let required = |name: &str| match lookup(name) {
             Some(value) if !value.trim().is_empty() => Ok(value.trim().to_string()),
-            _ => Err(format!("{name} is not set\n  fix: the harness sets LDFI_BOOTSTRAP, LDFI_INPUT, LDFI_OUTPUT, LDFI_GROUP and LDFI_INSTANCE for each instance")),
+            _ => Err(format!(
+                "{name} is not set\n  fix: the harness sets LDFI_BOOTSTRAP, LDFI_INPUT, LDFI_OUTPUT, \
+                 LDFI_GROUP and LDFI_INSTANCE for each instance"
+            )),
         };
         let optional = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut bugs = BTreeSet::new();

@@ -19,9 +19,14 @@ use super::kafka::{self, await_deliveries, input_consumer, next_offsets, output_
 use super::kafka::{Delivery, InputContext, OutputContext};
 use super::record::{Input, Output};
 use super::settings::{EXIT_BAD_INPUT, EXIT_KAFKA};
+use super::shutdown::Shutdown;
 use super::Instance;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// `init_transactions` is retried until it works: short tries keep a stop prompt.
+const INIT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Retries of a transaction call that timed out or hit a retriable error.
+const RETRIES: u32 = 10;
 
 /// What a transactional pipeline computes. State changes are staged by
 /// `process` and made real by `committed`, or dropped by `aborted`.
@@ -53,14 +58,15 @@ fn failure(context: &str, error: KafkaError) -> Failure {
     }
 }
 
-/// Calls `op` again while it fails with a retriable transaction error.
-fn retrying(mut op: impl FnMut() -> KafkaResult<()>) -> KafkaResult<()> {
-    let mut attempts = 0;
+/// Calls `op` again while it fails with a retriable transaction error, at
+/// most `attempts` times more, and not once a stop was asked for.
+fn retrying(shutdown: &Shutdown, attempts: u32, mut op: impl FnMut() -> KafkaResult<()>) -> KafkaResult<()> {
+    let mut attempt = 0;
     loop {
         match op() {
-            Err(KafkaError::Transaction(e)) if e.is_retriable() && attempts < 10 => {
-                attempts += 1;
-                eprintln!("retrying: {e}");
+            Err(KafkaError::Transaction(e)) if e.is_retriable() && attempt < attempts && !shutdown.requested() => {
+                attempt += 1;
+                kafka::say(format!("retrying: {e}"));
                 std::thread::sleep(Duration::from_millis(200));
             }
             result => return result,
@@ -76,9 +82,10 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
     // Fences an earlier incarnation with the same transactional id and
-    // aborts whatever transaction it left open.
-    if let Err(e) = retrying(|| producer.init_transactions(TIMEOUT)) {
-        return fail(EXIT_KAFKA, format!("init_transactions failed: {e}"));
+    // aborts whatever transaction it left open. Waits for the cluster as
+    // long as it takes (until stopped).
+    if let Err(e) = retrying(shutdown, u32::MAX, || producer.init_transactions(INIT_TIMEOUT)) {
+        return if shutdown.requested() { 0 } else { fail(EXIT_KAFKA, format!("init_transactions failed: {e}")) };
     }
     let consumer = match input_consumer(settings, tracer.clone()) {
         Ok(consumer) => consumer,
@@ -114,16 +121,17 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
         }
         let outputs = processor.process(&batch);
         let sent_offsets = if early_commit { &[][..] } else { &offsets[..] };
-        match transact(&producer, &consumer, &settings.input, &settings.output, &outputs, sent_offsets) {
+        match transact(shutdown, &producer, &consumer, &settings.input, &settings.output, &outputs, sent_offsets) {
             Ok(()) => {
-                let deliveries = await_deliveries(&producer, outputs.len(), shutdown).unwrap_or_default();
+                // Committed, so every report is in or about to be served.
+                let deliveries = await_deliveries(&producer, outputs.len(), None).unwrap_or_default();
                 trace_outputs(instance, &outputs, &deliveries);
                 tracer.committed(&settings.input, sent_offsets);
                 processor.committed();
             }
             Err(Failure::Abort(reason)) => {
                 tracer.note(format!("transaction aborted: {reason}"));
-                if let Err(e) = retrying(|| producer.abort_transaction(TIMEOUT)) {
+                if let Err(e) = retrying(shutdown, RETRIES, || producer.abort_transaction(TIMEOUT)) {
                     return fail(EXIT_KAFKA, format!("abort_transaction failed: {e}"));
                 }
                 processor.aborted();
@@ -141,6 +149,7 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
 /// One transaction: begin, produce `outputs`, send `offsets` (next offsets
 /// of `input`) with the group metadata, commit.
 fn transact(
+    shutdown: &Shutdown,
     producer: &BaseProducer<OutputContext>,
     consumer: &BaseConsumer<InputContext>,
     input: &str,
@@ -153,10 +162,10 @@ fn transact(
     if !offsets.is_empty() {
         let list = kafka::partition_list(input, offsets).map_err(|e| failure("offsets", e))?;
         let group = consumer.group_metadata().ok_or_else(|| Failure::Abort("no group metadata".into()))?;
-        retrying(|| producer.send_offsets_to_transaction(&list, &group, TIMEOUT))
+        retrying(shutdown, RETRIES, || producer.send_offsets_to_transaction(&list, &group, TIMEOUT))
             .map_err(|e| failure("send_offsets_to_transaction", e))?;
     }
-    retrying(|| producer.commit_transaction(TIMEOUT)).map_err(|e| failure("commit_transaction", e))
+    retrying(shutdown, RETRIES, || producer.commit_transaction(TIMEOUT)).map_err(|e| failure("commit_transaction", e))
 }
 
 /// `output` lines for a committed transaction: its outputs are visible now.

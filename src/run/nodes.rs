@@ -69,7 +69,7 @@ pub fn pipeline_node(
     let name = Scenario::instance_name(i);
     let p = &scenario.pipeline;
     let mut binds = vec![format!("{}:/trace", trace_dir.display())];
-    let command = match &p.program {
+    let program = match &p.program {
         Program::Shipped(kind) => {
             let binary = binaries.pipelines.join(kind.binary());
             if !binary.exists() {
@@ -83,6 +83,23 @@ pub fn pipeline_node(
         }
         Program::Command(command) => command.clone(),
     };
+    // An instance that exits on its own (a transactional producer fenced
+    // after a long outage exits 3) is restarted, as a supervisor would; a
+    // clean exit (0) or a configuration error (2) ends it. A crash fault
+    // kills the whole container, supervisor included.
+    let mut command = vec![
+        "/bin/sh".to_string(),
+        "-c".to_string(),
+        concat!(
+            "trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' TERM INT; ",
+            "while :; do \"$@\" & pid=$!; wait $pid; code=$?; ",
+            "case $code in 0|2) exit $code;; esac; ",
+            "echo \"instance exited $code; restarting\" >&2; sleep 1; done"
+        )
+        .to_string(),
+        "instance".to_string(),
+    ];
+    command.extend(program);
     let bugs: Vec<&str> = p.bugs.iter().map(Bug::name).collect();
     let mut env = vec![
         ("LDFI_BOOTSTRAP".to_string(), bootstrap.to_string()),

@@ -149,10 +149,14 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     }
     if let Some(Program::Shipped(kind)) = &program {
         for bug in &bugs {
+            let transactional = *kind == PipelineKind::Wordcount
+                || (*kind == PipelineKind::ExactlyOnce && !bugs.contains(&Bug::NoTransactions));
             let fits = match bug {
                 Bug::NoTransactions => *kind == PipelineKind::ExactlyOnce,
                 Bug::NoStateRestore => *kind == PipelineKind::Wordcount,
-                _ => true,
+                // A transactional producer needs acks=all and idempotence.
+                Bug::AcksOne | Bug::NoIdempotence => !transactional,
+                Bug::CommitBeforeProduce => true,
             };
             if !fits {
                 c.at(bug_list, "pipeline.bugs", format!("{} does not apply to the {kind:?} pipeline", bug.name()),
@@ -383,6 +387,8 @@ targets = ["broker-1", "pipeline-2"]
     fn a_bug_must_belong_to_its_pipeline() {
         let text = GOOD.replace("commit-before-produce", "no-transactions");
         assert_eq!(problems(&text)[0].field, "pipeline.bugs");
+        let text = GOOD.replace("kind = \"copy\"", "kind = \"wordcount\"").replace("commit-before-produce", "acks-one");
+        assert!(problems(&text)[0].message.contains("acks-one"));
     }
 
     #[test]
