@@ -4,6 +4,7 @@ mod campaign;
 mod cluster;
 mod lineage;
 mod run;
+mod solve;
 
 use std::path::PathBuf;
 
@@ -59,6 +60,16 @@ enum Command {
         #[arg(long)]
         dot: Option<String>,
     },
+    /// The next hypotheses from saved traces, without a cluster.
+    Solve {
+        scenario: PathBuf,
+        /// Run directories (traces/<campaign>/<run>), merged.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// How many hypotheses to print.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
     /// Remove every container and network ldfi left behind (and the
     /// firewall rules inside them).
     Clean,
@@ -69,6 +80,7 @@ pub async fn run(args: Args) -> u8 {
     match args.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Clean => cluster::clean().await,
+        Command::Solve { scenario, runs, limit } => solve::run(&scenario, &runs, limit),
         Command::Campaign(args) => campaign::run(args).await,
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Run { scenario, faults, cluster, traces } => {

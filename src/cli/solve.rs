@@ -1,0 +1,57 @@
+//! `ldfi solve SCENARIO TRACES...`: the next hypotheses from saved traces,
+//! without a cluster: lineage merged over the given runs, the scenario's
+//! fault budget, the solver.
+
+use std::path::PathBuf;
+
+use ldfi::campaign::{self, Windows};
+use ldfi::lineage;
+use ldfi::scenario::Scenario;
+use ldfi::solver::{Solver, Z3Solver};
+use ldfi::trace;
+
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
+
+pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
+    let scenario = match Scenario::load(scenario) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let mut model = lineage::Model::default();
+    for dir in runs {
+        let lines = match trace::read_dir(dir) {
+            Ok(lines) => lines,
+            Err(e) => return fail(EXIT_BAD_INPUT, e),
+        };
+        match lineage::build(&lines) {
+            Ok(learned) => model.merge(learned),
+            Err(e) => return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display())),
+        }
+    }
+    let space = campaign::space(&scenario, &model);
+    let solver_model = campaign::solver_model(&model);
+    println!(
+        "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s)",
+        model.outcomes.len(),
+        model.derivation_count(),
+        space.crashable.len(),
+        space.links.len(),
+        space.eff,
+        space.max_crashes,
+        space.max_omissions
+    );
+    let found = match Z3Solver.hypotheses(&solver_model, &space, &[], &[], limit) {
+        Ok(found) => found,
+        Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
+    };
+    if found.is_empty() {
+        println!("no hypothesis: {}", campaign::budget_statement(&scenario));
+    }
+    for (i, h) in found.iter().enumerate() {
+        match campaign::realize(h, &scenario, Windows::default(), scenario.seed) {
+            Ok(plan) => println!("{:>3}. {plan}\n     {}", i + 1, serde_json::to_string(&plan).expect("plan serializes")),
+            Err(e) => println!("{:>3}. {h:?} (cannot realize: {e})", i + 1),
+        }
+    }
+    EXIT_OK
+}
