@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
+pub use space::exhaustive;
 pub use summary::{CampaignSummary, Counterexample, RunRecord};
 
 use crate::checker::Verdict;
