@@ -6,8 +6,19 @@
 //! abortable (abort, rewind the consumer to the committed offsets, drop the
 //! staged state, carry on) and fatal (exit 3; the harness restarts the
 //! instance, whose `init_transactions` fences the old one's leftovers).
+//!
+//! No call may block for long: every transaction call is tried in short
+//! attempts within a deadline, serving the producer's event queue between
+//! attempts (the producer takes delivery reports as events, so librdkafka's
+//! own flush inside `abort_transaction` waits for us to serve them: calling
+//! it without polling blocks until its timeout, every time). A retriable
+//! error past its deadline aborts the transaction; an abort that does not
+//! complete, or no committed transaction for [`STALL`] while inputs wait,
+//! exits 3, and the restarted instance resumes from the committed offsets.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ldfi::scenario::Bug;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -22,11 +33,26 @@ use super::settings::{EXIT_BAD_INPUT, EXIT_KAFKA};
 use super::shutdown::Shutdown;
 use super::Instance;
 
-const TIMEOUT: Duration = Duration::from_secs(30);
-/// `init_transactions` is retried until it works: short tries keep a stop prompt.
-const INIT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Retries of a transaction call that timed out or hit a retriable error.
-const RETRIES: u32 = 10;
+/// One try of a transaction call (commit, send offsets, init).
+const ATTEMPT: Duration = Duration::from_secs(5);
+/// One try of `abort_transaction`: short, since it returns (retriable) when
+/// the purged messages' delivery reports wait in our event queue.
+const ABORT_ATTEMPT: Duration = Duration::from_secs(1);
+/// How long one transaction call is tried before it counts as failed.
+const CALL_DEADLINE: Duration = Duration::from_secs(20);
+/// How long `abort_transaction` is tried: in-flight messages are waited
+/// for, up to their timeout (transaction.timeout.ms, 10 s).
+const ABORT_DEADLINE: Duration = Duration::from_secs(30);
+/// How long `init_transactions` is tried before exiting (and being restarted).
+const INIT_DEADLINE: Duration = Duration::from_secs(120);
+/// No transaction committed for this long since one aborted, while the
+/// aborted inputs wait to be read again: exit 3.
+const STALL: Duration = Duration::from_secs(20);
+/// Backstop: one pass of the loop (transaction, abort, rewind) stuck in
+/// librdkafka for this long exits 3 from a watchdog thread.
+const STUCK: Duration = Duration::from_secs(150);
+/// How long closing the clients may take when giving up.
+const CLOSING: Duration = Duration::from_secs(15);
 
 /// What a transactional pipeline computes. State changes are staged by
 /// `process` and made real by `committed`, or dropped by `aborted`.
@@ -51,27 +77,97 @@ enum Failure {
     Fatal(String),
 }
 
+/// Fatal errors (the producer is fenced or broken) end the instance; every
+/// other error, abortable or retriable past its deadline, aborts.
 fn failure(context: &str, error: KafkaError) -> Failure {
     match &error {
         KafkaError::Transaction(e) if e.is_fatal() => Failure::Fatal(format!("{context}: {error}")),
+        KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::Fatal) => {
+            Failure::Fatal(format!("{context}: {error}"))
+        }
         _ => Failure::Abort(format!("{context}: {error}")),
     }
 }
 
-/// Calls `op` again while it fails with a retriable transaction error, at
-/// most `attempts` times more, and not once a stop was asked for.
-fn retrying(shutdown: &Shutdown, attempts: u32, mut op: impl FnMut() -> KafkaResult<()>) -> KafkaResult<()> {
-    let mut attempt = 0;
+/// Whether calling again may help: a retriable transaction error, or the
+/// flush before a commit timing out.
+fn retriable(error: &KafkaError) -> bool {
+    match error {
+        KafkaError::Transaction(e) => e.is_retriable() && !e.is_fatal() && !e.txn_requires_abort(),
+        KafkaError::Flush(code) => *code == rdkafka::types::RDKafkaErrorCode::OperationTimedOut,
+        _ => false,
+    }
+}
+
+/// Calls `op` (given the timeout of one try) again while it fails with a
+/// retriable error, until `deadline` has passed or a stop was asked for.
+/// Between tries it serves the producer's event queue: the delivery reports
+/// librdkafka waits for in `abort_transaction` (and `commit_transaction`).
+fn retrying(
+    shutdown: &Shutdown,
+    producer: &BaseProducer<OutputContext>,
+    attempt: Duration,
+    deadline: Duration,
+    mut op: impl FnMut(Duration) -> KafkaResult<()>,
+) -> KafkaResult<()> {
+    let deadline = Instant::now() + deadline;
     loop {
-        match op() {
-            Err(KafkaError::Transaction(e)) if e.is_retriable() && attempt < attempts && !shutdown.requested() => {
-                attempt += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        match op(attempt.min(left).max(Duration::from_millis(100))) {
+            Err(e) if retriable(&e) && Instant::now() < deadline && !shutdown.requested() => {
                 kafka::say(format!("retrying: {e}"));
-                std::thread::sleep(Duration::from_millis(200));
+                producer.poll(Duration::from_millis(100));
             }
             result => return result,
         }
     }
+}
+
+/// Aborts the open transaction, serving delivery reports as it goes.
+fn abort(shutdown: &Shutdown, producer: &BaseProducer<OutputContext>) -> KafkaResult<()> {
+    producer.poll(Duration::ZERO);
+    retrying(shutdown, producer, ABORT_ATTEMPT, ABORT_DEADLINE, |t| producer.abort_transaction(t))
+}
+
+/// A watchdog thread: exits 3 when the loop stays in librdkafka past a
+/// deadline (a call that ignores its timeout): [`STUCK`] for one pass of the
+/// loop, [`CLOSING`] for closing the clients on the way out.
+struct Watchdog {
+    /// Milliseconds since `epoch` by which the loop must be back, 0: none.
+    deadline: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl Watchdog {
+    fn start(instance: String) -> Watchdog {
+        let deadline = Arc::new(AtomicU64::new(0));
+        let epoch = Instant::now();
+        let watched = deadline.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let deadline = watched.load(Ordering::SeqCst);
+            if deadline > 0 && epoch.elapsed().as_millis() as u64 > deadline {
+                eprintln!("{instance}: watchdog: stuck in a Kafka call past its deadline; exiting");
+                std::process::exit(EXIT_KAFKA as i32);
+            }
+        });
+        Watchdog { deadline, epoch }
+    }
+    /// The loop must be back within `limit`.
+    fn busy(&self, limit: Duration) {
+        self.deadline.store((self.epoch.elapsed() + limit).as_millis() as u64, Ordering::SeqCst);
+    }
+    fn idle(&self) {
+        self.deadline.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Exits 3 with `message`: noted in the trace, and closing the clients
+/// (leaving the group) may take at most [`CLOSING`].
+fn give_up(tracer: &super::trace::Tracer, watchdog: &Watchdog, message: String) -> u8 {
+    tracer.note(format!("{message}; exiting"));
+    watchdog.busy(CLOSING);
+    fail(EXIT_KAFKA, message)
 }
 
 /// Runs until shutdown; returns the exit code.
@@ -83,8 +179,8 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
     };
     // Fences an earlier incarnation with the same transactional id and
     // aborts whatever transaction it left open. Waits for the cluster as
-    // long as it takes (until stopped).
-    if let Err(e) = retrying(shutdown, u32::MAX, || producer.init_transactions(INIT_TIMEOUT)) {
+    // long as it takes (until stopped, or INIT_DEADLINE: then a restart).
+    if let Err(e) = retrying(shutdown, &producer, ATTEMPT, INIT_DEADLINE, |t| producer.init_transactions(t)) {
         return if shutdown.requested() { 0 } else { fail(EXIT_KAFKA, format!("init_transactions failed: {e}")) };
     }
     let consumer = match input_consumer(settings, tracer.clone()) {
@@ -93,19 +189,31 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
     };
     let early_commit = settings.has(Bug::CommitBeforeProduce);
     let mut caught_up = 0;
+    let watchdog = Watchdog::start(settings.instance.clone());
+    // Since when inputs of an aborted transaction wait to be committed.
+    let mut stalled_since: Option<Instant> = None;
     while !shutdown.requested() {
+        if let Some(since) = stalled_since {
+            if since.elapsed() > STALL {
+                let message = format!("no transaction committed for {} s since an abort", STALL.as_secs());
+                return give_up(tracer, &watchdog, message);
+            }
+        }
         let batch = match poll_batch(&consumer, tracer) {
             Ok(batch) => batch,
-            Err(e) => return fail(EXIT_KAFKA, format!("consumer failed: {e}")),
+            Err(e) => return give_up(tracer, &watchdog, format!("consumer failed: {e}")),
         };
         let generation = consumer.context().generation();
         if generation != caught_up {
             if consumer.assignment().map(|a| a.count() > 0).unwrap_or(false) {
                 if let Err(e) = processor.assigned(instance) {
-                    return fail(EXIT_KAFKA, e);
+                    return give_up(tracer, &watchdog, e);
                 }
             }
             caught_up = generation;
+            // Positions went back to the committed offsets (or the
+            // partitions went elsewhere): what waits is counted anew.
+            stalled_since = stalled_since.map(|_| Instant::now());
         }
         if batch.is_empty() {
             continue;
@@ -121,8 +229,12 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
         }
         let outputs = processor.process(&batch);
         let sent_offsets = if early_commit { &[][..] } else { &offsets[..] };
-        match transact(shutdown, &producer, &consumer, &settings.input, &settings.output, &outputs, sent_offsets) {
+        watchdog.busy(STUCK);
+        let result = transact(shutdown, &producer, &consumer, &settings.input, &settings.output, &outputs, sent_offsets);
+        match result {
             Ok(()) => {
+                watchdog.idle();
+                stalled_since = None;
                 // Committed, so every report is in or about to be served.
                 let deliveries = await_deliveries(&producer, outputs.len(), None).unwrap_or_default();
                 trace_outputs(instance, &outputs, &deliveries);
@@ -131,15 +243,19 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
             }
             Err(Failure::Abort(reason)) => {
                 tracer.note(format!("transaction aborted: {reason}"));
-                if let Err(e) = retrying(shutdown, RETRIES, || producer.abort_transaction(TIMEOUT)) {
-                    return fail(EXIT_KAFKA, format!("abort_transaction failed: {e}"));
+                stalled_since.get_or_insert_with(Instant::now);
+                if let Err(e) = abort(shutdown, &producer) {
+                    return give_up(tracer, &watchdog, format!("abort_transaction failed: {e}"));
                 }
                 processor.aborted();
                 if let Err(e) = kafka::rewind(&consumer, tracer) {
-                    return fail(EXIT_KAFKA, format!("cannot rewind: {e}"));
+                    return give_up(tracer, &watchdog, format!("cannot rewind: {e}"));
                 }
+                watchdog.idle();
             }
-            Err(Failure::Fatal(reason)) => return fail(EXIT_KAFKA, format!("transaction failed for good: {reason}")),
+            Err(Failure::Fatal(reason)) => {
+                return give_up(tracer, &watchdog, format!("transaction failed for good: {reason}"));
+            }
         }
     }
     eprintln!("{}: stopped", settings.instance);
@@ -162,10 +278,11 @@ fn transact(
     if !offsets.is_empty() {
         let list = kafka::partition_list(input, offsets).map_err(|e| failure("offsets", e))?;
         let group = consumer.group_metadata().ok_or_else(|| Failure::Abort("no group metadata".into()))?;
-        retrying(shutdown, RETRIES, || producer.send_offsets_to_transaction(&list, &group, TIMEOUT))
+        retrying(shutdown, producer, ATTEMPT, CALL_DEADLINE, |t| producer.send_offsets_to_transaction(&list, &group, t))
             .map_err(|e| failure("send_offsets_to_transaction", e))?;
     }
-    retrying(shutdown, RETRIES, || producer.commit_transaction(TIMEOUT)).map_err(|e| failure("commit_transaction", e))
+    retrying(shutdown, producer, ATTEMPT, CALL_DEADLINE, |t| producer.commit_transaction(t))
+        .map_err(|e| failure("commit_transaction", e))
 }
 
 /// `output` lines for a committed transaction: its outputs are visible now.

@@ -26,9 +26,14 @@ impl BruteForce {
     ) -> Result<Vec<Hypothesis>, SolverError> {
         let vars = space.vars();
         let max_size = (space.max_size() as usize).min(vars.len());
-        let subsets: u64 = (1..=max_size).map(|k| binomial(vars.len() as u64, k as u64)).fold(0, u64::saturating_add);
+        let subsets: u64 = (1..=max_size)
+            .map(|k| binomial(vars.len() as u64, k as u64))
+            .fold(0, u64::saturating_add);
         if subsets > MAX_SUBSETS {
-            return Err(SolverError::TooLargeForBruteForce { vars: vars.len(), subsets });
+            return Err(SolverError::TooLargeForBruteForce {
+                vars: vars.len(),
+                subsets,
+            });
         }
         let fails = |h: &Hypothesis| fails_some_outcome(model, h, space.eff);
         let mut found = Vec::new();
@@ -38,7 +43,10 @@ impl BruteForce {
             let mut pick: Vec<usize> = (0..k).collect();
             loop {
                 let h: Hypothesis = pick.iter().map(|&i| vars[i].clone()).collect();
-                let minimal = || h.iter().all(|v| !fails(&h.iter().filter(|w| *w != v).cloned().collect()));
+                let minimal = || {
+                    h.iter()
+                        .all(|v| !fails(&h.iter().filter(|w| *w != v).cloned().collect()))
+                };
                 if space.within_budget(&h)
                     && !tried.contains(&h)
                     && !broken.iter().any(|b| b.is_subset(&h))

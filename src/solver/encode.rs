@@ -36,7 +36,9 @@ pub(crate) struct Encoding {
 impl Encoding {
     pub fn new(reduced: &Reduced, space: &HypothesisSpace) -> Encoding {
         let solver = Solver::new();
-        let x: Vec<Bool> = (0..reduced.vars.len()).map(|i| Bool::new_const(format!("x{i}"))).collect();
+        let x: Vec<Bool> = (0..reduced.vars.len())
+            .map(|i| Bool::new_const(format!("x{i}")))
+            .collect();
         let not_x = x.iter().map(Bool::not).collect();
 
         let cuts: Vec<Bool> = reduced
@@ -80,7 +82,12 @@ impl Encoding {
         if omissions.len() > space.max_omissions as usize {
             solver.assert(atmost(omissions, space.max_omissions));
         }
-        Encoding { solver, x, not_x, levels: BTreeMap::new() }
+        Encoding {
+            solver,
+            x,
+            not_x,
+            levels: BTreeMap::new(),
+        }
     }
 
     /// Number of variables.
@@ -119,16 +126,33 @@ impl Encoding {
     /// A model of the formula under `assumptions`, as the value of each
     /// variable; `None` if there is none.
     pub fn check(&self, assumptions: &[Bool]) -> Result<Option<Vec<bool>>, SolverError> {
-        match self.solver.check_assumptions(assumptions) {
+        let t = std::time::Instant::now();
+        let r = self.solver.check_assumptions(assumptions);
+        let c = t.elapsed();
+        let t = std::time::Instant::now();
+        let out = self.check_inner(r);
+        eprintln!("TIMING check {:?} model {:?}", c, t.elapsed());
+        out
+    }
+    fn check_inner(&self, r: SatResult) -> Result<Option<Vec<bool>>, SolverError> {
+        match r {
             SatResult::Unsat => Ok(None),
             SatResult::Unknown => Err(SolverError::Unknown {
-                reason: self.solver.get_reason_unknown().unwrap_or_else(|| "no reason given".into()),
+                reason: self
+                    .solver
+                    .get_reason_unknown()
+                    .unwrap_or_else(|| "no reason given".into()),
             }),
             SatResult::Sat => {
                 let model = self.solver.get_model().ok_or_else(|| SolverError::Unknown {
                     reason: "z3 said sat but gave no model".into(),
                 })?;
-                Ok(Some(self.x.iter().map(|b| model.eval(b, true).and_then(|v| v.as_bool()).unwrap_or(false)).collect()))
+                Ok(Some(
+                    self.x
+                        .iter()
+                        .map(|b| model.eval(b, true).and_then(|v| v.as_bool()).unwrap_or(false))
+                        .collect(),
+                ))
             }
         }
     }

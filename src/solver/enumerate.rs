@@ -48,14 +48,25 @@ pub(crate) struct Enumeration<'a> {
 type Visit<'v> = dyn FnMut(Vec<VarId>) -> ControlFlow<()> + 'v;
 
 impl<'a> Enumeration<'a> {
-    pub fn new(reduced: &'a Reduced, space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypothesis]) -> Enumeration<'a> {
+    pub fn new(
+        reduced: &'a Reduced,
+        space: &HypothesisSpace,
+        tried: &[Hypothesis],
+        broken: &[Hypothesis],
+    ) -> Enumeration<'a> {
         let encoding = Encoding::new(reduced, space);
         for set in broken.iter().filter_map(|b| reduced.ids_of(b)) {
             encoding.block_supersets(&set);
         }
         let tried = tried.iter().filter_map(|t| reduced.ids_of(t)).collect();
         let max_size = space.max_size().min(reduced.vars.len() as u32);
-        Enumeration { reduced, encoding, tried, found: HashSet::new(), max_size }
+        Enumeration {
+            reduced,
+            encoding,
+            tried,
+            found: HashSet::new(),
+            max_size,
+        }
     }
 
     /// Visits the interesting hypotheses, smallest first, until `visit`
@@ -92,7 +103,12 @@ impl<'a> Enumeration<'a> {
     fn any_level(&mut self, level: Bool, visit: &mut Visit<'_>) -> Result<ControlFlow<()>, SolverError> {
         let assumptions = [level];
         while let Some(model) = self.encoding.check(&assumptions)? {
-            let set = model.iter().enumerate().filter(|(_, v)| **v).map(|(i, _)| i as VarId).collect();
+            let set = model
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v)
+                .map(|(i, _)| i as VarId)
+                .collect();
             if self.accept(set, visit).is_break() {
                 return Ok(ControlFlow::Break(()));
             }
@@ -100,7 +116,12 @@ impl<'a> Enumeration<'a> {
         Ok(ControlFlow::Continue(()))
     }
 
-    fn canonical_level(&mut self, k: usize, level: Bool, visit: &mut Visit<'_>) -> Result<ControlFlow<()>, SolverError> {
+    fn canonical_level(
+        &mut self,
+        k: usize,
+        level: Bool,
+        visit: &mut Visit<'_>,
+    ) -> Result<ControlFlow<()>, SolverError> {
         let mut assumptions = vec![level];
         match self.encoding.check(&assumptions)? {
             None => Ok(ControlFlow::Continue(())),
@@ -129,7 +150,11 @@ impl<'a> Enumeration<'a> {
             }
             let var = i as VarId;
             // Injected first: it comes earlier in canonical order.
-            let with = if model[i] { Some(model.clone()) } else { self.check_with(assumptions, var, true)? };
+            let with = if model[i] {
+                Some(model.clone())
+            } else {
+                self.check_with(assumptions, var, true)?
+            };
             if let Some(with) = with {
                 chosen.push(var);
                 if chosen.len() == k {
@@ -159,7 +184,12 @@ impl<'a> Enumeration<'a> {
         Ok(flow)
     }
 
-    fn check_with(&self, assumptions: &mut Vec<Bool>, var: VarId, injected: bool) -> Result<Option<Vec<bool>>, SolverError> {
+    fn check_with(
+        &self,
+        assumptions: &mut Vec<Bool>,
+        var: VarId,
+        injected: bool,
+    ) -> Result<Option<Vec<bool>>, SolverError> {
         assumptions.push(self.encoding.literal(var, injected).clone());
         let result = self.encoding.check(assumptions);
         assumptions.pop();

@@ -10,11 +10,12 @@
 //! one that already broke something.
 //!
 //! ```
-//! use ldfi::solver::{Fact, FaultVar, HypothesisSpace, ModelBuilder, Solver, Z3Solver};
+//! use ldfi::solver::{Derivation, Fact, FaultVar, HypothesisSpace, ModelBuilder, Solver, Z3Solver};
 //!
-//! // A record on three replicas: any one of them is enough.
+//! // A record on three replicas, written at step 0: any one of them is enough.
 //! let mut model = ModelBuilder::new();
-//! model.outcome("r:1", ["broker-1", "broker-2", "broker-3"].map(|b| [Fact::alive(b, 2)].into_iter().collect::<ldfi::solver::Derivation>()));
+//! let replicas = ["broker-1", "broker-2", "broker-3"];
+//! model.outcome("r:1", replicas.map(|b| Derivation::from_iter([Fact::alive(b, 0)])));
 //! let model = model.build();
 //! let space = HypothesisSpace {
 //!     crashable: vec!["broker-1".into(), "broker-2".into(), "broker-3".into()],
@@ -24,7 +25,7 @@
 //!     max_omissions: 0,
 //! };
 //! let found = Z3Solver.hypotheses(&model, &space, &[], &[], 10)?;
-//! let all_three = ["broker-1", "broker-2", "broker-3"].map(|b| FaultVar::crash(b, 0)).into_iter().collect();
+//! let all_three = replicas.map(|b| FaultVar::crash(b, 0)).into_iter().collect();
 //! assert_eq!(found, vec![all_three]);
 //! # Ok::<(), ldfi::solver::SolverError>(())
 //! ```

@@ -33,12 +33,19 @@ pub enum Fact {
 impl Fact {
     /// `node` was alive during `step`.
     pub fn alive(node: impl Into<String>, step: u32) -> Fact {
-        Fact::Alive { node: node.into(), step }
+        Fact::Alive {
+            node: node.into(),
+            step,
+        }
     }
 
     /// Packets flowed from `from` to `to` during `step`.
     pub fn link(from: impl Into<String>, to: impl Into<String>, step: u32) -> Fact {
-        Fact::Link { from: from.into(), to: to.into(), step }
+        Fact::Link {
+            from: from.into(),
+            to: to.into(),
+            step,
+        }
     }
 }
 
@@ -155,12 +162,18 @@ impl ModelBuilder {
     /// Adds an outcome, sharing each of its derivations with earlier ones.
     pub fn outcome<D: Into<Derivation>>(&mut self, id: impl Into<String>, derivations: impl IntoIterator<Item = D>) {
         let derivations = derivations.into_iter().map(|d| self.derivation(d)).collect();
-        self.outcomes.push(Outcome { id: id.into(), derivations });
+        self.outcomes.push(Outcome {
+            id: id.into(),
+            derivations,
+        });
     }
 
     /// Adds an outcome whose derivations the caller already shares.
     pub fn outcome_shared(&mut self, id: impl Into<String>, derivations: Vec<Derivation>) {
-        self.outcomes.push(Outcome { id: id.into(), derivations });
+        self.outcomes.push(Outcome {
+            id: id.into(),
+            derivations,
+        });
     }
 
     /// How many distinct derivations went through [`ModelBuilder::derivation`].
@@ -169,7 +182,9 @@ impl ModelBuilder {
     }
 
     pub fn build(self) -> Model {
-        Model { outcomes: self.outcomes }
+        Model {
+            outcomes: self.outcomes,
+        }
     }
 }
 
@@ -188,11 +203,18 @@ pub enum FaultVar {
 
 impl FaultVar {
     pub fn crash(node: impl Into<String>, step: u32) -> FaultVar {
-        FaultVar::Crash { node: node.into(), step }
+        FaultVar::Crash {
+            node: node.into(),
+            step,
+        }
     }
 
     pub fn omission(from: impl Into<String>, to: impl Into<String>, step: u32) -> FaultVar {
-        FaultVar::Omission { from: from.into(), to: to.into(), step }
+        FaultVar::Omission {
+            from: from.into(),
+            to: to.into(),
+            step,
+        }
     }
 }
 

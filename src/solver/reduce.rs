@@ -19,8 +19,6 @@
 //! implied by a smaller one of the same outcome (cutting `{a}` cuts
 //! `{a, b}`), and variables that cut nothing left (never in a minimal set).
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 
 use super::model::{Derivation, Fact, FaultVar, Hypothesis, HypothesisSpace, Model};
@@ -46,9 +44,9 @@ pub(crate) struct Reduced {
 struct SpaceIndex<'a> {
     eff: u32,
     nodes: Vec<&'a str>,
-    node_rank: HashMap<&'a str, u32>,
+    node_rank: FxHashMap<&'a str, u32>,
     links: Vec<(&'a str, &'a str)>,
-    link_rank: HashMap<(&'a str, &'a str), u32>,
+    link_rank: FxHashMap<(&'a str, &'a str), u32>,
     crash_count: u32,
 }
 
@@ -68,8 +66,15 @@ impl<'a> SpaceIndex<'a> {
         };
         links.sort_unstable();
         links.dedup();
-        let too_large = || SolverError::SpaceTooLarge { nodes: nodes.len(), links: links.len(), eff: space.eff };
-        let crash_count = u32::try_from(nodes.len()).ok().and_then(|n| n.checked_mul(space.eff)).ok_or_else(too_large)?;
+        let too_large = || SolverError::SpaceTooLarge {
+            nodes: nodes.len(),
+            links: links.len(),
+            eff: space.eff,
+        };
+        let crash_count = u32::try_from(nodes.len())
+            .ok()
+            .and_then(|n| n.checked_mul(space.eff))
+            .ok_or_else(too_large)?;
         u32::try_from(links.len())
             .ok()
             .and_then(|n| n.checked_mul(space.eff))
@@ -77,7 +82,14 @@ impl<'a> SpaceIndex<'a> {
             .ok_or_else(too_large)?;
         let node_rank = nodes.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect();
         let link_rank = links.iter().enumerate().map(|(i, l)| (*l, i as u32)).collect();
-        Ok(SpaceIndex { eff: space.eff, nodes, node_rank, links, link_rank, crash_count })
+        Ok(SpaceIndex {
+            eff: space.eff,
+            nodes,
+            node_rank,
+            links,
+            link_rank,
+            crash_count,
+        })
     }
 
     /// Crashes of `node` at steps `0..=step`: each keeps it down at `step`.
@@ -209,7 +221,9 @@ impl Reduced {
                     .copied()
                     .filter(|&c| {
                         // Interned: distinct ids are distinct sets, so this is a strict subset.
-                        !support.iter().any(|&d| d != c && is_subset(&cut_sets[d as usize], &cut_sets[c as usize]))
+                        !support
+                            .iter()
+                            .any(|&d| d != c && is_subset(&cut_sets[d as usize], &cut_sets[c as usize]))
                     })
                     .collect()
             })
@@ -220,7 +234,10 @@ impl Reduced {
         let mut used_cuts: Vec<u32> = absorbed.iter().flatten().copied().collect();
         used_cuts.sort_unstable();
         used_cuts.dedup();
-        let mut used_vars: Vec<u32> = used_cuts.iter().flat_map(|&c| cut_sets[c as usize].iter().copied()).collect();
+        let mut used_vars: Vec<u32> = used_cuts
+            .iter()
+            .flat_map(|&c| cut_sets[c as usize].iter().copied())
+            .collect();
         used_vars.sort_unstable();
         used_vars.dedup();
 
@@ -228,7 +245,10 @@ impl Reduced {
         let cut_id = |old: u32| used_cuts.binary_search(&old).expect("used cut set") as u32;
         Reduced {
             vars: used_vars.iter().map(|&g| index.var(g)).collect(),
-            cuts: used_cuts.iter().map(|&c| cut_sets[c as usize].iter().map(|&g| var_id(g)).collect()).collect(),
+            cuts: used_cuts
+                .iter()
+                .map(|&c| cut_sets[c as usize].iter().map(|&g| var_id(g)).collect())
+                .collect(),
             supports: absorbed
                 .into_iter()
                 .map(|s| {
@@ -245,7 +265,9 @@ impl Reduced {
     /// contain `h`).
     pub fn ids_of(&self, h: &Hypothesis) -> Option<Vec<VarId>> {
         // A Hypothesis iterates in FaultVar order, as `vars` is sorted.
-        h.iter().map(|v| self.vars.binary_search(v).ok().map(|i| i as VarId)).collect()
+        h.iter()
+            .map(|v| self.vars.binary_search(v).ok().map(|i| i as VarId))
+            .collect()
     }
 
     /// The hypothesis named by sorted ids.
@@ -255,7 +277,11 @@ impl Reduced {
 
     /// Whether the variables `h` (sorted) make some outcome fail.
     pub fn fails_some(&self, h: &[VarId]) -> bool {
-        let hit: Vec<bool> = self.cuts.iter().map(|c| c.iter().any(|v| h.binary_search(v).is_ok())).collect();
+        let hit: Vec<bool> = self
+            .cuts
+            .iter()
+            .map(|c| c.iter().any(|v| h.binary_search(v).is_ok()))
+            .collect();
         self.supports.iter().any(|s| s.iter().all(|&c| hit[c as usize]))
     }
 

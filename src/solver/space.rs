@@ -26,9 +26,14 @@ impl FaultVar {
             (FaultVar::Crash { node, step: crashed }, Fact::Link { from, to, step }) => {
                 down_at(node, *crashed, from, *step) || down_at(node, *crashed, to, *step)
             }
-            (FaultVar::Omission { from, to, step }, Fact::Link { from: f, to: t, step: s }) => {
-                from == f && to == t && step == s && *s < eff
-            }
+            (
+                FaultVar::Omission { from, to, step },
+                Fact::Link {
+                    from: f,
+                    to: t,
+                    step: s,
+                },
+            ) => from == f && to == t && step == s && *s < eff,
             (FaultVar::Omission { .. }, Fact::Alive { .. }) => false,
         }
     }

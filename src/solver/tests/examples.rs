@@ -7,9 +7,17 @@ use super::super::{BruteForce, Hypothesis, HypothesisSpace, Model, ModelBuilder,
 use super::*;
 
 /// The answer of both solvers, which must agree.
-fn solve(model: &Model, space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypothesis], limit: usize) -> Vec<Hypothesis> {
+fn solve(
+    model: &Model,
+    space: &HypothesisSpace,
+    tried: &[Hypothesis],
+    broken: &[Hypothesis],
+    limit: usize,
+) -> Vec<Hypothesis> {
     let z3 = Z3Solver.hypotheses(model, space, tried, broken, limit).expect("z3");
-    let brute = BruteForce.hypotheses(model, space, tried, broken, limit).expect("brute force");
+    let brute = BruteForce
+        .hypotheses(model, space, tried, broken, limit)
+        .expect("brute force");
     assert_eq!(z3, brute, "Z3Solver and BruteForce disagree");
     let count = Z3Solver.count(model, space, tried, broken, usize::MAX).expect("count");
     if limit >= count {
@@ -22,7 +30,10 @@ const BROKERS: [&str; 3] = ["broker-1", "broker-2", "broker-3"];
 
 /// A record written at `step` that survives on any of the three replicas.
 fn replicated_record(step: u32) -> Model {
-    model(vec![("r:1", BROKERS.iter().map(|b| derivation([alive(b, step)])).collect())])
+    model(vec![(
+        "r:1",
+        BROKERS.iter().map(|b| derivation([alive(b, step)])).collect(),
+    )])
 }
 
 #[test]
@@ -31,7 +42,11 @@ fn a_record_on_three_replicas_needs_three_crashes() {
     assert!(solve(&record, &space(&BROKERS, &[], 3, 2, 0), &[], &[], 100).is_empty());
     assert_eq!(
         solve(&record, &space(&BROKERS, &[], 3, 3, 0), &[], &[], 100),
-        vec![hypothesis([crash("broker-1", 0), crash("broker-2", 0), crash("broker-3", 0)])]
+        vec![hypothesis([
+            crash("broker-1", 0),
+            crash("broker-2", 0),
+            crash("broker-3", 0)
+        ])]
     );
 }
 
@@ -40,8 +55,14 @@ fn a_crash_cuts_every_later_step_until_eff() {
     // Written at step 2 with faults in 0..3: each broker may crash at 0, 1 or 2.
     let found = solve(&replicated_record(2), &space(&BROKERS, &[], 3, 3, 0), &[], &[], 1000);
     assert_eq!(found.len(), 27);
-    assert_eq!(found[0], hypothesis([crash("broker-1", 0), crash("broker-2", 0), crash("broker-3", 0)]));
-    assert_eq!(found[26], hypothesis([crash("broker-1", 2), crash("broker-2", 2), crash("broker-3", 2)]));
+    assert_eq!(
+        found[0],
+        hypothesis([crash("broker-1", 0), crash("broker-2", 0), crash("broker-3", 0)])
+    );
+    assert_eq!(
+        found[26],
+        hypothesis([crash("broker-1", 2), crash("broker-2", 2), crash("broker-3", 2)])
+    );
     // At EFF every crashed node is back: a record at step 3 cannot be lost.
     assert!(solve(&replicated_record(3), &space(&BROKERS, &[], 3, 3, 0), &[], &[], 1000).is_empty());
 }
@@ -61,7 +82,11 @@ fn acks_1_loses_a_record_to_the_cut_plus_the_crash() {
     let run0 = model(vec![("r:1", vec![observed.clone()])]);
     assert_eq!(
         solve(&run0, &space, &[], &[], 10),
-        vec![hypothesis([crash_early.clone()]), hypothesis([crash_late.clone()]), hypothesis([cut.clone()])]
+        vec![
+            hypothesis([crash_early.clone()]),
+            hypothesis([crash_late.clone()]),
+            hypothesis([cut.clone()])
+        ]
     );
 
     // A crash at step 0 means the record was never acknowledged: a vacuous
@@ -75,7 +100,10 @@ fn acks_1_loses_a_record_to_the_cut_plus_the_crash() {
     tried.push(hypothesis([cut.clone()]));
     let on_leader = derivation([alive(leader, 1)]);
     let run2 = model(vec![("r:1", vec![observed, on_follower, on_leader])]);
-    assert_eq!(solve(&run2, &space, &tried, &[], 10), vec![hypothesis([crash_late.clone(), cut.clone()])]);
+    assert_eq!(
+        solve(&run2, &space, &tried, &[], 10),
+        vec![hypothesis([crash_late.clone(), cut.clone()])]
+    );
 
     // Without the omission in the budget nothing is left: certified.
     let mut crashes_only = space.clone();
@@ -88,11 +116,14 @@ fn tried_sets_are_skipped_and_their_supersets_are_not_minimal() {
     let record = replicated_record(0);
     let space = space(&BROKERS, &[], 1, 3, 0);
     let all = hypothesis([crash("broker-1", 0), crash("broker-2", 0), crash("broker-3", 0)]);
-    assert!(solve(&record, &space, &[all.clone()], &[], 10).is_empty());
+    assert!(solve(&record, &space, std::slice::from_ref(&all), &[], 10).is_empty());
 
     // Two single points of failure: trying the first leaves the second, and
     // never a superset of the first.
-    let two = model(vec![("r:1", vec![derivation([alive("broker-1", 0), alive("broker-2", 0)])])]);
+    let two = model(vec![(
+        "r:1",
+        vec![derivation([alive("broker-1", 0), alive("broker-2", 0)])],
+    )]);
     let found = solve(&two, &space, &[hypothesis([crash("broker-1", 0)])], &[], 10);
     assert_eq!(found, vec![hypothesis([crash("broker-2", 0)])]);
 }
@@ -102,13 +133,25 @@ fn supersets_of_broken_sets_are_excluded() {
     // r:1 fails with broker-1 alone; r:2 needs broker-2 and broker-3.
     let m = model(vec![
         ("r:1", vec![derivation([alive("broker-1", 0)])]),
-        ("r:2", vec![derivation([alive("broker-2", 0)]), derivation([alive("broker-3", 0)])]),
+        (
+            "r:2",
+            vec![derivation([alive("broker-2", 0)]), derivation([alive("broker-3", 0)])],
+        ),
     ]);
     let space = space(&BROKERS, &[], 1, 2, 0);
     let found = solve(&m, &space, &[], &[], 10);
-    assert_eq!(found, vec![hypothesis([crash("broker-1", 0)]), hypothesis([crash("broker-2", 0), crash("broker-3", 0)])]);
+    assert_eq!(
+        found,
+        vec![
+            hypothesis([crash("broker-1", 0)]),
+            hypothesis([crash("broker-2", 0), crash("broker-3", 0)])
+        ]
+    );
     let broken = vec![hypothesis([crash("broker-2", 0)])];
-    assert_eq!(solve(&m, &space, &[], &broken, 10), vec![hypothesis([crash("broker-1", 0)])]);
+    assert_eq!(
+        solve(&m, &space, &[], &broken, 10),
+        vec![hypothesis([crash("broker-1", 0)])]
+    );
     // A set exactly equal to a broken one is excluded too.
     assert!(solve(&m, &space, &[], &[found[1].clone(), found[0].clone()], 10).is_empty());
     // The empty set is contained in everything.
@@ -123,7 +166,13 @@ fn hypotheses_come_smallest_first_then_in_canonical_order() {
     // Sizes 1, 2 and 3 mixed across outcomes, listed largest first.
     let m = model(vec![
         ("r:3", BROKERS.iter().map(|b| derivation([alive(b, 0)])).collect()),
-        ("r:2", vec![derivation([link("broker-1", "broker-2", 0)]), derivation([link("broker-2", "broker-3", 0)])]),
+        (
+            "r:2",
+            vec![
+                derivation([link("broker-1", "broker-2", 0)]),
+                derivation([link("broker-2", "broker-3", 0)]),
+            ],
+        ),
         ("r:1", vec![derivation([alive("pipeline-1", 0)])]),
     ]);
     let space = space(
@@ -157,34 +206,54 @@ fn hypotheses_come_smallest_first_then_in_canonical_order() {
 fn facts_outside_the_space_are_never_cut() {
     let space = space(&["broker-1"], &[("broker-1", "broker-2")], 2, 2, 2);
     // Not crashable, at or after EFF, link not in the space (nor its reverse).
-    for fact in [alive("broker-2", 0), alive("broker-1", 2), link("broker-2", "broker-3", 0), link("broker-1", "broker-2", 5)] {
+    for fact in [
+        alive("broker-2", 0),
+        alive("broker-1", 2),
+        link("broker-2", "broker-3", 0),
+        link("broker-1", "broker-2", 5),
+    ] {
         let m = model(vec![("r:1", vec![derivation([fact.clone()])])]);
         assert!(solve(&m, &space, &[], &[], 10).is_empty(), "{fact:?} was cut");
     }
     // A derivation with an unreachable fact is still cut through its others.
-    let m = model(vec![("r:1", vec![derivation([alive("broker-2", 0), link("broker-1", "broker-2", 1)])])]);
+    let m = model(vec![(
+        "r:1",
+        vec![derivation([alive("broker-2", 0), link("broker-1", "broker-2", 1)])],
+    )]);
     assert_eq!(
         solve(&m, &space, &[], &[], 10),
-        vec![hypothesis([crash("broker-1", 0)]), hypothesis([crash("broker-1", 1)]), hypothesis([omission("broker-1", "broker-2", 1)])]
+        vec![
+            hypothesis([crash("broker-1", 0)]),
+            hypothesis([crash("broker-1", 1)]),
+            hypothesis([omission("broker-1", "broker-2", 1)])
+        ]
     );
     // No crash allowed: crash variables leave the space.
     let mut no_crash = space.clone();
     no_crash.max_crashes = 0;
-    assert_eq!(solve(&m, &no_crash, &[], &[], 10), vec![hypothesis([omission("broker-1", "broker-2", 1)])]);
+    assert_eq!(
+        solve(&m, &no_crash, &[], &[], 10),
+        vec![hypothesis([omission("broker-1", "broker-2", 1)])]
+    );
 }
 
 #[test]
 fn an_outcome_without_derivations_is_ignored() {
     let m = model(vec![("r:0", vec![]), ("r:1", vec![derivation([alive("broker-1", 0)])])]);
     let space = space(&["broker-1"], &[], 1, 1, 0);
-    assert_eq!(solve(&m, &space, &[], &[], 10), vec![hypothesis([crash("broker-1", 0)])]);
+    assert_eq!(
+        solve(&m, &space, &[], &[], 10),
+        vec![hypothesis([crash("broker-1", 0)])]
+    );
 }
 
 #[test]
 fn identical_supports_are_merged_before_encoding() {
     let mut builder = ModelBuilder::new();
     for i in 0..100_000 {
-        let derivations = BROKERS.iter().map(|b| derivation([alive(b, 1), alive("pipeline-1", 1)]));
+        let derivations = BROKERS
+            .iter()
+            .map(|b| derivation([alive(b, 1), alive("pipeline-1", 1)]));
         builder.outcome(format!("r:{i}"), derivations);
     }
     assert_eq!(builder.distinct_derivations(), 3);
@@ -196,9 +265,21 @@ fn identical_supports_are_merged_before_encoding() {
     let one = model(vec![("r:0", m.outcomes[0].derivations.clone())]);
     let found = Z3Solver.hypotheses(&m, &space, &[], &[], 1000).unwrap();
     assert_eq!(found, Z3Solver.hypotheses(&one, &space, &[], &[], 1000).unwrap());
-    assert_eq!(&found[..2], &[hypothesis([crash("pipeline-1", 0)]), hypothesis([crash("pipeline-1", 1)])]);
+    assert_eq!(
+        &found[..2],
+        &[
+            hypothesis([crash("pipeline-1", 0)]),
+            hypothesis([crash("pipeline-1", 1)])
+        ]
+    );
     // Same facts in separately built derivations merge too.
-    let unshared = Model { outcomes: vec![one.outcomes[0].clone(), { let mut o = one.outcomes[0].clone(); o.derivations = o.derivations.iter().map(|d| (**d).clone().into()).collect(); o }] };
+    let unshared = Model {
+        outcomes: vec![one.outcomes[0].clone(), {
+            let mut o = one.outcomes[0].clone();
+            o.derivations = o.derivations.iter().map(|d| (**d).clone().into()).collect();
+            o
+        }],
+    };
     assert_eq!(Reduced::new(&unshared, &space).unwrap().supports.len(), 1);
 }
 
@@ -239,7 +320,10 @@ fn brute_force_refuses_large_spaces() {
 
 #[test]
 fn models_and_hypotheses_are_plain_json() {
-    let m = model(vec![("r:1", vec![derivation([alive("broker-1", 0), link("broker-1", "broker-2", 0)])])]);
+    let m = model(vec![(
+        "r:1",
+        vec![derivation([alive("broker-1", 0), link("broker-1", "broker-2", 0)])],
+    )]);
     let json = serde_json::to_value(&m).unwrap();
     assert_eq!(
         json,

@@ -39,7 +39,13 @@ pub(super) fn model(outcomes: Vec<(&str, Vec<Derivation>)>) -> Model {
     builder.build()
 }
 
-pub(super) fn space(crashable: &[&str], links: &[(&str, &str)], eff: u32, max_crashes: u32, max_omissions: u32) -> HypothesisSpace {
+pub(super) fn space(
+    crashable: &[&str],
+    links: &[(&str, &str)],
+    eff: u32,
+    max_crashes: u32,
+    max_omissions: u32,
+) -> HypothesisSpace {
     HypothesisSpace {
         crashable: crashable.iter().map(|s| s.to_string()).collect(),
         links: links.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),

@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use proptest::sample::subsequence;
 
 use super::super::reduce::Reduced;
-use super::super::{fails_some_outcome, BruteForce, Derivation, Fact, Hypothesis, HypothesisSpace, Model, Outcome, Solver, Z3Solver};
+use super::super::{
+    fails_some_outcome, BruteForce, Derivation, Fact, Hypothesis, HypothesisSpace, Model, Outcome, Solver, Z3Solver,
+};
 
 const NODES: [&str; 4] = ["a", "b", "c", "d"];
 
@@ -26,7 +28,10 @@ fn model() -> impl Strategy<Value = Model> {
         outcomes: outcomes
             .into_iter()
             .enumerate()
-            .map(|(i, derivations)| Outcome { id: format!("r:{i}"), derivations })
+            .map(|(i, derivations)| Outcome {
+                id: format!("r:{i}"),
+                derivations,
+            })
             .collect(),
     })
 }
@@ -34,7 +39,12 @@ fn model() -> impl Strategy<Value = Model> {
 fn space() -> impl Strategy<Value = HypothesisSpace> {
     let pairs: Vec<(String, String)> = NODES
         .iter()
-        .flat_map(|a| NODES.iter().filter(move |b| a != *b).map(move |b| (a.to_string(), b.to_string())))
+        .flat_map(|a| {
+            NODES
+                .iter()
+                .filter(move |b| a != *b)
+                .map(move |b| (a.to_string(), b.to_string()))
+        })
         .collect();
     (
         subsequence(NODES.to_vec(), 1..=4),
@@ -55,7 +65,9 @@ fn space() -> impl Strategy<Value = HypothesisSpace> {
 /// A model, a space, and the interesting hypotheses BruteForce finds there.
 fn problem() -> impl Strategy<Value = (Model, HypothesisSpace, Vec<Hypothesis>)> {
     (model(), space()).prop_map(|(model, space)| {
-        let all = BruteForce.hypotheses(&model, &space, &[], &[], usize::MAX).expect("brute force");
+        let all = BruteForce
+            .hypotheses(&model, &space, &[], &[], usize::MAX)
+            .expect("brute force");
         (model, space, all)
     })
 }
@@ -66,7 +78,10 @@ fn random_sets(space: &HypothesisSpace, seeds: &[Vec<usize>]) -> Vec<Hypothesis>
     if vars.is_empty() {
         return Vec::new();
     }
-    seeds.iter().map(|picks| picks.iter().map(|&i| vars[i % vars.len()].clone()).collect()).collect()
+    seeds
+        .iter()
+        .map(|picks| picks.iter().map(|&i| vars[i % vars.len()].clone()).collect())
+        .collect()
 }
 
 fn seeds() -> impl Strategy<Value = Vec<Vec<usize>>> {
@@ -110,4 +125,3 @@ proptest! {
         }
     }
 }
-
