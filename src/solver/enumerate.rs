@@ -87,17 +87,20 @@ impl<'a> Enumeration<'a> {
 
     /// Records a model's set; hands it to `visit` if it is new, minimal and
     /// not tried.
-    fn accept(&mut self, set: Vec<VarId>, visit: &mut Visit<'_>) -> ControlFlow<()> {
+    /// Every call blocks something new, so the enumeration always advances.
+    fn accept(&mut self, set: Vec<VarId>, visit: &mut Visit<'_>) -> Result<ControlFlow<()>, SolverError> {
+        if !self.reduced.fails_some(&set) {
+            return Err(SolverError::Internal(format!(
+                "a model of the formula, {set:?}, makes no outcome fail"
+            )));
+        }
         let minimal = self.reduced.minimize(&set);
         debug_assert_eq!(minimal, set, "a set met at its own size is minimal");
-        if !self.found.insert(minimal.clone()) {
-            return ControlFlow::Continue(());
-        }
         self.encoding.block_supersets(&minimal);
-        if minimal.len() != set.len() || self.tried.contains(&minimal) {
-            return ControlFlow::Continue(());
+        if !self.found.insert(minimal.clone()) || minimal.len() != set.len() || self.tried.contains(&minimal) {
+            return Ok(ControlFlow::Continue(()));
         }
-        visit(minimal)
+        Ok(visit(minimal))
     }
 
     fn any_level(&mut self, level: Bool, visit: &mut Visit<'_>) -> Result<ControlFlow<()>, SolverError> {
@@ -109,7 +112,7 @@ impl<'a> Enumeration<'a> {
                 .filter(|(_, v)| **v)
                 .map(|(i, _)| i as VarId)
                 .collect();
-            if self.accept(set, visit).is_break() {
+            if self.accept(set, visit)?.is_break() {
                 return Ok(ControlFlow::Break(()));
             }
         }
@@ -149,26 +152,31 @@ impl<'a> Enumeration<'a> {
                 break;
             }
             let var = i as VarId;
-            // Injected first: it comes earlier in canonical order.
-            let with = if model[i] {
-                Some(model.clone())
+            // Injected first: it comes earlier in canonical order. A model
+            // has at most k variables, so with k chosen it is exactly them.
+            let leaf = chosen.len() + 1 == k;
+            if leaf {
+                if model[i] || self.satisfiable_with(assumptions, var, true)? {
+                    chosen.push(var);
+                    flow = self.accept(chosen.clone(), visit)?;
+                    chosen.pop();
+                }
             } else {
-                self.check_with(assumptions, var, true)?
-            };
-            if let Some(with) = with {
-                chosen.push(var);
-                if chosen.len() == k {
-                    // A model has at most k variables and holds these k.
-                    flow = self.accept(chosen.clone(), visit);
+                let with = if model[i] {
+                    Some(model.clone())
                 } else {
+                    self.check_with(assumptions, var, true)?
+                };
+                if let Some(with) = with {
+                    chosen.push(var);
                     assumptions.push(self.encoding.literal(var, true).clone());
                     flow = self.canonical_from(i + 1, k, with, chosen, assumptions, visit)?;
                     assumptions.pop();
+                    chosen.pop();
                 }
-                chosen.pop();
-                if flow.is_break() {
-                    break;
-                }
+            }
+            if flow.is_break() {
+                break;
             }
             // Then left out. A model without `i` was not touched by the
             // blocking above, which only concerned sets holding `i`.
@@ -192,6 +200,13 @@ impl<'a> Enumeration<'a> {
     ) -> Result<Option<Vec<bool>>, SolverError> {
         assumptions.push(self.encoding.literal(var, injected).clone());
         let result = self.encoding.check(assumptions);
+        assumptions.pop();
+        result
+    }
+
+    fn satisfiable_with(&self, assumptions: &mut Vec<Bool>, var: VarId, injected: bool) -> Result<bool, SolverError> {
+        assumptions.push(self.encoding.literal(var, injected).clone());
+        let result = self.encoding.satisfiable(assumptions);
         assumptions.pop();
         result
     }

@@ -45,14 +45,20 @@
 //!
 //! The `z3` crate 0.22, linked to the system's libz3 (Debian's `libz3-dev`,
 //! Z3 4.8.12; `scripts/setup` installs it). Its bindings ship pre-generated
-//! for a newer Z3, so the build prints a warning about the version and a few
-//! newer C functions (e.g. those behind `Real::from_rational`) would not
-//! link; the solver only uses booleans, `and`/`or`/`implies`, `atmost` and
-//! assumptions, all in Z3 since 4.x, and the linker only asks for what is
-//! used. The alternative, z3 0.19 with bindgen against the real header,
-//! needs libclang at build time on every machine and an older API with
-//! explicit context lifetimes. The 0.22 API keeps the context implicit and
-//! thread-local, and `z3::with_z3_config` gives each call its own.
+//! for a newer Z3, so the build warns about the version and a few newer C
+//! functions (e.g. those behind `Real::from_rational`) would not link. The
+//! solver only uses what Z3 4.x has: boolean constants, `and`/`or`/`not`/
+//! `implies`, `atmost`, checks under assumptions and model lookups of
+//! constants; the linker only asks for what is used. The alternative, z3
+//! 0.19 with bindgen against the real header, needs libclang on every
+//! machine that builds and has an older API with explicit context
+//! lifetimes. In 0.22 the context is implicit and thread-local, and
+//! `z3::with_z3_config` gives each call a fresh one that dies with it, which
+//! is what lets [`Z3Solver`] be `Send + Sync`. The solver is made for logic
+//! `QF_UF`, the smallest that takes these constraints: each check then costs
+//! about a third of what it does under the default (all theories). The
+//! build's other warning, that enum numbering may differ between versions,
+//! concerns declaration kinds and the like, which the solver never reads.
 
 mod backend;
 mod brute;
@@ -79,6 +85,9 @@ pub enum SolverError {
     /// The space has more variables than the solver indexes (2^32).
     #[error("hypothesis space too large: {nodes} crashable nodes and {links} links over {eff} steps")]
     SpaceTooLarge { nodes: usize, links: usize, eff: u32 },
+    /// A check inside the solver failed: a bug, please report it.
+    #[error("solver bug: {0}")]
+    Internal(String),
     /// [`BruteForce`] was asked to walk more subsets than it will.
     #[error("brute force over {vars} variables would visit {subsets} subsets; use Z3Solver")]
     TooLargeForBruteForce { vars: usize, subsets: u64 },
