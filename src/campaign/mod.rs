@@ -96,7 +96,6 @@ pub async fn campaign(
     let mut model = lineage::Model::default();
     let mut tried: Vec<Hypothesis> = Vec::new();
     let mut broken: Vec<Hypothesis> = Vec::new();
-    let mut exhaustive_cursor = 0usize;
     let mut draws = 0u64;
 
     let mut next: Option<(Hypothesis, FaultPlan)> = Some((Hypothesis::new(), FaultPlan::none()));
@@ -143,7 +142,7 @@ pub async fn campaign(
         }
 
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
-            let remaining = remaining(scenario, settings, &model, &tried, &broken, exhaustive_cursor).await;
+            let remaining = remaining(scenario, settings, &model, &tried, &broken).await;
             summary.outcome = if summary.counterexamples.is_empty() {
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
@@ -164,13 +163,8 @@ pub async fn campaign(
                     .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
                 found.into_iter().next()
             }
-            Strategy::Exhaustive => {
-                let h = space::exhaustive(&space)
-                    .filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h)))
-                    .nth(0);
-                exhaustive_cursor += 1;
-                h
-            }
+            Strategy::Exhaustive => space::exhaustive(&space)
+                .find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
             Strategy::Random => {
                 let mut found = None;
                 for _ in 0..1000 {
@@ -216,7 +210,6 @@ async fn remaining(
     model: &lineage::Model,
     tried: &[Hypothesis],
     broken: &[Hypothesis],
-    _cursor: usize,
 ) -> Option<usize> {
     let space = space::space(scenario, model);
     match settings.strategy {
