@@ -32,7 +32,8 @@ pub struct Settings {
     pub trace: Option<PathBuf>,
     /// `LDFI_BUGS`: the classic bugs switched on.
     pub bugs: BTreeSet<Bug>,
-    /// `LDFI_SLOW_MS`: a pause inside the bug's window (commit-before-produce), default 0.
+    /// `LDFI_SLOW_MS`: a pause inside the bug's window (before the produce with
+    /// commit-before-produce, before the commit otherwise), default 0.
     pub slow_ms: u64,
     /// `LDFI_PRODUCER_CONFIG`: extra librdkafka settings of the output
     /// producer, `name=value` pairs separated by commas (e.g. a short
