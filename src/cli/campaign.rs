@@ -77,6 +77,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         name: format!("{}-{:?}-{}", scenario.name, strategy, ldfi::trace::now_ms() / 1000).to_lowercase(),
         windows: Windows::default(),
         max_wall: args.max_wall_time.map(Duration::from_secs),
+        minimize: Some(campaign::MinimizeSettings::default()),
     };
     let quiet = args.quiet;
     let print = move |p: Progress| {
@@ -95,6 +96,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
             Progress::Solving { outcomes, derivations } => {
                 eprintln!("ldfi: solving over {outcomes} good outcomes, {derivations} derivations")
             }
+            _ => {}
         }
     };
     let work = async {
