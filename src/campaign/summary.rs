@@ -108,7 +108,10 @@ impl CampaignSummary {
                 self.campaign
             ),
             Outcome::Violation => {
-                let c = &self.counterexamples[0];
+                // A hand-edited or truncated journal must not panic a reader.
+                let Some(c) = self.counterexamples.first() else {
+                    return format!("VIOLATION after {} runs (no counterexample recorded)", self.runs.len());
+                };
                 let failed: Vec<&str> = c.results.iter().map(|r| r.property.name()).collect();
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }
