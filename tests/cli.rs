@@ -134,21 +134,28 @@ fn resume_with_bad_arguments_exits_2_and_an_ended_campaign_says_so() {
     let other = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-at-least-once.toml");
     let ended = dir.join("c1");
     let plan = r#"{"seed":0,"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":2,"end":4}]}"#;
-    ended_journal(&ended, r#"{"kind":"violation"}"#, &format!(r#"[{{"run":"r1","plan":{plan},"results":[],"traces":"/t/c1/r1"}}]"#));
+    let lost = r#"{"property":"no-lost-acked","verdict":"fail","summary":"3 acknowledged inputs lost","vacuous":false,"lost":[],"duplicated":[],"reordered":[],"counts":[]}"#;
+    ended_journal(&ended, r#"{"kind":"violation"}"#, &format!(r#"[{{"run":"r1","plan":{plan},"results":[{lost}],"traces":"/t/c1/r1"}}]"#));
     let (code, stderr) = ldfi(&["campaign", other, "--resume", ended.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("the journal is of scenario \"copy-commit-before-produce\""), "{stderr}");
 
     // A campaign that already ended: said plainly, with its exit code, by
     // directory or by name under --reports. No cluster is touched.
+    let junit = dir.join("junit.xml");
     let output = Command::new(env!("CARGO_BIN_EXE_ldfi"))
-        .args(["campaign", scenario, "--resume", "c1", "--reports", dir.to_str().unwrap()])
+        .args(["campaign", scenario, "--resume", "c1", "--reports", dir.to_str().unwrap(), "--junit", junit.to_str().unwrap()])
         .output()
         .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("campaign c1 already ended"), "{stderr}");
     assert!(stdout.starts_with("VIOLATION") && stdout.contains("crash pipeline-1 over steps 2..4"), "{stdout}");
+    // JUnit: one test case per property of the scenario, the broken one failing with the plan.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+    assert!(xml.contains("no-lost-acked broken under: crash pipeline-1 over steps 2..4 (run r1)"), "{xml}");
     ended_journal(&ended, r#"{"kind":"certified","statement":"no violation for any fault set"}"#, "[]");
     let (code, stderr) = ldfi(&["campaign", scenario, "--resume", ended.to_str().unwrap(), "--quiet"]);
     assert_eq!(code, 0, "{stderr}");
