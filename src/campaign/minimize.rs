@@ -52,6 +52,10 @@ pub struct Attempt {
     /// Whether a property the counterexample broke broke again.
     pub reproduced: bool,
     pub wall_ms: u64,
+    /// A re-run of the final plan, for its reproduction rate (not a
+    /// smaller candidate).
+    #[serde(default)]
+    pub confirmation: bool,
 }
 
 /// The smallest plan found that still breaks a property.
@@ -117,7 +121,7 @@ pub async fn minimize(
     let mut result = MinimalPlan { plan: counterexample.plan.clone(), reproduced: 1, of: 1, attempts: Vec::new(), note: None };
     let search = settings.max_runs.saturating_sub(settings.confirm);
     let mut count = 0u32;
-    let attempt = |plan: FaultPlan, count: &mut u32| {
+    let attempt = |plan: FaultPlan, count: &mut u32, confirmation: bool| {
         *count += 1;
         let run_id = format!("{}-min{}", counterexample.run, count);
         let broken = &broken;
@@ -128,7 +132,8 @@ pub async fn minimize(
                 .await
                 .map_err(|e| format!("minimization run {run_id}: {e}"))?;
             let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
-            let attempt = Attempt { run: run_id, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms: started.elapsed().as_millis() as u64 };
+            let wall_ms = started.elapsed().as_millis() as u64;
+            let attempt = Attempt { run: run_id, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
             progress(Progress::Minimizing { attempt: attempt.clone() });
             Ok::<Attempt, String>(attempt)
         }
@@ -139,7 +144,7 @@ pub async fn minimize(
             if count >= search {
                 break 'shrink;
             }
-            match attempt(candidate.clone(), &mut count).await {
+            match attempt(candidate.clone(), &mut count, false).await {
                 Ok(a) => {
                     let kept = a.reproduced;
                     result.attempts.push(a);
@@ -157,7 +162,7 @@ pub async fn minimize(
         break;
     }
     for _ in 0..settings.confirm {
-        match attempt(result.plan.clone(), &mut count).await {
+        match attempt(result.plan.clone(), &mut count, true).await {
             Ok(a) => {
                 result.of += 1;
                 result.reproduced += u32::from(a.reproduced);

@@ -118,12 +118,18 @@ impl Terminal {
                 }
             }
             Progress::Minimizing { attempt } => self.line(&format!(
-                "minimize {}: {} -> {} in {:.1} s ({})",
+                "{} {}: {} -> {} in {:.1} s ({})",
+                if attempt.confirmation { "confirm" } else { "minimize" },
                 attempt.run,
                 attempt.plan,
                 attempt.verdict,
                 attempt.wall_ms as f64 / 1000.0,
-                if attempt.reproduced { "still breaks it" } else { "does not break it" }
+                match (attempt.confirmation, attempt.reproduced) {
+                    (true, true) => "reproduced",
+                    (true, false) => "not reproduced",
+                    (false, true) => "still breaks it: kept",
+                    (false, false) => "does not break it",
+                }
             )),
             Progress::Minimized { run, minimal } => {
                 self.line(&format!("counterexample {run} minimized to: {} (reproduced {} of {} times)", minimal.plan, minimal.reproduced, minimal.of));
