@@ -35,11 +35,13 @@ pub struct MinimizeSettings {
     pub max_runs: u32,
     /// Extra runs of the final plan, to measure how often it reproduces.
     pub confirm: u32,
+    /// Start no run after this instant (the campaign's `--max-wall-time`).
+    pub deadline: Option<Instant>,
 }
 
 impl Default for MinimizeSettings {
     fn default() -> MinimizeSettings {
-        MinimizeSettings { max_runs: 6, confirm: 2 }
+        MinimizeSettings { max_runs: 6, confirm: 2, deadline: None }
     }
 }
 
@@ -121,6 +123,8 @@ pub async fn minimize(
     let mut result = MinimalPlan { plan: counterexample.plan.clone(), reproduced: 1, of: 1, attempts: Vec::new(), note: None };
     let search = settings.max_runs.saturating_sub(settings.confirm);
     let mut count = 0u32;
+    let late = || settings.deadline.is_some_and(|d| Instant::now() >= d);
+    const LATE: &str = "the campaign's wall-time limit was reached";
     let attempt = |plan: FaultPlan, count: &mut u32, confirmation: bool| {
         *count += 1;
         let run_id = format!("{}-min{}", counterexample.run, count);
@@ -144,6 +148,10 @@ pub async fn minimize(
             if count >= search {
                 break 'shrink;
             }
+            if late() {
+                result.note = Some(LATE.to_string());
+                return result;
+            }
             match attempt(candidate.clone(), &mut count, false).await {
                 Ok(a) => {
                     let kept = a.reproduced;
@@ -162,6 +170,10 @@ pub async fn minimize(
         break;
     }
     for _ in 0..settings.confirm {
+        if late() {
+            result.note = Some(LATE.to_string());
+            break;
+        }
         match attempt(result.plan.clone(), &mut count, true).await {
             Ok(a) => {
                 result.of += 1;

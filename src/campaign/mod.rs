@@ -165,7 +165,8 @@ async fn drive(
     };
 
     loop {
-        if let Some(limits) = settings.minimize {
+        if let Some(mut limits) = settings.minimize {
+            limits.deadline = settings.max_wall.map(|limit| started + limit);
             for i in 0..summary.counterexamples.len() {
                 if summary.counterexamples[i].minimal.is_none() {
                     let minimal = minimize::minimize(&bench, &summary.counterexamples[i], limits, progress).await;

@@ -132,7 +132,8 @@ pub fn unaccounted(summary: &CampaignSummary, campaign_dir: &Path) -> Vec<PathBu
         .filter(|e| e.path().is_dir())
         .filter(|e| {
             let name = e.file_name().to_string_lossy().to_string();
-            !kept.contains(&name) && !name.contains(".interrupted")
+            // Replays of a counterexample are not runs of the campaign.
+            !kept.contains(&name) && !name.contains(".interrupted") && !name.starts_with("replay-")
         })
         .map(|e| e.path())
         .collect();
