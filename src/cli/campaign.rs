@@ -233,15 +233,16 @@ pub async fn run(args: CampaignArgs) -> u8 {
                 cluster
             }
         };
-        if restored.is_some() && args.cluster.is_some() {
-            // A killed harness healed nothing: start, unpause and unfilter
+        if args.cluster.is_some() {
+            // A reused cluster may carry what a killed or interrupted
+            // harness left (it healed nothing): start, unpause and unfilter
             // every broker, remove its client nodes and the topics of the
             // runs cut short.
             let waiting = term.wait("healing what the interrupted campaign left on the cluster");
             let recovered = run::recover(&cluster, &scenario, &settings.name, &stale).await?;
             drop(waiting);
             if recovered != run::Recovered::default() {
-                term.line(&format!("healed: {recovered:?}"));
+                term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
             }
         }
         let result = match restored {

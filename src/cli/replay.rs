@@ -93,6 +93,15 @@ pub async fn run(args: ReplayArgs) -> u8 {
                 cluster
             }
         };
+        if args.cluster.is_some() {
+            // What an interrupted harness may have left on a reused cluster.
+            let waiting = term.wait("checking the cluster for faults and client nodes left behind");
+            let recovered = run::recover(&cluster, &scenario, &summary.campaign, &[]).await?;
+            drop(waiting);
+            if recovered != run::Recovered::default() {
+                term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
+            }
+        }
         let setup = replay::ReplaySetup {
             cluster: &cluster,
             binaries: &binaries,

@@ -71,3 +71,23 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
     cluster.wait_ready(Duration::from_secs(90)).await?;
     Ok(recovered)
 }
+
+impl std::fmt::Display for Recovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if !self.restarted.is_empty() {
+            parts.push(format!("restarted {}", self.restarted.join(", ")));
+        }
+        if !self.resumed.is_empty() {
+            parts.push(format!("unpaused {}", self.resumed.join(", ")));
+        }
+        if self.rules_removed > 0 {
+            parts.push(format!("removed {} packet filter(s)", self.rules_removed));
+        }
+        if !self.clients_removed.is_empty() {
+            parts.push(format!("removed client node(s) {}", self.clients_removed.join(", ")));
+        }
+        f.write_str(if parts.is_empty() { "nothing to heal" } else { "" })?;
+        f.write_str(&parts.join("; "))
+    }
+}

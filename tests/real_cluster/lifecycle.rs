@@ -115,6 +115,9 @@ pub async fn campaign_killed_with_sigkill_resumes_without_losing_runs(cluster: &
 
     let (code, stdout, stderr) = ldfi(&[&["campaign", SCENARIO, "--resume", journal.to_str().unwrap()][..], &common[..]].concat()).await?;
     println!("    {}", stdout.lines().next().unwrap_or(""));
+    if let Some(healed) = stderr.lines().find(|l| l.contains("healed:")) {
+        println!("    {healed}");
+    }
     if code != 0 && code != 1 {
         return Err(format!("resume exited {code}\n{stderr}"));
     }
