@@ -109,7 +109,9 @@ struct Plan {
     stale: Vec<String>,
 }
 
-fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Result<Plan, u8>, u8> {
+/// Loads and validates everything; `Err` holds the exit code (bad input,
+/// or the result of a resumed campaign that had already ended).
+fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let scenario = Scenario::load(&args.scenario).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     let max_runs = args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1);
     let minimize = (!args.no_minimize).then(|| MinimizeSettings { max_runs: args.minimize_runs, ..MinimizeSettings::default() });
@@ -127,7 +129,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Result<Plan, u8>, u8>
             max_wall,
             minimize,
         };
-        return Ok(Ok(Plan { scenario, settings, restored: None, stale: Vec::new() }));
+        return Ok(Plan { scenario, settings, restored: None, stale: Vec::new() });
     };
 
     let dir = journal_dir(value, &args.reports);
@@ -161,7 +163,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Result<Plan, u8>, u8>
     let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if restored.ended() {
         // Nothing to continue: say how it ended, with the same exit code.
-        return Ok(Err(ended(&restored.summary, &settings, &scenario, args, term)));
+        return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
     let aside = resume::unaccounted(&restored.summary, &settings.traces_root.join(&settings.name));
     let stale = resume::set_aside(&aside).map_err(|e| fail(EXIT_INFRA, format!("cannot set aside the runs cut short: {e}")))?;
@@ -171,7 +173,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Result<Plan, u8>, u8>
         restored.summary.runs.len(),
         if stale.is_empty() { String::new() } else { format!("; redoing what was cut short ({}, traces kept as *.interrupted-*)", stale.join(", ")) }
     ));
-    Ok(Ok(Plan { scenario, settings, restored: Some(restored), stale }))
+    Ok(Plan { scenario, settings, restored: Some(restored), stale })
 }
 
 /// A resumed campaign that had already ended.
@@ -210,8 +212,8 @@ fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Sce
 pub async fn run(args: CampaignArgs) -> u8 {
     let mode = Mode::from_flags(args.quiet, args.json);
     let plan = match prepare(&args, &Terminal::new(mode, 0, 0)) {
-        Ok(Ok(plan)) => plan,
-        Ok(Err(code)) | Err(code) => return code,
+        Ok(plan) => plan,
+        Err(code) => return code,
     };
     let Plan { scenario, settings, restored, stale } = plan;
     let binaries = match Binaries::beside_current_exe() {
