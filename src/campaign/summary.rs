@@ -1,20 +1,29 @@
 //! The campaign's record: `reports/<campaign>/summary.json` (versioned
 //! schema) and `report.md`, both written atomically, rewritten after each
 //! run so that a counterexample once found is never lost.
+//!
+//! Schema history: version 2 stores each run's hypothesis as the solver's
+//! fault variables (`{"kind": "crash", "node": "pipeline-1@2", "step": 0}`)
+//! instead of their Debug strings, so that `--resume` can rebuild the tried
+//! and broken sets; version-1 strings are still read. Version 2 also adds
+//! the `in_progress` outcome (the journal of a campaign still running, or
+//! killed) and `Counterexample.minimal`.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignSettings, Outcome};
+use super::minimize::MinimalPlan;
+use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Scenario, Strategy};
+use crate::solver::Hypothesis;
 use crate::trace::write_atomic;
 
 /// Version of the summary.json schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One run of the campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,7 +31,8 @@ pub struct RunRecord {
     pub run: String,
     pub plan: FaultPlan,
     /// The solver's variables behind the plan (empty for the fault-free run).
-    pub hypothesis: Vec<String>,
+    #[serde(default, deserialize_with = "compat::hypothesis")]
+    pub hypothesis: Hypothesis,
     pub verdict: Verdict,
     pub wall_ms: u64,
     pub dir: PathBuf,
@@ -37,6 +47,9 @@ pub struct Counterexample {
     pub plan: FaultPlan,
     pub results: Vec<PropertyResult>,
     pub traces: PathBuf,
+    /// The smallest plan found that still breaks a property, if minimized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimal: Option<MinimalPlan>,
 }
 
 impl Counterexample {
@@ -46,6 +59,7 @@ impl Counterexample {
             plan: plan.clone(),
             results: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).cloned().collect(),
             traces: outcome.dir.clone(),
+            minimal: None,
         }
     }
 }
@@ -75,7 +89,7 @@ impl CampaignSummary {
             scenario_path: scenario.path.clone(),
             seed: scenario.seed,
             strategy: settings.strategy,
-            outcome: Outcome::BudgetSpent { explored: 0, remaining: None },
+            outcome: Outcome::InProgress,
             runs: Vec::new(),
             counterexamples: Vec::new(),
             hypotheses_tried: 0,
@@ -86,8 +100,18 @@ impl CampaignSummary {
     /// The verdict in one sentence.
     pub fn headline(&self) -> String {
         match &self.outcome {
+            Outcome::InProgress => format!(
+                "IN PROGRESS (or interrupted): {} runs finished, {} counterexample(s) so far; continue with `ldfi campaign {} --resume {}`",
+                self.runs.len(),
+                self.counterexamples.len(),
+                self.scenario_path.display(),
+                self.campaign
+            ),
             Outcome::Violation => {
-                let c = &self.counterexamples[0];
+                // A hand-edited or truncated journal must not panic a reader.
+                let Some(c) = self.counterexamples.first() else {
+                    return format!("VIOLATION after {} runs (no counterexample recorded)", self.runs.len());
+                };
                 let failed: Vec<&str> = c.results.iter().map(|r| r.property.name()).collect();
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }
@@ -114,6 +138,9 @@ impl CampaignSummary {
         ));
         for c in &self.counterexamples {
             md.push_str(&format!("## Counterexample {}\n\nFault plan: {}\n\n", c.run, c.plan));
+            if let Some(m) = &c.minimal {
+                md.push_str(&format!("Minimal plan: {} (reproduced {} of {} times)\n\n", m.plan, m.reproduced, m.of));
+            }
             for r in &c.results {
                 md.push_str(&format!("- **{}**: {}\n", r.property.name(), r.summary));
                 let lost: Vec<String> = r.lost.iter().take(20).map(|l| format!("{} (partition {}, offset {})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect();
