@@ -250,6 +250,34 @@ async fn drive(
     Ok(summary)
 }
 
+/// How many of the smallest hypotheses the solver is asked for, to pick the
+/// most damaging one.
+const RANKED: usize = 16;
+
+/// Among the smallest hypotheses (the solver gives them smallest first),
+/// the one that breaks the most outcomes: it has the best chance to break
+/// one for real (a crash of the instance at the step where it was busiest
+/// rather than while it was still starting), and teaches the most when it
+/// does not. Ties keep the solver's order.
+fn most_damaging(model: &crate::solver::Model, found: Vec<Hypothesis>, eff: u32) -> Option<Hypothesis> {
+    let smallest = found.first()?.len();
+    let broken = |h: &Hypothesis| {
+        model
+            .outcomes
+            .iter()
+            .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| crate::solver::cuts_derivation(h, d, eff)))
+            .count()
+    };
+    let mut best: Option<(usize, Hypothesis)> = None;
+    for h in found.into_iter().take_while(|h| h.len() == smallest) {
+        let n = broken(&h);
+        if best.as_ref().is_none_or(|(m, _)| n > *m) {
+            best = Some((n, h));
+        }
+    }
+    best.map(|(_, h)| h)
+}
+
 /// The next hypothesis of the strategy and its plan, or `None` when the
 /// space is exhausted.
 #[allow(clippy::too_many_arguments)]
@@ -264,16 +292,30 @@ async fn choose(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Option<(Hypothesis, FaultPlan)>, RunError> {
     let space = space::space(scenario, model);
+    // Hypotheses equivalent under a renaming of interchangeable brokers
+    // count as tried (or broken) with the one that was.
+    let symmetries = symmetry::automorphisms(model, scenario);
+    let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
+        let mut all = known.to_vec();
+        for h in known {
+            all.extend(symmetry::images(h, &symmetries));
+        }
+        all
+    };
+    let (tried, broken) = (&with_images(tried)[..], &with_images(broken)[..]);
     let candidate = match settings.strategy {
         Strategy::Ldfi => {
             progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
             let solver_model = space::solver_model(model);
             let (space_c, tried_c, broken_c) = (space.clone(), tried.to_vec(), broken.to_vec());
-            let found = tokio::task::spawn_blocking(move || Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, 1))
-                .await
-                .expect("solver thread")
-                .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
-            found.into_iter().next()
+            let eff = space.eff;
+            tokio::task::spawn_blocking(move || {
+                let found = Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, RANKED)?;
+                Ok::<_, crate::solver::SolverError>(most_damaging(&solver_model, found, eff))
+            })
+            .await
+            .expect("solver thread")
+            .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?
         }
         Strategy::Exhaustive => space::exhaustive(&space).find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
         Strategy::Random => {
@@ -330,4 +372,24 @@ pub fn report_dir(settings: &CampaignSettings) -> PathBuf {
 pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
     let text = std::fs::read_to_string(dir.join("summary.json"))?;
     serde_json::from_str(&text).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::*;
+    use crate::solver::{Derivation, Fact, FaultVar, ModelBuilder};
+
+    #[test]
+    fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
+        let mut model = ModelBuilder::new();
+        model.outcome("r:1", [Derivation::from_iter([Fact::alive("p@0", 0)])]);
+        model.outcome("r:2", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
+        model.outcome("r:3", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
+        let model = model.build();
+        let one = |n: &str| -> Hypothesis { [FaultVar::crash(n, 0)].into_iter().collect() };
+        let two: Hypothesis = [FaultVar::crash("p@0", 0), FaultVar::crash("q@0", 0)].into_iter().collect();
+        let picked = most_damaging(&model, vec![one("p@0"), one("p@1"), two], 1);
+        assert_eq!(picked, Some(one("p@1")));
+        assert_eq!(most_damaging(&model, vec![], 1), None);
+    }
 }
