@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
-pub use summary::{CampaignSummary, Counterexample, RunRecord};
+pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -113,6 +113,7 @@ pub async fn campaign(
             wall_ms: run_started.elapsed().as_millis() as u64,
             dir: outcome.dir.clone(),
             failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
+            learned: None,
         };
         progress(Progress::RunFinished { record: record.clone() });
         summary.runs.push(record);
@@ -137,7 +138,11 @@ pub async fn campaign(
             }
             let lines = trace::read_dir(&outcome.dir)?;
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
+            let before = (model.outcomes.len(), model.derivation_count());
             model.merge(learned);
+            if let Some(last) = summary.runs.last_mut() {
+                last.learned = Some(Learned::since(before, &model));
+            }
             summary.write(&journal).map_err(|source| RunError::Io { path: journal.clone(), source })?;
         }
 

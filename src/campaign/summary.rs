@@ -1,6 +1,11 @@
-//! The campaign's record: `reports/<campaign>/summary.json` (versioned
-//! schema) and `report.md`, both written atomically, rewritten after each
-//! run so that a counterexample once found is never lost.
+//! The campaign's record: `reports/<campaign>/summary.json`, a versioned
+//! schema documented in docs/summary-schema.md, rewritten atomically after
+//! each run (with report.md, report.html and junit.xml, see
+//! [`crate::report`]) so that a counterexample once found is never lost.
+//!
+//! Compatibility: fields added later carry `#[serde(default)]`, so a reader
+//! of version 1 reads every summary written since; [`SCHEMA_VERSION`] moves
+//! only when a field changes meaning or disappears.
 
 use std::path::{Path, PathBuf};
 
@@ -8,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
+use crate::lineage::Model;
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
-use crate::scenario::{Scenario, Strategy};
-use crate::trace::write_atomic;
+use crate::scenario::{Property, Scenario, Strategy};
 
 /// Version of the summary.json schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -28,6 +33,34 @@ pub struct RunRecord {
     pub dir: PathBuf,
     /// Properties that failed.
     pub failed: Vec<String>,
+    /// What a passing run added to the lineage model (absent for failing
+    /// runs and in summaries written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<Learned>,
+}
+
+/// What one run taught the lineage model: the good outcomes and derivations
+/// it showed that no earlier run had, and the model's size after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Learned {
+    pub new_outcomes: usize,
+    pub new_derivations: usize,
+    pub outcomes: usize,
+    pub derivations: usize,
+}
+
+impl Learned {
+    /// The difference between the model's size `before` (outcomes,
+    /// derivations) and `after` merging a run.
+    pub fn since(before: (usize, usize), after: &Model) -> Learned {
+        let (outcomes, derivations) = (after.outcomes.len(), after.derivation_count());
+        Learned {
+            new_outcomes: outcomes.saturating_sub(before.0),
+            new_derivations: derivations.saturating_sub(before.1),
+            outcomes,
+            derivations,
+        }
+    }
 }
 
 /// A fault plan that broke a property, with the evidence.
@@ -57,6 +90,10 @@ pub struct CampaignSummary {
     pub campaign: String,
     pub scenario: String,
     pub scenario_path: PathBuf,
+    /// The properties checked after every run (absent in older summaries:
+    /// read them from the traces).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
     pub seed: u64,
     pub strategy: Strategy,
     pub outcome: Outcome,
@@ -73,6 +110,7 @@ impl CampaignSummary {
             campaign: settings.name.clone(),
             scenario: scenario.name.clone(),
             scenario_path: scenario.path.clone(),
+            properties: scenario.properties.clone(),
             seed: scenario.seed,
             strategy: settings.strategy,
             outcome: Outcome::BudgetSpent { explored: 0, remaining: None },
@@ -100,53 +138,15 @@ impl CampaignSummary {
         }
     }
 
-    /// The plain-text report.
+    /// The plain-text report (report.md), run directories read from the
+    /// current directory.
     pub fn markdown(&self) -> String {
-        let mut md = format!("# ldfi campaign {}\n\n**{}**\n\n", self.campaign, self.headline());
-        md.push_str(&format!(
-            "Scenario `{}` ({}), strategy {:?}, seed {}, {} runs in {:.1} s.\n\n",
-            self.scenario,
-            self.scenario_path.display(),
-            self.strategy,
-            self.seed,
-            self.runs.len(),
-            self.wall_ms as f64 / 1000.0
-        ));
-        for c in &self.counterexamples {
-            md.push_str(&format!("## Counterexample {}\n\nFault plan: {}\n\n", c.run, c.plan));
-            for r in &c.results {
-                md.push_str(&format!("- **{}**: {}\n", r.property.name(), r.summary));
-                let lost: Vec<String> = r.lost.iter().take(20).map(|l| format!("{} (partition {}, offset {})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect();
-                if !lost.is_empty() {
-                    md.push_str(&format!("  - lost: {}{}\n", lost.join(", "), if r.lost.len() > 20 { ", ..." } else { "" }));
-                }
-                let dups: Vec<String> = r.duplicated.iter().take(20).map(|d| format!("{} x{}", d.id, d.outputs.len())).collect();
-                if !dups.is_empty() {
-                    md.push_str(&format!("  - duplicated: {}\n", dups.join(", ")));
-                }
-                for m in r.counts.iter().take(20) {
-                    md.push_str(&format!("  - word `{}`: expected {} (+{} ambiguous), observed {}\n", m.word, m.expected, m.ambiguous, m.observed));
-                }
-            }
-            md.push_str(&format!(
-                "\nTraces: `{}`. Replay: `ldfi run {} --faults {}/plan.json`\n\n",
-                c.traces.display(),
-                self.scenario_path.display(),
-                c.traces.display()
-            ));
-        }
-        md.push_str("## Runs\n\n| run | plan | verdict | seconds |\n|---|---|---|---|\n");
-        for r in &self.runs {
-            md.push_str(&format!("| {} | {} | {} | {:.1} |\n", r.run, r.plan, r.verdict, r.wall_ms as f64 / 1000.0));
-        }
-        md
+        crate::report::markdown_from_disk(self, Path::new("."))
     }
 
-    /// Writes summary.json and report.md atomically into `dir`.
+    /// Writes summary.json, report.md, report.html and junit.xml
+    /// atomically into `dir` ([`crate::report::write_all`]).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-        write_atomic(&dir.join("report.md"), self.markdown().as_bytes())
+        crate::report::write_all(self, dir)
     }
 }
