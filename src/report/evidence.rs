@@ -42,19 +42,18 @@ pub struct Evidence {
     pub notes: Vec<String>,
 }
 
-/// A run directory as recorded, resolved: as is if it exists, else relative
-/// to `root` (the folder holding reports/ and traces/), so that a summary
-/// with relative paths can be read from anywhere.
+/// A run directory as recorded, resolved: relative to `root` (the folder
+/// holding reports/ and traces/) when it exists there, else as is (relative
+/// to the current directory), so that a summary with relative paths can be
+/// read from anywhere.
 pub fn resolve(dir: &Path, root: &Path) -> PathBuf {
-    if dir.exists() || dir.is_absolute() {
-        return dir.to_path_buf();
+    if dir.is_relative() {
+        let beside = root.join(dir);
+        if beside.exists() {
+            return beside;
+        }
     }
-    let beside = root.join(dir);
-    if beside.exists() {
-        beside
-    } else {
-        dir.to_path_buf()
-    }
+    dir.to_path_buf()
 }
 
 /// The record whose lineage the report draws: the first lost input, else
@@ -124,7 +123,8 @@ fn lineage_before(summary: &CampaignSummary, root: &Path, record: &str, notes: &
         };
         if let Some(trail) = model.trails.get(&outcome) {
             let dot = lineage::to_dot(&outcome, trail);
-            let svg = super::graphviz::to_svg(&dot);
+            // Top to bottom reads better on a page than the CLI's left to right.
+            let svg = super::graphviz::to_svg(&dot.replacen("rankdir=LR", "rankdir=TB", 1));
             return Some(BrokenLineage { record: record.to_string(), from_run: run.run.clone(), trail: trail.clone(), dot, svg });
         }
     }

@@ -20,7 +20,7 @@ h1{font-size:1.3rem;color:#5f6368;font-weight:normal}h2{font-size:1.1rem;margin-
 .faults{font-size:1.1rem}code,pre{background:#f1f3f4;border-radius:4px;padding:.1rem .3rem}pre{padding:.6rem;overflow-x:auto}
 table{border-collapse:collapse;font-size:.9rem;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f8f9fa}.fail{color:#d93025;font-weight:600}.pass{color:#188038}.unknown{color:#b06000}
-.note{background:#fef7e0;padding:.5rem .8rem;border-radius:4px}.scroll{overflow-x:auto}figure{margin:0}figcaption{font-size:.85rem;color:#5f6368}
+.note{background:#fef7e0;padding:.5rem .8rem;border-radius:4px}.scroll{overflow-x:auto}figure{margin:0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#5f6368}
 ";
 
 /// The report as one HTML document. `report_dir` is how the replay command
@@ -70,9 +70,9 @@ fn faults(h: &mut String, summary: &CampaignSummary) {
     for (i, c) in summary.counterexamples.iter().enumerate() {
         let _ = write!(
             h,
-            "<section id=\"faults-{i}\"><h2>{} fault set (run {})</h2><p class=\"faults\">{}</p>\
+            "<section id=\"faults-{i}\"><h2>{} (run {})</h2><p class=\"faults\">{}</p>\
              <p>Exact plan: <code>{}</code>, seed {}.</p><ul>",
-            if i == 0 { "What broke it: the minimal fault set" } else { "Another fault set" },
+            if i == 0 { "What broke it: the minimal fault set" } else { "Another fault set that broke it" },
             text(&c.run),
             text(&words::plan(&c.plan)),
             text(&c.plan.to_string()),
