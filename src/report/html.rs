@@ -40,11 +40,11 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         Outcome::Certified { .. } => "certified",
         Outcome::BudgetSpent { .. } => "budget",
     };
-    let _ = write!(h, "<h1>ldfi campaign {}</h1>\n", text(&summary.campaign));
-    let _ = write!(h, "<p id=\"verdict\" class=\"verdict {class}\">{}</p>\n", text(&content::verdict_sentence(summary)));
-    let _ = write!(
+    let _ = writeln!(h, "<h1>ldfi campaign {}</h1>", text(&summary.campaign));
+    let _ = writeln!(h, "<p id=\"verdict\" class=\"verdict {class}\">{}</p>", text(&content::verdict_sentence(summary)));
+    let _ = writeln!(
         h,
-        "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} hypotheses tried.</p>\n",
+        "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} hypotheses tried.</p>",
         text(&summary.scenario),
         text(&summary.scenario_path.display().to_string()),
         text(&format!("{:?}", summary.strategy).to_lowercase()),
@@ -60,7 +60,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     search(&mut h, summary);
     replay(&mut h, summary, report_dir);
     for note in &evidence.notes {
-        let _ = write!(h, "<p class=\"note\">Note: {}</p>\n", text(note));
+        let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", text(note));
     }
     h.push_str("</body></html>\n");
     h
