@@ -192,3 +192,16 @@ fn report_html_renders_in_chromium_and_injected_markup_stays_text() {
     assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "the payload is not shown as text");
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+#[test]
+fn without_graphviz_the_report_says_so_and_carries_the_dot_text() {
+    let (summary, mut evidence) = load_fixture();
+    let lineage = evidence.lineage.as_mut().expect("the fixture has a broken outcome with a lineage");
+    assert_eq!(lineage.record, "in-5");
+    assert_eq!(lineage.from_run, "r1", "the lineage comes from the last passing run");
+    lineage.svg = Err("Graphviz `dot` could not be started: install the Debian package graphviz".into());
+    let html = report::html::render(&summary, &evidence, "reports/x");
+    assert!(html.contains("No drawing: Graphviz `dot` could not be started"), "no note");
+    assert!(html.contains("digraph lineage {"), "no DOT text");
+    assert!(html.contains("class=\"timeline\""), "the rest of the report is still there");
+}

@@ -9,9 +9,14 @@ use std::process::{Command, Stdio};
 use super::escape;
 
 /// The SVG element for `dot_source`, or a note saying why there is none.
+/// `LDFI_DOT` names another Graphviz `dot` binary.
 pub fn to_svg(dot_source: &str) -> Result<String, String> {
     let program = std::env::var("LDFI_DOT").unwrap_or_else(|_| "dot".to_string());
-    let mut child = Command::new(&program)
+    to_svg_with(&program, dot_source)
+}
+
+fn to_svg_with(program: &str, dot_source: &str) -> Result<String, String> {
+    let mut child = Command::new(program)
         .arg("-Tsvg")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -34,4 +39,25 @@ pub fn to_svg(dot_source: &str) -> Result<String, String> {
         return Err("the lineage drawing contained active content and was left out".to_string());
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_dot_is_a_note_naming_the_package() {
+        let why = to_svg_with("/nonexistent/dot", "digraph { a -> b }").unwrap_err();
+        assert!(why.contains("graphviz"), "{why}");
+    }
+
+    #[test]
+    fn labels_with_markup_come_back_escaped() {
+        // Skipped only where Graphviz is absent; tests/report.rs needs it.
+        if Command::new("dot").arg("-V").output().is_err() {
+            return;
+        }
+        let svg = to_svg("digraph { a [label=\"<script>x</script>\"]; }").unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("&lt;script&gt;"), "{svg}");
+    }
 }

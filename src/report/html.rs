@@ -218,7 +218,8 @@ fn replay(h: &mut String, summary: &CampaignSummary, report_dir: &str) {
     let _ = write!(
         h,
         "<section id=\"replay\"><h2>Replay it</h2><p>Re-run the fault plan on a fresh cluster and count how often \
-         the violation reproduces:</p><pre>{}</pre><p>or run the plan once:</p><pre>{}</pre>",
+         the violation reproduces (add <code>--times N</code> to repeat it N times):</p><pre>{}</pre>\
+         <p>or run the plan once:</p><pre>{}</pre>",
         text(&commands[0]),
         text(&commands[1..].join("\n"))
     );

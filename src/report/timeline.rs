@@ -131,7 +131,7 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
     let lanes = lanes(lines);
     let row: HashMap<&str, usize> = lanes.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
     let lane_y = |i: usize| TOP + LANE * i as f64;
-    let height = TOP + LANE * lanes.len() as f64 + 48.0;
+    let height = TOP + LANE * lanes.len() as f64 + 60.0;
     let mut s = String::new();
     let _ = write!(
         s,
@@ -204,6 +204,7 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
             TOP - 4.0
         );
     }
+    leadership(&mut s, lines, &axis, &row, &lane_y);
     // Records.
     let workload = row.get("workload").copied().unwrap_or(lanes.len() - 1);
     for line in lines {
@@ -310,11 +311,78 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
     );
     let _ = write!(
         s,
-        r##"<text x="{LEFT}" y="{}" font-size="10" fill="#555">x: logical time, one equal slot per step (wall time is linear inside a step; the last slot includes the drain). Hover a mark for details.</text>"##,
-        y + 18.0
+        r##"<text x="{LEFT}" y="{}" font-size="10" fill="#555">x: logical time, one equal slot per step (wall time is linear inside a step; the last slot includes the drain).</text><text x="{LEFT}" y="{}" font-size="10" fill="#555">Broker lanes: the input (in) and output (out) partitions each broker leads, where it changes. Hover a mark for details.</text>"##,
+        y + 18.0,
+        y + 31.0
     );
     s.push_str("</svg>");
     Some(s)
+}
+
+/// On each broker lane, at each snapshot: the partitions of the run's input
+/// and output topics it leads, in red when it has fallen out of an ISR.
+fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&str, usize>, lane_y: &dyn Fn(usize) -> f64) {
+    let Some((input, output)) = lines.iter().find_map(|l| match &l.event {
+        Event::RunStarted { input_topic, output_topic, .. } => Some((input_topic.as_str(), output_topic.as_str())),
+        _ => None,
+    }) else {
+        return;
+    };
+    // Drawn where it changes, so that the lanes stay readable.
+    let mut shown: HashMap<&str, String> = HashMap::new();
+    for line in lines {
+        let Event::Snapshot { snapshot } = &line.event else { continue };
+        let x = axis.x(line.time_ms) + 2.0;
+        for (name, i) in row.iter().filter(|(name, _)| name.starts_with("broker-")) {
+            let Ok(broker) = name["broker-".len()..].parse::<i32>() else { continue };
+            let led = |topic: &str| -> Vec<String> {
+                snapshot
+                    .partitions
+                    .iter()
+                    .filter(|p| p.topic == topic && p.leader == Some(broker))
+                    .map(|p| p.partition.to_string())
+                    .collect()
+            };
+            let behind: Vec<String> = snapshot
+                .partitions
+                .iter()
+                .filter(|p| (p.topic == input || p.topic == output) && p.replicas.contains(&broker) && !p.isr.contains(&broker))
+                .map(|p| format!("{}/{}", if p.topic == input { "input" } else { "output" }, p.partition))
+                .collect();
+            let (ins, outs) = (led(input), led(output));
+            if ins.is_empty() && outs.is_empty() && behind.is_empty() {
+                continue;
+            }
+            let mut label = Vec::new();
+            if !ins.is_empty() {
+                label.push(format!("in {}", ins.join(",")));
+            }
+            if !outs.is_empty() {
+                label.push(format!("out {}", outs.join(",")));
+            }
+            if !behind.is_empty() {
+                label.push("¬ISR".to_string());
+            }
+            if shown.get(*name) == Some(&label.join(" · ")) {
+                continue;
+            }
+            shown.insert(name, label.join(" · "));
+            let title = format!(
+                "{name} at this step boundary: leader of input partitions [{}] and output partitions [{}]{}",
+                ins.join(", "),
+                outs.join(", "),
+                if behind.is_empty() { String::new() } else { format!("; out of the ISR of {}", behind.join(", ")) }
+            );
+            let _ = write!(
+                s,
+                r##"<text class="leader" x="{x:.1}" y="{:.1}" font-size="8" fill="{}"><title>{}</title>{}</text>"##,
+                lane_y(*i) + LANE - 8.0,
+                if behind.is_empty() { "#5f6368" } else { "#d93025" },
+                text(&title),
+                text(&label.join(" · "))
+            );
+        }
+    }
 }
 
 #[cfg(test)]
