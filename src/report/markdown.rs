@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::content::{self, CAP};
 use super::evidence::Evidence;
-use super::words;
+use super::{timeline, words};
 use crate::campaign::CampaignSummary;
 
 /// Markdown cells: no pipes or newlines from untrusted text.
@@ -40,6 +40,35 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
             for line in content::count_lines(r).iter().take(CAP) {
                 let _ = writeln!(md, "  - {}", cell(line));
             }
+        }
+        md.push('\n');
+    }
+    if let Some(f) = &evidence.failing {
+        let mut marks = timeline::Marks::default();
+        for r in summary.counterexamples.iter().take(1).flat_map(|c| &c.results) {
+            marks.lost.extend(r.lost.iter().map(|l| l.id.clone()));
+            marks.duplicated.extend(r.duplicated.iter().map(|d| d.id.clone()));
+        }
+        let _ = writeln!(md, "## What happened in run {}, step by step
+", f.run);
+        md.push_str("| step | faults at its start | inputs produced (lost, duplicated) | pipelines: outputs, commits, lost inputs consumed | notes |\n|---|---|---|---|---|\n");
+        for r in timeline::steps(&f.lines, &marks) {
+            let pipelines: Vec<String> = r
+                .pipelines
+                .iter()
+                .map(|(name, outputs, commits, lost)| format!("{name}: {outputs}, {commits}, {lost}"))
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} ({}, {}) | {} | {} |",
+                r.step,
+                cell(&r.faults.join("; ")),
+                r.produced,
+                r.lost_produced,
+                r.duplicated_produced,
+                cell(&pipelines.join("; ")),
+                cell(&r.notes.join("; "))
+            );
         }
         md.push('\n');
     }

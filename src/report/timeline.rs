@@ -385,6 +385,88 @@ fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&s
     }
 }
 
+/// One step of a run, counted: the text form of the diagram (report.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepRow {
+    pub step: u32,
+    /// Faults applied or healed at this step's boundary, in words.
+    pub faults: Vec<String>,
+    pub produced: usize,
+    pub lost_produced: usize,
+    pub duplicated_produced: usize,
+    /// Per pipeline instance: outputs written, commits, lost records consumed.
+    pub pipelines: Vec<(String, usize, usize, usize)>,
+    /// Notes written during the step (first 80 characters each).
+    pub notes: Vec<String>,
+}
+
+/// The run step by step, from its trace lines.
+pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
+    let clock = crate::lineage::StepClock::from_trace(lines);
+    let mut rows: Vec<StepRow> = Vec::new();
+    let mut row = |step: u32| -> usize {
+        match rows.iter().position(|r| r.step == step) {
+            Some(i) => i,
+            None => {
+                rows.push(StepRow { step, ..Default::default() });
+                rows.len() - 1
+            }
+        }
+    };
+    let mut all: Vec<(usize, &TraceLine)> = Vec::new();
+    for line in lines {
+        all.push((row(clock.step_of(line)), line));
+    }
+    let mut rows_out = rows;
+    for (i, line) in all {
+        let r = &mut rows_out[i];
+        let pipeline = |r: &mut StepRow| -> usize {
+            match r.pipelines.iter().position(|p| p.0 == line.source) {
+                Some(k) => k,
+                None => {
+                    r.pipelines.push((line.source.clone(), 0, 0, 0));
+                    r.pipelines.len() - 1
+                }
+            }
+        };
+        match &line.event {
+            Event::FaultApplied { fault } => r.faults.push(format!("{} (applied)", words::verb(fault))),
+            Event::FaultHealed { fault } => r.faults.push(format!("{} (healed)", words::verb(fault))),
+            Event::FaultFailed { fault, error } => r.faults.push(format!("{} FAILED: {error}", words::verb(fault))),
+            Event::Produced { id, .. } => {
+                r.produced += 1;
+                r.lost_produced += usize::from(marks.lost.contains(id));
+                r.duplicated_produced += usize::from(marks.duplicated.contains(id));
+            }
+            Event::Output { .. } => {
+                let k = pipeline(r);
+                r.pipelines[k].1 += 1;
+            }
+            Event::Committed { .. } => {
+                let k = pipeline(r);
+                r.pipelines[k].2 += 1;
+            }
+            Event::Consumed { ids, .. } => {
+                let lost = ids.iter().filter(|id| marks.lost.contains(*id)).count();
+                if lost > 0 {
+                    let k = pipeline(r);
+                    r.pipelines[k].3 += lost;
+                }
+            }
+            Event::Note { message } => {
+                let short: String = message.chars().take(80).collect();
+                r.notes.push(format!("{}: {short}{}", line.source, if message.chars().count() > 80 { "…" } else { "" }));
+            }
+            _ => {}
+        }
+    }
+    rows_out.sort_by_key(|r| r.step);
+    for r in &mut rows_out {
+        r.pipelines.sort();
+    }
+    rows_out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
