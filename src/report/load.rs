@@ -52,9 +52,13 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
             fix: "it must follow docs/summary-schema.md; rebuild from the traces instead: ldfi report traces/<campaign> --out DIR"
                 .into(),
         })?;
+        // Summaries written before these fields existed: recompute them.
+        let root = super::root_of(dir).to_path_buf();
         if summary.runs.iter().all(|r| r.learned.is_none()) {
-            let root = super::root_of(dir).to_path_buf();
             fill_learned(&mut summary.runs, &root);
+        }
+        if summary.properties.is_empty() {
+            summary.properties = properties_from_traces(&summary.runs, &root);
         }
         return Ok((summary, Source::Report));
     }
@@ -184,6 +188,20 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         counterexamples,
         hypotheses_tried: faulted,
     })
+}
+
+/// The properties named in the first readable run's `run_started` event.
+fn properties_from_traces(runs: &[RunRecord], root: &Path) -> Vec<Property> {
+    for run in runs {
+        let Ok(lines) = trace::read_file(&resolve(&run.dir, root).join("harness.jsonl")) else { continue };
+        if let Some(names) = lines.iter().find_map(|l| match &l.event {
+            Event::RunStarted { properties, .. } => Some(properties.clone()),
+            _ => None,
+        }) {
+            return names.into_iter().filter_map(|p| serde_json::from_value(serde_json::Value::String(p)).ok()).collect();
+        }
+    }
+    Vec::new()
 }
 
 /// What each run taught the lineage model, recomputed from the traces the
