@@ -226,3 +226,17 @@ fn a_certified_campaign_passes_every_junit_case_and_says_certified() {
     assert!(html.contains("class=\"verdict certified\""));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn an_interrupted_run_without_verdict_or_plan_is_judged_from_its_traces() {
+    let work = temp_dir("interrupted");
+    let traces = work.join(CAMPAIGN);
+    copy_edited(&fixture().join("traces").join(CAMPAIGN), &traces, &|text| text);
+    std::fs::remove_file(traces.join("r1/verdict.json")).unwrap();
+    std::fs::remove_file(traces.join("r2/plan.json")).unwrap();
+    let (summary, _) = report::load(&traces).unwrap();
+    assert_eq!(summary.runs[1].verdict, ldfi::checker::Verdict::Pass);
+    assert_eq!(summary.runs[2].plan.faults.len(), 1, "the plan comes from run_started");
+    assert_eq!(summary.counterexamples[0].run, "r2");
+    std::fs::remove_dir_all(&work).unwrap();
+}

@@ -69,7 +69,7 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
             fix: "give reports/<campaign> (with summary.json) or traces/<campaign> (with run directories r0, r1, ...)".into(),
         });
     }
-    if dir.join("plan.json").is_file() {
+    if dir.join("plan.json").is_file() || dir.join("harness.jsonl").is_file() {
         return Err(LoadError::Unusable {
             dir: dir.to_path_buf(),
             why: "this is one run, not a campaign".into(),
@@ -93,8 +93,10 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         fix: "check the directory's permissions".into(),
         source,
     })?;
-    let mut run_dirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("plan.json").is_file()).collect();
+    let mut run_dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("plan.json").is_file() || p.join("harness.jsonl").is_file())
+        .collect();
     if run_dirs.is_empty() {
         return Err(LoadError::Unusable {
             dir: dir.to_path_buf(),
@@ -115,26 +117,53 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
     let mut counterexamples = Vec::new();
     for run_dir in &run_dirs {
         let run = number(run_dir).1;
-        let plan_file = run_dir.join("plan.json");
-        let plan: FaultPlan = serde_json::from_str(&read(&plan_file)?).map_err(|e| LoadError::Malformed {
-            file: plan_file.clone(),
-            what: "fault plan",
-            message: e.to_string(),
-            fix: "a fault plan as src/nemesis/plan.rs serializes it ({\"seed\":0,\"faults\":[...]})".into(),
-        })?;
-        let verdict_file = run_dir.join("verdict.json");
-        let verdict: RunVerdict = serde_json::from_str(&read(&verdict_file)?).map_err(|e| LoadError::Malformed {
-            file: verdict_file.clone(),
-            what: "run verdict",
-            message: e.to_string(),
-            fix: format!("recompute it with: ldfi check {}", run_dir.display()),
-        })?;
         let harness = run_dir.join("harness.jsonl");
         let lines = trace::read_file(&harness).map_err(|e| LoadError::Unusable {
             dir: run_dir.clone(),
             why: e.to_string(),
             fix: "the run's harness.jsonl is needed to know its scenario and timing".into(),
         })?;
+        let plan_file = run_dir.join("plan.json");
+        let plan: FaultPlan = if plan_file.is_file() {
+            serde_json::from_str(&read(&plan_file)?).map_err(|e| LoadError::Malformed {
+                file: plan_file.clone(),
+                what: "fault plan",
+                message: e.to_string(),
+                fix: "a fault plan as src/nemesis/plan.rs serializes it ({\"seed\":0,\"faults\":[...]})".into(),
+            })?
+        } else {
+            // The harness records the plan when the run starts.
+            lines
+                .iter()
+                .find_map(|l| match &l.event {
+                    Event::RunStarted { plan, .. } => serde_json::from_value(plan.clone()).ok(),
+                    _ => None,
+                })
+                .ok_or_else(|| LoadError::Unusable {
+                    dir: run_dir.clone(),
+                    why: "no plan.json and no plan in harness.jsonl's run_started".into(),
+                    fix: "restore plan.json, or remove the run directory".into(),
+                })?
+        };
+        let verdict_file = run_dir.join("verdict.json");
+        let verdict: RunVerdict = if verdict_file.is_file() {
+            serde_json::from_str(&read(&verdict_file)?).map_err(|e| LoadError::Malformed {
+                file: verdict_file.clone(),
+                what: "run verdict",
+                message: e.to_string(),
+                fix: format!("delete it to judge the run again from its traces (as `ldfi check {}` does)", run_dir.display()),
+            })?
+        } else {
+            // An interrupted run has no verdict.json: judge it from its
+            // traces, as `ldfi check` does (typically unknown).
+            crate::run::check_dir(run_dir)
+                .map(|(_, verdict)| verdict)
+                .map_err(|e| LoadError::Unusable {
+                    dir: run_dir.clone(),
+                    why: format!("no verdict.json, and the traces cannot be judged: {e}"),
+                    fix: "remove this run directory if the run never really started".into(),
+                })?
+        };
         for line in &lines {
             if let Event::RunStarted { scenario: s, seed: sd, properties: p, .. } = &line.event {
                 if scenario.is_empty() {
