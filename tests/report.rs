@@ -161,6 +161,10 @@ fn dump_dom(file: &Path) -> String {
 
 #[test]
 fn report_html_renders_in_chromium_and_injected_markup_stays_text() {
+    assert!(
+        which("dot").is_ok(),
+        "Graphviz `dot` is needed to draw the lineage SVG and was not found: run scripts/setup (Debian package graphviz)"
+    );
     let script = "<script>document.title='pwned'</script>";
     let img = "\"><img src=x id=pwned onerror=\"document.title='pwned'\">";
     let bad_id = format!("in-5{img}{script}");

@@ -30,9 +30,9 @@ pub enum LoadError {
 /// What `dir` held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// reports/<campaign>: a summary.json.
+    /// `reports/<campaign>`: a summary.json.
     Report,
-    /// traces/<campaign>: run directories only.
+    /// `traces/<campaign>`: run directories only.
     Traces,
 }
 

@@ -14,7 +14,7 @@
 //! Pure cores, thin shell: [`evidence`] reads the traces (and calls
 //! Graphviz) once; [`content`], [`markdown`], [`html`], [`junit`],
 //! [`timeline`] and [`words`] are pure functions from the summary and that
-//! evidence to strings; [`write_all`] writes the files; [`load`] rebuilds a
+//! evidence to strings; [`write_all`] writes the files; [`load()`] rebuilds a
 //! summary from a report or a traces directory (`ldfi report`).
 
 pub mod content;
