@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bench;
 pub mod campaign;
 pub mod checker;
 pub mod cluster;

@@ -68,6 +68,8 @@ pub fn run(instance: &Instance, transform: impl Fn(&Input) -> Output) -> u8 {
             continue;
         }
         if !early_commit {
+            // Outputs exist, inputs not yet done: a crash here duplicates.
+            slow(settings);
             if let Err(e) = kafka::commit(&consumer, tracer, &settings.input, &offsets) {
                 // Lost the partitions meanwhile, or the cluster is unwell: the
                 // next owner reads these inputs again (duplicates, no loss).
@@ -79,7 +81,9 @@ pub fn run(instance: &Instance, transform: impl Fn(&Input) -> Output) -> u8 {
     0
 }
 
-/// Sleeps `LDFI_SLOW_MS` inside a bug's window.
+/// Sleeps `LDFI_SLOW_MS` inside a bug's window: between the commit and the
+/// produce with commit-before-produce, else between the outputs' acks and
+/// the commit (where a crash duplicates, as without transactions).
 pub fn slow(settings: &Settings) {
     if settings.slow_ms > 0 {
         std::thread::sleep(Duration::from_millis(settings.slow_ms));

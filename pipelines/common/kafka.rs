@@ -171,6 +171,9 @@ pub fn output_producer(settings: &Settings, transactional: bool) -> Result<BaseP
             config.set("message.send.max.retries", "2147483647").set("max.in.flight.requests.per.connection", "5");
         }
     }
+    for (name, value) in &settings.producer_config {
+        config.set(name, value);
+    }
     config.create_with_context(OutputContext::default()).map_err(|e| format!("cannot create the output producer: {e}"))
 }
 

@@ -32,8 +32,13 @@ pub struct Settings {
     pub trace: Option<PathBuf>,
     /// `LDFI_BUGS`: the classic bugs switched on.
     pub bugs: BTreeSet<Bug>,
-    /// `LDFI_SLOW_MS`: a pause inside the bug's window (commit-before-produce), default 0.
+    /// `LDFI_SLOW_MS`: a pause inside the bug's window (before the produce with
+    /// commit-before-produce, before the commit otherwise), default 0.
     pub slow_ms: u64,
+    /// `LDFI_PRODUCER_CONFIG`: extra librdkafka settings of the output
+    /// producer, `name=value` pairs separated by commas (e.g. a short
+    /// `request.timeout.ms`, as aggressive production configs have).
+    pub producer_config: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -66,6 +71,13 @@ impl Settings {
             None => 0,
             Some(text) => text.parse().map_err(|_| format!("LDFI_SLOW_MS: {text:?} is not a number of milliseconds"))?,
         };
+        let mut producer_config = Vec::new();
+        for pair in optional("LDFI_PRODUCER_CONFIG").unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').ok_or_else(|| {
+                format!("LDFI_PRODUCER_CONFIG: {pair:?} is not name=value\n  fix: e.g. LDFI_PRODUCER_CONFIG=\"request.timeout.ms=1000\"")
+            })?;
+            producer_config.push((name.trim().to_string(), value.trim().to_string()));
+        }
         Ok(Settings {
             bootstrap: required("LDFI_BOOTSTRAP")?,
             input: required("LDFI_INPUT")?,
@@ -75,6 +87,7 @@ impl Settings {
             trace: optional("LDFI_TRACE").map(PathBuf::from),
             bugs,
             slow_ms,
+            producer_config,
         })
     }
 

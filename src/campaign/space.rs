@@ -57,6 +57,13 @@ fn allowed(scenario: &Scenario, node: &str) -> bool {
 /// The space over the nodes the lineage names (roles and concrete nodes),
 /// within the scenario's targets, kinds and budget.
 pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
+    let budget = &scenario.budget;
+    let crash = budget.kinds.contains(&FaultKind::Crash);
+    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    // Responses (`brokers -> n`) are droppable on their own only with
+    // one-way cuts; a two-way cut of n drops them with n's requests, which
+    // its `n -> brokers` variable already stands for.
+    let one_way = budget.kinds.contains(&FaultKind::OneWayCut);
     let mut nodes = BTreeSet::new();
     let mut linked = BTreeSet::new();
     for fact in model.outcomes.values().flatten().flatten() {
@@ -64,14 +71,18 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
             lineage::Fact::Alive { node, .. } => {
                 nodes.insert(node.clone());
             }
-            lineage::Fact::Link { from, .. } => {
-                linked.insert(from.clone());
+            lineage::Fact::Link { from, to, .. } if from == BROKERS => {
+                if one_way && allowed(scenario, to) {
+                    linked.insert((from.clone(), to.clone()));
+                }
+            }
+            lineage::Fact::Link { from, to, .. } => {
+                if allowed(scenario, from) {
+                    linked.insert((from.clone(), to.clone()));
+                }
             }
         }
     }
-    let budget = &scenario.budget;
-    let crash = budget.kinds.contains(&FaultKind::Crash);
-    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
     let crashable = if crash {
         nodes
             .iter()
@@ -82,7 +93,7 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
         Vec::new()
     };
     let links = if cut {
-        linked.iter().filter(|n| allowed(scenario, n)).map(|n| (n.clone(), BROKERS.to_string())).collect()
+        linked.into_iter().collect()
     } else {
         Vec::new()
     };
@@ -138,7 +149,14 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                 let (node, step) = split_crash(node).ok_or_else(|| format!("crash variable {node:?} is not node@step"))?;
                 faults.push(PlannedFault { fault: Fault::Crash { node }, start: step, end: (step + windows.crash_steps).min(eff).max(step + 1) });
             }
-            FaultVar::Omission { from, step, .. } => {
+            FaultVar::Omission { from, to, step } => {
+                let window = |fault| PlannedFault { fault, start: *step, end: (step + windows.cut_steps).min(eff).max(step + 1) };
+                if from == BROKERS {
+                    // A lost response: everything the brokers send to `to`.
+                    let node: NodeId = to.parse()?;
+                    faults.push(window(Fault::OneWayCut { from: brokers.clone(), to: vec![node] }));
+                    continue;
+                }
                 let node: NodeId = from.parse()?;
                 let right = match &node {
                     NodeId::Role(crate::cluster::Role::Leader { topic, partition }) => {
@@ -147,11 +165,12 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                     NodeId::Broker(_) => brokers.iter().filter(|b| **b != node).cloned().collect(),
                     _ => brokers.clone(),
                 };
-                faults.push(PlannedFault {
-                    fault: Fault::Cut { left: vec![node], right },
-                    start: *step,
-                    end: (step + windows.cut_steps).min(eff).max(step + 1),
-                });
+                let two_way = scenario.budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate));
+                faults.push(window(if two_way {
+                    Fault::Cut { left: vec![node], right }
+                } else {
+                    Fault::OneWayCut { from: vec![node], to: right }
+                }));
             }
         }
     }

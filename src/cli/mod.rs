@@ -1,5 +1,6 @@
 //! Subcommands of the `ldfi` binary.
 
+mod bench;
 mod campaign;
 mod cluster;
 mod lineage;
@@ -36,6 +37,9 @@ enum Command {
     /// The main job: search for a fault set that breaks the pipeline, or
     /// certify it within the scenario's fault budget.
     Campaign(campaign::CampaignArgs),
+    /// Strategies side by side: runs to the first violation or to a
+    /// certificate, per scenario, with the ratios to ldfi.
+    Bench(bench::BenchArgs),
     /// Check a scenario file without running anything.
     Validate { scenario: PathBuf },
     /// One run of a scenario, without faults or with a fault plan (JSON).
@@ -93,6 +97,7 @@ pub async fn run(args: Args) -> u8 {
         Command::Clean => cluster::clean().await,
         Command::Solve { scenario, runs, limit } => solve::run(&scenario, &runs, limit),
         Command::Campaign(args) => campaign::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Run { scenario, faults, cluster, traces } => {
             run::run(&scenario, faults.as_deref(), cluster.as_deref(), &traces).await

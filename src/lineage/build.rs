@@ -69,28 +69,40 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             vec![],
         ));
 
-        // Durability: where the acknowledged record lives.
-        let mut durable: Vec<Derivation> = Vec::new();
-        if acks_one {
-            let replicated = snapshots
+        // Durability: where the acknowledged record lives. The leader holds
+        // it from the ack on: a crash from the next step until one step after
+        // it reached the followers is what threatens it (a crash during the
+        // ack's own step prevents the ack instead). Each follower holds it
+        // because the leader could send it to them during the ack's step:
+        // that link is part of the follower's derivation (Molly's acks=1
+        // example: the cut plus the crash). With acks=all, `replicated` is
+        // the ack's step; with acks=1, the first snapshot whose high
+        // watermark passed the record.
+        let replicated = if acks_one {
+            snapshots
                 .iter()
                 .find(|(t, s)| *t >= step && s.partition(&info.input_topic, partition).and_then(|p| p.high_watermark) > Some(offset))
                 .map(|(t, _)| *t)
-                .unwrap_or(last_step);
-            durable.push((step..=replicated).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
-            for follower in isr.iter().filter(|b| Some(**b) != leader) {
-                durable.push(BTreeSet::from([
-                    Fact::Alive { node: name(*follower), step: replicated },
-                    Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
-                ]));
-            }
-            trail.events.push((format!("replicated to the ISR {isr:?} (acks=1)"), replicated, durable.iter().flatten().cloned().collect()));
+                .unwrap_or(last_step)
         } else {
-            for member in &isr {
-                durable.push(BTreeSet::from([Fact::Alive { node: name(*member), step }]));
-            }
-            trail.events.push((format!("on every ISR member {isr:?} when acknowledged (acks=all)"), step, durable.iter().flatten().cloned().collect()));
+            step
+        };
+        let mut durable: Vec<Derivation> = Vec::new();
+        if leader.is_some_and(|l| isr.contains(&l)) || isr.is_empty() {
+            durable.push((step + 1..=replicated + 1).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
         }
+        for follower in isr.iter().filter(|b| Some(**b) != leader) {
+            durable.push(BTreeSet::from([
+                Fact::Alive { node: name(*follower), step: replicated },
+                Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
+            ]));
+        }
+        let how = if acks_one { "acks=1, replicated" } else { "acks=all" };
+        trail.events.push((
+            format!("held by the leader and sent to the ISR {isr:?} ({how} at step {replicated})"),
+            replicated,
+            durable.iter().flatten().cloned().collect(),
+        ));
         if durable.is_empty() {
             durable.push(BTreeSet::new());
         }
@@ -113,7 +125,12 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             let consumed_facts =
                 vec![Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.consumed }];
             let output_role = format!("leader({output_topic}/{})", h.output_at.0);
-            let output_facts = vec![Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output }];
+            // The write, and its acknowledgement coming back: without it the
+            // producer retries (a duplicate unless it is idempotent).
+            let output_facts = vec![
+                Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output },
+                Fact::Link { from: BROKERS.to_string(), to: h.instance.clone(), step: h.output },
+            ];
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
             trail.events.push((format!("consumed by {}", h.instance), h.consumed, consumed_facts));

@@ -25,6 +25,9 @@ mod build;
 mod graph;
 mod steps;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};

@@ -234,6 +234,17 @@ pub enum Strategy {
     Exhaustive,
 }
 
+impl Strategy {
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Ldfi => "ldfi",
+            Strategy::Random => "random",
+            Strategy::Exhaustive => "exhaustive",
+        }
+    }
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

@@ -1,0 +1,315 @@
+//! Strategies side by side: what `ldfi bench` measures and prints. Pure.
+//!
+//! The question a user asks of a fault-injection tool is "how many runs
+//! (and how long) until it finds the bug, or until it can say there is
+//! none?". Each campaign of the bench is reduced to a [`Trial`]; trials
+//! of one scenario and strategy are summed up in a [`Row`] (median, min,
+//! max of runs to the first violation, or to a certificate); rows become a
+//! table and the ratios the product is judged by (random / ldfi on seeded
+//! bugs, exhaustive / ldfi on correct pipelines), all from one run on one
+//! machine, so that noise hits every strategy alike.
+
+use serde::{Deserialize, Serialize};
+
+use crate::campaign::{CampaignSummary, Outcome};
+use crate::scenario::Strategy;
+
+/// Version of `bench.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How one campaign of the bench ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    Violation,
+    Certified,
+    /// Run budget or wall time spent: the runs are a lower bound.
+    BudgetSpent,
+}
+
+/// One campaign of the bench.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub scenario: String,
+    pub strategy: Strategy,
+    pub repeat: u32,
+    pub seed: u64,
+    pub ending: Ending,
+    /// Runs, the fault-free run included.
+    pub runs: u32,
+    pub wall_ms: u64,
+    /// The campaign's report directory.
+    pub report: String,
+    /// The first counterexample's plan, in words.
+    pub cause: Option<String>,
+}
+
+impl Trial {
+    /// The trial of a finished campaign.
+    pub fn from_summary(summary: &CampaignSummary, repeat: u32, report: String) -> Trial {
+        let ending = match summary.outcome {
+            Outcome::Violation => Ending::Violation,
+            Outcome::Certified { .. } => Ending::Certified,
+            _ => Ending::BudgetSpent,
+        };
+        // Runs up to the first violation (a campaign with --all goes on).
+        let runs = match summary.counterexamples.first() {
+            Some(c) => summary.runs.iter().position(|r| r.run == c.run).map_or(summary.runs.len(), |i| i + 1),
+            None => summary.runs.len(),
+        };
+        Trial {
+            scenario: summary.scenario.clone(),
+            strategy: summary.strategy,
+            repeat,
+            seed: summary.seed,
+            ending,
+            runs: runs as u32,
+            wall_ms: summary.wall_ms,
+            report,
+            cause: summary.counterexamples.first().map(|c| c.plan.to_string()),
+        }
+    }
+}
+
+/// Median, min and max of some numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
+        Some(Spread { median, min: sorted[0], max: sorted[n - 1] })
+    }
+}
+
+/// The trials of one scenario and strategy, summed up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub scenario: String,
+    pub strategy: Strategy,
+    pub trials: u32,
+    pub violations: u32,
+    pub certified: u32,
+    pub budget_spent: u32,
+    /// Runs to the first violation, over the trials that found one.
+    pub runs_to_violation: Option<Spread>,
+    /// Runs to the certificate, over the trials that certified.
+    pub runs_to_certify: Option<Spread>,
+    /// Runs of every trial, a budget-spent trial counting its runs (a lower
+    /// bound of what it would have needed): the honest figure when some
+    /// trials ran out.
+    pub runs_all: Spread,
+    pub wall_secs: Spread,
+}
+
+/// Rows of every (scenario, strategy) pair, in first-seen order.
+pub fn rows(trials: &[Trial]) -> Vec<Row> {
+    let mut keys: Vec<(String, Strategy)> = Vec::new();
+    for t in trials {
+        if !keys.contains(&(t.scenario.clone(), t.strategy)) {
+            keys.push((t.scenario.clone(), t.strategy));
+        }
+    }
+    keys.into_iter()
+        .map(|(scenario, strategy)| {
+            let mine: Vec<&Trial> = trials.iter().filter(|t| t.scenario == scenario && t.strategy == strategy).collect();
+            let runs_of = |ending: Ending| -> Vec<f64> {
+                mine.iter().filter(|t| t.ending == ending).map(|t| f64::from(t.runs)).collect()
+            };
+            let count = |ending: Ending| mine.iter().filter(|t| t.ending == ending).count() as u32;
+            Row {
+                trials: mine.len() as u32,
+                violations: count(Ending::Violation),
+                certified: count(Ending::Certified),
+                budget_spent: count(Ending::BudgetSpent),
+                runs_to_violation: Spread::of(&runs_of(Ending::Violation)),
+                runs_to_certify: Spread::of(&runs_of(Ending::Certified)),
+                runs_all: Spread::of(&mine.iter().map(|t| f64::from(t.runs)).collect::<Vec<_>>()).expect("a row has trials"),
+                wall_secs: Spread::of(&mine.iter().map(|t| t.wall_ms as f64 / 1000.0).collect::<Vec<_>>())
+                    .expect("a row has trials"),
+                scenario,
+                strategy,
+            }
+        })
+        .collect()
+}
+
+/// A ratio of a baseline's runs to ldfi's, per scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ratio {
+    pub scenario: String,
+    pub baseline: Strategy,
+    /// What is compared: "violation" or "certificate".
+    pub goal: String,
+    pub baseline_median: f64,
+    pub ldfi_median: f64,
+    pub ratio: f64,
+    /// Some baseline trials ran out of budget: the ratio is a lower bound.
+    pub lower_bound: bool,
+}
+
+/// Baseline / ldfi median runs per scenario: to the first violation where
+/// ldfi found one, else to the certificate. Trials of the baseline that
+/// ran out of budget count with the runs they spent (a lower bound).
+pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    for ldfi in rows.iter().filter(|r| r.strategy == Strategy::Ldfi) {
+        let (goal, ldfi_median) = match (&ldfi.runs_to_violation, &ldfi.runs_to_certify) {
+            (Some(v), _) => ("violation", v.median),
+            (None, Some(c)) => ("certificate", c.median),
+            _ => continue,
+        };
+        for base in rows.iter().filter(|r| r.scenario == ldfi.scenario && r.strategy != Strategy::Ldfi) {
+            let reached = if goal == "violation" { base.violations } else { base.certified };
+            // Runs of the trials that reached the goal, plus the spent runs
+            // of those that did not (they would have needed more).
+            let baseline_median = base.runs_all.median;
+            out.push(Ratio {
+                scenario: ldfi.scenario.clone(),
+                baseline: base.strategy,
+                goal: goal.to_string(),
+                baseline_median,
+                ldfi_median,
+                ratio: baseline_median / ldfi_median,
+                lower_bound: reached < base.trials,
+            });
+        }
+    }
+    out
+}
+
+fn spread(s: &Option<Spread>) -> String {
+    match s {
+        Some(s) => format!("{} ({}..{})", s.median, s.min, s.max),
+        None => "-".into(),
+    }
+}
+
+/// The table a person reads.
+pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
+    let mut out = String::from(
+        "| scenario | strategy | trials | violation / certified / spent | runs to violation, median (min..max) | runs to certify | runs, all trials | wall s, median (min..max) |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.0} ({:.0}..{:.0}) |\n",
+            r.scenario,
+            r.strategy.name(),
+            r.trials,
+            r.violations,
+            r.certified,
+            r.budget_spent,
+            spread(&r.runs_to_violation),
+            spread(&r.runs_to_certify),
+            spread(&Some(r.runs_all)),
+            r.wall_secs.median,
+            r.wall_secs.min,
+            r.wall_secs.max,
+        ));
+    }
+    if !ratios.is_empty() {
+        out.push_str("\n| scenario | goal | baseline | baseline median runs | ldfi median runs | baseline / ldfi |\n|---|---|---|---|---|---|\n");
+        for q in ratios {
+            out.push_str(&format!(
+                "| {} | {} | {} | {}{} | {} | {}{:.1} |\n",
+                q.scenario,
+                q.goal,
+                q.baseline.name(),
+                if q.lower_bound { ">= " } else { "" },
+                q.baseline_median,
+                q.ldfi_median,
+                if q.lower_bound { ">= " } else { "" },
+                q.ratio
+            ));
+        }
+    }
+    out
+}
+
+/// Everything a bench measured: `bench.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub schema_version: u32,
+    pub trials: Vec<Trial>,
+    pub rows: Vec<Row>,
+    pub ratios: Vec<Ratio>,
+}
+
+impl BenchReport {
+    pub fn new(trials: Vec<Trial>) -> BenchReport {
+        let rows = rows(&trials);
+        let ratios = ratios(&rows);
+        BenchReport { schema_version: SCHEMA_VERSION, trials, rows, ratios }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(scenario: &str, strategy: Strategy, ending: Ending, runs: u32) -> Trial {
+        Trial {
+            scenario: scenario.into(),
+            strategy,
+            repeat: 0,
+            seed: 1,
+            ending,
+            runs,
+            wall_ms: u64::from(runs) * 20_000,
+            report: String::new(),
+            cause: None,
+        }
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(Spread::of(&[3.0, 1.0, 2.0]).unwrap(), Spread { median: 2.0, min: 1.0, max: 3.0 });
+        assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 10.0]).unwrap().median, 3.0);
+        assert!(Spread::of(&[]).is_none());
+    }
+
+    #[test]
+    fn ratio_of_random_to_ldfi_counts_spent_trials_as_lower_bounds() {
+        let trials = vec![
+            trial("bug", Strategy::Ldfi, Ending::Violation, 3),
+            trial("bug", Strategy::Ldfi, Ending::Violation, 4),
+            trial("bug", Strategy::Ldfi, Ending::Violation, 2),
+            trial("bug", Strategy::Random, Ending::Violation, 30),
+            trial("bug", Strategy::Random, Ending::BudgetSpent, 40),
+            trial("bug", Strategy::Random, Ending::Violation, 12),
+        ];
+        let rows = rows(&trials);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].runs_to_violation.unwrap().median, 21.0);
+        assert_eq!(rows[1].runs_all.median, 30.0);
+        let ratios = ratios(&rows);
+        assert_eq!(ratios.len(), 1);
+        assert_eq!(ratios[0].goal, "violation");
+        assert_eq!(ratios[0].ratio, 10.0);
+        assert!(ratios[0].lower_bound);
+        let text = table(&rows, &ratios);
+        assert!(text.contains("| bug | violation | random | >= 30 | 3 | >= 10.0 |"), "{text}");
+    }
+
+    #[test]
+    fn correct_scenarios_compare_certificates() {
+        let trials = vec![
+            trial("ok", Strategy::Ldfi, Ending::Certified, 4),
+            trial("ok", Strategy::Exhaustive, Ending::Certified, 43),
+        ];
+        let ratios = ratios(&rows(&trials));
+        assert_eq!(ratios[0].goal, "certificate");
+        assert!((ratios[0].ratio - 10.75).abs() < 1e-9);
+        assert!(!ratios[0].lower_bound);
+    }
+}

@@ -1,0 +1,148 @@
+//! `ldfi bench SCENARIO... --strategies ldfi,random,exhaustive --repeat N`:
+//! the strategies side by side on one machine in one run. One cluster per
+//! scenario (its broker settings may differ), shared by every campaign of
+//! that scenario; repeats of the random strategy use seeds seed, seed+1, ...
+//! Prints the table and writes `bench.json` and `bench.md` atomically after
+//! every campaign, so an interrupted bench keeps what it measured.
+
+use std::path::PathBuf;
+
+use ldfi::bench::{self, BenchReport, Trial};
+use ldfi::campaign::{self, CampaignSettings, Progress, Windows};
+use ldfi::cluster::Cluster;
+use ldfi::run::{self, Binaries, RunError};
+use ldfi::scenario::{Scenario, Strategy};
+use ldfi::trace::write_atomic;
+
+use super::campaign::StrategyArg;
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
+
+/// Options of `ldfi bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Strategies to compare, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["ldfi", "random", "exhaustive"])]
+    pub strategies: Vec<StrategyArg>,
+    /// Campaigns per scenario and strategy.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+    /// Run budget of each campaign (default: the scenario's). A campaign
+    /// that spends it counts its runs as a lower bound.
+    #[arg(long)]
+    pub max_runs: Option<u32>,
+    /// Reuse a running cluster for every scenario (they must agree on
+    /// brokers and broker settings).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    #[arg(long, default_value = "traces")]
+    pub traces: PathBuf,
+    /// Where bench.json, bench.md and the campaigns' reports go.
+    #[arg(long, default_value = "reports")]
+    pub reports: PathBuf,
+}
+
+pub async fn run(args: BenchArgs) -> u8 {
+    let mut scenarios = Vec::new();
+    for path in &args.scenarios {
+        match Scenario::load(path) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => return fail(EXIT_BAD_INPUT, e),
+        }
+    }
+    if args.repeat == 0 {
+        return fail(EXIT_BAD_INPUT, "--repeat 0: nothing to measure\n  fix: --repeat 1 or more");
+    }
+    let binaries = match Binaries::beside_current_exe() {
+        Ok(b) => b,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
+    let stamp = ldfi::trace::now_ms() / 1000;
+    let out_dir = args.reports.join(format!("bench-{stamp}"));
+    let strategies: Vec<Strategy> = args.strategies.iter().map(|s| Strategy::from(*s)).collect();
+    let work = async {
+        let mut trials: Vec<Trial> = Vec::new();
+        for scenario in &scenarios {
+            let cluster = match &args.cluster {
+                Some(name) => Cluster::attach(name).await?,
+                None => {
+                    eprintln!("ldfi bench: {}: starting a {}-broker cluster", scenario.name, scenario.cluster.brokers);
+                    Cluster::start(run::cluster_spec(scenario, &format!("bench-{}", std::process::id()))).await?
+                }
+            };
+            let result = bench_scenario(&cluster, &binaries, scenario, &strategies, &args, stamp, &out_dir, &mut trials).await;
+            if args.cluster.is_none() {
+                let _ = cluster.down().await;
+            }
+            result?;
+        }
+        Ok::<_, RunError>(BenchReport::new(trials))
+    };
+    let report = tokio::select! {
+        report = work => report,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("ldfi bench: interrupted; what was measured is in {}", out_dir.display());
+            return EXIT_INTERRUPTED;
+        }
+    };
+    match report {
+        Ok(report) => {
+            println!("{}", bench::table(&report.rows, &report.ratios));
+            println!("bench: {}", out_dir.join("bench.json").display());
+            EXIT_OK
+        }
+        Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e) => fail(EXIT_INFRA, e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn bench_scenario(
+    cluster: &Cluster,
+    binaries: &Binaries,
+    scenario: &Scenario,
+    strategies: &[Strategy],
+    args: &BenchArgs,
+    stamp: u64,
+    out_dir: &std::path::Path,
+    trials: &mut Vec<Trial>,
+) -> Result<(), RunError> {
+    for &strategy in strategies {
+        for repeat in 0..args.repeat {
+            let mut scenario = scenario.clone();
+            scenario.seed = scenario.seed.wrapping_add(u64::from(repeat));
+            let settings = CampaignSettings {
+                strategy,
+                max_runs: args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1),
+                all: false,
+                traces_root: args.traces.clone(),
+                reports_root: args.reports.clone(),
+                name: format!("bench-{stamp}-{}-{}-{repeat}", scenario.name, strategy.name()),
+                windows: Windows::default(),
+                max_wall: None,
+            };
+            let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
+            let print = |p: Progress| {
+                if let Progress::RunFinished { record } = p {
+                    eprintln!("ldfi bench: {label}: {} {} {} in {:.1} s", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0);
+                }
+            };
+            let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &print).await?;
+            let trial = Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string());
+            eprintln!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
+            trials.push(trial);
+            save(out_dir, trials).map_err(|source| RunError::Io { path: out_dir.to_path_buf(), source })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes bench.json and bench.md atomically.
+fn save(dir: &std::path::Path, trials: &[Trial]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let report = BenchReport::new(trials.to_vec());
+    let json = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+    write_atomic(&dir.join("bench.json"), json.as_bytes())?;
+    write_atomic(&dir.join("bench.md"), bench::table(&report.rows, &report.ratios).as_bytes())
+}

@@ -1,0 +1,135 @@
+//! The lineage of hand-written traces, taken through the whole backward
+//! step (space, solver, fault plan) without a cluster: Molly's Kafka
+//! examples. A record on three in-sync replicas needs three crashes; with
+//! acks=1 the cut of the leader from its followers plus the leader's crash
+//! one step later lose it; a lost produce response to the pipeline is a
+//! one-way cut of the brokers' packets to the instance.
+
+use super::*;
+use crate::campaign::{realize, solver_model, space, Windows};
+use crate::nemesis::Fault;
+use crate::scenario::Scenario;
+use crate::solver::{FaultVar, Solver, Z3Solver};
+use crate::trace::TraceLine;
+
+const T0: u64 = 1_000_000;
+
+/// One record, `in-1`, produced at step 0 to input/0 (leader 1, ISR 1,2,3),
+/// copied by pipeline-1 during step 0 and read back by the checker.
+fn one_record_run(acks: &str) -> Vec<TraceLine> {
+    let snapshot = |hw: i64| {
+        format!(
+            r#"{{"partitions":[{{"topic":"input.c-r0","partition":0,"leader":1,"replicas":[1,2,3],"isr":[1,2,3],"high_watermark":{hw}}}]}}"#
+        )
+    };
+    let lines = [
+        format!(
+            r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"g","properties":["no-lost-acked"],"read_committed":false,"acks":"{acks}"}}"#
+        ),
+        format!(r#"{{"time_ms":{},"source":"harness","type":"snapshot","snapshot":{}}}"#, T0 + 1, snapshot(0)),
+        format!(r#"{{"time_ms":{},"source":"harness","step":0,"type":"step","step_index":0}}"#, T0 + 10),
+        format!(
+            r#"{{"time_ms":{},"source":"workload","step":0,"type":"produced","id":"in-1","key":"k1","value":"w1","topic":"input.c-r0","partition":0,"offset":0,"leader":1,"error":null}}"#,
+            T0 + 20
+        ),
+        format!(r#"{{"time_ms":{},"source":"pipeline-1","type":"consumed","topic":"input.c-r0","partition":0,"offset":0,"ids":["in-1"]}}"#, T0 + 30),
+        format!(r#"{{"time_ms":{},"source":"pipeline-1","type":"output","topic":"output.c-r0","partition":2,"offset":0,"ids":["in-1"]}}"#, T0 + 40),
+        format!(r#"{{"time_ms":{},"source":"pipeline-1","type":"committed","topic":"input.c-r0","partition":0,"offset":1}}"#, T0 + 50),
+        format!(r#"{{"time_ms":{},"source":"harness","type":"snapshot","snapshot":{}}}"#, T0 + 900, snapshot(1)),
+        format!(r#"{{"time_ms":{},"source":"harness","step":1,"type":"step","step_index":1}}"#, T0 + 1000),
+        format!(
+            r#"{{"time_ms":{},"source":"harness","type":"checker_read","topic":"output.c-r0","partition":2,"offset":0,"key":"k1","value":"w1","ids":["in-1"]}}"#,
+            T0 + 2000
+        ),
+    ];
+    lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+fn scenario(kinds: &str, max_crashes: u32, max_partitions: u32, targets: &str) -> Scenario {
+    let text = format!(
+        r#"name = "s"
+[[topics]]
+name = "input"
+[[topics]]
+name = "output"
+[pipeline]
+kind = "copy"
+input = "input"
+output = "output"
+[workload]
+records_per_step = 1
+[faults]
+eot = 3
+eff = 3
+max_crashes = {max_crashes}
+max_partitions = {max_partitions}
+kinds = {kinds}
+targets = {targets}
+"#
+    );
+    Scenario::parse(std::path::Path::new("test.toml"), &text).expect("valid scenario")
+}
+
+fn first_hypotheses(lines: &[TraceLine], scenario: &Scenario, limit: usize) -> Vec<crate::solver::Hypothesis> {
+    let model = build(lines).expect("lineage");
+    let space = space(scenario, &model);
+    Z3Solver.hypotheses(&solver_model(&model), &space, &[], &[], limit).expect("solver")
+}
+
+#[test]
+fn an_acked_record_has_one_derivation_per_isr_member_times_its_processing_path() {
+    let model = build(&one_record_run("all")).unwrap();
+    let derivations = &model.outcomes["r:in-1"];
+    assert_eq!(derivations.len(), 3);
+    let leader = Fact::Alive { node: "leader(input/0)".into(), step: 1 };
+    assert!(derivations.iter().any(|d| d.contains(&leader)), "{derivations:?}");
+    let follower = Fact::Alive { node: "broker-2".into(), step: 0 };
+    let sent = Fact::Link { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 };
+    assert!(derivations.iter().any(|d| d.contains(&follower) && d.contains(&sent)));
+    let processed = Fact::Alive { node: "pipeline-1".into(), step: 0 };
+    let acked = Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 };
+    assert!(derivations.iter().all(|d| d.contains(&processed) && d.contains(&acked)));
+}
+
+#[test]
+fn a_record_on_three_in_sync_replicas_needs_three_crashes() {
+    let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
+    let lines = one_record_run("all");
+    assert!(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 2, 0, brokers), 5).is_empty());
+    let found = first_hypotheses(&lines, &scenario(r#"["crash"]"#, 3, 0, brokers), 5);
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|h| h.len() == 3), "{found:?}");
+}
+
+#[test]
+fn acks_one_is_broken_by_the_cut_then_the_crash_of_the_leader() {
+    let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
+    let scenario = scenario(r#"["crash", "cut"]"#, 1, 1, brokers);
+    let found = first_hypotheses(&one_record_run("1"), &scenario, 10);
+    let expected: crate::solver::Hypothesis = [
+        FaultVar::crash("leader(input/0)@1", 0),
+        FaultVar::Omission { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 },
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found.first(), Some(&expected), "{found:?}");
+    let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
+    assert_eq!(plan.to_string(), "crash leader(input/0) over steps 1..3; cut {leader(input/0)} from {followers(input/0)} over steps 0..2");
+}
+
+#[test]
+fn a_lost_produce_response_is_a_one_way_cut_towards_the_instance() {
+    let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["pipeline-1"]"#);
+    let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
+    let response = FaultVar::Omission { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 };
+    let hypothesis = found.iter().find(|h| h.contains(&response)).expect("the lost response is proposed");
+    let plan = realize(hypothesis, &scenario, Windows::default(), 7).unwrap();
+    assert!(matches!(&plan.faults[0].fault, Fault::OneWayCut { to, .. } if to.len() == 1 && to[0].to_string() == "pipeline-1"));
+    // Without one-way cuts, responses are not a variable of their own.
+    let two_way = scenario_with_cut();
+    assert!(!first_hypotheses(&one_record_run("all"), &two_way, 10).iter().any(|h| h.contains(&response)));
+}
+
+fn scenario_with_cut() -> Scenario {
+    scenario(r#"["cut"]"#, 0, 1, r#"["pipeline-1"]"#)
+}
