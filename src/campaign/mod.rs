@@ -12,6 +12,7 @@
 
 mod space;
 mod summary;
+mod symmetry;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
+pub use symmetry::{automorphisms, images};
 pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;

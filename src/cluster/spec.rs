@@ -258,6 +258,9 @@ pub fn new_cluster_id(seed: &str) -> String {
         (seed, nanos, std::process::id(), half).hash(&mut hasher);
         chunk.copy_from_slice(&hasher.finish().to_le_bytes());
     }
+    // An id starting with '-' reads as an option to kafka-storage (and
+    // Kafka's own Uuid never makes one): keep the first character a letter.
+    bytes[0] &= 0x7f;
     base64_url(&bytes)
 }
 
@@ -317,6 +320,14 @@ mod tests {
         assert_eq!(id.len(), 22, "{id}");
         assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(base64_url(b"\xff\xff\xff"), "____");
+    }
+
+    #[test]
+    fn cluster_ids_never_start_with_a_dash_that_kafka_storage_reads_as_an_option() {
+        for seed in 0..500 {
+            let id = new_cluster_id(&seed.to_string());
+            assert!(!id.starts_with('-') && !id.starts_with('_'), "{id}");
+        }
     }
 
     #[test]
