@@ -4,7 +4,7 @@
 //! | code | meaning                                   |
 //! |------|-------------------------------------------|
 //! | 0    | no violation / the command did its job    |
-//! | 1    | a violation was found                     |
+//! | 1    | a violation was found (replay: reproduced)|
 //! | 2    | bad input (arguments, scenario, traces)   |
 //! | 3    | infrastructure failure (Docker, Kafka)    |
 //! | 130  | interrupted (Ctrl-C), after cleaning up   |
@@ -17,6 +17,16 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
+    if args.offline() {
+        // Rust ignores SIGPIPE, so `ldfi solve ... | head` would panic in
+        // println!. Commands that only read files get the default back and
+        // end quietly. Commands that talk to Docker and Kafka keep it
+        // ignored: a peer closing a socket must be an error, not a death.
+        // SAFETY: called before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

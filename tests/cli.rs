@@ -71,3 +71,109 @@ fn version_is_printed() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("ldfi "));
 }
+
+/// A journal of a campaign that ended in a violation, with one run.
+fn ended_journal(dir: &std::path::Path, outcome: &str, counterexamples: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+    std::fs::write(
+        dir.join("summary.json"),
+        format!(
+            r#"{{"schema_version":2,"campaign":"c1","scenario":"copy-commit-before-produce","scenario_path":"{scenario}","seed":1,
+               "strategy":"ldfi","outcome":{outcome},"runs":[],"counterexamples":{counterexamples},"hypotheses_tried":0,"wall_ms":5}}"#
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn replay_with_bad_arguments_exits_2_with_a_clear_message() {
+    let dir = temp_dir("replay");
+    let (code, stderr) = ldfi(&["replay", dir.join("missing").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no campaign journal here") && stderr.contains("fix:"), "{stderr}");
+
+    std::fs::create_dir_all(dir.join("garbage")).unwrap();
+    std::fs::write(dir.join("garbage").join("summary.json"), "{not json").unwrap();
+    let (code, stderr) = ldfi(&["replay", dir.join("garbage").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a campaign summary"), "{stderr}");
+
+    let none = dir.join("none");
+    ended_journal(&none, r#"{"kind":"certified","statement":"x"}"#, "[]");
+    let (code, stderr) = ldfi(&["replay", none.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("found no counterexample: nothing to replay"), "{stderr}");
+
+    let one = dir.join("one");
+    let plan = r#"{"seed":0,"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":2,"end":4}]}"#;
+    ended_journal(&one, r#"{"kind":"violation"}"#, &format!(r#"[{{"run":"r1","plan":{plan},"results":[],"traces":"/nonexistent/c1/r1"}}]"#));
+    let (code, stderr) = ldfi(&["replay", one.to_str().unwrap(), "--counterexample", "r7"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no counterexample \"r7\" (it has: r1)"), "{stderr}");
+    let (code, stderr) = ldfi(&["replay", one.to_str().unwrap(), "--minimal"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("was not minimized"), "{stderr}");
+    let (code, stderr) = ldfi(&["replay", one.to_str().unwrap(), "--times", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--times"), "{stderr}");
+    let (code, stderr) = ldfi(&["replay", one.to_str().unwrap(), "--scenario", "/nonexistent.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("/nonexistent.toml"), "{stderr}");
+}
+
+#[test]
+fn resume_with_bad_arguments_exits_2_and_an_ended_campaign_says_so() {
+    let dir = temp_dir("resume");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+    let (code, stderr) = ldfi(&["campaign", scenario, "--resume", dir.join("missing").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no campaign journal here"), "{stderr}");
+
+    // The journal of another scenario.
+    let other = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-at-least-once.toml");
+    let ended = dir.join("c1");
+    let plan = r#"{"seed":0,"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":2,"end":4}]}"#;
+    let lost = r#"{"property":"no-lost-acked","verdict":"fail","summary":"3 acknowledged inputs lost","vacuous":false,"lost":[],"duplicated":[],"reordered":[],"counts":[]}"#;
+    ended_journal(&ended, r#"{"kind":"violation"}"#, &format!(r#"[{{"run":"r1","plan":{plan},"results":[{lost}],"traces":"/t/c1/r1"}}]"#));
+    let (code, stderr) = ldfi(&["campaign", other, "--resume", ended.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the journal is of scenario \"copy-commit-before-produce\""), "{stderr}");
+
+    // A campaign that already ended: said plainly, with its exit code, by
+    // directory or by name under --reports. No cluster is touched.
+    let junit = dir.join("junit.xml");
+    let output = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["campaign", scenario, "--resume", "c1", "--reports", dir.to_str().unwrap(), "--junit", junit.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("campaign c1 already ended"), "{stderr}");
+    assert!(stdout.starts_with("VIOLATION") && stdout.contains("crash pipeline-1 over steps 2..4"), "{stdout}");
+    // JUnit: one test case per property of the scenario, the broken one failing with the plan.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+    assert!(xml.contains("no-lost-acked: 3 acknowledged inputs lost when ldfi did this: crash pipeline-1 at step 2"), "{xml}");
+    assert!(xml.contains("fault plan: crash pipeline-1 over steps 2..4") && xml.contains("run: r1"), "{xml}");
+    ended_journal(&ended, r#"{"kind":"certified","statement":"no violation for any fault set"}"#, "[]");
+    let (code, stderr) = ldfi(&["campaign", scenario, "--resume", ended.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn offline_output_into_a_closed_pipe_does_not_panic() {
+    use std::process::Stdio;
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-at-least-once.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["validate", scenario])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

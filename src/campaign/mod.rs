@@ -7,9 +7,19 @@
 //! solver is asked again. No hypothesis left: certified within the budget,
 //! stated exactly. Run budget spent: say how many hypotheses remain.
 //!
+//! The summary is journaled before the first run and after each one, with
+//! the outcome `in_progress` until the loop ends; `ldfi campaign --resume`
+//! rebuilds the loop's state from it ([`resume`]) and goes on. A
+//! counterexample is minimized on the live cluster ([`minimize`]) and can be
+//! replayed later on a fresh cluster ([`replay`]).
+//!
 //! Strategies share the space and the budget: `ldfi` asks the solver,
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
+mod compat;
+pub mod minimize;
+pub mod replay;
+pub mod resume;
 mod space;
 mod summary;
 mod symmetry;
@@ -21,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
+pub use minimize::{MinimalPlan, MinimizeSettings};
+pub use resume::Restored;
 pub use symmetry::{automorphisms, images};
 pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
@@ -37,6 +49,9 @@ use crate::trace;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
+    /// The campaign has not ended: it is running, or it was killed (resume
+    /// it with `ldfi campaign SCENARIO --resume REPORT_DIR`).
+    InProgress,
     /// A fault plan broke a property.
     Violation,
     /// No hypothesis is left within the budget.
@@ -56,7 +71,10 @@ pub struct CampaignSettings {
     pub reports_root: PathBuf,
     pub name: String,
     pub windows: Windows,
+    /// Stop starting runs after this much wall time (of this invocation).
     pub max_wall: Option<Duration>,
+    /// Minimize each counterexample on the live cluster (`None`: don't).
+    pub minimize: Option<MinimizeSettings>,
 }
 
 /// What a campaign tells its reporters as it goes.
@@ -65,6 +83,12 @@ pub enum Progress {
     RunStarted { run: String, plan: FaultPlan },
     RunFinished { record: RunRecord },
     Solving { outcomes: usize, derivations: usize },
+    /// A run of the minimization of a counterexample ended.
+    Minimizing { attempt: minimize::Attempt },
+    /// The minimization of counterexample `run` ended.
+    Minimized { run: String, minimal: MinimalPlan },
+    /// A run of `ldfi replay` ended.
+    Replayed { run: replay::ReplayRun },
 }
 
 /// The budget in words, for the certificate.
@@ -85,7 +109,8 @@ pub fn budget_statement(scenario: &Scenario) -> String {
     )
 }
 
-/// Runs a campaign on `cluster` and writes its summary.
+/// Runs a campaign on `cluster` and writes its summary (journaled after
+/// every run, see [`resume`]).
 pub async fn campaign(
     cluster: &Cluster,
     binaries: &Binaries,
@@ -93,16 +118,96 @@ pub async fn campaign(
     settings: &CampaignSettings,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
-    let started = Instant::now();
-    let mut summary = CampaignSummary::new(scenario, settings);
-    let mut model = lineage::Model::default();
-    let mut tried: Vec<Hypothesis> = Vec::new();
-    let mut broken: Vec<Hypothesis> = Vec::new();
-    let mut draws = 0u64;
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
+    drive(cluster, binaries, scenario, settings, fresh, progress).await
+}
 
-    let mut next: Option<(Hypothesis, FaultPlan)> = Some((Hypothesis::new(), FaultPlan::none()));
-    let mut index = 0u32;
-    while let Some((hypothesis, plan)) = next.take() {
+/// Continues a campaign from its journal ([`resume::restore`]): same name,
+/// same reports directory, the run numbering kept.
+pub async fn resume(
+    cluster: &Cluster,
+    binaries: &Binaries,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    restored: Restored,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<CampaignSummary, RunError> {
+    drive(cluster, binaries, scenario, settings, restored, progress).await
+}
+
+fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(), RunError> {
+    let dir = report_dir(settings);
+    summary.write(&dir).map_err(|source| RunError::Io { path: dir, source })
+}
+
+/// The loop itself, from any state: a fresh one or one restored from a
+/// journal.
+async fn drive(
+    cluster: &Cluster,
+    binaries: &Binaries,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    restored: Restored,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<CampaignSummary, RunError> {
+    let started = Instant::now();
+    let Restored { mut summary, mut model, mut tried, mut broken, next: mut index, .. } = restored;
+    let wall_before = summary.wall_ms;
+    let mut draws = 0u64;
+    // Until the loop ends, the journal says so: a reader of a killed
+    // campaign's summary is not told it ended.
+    summary.outcome = Outcome::InProgress;
+    journal(&summary, settings)?;
+    let bench = minimize::Bench {
+        cluster,
+        binaries,
+        scenario,
+        traces_root: &settings.traces_root,
+        campaign: &settings.name,
+    };
+
+    loop {
+        if let Some(mut limits) = settings.minimize {
+            limits.deadline = settings.max_wall.map(|limit| started + limit);
+            for i in 0..summary.counterexamples.len() {
+                if summary.counterexamples[i].minimal.is_none() {
+                    let minimal = minimize::minimize(&bench, &summary.counterexamples[i], limits, progress).await;
+                    progress(Progress::Minimized { run: summary.counterexamples[i].run.clone(), minimal: minimal.clone() });
+                    summary.counterexamples[i].minimal = Some(minimal);
+                    journal(&summary, settings)?;
+                }
+            }
+        }
+        let fault_free_failed = summary.runs.iter().any(|r| r.hypothesis.is_empty() && r.verdict == Verdict::Fail);
+        if !summary.counterexamples.is_empty() && (!settings.all || fault_free_failed) {
+            summary.outcome = Outcome::Violation;
+            break;
+        }
+        if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
+            summary.outcome = if summary.counterexamples.is_empty() {
+                let remaining = remaining(scenario, settings, &model, &tried, &broken).await;
+                Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
+            } else {
+                Outcome::Violation
+            };
+            break;
+        }
+        let (hypothesis, plan) = if index == 0 {
+            (Hypothesis::new(), FaultPlan::none())
+        } else {
+            match choose(scenario, settings, &model, &tried, &broken, index, &mut draws, progress).await? {
+                Some(next) => next,
+                None => {
+                    summary.outcome = if summary.counterexamples.is_empty() {
+                        Outcome::Certified { statement: budget_statement(scenario) }
+                    } else {
+                        Outcome::Violation
+                    };
+                    break;
+                }
+            }
+        };
+
         let run_id = format!("r{index}");
         progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
         let run_started = Instant::now();
@@ -110,7 +215,7 @@ pub async fn campaign(
         let record = RunRecord {
             run: run_id.clone(),
             plan: plan.clone(),
-            hypothesis: hypothesis.iter().map(|v| format!("{v:?}")).collect(),
+            hypothesis: hypothesis.clone(),
             verdict: outcome.verdict.verdict,
             wall_ms: run_started.elapsed().as_millis() as u64,
             dir: outcome.dir.clone(),
@@ -119,24 +224,19 @@ pub async fn campaign(
         };
         progress(Progress::RunFinished { record: record.clone() });
         summary.runs.push(record);
+        summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
+        summary.hypotheses_tried = tried.len() + broken.len();
         index += 1;
-        let journal = report_dir(settings);
 
         if outcome.verdict.verdict == Verdict::Fail {
-            summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
             // Journal at once: a counterexample found is never lost.
-            summary.outcome = Outcome::Violation;
-            summary.write(&journal).map_err(|source| RunError::Io { path: journal.clone(), source })?;
+            summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
             if !hypothesis.is_empty() {
-                broken.push(hypothesis.clone());
-            }
-            if !settings.all || hypothesis.is_empty() {
-                summary.outcome = Outcome::Violation;
-                break;
+                broken.push(hypothesis);
             }
         } else {
             if !hypothesis.is_empty() {
-                tried.push(hypothesis.clone());
+                tried.push(hypothesis);
             }
             let lines = trace::read_dir(&outcome.dir)?;
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
@@ -145,69 +245,63 @@ pub async fn campaign(
             if let Some(last) = summary.runs.last_mut() {
                 last.learned = Some(Learned::since(before, &model));
             }
-            summary.write(&journal).map_err(|source| RunError::Io { path: journal.clone(), source })?;
         }
+        summary.hypotheses_tried = tried.len() + broken.len();
+        journal(&summary, settings)?;
+    }
+    summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
+    summary.hypotheses_tried = tried.len() + broken.len();
+    journal(&summary, settings)?;
+    Ok(summary)
+}
 
-        if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
-            let remaining = remaining(scenario, settings, &model, &tried, &broken).await;
-            summary.outcome = if summary.counterexamples.is_empty() {
-                Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
-            } else {
-                Outcome::Violation
-            };
-            break;
+/// The next hypothesis of the strategy and its plan, or `None` when the
+/// space is exhausted.
+#[allow(clippy::too_many_arguments)]
+async fn choose(
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    model: &lineage::Model,
+    tried: &[Hypothesis],
+    broken: &[Hypothesis],
+    index: u32,
+    draws: &mut u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<(Hypothesis, FaultPlan)>, RunError> {
+    let space = space::space(scenario, model);
+    let candidate = match settings.strategy {
+        Strategy::Ldfi => {
+            progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
+            let solver_model = space::solver_model(model);
+            let (space_c, tried_c, broken_c) = (space.clone(), tried.to_vec(), broken.to_vec());
+            let found = tokio::task::spawn_blocking(move || Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, 1))
+                .await
+                .expect("solver thread")
+                .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
+            found.into_iter().next()
         }
-
-        let space = space::space(scenario, &model);
-        let candidate = match settings.strategy {
-            Strategy::Ldfi => {
-                progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
-                let solver_model = space::solver_model(&model);
-                let (space_c, tried_c, broken_c) = (space.clone(), tried.clone(), broken.clone());
-                let found = tokio::task::spawn_blocking(move || Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, 1))
-                    .await
-                    .expect("solver thread")
-                    .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
-                found.into_iter().next()
-            }
-            Strategy::Exhaustive => space::exhaustive(&space)
-                .find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
-            Strategy::Random => {
-                let mut found = None;
-                for _ in 0..1000 {
-                    draws += 1;
-                    if let Some(h) = space::random(&space, scenario.seed, draws) {
-                        if !tried.contains(&h) && !broken.iter().any(|b| b.is_subset(&h)) {
-                            found = Some(h);
-                            break;
-                        }
+        Strategy::Exhaustive => space::exhaustive(&space).find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
+        Strategy::Random => {
+            let mut found = None;
+            for _ in 0..1000 {
+                *draws += 1;
+                if let Some(h) = space::random(&space, scenario.seed, *draws) {
+                    if !tried.contains(&h) && !broken.iter().any(|b| b.is_subset(&h)) {
+                        found = Some(h);
+                        break;
                     }
                 }
-                found
             }
-        };
-        match candidate {
-            Some(h) => {
-                let plan = space::realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index))
-                    .map_err(RunError::BadPlan)?;
-                next = Some((h, plan));
-            }
-            None => {
-                summary.outcome = if summary.counterexamples.is_empty() {
-                    Outcome::Certified { statement: budget_statement(scenario) }
-                } else {
-                    Outcome::Violation
-                };
-            }
+            found
         }
+    };
+    match candidate {
+        Some(h) => {
+            let plan = space::realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index)).map_err(RunError::BadPlan)?;
+            Ok(Some((h, plan)))
+        }
+        None => Ok(None),
     }
-    summary.wall_ms = started.elapsed().as_millis() as u64;
-    summary.hypotheses_tried = tried.len() + broken.len();
-    summary.write(&settings.reports_root.join(&settings.name)).map_err(|source| RunError::Io {
-        path: settings.reports_root.join(&settings.name),
-        source,
-    })?;
-    Ok(summary)
 }
 
 /// Hypotheses left, for an honest "explored N of M" (capped).

@@ -3,23 +3,29 @@
 //! each run (with report.md, report.html and junit.xml, see
 //! [`crate::report`]) so that a counterexample once found is never lost.
 //!
-//! Compatibility: fields added later carry `#[serde(default)]`, so a reader
-//! of version 1 reads every summary written since; [`SCHEMA_VERSION`] moves
-//! only when a field changes meaning or disappears.
+//! Schema history: version 2 stores each run's hypothesis as the solver's
+//! fault variables (`{"kind": "crash", "node": "pipeline-1@2", "step": 0}`)
+//! instead of their Debug strings, so that `--resume` can rebuild the tried
+//! and broken sets; version-1 strings are still read. Version 2 also adds
+//! the `in_progress` outcome (the journal of a campaign still running, or
+//! killed) and `Counterexample.minimal`. Fields added without changing
+//! meaning (`properties`, `RunRecord.learned`) carry `#[serde(default)]`.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CampaignSettings, Outcome};
+use super::minimize::MinimalPlan;
+use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
 use crate::lineage::Model;
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Property, Scenario, Strategy};
+use crate::solver::Hypothesis;
 
 /// Version of the summary.json schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One run of the campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +33,8 @@ pub struct RunRecord {
     pub run: String,
     pub plan: FaultPlan,
     /// The solver's variables behind the plan (empty for the fault-free run).
-    pub hypothesis: Vec<String>,
+    #[serde(default, deserialize_with = "compat::hypothesis")]
+    pub hypothesis: Hypothesis,
     pub verdict: Verdict,
     pub wall_ms: u64,
     pub dir: PathBuf,
@@ -70,6 +77,9 @@ pub struct Counterexample {
     pub plan: FaultPlan,
     pub results: Vec<PropertyResult>,
     pub traces: PathBuf,
+    /// The smallest plan found that still breaks a property, if minimized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimal: Option<MinimalPlan>,
 }
 
 impl Counterexample {
@@ -79,6 +89,7 @@ impl Counterexample {
             plan: plan.clone(),
             results: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).cloned().collect(),
             traces: outcome.dir.clone(),
+            minimal: None,
         }
     }
 }
@@ -113,7 +124,7 @@ impl CampaignSummary {
             properties: scenario.properties.clone(),
             seed: scenario.seed,
             strategy: settings.strategy,
-            outcome: Outcome::BudgetSpent { explored: 0, remaining: None },
+            outcome: Outcome::InProgress,
             runs: Vec::new(),
             counterexamples: Vec::new(),
             hypotheses_tried: 0,
@@ -124,8 +135,18 @@ impl CampaignSummary {
     /// The verdict in one sentence.
     pub fn headline(&self) -> String {
         match &self.outcome {
+            Outcome::InProgress => format!(
+                "IN PROGRESS (or interrupted): {} runs finished, {} counterexample(s) so far; continue with `ldfi campaign {} --resume {}`",
+                self.runs.len(),
+                self.counterexamples.len(),
+                self.scenario_path.display(),
+                self.campaign
+            ),
             Outcome::Violation => {
-                let c = &self.counterexamples[0];
+                // A hand-edited or truncated journal must not panic a reader.
+                let Some(c) = self.counterexamples.first() else {
+                    return format!("VIOLATION after {} runs (no counterexample recorded)", self.runs.len());
+                };
                 let failed: Vec<&str> = c.results.iter().map(|r| r.property.name()).collect();
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }

@@ -121,6 +121,8 @@ async fn bench_scenario(
                 name: format!("bench-{stamp}-{}-{}-{repeat}", scenario.name, strategy.name()),
                 windows: Windows::default(),
                 max_wall: None,
+                // Minimizing would add runs to what the bench measures.
+                minimize: None,
             };
             let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
             let print = |p: Progress| {

@@ -1,17 +1,19 @@
 //! `ldfi campaign SCENARIO`: the main job. Starts (or reuses) a cluster,
 //! runs the LDFI loop (or a baseline strategy), prints one line per run and
-//! ends with the verdict and the report's path.
+//! ends with the verdict and the report's path. `--resume` continues a
+//! campaign from its journal (reports/<campaign>/summary.json).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use ldfi::campaign::{self, CampaignSettings, Outcome, Progress, Windows};
+use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, MinimizeSettings, Outcome, Restored, Windows};
 use ldfi::cluster::Cluster;
-use ldfi::run::{self, Binaries};
+use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
 
-use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
+use super::terminal::{say, Mode, Terminal};
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StrategyArg {
@@ -53,61 +55,202 @@ pub struct CampaignArgs {
     pub traces: PathBuf,
     #[arg(long, default_value = "reports")]
     pub reports: PathBuf,
+    /// Continue an interrupted campaign: its report directory
+    /// (reports/<campaign>) or its name. Finished runs are kept; a run that
+    /// was cut short is redone.
+    #[arg(long, value_name = "REPORT_DIR")]
+    pub resume: Option<String>,
+    /// Do not minimize counterexamples (by default each one is shrunk on
+    /// the live cluster, in at most --minimize-runs runs).
+    #[arg(long)]
+    pub no_minimize: bool,
+    /// Runs a minimization may use, its reproduction runs included.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub minimize_runs: u32,
+    /// Write a JUnit XML file: one test case per property.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     /// Only the final verdict line.
     #[arg(long)]
     pub quiet: bool,
+    /// Only the final summary, as JSON on stdout.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+}
+
+/// The journal to resume: a report directory, or a campaign's name under
+/// `--reports`.
+fn journal_dir(value: &str, reports: &Path) -> PathBuf {
+    let direct = PathBuf::from(value);
+    if direct.join("summary.json").is_file() {
+        return direct;
+    }
+    let named = reports.join(value);
+    if named.join("summary.json").is_file() {
+        return named;
+    }
+    direct
+}
+
+/// Exit code of a campaign's outcome.
+fn exit_of(outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Violation => EXIT_VIOLATION,
+        _ => EXIT_OK,
+    }
+}
+
+/// Everything decided before a cluster is touched.
+struct Plan {
+    scenario: Scenario,
+    settings: CampaignSettings,
+    restored: Option<Restored>,
+    /// Run directories set aside (runs cut short), to clean on the cluster.
+    stale: Vec<String>,
+}
+
+/// Loads and validates everything; `Err` holds the exit code (bad input,
+/// or the result of a resumed campaign that had already ended).
+fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
+    let scenario = Scenario::load(&args.scenario).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
+    let max_runs = args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1);
+    let minimize = (!args.no_minimize).then(|| MinimizeSettings { max_runs: args.minimize_runs, ..MinimizeSettings::default() });
+    let max_wall = args.max_wall_time.map(Duration::from_secs);
+    let Some(value) = &args.resume else {
+        let strategy = args.strategy.map(Strategy::from).unwrap_or(scenario.strategy.name);
+        let settings = CampaignSettings {
+            strategy,
+            max_runs,
+            all: args.all,
+            traces_root: args.traces.clone(),
+            reports_root: args.reports.clone(),
+            name: format!("{}-{:?}-{}", scenario.name, strategy, ldfi::trace::now_ms() / 1000).to_lowercase(),
+            windows: Windows::default(),
+            max_wall,
+            minimize,
+        };
+        return Ok(Plan { scenario, settings, restored: None, stale: Vec::new() });
+    };
+
+    let dir = journal_dir(value, &args.reports);
+    let summary = resume::read_journal(&dir).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
+    if summary.scenario != scenario.name {
+        let e = resume::ResumeError::OtherScenario {
+            journal: summary.scenario.clone(),
+            given: scenario.name.clone(),
+            path: summary.scenario_path.display().to_string(),
+        };
+        return Err(fail(EXIT_BAD_INPUT, e));
+    }
+    if let Some(s) = args.strategy.map(Strategy::from) {
+        if s != summary.strategy {
+            return Err(fail(EXIT_BAD_INPUT, format!("campaign {} runs strategy {:?}; a resumed campaign keeps it (drop --strategy)", summary.campaign, summary.strategy)));
+        }
+    }
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let reports_root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    let settings = CampaignSettings {
+        strategy: summary.strategy,
+        max_runs,
+        all: args.all,
+        traces_root: resume::traces_root(&summary, &args.traces),
+        reports_root,
+        name: summary.campaign.clone(),
+        windows: Windows::default(),
+        max_wall,
+        minimize,
+    };
+    let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
+    if restored.ended() {
+        // Nothing to continue: say how it ended, with the same exit code.
+        return Err(ended(&restored.summary, &settings, &scenario, args, term));
+    }
+    let aside = resume::unaccounted(&restored.summary, &settings.traces_root.join(&settings.name));
+    let stale = resume::set_aside(&aside).map_err(|e| fail(EXIT_INFRA, format!("cannot set aside the runs cut short: {e}")))?;
+    term.line(&format!(
+        "resuming campaign {} after {} finished runs{}",
+        settings.name,
+        restored.summary.runs.len(),
+        if stale.is_empty() { String::new() } else { format!("; redoing what was cut short ({}, traces kept as *.interrupted-*)", stale.join(", ")) }
+    ));
+    Ok(Plan { scenario, settings, restored: Some(restored), stale })
+}
+
+/// A resumed campaign that had already ended.
+fn ended(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Scenario, args: &CampaignArgs, term: &Terminal) -> u8 {
+    term.line(&format!("campaign {} already ended; nothing to resume", summary.campaign));
+    report(summary, settings, scenario, args)
+}
+
+/// The final output and exit code.
+fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Scenario, args: &CampaignArgs) -> u8 {
+    let dir = campaign::report_dir(settings);
+    if let Some(path) = &args.junit {
+        if let Err(e) = write_junit(summary, scenario, &dir, path) {
+            return fail(EXIT_INFRA, format!("{}: cannot write JUnit XML: {e}", path.display()));
+        }
+    }
+    match Mode::from_flags(args.quiet, args.json) {
+        Mode::Json => say(&serde_json::to_string_pretty(summary).expect("summary serializes")),
+        Mode::Quiet => say(&summary.headline()),
+        Mode::Normal => {
+            say(&summary.headline());
+            for c in &summary.counterexamples {
+                if let Some(m) = &c.minimal {
+                    say(&format!("minimal fault plan of {}: {} (reproduced {} of {} times)", c.run, m.plan, m.reproduced, m.of));
+                }
+            }
+            if !summary.counterexamples.is_empty() {
+                say(&format!("replay: ldfi replay {}", dir.display()));
+            }
+            say(&format!("report: {}", dir.join("report.md").display()));
+        }
+    }
+    exit_of(&summary.outcome)
 }
 
 pub async fn run(args: CampaignArgs) -> u8 {
-    let scenario = match Scenario::load(&args.scenario) {
-        Ok(s) => s,
-        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    let mode = Mode::from_flags(args.quiet, args.json);
+    let plan = match prepare(&args, &Terminal::new(mode, 0, 0)) {
+        Ok(plan) => plan,
+        Err(code) => return code,
     };
+    let Plan { scenario, settings, restored, stale } = plan;
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
     };
-    let strategy = args.strategy.map(Strategy::from).unwrap_or(scenario.strategy.name);
-    let settings = CampaignSettings {
-        strategy,
-        max_runs: args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1),
-        all: args.all,
-        traces_root: args.traces.clone(),
-        reports_root: args.reports.clone(),
-        name: format!("{}-{:?}-{}", scenario.name, strategy, ldfi::trace::now_ms() / 1000).to_lowercase(),
-        windows: Windows::default(),
-        max_wall: args.max_wall_time.map(Duration::from_secs),
-    };
-    let quiet = args.quiet;
-    let print = move |p: Progress| {
-        if quiet {
-            return;
-        }
-        match p {
-            Progress::RunStarted { run, plan } => eprintln!("ldfi: {run}: {plan} ..."),
-            Progress::RunFinished { record } => eprintln!(
-                "ldfi: {}: {} in {:.1} s{}",
-                record.run,
-                record.verdict,
-                record.wall_ms as f64 / 1000.0,
-                if record.failed.is_empty() { String::new() } else { format!(" (broke {})", record.failed.join(", ")) }
-            ),
-            Progress::Solving { outcomes, derivations } => {
-                eprintln!("ldfi: solving over {outcomes} good outcomes, {derivations} derivations")
-            }
-        }
-    };
+    let done = restored.as_ref().map_or(0, |r| r.summary.runs.len() as u64);
+    let term = Terminal::new(mode, u64::from(settings.max_runs), done);
+    let print = |p| term.on(p);
     let work = async {
         let cluster = match &args.cluster {
             Some(name) => Cluster::attach(name).await?,
             None => {
-                if !quiet {
-                    eprintln!("ldfi: starting a {}-broker cluster", scenario.cluster.brokers);
-                }
-                Cluster::start(run::cluster_spec(&scenario, &format!("campaign-{}", std::process::id()))).await?
+                let started = Instant::now();
+                let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
+                let cluster = Cluster::start(run::cluster_spec(&scenario, &format!("campaign-{}", std::process::id()))).await?;
+                drop(waiting);
+                term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
+                cluster
             }
         };
-        let result = campaign::campaign(&cluster, &binaries, &scenario, &settings, &print).await;
+        if args.cluster.is_some() {
+            // A reused cluster may carry what a killed or interrupted
+            // harness left (it healed nothing): start, unpause and unfilter
+            // every broker, remove its client nodes and the topics of the
+            // runs cut short.
+            let waiting = term.wait("healing what the interrupted campaign left on the cluster");
+            let recovered = run::recover(&cluster, &scenario, &settings.name, &stale).await?;
+            drop(waiting);
+            if recovered != run::Recovered::default() {
+                term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
+            }
+        }
+        let result = match restored {
+            Some(restored) => campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await,
+            None => campaign::campaign(&cluster, &binaries, &scenario, &settings, &print).await,
+        };
         if args.cluster.is_none() {
             let _ = cluster.down().await;
         }
@@ -116,20 +259,41 @@ pub async fn run(args: CampaignArgs) -> u8 {
     let result = tokio::select! {
         result = work => result,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!("ldfi: interrupted; finished runs are in {}", campaign::report_dir(&settings).display());
+            term.finish();
+            eprintln!(
+                "ldfi: interrupted; finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
+                campaign::report_dir(&settings).display(),
+                args.scenario.display(),
+                campaign::report_dir(&settings).display()
+            );
             return EXIT_INTERRUPTED;
         }
     };
+    term.finish();
     match result {
-        Ok(summary) => {
-            println!("{}", summary.headline());
-            println!("report: {}", Path::new(&campaign::report_dir(&settings)).join("report.md").display());
-            match summary.outcome {
-                Outcome::Violation => 1,
-                _ => EXIT_OK,
-            }
+        Ok(summary) => report(&summary, &settings, &scenario, &args),
+        Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e) => {
+            let code = fail(EXIT_INFRA, e);
+            eprintln!(
+                "ldfi: finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
+                campaign::report_dir(&settings).display(),
+                args.scenario.display(),
+                campaign::report_dir(&settings).display()
+            );
+            code
         }
-        Err(e @ ldfi::run::RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
-        Err(e) => fail(EXIT_INFRA, e),
     }
+}
+
+/// JUnit XML for CI (`--junit PATH`): the report module's junit.xml, one
+/// test case per property of the scenario, the broken ones failing with the
+/// counterexample; also written to the report directory after every run.
+pub fn write_junit(summary: &CampaignSummary, scenario: &Scenario, report_dir: &Path, path: &Path) -> std::io::Result<()> {
+    let evidence = ldfi::report::Evidence {
+        properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
+        ..Default::default()
+    };
+    let xml = ldfi::report::junit::render(summary, &evidence, &report_dir.display().to_string()).map_err(std::io::Error::other)?;
+    ldfi::trace::write_atomic(path, xml.as_bytes())
 }

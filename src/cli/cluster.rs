@@ -7,6 +7,7 @@ use ldfi::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
 use ldfi::engine::{self, Engine};
 use ldfi::workload::{self, Acks};
 
+use super::terminal::{Mode, Terminal};
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
 
 #[derive(Debug, Subcommand)]
@@ -72,10 +73,12 @@ async fn up(name: String, brokers: u8, image: Option<String>) -> u8 {
         return fail(EXIT_BAD_INPUT, e);
     }
     let started = Instant::now();
-    eprintln!("ldfi: starting cluster {name}: {brokers} brokers of {}", spec.image);
+    let term = Terminal::new(Mode::Normal, 0, 0);
+    let waiting = term.wait(&format!("starting cluster {name}: {brokers} brokers of {}", spec.image));
     tokio::select! {
         result = Cluster::start(spec) => match result {
             Ok(cluster) => {
+                drop(waiting);
                 cluster.detach();
                 eprintln!("ldfi: cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
                 println!("{}", cluster.bootstrap_servers());
@@ -84,6 +87,7 @@ async fn up(name: String, brokers: u8, image: Option<String>) -> u8 {
             Err(e) => fail(code_of(&e), e),
         },
         _ = tokio::signal::ctrl_c() => {
+            drop(waiting);
             // The start future is dropped: its guard removed what it had
             // created. A request in flight may still land, so clean again.
             eprintln!("ldfi: interrupted; removing cluster {name}");

@@ -5,8 +5,10 @@ mod campaign;
 mod cluster;
 mod lineage;
 mod report;
+mod replay;
 mod run;
 mod solve;
+mod terminal;
 
 use std::path::PathBuf;
 
@@ -14,6 +16,8 @@ use clap::{Parser, Subcommand};
 
 /// Exit code: nothing wrong found.
 pub const EXIT_OK: u8 = 0;
+/// Exit code: a violation was found (or reproduced, for `ldfi replay`).
+pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code: bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: infrastructure failure.
@@ -85,9 +89,21 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run a campaign's counterexample again, N times, and say how often
+    /// the violation reproduces.
+    Replay(replay::ReplayArgs),
     /// Remove every container and network ldfi left behind (and the
     /// firewall rules inside them).
     Clean,
+}
+
+impl Args {
+    /// Whether the command works offline on files only (no sockets): such a
+    /// command may die quietly of SIGPIPE when its reader goes away
+    /// (`ldfi solve ... | head`), as Unix tools do.
+    pub fn offline(&self) -> bool {
+        matches!(self.command, Command::Validate { .. } | Command::Check { .. } | Command::Lineage { .. } | Command::Solve { .. })
+    }
 }
 
 /// Runs a command and returns its exit code.
@@ -98,6 +114,7 @@ pub async fn run(args: Args) -> u8 {
         Command::Solve { scenario, runs, limit } => solve::run(&scenario, &runs, limit),
         Command::Campaign(args) => campaign::run(args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Replay(args) => replay::run(args).await,
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Run { scenario, faults, cluster, traces } => {
             run::run(&scenario, faults.as_deref(), cluster.as_deref(), &traces).await

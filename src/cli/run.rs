@@ -9,6 +9,7 @@ use ldfi::nemesis::FaultPlan;
 use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::Scenario;
 
+use super::terminal::{Mode, Terminal};
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
 
 /// Exit code of a verdict: 1 for a violation.
@@ -94,7 +95,8 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
         let cluster = match cluster_name {
             Some(name) => Cluster::attach(name).await?,
             None => {
-                eprintln!("ldfi: starting a {}-broker cluster", scenario.cluster.brokers);
+                let term = Terminal::new(Mode::Normal, 0, 0);
+                let _waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
                 Cluster::start(run::cluster_spec(&scenario, &format!("run-{}", std::process::id()))).await?
             }
         };

@@ -229,8 +229,10 @@ impl Cluster {
         if matches!(node, NodeId::Broker(_)) || self.container(&node).is_ok() {
             return Err(ClusterError::Spec(format!("client name {:?} is taken", client.name)));
         }
-        // The first free address: client nodes come and go between runs.
-        let taken: Vec<Ipv4Addr> = self.clients().iter().map(|c| c.address).collect();
+        // The first free address: client nodes come and go between runs,
+        // and another process attached to the same cluster may hold some.
+        let mut taken: Vec<Ipv4Addr> = self.clients().iter().map(|c| c.address).collect();
+        taken.extend(self.inner.engine.addresses(&self.inner.spec.name, &self.inner.spec.network_name()).await?);
         let Some(index) = (0..100u8).find(|i| !taken.contains(&self.inner.addressing.client(*i))) else {
             return Err(ClusterError::Spec("at most 100 client nodes per cluster".to_string()));
         };

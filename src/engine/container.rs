@@ -165,6 +165,23 @@ impl Engine {
         })
     }
 
+    /// The IPv4 addresses that containers of `cluster` hold on `network`,
+    /// whichever process created them (e.g. client nodes of another harness
+    /// on a shared cluster).
+    pub async fn addresses(&self, cluster: &str, network: &str) -> Result<Vec<std::net::Ipv4Addr>, EngineError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{PROJECT_LABEL}={PROJECT_VALUE}"), format!("{CLUSTER_LABEL}={cluster}")],
+        )]);
+        let options = bollard::query_parameters::ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
+        let containers = self.docker.list_containers(Some(options)).await.map_err(EngineError::api("list containers"))?;
+        Ok(containers
+            .into_iter()
+            .filter_map(|c| c.network_settings?.networks?.remove(network)?.ip_address)
+            .filter_map(|ip| ip.parse().ok())
+            .collect())
+    }
+
     /// Runs a command inside a running container and collects its output.
     pub async fn exec(&self, name: &str, cmd: &[&str]) -> Result<ExecOutput, EngineError> {
         let action = || format!("exec {:?} in {name}", cmd);

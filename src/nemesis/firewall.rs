@@ -146,6 +146,18 @@ pub async fn list(pid: i64) -> Result<Vec<String>, EngineError> {
         .collect())
 }
 
+/// Removes every ldfi rule in the namespace of process `pid` (after a
+/// harness was killed with cuts in force). Returns how many were removed.
+pub async fn flush(pid: i64) -> Result<usize, EngineError> {
+    let rules = list(pid).await?;
+    for rule in &rules {
+        let mut args: Vec<String> = vec!["-w".to_string()];
+        args.extend(rule.split_whitespace().map(|a| if a == "-A" { "-D".to_string() } else { a.to_string() }));
+        let _ = iptables(pid, &args).await?;
+    }
+    Ok(rules.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,19 @@ use crate::campaign::{CampaignSummary, Outcome, RunRecord};
 use crate::checker::{PropertyResult, Verdict};
 use crate::trace::Event;
 
+/// The minimized plan of a counterexample in words, with how often it
+/// reproduced, when the campaign minimized it.
+pub fn minimal_sentence(c: &crate::campaign::Counterexample) -> Option<String> {
+    let m = c.minimal.as_ref()?;
+    Some(format!(
+        "{} (broke a property again in {} of {} runs{})",
+        words::plan(&m.plan),
+        m.reproduced,
+        m.of,
+        m.note.as_ref().map(|n| format!("; minimization stopped early: {n}")).unwrap_or_default()
+    ))
+}
+
 /// Rows shown per table before "and N more".
 pub const CAP: usize = 20;
 
@@ -26,10 +39,17 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
             format!(
                 "Violation: {} when ldfi did this: {}; found in run {} of {runs}.",
                 if broken.is_empty() { "a property broke".to_string() } else { broken.join("; ") },
-                words::plan(&c.plan),
+                words::plan(c.minimal.as_ref().map_or(&c.plan, |m| &m.plan)),
                 c.run
             )
         }
+        (Outcome::InProgress, _) => format!(
+            "In progress or interrupted: {runs} runs finished, {} counterexample(s) so far{}; continue with `ldfi campaign {} --resume {}`.",
+            summary.counterexamples.len(),
+            summary.counterexamples.first().map(|c| format!(" (the first: {})", words::plan(&c.plan))).unwrap_or_default(),
+            summary.scenario_path.display(),
+            summary.campaign
+        ),
         (Outcome::Violation, None) => format!("Violation found in {runs} runs (the counterexample was not recorded)."),
         (Outcome::Certified { statement }, _) => {
             format!("Certified: {statement}; {runs} runs tried every hypothesis within the budget.")
@@ -166,7 +186,7 @@ pub fn search_rows(summary: &CampaignSummary) -> Vec<SearchRow> {
             hypothesis: match (r.hypothesis.is_empty(), r.plan.faults.is_empty()) {
                 (true, true) => "none (fault-free)".into(),
                 (true, false) => "not recorded".into(),
-                _ => r.hypothesis.join(" ∧ "),
+                _ => r.hypothesis.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ∧ "),
             },
             plan: words::plan(&r.plan),
             verdict: r.verdict,

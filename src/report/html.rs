@@ -38,7 +38,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     let class = match summary.outcome {
         Outcome::Violation => "violation",
         Outcome::Certified { .. } => "certified",
-        Outcome::BudgetSpent { .. } => "budget",
+        Outcome::BudgetSpent { .. } | Outcome::InProgress => "budget",
     };
     let _ = writeln!(h, "<h1>ldfi campaign {}</h1>", text(&summary.campaign));
     let _ = writeln!(h, "<p id=\"verdict\" class=\"verdict {class}\">{}</p>", text(&content::verdict_sentence(summary)));
@@ -68,16 +68,19 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
 
 fn faults(h: &mut String, summary: &CampaignSummary) {
     for (i, c) in summary.counterexamples.iter().enumerate() {
+        let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
+        let lead = content::minimal_sentence(c).unwrap_or_else(|| words::plan(&c.plan));
         let _ = write!(
             h,
-            "<section id=\"faults-{i}\"><h2>{} (run {})</h2><p class=\"faults\">{}</p>\
-             <p>Exact plan: <code>{}</code>, seed {}.</p><ul>",
+            "<section id=\"faults-{i}\"><h2>{} (run {})</h2><p class=\"faults\">{}</p>",
             if i == 0 { "What broke it: the minimal fault set" } else { "Another fault set that broke it" },
             text(&c.run),
-            text(&words::plan(&c.plan)),
-            text(&c.plan.to_string()),
-            c.plan.seed
+            text(&lead)
         );
+        if c.minimal.is_some() {
+            let _ = write!(h, "<p>Minimized from the plan that first broke it: {}.</p>", text(&words::plan(&c.plan)));
+        }
+        let _ = write!(h, "<p>Exact plan: <code>{}</code>, seed {}.</p><ul>", text(&plan.to_string()), plan.seed);
         for r in &c.results {
             let _ = write!(h, "<li><b>{}</b>: {}", text(r.property.name()), text(&r.summary));
             let counts = content::count_lines(r);

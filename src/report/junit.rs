@@ -35,8 +35,12 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
             Some((c, r)) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_type("violation");
-                status.set_message(format!("{}: {} when ldfi did this: {}", property, r.summary, words::plan(&c.plan)));
-                let mut body = format!("{}\n\nfault plan: {} (seed {})\nrun: {}\n", r.summary, c.plan, c.plan.seed, c.run);
+                let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
+                status.set_message(format!("{}: {} when ldfi did this: {}", property, r.summary, words::plan(plan)));
+                let mut body = format!("{}\n\nfault plan: {} (seed {})\nrun: {}\n", r.summary, plan, plan.seed, c.run);
+                if let Some(minimal) = content::minimal_sentence(c) {
+                    body.push_str(&format!("minimized: {minimal}; first found as: {}\n", c.plan));
+                }
                 let ids = |all: Vec<String>, what: &str| -> String {
                     if all.is_empty() {
                         return String::new();

@@ -179,12 +179,12 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         };
         let failed: Vec<_> = verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).cloned().collect();
         if verdict.verdict == Verdict::Fail {
-            counterexamples.push(Counterexample { run: run.clone(), plan: plan.clone(), results: failed.clone(), traces: run_dir.clone() });
+            counterexamples.push(Counterexample { run: run.clone(), plan: plan.clone(), results: failed.clone(), traces: run_dir.clone(), minimal: None });
         }
         runs.push(RunRecord {
             run,
             plan,
-            hypothesis: Vec::new(),
+            hypothesis: Default::default(),
             verdict: verdict.verdict,
             wall_ms,
             dir: run_dir.clone(),

@@ -33,8 +33,17 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     );
     for (i, c) in summary.counterexamples.iter().enumerate() {
         let _ = writeln!(md, "## {} fault set (run {})\n", if i == 0 { "Minimal" } else { "Another" }, c.run);
-        let _ = writeln!(md, "{}\n", words::plan(&c.plan));
-        let _ = writeln!(md, "Exact plan: `{}` (seed {})\n", c.plan, c.plan.seed);
+        match content::minimal_sentence(c) {
+            Some(minimal) => {
+                let _ = writeln!(md, "{minimal}\n");
+                let _ = writeln!(md, "Minimized from the plan that first broke it: {}\n", words::plan(&c.plan));
+            }
+            None => {
+                let _ = writeln!(md, "{}\n", words::plan(&c.plan));
+            }
+        }
+        let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
+        let _ = writeln!(md, "Exact plan: `{}` (seed {})\n", plan, plan.seed);
         for r in &c.results {
             let _ = writeln!(md, "- **{}**: {}", r.property.name(), r.summary);
             for line in content::count_lines(r).iter().take(CAP) {

@@ -8,6 +8,7 @@
 
 mod drain;
 mod nodes;
+mod recover;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 pub use drain::{drain, DrainOutcome};
 pub use nodes::{Binaries, RunNames};
+pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};
 use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, Role, TopicSpec};

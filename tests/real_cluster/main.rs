@@ -11,6 +11,7 @@
 //! `cargo test --test real_cluster -- <substring>`.
 
 mod faults;
+mod lifecycle;
 mod partitions;
 mod runs;
 mod support;
@@ -41,6 +42,10 @@ fn tests() -> Vec<(&'static str, TestFn)> {
             Box::pin(runs::acks_one_with_leader_cut_then_crashed_loses_acked_records(c))
         }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
+        ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
+        ("campaign_killed_with_sigkill_resumes_without_losing_runs", |c| {
+            Box::pin(lifecycle::campaign_killed_with_sigkill_resumes_without_losing_runs(c))
+        }),
     ]
 }
 
@@ -64,8 +69,8 @@ fn main() -> ExitCode {
             println!("cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
             for (test, run) in cases {
                 let started = Instant::now();
-                let outcome = tokio::time::timeout(Duration::from_secs(240), run(&cluster)).await;
-                let outcome = outcome.unwrap_or_else(|_| Err("timed out after 240 s".to_string()));
+                let outcome = tokio::time::timeout(Duration::from_secs(420), run(&cluster)).await;
+                let outcome = outcome.unwrap_or_else(|_| Err("timed out after 420 s".to_string()));
                 match outcome {
                     Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
                     Err(e) => {

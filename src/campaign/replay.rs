@@ -1,0 +1,221 @@
+//! Replaying a counterexample: its fault plan, read back from summary.json,
+//! run again N times, and how often the violation reproduces.
+//!
+//! A Kafka pipeline under faults is not deterministic: leader elections,
+//! rebalances and timeouts fall differently each time. A counterexample
+//! that broke a property once may not break it again; saying "reproduced 2
+//! of 3 times" is the honest answer, and the one a person fixing the bug
+//! needs. The result is written to `REPORT_DIR/replay.json` atomically after
+//! every run, so an interrupted replay keeps what it measured.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::{CampaignSummary, Counterexample, Progress};
+use crate::checker::Verdict;
+use crate::cluster::Cluster;
+use crate::nemesis::FaultPlan;
+use crate::run::{self, Binaries, RunError};
+use crate::scenario::Scenario;
+use crate::trace;
+
+/// Version of the replay.json schema.
+pub const REPLAY_SCHEMA_VERSION: u32 = 1;
+
+/// Why there is nothing to replay.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PickError {
+    #[error("campaign {campaign} found no counterexample: nothing to replay")]
+    NoCounterexample { campaign: String },
+    #[error("campaign {campaign} has no counterexample {wanted:?} (it has: {known})")]
+    Unknown { campaign: String, wanted: String, known: String },
+    #[error("counterexample {run} was not minimized (campaign run with --no-minimize, or interrupted): replay it without --minimal")]
+    NotMinimized { run: String },
+}
+
+/// The counterexample to replay: the first, or the one of run `which`.
+pub fn pick<'a>(summary: &'a CampaignSummary, which: Option<&str>) -> Result<&'a Counterexample, PickError> {
+    let Some(first) = summary.counterexamples.first() else {
+        return Err(PickError::NoCounterexample { campaign: summary.campaign.clone() });
+    };
+    match which {
+        None => Ok(first),
+        Some(run) => summary.counterexamples.iter().find(|c| c.run == run).ok_or_else(|| PickError::Unknown {
+            campaign: summary.campaign.clone(),
+            wanted: run.to_string(),
+            known: summary.counterexamples.iter().map(|c| c.run.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// The plan to replay: the counterexample's, or its minimized one.
+pub fn plan_of(counterexample: &Counterexample, minimal: bool) -> Result<FaultPlan, PickError> {
+    if !minimal {
+        return Ok(counterexample.plan.clone());
+    }
+    counterexample.minimal.as_ref().map(|m| m.plan.clone()).ok_or_else(|| PickError::NotMinimized { run: counterexample.run.clone() })
+}
+
+/// One replay run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayRun {
+    pub run: String,
+    pub verdict: Verdict,
+    /// A property the counterexample broke broke again.
+    pub reproduced: bool,
+    pub failed: Vec<String>,
+    pub wall_ms: u64,
+    pub dir: PathBuf,
+}
+
+/// `REPORT_DIR/replay.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    pub schema_version: u32,
+    pub campaign: String,
+    pub counterexample: String,
+    pub plan: FaultPlan,
+    /// The minimized plan was replayed instead of the original.
+    pub minimal: bool,
+    /// Runs asked for.
+    pub times: u32,
+    /// Runs that broke a property the counterexample broke.
+    pub reproduced: u32,
+    pub runs: Vec<ReplayRun>,
+    /// Every asked run finished (false: interrupted or an infrastructure
+    /// failure stopped it).
+    pub finished: bool,
+    pub started_ms: u64,
+}
+
+impl ReplayReport {
+    /// The result in one sentence.
+    pub fn headline(&self) -> String {
+        let done = self.runs.len();
+        let what = format!("counterexample {} of {} ({})", self.counterexample, self.campaign, self.plan);
+        let partial = if done < self.times as usize { format!(" (only {done} of {} runs finished)", self.times) } else { String::new() };
+        if self.reproduced == 0 {
+            format!(
+                "NOT REPRODUCED in {done} runs{partial}: {what}. The pipeline is not deterministic under faults; the bug is still real, this replay just did not hit its window"
+            )
+        } else {
+            format!("REPRODUCED {} of {done} times{partial}: {what}", self.reproduced)
+        }
+    }
+
+    fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        trace::write_atomic(&dir.join("replay.json"), json.as_bytes())
+    }
+}
+
+/// Where a replay runs and what it writes.
+pub struct ReplaySetup<'a> {
+    pub cluster: &'a Cluster,
+    pub binaries: &'a Binaries,
+    pub scenario: &'a Scenario,
+    pub summary: &'a CampaignSummary,
+    pub counterexample: &'a Counterexample,
+    pub plan: FaultPlan,
+    pub minimal: bool,
+    pub times: u32,
+    pub traces_root: &'a Path,
+    pub report_dir: &'a Path,
+}
+
+/// Runs the plan `times` times, journaling `replay.json` after each run.
+pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync)) -> Result<ReplayReport, RunError> {
+    let started_ms = trace::now_ms();
+    let broken: Vec<&str> = setup.counterexample.results.iter().map(|r| r.property.name()).collect();
+    let mut report = ReplayReport {
+        schema_version: REPLAY_SCHEMA_VERSION,
+        campaign: setup.summary.campaign.clone(),
+        counterexample: setup.counterexample.run.clone(),
+        plan: setup.plan.clone(),
+        minimal: setup.minimal,
+        times: setup.times,
+        reproduced: 0,
+        runs: Vec::new(),
+        finished: false,
+        started_ms,
+    };
+    let io = |source| RunError::Io { path: setup.report_dir.join("replay.json"), source };
+    report.write(setup.report_dir).map_err(io)?;
+    for i in 1..=setup.times {
+        let run_id = format!("replay-{}-{}-{i}", setup.counterexample.run, started_ms / 1000);
+        progress(Progress::RunStarted { run: run_id.clone(), plan: setup.plan.clone() });
+        let started = Instant::now();
+        let outcome = run::execute(
+            setup.cluster,
+            setup.binaries,
+            setup.scenario,
+            &setup.plan,
+            setup.traces_root,
+            &setup.summary.campaign,
+            &run_id,
+        )
+        .await?;
+        let failed: Vec<String> =
+            outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect();
+        // With no recorded evidence (an old journal), any failure counts.
+        let reproduced = if broken.is_empty() { !failed.is_empty() } else { failed.iter().any(|f| broken.contains(&f.as_str())) };
+        let run = ReplayRun {
+            run: run_id,
+            verdict: outcome.verdict.verdict,
+            reproduced,
+            failed,
+            wall_ms: started.elapsed().as_millis() as u64,
+            dir: outcome.dir,
+        };
+        progress(Progress::Replayed { run: run.clone() });
+        report.reproduced += u32::from(reproduced);
+        report.runs.push(run);
+        report.write(setup.report_dir).map_err(io)?;
+    }
+    report.finished = true;
+    report.write(setup.report_dir).map_err(io)?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::Outcome;
+    use crate::scenario::Strategy;
+
+    fn summary(runs: &[&str]) -> CampaignSummary {
+        CampaignSummary {
+            schema_version: 2,
+            campaign: "c".into(),
+            scenario: "s".into(),
+            scenario_path: "s.toml".into(),
+            properties: vec![],
+            seed: 0,
+            strategy: Strategy::Ldfi,
+            outcome: Outcome::Violation,
+            runs: vec![],
+            counterexamples: runs
+                .iter()
+                .map(|r| Counterexample { run: r.to_string(), plan: FaultPlan::none(), results: vec![], traces: "t".into(), minimal: None })
+                .collect(),
+            hypotheses_tried: 0,
+            wall_ms: 0,
+        }
+    }
+
+    #[test]
+    fn pick_takes_the_first_or_the_named_counterexample_and_says_why_not() {
+        assert_eq!(pick(&summary(&["r2", "r5"]), None).unwrap().run, "r2");
+        assert_eq!(pick(&summary(&["r2", "r5"]), Some("r5")).unwrap().run, "r5");
+        let e = pick(&summary(&["r2", "r5"]), Some("r9")).unwrap_err().to_string();
+        assert_eq!(e, "campaign c has no counterexample \"r9\" (it has: r2, r5)");
+        assert!(pick(&summary(&[]), None).unwrap_err().to_string().contains("nothing to replay"));
+        let one = summary(&["r2"]);
+        let c = pick(&one, None).unwrap();
+        assert!(plan_of(c, true).unwrap_err().to_string().contains("not minimized"));
+        assert_eq!(plan_of(c, false).unwrap(), FaultPlan::none());
+    }
+}

@@ -1,0 +1,93 @@
+//! Bringing a reused cluster back to a clean state after a harness was
+//! killed in the middle of a run (SIGKILL: nothing healed, nothing removed).
+//!
+//! A run heals its own faults and removes its own client nodes and topics;
+//! a killed one does neither. Before a resumed campaign redoes that run,
+//! every broker is started and unpaused, every ldfi packet filter is
+//! removed, the run's client nodes are removed and its topics deleted (the
+//! redone run uses the same names), and the cluster must be whole again.
+
+use std::time::Duration;
+
+use super::RunNames;
+use crate::cluster::{Cluster, ClusterError, NodeId};
+use crate::nemesis::firewall;
+use crate::scenario::Scenario;
+
+/// What recovery found and undid, for the log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    pub restarted: Vec<String>,
+    pub resumed: Vec<String>,
+    pub rules_removed: usize,
+    pub clients_removed: Vec<String>,
+}
+
+/// Heals `cluster` and removes what the runs `stale` (of `campaign`) left.
+pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, stale: &[String]) -> Result<Recovered, ClusterError> {
+    let engine = cluster.engine().clone();
+    let mut recovered = Recovered::default();
+    for id in cluster.broker_ids() {
+        let node = NodeId::Broker(id);
+        let container = cluster.container(&node)?;
+        let state = cluster.state(&node).await?;
+        if state.paused {
+            engine.resume(&container).await?;
+            recovered.resumed.push(node.to_string());
+        } else if !state.running {
+            engine.start(&container).await?;
+            recovered.restarted.push(node.to_string());
+        }
+    }
+    for id in cluster.broker_ids() {
+        let state = cluster.state(&NodeId::Broker(id)).await?;
+        if state.running {
+            recovered.rules_removed += firewall::flush(state.pid).await?;
+        }
+    }
+    let mut clients = vec!["workload".to_string()];
+    clients.extend((1..=scenario.pipeline.instances).map(Scenario::instance_name));
+    for name in clients {
+        let container = cluster.spec().client_container(&name);
+        if engine.state(&container).await.is_ok() {
+            engine.remove(&container).await?;
+            recovered.clients_removed.push(name);
+        }
+    }
+    for run in stale {
+        let names = RunNames { suffix: format!("{campaign}-{run}") };
+        let topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        // Topics of a run killed before it created them do not exist.
+        if let Err(e) = cluster.delete_topics(&topics).await {
+            tracing::debug!("deleting the topics of interrupted run {run}: {e}");
+        }
+    }
+    if !stale.is_empty() {
+        // Deletion is asynchronous in Kafka; the redone run recreates the
+        // same names.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    cluster.wait_ready(Duration::from_secs(90)).await?;
+    Ok(recovered)
+}
+
+impl std::fmt::Display for Recovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if !self.restarted.is_empty() {
+            parts.push(format!("restarted {}", self.restarted.join(", ")));
+        }
+        if !self.resumed.is_empty() {
+            parts.push(format!("unpaused {}", self.resumed.join(", ")));
+        }
+        if self.rules_removed > 0 {
+            parts.push(format!("removed {} packet filter(s)", self.rules_removed));
+        }
+        if !self.clients_removed.is_empty() {
+            parts.push(format!("removed client node(s) {}", self.clients_removed.join(", ")));
+        }
+        f.write_str(if parts.is_empty() { "nothing to heal" } else { "" })?;
+        f.write_str(&parts.join("; "))
+    }
+}
