@@ -203,7 +203,7 @@ fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Sce
             if !summary.counterexamples.is_empty() {
                 say(&format!("replay: ldfi replay {}", dir.display()));
             }
-            say(&format!("report: {}", dir.join("report.md").display()));
+            say(&format!("report: {} (and report.md, junit.xml beside it)", dir.join("report.html").display()));
         }
     }
     exit_of(&summary.outcome)
