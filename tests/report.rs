@@ -244,3 +244,20 @@ fn an_interrupted_run_without_verdict_or_plan_is_judged_from_its_traces() {
     assert_eq!(summary.counterexamples[0].run, "r2");
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+#[test]
+fn a_minimized_counterexample_leads_with_its_minimal_plan() {
+    let (mut summary, evidence) = load_fixture();
+    summary.counterexamples[0].minimal = Some(
+        serde_json::from_str(
+            r#"{"plan":{"seed":3,"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":2,"end":3}]},"reproduced":2,"of":3,"attempts":[]}"#,
+        )
+        .unwrap(),
+    );
+    let md = report::markdown::render(&summary, &evidence, "reports/x");
+    assert!(md.contains("minimized to: crash pipeline-1 at step 2 (pipeline-1 restarted at step 3); it broke a property in 2 of 3 runs"), "{md}");
+    assert!(md.contains("Minimized from the plan that first broke it: crash pipeline-1 at step 2 (pipeline-1 restarted at step 4)"), "{md}");
+    assert!(md.contains("Exact plan: `crash pipeline-1 over steps 2..3`"), "{md}");
+    let xml = report::junit::render(&summary, &evidence, "reports/x").unwrap();
+    assert!(xml.contains("minimal fault set: crash pipeline-1 at step 2 (pipeline-1 restarted at step 3)"), "{xml}");
+}

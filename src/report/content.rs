@@ -15,7 +15,7 @@ use crate::trace::Event;
 pub fn minimal_sentence(c: &crate::campaign::Counterexample) -> Option<String> {
     let m = c.minimal.as_ref()?;
     Some(format!(
-        "{} (broke a property again in {} of {} runs{})",
+        "{}; it broke a property in {} of {} runs{}",
         words::plan(&m.plan),
         m.reproduced,
         m.of,
@@ -37,10 +37,11 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
                 .map(|r| format!("{} ({})", r.summary.trim_end_matches('.'), r.property.name()))
                 .collect();
             format!(
-                "Violation: {} when ldfi did this: {}; found in run {} of {runs}.",
+                "Violation: {} when ldfi did this: {}; found in run {} of {runs}{}.",
                 if broken.is_empty() { "a property broke".to_string() } else { broken.join("; ") },
-                words::plan(c.minimal.as_ref().map_or(&c.plan, |m| &m.plan)),
-                c.run
+                words::plan(&c.plan),
+                c.run,
+                minimal_sentence(c).map(|m| format!("; minimized to: {m}")).unwrap_or_default()
             )
         }
         (Outcome::InProgress, _) => format!(

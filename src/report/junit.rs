@@ -36,7 +36,13 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_type("violation");
                 let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
-                status.set_message(format!("{}: {} when ldfi did this: {}", property, r.summary, words::plan(plan)));
+                status.set_message(format!(
+                    "{}: {} when ldfi did this: {}{}",
+                    property,
+                    r.summary,
+                    words::plan(&c.plan),
+                    c.minimal.as_ref().map(|m| format!("; minimal fault set: {}", words::plan(&m.plan))).unwrap_or_default()
+                ));
                 let mut body = format!("{}\n\nfault plan: {} (seed {})\nrun: {}\n", r.summary, plan, plan.seed, c.run);
                 if let Some(minimal) = content::minimal_sentence(c) {
                     body.push_str(&format!("minimized: {minimal}; first found as: {}\n", c.plan));
