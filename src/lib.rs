@@ -34,6 +34,7 @@ pub mod lineage;
 pub mod engine;
 pub mod nemesis;
 pub mod probe;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod solver;

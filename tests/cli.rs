@@ -155,7 +155,8 @@ fn resume_with_bad_arguments_exits_2_and_an_ended_campaign_says_so() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
-    assert!(xml.contains("no-lost-acked broken under: crash pipeline-1 over steps 2..4 (run r1)"), "{xml}");
+    assert!(xml.contains("no-lost-acked: 3 acknowledged inputs lost when ldfi did this: crash pipeline-1 at step 2"), "{xml}");
+    assert!(xml.contains("fault plan: crash pipeline-1 over steps 2..4") && xml.contains("run: r1"), "{xml}");
     ended_journal(&ended, r#"{"kind":"certified","statement":"no violation for any fault set"}"#, "[]");
     let (code, stderr) = ldfi(&["campaign", scenario, "--resume", ended.to_str().unwrap(), "--quiet"]);
     assert_eq!(code, 0, "{stderr}");

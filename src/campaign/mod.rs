@@ -31,10 +31,10 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
-pub use symmetry::{automorphisms, images};
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
-pub use summary::{CampaignSummary, Counterexample, RunRecord};
+pub use symmetry::{automorphisms, images};
+pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -220,6 +220,7 @@ async fn drive(
             wall_ms: run_started.elapsed().as_millis() as u64,
             dir: outcome.dir.clone(),
             failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
+            learned: None,
         };
         progress(Progress::RunFinished { record: record.clone() });
         summary.runs.push(record);
@@ -239,7 +240,11 @@ async fn drive(
             }
             let lines = trace::read_dir(&outcome.dir)?;
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
+            let before = (model.outcomes.len(), model.derivation_count());
             model.merge(learned);
+            if let Some(last) = summary.runs.last_mut() {
+                last.learned = Some(Learned::since(before, &model));
+            }
         }
         summary.hypotheses_tried = tried.len() + broken.len();
         journal(&summary, settings)?;

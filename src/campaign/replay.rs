@@ -192,6 +192,7 @@ mod tests {
             campaign: "c".into(),
             scenario: "s".into(),
             scenario_path: "s.toml".into(),
+            properties: vec![],
             seed: 0,
             strategy: Strategy::Ldfi,
             outcome: Outcome::Violation,

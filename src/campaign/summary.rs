@@ -1,13 +1,15 @@
-//! The campaign's record: `reports/<campaign>/summary.json` (versioned
-//! schema) and `report.md`, both written atomically, rewritten after each
-//! run so that a counterexample once found is never lost.
+//! The campaign's record: `reports/<campaign>/summary.json`, a versioned
+//! schema documented in docs/summary-schema.md, rewritten atomically after
+//! each run (with report.md, report.html and junit.xml, see
+//! [`crate::report`]) so that a counterexample once found is never lost.
 //!
 //! Schema history: version 2 stores each run's hypothesis as the solver's
 //! fault variables (`{"kind": "crash", "node": "pipeline-1@2", "step": 0}`)
 //! instead of their Debug strings, so that `--resume` can rebuild the tried
 //! and broken sets; version-1 strings are still read. Version 2 also adds
 //! the `in_progress` outcome (the journal of a campaign still running, or
-//! killed) and `Counterexample.minimal`.
+//! killed) and `Counterexample.minimal`. Fields added without changing
+//! meaning (`properties`, `RunRecord.learned`) carry `#[serde(default)]`.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +18,11 @@ use serde::{Deserialize, Serialize};
 use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
+use crate::lineage::Model;
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
-use crate::scenario::{Scenario, Strategy};
+use crate::scenario::{Property, Scenario, Strategy};
 use crate::solver::Hypothesis;
-use crate::trace::write_atomic;
 
 /// Version of the summary.json schema.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -38,6 +40,34 @@ pub struct RunRecord {
     pub dir: PathBuf,
     /// Properties that failed.
     pub failed: Vec<String>,
+    /// What a passing run added to the lineage model (absent for failing
+    /// runs and in summaries written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<Learned>,
+}
+
+/// What one run taught the lineage model: the good outcomes and derivations
+/// it showed that no earlier run had, and the model's size after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Learned {
+    pub new_outcomes: usize,
+    pub new_derivations: usize,
+    pub outcomes: usize,
+    pub derivations: usize,
+}
+
+impl Learned {
+    /// The difference between the model's size `before` (outcomes,
+    /// derivations) and `after` merging a run.
+    pub fn since(before: (usize, usize), after: &Model) -> Learned {
+        let (outcomes, derivations) = (after.outcomes.len(), after.derivation_count());
+        Learned {
+            new_outcomes: outcomes.saturating_sub(before.0),
+            new_derivations: derivations.saturating_sub(before.1),
+            outcomes,
+            derivations,
+        }
+    }
 }
 
 /// A fault plan that broke a property, with the evidence.
@@ -71,6 +101,10 @@ pub struct CampaignSummary {
     pub campaign: String,
     pub scenario: String,
     pub scenario_path: PathBuf,
+    /// The properties checked after every run (absent in older summaries:
+    /// read them from the traces).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
     pub seed: u64,
     pub strategy: Strategy,
     pub outcome: Outcome,
@@ -87,6 +121,7 @@ impl CampaignSummary {
             campaign: settings.name.clone(),
             scenario: scenario.name.clone(),
             scenario_path: scenario.path.clone(),
+            properties: scenario.properties.clone(),
             seed: scenario.seed,
             strategy: settings.strategy,
             outcome: Outcome::InProgress,
@@ -124,56 +159,15 @@ impl CampaignSummary {
         }
     }
 
-    /// The plain-text report.
+    /// The plain-text report (report.md), run directories read from the
+    /// current directory.
     pub fn markdown(&self) -> String {
-        let mut md = format!("# ldfi campaign {}\n\n**{}**\n\n", self.campaign, self.headline());
-        md.push_str(&format!(
-            "Scenario `{}` ({}), strategy {:?}, seed {}, {} runs in {:.1} s.\n\n",
-            self.scenario,
-            self.scenario_path.display(),
-            self.strategy,
-            self.seed,
-            self.runs.len(),
-            self.wall_ms as f64 / 1000.0
-        ));
-        for c in &self.counterexamples {
-            md.push_str(&format!("## Counterexample {}\n\nFault plan: {}\n\n", c.run, c.plan));
-            if let Some(m) = &c.minimal {
-                md.push_str(&format!("Minimal plan: {} (reproduced {} of {} times)\n\n", m.plan, m.reproduced, m.of));
-            }
-            for r in &c.results {
-                md.push_str(&format!("- **{}**: {}\n", r.property.name(), r.summary));
-                let lost: Vec<String> = r.lost.iter().take(20).map(|l| format!("{} (partition {}, offset {})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect();
-                if !lost.is_empty() {
-                    md.push_str(&format!("  - lost: {}{}\n", lost.join(", "), if r.lost.len() > 20 { ", ..." } else { "" }));
-                }
-                let dups: Vec<String> = r.duplicated.iter().take(20).map(|d| format!("{} x{}", d.id, d.outputs.len())).collect();
-                if !dups.is_empty() {
-                    md.push_str(&format!("  - duplicated: {}\n", dups.join(", ")));
-                }
-                for m in r.counts.iter().take(20) {
-                    md.push_str(&format!("  - word `{}`: expected {} (+{} ambiguous), observed {}\n", m.word, m.expected, m.ambiguous, m.observed));
-                }
-            }
-            md.push_str(&format!(
-                "\nTraces: `{}`. Replay: `ldfi run {} --faults {}/plan.json`\n\n",
-                c.traces.display(),
-                self.scenario_path.display(),
-                c.traces.display()
-            ));
-        }
-        md.push_str("## Runs\n\n| run | plan | verdict | seconds |\n|---|---|---|---|\n");
-        for r in &self.runs {
-            md.push_str(&format!("| {} | {} | {} | {:.1} |\n", r.run, r.plan, r.verdict, r.wall_ms as f64 / 1000.0));
-        }
-        md
+        crate::report::markdown_from_disk(self, Path::new("."))
     }
 
-    /// Writes summary.json and report.md atomically into `dir`.
+    /// Writes summary.json, report.md, report.html and junit.xml
+    /// atomically into `dir` ([`crate::report::write_all`]).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-        write_atomic(&dir.join("report.md"), self.markdown().as_bytes())
+        crate::report::write_all(self, dir)
     }
 }

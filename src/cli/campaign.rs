@@ -186,7 +186,7 @@ fn ended(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Scen
 fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Scenario, args: &CampaignArgs) -> u8 {
     let dir = campaign::report_dir(settings);
     if let Some(path) = &args.junit {
-        if let Err(e) = write_junit(summary, scenario, path) {
+        if let Err(e) = write_junit(summary, scenario, &dir, path) {
             return fail(EXIT_INFRA, format!("{}: cannot write JUnit XML: {e}", path.display()));
         }
     }
@@ -203,7 +203,7 @@ fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Sce
             if !summary.counterexamples.is_empty() {
                 say(&format!("replay: ldfi replay {}", dir.display()));
             }
-            say(&format!("report: {}", dir.join("report.md").display()));
+            say(&format!("report: {} (and report.md, junit.xml beside it)", dir.join("report.html").display()));
         }
     }
     exit_of(&summary.outcome)
@@ -286,38 +286,14 @@ pub async fn run(args: CampaignArgs) -> u8 {
     }
 }
 
-/// JUnit XML for CI: one test case per property of the scenario, failing
-/// with the counterexample's fault plan.
-///
-/// MERGE POINT: this is a minimal placeholder; at merge time it becomes a
-/// call to the report module's JUnit renderer (src/report, other branch).
-pub fn write_junit(summary: &CampaignSummary, scenario: &Scenario, path: &Path) -> std::io::Result<()> {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new(format!("ldfi {}", summary.campaign));
-    suite.set_time(Duration::from_millis(summary.wall_ms));
-    for property in &scenario.properties {
-        let name = property.name();
-        let broken: Vec<_> = summary.counterexamples.iter().filter(|c| c.results.iter().any(|r| r.property.name() == name)).collect();
-        let status = match broken.first() {
-            // Not certified when the budget ran out: the headline in
-            // system-out says which.
-            None => TestCaseStatus::success(),
-            Some(c) => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
-                status.set_message(format!("{name} broken under: {plan} (run {})", c.run));
-                let evidence: Vec<String> = c.results.iter().filter(|r| r.property.name() == name).map(|r| r.summary.clone()).collect();
-                status.set_description(format!("{}\ntraces: {}\n{}", summary.headline(), c.traces.display(), evidence.join("\n")));
-                status
-            }
-        };
-        let mut case = TestCase::new(name, status);
-        case.set_classname(format!("ldfi.{}", summary.scenario));
-        case.set_system_out(summary.headline());
-        suite.add_test_case(case);
-    }
-    let mut report = Report::new("ldfi");
-    report.add_test_suite(suite);
-    let xml = report.to_string().map_err(std::io::Error::other)?;
+/// JUnit XML for CI (`--junit PATH`): the report module's junit.xml, one
+/// test case per property of the scenario, the broken ones failing with the
+/// counterexample; also written to the report directory after every run.
+pub fn write_junit(summary: &CampaignSummary, scenario: &Scenario, report_dir: &Path, path: &Path) -> std::io::Result<()> {
+    let evidence = ldfi::report::Evidence {
+        properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
+        ..Default::default()
+    };
+    let xml = ldfi::report::junit::render(summary, &evidence, &report_dir.display().to_string()).map_err(std::io::Error::other)?;
     ldfi::trace::write_atomic(path, xml.as_bytes())
 }

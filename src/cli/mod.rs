@@ -4,6 +4,7 @@ mod bench;
 mod campaign;
 mod cluster;
 mod lineage;
+mod report;
 mod replay;
 mod run;
 mod solve;
@@ -78,6 +79,16 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+    /// Rebuild a campaign's report (summary.json, report.md, report.html,
+    /// junit.xml) from reports/<campaign> or from traces/<campaign> alone.
+    Report {
+        /// reports/<campaign> (with summary.json) or traces/<campaign>.
+        dir: PathBuf,
+        /// Where to write (default: DIR itself for a report,
+        /// reports/<campaign> for traces).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run a campaign's counterexample again, N times, and say how often
     /// the violation reproduces.
     Replay(replay::ReplayArgs),
@@ -110,6 +121,7 @@ pub async fn run(args: Args) -> u8 {
         }
         Command::Check { run_dir } => run::check(&run_dir),
         Command::Lineage { run_dir, dot } => lineage::run(&run_dir, dot.as_deref()),
+        Command::Report { dir, out } => report::run(&dir, out.as_deref()),
     }
 }
 

@@ -69,6 +69,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
         wall_ms: 10,
         dir: dir.join(run),
         failed: if verdict == Verdict::Fail { vec!["no-lost-acked".into()] } else { vec![] },
+        learned: None,
     }
 }
 
@@ -90,6 +91,7 @@ fn journal(traces: &Path) -> CampaignSummary {
         campaign: "c".into(),
         scenario: "s".into(),
         scenario_path: "scenarios/s.toml".into(),
+        properties: vec![],
         seed: 1,
         strategy: Strategy::Ldfi,
         outcome: Outcome::InProgress,

@@ -1,0 +1,221 @@
+//! What every report says, as plain data, once: the verdict sentence, the
+//! evidence rows, the search history and the replay commands. The markdown,
+//! HTML and JUnit renderers only lay these out, so the three never disagree.
+
+use std::collections::HashMap;
+
+use super::evidence::Evidence;
+use super::words;
+use crate::campaign::{CampaignSummary, Outcome, RunRecord};
+use crate::checker::{PropertyResult, Verdict};
+use crate::trace::Event;
+
+/// The minimized plan of a counterexample in words, with how often it
+/// reproduced, when the campaign minimized it.
+pub fn minimal_sentence(c: &crate::campaign::Counterexample) -> Option<String> {
+    let m = c.minimal.as_ref()?;
+    Some(format!(
+        "{}; it broke a property in {} of {} runs{}",
+        words::plan(&m.plan),
+        m.reproduced,
+        m.of,
+        m.note.as_ref().map(|n| format!("; minimization stopped early: {n}")).unwrap_or_default()
+    ))
+}
+
+/// Rows shown per table before "and N more".
+pub const CAP: usize = 20;
+
+/// The verdict in one sentence, for the top of every report.
+pub fn verdict_sentence(summary: &CampaignSummary) -> String {
+    let runs = summary.runs.len();
+    match (&summary.outcome, summary.counterexamples.first()) {
+        (Outcome::Violation, Some(c)) => {
+            let broken: Vec<String> = c
+                .results
+                .iter()
+                .map(|r| format!("{} ({})", r.summary.trim_end_matches('.'), r.property.name()))
+                .collect();
+            format!(
+                "Violation: {} when ldfi did this: {}; found in run {} of {runs}{}.",
+                if broken.is_empty() { "a property broke".to_string() } else { broken.join("; ") },
+                words::plan(&c.plan),
+                c.run,
+                minimal_sentence(c).map(|m| format!("; minimized to: {m}")).unwrap_or_default()
+            )
+        }
+        (Outcome::InProgress, _) => format!(
+            "In progress or interrupted: {runs} runs finished, {} counterexample(s) so far{}; continue with `ldfi campaign {} --resume {}`.",
+            summary.counterexamples.len(),
+            summary.counterexamples.first().map(|c| format!(" (the first: {})", words::plan(&c.plan))).unwrap_or_default(),
+            summary.scenario_path.display(),
+            summary.campaign
+        ),
+        (Outcome::Violation, None) => format!("Violation found in {runs} runs (the counterexample was not recorded)."),
+        (Outcome::Certified { statement }, _) => {
+            format!("Certified: {statement}; {runs} runs tried every hypothesis within the budget.")
+        }
+        (Outcome::BudgetSpent { explored, remaining }, _) => format!(
+            "No violation found, but not certified: the budget ran out after {runs} runs ({explored} hypotheses explored, {} left).",
+            remaining.map(|r| r.to_string()).unwrap_or_else(|| "an unknown number".into())
+        ),
+    }
+}
+
+/// One record named as evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    /// `lost`, `duplicated` or `reordered`.
+    pub kind: &'static str,
+    pub property: String,
+    pub id: String,
+    pub key: String,
+    /// The input's value, from the failing run's workload trace.
+    pub value: Option<String>,
+    /// Where the input was acknowledged, or where its copies landed.
+    pub at: String,
+}
+
+/// The evidence records of the first counterexample, capped per kind and
+/// property at [`CAP`], with the number left out.
+pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<RecordRow>, usize) {
+    let Some(c) = summary.counterexamples.first() else { return (Vec::new(), 0) };
+    let mut inputs: HashMap<&str, (&str, &str)> = HashMap::new();
+    if let Some(f) = &evidence.failing {
+        for line in &f.lines {
+            if let Event::Produced { id, key, value, .. } = &line.event {
+                inputs.insert(id, (key, value));
+            }
+        }
+    }
+    let value = |id: &str| inputs.get(id).map(|(_, v)| v.to_string());
+    let key = |id: &str| inputs.get(id).map(|(k, _)| k.to_string()).unwrap_or_default();
+    let place = |p: Option<i32>, o: Option<i64>| {
+        format!("partition {}, offset {}", p.map_or("?".into(), |p| p.to_string()), o.map_or("?".into(), |o| o.to_string()))
+    };
+    let (mut rows, mut more) = (Vec::new(), 0);
+    for r in &c.results {
+        let name = r.property.name().to_string();
+        let mut push = |all: Vec<RecordRow>| {
+            more += all.len().saturating_sub(CAP);
+            rows.extend(all.into_iter().take(CAP));
+        };
+        push(r.lost.iter().map(|l| RecordRow {
+            kind: "lost",
+            property: name.clone(),
+            id: l.id.clone(),
+            key: l.key.clone(),
+            value: value(&l.id),
+            at: format!("acknowledged at {}", place(l.partition, l.offset)),
+        }).collect());
+        push(r.duplicated.iter().map(|d| RecordRow {
+            kind: "duplicated",
+            property: name.clone(),
+            id: d.id.clone(),
+            key: key(&d.id),
+            value: value(&d.id),
+            at: format!(
+                "{} output copies at {}",
+                d.outputs.len(),
+                d.outputs.iter().map(|(p, o)| format!("{p}@{o}")).collect::<Vec<_>>().join(", ")
+            ),
+        }).collect());
+        push(r.reordered.iter().map(|o| RecordRow {
+            kind: "reordered",
+            property: name.clone(),
+            id: o.later.clone(),
+            key: o.key.clone(),
+            value: value(&o.later),
+            at: format!("output before {}, its predecessor on key {:?}", o.earlier, o.key),
+        }).collect());
+    }
+    (rows, more)
+}
+
+/// Word-count mismatches of a result, as sentences.
+pub fn count_lines(r: &PropertyResult) -> Vec<String> {
+    r.counts
+        .iter()
+        .map(|m| format!("word {:?}: expected {} (+{} ambiguous), observed {}", m.word, m.expected, m.ambiguous, m.observed))
+        .collect()
+}
+
+/// One run of the search, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRow {
+    pub run: String,
+    pub hypothesis: String,
+    pub plan: String,
+    pub verdict: Verdict,
+    pub seconds: f64,
+    pub taught: String,
+}
+
+/// What a run taught, in words.
+pub fn taught(index: usize, run: &RunRecord) -> String {
+    match run.verdict {
+        Verdict::Fail => format!("broke {}: a counterexample", run.failed.join(", ")),
+        Verdict::Unknown => "unknown verdict: the run proves nothing either way".to_string(),
+        Verdict::Pass => match run.learned {
+            Some(l) if index == 0 || run.plan.faults.is_empty() => format!(
+                "baseline: {} good outcomes, {} derivations",
+                l.outcomes, l.derivations
+            ),
+            Some(l) if l.new_derivations == 0 => format!(
+                "survived the same way as before: no new derivation ({} in all)",
+                l.derivations
+            ),
+            Some(l) => format!(
+                "survived another way: {} new derivations{} ({} in all)",
+                l.new_derivations,
+                if l.new_outcomes > 0 { format!(", {} new outcomes", l.new_outcomes) } else { String::new() },
+                l.derivations
+            ),
+            None => "passed (what it taught was not recorded)".to_string(),
+        },
+    }
+}
+
+/// The search, run by run.
+pub fn search_rows(summary: &CampaignSummary) -> Vec<SearchRow> {
+    summary
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| SearchRow {
+            run: r.run.clone(),
+            hypothesis: match (r.hypothesis.is_empty(), r.plan.faults.is_empty()) {
+                (true, true) => "none (fault-free)".into(),
+                (true, false) => "not recorded".into(),
+                _ => r.hypothesis.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ∧ "),
+            },
+            plan: words::plan(&r.plan),
+            verdict: r.verdict,
+            seconds: r.wall_ms as f64 / 1000.0,
+            taught: taught(i, r),
+        })
+        .collect()
+}
+
+/// The commands that replay the first counterexample: `ldfi replay` on the
+/// report directory, and `ldfi run` with the recorded plan.
+pub fn replay_commands(summary: &CampaignSummary, report_dir: &str) -> Vec<String> {
+    let Some(c) = summary.counterexamples.first() else { return Vec::new() };
+    vec![
+        format!("ldfi replay {}", shell_word(report_dir)),
+        format!(
+            "ldfi run {} --faults {}",
+            shell_word(&summary.scenario_path.display().to_string()),
+            shell_word(&c.traces.join("plan.json").display().to_string())
+        ),
+    ]
+}
+
+/// A word as a POSIX shell reads it: as is when plain, else single-quoted.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c)) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}

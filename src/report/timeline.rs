@@ -1,0 +1,503 @@
+//! The space-time diagram of one run, as inline SVG: one lane per broker,
+//! pipeline instance and the workload; x is logical time (each step gets
+//! the same width, wall time is linear inside a step); faults are shaded
+//! windows from the harness's `fault_applied` / `fault_healed` events; lost
+//! and duplicated records are marked where they were produced, consumed
+//! and written. Pure: trace lines in, SVG text out. Every label from a
+//! trace is escaped.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+use super::escape::{attr, text};
+use super::words;
+use crate::nemesis::{Fault, NodeId};
+use crate::trace::{Event, TraceLine};
+
+const WIDTH: f64 = 960.0;
+const LEFT: f64 = 120.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 34.0;
+const LANE: f64 = 38.0;
+
+/// What to mark on the diagram.
+#[derive(Debug, Default, Clone)]
+pub struct Marks {
+    pub lost: BTreeSet<String>,
+    pub duplicated: BTreeSet<String>,
+}
+
+/// Maps wall time to x: equal-width slots between step boundaries.
+struct Axis {
+    /// Slot edges in wall time: run start, each boundary, run end.
+    edges: Vec<u64>,
+}
+
+impl Axis {
+    fn x(&self, t: u64) -> f64 {
+        let slots = (self.edges.len() - 1).max(1) as f64;
+        let slot = (WIDTH - LEFT - RIGHT) / slots;
+        let i = self.edges.partition_point(|e| *e <= t).saturating_sub(1).min(self.edges.len().saturating_sub(2));
+        let (a, b) = (self.edges[i], self.edges.get(i + 1).copied().unwrap_or(self.edges[i]));
+        let within = if b > a { (t.clamp(a, b) - a) as f64 / (b - a) as f64 } else { 0.0 };
+        LEFT + slot * (i as f64 + within)
+    }
+}
+
+/// Lane order: brokers, pipeline instances (and other clients), workload.
+fn lanes(lines: &[TraceLine]) -> Vec<String> {
+    let mut brokers: BTreeSet<i32> = BTreeSet::new();
+    let mut clients: BTreeSet<String> = BTreeSet::new();
+    for line in lines {
+        match &line.event {
+            Event::Snapshot { snapshot } => {
+                brokers.extend(snapshot.brokers.iter().copied());
+                for p in &snapshot.partitions {
+                    brokers.extend(p.replicas.iter().copied());
+                }
+            }
+            Event::FaultApplied { fault } | Event::FaultHealed { fault } | Event::FaultFailed { fault, .. } => {
+                for node in fault.nodes() {
+                    match node {
+                        NodeId::Broker(id) => {
+                            brokers.insert(i32::from(*id));
+                        }
+                        NodeId::Client(name) if name != "workload" => {
+                            clients.insert(name.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        if line.source != "harness" && line.source != "workload" {
+            clients.insert(line.source.clone());
+        }
+    }
+    let mut lanes: Vec<String> = brokers.into_iter().map(|b| format!("broker-{b}")).collect();
+    lanes.extend(clients);
+    lanes.push("workload".to_string());
+    lanes
+}
+
+/// A fault's window on the diagram.
+struct Window {
+    fault: Fault,
+    from: u64,
+    to: Option<u64>,
+}
+
+fn windows(lines: &[TraceLine]) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    for line in lines {
+        match &line.event {
+            Event::FaultApplied { fault } => out.push(Window { fault: fault.clone(), from: line.time_ms, to: None }),
+            Event::FaultHealed { fault } => {
+                if let Some(w) = out.iter_mut().find(|w| w.to.is_none() && w.fault == *fault) {
+                    w.to = Some(line.time_ms);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn fill(fault: &Fault) -> &'static str {
+    match fault {
+        Fault::Crash { .. } | Fault::Stop { .. } => "#f6c5c0",
+        Fault::Pause { .. } => "#fbe3a8",
+        _ => "#c9dcf7",
+    }
+}
+
+/// The diagram, or `None` when the run recorded no step boundary.
+pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
+    let boundaries: Vec<(u64, u32)> = lines
+        .iter()
+        .filter_map(|l| if let Event::Step { step_index } = l.event { Some((l.time_ms, step_index)) } else { None })
+        .collect();
+    if boundaries.is_empty() {
+        return None;
+    }
+    let start = lines.first().map(|l| l.time_ms).unwrap_or(0).min(boundaries[0].0);
+    let end = lines.last().map(|l| l.time_ms).unwrap_or(start).max(boundaries[boundaries.len() - 1].0 + 1);
+    let mut edges = vec![start];
+    edges.extend(boundaries.iter().map(|(t, _)| *t).filter(|t| *t > start));
+    edges.push(end);
+    let axis = Axis { edges };
+
+    let lanes = lanes(lines);
+    let row: HashMap<&str, usize> = lanes.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let lane_y = |i: usize| TOP + LANE * i as f64;
+    let height = TOP + LANE * lanes.len() as f64 + 60.0;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11"><title>Space-time diagram of run {}</title>"#,
+        text(run)
+    );
+    // Lanes.
+    for (i, lane) in lanes.iter().enumerate() {
+        let y = lane_y(i);
+        let _ = write!(
+            s,
+            r##"<rect x="{LEFT}" y="{y}" width="{}" height="{}" fill="{}"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
+            WIDTH - LEFT - RIGHT,
+            LANE - 4.0,
+            if i % 2 == 0 { "#fafafa" } else { "#f3f3f3" },
+            LEFT - 8.0,
+            y + LANE / 2.0 + 2.0,
+            text(lane)
+        );
+    }
+    // Fault windows.
+    for w in windows(lines) {
+        let (x0, x1) = (axis.x(w.from), axis.x(w.to.unwrap_or(end)));
+        let label = format!(
+            "{}{}",
+            words::verb(&w.fault),
+            if w.to.is_none() { " (never healed in this trace)" } else { "" }
+        );
+        let targets: Vec<usize> = w.fault.nodes().iter().filter_map(|n| row.get(n.to_string().as_str()).copied()).collect();
+        for (k, i) in targets.iter().enumerate() {
+            let y = lane_y(*i);
+            let _ = write!(
+                s,
+                r##"<g class="fault"><title>{}</title><rect x="{x0:.1}" y="{y}" width="{:.1}" height="{}" fill="{}" stroke="#b03a2e" stroke-dasharray="3 2"/>"##,
+                text(&label),
+                (x1 - x0).max(2.0),
+                LANE - 4.0,
+                fill(&w.fault)
+            );
+            if k == 0 {
+                let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="10" fill="#7a1f16">{}</text>"##, x0 + 3.0, y + 11.0, text(&label));
+            }
+            s.push_str("</g>");
+        }
+    }
+    for line in lines {
+        if let Event::FaultFailed { fault, error } = &line.event {
+            let x = axis.x(line.time_ms);
+            for n in fault.nodes() {
+                if let Some(i) = row.get(n.to_string().as_str()) {
+                    let _ = write!(
+                        s,
+                        r##"<text x="{x:.1}" y="{}" fill="#b03a2e" font-weight="bold"><title>{}</title>✗</text>"##,
+                        lane_y(*i) + LANE / 2.0,
+                        text(&format!("{fault} failed: {error}"))
+                    );
+                }
+            }
+        }
+    }
+    // Step boundaries.
+    for (t, step) in &boundaries {
+        let x = axis.x(*t);
+        let _ = write!(
+            s,
+            r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="#888" stroke-dasharray="2 3"/><text x="{:.1}" y="{}" font-size="10" fill="#555">step {step}</text>"##,
+            TOP - 14.0,
+            lane_y(lanes.len()) - 4.0,
+            x + 2.0,
+            TOP - 4.0
+        );
+    }
+    leadership(&mut s, lines, &axis, &row, &lane_y);
+    // Records.
+    let workload = row.get("workload").copied().unwrap_or(lanes.len() - 1);
+    for line in lines {
+        let lane = |name: &str| row.get(name).copied();
+        match &line.event {
+            Event::Produced { id, key, value, partition, offset, error, .. } => {
+                let x = axis.x(line.time_ms);
+                let y = lane_y(workload);
+                let lost = marks.lost.contains(id);
+                let dup = marks.duplicated.contains(id);
+                let (colour, top, h, what) = if lost {
+                    ("#d93025", y, LANE - 4.0, "LOST")
+                } else if dup {
+                    ("#e37400", y, LANE - 4.0, "DUPLICATED")
+                } else if error.is_some() {
+                    ("#bbbbbb", y + LANE / 2.0, 6.0, "not acknowledged")
+                } else {
+                    ("#9aa0a6", y + LANE / 2.0 - 4.0, 10.0, "produced")
+                };
+                let title = format!(
+                    "{what}: {id} key {key:?} value {value:?} at partition {} offset {}",
+                    partition.map(|p| p.to_string()).unwrap_or("?".into()),
+                    offset.map(|o| o.to_string()).unwrap_or("?".into())
+                );
+                let class = if lost { "lost" } else if dup { "duplicated" } else { "produced" };
+                let _ = write!(
+                    s,
+                    r#"<rect class="{class}" data-id="{}" x="{x:.1}" y="{top:.1}" width="{}" height="{h:.1}" fill="{colour}"><title>{}</title></rect>"#,
+                    attr(id),
+                    if lost || dup { 2.0 } else { 1.0 },
+                    text(&title)
+                );
+            }
+            Event::Consumed { ids, .. } | Event::Output { ids, .. } => {
+                let Some(i) = lane(&line.source) else { continue };
+                let consumed = matches!(line.event, Event::Consumed { .. });
+                let marked: Vec<&String> = ids.iter().filter(|id| marks.lost.contains(*id) || marks.duplicated.contains(*id)).collect();
+                let x = axis.x(line.time_ms);
+                let y = lane_y(i);
+                if marked.is_empty() {
+                    if !consumed {
+                        let _ = write!(s, r##"<rect x="{x:.1}" y="{:.1}" width="1" height="8" fill="#b0b7bf"/>"##, y + 4.0);
+                    }
+                    continue;
+                }
+                let lost = marked.iter().any(|id| marks.lost.contains(*id));
+                let names: Vec<&str> = marked.iter().map(|s| s.as_str()).collect();
+                let _ = write!(
+                    s,
+                    r#"<rect class="{}" x="{x:.1}" y="{:.1}" width="2" height="14" fill="{}"><title>{}</title></rect>"#,
+                    if lost { "lost" } else { "duplicated" },
+                    if consumed { y + 4.0 } else { y + LANE - 22.0 },
+                    if lost { "#d93025" } else { "#e37400" },
+                    text(&format!("{} {} by {}", if consumed { "consumed" } else { "written" }, names.join(", "), line.source))
+                );
+            }
+            Event::Committed { partition, offset, .. } => {
+                let Some(i) = lane(&line.source) else { continue };
+                let x = axis.x(line.time_ms);
+                let _ = write!(
+                    s,
+                    r##"<rect class="commit" x="{x:.1}" y="{:.1}" width="1.5" height="8" fill="#1a73e8"><title>{}</title></rect>"##,
+                    lane_y(i) + LANE - 14.0,
+                    text(&format!("{} committed partition {partition} up to offset {offset}", line.source))
+                );
+            }
+            Event::Note { message } => {
+                let Some(i) = lane(&line.source) else { continue };
+                let x = axis.x(line.time_ms);
+                let _ = write!(
+                    s,
+                    r##"<circle cx="{x:.1}" cy="{:.1}" r="3" fill="#3c4043"><title>{}</title></circle>"##,
+                    lane_y(i) + LANE / 2.0 - 2.0,
+                    text(message)
+                );
+            }
+            _ => {}
+        }
+    }
+    // Legend.
+    let y = lane_y(lanes.len()) + 16.0;
+    let _ = write!(
+        s,
+        r##"<g font-size="10"><rect x="{LEFT}" y="{}" width="12" height="10" fill="#f6c5c0" stroke="#b03a2e" stroke-dasharray="3 2"/><text x="{}" y="{y}">crash / stop</text><rect x="{}" y="{}" width="12" height="10" fill="#c9dcf7" stroke="#b03a2e" stroke-dasharray="3 2"/><text x="{}" y="{y}">network fault</text><rect x="{}" y="{}" width="2" height="10" fill="#d93025"/><text x="{}" y="{y}">lost record ({} in all)</text><rect x="{}" y="{}" width="2" height="10" fill="#e37400"/><text x="{}" y="{y}">duplicated record ({})</text><rect x="{}" y="{}" width="2" height="10" fill="#1a73e8"/><text x="{}" y="{y}">offset commit</text><circle cx="{}" cy="{}" r="3" fill="#3c4043"/><text x="{}" y="{y}">note (start, rebalance)</text></g>"##,
+        y - 9.0,
+        LEFT + 16.0,
+        LEFT + 100.0,
+        y - 9.0,
+        LEFT + 116.0,
+        LEFT + 210.0,
+        y - 9.0,
+        LEFT + 216.0,
+        marks.lost.len(),
+        LEFT + 350.0,
+        y - 9.0,
+        LEFT + 356.0,
+        marks.duplicated.len(),
+        LEFT + 480.0,
+        y - 9.0,
+        LEFT + 486.0,
+        LEFT + 580.0,
+        y - 4.0,
+        LEFT + 588.0,
+    );
+    let _ = write!(
+        s,
+        r##"<text x="{LEFT}" y="{}" font-size="10" fill="#555">x: logical time, one equal slot per step (wall time is linear inside a step; the last slot includes the drain).</text><text x="{LEFT}" y="{}" font-size="10" fill="#555">Broker lanes: the input (in) and output (out) partitions each broker leads, where it changes. Hover a mark for details.</text>"##,
+        y + 18.0,
+        y + 31.0
+    );
+    s.push_str("</svg>");
+    Some(s)
+}
+
+/// On each broker lane, at each snapshot: the partitions of the run's input
+/// and output topics it leads, in red when it has fallen out of an ISR.
+fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&str, usize>, lane_y: &dyn Fn(usize) -> f64) {
+    let Some((input, output)) = lines.iter().find_map(|l| match &l.event {
+        Event::RunStarted { input_topic, output_topic, .. } => Some((input_topic.as_str(), output_topic.as_str())),
+        _ => None,
+    }) else {
+        return;
+    };
+    // Drawn where it changes, so that the lanes stay readable.
+    let mut shown: HashMap<&str, String> = HashMap::new();
+    for line in lines {
+        let Event::Snapshot { snapshot } = &line.event else { continue };
+        let x = axis.x(line.time_ms) + 2.0;
+        for (name, i) in row.iter().filter(|(name, _)| name.starts_with("broker-")) {
+            let Ok(broker) = name["broker-".len()..].parse::<i32>() else { continue };
+            let led = |topic: &str| -> Vec<String> {
+                snapshot
+                    .partitions
+                    .iter()
+                    .filter(|p| p.topic == topic && p.leader == Some(broker))
+                    .map(|p| p.partition.to_string())
+                    .collect()
+            };
+            let behind: Vec<String> = snapshot
+                .partitions
+                .iter()
+                .filter(|p| (p.topic == input || p.topic == output) && p.replicas.contains(&broker) && !p.isr.contains(&broker))
+                .map(|p| format!("{}/{}", if p.topic == input { "input" } else { "output" }, p.partition))
+                .collect();
+            let (ins, outs) = (led(input), led(output));
+            if ins.is_empty() && outs.is_empty() && behind.is_empty() {
+                continue;
+            }
+            let mut label = Vec::new();
+            if !ins.is_empty() {
+                label.push(format!("in {}", ins.join(",")));
+            }
+            if !outs.is_empty() {
+                label.push(format!("out {}", outs.join(",")));
+            }
+            if !behind.is_empty() {
+                label.push("¬ISR".to_string());
+            }
+            if shown.get(*name) == Some(&label.join(" · ")) {
+                continue;
+            }
+            shown.insert(name, label.join(" · "));
+            let title = format!(
+                "{name} at this step boundary: leader of input partitions [{}] and output partitions [{}]{}",
+                ins.join(", "),
+                outs.join(", "),
+                if behind.is_empty() { String::new() } else { format!("; out of the ISR of {}", behind.join(", ")) }
+            );
+            let _ = write!(
+                s,
+                r##"<text class="leader" x="{x:.1}" y="{:.1}" font-size="8" fill="{}"><title>{}</title>{}</text>"##,
+                lane_y(*i) + LANE - 8.0,
+                if behind.is_empty() { "#5f6368" } else { "#d93025" },
+                text(&title),
+                text(&label.join(" · "))
+            );
+        }
+    }
+}
+
+/// One step of a run, counted: the text form of the diagram (report.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepRow {
+    pub step: u32,
+    /// Faults applied or healed at this step's boundary, in words.
+    pub faults: Vec<String>,
+    pub produced: usize,
+    pub lost_produced: usize,
+    pub duplicated_produced: usize,
+    /// Per pipeline instance: outputs written, commits, lost records consumed.
+    pub pipelines: Vec<(String, usize, usize, usize)>,
+    /// Notes written during the step (first 80 characters each).
+    pub notes: Vec<String>,
+}
+
+/// The run step by step, from its trace lines.
+pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
+    let clock = crate::lineage::StepClock::from_trace(lines);
+    let mut rows: Vec<StepRow> = Vec::new();
+    let mut row = |step: u32| -> usize {
+        match rows.iter().position(|r| r.step == step) {
+            Some(i) => i,
+            None => {
+                rows.push(StepRow { step, ..Default::default() });
+                rows.len() - 1
+            }
+        }
+    };
+    let mut all: Vec<(usize, &TraceLine)> = Vec::new();
+    for line in lines {
+        all.push((row(clock.step_of(line)), line));
+    }
+    let mut rows_out = rows;
+    for (i, line) in all {
+        let r = &mut rows_out[i];
+        let pipeline = |r: &mut StepRow| -> usize {
+            match r.pipelines.iter().position(|p| p.0 == line.source) {
+                Some(k) => k,
+                None => {
+                    r.pipelines.push((line.source.clone(), 0, 0, 0));
+                    r.pipelines.len() - 1
+                }
+            }
+        };
+        match &line.event {
+            Event::FaultApplied { fault } => r.faults.push(format!("{} (applied)", words::verb(fault))),
+            Event::FaultHealed { fault } => r.faults.push(format!("{} (healed)", words::verb(fault))),
+            Event::FaultFailed { fault, error } => r.faults.push(format!("{} FAILED: {error}", words::verb(fault))),
+            Event::Produced { id, .. } => {
+                r.produced += 1;
+                r.lost_produced += usize::from(marks.lost.contains(id));
+                r.duplicated_produced += usize::from(marks.duplicated.contains(id));
+            }
+            Event::Output { .. } => {
+                let k = pipeline(r);
+                r.pipelines[k].1 += 1;
+            }
+            Event::Committed { .. } => {
+                let k = pipeline(r);
+                r.pipelines[k].2 += 1;
+            }
+            Event::Consumed { ids, .. } => {
+                let lost = ids.iter().filter(|id| marks.lost.contains(*id)).count();
+                if lost > 0 {
+                    let k = pipeline(r);
+                    r.pipelines[k].3 += lost;
+                }
+            }
+            Event::Note { message } => {
+                let short: String = message.chars().take(80).collect();
+                r.notes.push(format!("{}: {short}{}", line.source, if message.chars().count() > 80 { "…" } else { "" }));
+            }
+            _ => {}
+        }
+    }
+    rows_out.sort_by_key(|r| r.step);
+    for r in &mut rows_out {
+        r.pipelines.sort();
+    }
+    rows_out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(t: u64, source: &str, event: Event) -> TraceLine {
+        TraceLine { time_ms: t, source: source.into(), step: None, event }
+    }
+
+    #[test]
+    fn lanes_faults_steps_and_escaped_lost_records() {
+        let crash: Fault = serde_json::from_str(r#"{"kind":"crash","node":"pipeline-1"}"#).unwrap();
+        let lines = vec![
+            line(0, "harness", Event::Step { step_index: 0 }),
+            line(5, "workload", Event::Produced {
+                id: "<b>in-1".into(), key: "k\"".into(), value: "<script>x</script>".into(), topic: "t".into(),
+                partition: Some(0), offset: Some(3), leader: Some(1), error: None,
+            }),
+            line(10, "harness", Event::FaultApplied { fault: crash.clone() }),
+            line(10, "harness", Event::Step { step_index: 1 }),
+            line(12, "pipeline-1", Event::Consumed { topic: "t".into(), partition: 0, offset: 3, ids: vec!["<b>in-1".into()] }),
+            line(20, "harness", Event::FaultHealed { fault: crash }),
+            line(30, "harness", Event::RunFinished { error: None }),
+        ];
+        let marks = Marks { lost: BTreeSet::from(["<b>in-1".to_string()]), ..Default::default() };
+        let svg = svg("r2", &lines, &marks).unwrap();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains(">pipeline-1</text>") && svg.contains(">workload</text>"));
+        assert!(svg.contains("step 1"));
+        assert!(svg.contains("crash pipeline-1"));
+        assert_eq!(svg.matches("class=\"lost\"").count(), 2);
+        assert!(!svg.contains("<script>") && !svg.contains("<b>"));
+        assert!(svg.contains("&lt;script&gt;"));
+    }
+}

@@ -1,0 +1,169 @@
+//! Fault plans in plain words, for people who have never seen ldfi:
+//! "crash broker 1 at step 3 after cutting broker 1 off brokers 2 and 3 at
+//! step 2". The `Display` of a plan is exact but terse; this is the sentence
+//! a report leads with. Pure.
+
+use crate::cluster::{NodeId, Role};
+use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+
+/// One node in words: `broker 1`, `pipeline-1`, `the leader of input/0`.
+pub fn node(node: &NodeId) -> String {
+    match node {
+        NodeId::Broker(id) => format!("broker {id}"),
+        NodeId::Client(name) => name.clone(),
+        NodeId::Role(Role::Leader { topic, partition }) => format!("the leader of {topic}/{partition}"),
+        NodeId::Role(Role::Followers { topic, partition }) => format!("the followers of {topic}/{partition}"),
+        NodeId::Role(Role::Coordinator { group }) => format!("the coordinator of group {group}"),
+    }
+}
+
+/// A group of nodes in words: `brokers 2 and 3`, `broker 1 and pipeline-1`.
+pub fn nodes(nodes: &[NodeId]) -> String {
+    let brokers: Vec<String> =
+        nodes.iter().filter_map(|n| if let NodeId::Broker(id) = n { Some(id.to_string()) } else { None }).collect();
+    let mut parts = Vec::new();
+    match brokers.len() {
+        0 => {}
+        1 => parts.push(format!("broker {}", brokers[0])),
+        _ => parts.push(format!("brokers {}", and_list(&brokers))),
+    }
+    parts.extend(nodes.iter().filter(|n| !matches!(n, NodeId::Broker(_))).map(node));
+    if parts.is_empty() {
+        return "no node".to_string();
+    }
+    and_list(&parts)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The fault as an order: `crash broker 1`.
+pub fn verb(fault: &Fault) -> String {
+    match fault {
+        Fault::Crash { node: n } => format!("crash {}", node(n)),
+        Fault::Stop { node: n } => format!("stop {} cleanly", node(n)),
+        Fault::Pause { node: n } => format!("pause {}", node(n)),
+        Fault::Isolate { node: n } => format!("isolate {} from every other node", node(n)),
+        Fault::Cut { left, right } => format!("cut {} off {}", nodes(left), nodes(right)),
+        Fault::OneWayCut { from, to } => format!("drop the packets {} sends to {}", nodes(from), nodes(to)),
+    }
+}
+
+/// The fault as a gerund: `crashing broker 1`.
+fn gerund(fault: &Fault) -> String {
+    let v = verb(fault);
+    let (head, rest) = v.split_once(' ').unwrap_or((&v, ""));
+    let head = match head {
+        "crash" => "crashing",
+        "stop" => "stopping",
+        "pause" => "pausing",
+        "isolate" => "isolating",
+        "cut" => "cutting",
+        "drop" => "dropping",
+        other => other,
+    };
+    format!("{head} {rest}")
+}
+
+/// How the fault ends: `broker 1 restarted at step 4`.
+fn healed(p: &PlannedFault) -> String {
+    let end = p.end;
+    match &p.fault {
+        Fault::Crash { node: n } => format!("{} restarted at step {end}", node(n)),
+        Fault::Stop { node: n } => format!("{} started again at step {end}", node(n)),
+        Fault::Pause { node: n } => format!("{} resumed at step {end}", node(n)),
+        Fault::Isolate { node: n } => format!("{} reconnected at step {end}", node(n)),
+        Fault::Cut { .. } | Fault::OneWayCut { .. } => format!("the network healed at step {end}"),
+    }
+}
+
+/// The whole plan in one sentence. The last fault to start is the main
+/// clause; earlier ones are what came before it ("after cutting ...").
+pub fn plan(plan: &FaultPlan) -> String {
+    if plan.faults.is_empty() {
+        return "no faults (the fault-free run)".to_string();
+    }
+    let mut faults: Vec<&PlannedFault> = plan.faults.iter().collect();
+    faults.sort_by_key(|p| (p.start, p.end));
+    // Group faults that start at the same step.
+    let mut groups: Vec<(u32, Vec<&PlannedFault>)> = Vec::new();
+    for p in &faults {
+        match groups.last_mut() {
+            Some((start, group)) if *start == p.start => group.push(p),
+            _ => groups.push((p.start, vec![p])),
+        }
+    }
+    let (last_start, last) = groups.pop().expect("at least one fault");
+    let main: Vec<String> = last.iter().map(|p| verb(&p.fault)).collect();
+    let mut sentence = format!("{} at step {last_start}", and_list(&main));
+    if !groups.is_empty() {
+        let before: Vec<String> = groups
+            .iter()
+            .rev()
+            .map(|(start, group)| {
+                let g: Vec<String> = group.iter().map(|p| gerund(&p.fault)).collect();
+                format!("{} at step {start}", and_list(&g))
+            })
+            .collect();
+        sentence.push_str(&format!(" after {}", and_list(&before)));
+    }
+    let heals: Vec<String> = faults.iter().map(|p| healed(p)).collect();
+    let mut heals_unique = Vec::new();
+    for h in heals {
+        if !heals_unique.contains(&h) {
+            heals_unique.push(h);
+        }
+    }
+    sentence.push_str(&format!(" ({})", and_list(&heals_unique)));
+    sentence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(fault: &str, start: u32, end: u32) -> PlannedFault {
+        PlannedFault { fault: serde_json::from_str(fault).unwrap(), start, end }
+    }
+
+    #[test]
+    fn a_crash_after_a_cut_reads_as_one_sentence() {
+        let plan = FaultPlan {
+            seed: 1,
+            faults: vec![
+                planned(r#"{"kind":"crash","node":"broker-1"}"#, 3, 5),
+                planned(r#"{"kind":"cut","left":["broker-1"],"right":["broker-2","broker-3"]}"#, 2, 5),
+            ],
+        };
+        assert_eq!(
+            super::plan(&plan),
+            "crash broker 1 at step 3 after cutting broker 1 off brokers 2 and 3 at step 2 \
+             (the network healed at step 5 and broker 1 restarted at step 5)"
+        );
+    }
+
+    #[test]
+    fn single_faults_roles_and_the_empty_plan() {
+        assert_eq!(super::plan(&FaultPlan::none()), "no faults (the fault-free run)");
+        let one = FaultPlan { seed: 0, faults: vec![planned(r#"{"kind":"crash","node":"pipeline-1"}"#, 2, 4)] };
+        assert_eq!(super::plan(&one), "crash pipeline-1 at step 2 (pipeline-1 restarted at step 4)");
+        let two = FaultPlan {
+            seed: 0,
+            faults: vec![
+                planned(r#"{"kind":"pause","node":"leader(input/0)"}"#, 1, 2),
+                planned(r#"{"kind":"isolate","node":"coordinator(g)"}"#, 1, 3),
+            ],
+        };
+        assert_eq!(
+            super::plan(&two),
+            "pause the leader of input/0 and isolate the coordinator of group g from every other node at step 1 \
+             (the leader of input/0 resumed at step 2 and the coordinator of group g reconnected at step 3)"
+        );
+    }
+}
