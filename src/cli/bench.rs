@@ -10,11 +10,12 @@ use std::path::PathBuf;
 use ldfi::bench::{self, BenchReport, Trial};
 use ldfi::campaign::{self, CampaignSettings, Progress, Windows};
 use ldfi::cluster::Cluster;
-use ldfi::run::{self, Binaries, RunError};
+use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
 use ldfi::trace::write_atomic;
 
 use super::campaign::StrategyArg;
+use super::terminal::{Mode, Terminal};
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
 
 /// Options of `ldfi bench`.
@@ -61,16 +62,11 @@ pub async fn run(args: BenchArgs) -> u8 {
     let stamp = ldfi::trace::now_ms() / 1000;
     let out_dir = args.reports.join(format!("bench-{stamp}"));
     let strategies: Vec<Strategy> = args.strategies.iter().map(|s| Strategy::from(*s)).collect();
+    let term = Terminal::new(Mode::Normal, 0, 0);
     let work = async {
         let mut trials: Vec<Trial> = Vec::new();
         for scenario in &scenarios {
-            let cluster = match &args.cluster {
-                Some(name) => Cluster::attach(name).await?,
-                None => {
-                    eprintln!("ldfi bench: {}: starting a {}-broker cluster", scenario.name, scenario.cluster.brokers);
-                    Cluster::start(run::cluster_spec(scenario, &format!("bench-{}", std::process::id()))).await?
-                }
-            };
+            let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), scenario, "bench").await?;
             let result = bench_scenario(&cluster, &binaries, scenario, &strategies, &args, stamp, &out_dir, &mut trials).await;
             if args.cluster.is_none() {
                 let _ = cluster.down().await;

@@ -4,12 +4,11 @@
 //! campaign from its journal (reports/<campaign>/summary.json).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::ValueEnum;
 use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, MinimizeSettings, Outcome, Restored, Windows};
-use ldfi::cluster::Cluster;
-use ldfi::run::{self, Binaries, RunError};
+use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
 
 use super::terminal::{say, Mode, Terminal};
@@ -224,28 +223,9 @@ pub async fn run(args: CampaignArgs) -> u8 {
     let term = Terminal::new(mode, u64::from(settings.max_runs), done);
     let print = |p| term.on(p);
     let work = async {
-        let cluster = match &args.cluster {
-            Some(name) => Cluster::attach(name).await?,
-            None => {
-                let started = Instant::now();
-                let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
-                let cluster = Cluster::start(run::cluster_spec(&scenario, &format!("campaign-{}", std::process::id()))).await?;
-                drop(waiting);
-                term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
-                cluster
-            }
-        };
+        let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), &scenario, "campaign").await?;
         if args.cluster.is_some() {
-            // A reused cluster may carry what a killed or interrupted
-            // harness left (it healed nothing): start, unpause and unfilter
-            // every broker, remove its client nodes and the topics of the
-            // runs cut short.
-            let waiting = term.wait("healing what the interrupted campaign left on the cluster");
-            let recovered = run::recover(&cluster, &scenario, &settings.name, &stale).await?;
-            drop(waiting);
-            if recovered != run::Recovered::default() {
-                term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
-            }
+            super::cluster::heal_left_behind(&term, &cluster, &scenario, &settings.name, &stale).await?;
         }
         let result = match restored {
             Some(restored) => campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await,

@@ -197,3 +197,43 @@ pub async fn clean() -> u8 {
         Err(e) => fail(EXIT_INFRA, e),
     }
 }
+
+/// The cluster a scenario command works on: the running one named by
+/// `--cluster`, else a fresh one for the scenario, `<purpose>-<pid>`, with a
+/// spinner while it starts. The caller takes a fresh one down when done.
+pub async fn for_scenario(
+    term: &Terminal,
+    name: Option<&str>,
+    scenario: &ldfi::scenario::Scenario,
+    purpose: &str,
+) -> Result<Cluster, ClusterError> {
+    if let Some(name) = name {
+        return Cluster::attach(name).await;
+    }
+    let started = Instant::now();
+    let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
+    let spec = ldfi::run::cluster_spec(scenario, &format!("{purpose}-{}", std::process::id()));
+    let cluster = Cluster::start(spec).await?;
+    drop(waiting);
+    term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
+    Ok(cluster)
+}
+
+/// On a reused cluster, heals what a killed or interrupted harness left
+/// (it healed nothing): brokers started, unpaused and unfiltered, client
+/// nodes removed, the topics of `stale` runs of `campaign` deleted.
+pub async fn heal_left_behind(
+    term: &Terminal,
+    cluster: &Cluster,
+    scenario: &ldfi::scenario::Scenario,
+    campaign: &str,
+    stale: &[String],
+) -> Result<(), ClusterError> {
+    let waiting = term.wait("checking the cluster for faults and client nodes left behind");
+    let recovered = ldfi::run::recover(cluster, scenario, campaign, stale).await?;
+    drop(waiting);
+    if recovered != ldfi::run::Recovered::default() {
+        term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
+    }
+    Ok(())
+}

@@ -4,11 +4,9 @@
 //! not deterministic, and "not reproduced" does not mean "fixed".
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use ldfi::campaign::{replay, resume};
-use ldfi::cluster::Cluster;
-use ldfi::run::{self, Binaries, RunError};
+use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::Scenario;
 
 use super::terminal::{say, Mode, Terminal};
@@ -82,25 +80,9 @@ pub async fn run(args: ReplayArgs) -> u8 {
     term.line(&format!("replaying counterexample {} of {} {} time(s): {plan}", counterexample.run, summary.campaign, args.times));
     let print = |p| term.on(p);
     let work = async {
-        let cluster = match &args.cluster {
-            Some(name) => Cluster::attach(name).await?,
-            None => {
-                let started = Instant::now();
-                let waiting = term.wait(&format!("starting a fresh {}-broker cluster", scenario.cluster.brokers));
-                let cluster = Cluster::start(run::cluster_spec(&scenario, &format!("replay-{}", std::process::id()))).await?;
-                drop(waiting);
-                term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
-                cluster
-            }
-        };
+        let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), &scenario, "replay").await?;
         if args.cluster.is_some() {
-            // What an interrupted harness may have left on a reused cluster.
-            let waiting = term.wait("checking the cluster for faults and client nodes left behind");
-            let recovered = run::recover(&cluster, &scenario, &summary.campaign, &[]).await?;
-            drop(waiting);
-            if recovered != run::Recovered::default() {
-                term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
-            }
+            super::cluster::heal_left_behind(&term, &cluster, &scenario, &summary.campaign, &[]).await?;
         }
         let setup = replay::ReplaySetup {
             cluster: &cluster,

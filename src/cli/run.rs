@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use ldfi::checker::{RunVerdict, Verdict};
-use ldfi::cluster::Cluster;
 use ldfi::nemesis::FaultPlan;
 use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::Scenario;
@@ -92,14 +91,8 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     };
     let campaign = format!("{}-{}", scenario.name, ldfi::trace::now_ms() / 1000);
     let work = async {
-        let cluster = match cluster_name {
-            Some(name) => Cluster::attach(name).await?,
-            None => {
-                let term = Terminal::new(Mode::Normal, 0, 0);
-                let _waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
-                Cluster::start(run::cluster_spec(&scenario, &format!("run-{}", std::process::id()))).await?
-            }
-        };
+        let term = Terminal::new(Mode::Normal, 0, 0);
+        let cluster = super::cluster::for_scenario(&term, cluster_name, &scenario, "run").await?;
         eprintln!("ldfi: run {campaign}/r0: {plan}");
         let outcome = run::execute(&cluster, &binaries, &scenario, &plan, traces, &campaign, "r0").await;
         if cluster_name.is_none() {
