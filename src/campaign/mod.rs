@@ -17,7 +17,9 @@
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
 mod compat;
+mod learn;
 pub mod minimize;
+mod rank;
 pub mod replay;
 pub mod resume;
 mod space;
@@ -31,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
+pub use learn::learn;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use symmetry::{automorphisms, images};
@@ -241,7 +244,7 @@ async fn drive(
             let lines = trace::read_dir(&outcome.dir)?;
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
-            model.merge(learned);
+            learn::learn(&mut model, learned, &plan);
             if let Some(last) = summary.runs.last_mut() {
                 last.learned = Some(Learned::since(before, &model));
             }
@@ -255,33 +258,9 @@ async fn drive(
     Ok(summary)
 }
 
-/// How many of the smallest hypotheses the solver is asked for, to pick the
-/// most damaging one.
-const RANKED: usize = 16;
-
-/// Among the smallest hypotheses (the solver gives them smallest first),
-/// the one that breaks the most outcomes: it has the best chance to break
-/// one for real (a crash of the instance at the step where it was busiest
-/// rather than while it was still starting), and teaches the most when it
-/// does not. Ties keep the solver's order.
-fn most_damaging(model: &crate::solver::Model, found: Vec<Hypothesis>, eff: u32) -> Option<Hypothesis> {
-    let smallest = found.first()?.len();
-    let broken = |h: &Hypothesis| {
-        model
-            .outcomes
-            .iter()
-            .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| crate::solver::cuts_derivation(h, d, eff)))
-            .count()
-    };
-    let mut best: Option<(usize, Hypothesis)> = None;
-    for h in found.into_iter().take_while(|h| h.len() == smallest) {
-        let n = broken(&h);
-        if best.as_ref().is_none_or(|(m, _)| n > *m) {
-            best = Some((n, h));
-        }
-    }
-    best.map(|(_, h)| h)
-}
+/// How many of the smallest hypotheses the solver is asked for, to pick
+/// the next one among them ([`rank`]).
+const RANKED: usize = 48;
 
 /// The next hypothesis of the strategy and its plan, or `None` when the
 /// space is exhausted.
@@ -316,7 +295,8 @@ async fn choose(
             let eff = space.eff;
             tokio::task::spawn_blocking(move || {
                 let found = Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, RANKED)?;
-                Ok::<_, crate::solver::SolverError>(most_damaging(&solver_model, found, eff))
+                let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
+                Ok::<_, crate::solver::SolverError>(rank::pick(&solver_model, found, &injected, eff))
             })
             .await
             .expect("solver thread")
@@ -377,24 +357,4 @@ pub fn report_dir(settings: &CampaignSettings) -> PathBuf {
 pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
     let text = std::fs::read_to_string(dir.join("summary.json"))?;
     serde_json::from_str(&text).map_err(std::io::Error::other)
-}
-
-#[cfg(test)]
-mod ranking_tests {
-    use super::*;
-    use crate::solver::{Derivation, Fact, FaultVar, ModelBuilder};
-
-    #[test]
-    fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
-        let mut model = ModelBuilder::new();
-        model.outcome("r:1", [Derivation::from_iter([Fact::alive("p@0", 0)])]);
-        model.outcome("r:2", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
-        model.outcome("r:3", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
-        let model = model.build();
-        let one = |n: &str| -> Hypothesis { [FaultVar::crash(n, 0)].into_iter().collect() };
-        let two: Hypothesis = [FaultVar::crash("p@0", 0), FaultVar::crash("q@0", 0)].into_iter().collect();
-        let picked = most_damaging(&model, vec![one("p@0"), one("p@1"), two], 1);
-        assert_eq!(picked, Some(one("p@1")));
-        assert_eq!(most_damaging(&model, vec![], 1), None);
-    }
 }

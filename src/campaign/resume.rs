@@ -90,7 +90,7 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
             }
             let lines = trace::read_dir(&record.dir)?;
             let learned = lineage::build(&lines).map_err(|message| ResumeError::Lineage { dir: record.dir.clone(), message })?;
-            model.merge(learned);
+            super::learn::learn(&mut model, learned, &record.plan);
         }
     }
     let next = summary

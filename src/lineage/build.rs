@@ -126,9 +126,14 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 vec![Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.consumed }];
             let output_role = format!("leader({output_topic}/{})", h.output_at.0);
             // The write, and its acknowledgement coming back: without it the
-            // producer retries (a duplicate unless it is idempotent).
+            // producer retries (a duplicate unless it is idempotent). With
+            // acks=all the acknowledgement also waits for the output
+            // leader's followers: cut them off longer than the producer's
+            // request timeout and the write, already appended, is answered
+            // with a timeout and sent again.
             let output_facts = vec![
                 Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output },
+                Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output },
                 Fact::Link { from: BROKERS.to_string(), to: h.instance.clone(), step: h.output },
             ];
             processing.extend(consumed_facts.iter().cloned());

@@ -3,7 +3,8 @@
 //! examples. A record on three in-sync replicas needs three crashes; with
 //! acks=1 the cut of the leader from its followers plus the leader's crash
 //! one step later lose it; a lost produce response to the pipeline is a
-//! one-way cut of the brokers' packets to the instance.
+//! one-way cut of the brokers' packets to the instance, and an output
+//! acknowledgement held up is a cut of the output leader's followers.
 
 use super::*;
 use crate::campaign::{realize, solver_model, space, Windows};
@@ -112,7 +113,11 @@ fn acks_one_is_broken_by_the_cut_then_the_crash_of_the_leader() {
     ]
     .into_iter()
     .collect();
-    assert_eq!(found.first(), Some(&expected), "{found:?}");
+    // The output's own acknowledgement (its leader cut from its followers)
+    // is a single fault of its own; the input's durability needs two.
+    let output_ack = |h: &&crate::solver::Hypothesis| h.iter().any(|v| v.to_string().contains("leader(output/2)"));
+    assert!(found.first().is_some_and(|h| output_ack(&h)), "{found:?}");
+    assert_eq!(found.iter().find(|h| !output_ack(h)), Some(&expected), "{found:?}");
     let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
     assert_eq!(plan.to_string(), "crash leader(input/0) over steps 1..3; cut {leader(input/0)} from {followers(input/0)} over steps 0..2");
 }
@@ -128,6 +133,20 @@ fn a_lost_produce_response_is_a_one_way_cut_towards_the_instance() {
     // Without one-way cuts, responses are not a variable of their own.
     let two_way = scenario_with_cut();
     assert!(!first_hypotheses(&one_record_run("all"), &two_way, 10).iter().any(|h| h.contains(&response)));
+}
+
+#[test]
+fn an_output_waiting_for_its_followers_is_a_cut_of_the_output_leader() {
+    // Cut longer than the request timeout, the write already appended is
+    // answered with a timeout and sent again: a duplicate unless the
+    // producer is idempotent.
+    let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["broker-1", "broker-2", "broker-3"]"#);
+    let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
+    let expected: crate::solver::Hypothesis =
+        [FaultVar::Omission { from: "leader(output/2)".into(), to: BROKERS.into(), step: 0 }].into_iter().collect();
+    assert_eq!(found.first(), Some(&expected), "{found:?}");
+    let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
+    assert_eq!(plan.to_string(), "drop packets from {leader(output/2)} to {followers(output/2)} over steps 0..2");
 }
 
 fn scenario_with_cut() -> Scenario {
