@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::{Derivation, Fact, Model, StepClock, Trail, BROKERS};
 use crate::checker::History;
-use crate::cluster::Snapshot;
+use crate::cluster::{NodeId, Role, Snapshot};
 use crate::trace::{Event, TraceLine};
 
 /// What a pipeline instance did with one input, from its own trace.
@@ -23,8 +23,9 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let history = History::from_trace(lines)?;
     let info = &history.run;
     let suffix = format!(".{}-{}", info.campaign, info.run);
-    let base = |topic: &str| topic.strip_suffix(&suffix).unwrap_or(topic).to_string();
+    let base = |name: &str| name.strip_suffix(&suffix).unwrap_or(name).to_string();
     let (input_topic, output_topic) = (base(&info.input_topic), base(&info.output_topic));
+    let coordinator = coordinator_role(&base(&info.group));
     let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
     let eot = lines.iter().filter_map(|l| match l.event {
         Event::Step { step_index } => Some(step_index),
@@ -114,9 +115,13 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         });
         if let Some(h) = path {
             let until = h.output.max(h.committed);
-            for t in h.consumed..=until {
-                processing.insert(Fact::Alive { node: h.instance.clone(), step: t });
-            }
+            // The commit also relies on the group's coordinator, which takes
+            // the offset commit: crashed, the commit fails and the input is
+            // processed again after a restart or rebalance.
+            let commit_facts: Vec<Fact> = (h.consumed..=until)
+                .map(|t| Fact::Alive { node: h.instance.clone(), step: t })
+                .chain([Fact::Alive { node: coordinator.clone(), step: h.committed }])
+                .collect();
             // Which broker served the fetch or took the write does not
             // matter: the input sits on every ISR member (its durability
             // alternatives above) and the output is written with acks=all by
@@ -138,6 +143,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             ];
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
+            processing.extend(commit_facts.iter().cloned());
             trail.events.push((format!("consumed by {}", h.instance), h.consumed, consumed_facts));
             trail.events.push((
                 format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.instance),
@@ -147,7 +153,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             trail.events.push((
                 format!("input offset committed by {}", h.instance),
                 h.committed,
-                (h.consumed..=until).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).collect(),
+                commit_facts,
             ));
         }
         trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), last_step, vec![]));
@@ -158,6 +164,18 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         model.trails.insert(id, trail);
     }
     Ok(model)
+}
+
+/// The node name of the coordinator of consumer group `group`, as a role
+/// (`coordinator(copy-alo-group)`). `group` is the scenario's name, without
+/// the run suffix, so that the fact is the same in every run of a scenario
+/// and a hypothesis on it is realized as a fault the nemesis resolves (it
+/// maps the scenario's group to the run's, as it does topics for
+/// `leader(t/p)`). The fact names the role, not a broker, so it needs no
+/// group snapshot: whichever broker coordinates the group when the fault
+/// starts is the one crashed.
+pub(super) fn coordinator_role(group: &str) -> String {
+    NodeId::Role(Role::Coordinator { group: group.to_string() }).to_string()
 }
 
 /// For each input id, what each pipeline instance did with it.

@@ -3,8 +3,12 @@
 //! Built from a run's traces alone (no cluster access). A good outcome is an
 //! acknowledged input that reached the output (`r:<id>`). Its derivations
 //! are the sets of facts that supported it: a node alive during a step, a
-//! node connected to the other brokers during a step. The outcome fails only
-//! if every derivation is cut; a derivation is cut if any of its facts is.
+//! node connected to the other brokers during a step. A processing path
+//! relies on its instance alive from consume to commit, its links to the
+//! brokers when it consumed and wrote the output, and the group's
+//! coordinator alive when it committed the input offset. The outcome fails
+//! only if every derivation is cut; a derivation is cut if any of its facts
+//! is.
 //!
 //! Sources, all in the trace: the workload's delivery reports (partition,
 //! offset, step), the harness's snapshots (leader, ISR, high watermark per
@@ -12,11 +16,14 @@
 //! committed which ids, when), and the checker's reads of the outputs.
 //!
 //! Brokers are named by role where the role is what mattered
-//! (`leader(input/0)`), so that a hypothesis survives leader election;
-//! followers, pipeline instances and the workload by name. Derivations from
-//! several runs of one scenario merge ([`Model::merge`]): a run that survived
-//! a fault contributes the path it took instead (a new leader, a restarted
-//! instance reprocessing from its committed offset).
+//! (`leader(input/0)`, and `coordinator(group)` for the broker that takes
+//! the pipeline's offset commit), so that a hypothesis survives leader
+//! election and coordinator placement; followers, pipeline instances and the
+//! workload by name. Roles use the scenario's topic and group names, not the
+//! run's suffixed ones, so that facts from several runs coincide.
+//! Derivations from several runs of one scenario merge ([`Model::merge`]): a
+//! run that survived a fault contributes the path it took instead (a new
+//! leader, a restarted instance reprocessing from its committed offset).
 //!
 //! Known redundancy seeds alternatives before any run proves them: a record
 //! acknowledged with acks=all sits on every ISR member of its step.

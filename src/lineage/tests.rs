@@ -4,14 +4,18 @@
 //! acks=1 the cut of the leader from its followers plus the leader's crash
 //! one step later lose it; a lost produce response to the pipeline is a
 //! one-way cut of the brokers' packets to the instance, and an output
-//! acknowledgement held up is a cut of the output leader's followers.
+//! acknowledgement held up is a cut of the output leader's followers. A
+//! commit relies on the group's coordinator, named by the scenario's group.
 
 use super::*;
 use crate::campaign::{realize, solver_model, space, Windows};
-use crate::nemesis::Fault;
+use crate::cluster::snapshot::GroupState;
+use crate::cluster::{NodeId, Role, Snapshot};
+use crate::nemesis::{role, Fault};
+use crate::run::RunNames;
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Solver, Z3Solver};
-use crate::trace::TraceLine;
+use crate::trace::{Event, TraceLine};
 
 const T0: u64 = 1_000_000;
 
@@ -25,7 +29,7 @@ fn one_record_run(acks: &str) -> Vec<TraceLine> {
     };
     let lines = [
         format!(
-            r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"g","properties":["no-lost-acked"],"read_committed":false,"acks":"{acks}"}}"#
+            r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"s-group.c-r0","properties":["no-lost-acked"],"read_committed":false,"acks":"{acks}"}}"#
         ),
         format!(r#"{{"time_ms":{},"source":"harness","type":"snapshot","snapshot":{}}}"#, T0 + 1, snapshot(0)),
         format!(r#"{{"time_ms":{},"source":"harness","step":0,"type":"step","step_index":0}}"#, T0 + 10),
@@ -96,8 +100,13 @@ fn an_acked_record_has_one_derivation_per_isr_member_times_its_processing_path()
 fn a_record_on_three_in_sync_replicas_needs_three_crashes() {
     let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
     let lines = one_record_run("all");
-    assert!(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 2, 0, brokers), 5).is_empty());
-    let found = first_hypotheses(&lines, &scenario(r#"["crash"]"#, 3, 0, brokers), 5);
+    // One crash of the coordinator during the commit cuts the processing
+    // path; the record itself needs one crash per replica.
+    let on_replicas = |found: Vec<crate::solver::Hypothesis>| {
+        found.into_iter().filter(|h| !h.contains(&FaultVar::crash("coordinator(s-group)@0", 0))).collect::<Vec<_>>()
+    };
+    assert!(on_replicas(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 2, 0, brokers), 10)).is_empty());
+    let found = on_replicas(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 3, 0, brokers), 10));
     assert!(!found.is_empty());
     assert!(found.iter().all(|h| h.len() == 3), "{found:?}");
 }
@@ -113,11 +122,14 @@ fn acks_one_is_broken_by_the_cut_then_the_crash_of_the_leader() {
     ]
     .into_iter()
     .collect();
-    // The output's own acknowledgement (its leader cut from its followers)
-    // is a single fault of its own; the input's durability needs two.
-    let output_ack = |h: &&crate::solver::Hypothesis| h.iter().any(|v| v.to_string().contains("leader(output/2)"));
-    assert!(found.first().is_some_and(|h| output_ack(&h)), "{found:?}");
-    assert_eq!(found.iter().find(|h| !output_ack(h)), Some(&expected), "{found:?}");
+    // Single faults of their own come first: the output's acknowledgement
+    // (its leader cut from its followers) and the coordinator's crash
+    // during the commit. The input's durability needs two.
+    let single = |h: &&crate::solver::Hypothesis| h.len() == 1;
+    let singles: Vec<String> = found.iter().filter(single).map(|h| format!("{h:?}")).collect();
+    assert!(singles.iter().any(|h| h.contains("leader(output/2)")), "{found:?}");
+    assert!(singles.iter().any(|h| h.contains("coordinator(s-group)@0")), "{found:?}");
+    assert_eq!(found.iter().find(|h| !single(h)), Some(&expected), "{found:?}");
     let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
     assert_eq!(plan.to_string(), "crash leader(input/0) over steps 1..3; cut {leader(input/0)} from {followers(input/0)} over steps 0..2");
 }
@@ -151,4 +163,57 @@ fn an_output_waiting_for_its_followers_is_a_cut_of_the_output_leader() {
 
 fn scenario_with_cut() -> Scenario {
     scenario(r#"["cut"]"#, 0, 1, r#"["pipeline-1"]"#)
+}
+
+/// `one_record_run`, with the input offset committed two steps after the
+/// copy (a slow commit interval): the commit lands in step 2.
+fn late_commit_run() -> Vec<TraceLine> {
+    let mut lines = one_record_run("all");
+    for line in &mut lines {
+        match line.event {
+            Event::Committed { .. } => line.time_ms = T0 + 2050,
+            Event::CheckerRead { .. } => line.time_ms = T0 + 3000,
+            _ => {}
+        }
+    }
+    let event = Event::Step { step_index: 2 };
+    lines.push(TraceLine { time_ms: T0 + 2000, source: "harness".into(), step: Some(2), event });
+    lines.sort_by_key(|l| l.time_ms);
+    lines
+}
+
+#[test]
+fn the_coordinator_role_is_named_by_the_scenario_group_not_the_run_group() {
+    assert_eq!(build::coordinator_role("s-group"), "coordinator(s-group)");
+    let model = build(&one_record_run("all")).unwrap();
+    let coordinator = Fact::Alive { node: "coordinator(s-group)".into(), step: 0 };
+    assert!(model.outcomes["r:in-1"].iter().all(|d| d.contains(&coordinator)), "{:?}", model.outcomes);
+    let names = model.outcomes.values().flatten().flatten().map(|f| f.to_string()).collect::<Vec<_>>();
+    assert!(!names.iter().any(|n| n.contains("c-r0")), "{names:?}");
+    let events = &model.trails["r:in-1"].events;
+    let (_, _, facts) = events.iter().find(|(e, _, _)| e.starts_with("input offset committed")).unwrap();
+    assert!(facts.contains(&coordinator), "{facts:?}");
+}
+
+#[test]
+fn a_late_commit_is_broken_by_a_crash_of_the_coordinator_alone() {
+    let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
+    let scenario = scenario(r#"["crash"]"#, 1, 0, brokers);
+    let found = first_hypotheses(&late_commit_run(), &scenario, 10);
+    let expected: crate::solver::Hypothesis = [FaultVar::crash("coordinator(s-group)@2", 0)].into_iter().collect();
+    assert_eq!(found, vec![expected.clone()]);
+    let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
+    assert_eq!(plan.to_string(), "crash coordinator(s-group) over steps 2..3");
+    // The nemesis resolves it, mapping the scenario's group to the run's.
+    let Fault::Crash { node: NodeId::Role(coordinator @ Role::Coordinator { group }) } = &plan.faults[0].fault else {
+        panic!("{plan}")
+    };
+    assert_eq!(*group, scenario.pipeline.group);
+    let names = RunNames { suffix: "c-r0".into() };
+    let snapshot = Snapshot {
+        groups: vec![GroupState { group: "s-group.c-r0".into(), coordinator: Some(2), ..Default::default() }],
+        ..Default::default()
+    };
+    let resolved = role::resolve_role(coordinator, &snapshot, &|t| names.topic(t), &|g| names.group(g)).unwrap();
+    assert_eq!(resolved, vec![NodeId::broker(2)]);
 }
