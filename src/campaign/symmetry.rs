@@ -1,21 +1,30 @@
 //! Symmetry: hypotheses that are the same shape on interchangeable brokers
-//! are tried once. Pure.
+//! or partitions are tried once. Pure.
 //!
-//! Two brokers are interchangeable when renaming one into the other (and
-//! back) maps the lineage onto itself: the set of outcome supports (the
-//! only thing the solver sees) is unchanged, and the scenario may fault
-//! both or neither. Then a hypothesis breaks some outcome exactly when its
-//! image does, so once a hypothesis is tried (or broke something), its
-//! images count as tried (or broken) too. Roles (`leader(t/p)`) are never
-//! renamed: they already stand for whichever broker holds them, which is
-//! the larger part of the symmetry Kafka has.
+//! A renaming of node names is a symmetry when it maps the lineage onto
+//! itself: the set of outcome supports (the only thing the solver sees) is
+//! unchanged, and the scenario may fault both names or neither. Then a
+//! hypothesis breaks some outcome exactly when its image does, so once a
+//! hypothesis is tried (or broke something), its images count as tried (or
+//! broken) too.
 //!
-//! Only renamings of concrete brokers are checked (all permutations: at most
-//! 9! for 9 brokers, cut short above 6 brokers where only transpositions
-//! are tried).
+//! Two kinds of renaming are combined:
+//! - concrete brokers (followers are named by broker): all permutations,
+//!   cut short to transpositions above 6 brokers;
+//! - partitions: the roles `leader(t/p)` and `followers(t/p)` of every
+//!   topic move from partition p to π(p) together. Leaders are roles, so
+//!   renaming brokers alone never relates `cut leader(output/0)` to `cut
+//!   leader(output/1)`; a workload that spreads its keys evenly makes the
+//!   partitions of a topic interchangeable, with their followers renamed to
+//!   match.
+//!
+//! Candidates are every pair of a partition and a broker permutation (cut
+//! down to transpositions when that would exceed a few thousand), each
+//! checked against the supports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cluster::{NodeId, Role};
 use crate::lineage::{Fact, Model};
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Hypothesis};
@@ -23,24 +32,86 @@ use crate::solver::{FaultVar, Hypothesis};
 /// A renaming of broker nodes, `broker-a` → `broker-b`.
 pub type Renaming = BTreeMap<String, String>;
 
-/// The renamings of brokers, other than the identity, that map the model's
-/// supports onto themselves and keep the scenario's targets.
+/// The renamings of brokers and partitions, other than the identity, that
+/// map the model's supports onto themselves and keep the scenario's targets.
 pub fn automorphisms(model: &Model, scenario: &Scenario) -> Vec<Renaming> {
     let brokers: Vec<String> = (1..=scenario.cluster.brokers).map(|b| format!("broker-{b}")).collect();
-    let candidates: Vec<Renaming> = if brokers.len() <= 6 {
-        permutations(&brokers)
-    } else {
-        transpositions(&brokers)
-    };
+    let partitions = partitions(model);
+    let (mut broker_moves, mut partition_moves) = (permutations(&brokers), permutations(&partitions));
+    if broker_moves.len() * partition_moves.len() > CANDIDATES {
+        broker_moves = transpositions(&brokers);
+        broker_moves.push(Renaming::new());
+        partition_moves = transpositions(&partitions);
+        partition_moves.push(Renaming::new());
+    }
+    let roles = roles(model);
     let supports = supports(model, &Renaming::new());
     let targeted = |b: &String| {
         scenario.budget.targets.is_empty() || scenario.budget.targets.iter().any(|t| t.to_string() == *b)
     };
-    candidates
-        .into_iter()
-        .filter(|r| r.iter().any(|(a, b)| a != b))
-        .filter(|r| r.iter().all(|(a, b)| targeted(a) == targeted(b)))
-        .filter(|r| supports_equal(model, r, &supports))
+    let mut found = Vec::new();
+    for moved in &partition_moves {
+        let on_roles = rename_roles(&roles, moved);
+        for on_brokers in &broker_moves {
+            let mut r = on_roles.clone();
+            r.extend(on_brokers.iter().map(|(a, b)| (a.clone(), b.clone())));
+            if r.iter().all(|(a, b)| a == b) || !r.iter().all(|(a, b)| targeted(a) == targeted(b)) {
+                continue;
+            }
+            if supports_equal(model, &r, &supports) {
+                found.push(r);
+            }
+        }
+    }
+    found
+}
+
+/// Above this many candidate renamings, only transpositions are tried.
+const CANDIDATES: usize = 5_000;
+
+/// The partition roles the lineage names (`leader(t/p)`, `followers(t/p)`).
+fn roles(model: &Model) -> BTreeSet<String> {
+    let names = model.outcomes.values().flatten().flatten().flat_map(|fact| match fact {
+        Fact::Alive { node, .. } => vec![node.clone()],
+        Fact::Link { from, to, .. } => vec![from.clone(), to.clone()],
+    });
+    names.filter(|n| partition_of(n).is_some()).collect()
+}
+
+/// `(kind, topic, partition)` of a partition role's name.
+fn partition_of(name: &str) -> Option<(Role, String)> {
+    match name.parse::<NodeId>().ok()? {
+        NodeId::Role(role @ (Role::Leader { .. } | Role::Followers { .. })) => {
+            let partition = match &role {
+                Role::Leader { partition, .. } | Role::Followers { partition, .. } => partition.to_string(),
+                Role::Coordinator { .. } => unreachable!(),
+            };
+            Some((role, partition))
+        }
+        _ => None,
+    }
+}
+
+/// The partition numbers the lineage's roles name, as text.
+fn partitions(model: &Model) -> Vec<String> {
+    let found: BTreeSet<String> = roles(model).iter().filter_map(|n| partition_of(n)).map(|(_, p)| p).collect();
+    found.into_iter().collect()
+}
+
+/// Each role moved to the partition `moved` sends its partition to.
+fn rename_roles(roles: &BTreeSet<String>, moved: &Renaming) -> Renaming {
+    roles
+        .iter()
+        .filter_map(|name| {
+            let (role, partition) = partition_of(name)?;
+            let to: i32 = moved.get(&partition)?.parse().ok()?;
+            let image = match role {
+                Role::Leader { topic, .. } => Role::Leader { topic, partition: to },
+                Role::Followers { topic, .. } => Role::Followers { topic, partition: to },
+                Role::Coordinator { .. } => return None,
+            };
+            Some((name.clone(), NodeId::Role(image).to_string()))
+        })
         .collect()
 }
 
@@ -172,6 +243,31 @@ mod tests {
             vec![vec![alive("broker-2", 1)]],
         ]);
         assert!(automorphisms(&m, &scenario()).is_empty());
+    }
+
+    #[test]
+    fn partitions_with_the_same_shape_are_interchangeable_with_their_followers() {
+        // input/0 led by broker-1 (followers 2, 3), input/1 led by broker-2
+        // (followers 1, 3); each carries one record through the same steps.
+        let record = |p: u32, followers: [&str; 2]| {
+            let leader = format!("leader(input/{p})");
+            let out = format!("leader(output/{p})");
+            let processing = [alive("pipeline-1", 0), Fact::Link { from: out, to: "brokers".into(), step: 0 }];
+            let mut ds = vec![vec![alive(&leader, 1)]];
+            ds.extend(followers.iter().map(|f| vec![alive(f, 0), Fact::Link { from: leader.clone(), to: "brokers".into(), step: 0 }]));
+            ds.into_iter().map(|mut d| { d.extend(processing.iter().cloned()); d }).collect::<Vec<_>>()
+        };
+        let m = model(vec![record(0, ["broker-2", "broker-3"]), record(1, ["broker-1", "broker-3"])]);
+        let found = automorphisms(&m, &scenario());
+        let cut = |p: u32| -> Hypothesis { [FaultVar::omission(format!("leader(output/{p})"), "brokers", 0)].into_iter().collect() };
+        assert!(images(&cut(0), &found).contains(&cut(1)), "{found:?}");
+        // Its only image is the same cut on the other partition.
+        assert!(images(&cut(0), &found).iter().all(|h| *h == cut(1)));
+        // Different shapes (a record only on partition 0 at a later step)
+        // break the symmetry.
+        let mut m2 = m.clone();
+        m2.outcomes.insert("r:late".into(), [[alive("leader(input/0)", 3)].into_iter().collect()].into_iter().collect());
+        assert!(!images(&cut(0), &automorphisms(&m2, &scenario())).contains(&cut(1)));
     }
 
     #[test]

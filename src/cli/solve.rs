@@ -54,7 +54,7 @@ pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
         space.max_omissions
     );
     let symmetries = campaign::automorphisms(&model, &scenario);
-    println!("{} renaming(s) of brokers leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
+    println!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
     let found = match Z3Solver.hypotheses(&solver_model, &space, &[], &[], limit) {
         Ok(found) => found,
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
