@@ -58,7 +58,7 @@ fn allowed(scenario: &Scenario, node: &str) -> bool {
 /// within the scenario's targets, kinds and budget.
 pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
     let budget = &scenario.budget;
-    let crash = budget.kinds.contains(&FaultKind::Crash);
+    let crash = down(scenario).is_some();
     let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
     // Responses (`brokers -> n`) are droppable on their own only with
     // one-way cuts; a two-way cut of n drops them with n's requests, which
@@ -138,6 +138,23 @@ fn split_crash(node: &str) -> Option<(NodeId, u32)> {
     Some((name.parse().ok()?, step.parse().ok()?))
 }
 
+/// How "node not alive during step s" is realized: a crash when the budget
+/// allows crashes, else a stop (SIGTERM), else a pause (the node comes back
+/// with its state as it was: the zombie a long GC pause makes). The lineage
+/// cannot tell them apart; the scenario's kinds choose.
+fn down(scenario: &Scenario) -> Option<fn(NodeId) -> Fault> {
+    let kinds = &scenario.budget.kinds;
+    if kinds.contains(&FaultKind::Crash) {
+        Some(|node| Fault::Crash { node })
+    } else if kinds.contains(&FaultKind::Stop) {
+        Some(|node| Fault::Stop { node })
+    } else if kinds.contains(&FaultKind::Pause) {
+        Some(|node| Fault::Pause { node })
+    } else {
+        None
+    }
+}
+
 /// The fault plan that realizes a hypothesis.
 pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, seed: u64) -> Result<FaultPlan, String> {
     let eff = scenario.budget.eff;
@@ -147,7 +164,8 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
         match var {
             FaultVar::Crash { node, .. } => {
                 let (node, step) = split_crash(node).ok_or_else(|| format!("crash variable {node:?} is not node@step"))?;
-                faults.push(PlannedFault { fault: Fault::Crash { node }, start: step, end: (step + windows.crash_steps).min(eff).max(step + 1) });
+                let fault = down(scenario).ok_or("the budget allows no crash, stop or pause")?(node);
+                faults.push(PlannedFault { fault, start: step, end: (step + windows.crash_steps).min(eff).max(step + 1) });
             }
             FaultVar::Omission { from, to, step } => {
                 let window = |fault| PlannedFault { fault, start: *step, end: (step + windows.cut_steps).min(eff).max(step + 1) };

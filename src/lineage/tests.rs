@@ -217,3 +217,12 @@ fn a_late_commit_is_broken_by_a_crash_of_the_coordinator_alone() {
     let resolved = role::resolve_role(coordinator, &snapshot, &|t| names.topic(t), &|g| names.group(g)).unwrap();
     assert_eq!(resolved, vec![NodeId::broker(2)]);
 }
+
+#[test]
+fn a_budget_of_pauses_realizes_a_node_down_as_a_pause() {
+    let scenario = scenario(r#"["pause"]"#, 3, 0, r#"["broker-1", "broker-2", "broker-3"]"#);
+    let found = first_hypotheses(&one_record_run("all"), &scenario, 50);
+    let three = found.iter().find(|h| h.len() == 3).expect("three pauses take the record's replicas down");
+    let plan = realize(three, &scenario, Windows::default(), 7).unwrap();
+    assert!(plan.faults.iter().all(|f| matches!(f.fault, Fault::Pause { .. })), "{plan}");
+}
