@@ -5,8 +5,10 @@
 //! are the sets of facts that supported it: a node alive during a step, a
 //! node connected to the other brokers during a step. A processing path
 //! relies on its instance alive from consume to commit, its links to the
-//! brokers when it consumed and wrote the output, and the group's
-//! coordinator alive when it committed the input offset. The outcome fails
+//! brokers when it consumed and wrote the output, the output leader's link
+//! to its followers when it wrote (an acks=all write is answered only once
+//! they have it), the response coming back, and the group's coordinator
+//! alive when it committed the input offset. The outcome fails
 //! only if every derivation is cut; a derivation is cut if any of its facts
 //! is.
 //!
@@ -24,6 +26,8 @@
 //! Derivations from several runs of one scenario merge ([`Model::merge`]): a
 //! run that survived a fault contributes the path it took instead (a new
 //! leader, a restarted instance reprocessing from its committed offset).
+//! The campaign merges only the paths of outcomes the run's faults
+//! threatened (`campaign::learn`): the rest is timing jitter.
 //!
 //! Known redundancy seeds alternatives before any run proves them: a record
 //! acknowledged with acks=all sits on every ISR member of its step.
