@@ -78,6 +78,10 @@ pub struct CampaignSettings {
     pub max_wall: Option<Duration>,
     /// Minimize each counterexample on the live cluster (`None`: don't).
     pub minimize: Option<MinimizeSettings>,
+    /// How many times a fault plan is injected before it counts as
+    /// survived: timing makes some bugs break a plan only some of the time
+    /// (an unclean election needs the ISR to shrink before the crash).
+    pub tries: u32,
 }
 
 /// What a campaign tells its reporters as it goes.
@@ -157,6 +161,8 @@ async fn drive(
     let Restored { mut summary, mut model, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
     let mut draws = 0u64;
+    // A survived plan to inject again, and how many more times.
+    let mut again: Again = None;
     // Until the loop ends, the journal says so: a reader of a killed
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
@@ -197,12 +203,18 @@ async fn drive(
         }
         let (hypothesis, plan) = if index == 0 {
             (Hypothesis::new(), FaultPlan::none())
+        } else if let Some((h, p, _)) = &again {
+            (h.clone(), p.clone())
         } else {
             match choose(scenario, settings, &model, &tried, &broken, index, &mut draws, progress).await? {
                 Some(next) => next,
                 None => {
                     summary.outcome = if summary.counterexamples.is_empty() {
-                        Outcome::Certified { statement: budget_statement(scenario) }
+                        let statement = match settings.tries {
+                            1 => budget_statement(scenario),
+                            n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
+                        };
+                        Outcome::Certified { statement }
                     } else {
                         Outcome::Violation
                     };
@@ -231,6 +243,7 @@ async fn drive(
         summary.hypotheses_tried = tried.len() + broken.len();
         index += 1;
 
+        again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict == Verdict::Fail, settings.tries);
         if outcome.verdict.verdict == Verdict::Fail {
             // Journal at once: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
@@ -256,6 +269,20 @@ async fn drive(
     summary.hypotheses_tried = tried.len() + broken.len();
     journal(&summary, settings)?;
     Ok(summary)
+}
+
+/// A plan to inject again, and how many more times after that.
+type Again = Option<(Hypothesis, FaultPlan, u32)>;
+
+/// After a run of `hypothesis`: the plan to inject again, if it survived
+/// fewer than `tries` times (a failed plan and the fault-free run are not
+/// repeated).
+fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, failed: bool, tries: u32) -> Again {
+    match again {
+        _ if failed || hypothesis.is_empty() => None,
+        Some((h, p, left)) if h == *hypothesis => (left > 1).then_some((h, p, left - 1)),
+        _ => (tries > 1).then(|| (hypothesis.clone(), plan.clone(), tries - 1)),
+    }
 }
 
 /// How many of the smallest hypotheses the solver is asked for, to pick
@@ -357,4 +384,26 @@ pub fn report_dir(settings: &CampaignSettings) -> PathBuf {
 pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
     let text = std::fs::read_to_string(dir.join("summary.json"))?;
     serde_json::from_str(&text).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tries_tests {
+    use super::*;
+    use crate::solver::FaultVar;
+
+    #[test]
+    fn a_survived_plan_is_injected_until_its_tries_are_spent() {
+        let h: Hypothesis = [FaultVar::crash("pipeline-1@2", 0)].into_iter().collect();
+        let plan = FaultPlan::none();
+        // Three tries: after the first pass, two more; then one; then none.
+        let after_first = next_try(None, &h, &plan, false, 3);
+        assert_eq!(after_first.as_ref().map(|a| a.2), Some(2));
+        let after_second = next_try(after_first, &h, &plan, false, 3);
+        assert_eq!(after_second.as_ref().map(|a| a.2), Some(1));
+        assert_eq!(next_try(after_second, &h, &plan, false, 3), None);
+        // One try (the default): never again. A failure or the fault-free run: never again.
+        assert_eq!(next_try(None, &h, &plan, false, 1), None);
+        assert_eq!(next_try(None, &h, &plan, true, 3), None);
+        assert_eq!(next_try(None, &Hypothesis::new(), &plan, false, 3), None);
+    }
 }

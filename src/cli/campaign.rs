@@ -59,6 +59,10 @@ pub struct CampaignArgs {
     /// was cut short is redone.
     #[arg(long, value_name = "REPORT_DIR")]
     pub resume: Option<String>,
+    /// Inject each fault plan up to N times before it counts as survived
+    /// (for bugs that timing makes break a plan only some of the time).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub tries: u32,
     /// Do not minimize counterexamples (by default each one is shrunk on
     /// the live cluster, in at most --minimize-runs runs).
     #[arg(long)]
@@ -127,6 +131,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
             windows: Windows::default(),
             max_wall,
             minimize,
+            tries: args.tries,
         };
         return Ok(Plan { scenario, settings, restored: None, stale: Vec::new() });
     };
@@ -158,6 +163,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         windows: Windows::default(),
         max_wall,
         minimize,
+        tries: args.tries,
     };
     let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if restored.ended() {
