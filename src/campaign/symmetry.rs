@@ -78,15 +78,11 @@ fn roles(model: &Model) -> BTreeSet<String> {
     names.filter(|n| partition_of(n).is_some()).collect()
 }
 
-/// `(kind, topic, partition)` of a partition role's name.
+/// A partition role's name parsed, with its partition number as text.
 fn partition_of(name: &str) -> Option<(Role, String)> {
     match name.parse::<NodeId>().ok()? {
-        NodeId::Role(role @ (Role::Leader { .. } | Role::Followers { .. })) => {
-            let partition = match &role {
-                Role::Leader { partition, .. } | Role::Followers { partition, .. } => partition.to_string(),
-                Role::Coordinator { .. } => unreachable!(),
-            };
-            Some((role, partition))
+        NodeId::Role(role @ (Role::Leader { partition, .. } | Role::Followers { partition, .. })) => {
+            Some((role, partition.to_string()))
         }
         _ => None,
     }

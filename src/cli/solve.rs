@@ -7,23 +7,11 @@ use std::path::PathBuf;
 
 use ldfi::campaign::{self, Windows};
 use ldfi::lineage;
-use ldfi::nemesis::FaultPlan;
 use ldfi::scenario::Scenario;
 use ldfi::solver::{Solver, Z3Solver};
 use ldfi::trace;
 
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
-
-/// The fault plan a run was started with (none if its trace does not say).
-fn plan_of(lines: &[trace::TraceLine]) -> FaultPlan {
-    lines
-        .iter()
-        .find_map(|l| match &l.event {
-            trace::Event::RunStarted { plan, .. } => serde_json::from_value(plan.clone()).ok(),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
 
 pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
     let scenario = match Scenario::load(scenario) {
@@ -37,7 +25,7 @@ pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
             Err(e) => return fail(EXIT_BAD_INPUT, e),
         };
         match lineage::build(&lines) {
-            Ok(learned) => campaign::learn(&mut model, learned, &plan_of(&lines)),
+            Ok(learned) => campaign::learn(&mut model, learned, &trace::started_plan(&lines).unwrap_or_default()),
             Err(e) => return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display())),
         }
     }

@@ -133,13 +133,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
             })?
         } else {
             // The harness records the plan when the run starts.
-            lines
-                .iter()
-                .find_map(|l| match &l.event {
-                    Event::RunStarted { plan, .. } => serde_json::from_value(plan.clone()).ok(),
-                    _ => None,
-                })
-                .ok_or_else(|| LoadError::Unusable {
+            trace::started_plan(&lines).ok_or_else(|| LoadError::Unusable {
                     dir: run_dir.clone(),
                     why: "no plan.json and no plan in harness.jsonl's run_started".into(),
                     fix: "restore plan.json, or remove the run directory".into(),

@@ -32,7 +32,7 @@ pub use io::{read_dir, read_file, write_atomic, TraceError, TraceWriter};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Snapshot;
-use crate::nemesis::Fault;
+use crate::nemesis::{Fault, FaultPlan};
 
 /// One line of a trace file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +128,14 @@ pub enum Event {
     },
     /// The run ended (harness).
     RunFinished { error: Option<String> },
+}
+
+/// The fault plan the harness recorded when the run started, if it did.
+pub fn started_plan(lines: &[TraceLine]) -> Option<FaultPlan> {
+    lines.iter().find_map(|l| match &l.event {
+        Event::RunStarted { plan, .. } => serde_json::from_value(plan.clone()).ok(),
+        _ => None,
+    })
 }
 
 /// Milliseconds since the Unix epoch, now.
