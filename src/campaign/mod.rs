@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use space::{exhaustive_size, realize, solver_model, space, Windows};
+pub use space::{budget_space, exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
 pub use learn::learn;
 pub use minimize::{MinimalPlan, MinimizeSettings};
@@ -302,10 +302,14 @@ async fn choose(
     draws: &mut u64,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Option<(Hypothesis, FaultPlan)>, RunError> {
-    let space = space::space(scenario, model);
-    // Hypotheses equivalent under a renaming of interchangeable brokers
-    // count as tried (or broken) with the one that was.
-    let symmetries = symmetry::automorphisms(model, scenario);
+    let space = strategy_space(scenario, settings.strategy, model);
+    // Under ldfi, hypotheses equivalent under a renaming of interchangeable
+    // brokers count as tried (or broken) with the one that was. The other
+    // strategies know the budget, not the lineage its symmetries come from.
+    let symmetries = match settings.strategy {
+        Strategy::Ldfi => symmetry::automorphisms(model, scenario),
+        Strategy::Random | Strategy::Exhaustive => Vec::new(),
+    };
     let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
         let mut all = known.to_vec();
         for h in known {
@@ -353,6 +357,15 @@ async fn choose(
     }
 }
 
+/// Where a strategy looks: ldfi in the variables its lineage names, the
+/// others in everything the budget allows ([`space::budget_space`]).
+fn strategy_space(scenario: &Scenario, strategy: Strategy, model: &lineage::Model) -> crate::solver::HypothesisSpace {
+    match strategy {
+        Strategy::Ldfi => space::space(scenario, model),
+        Strategy::Random | Strategy::Exhaustive => space::budget_space(scenario),
+    }
+}
+
 /// Hypotheses left, for an honest "explored N of M" (capped).
 async fn remaining(
     scenario: &Scenario,
@@ -361,7 +374,7 @@ async fn remaining(
     tried: &[Hypothesis],
     broken: &[Hypothesis],
 ) -> Option<usize> {
-    let space = space::space(scenario, model);
+    let space = strategy_space(scenario, settings.strategy, model);
     match settings.strategy {
         Strategy::Ldfi => {
             let solver_model = space::solver_model(model);

@@ -10,9 +10,15 @@
 //! crash variable is encoded for the solver as the crash of the pseudo-node
 //! `n@s`, which cuts exactly `Alive{n, s}`.
 //!
-//! The same space serves every strategy: `ldfi` asks the solver for
-//! hypotheses that cut some outcome's every derivation; `exhaustive` and
-//! `random` draw from all subsets within the budget.
+//! Two spaces over the same variables and budget. [`space`] holds the
+//! variables the lineage names (roles such as `leader(input/0)` and
+//! concrete nodes): `ldfi` asks the solver there for hypotheses that cut
+//! some outcome's every derivation. [`budget_space`] holds every variable
+//! the scenario's budget allows, over its concrete targets, whatever the
+//! lineage says: `exhaustive` enumerates it and `random` draws from it, as
+//! a chaos tool that knows the budget but not the lineage would. Every
+//! plan `ldfi` injects is, once its roles are resolved, a plan of the
+//! budget space, so the strategies are compared on the same plans.
 
 use std::collections::BTreeSet;
 
@@ -97,6 +103,53 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
     } else {
         Vec::new()
     };
+    HypothesisSpace {
+        crashable,
+        links,
+        eff: budget.eff,
+        max_crashes: if crash { budget.max_crashes } else { 0 },
+        max_omissions: if cut { budget.max_partitions } else { 0 },
+    }
+}
+
+/// The nodes the budget may fault: its targets, or every broker and
+/// pipeline instance.
+fn targets(scenario: &Scenario) -> Vec<NodeId> {
+    if !scenario.budget.targets.is_empty() {
+        return scenario.budget.targets.clone();
+    }
+    let brokers = (1..=scenario.cluster.brokers).map(NodeId::Broker);
+    let instances = (1..=scenario.pipeline.instances).map(|i| NodeId::Client(format!("pipeline-{i}")));
+    brokers.chain(instances).collect()
+}
+
+/// Every variable the scenario's budget allows over its concrete targets,
+/// with no lineage: a crash (or stop, or pause) of each target at each
+/// step before EFF, an omission of each target's traffic to the brokers
+/// at each step (realized as a cut of a broker from the other brokers, of
+/// a client from every broker), and with one-way cuts the brokers' traffic
+/// to each client (lost responses). The space of the `random` and
+/// `exhaustive` strategies.
+pub fn budget_space(scenario: &Scenario) -> HypothesisSpace {
+    let budget = &scenario.budget;
+    let crash = down(scenario).is_some();
+    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    let one_way = budget.kinds.contains(&FaultKind::OneWayCut);
+    let targets = targets(scenario);
+    let crashable = if crash {
+        targets.iter().flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}"))).collect()
+    } else {
+        Vec::new()
+    };
+    let mut links = Vec::new();
+    if cut {
+        for node in &targets {
+            links.push((node.to_string(), BROKERS.to_string()));
+            if one_way && matches!(node, NodeId::Client(_)) {
+                links.push((BROKERS.to_string(), node.to_string()));
+            }
+        }
+    }
     HypothesisSpace {
         crashable,
         links,
@@ -253,35 +306,133 @@ fn combinations(n: usize, k: usize) -> impl Iterator<Item = Vec<usize>> {
     })
 }
 
-/// A uniformly drawn non-empty hypothesis within budget (the random
-/// strategy): each crash and omission slot picks a variable or stays empty.
+/// A non-empty hypothesis within budget drawn uniformly among all of them
+/// (the random strategy), for draw number `draw` of `seed`: first how many
+/// crashes and omissions, in proportion to how many hypotheses have those
+/// counts, then which, uniformly.
 pub fn random(space: &HypothesisSpace, seed: u64, draw: u64) -> Option<Hypothesis> {
     let vars = variables(space);
-    if vars.is_empty() {
-        return None;
-    }
     let crashes: Vec<&FaultVar> = vars.iter().filter(|v| matches!(v, FaultVar::Crash { .. })).collect();
     let omissions: Vec<&FaultVar> = vars.iter().filter(|v| matches!(v, FaultVar::Omission { .. })).collect();
-    for attempt in 0..1000u64 {
-        let mut r = mix(seed ^ mix(draw.wrapping_mul(7919).wrapping_add(attempt)));
-        let mut h = Hypothesis::new();
-        for (pool, slots) in [(&crashes, space.max_crashes), (&omissions, space.max_omissions)] {
-            for _ in 0..slots {
-                r = mix(r);
-                let pick = (r % (pool.len() as u64 + 1)) as usize;
-                if pick < pool.len() {
-                    h.insert(pool[pick].clone());
-                }
+    let shapes: Vec<(usize, usize, f64)> = (0..=space.max_crashes as usize)
+        .flat_map(|c| (0..=space.max_omissions as usize).map(move |o| (c, o)))
+        .filter(|&(c, o)| c + o > 0 && c <= crashes.len() && o <= omissions.len())
+        .map(|(c, o)| (c, o, choose(crashes.len(), c) * choose(omissions.len(), o)))
+        .collect();
+    let total: f64 = shapes.iter().map(|s| s.2).sum();
+    if total == 0.0 {
+        return None;
+    }
+    let mut r = mix(seed ^ mix(draw.wrapping_mul(7919)));
+    let mut point = unit(r) * total;
+    let &(c, o, _) = shapes.iter().find(|s| {
+        point -= s.2;
+        point < 0.0
+    })?;
+    let mut h = Hypothesis::new();
+    for (pool, count) in [(&crashes, c), (&omissions, o)] {
+        // Floyd's sampling: `count` distinct picks, each set equally likely.
+        let mut picked = BTreeSet::new();
+        for j in pool.len() - count..pool.len() {
+            r = mix(r);
+            let t = (r % (j as u64 + 1)) as usize;
+            if !picked.insert(t) {
+                picked.insert(j);
             }
         }
-        if !h.is_empty() && within_budget(space, &h) {
-            return Some(h);
-        }
+        h.extend(picked.into_iter().map(|i| pool[i].clone()));
     }
-    None
+    Some(h)
+}
+
+/// `n` choose `k`, as a float (the counts only weigh the shapes).
+fn choose(n: usize, k: usize) -> f64 {
+    (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product()
+}
+
+/// A float in [0, 1) from a mixed word.
+fn unit(r: u64) -> f64 {
+    (r >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// How many hypotheses the exhaustive strategy would try.
 pub fn exhaustive_size(space: &HypothesisSpace) -> usize {
     exhaustive(space).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn scenario(faults: &str) -> Scenario {
+        let text = format!(
+            "name = \"s\"\n[cluster]\nbrokers = 3\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"output\"\n\
+             [pipeline]\nkind = \"copy\"\ninstances = 2\ninput = \"input\"\noutput = \"output\"\n[workload]\nrecords_per_step = 1\n[faults]\n{faults}\n"
+        );
+        Scenario::parse(std::path::Path::new("test.toml"), &text).expect("valid scenario")
+    }
+
+    #[test]
+    fn the_budget_space_covers_every_target_and_step_without_lineage() {
+        let s = scenario("eot = 5\neff = 4\nkinds = [\"crash\", \"cut\", \"one-way-cut\"]");
+        let space = budget_space(&s);
+        // 3 brokers and 2 instances, each crashable at steps 0..4.
+        assert_eq!(space.crashable.len(), 5 * 4);
+        assert!(space.crashable.contains(&"broker-3@3".to_string()) && space.crashable.contains(&"pipeline-2@0".to_string()));
+        // Each target's traffic to the brokers; the brokers' to each client.
+        let links: BTreeSet<(String, String)> = space.links.iter().cloned().collect();
+        assert_eq!(links.len(), 5 + 2);
+        assert!(links.contains(&("broker-1".into(), BROKERS.into())));
+        assert!(links.contains(&(BROKERS.into(), "pipeline-2".into())));
+        assert!(!links.contains(&(BROKERS.into(), "broker-1".into())));
+        // 20 crashes, 7 links x 4 steps of omissions, at most one of each.
+        assert_eq!(exhaustive_size(&space), 20 + 28 + 20 * 28);
+        // A concrete broker's omission is a cut from the other brokers.
+        let h: Hypothesis = [FaultVar::omission("broker-2", BROKERS, 1)].into_iter().collect();
+        let plan = realize(&h, &s, Windows::default(), 1).unwrap();
+        assert_eq!(plan.faults[0].fault, Fault::Cut { left: vec![NodeId::broker(2)], right: vec![NodeId::broker(1), NodeId::broker(3)] });
+    }
+
+    #[test]
+    fn the_budget_space_keeps_to_the_targets_and_kinds() {
+        let s = scenario("eot = 4\neff = 3\nmax_partitions = 0\nkinds = [\"pause\"]\ntargets = [\"broker-1\", \"pipeline-1\"]");
+        let space = budget_space(&s);
+        assert_eq!(space.crashable, ["broker-1@0", "broker-1@1", "broker-1@2", "pipeline-1@0", "pipeline-1@1", "pipeline-1@2"]);
+        assert!(space.links.is_empty());
+        assert_eq!(space.max_omissions, 0);
+    }
+
+    #[test]
+    fn random_draws_every_hypothesis_within_budget_equally_often() {
+        // 2 crash and 2 omission variables, at most one of each: 2 + 2 + 4
+        // hypotheses, each drawn about 1 time in 8.
+        let space = HypothesisSpace {
+            crashable: vec!["broker-1@0".into(), "broker-2@0".into()],
+            links: vec![("pipeline-1".into(), BROKERS.into())],
+            eff: 2,
+            max_crashes: 1,
+            max_omissions: 1,
+        };
+        let draws = 16_000;
+        let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
+        for draw in 0..draws {
+            let h = random(&space, 7, draw).expect("a hypothesis");
+            assert!(!h.is_empty() && within_budget(&space, &h), "{h:?}");
+            *counts.entry(h).or_default() += 1;
+        }
+        assert_eq!(counts.len(), 8, "{counts:?}");
+        for (h, n) in &counts {
+            assert!((1700..2300).contains(n), "{h:?} drawn {n} times of {draws}");
+        }
+        // The same seed and draw give the same hypothesis; another seed, another sequence.
+        assert_eq!(random(&space, 7, 3), random(&space, 7, 3));
+        assert_ne!((0..20).map(|d| random(&space, 7, d)).collect::<Vec<_>>(), (0..20).map(|d| random(&space, 8, d)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn random_finds_nothing_in_an_empty_space() {
+        assert_eq!(random(&HypothesisSpace { eff: 3, max_crashes: 1, ..Default::default() }, 1, 0), None);
+    }
 }

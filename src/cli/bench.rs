@@ -104,6 +104,8 @@ async fn bench_scenario(
     out_dir: &std::path::Path,
     trials: &mut Vec<Trial>,
 ) -> Result<(), RunError> {
+    let plans = campaign::exhaustive_size(&campaign::budget_space(scenario));
+    eprintln!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
     for &strategy in strategies {
         for repeat in 0..args.repeat {
             let mut scenario = scenario.clone();
