@@ -27,7 +27,7 @@ pub fn validate(path: &Path) -> u8 {
     match load(path) {
         Ok(s) => {
             println!(
-                "{}: valid scenario {} ({} brokers, {} topics, {:?} pipeline x{}, {} steps, eff {})",
+                "{}: valid scenario {} ({} brokers, {} topics, {} pipeline x{}, {} steps, eff {})",
                 path.display(),
                 s.name,
                 s.cluster.brokers,

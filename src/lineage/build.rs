@@ -26,6 +26,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let base = |name: &str| name.strip_suffix(&suffix).unwrap_or(name).to_string();
     let (input_topic, output_topic) = (base(&info.input_topic), base(&info.output_topic));
     let coordinator = coordinator_role(&base(&info.group));
+    let commits_count = commit_matters(&info.properties);
     let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
     let eot = lines.iter().filter_map(|l| match l.event {
         Event::Step { step_index } => Some(step_index),
@@ -114,14 +115,15 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             all.iter().find(|h| h.output_at == *read_at).or(all.last())
         });
         if let Some(h) = path {
-            let until = h.output.max(h.committed);
             // The commit also relies on the group's coordinator, which takes
             // the offset commit: crashed, the commit fails and the input is
-            // processed again after a restart or rebalance.
-            let commit_facts: Vec<Fact> = (h.consumed..=until)
-                .map(|t| Fact::Alive { node: h.instance.clone(), step: t })
-                .chain([Fact::Alive { node: coordinator.clone(), step: h.committed }])
-                .collect();
+            // processed again after a restart or rebalance. That matters
+            // only to properties that count copies; for the others the
+            // instance matters until the output is written.
+            let until = if commits_count { h.output.max(h.committed) } else { h.output };
+            let coordinator_fact = commits_count.then(|| Fact::Alive { node: coordinator.clone(), step: h.committed });
+            let commit_facts: Vec<Fact> =
+                (h.consumed..=until).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).chain(coordinator_fact).collect();
             // Which broker served the fetch or took the write does not
             // matter: the input sits on every ISR member (its durability
             // alternatives above) and the output is written with acks=all by
@@ -150,11 +152,11 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 h.output,
                 output_facts,
             ));
-            trail.events.push((
-                format!("input offset committed by {}", h.instance),
-                h.committed,
-                commit_facts,
-            ));
+            trail.events.push(if commits_count {
+                (format!("input offset committed by {}", h.instance), h.committed, commit_facts)
+            } else {
+                (format!("{} up from consume to output (the commit does not matter to these properties)", h.instance), h.output, commit_facts)
+            });
         }
         trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), last_step, vec![]));
 
@@ -164,6 +166,18 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         model.trails.insert(id, trail);
     }
     Ok(model)
+}
+
+/// Whether an input's offset commit is part of its outcome under these
+/// properties. A commit that fails, or an instance that dies after the
+/// output and before the commit, makes the input processed again: a second
+/// copy. That breaks the properties that count copies (`no-duplicates`,
+/// `exactly-once`, `word-counts`), never `no-lost-acked` (the output is
+/// there) nor `per-key-order` (which orders first copies). Leaving the
+/// commit out for those keeps the solver from proposing faults that cannot
+/// break them (a crash of the coordinator). Unknown properties count.
+fn commit_matters(properties: &[String]) -> bool {
+    properties.is_empty() || properties.iter().any(|p| !matches!(p.as_str(), "no-lost-acked" | "per-key-order"))
 }
 
 /// The node name of the coordinator of consumer group `group`, as a role

@@ -4,11 +4,13 @@
 //! acknowledged input that reached the output (`r:<id>`). Its derivations
 //! are the sets of facts that supported it: a node alive during a step, a
 //! node connected to the other brokers during a step. A processing path
-//! relies on its instance alive from consume to commit, its links to the
+//! relies on its instance alive from consume to output, its links to the
 //! brokers when it consumed and wrote the output, the output leader's link
 //! to its followers when it wrote (an acks=all write is answered only once
-//! they have it), the response coming back, and the group's coordinator
-//! alive when it committed the input offset. The outcome fails
+//! they have it), the response coming back, and, for properties that count
+//! copies (duplicates, exactly-once, word counts), the instance alive until
+//! its commit and the group's coordinator alive when it committed the input
+//! offset: a failed commit means a second copy, never a loss. The outcome fails
 //! only if every derivation is cut; a derivation is cut if any of its facts
 //! is.
 //!

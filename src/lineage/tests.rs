@@ -29,7 +29,7 @@ fn one_record_run(acks: &str) -> Vec<TraceLine> {
     };
     let lines = [
         format!(
-            r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"s-group.c-r0","properties":["no-lost-acked"],"read_committed":false,"acks":"{acks}"}}"#
+            r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"s-group.c-r0","properties":["no-lost-acked","no-duplicates"],"read_committed":false,"acks":"{acks}"}}"#
         ),
         format!(r#"{{"time_ms":{},"source":"harness","type":"snapshot","snapshot":{}}}"#, T0 + 1, snapshot(0)),
         format!(r#"{{"time_ms":{},"source":"harness","step":0,"type":"step","step_index":0}}"#, T0 + 10),
@@ -225,4 +225,30 @@ fn a_budget_of_pauses_realizes_a_node_down_as_a_pause() {
     let three = found.iter().find(|h| h.len() == 3).expect("three pauses take the record's replicas down");
     let plan = realize(three, &scenario, Windows::default(), 7).unwrap();
     assert!(plan.faults.iter().all(|f| matches!(f.fault, Fault::Pause { .. })), "{plan}");
+}
+
+#[test]
+fn properties_that_do_not_count_copies_leave_the_commit_out() {
+    // The same late commit, checked only for loss and order: the
+    // coordinator cannot break either, and the instance matters until the
+    // output is written (step 0), not until the commit (step 2).
+    let lines: Vec<TraceLine> = late_commit_run()
+        .into_iter()
+        .map(|mut line| {
+            if let Event::RunStarted { properties, .. } = &mut line.event {
+                *properties = vec!["no-lost-acked".into(), "per-key-order".into()];
+            }
+            line
+        })
+        .collect();
+    let model = build(&lines).unwrap();
+    let facts: BTreeSet<&Fact> = model.outcomes["r:in-1"].iter().flatten().collect();
+    assert!(facts.iter().all(|f| !f.to_string().starts_with("coordinator(")), "{facts:?}");
+    assert!(facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{facts:?}");
+    assert!(!facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 2 }), "{facts:?}");
+    // With a property that counts copies, both are back.
+    let counted = build(&late_commit_run()).unwrap();
+    let facts: BTreeSet<&Fact> = counted.outcomes["r:in-1"].iter().flatten().collect();
+    assert!(facts.contains(&Fact::Alive { node: "coordinator(s-group)".into(), step: 2 }), "{facts:?}");
+    assert!(facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 2 }), "{facts:?}");
 }

@@ -68,6 +68,18 @@ pub enum Program {
     Command(Vec<String>),
 }
 
+impl std::fmt::Display for Program {
+    /// `copy` for a shipped pipeline, the command line for any other.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Program::Shipped(PipelineKind::Copy) => f.write_str("copy"),
+            Program::Shipped(PipelineKind::Wordcount) => f.write_str("wordcount"),
+            Program::Shipped(PipelineKind::ExactlyOnce) => f.write_str("exactly-once"),
+            Program::Command(argv) => write!(f, "`{}`", argv.join(" ")),
+        }
+    }
+}
+
 /// The pipelines shipped with ldfi (`pipelines/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
