@@ -93,11 +93,28 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         if leader.is_some_and(|l| isr.contains(&l)) || isr.is_empty() {
             durable.push((step + 1..=replicated + 1).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
         }
-        for follower in isr.iter().filter(|b| Some(**b) != leader) {
-            durable.push(BTreeSet::from([
-                Fact::Alive { node: name(*follower), step: replicated },
-                Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
-            ]));
+        let followers: Vec<i32> = isr.iter().copied().filter(|b| Some(*b) != leader).collect();
+        if acks_one && !followers.is_empty() {
+            // acks=1: the leader answered before any follower had it. If the
+            // leader is lost, the controller elects any live ISR member,
+            // and a follower still in the ISR that could not fetch (cut off
+            // for less than replica.lag.time.max.ms) makes the others
+            // truncate the record away. So the followers hold it only
+            // together: every one alive and able to fetch, and the leader
+            // able to send.
+            let mut all = BTreeSet::from([Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step }]);
+            for follower in &followers {
+                all.insert(Fact::Alive { node: name(*follower), step: replicated });
+                all.insert(Fact::Link { from: name(*follower), to: BROKERS.to_string(), step });
+            }
+            durable.push(all);
+        } else {
+            for follower in &followers {
+                durable.push(BTreeSet::from([
+                    Fact::Alive { node: name(*follower), step: replicated },
+                    Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
+                ]));
+            }
         }
         let how = if acks_one { "acks=1, replicated" } else { "acks=all" };
         trail.events.push((

@@ -32,7 +32,9 @@
 //! threatened (`campaign::learn`): the rest is timing jitter.
 //!
 //! Known redundancy seeds alternatives before any run proves them: a record
-//! acknowledged with acks=all sits on every ISR member of its step.
+//! acknowledged with acks=all sits on every ISR member of its step. With
+//! acks=1 the followers hold it only together (all alive and fetching):
+//! the controller may elect any live ISR member, a lagging one included.
 
 mod build;
 mod graph;
