@@ -42,6 +42,10 @@ pub struct Trial {
     pub report: String,
     /// The first counterexample's plan, in words.
     pub cause: Option<String>,
+    /// How many fault plans the scenario's budget allows (where `random`
+    /// draws; `exhaustive` certifies only after every one).
+    #[serde(default)]
+    pub plans: Option<u64>,
 }
 
 impl Trial {
@@ -67,6 +71,7 @@ impl Trial {
             wall_ms: summary.wall_ms,
             report,
             cause: summary.counterexamples.first().map(|c| c.plan.to_string()),
+            plans: None,
         }
     }
 }
@@ -110,6 +115,9 @@ pub struct Row {
     /// trials ran out.
     pub runs_all: Spread,
     pub wall_secs: Spread,
+    /// Fault plans within the scenario's budget.
+    #[serde(default)]
+    pub plans: Option<u64>,
 }
 
 /// Rows of every (scenario, strategy) pair, in first-seen order.
@@ -137,6 +145,7 @@ pub fn rows(trials: &[Trial]) -> Vec<Row> {
                 runs_all: Spread::of(&mine.iter().map(|t| f64::from(t.runs)).collect::<Vec<_>>()).expect("a row has trials"),
                 wall_secs: Spread::of(&mine.iter().map(|t| t.wall_ms as f64 / 1000.0).collect::<Vec<_>>())
                     .expect("a row has trials"),
+                plans: mine.iter().find_map(|t| t.plans),
                 scenario,
                 strategy,
             }
@@ -198,12 +207,13 @@ fn spread(s: &Option<Spread>) -> String {
 /// The table a person reads.
 pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
     let mut out = String::from(
-        "| scenario | strategy | trials | violation / certified / spent | runs to violation, median (min..max) | runs to certify | runs, all trials | wall s, median (min..max) |\n|---|---|---|---|---|---|---|---|\n",
+        "| scenario | plans in budget | strategy | trials | violation / certified / spent | runs to violation, median (min..max) | runs to certify | runs, all trials | wall s, median (min..max) |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.0} ({:.0}..{:.0}) |\n",
+            "| {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.0} ({:.0}..{:.0}) |\n",
             r.scenario,
+            r.plans.map_or("-".to_string(), |n| n.to_string()),
             r.strategy.name(),
             r.trials,
             r.violations,
@@ -268,6 +278,7 @@ mod tests {
             wall_ms: u64::from(runs) * 20_000,
             report: String::new(),
             cause: None,
+            plans: Some(24),
         }
     }
 
@@ -311,5 +322,13 @@ mod tests {
         assert_eq!(ratios[0].goal, "certificate");
         assert!((ratios[0].ratio - 10.75).abs() < 1e-9);
         assert!(!ratios[0].lower_bound);
+    }
+
+    #[test]
+    fn the_table_says_how_many_plans_the_budget_allows() {
+        let trials = vec![trial("ok", Strategy::Ldfi, Ending::Certified, 4)];
+        let rows = rows(&trials);
+        assert_eq!(rows[0].plans, Some(24));
+        assert!(table(&rows, &[]).contains("| ok | 24 | ldfi | 1 |"), "{}", table(&rows, &[]));
     }
 }
