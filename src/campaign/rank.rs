@@ -1,41 +1,56 @@
-//! Which of the solver's smallest hypotheses the ldfi strategy injects
-//! next. Pure.
+//! Which of the solver's hypotheses the ldfi strategy injects next. Pure.
 //!
-//! The solver gives hypotheses smallest first and does not care which of
-//! equal size comes first. Two things do, for a real cluster:
-//! - a mechanism not tried yet. Each kind of fault on each node or link
-//!   (a crash of the instance, a lost produce response, a cut leader) meets
-//!   its own recovery code; the same kind at another step mostly meets the
-//!   same code again. A hypothesis that brings a (kind, node) the campaign
-//!   never injected goes first;
-//! - then damage: the one that breaks the most outcomes has the best chance
-//!   to break one for real (a crash of the instance at the step where it
-//!   was busiest rather than while it was still starting), and teaches the
-//!   most when it does not.
+//! The solver gives minimal hypotheses smallest first and does not care
+//! which of equal size comes first. Two things do, for a real cluster:
+//! - mechanisms not tried yet. Each kind of fault on each node, role or
+//!   link (a crash of the instance, a lost produce response, a cut leader
+//!   of the input) meets its own recovery code; the same kind at another
+//!   step, or on another partition's leader, mostly meets the same code
+//!   again. The hypothesis that brings the most (kind, target) pairs the
+//!   campaign never injected goes first, even one fault larger than the
+//!   smallest: a minimal pair of two new mechanisms (the leader of an
+//!   input cut off, then crashed) before a single crash of an instance
+//!   that already survived a crash at another step. Among the smallest
+//!   two sizes only, so the search still climbs the budget size by size;
+//! - then size, then damage: the one that breaks the most outcomes has the
+//!   best chance to break one for real (a crash of the instance at the
+//!   step where it was busiest rather than while it was still starting),
+//!   and teaches the most when it does not.
 //!
-//! Ties keep the solver's order.
+//! Ties keep the solver's order. The order changes nothing in what a
+//! certificate covers: every hypothesis is still injected before one is
+//! given.
 
 use std::collections::BTreeSet;
 
 use crate::solver::{cuts_derivation, FaultVar, Hypothesis, Model};
 
-/// A fault variable without its step: what it does to which node or link.
+/// A fault variable without its step, and roles without their partition:
+/// what it does to which node, role or link.
 fn mechanism(var: &FaultVar) -> (String, String) {
     match var {
         FaultVar::Crash { node, .. } => {
             let name = node.rsplit_once('@').map_or(node.as_str(), |(name, _)| name);
-            ("crash".into(), name.to_string())
+            ("crash".into(), without_partition(name))
         }
-        FaultVar::Omission { from, to, .. } => (from.clone(), to.clone()),
+        FaultVar::Omission { from, to, .. } => (without_partition(from), without_partition(to)),
     }
 }
 
-/// The next hypothesis among `found` (smallest first), given what was
-/// already injected.
+/// `leader(input/2)` -> `leader(input)`; anything else as it is.
+fn without_partition(name: &str) -> String {
+    match (name.rsplit_once('/'), name.ends_with(')')) {
+        (Some((role_topic, _)), true) => format!("{role_topic})"),
+        _ => name.to_string(),
+    }
+}
+
+/// The next hypothesis among `found` (minimal ones, smallest first), given
+/// what was already injected.
 pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff: u32) -> Option<Hypothesis> {
     let smallest = found.first()?.len();
     let seen: BTreeSet<(String, String)> = injected.iter().flatten().map(mechanism).collect();
-    let novel = |h: &Hypothesis| h.iter().filter(|v| !seen.contains(&mechanism(v))).count();
+    let novel = |h: &Hypothesis| h.iter().map(mechanism).filter(|m| !seen.contains(m)).collect::<BTreeSet<_>>().len();
     let broken = |h: &Hypothesis| {
         model
             .outcomes
@@ -43,9 +58,9 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
             .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| cuts_derivation(h, d, eff)))
             .count()
     };
-    let mut best: Option<((usize, usize), Hypothesis)> = None;
-    for h in found.into_iter().take_while(|h| h.len() == smallest) {
-        let score = (novel(&h), broken(&h));
+    let mut best: Option<((usize, std::cmp::Reverse<usize>, usize), Hypothesis)> = None;
+    for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
+        let score = (novel(&h), std::cmp::Reverse(h.len()), broken(&h));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {
             best = Some((score, h));
         }
@@ -73,9 +88,28 @@ mod tests {
 
     #[test]
     fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
-        let two: Hypothesis = [FaultVar::crash("p@0", 0), FaultVar::crash("q@0", 0)].into_iter().collect();
+        // A pair of the same mechanisms brings no more that is new.
+        let two: Hypothesis = [FaultVar::crash("p@2", 0), FaultVar::crash("p@3", 0)].into_iter().collect();
         assert_eq!(pick(&model(), vec![one("p@0"), one("p@1"), two], &[], 3), Some(one("p@1")));
         assert_eq!(pick(&model(), vec![], &[], 3), None);
+    }
+
+    #[test]
+    fn a_pair_of_new_mechanisms_goes_before_a_single_one_already_tried() {
+        let pair: Hypothesis =
+            [FaultVar::crash("leader(input/1)@2", 0), FaultVar::omission("leader(input/1)", "brokers", 1)].into_iter().collect();
+        let three: Hypothesis = [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect();
+        let found = vec![one("p@0"), one("p@1"), pair.clone(), three];
+        // p crashed before (at another step), the input leader never was.
+        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3), Some(pair.clone()));
+        // Once a leader of the input was cut and crashed (another partition,
+        // another step), the pair is nothing new: the smaller one goes first.
+        let before: Hypothesis =
+            [FaultVar::crash("leader(input/0)@4", 0), FaultVar::omission("leader(input/0)", "brokers", 3)].into_iter().collect();
+        assert_eq!(pick(&model(), found, &[one("p@3"), before], 3), Some(one("p@1")));
+        // Never more than one fault past the smallest size.
+        let lone_three: Vec<Hypothesis> = vec![one("p@0"), [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect()];
+        assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3), Some(one("p@0")));
     }
 
     #[test]
