@@ -21,6 +21,10 @@ pub enum ClusterCommand {
         /// Broker image (default: LDFI_KAFKA_IMAGE or ldfi/kafka:local).
         #[arg(long)]
         image: Option<String>,
+        /// Start the cluster a scenario asks for (its brokers, image and
+        /// broker settings), to reuse with `--cluster` across campaigns.
+        #[arg(long, conflicts_with_all = ["brokers", "image"])]
+        scenario: Option<std::path::PathBuf>,
     },
     /// Remove a cluster's containers and network.
     Down {
@@ -49,7 +53,7 @@ pub enum ClusterCommand {
 
 pub async fn run(command: ClusterCommand) -> u8 {
     match command {
-        ClusterCommand::Up { name, brokers, image } => up(name, brokers, image).await,
+        ClusterCommand::Up { name, brokers, image, scenario } => up(name, brokers, image, scenario).await,
         ClusterCommand::Down { name } => down(&name).await,
         ClusterCommand::Status { name, topics, groups } => status(&name, &topics, &groups).await,
         ClusterCommand::Roundtrip { name, records } => roundtrip(&name, records).await,
@@ -63,12 +67,19 @@ fn code_of(error: &ClusterError) -> u8 {
     }
 }
 
-async fn up(name: String, brokers: u8, image: Option<String>) -> u8 {
+async fn up(name: String, brokers: u8, image: Option<String>, scenario: Option<std::path::PathBuf>) -> u8 {
     let mut spec = ClusterSpec::new(name.clone()).with_brokers(brokers);
     if let Some(image) = image {
         spec.client_image = image.clone();
         spec.image = image;
     }
+    if let Some(path) = scenario {
+        match ldfi::scenario::Scenario::load(&path) {
+            Ok(scenario) => spec = ldfi::run::cluster_spec(&scenario, &name),
+            Err(e) => return fail(EXIT_BAD_INPUT, e),
+        }
+    }
+    let brokers = spec.brokers;
     if let Err(e) = spec.validate() {
         return fail(EXIT_BAD_INPUT, e);
     }
@@ -208,7 +219,16 @@ pub async fn for_scenario(
     purpose: &str,
 ) -> Result<Cluster, ClusterError> {
     if let Some(name) = name {
-        return Cluster::attach(name).await;
+        let cluster = Cluster::attach(name).await?;
+        let wanted = ldfi::run::cluster_spec(scenario, name);
+        if let Some(problem) = mismatch(&wanted, cluster.spec()) {
+            return Err(ClusterError::Spec(format!(
+                "cluster {name} is not the cluster scenario {} asks for: {problem}\n  fix: `ldfi cluster down --name {name}` and \
+                 `ldfi cluster up --name {name} --scenario <its file>`, or drop --cluster",
+                scenario.name
+            )));
+        }
+        return Ok(cluster);
     }
     let started = Instant::now();
     let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
@@ -217,6 +237,46 @@ pub async fn for_scenario(
     drop(waiting);
     term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(cluster)
+}
+
+/// How a running cluster differs from the one a scenario asks for: fewer
+/// or more brokers, or broker settings the scenario's bug or timing relies
+/// on (a failure-detection timeout, unclean election) missing or different.
+/// `None` when it is the same cluster.
+fn mismatch(wanted: &ClusterSpec, have: &ClusterSpec) -> Option<String> {
+    if wanted.brokers != have.brokers {
+        return Some(format!("it has {} brokers, the scenario {}", have.brokers, wanted.brokers));
+    }
+    let effective = |spec: &ClusterSpec| {
+        let mut configs = spec.default_broker_configs();
+        configs.extend(spec.broker_configs.clone());
+        configs
+    };
+    let (wanted_configs, have_configs) = (effective(wanted), effective(have));
+    let differing: Vec<String> = wanted_configs
+        .iter()
+        .filter(|(key, value)| have_configs.get(*key) != Some(*value))
+        .map(|(key, value)| format!("{key}={value} (cluster: {})", have_configs.get(key).map_or("unset", String::as_str)))
+        .collect();
+    (!differing.is_empty()).then(|| format!("broker settings differ: {}", differing.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_without_the_scenario_s_broker_settings_is_not_the_one_it_asks_for() {
+        let plain = ClusterSpec::new("c");
+        assert_eq!(mismatch(&plain, &plain), None);
+        let tuned = ClusterSpec::new("c").with_config("replica.lag.time.max.ms", "1500");
+        let problem = mismatch(&tuned, &plain).expect("a mismatch");
+        assert!(problem.contains("replica.lag.time.max.ms=1500 (cluster: 10000)"), "{problem}");
+        let five = ClusterSpec::new("c").with_brokers(5);
+        assert_eq!(mismatch(&five, &plain).as_deref(), Some("it has 3 brokers, the scenario 5"));
+        // A tuned cluster is not the plain one either: it detects failures sooner.
+        assert!(mismatch(&plain, &tuned).is_some());
+    }
 }
 
 /// On a reused cluster, heals what a killed or interrupted harness left
