@@ -12,7 +12,9 @@
 //!   input cut off, then crashed) before a single crash of an instance
 //!   that already survived a crash at another step. Among the smallest
 //!   two sizes only, so the search still climbs the budget size by size;
-//! - then size, then damage: the one that breaks the most outcomes has the
+//! - then size, then faults on roles before faults on brokers named as
+//!   they were in an earlier run (a role is resolved when the fault starts:
+//!   it hits what the lineage meant), then damage: the one that breaks the most outcomes has the
 //!   best chance to break one for real (a crash of the instance at the
 //!   step where it was busiest rather than while it was still starting),
 //!   and teaches the most when it does not.
@@ -37,6 +39,21 @@ fn mechanism(var: &FaultVar) -> (String, String) {
     }
 }
 
+/// How many of a hypothesis's faults name their broker by role. A role
+/// (`leader(input/0)`) is resolved when the fault starts, so the fault hits
+/// what the lineage meant whatever the last election did; a broker named
+/// as it was in an earlier run (a follower then) may hold another part
+/// now, and the same plan breaks the pipeline in one run and not the next.
+fn by_role(h: &Hypothesis) -> usize {
+    let broker = |name: &str| name.starts_with("broker-");
+    h.iter()
+        .filter(|var| match var {
+            FaultVar::Crash { node, .. } => !broker(node),
+            FaultVar::Omission { from, to, .. } => !broker(from) && !broker(to),
+        })
+        .count()
+}
+
 /// `leader(input/2)` -> `leader(input)`; anything else as it is.
 fn without_partition(name: &str) -> String {
     match (name.rsplit_once('/'), name.ends_with(')')) {
@@ -58,9 +75,9 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
             .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| cuts_derivation(h, d, eff)))
             .count()
     };
-    let mut best: Option<((usize, std::cmp::Reverse<usize>, usize), Hypothesis)> = None;
+    let mut best: Option<((usize, std::cmp::Reverse<usize>, usize, usize), Hypothesis)> = None;
     for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
-        let score = (novel(&h), std::cmp::Reverse(h.len()), broken(&h));
+        let score = (novel(&h), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {
             best = Some((score, h));
         }
@@ -110,6 +127,19 @@ mod tests {
         // Never more than one fault past the smallest size.
         let lone_three: Vec<Hypothesis> = vec![one("p@0"), [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect()];
         assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3), Some(one("p@0")));
+    }
+
+    #[test]
+    fn faults_on_roles_go_before_faults_on_brokers_named_by_an_earlier_run() {
+        // acks=1: the leader cut off, or a follower (broker-2 in the last
+        // run) cut off, then the leader crashed. The first hits the leader
+        // whatever the election did; the second only if broker-2 still follows.
+        let molly: Hypothesis =
+            [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("leader(input/0)", "brokers", 0)].into_iter().collect();
+        let lagging: Hypothesis =
+            [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("broker-2", "brokers", 0)].into_iter().collect();
+        assert_eq!(pick(&model(), vec![lagging.clone(), molly.clone()], &[], 3), Some(molly));
+        assert_eq!(pick(&model(), vec![lagging.clone()], &[], 3), Some(lagging));
     }
 
     #[test]
