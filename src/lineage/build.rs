@@ -28,6 +28,10 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let coordinator = coordinator_role(&base(&info.group));
     let commits_count = commit_matters(&info.properties);
     let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
+    // Whether the input's leader can acknowledge alone once its followers
+    // fell out of the ISR (min ISR 1, or unknown in an older trace).
+    let leader_alone = acks_one
+        || !lines.iter().any(|l| matches!(&l.event, Event::RunStarted { input_min_isr: Some(m), .. } if *m >= 2));
     let eot = lines.iter().filter_map(|l| match l.event {
         Event::Step { step_index } => Some(step_index),
         _ => None,
@@ -109,11 +113,18 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             }
             durable.push(all);
         } else {
+            // acks=all: each ISR follower had it when it was acknowledged.
+            // Where the leader can acknowledge alone (min ISR 1), that holds
+            // only if the leader could send to them during the step: cut
+            // off, they leave the ISR and it goes on alone (the shape of an
+            // unclean election). At min ISR 2 or more such a cut stops the
+            // acknowledgements instead, so the follower alone is the fact.
             for follower in &followers {
-                durable.push(BTreeSet::from([
-                    Fact::Alive { node: name(*follower), step: replicated },
-                    Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step },
-                ]));
+                let mut held = BTreeSet::from([Fact::Alive { node: name(*follower), step: replicated }]);
+                if leader_alone {
+                    held.insert(Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step });
+                }
+                durable.push(held);
             }
         }
         let how = if acks_one { "acks=1, replicated" } else { "acks=all" };

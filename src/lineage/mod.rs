@@ -32,7 +32,9 @@
 //! threatened (`campaign::learn`): the rest is timing jitter.
 //!
 //! Known redundancy seeds alternatives before any run proves them: a record
-//! acknowledged with acks=all sits on every ISR member of its step. With
+//! acknowledged with acks=all sits on every ISR member of its step (where
+//! min ISR is 1, only if the leader could send to them then: cut off, they
+//! leave the ISR and the leader acknowledges alone). With
 //! acks=1 the followers hold it only together (all alive and fetching):
 //! the controller may elect any live ISR member, a lagging one included.
 

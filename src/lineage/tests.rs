@@ -265,3 +265,30 @@ fn properties_that_do_not_count_copies_leave_the_commit_out() {
     assert!(facts.contains(&Fact::Alive { node: "coordinator(s-group)".into(), step: 2 }), "{facts:?}");
     assert!(facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 2 }), "{facts:?}");
 }
+
+#[test]
+fn at_min_isr_two_a_cut_leader_cannot_acknowledge_alone() {
+    // acks=all and min ISR 1: the leader cut off, then crashed, loses what
+    // it acknowledged alone (the unclean-election shape). At min ISR 2 the
+    // cut stops the acknowledgements: the followers hold every acked record.
+    let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
+    let scenario = scenario(r#"["crash", "cut"]"#, 1, 1, brokers);
+    let pair: crate::solver::Hypothesis =
+        [FaultVar::crash("leader(input/0)@1", 0), FaultVar::Omission { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 }]
+            .into_iter()
+            .collect();
+    let with_min_isr = |m: u32| -> Vec<TraceLine> {
+        one_record_run("all")
+            .into_iter()
+            .map(|mut line| {
+                if let Event::RunStarted { input_min_isr, .. } = &mut line.event {
+                    *input_min_isr = Some(m);
+                }
+                line
+            })
+            .collect()
+    };
+    assert!(first_hypotheses(&with_min_isr(1), &scenario, 50).contains(&pair));
+    let found = first_hypotheses(&with_min_isr(2), &scenario, 50);
+    assert!(!found.iter().any(|h| h.contains(&FaultVar::crash("leader(input/0)@1", 0))), "{found:?}");
+}

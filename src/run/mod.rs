@@ -67,6 +67,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |source| RunError::Io { path: path.to_path_buf(), source }
 }
 
+/// `min.insync.replicas` of the workload's topic: its own setting, else
+/// the brokers', else Kafka's default (1).
+pub fn input_min_isr(scenario: &Scenario) -> u32 {
+    const KEY: &str = "min.insync.replicas";
+    let topic = scenario.topics.iter().find(|t| t.name == scenario.workload.topic);
+    topic
+        .and_then(|t| t.configs.get(KEY))
+        .or_else(|| scenario.cluster.broker_configs.get(KEY))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Whether outputs are read with `read_committed`.
 pub fn reads_committed(scenario: &Scenario) -> bool {
     scenario.properties.iter().any(|p| matches!(p, Property::ExactlyOnce | Property::WordCounts))
@@ -143,6 +155,7 @@ pub async fn execute(
                     Acks::All => "all".to_string(),
                     Acks::Leader => "1".to_string(),
                 }),
+                input_min_isr: Some(input_min_isr(scenario)),
             },
         )
         .map_err(io(&harness_path))?;

@@ -71,6 +71,12 @@ pub enum Event {
         /// The workload's `acks`: `all` or `1`.
         #[serde(default)]
         acks: Option<String>,
+        /// `min.insync.replicas` of the input topic as the run created it
+        /// (the topic's setting, else the brokers', else Kafka's 1): at 2
+        /// or more a leader cut off from its followers cannot acknowledge
+        /// alone. Absent in older traces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_min_isr: Option<u32>,
     },
     /// A step boundary (harness).
     Step { step_index: u32 },
