@@ -62,6 +62,10 @@ fn without_partition(name: &str) -> String {
     }
 }
 
+/// How a hypothesis ranks, highest first: new mechanisms, fewer faults,
+/// faults on roles, outcomes broken.
+type Score = (usize, std::cmp::Reverse<usize>, usize, usize);
+
 /// The next hypothesis among `found` (minimal ones, smallest first), given
 /// what was already injected.
 pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff: u32) -> Option<Hypothesis> {
@@ -75,7 +79,7 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
             .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| cuts_derivation(h, d, eff)))
             .count()
     };
-    let mut best: Option<((usize, std::cmp::Reverse<usize>, usize, usize), Hypothesis)> = None;
+    let mut best: Option<(Score, Hypothesis)> = None;
     for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
         let score = (novel(&h), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {

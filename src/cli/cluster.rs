@@ -261,23 +261,6 @@ fn mismatch(wanted: &ClusterSpec, have: &ClusterSpec) -> Option<String> {
     (!differing.is_empty()).then(|| format!("broker settings differ: {}", differing.join(", ")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cluster_without_the_scenario_s_broker_settings_is_not_the_one_it_asks_for() {
-        let plain = ClusterSpec::new("c");
-        assert_eq!(mismatch(&plain, &plain), None);
-        let tuned = ClusterSpec::new("c").with_config("replica.lag.time.max.ms", "1500");
-        let problem = mismatch(&tuned, &plain).expect("a mismatch");
-        assert!(problem.contains("replica.lag.time.max.ms=1500 (cluster: 10000)"), "{problem}");
-        let five = ClusterSpec::new("c").with_brokers(5);
-        assert_eq!(mismatch(&five, &plain).as_deref(), Some("it has 3 brokers, the scenario 5"));
-        // A tuned cluster is not the plain one either: it detects failures sooner.
-        assert!(mismatch(&plain, &tuned).is_some());
-    }
-}
 
 /// On a reused cluster, heals what a killed or interrupted harness left
 /// (it healed nothing): brokers started, unpaused and unfiltered, client
@@ -296,4 +279,22 @@ pub async fn heal_left_behind(
         term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_without_the_scenario_s_broker_settings_is_not_the_one_it_asks_for() {
+        let plain = ClusterSpec::new("c");
+        assert_eq!(mismatch(&plain, &plain), None);
+        let tuned = ClusterSpec::new("c").with_config("replica.lag.time.max.ms", "1500");
+        let problem = mismatch(&tuned, &plain).expect("a mismatch");
+        assert!(problem.contains("replica.lag.time.max.ms=1500 (cluster: 10000)"), "{problem}");
+        let five = ClusterSpec::new("c").with_brokers(5);
+        assert_eq!(mismatch(&five, &plain).as_deref(), Some("it has 3 brokers, the scenario 5"));
+        // A tuned cluster is not the plain one either: it detects failures sooner.
+        assert!(mismatch(&plain, &tuned).is_some());
+    }
 }
