@@ -187,7 +187,7 @@ pub fn search_rows(summary: &CampaignSummary) -> Vec<SearchRow> {
             hypothesis: match (r.hypothesis.is_empty(), r.plan.faults.is_empty()) {
                 (true, true) => "none (fault-free)".into(),
                 (true, false) => "not recorded".into(),
-                _ => r.hypothesis.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ∧ "),
+                _ => words::hypothesis(&r.hypothesis),
             },
             plan: words::plan(&r.plan),
             verdict: r.verdict,

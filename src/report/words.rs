@@ -17,6 +17,41 @@ pub fn node(node: &NodeId) -> String {
     }
 }
 
+/// A node as the lineage names it (`broker-2`, `leader(input/0)`), in words
+/// where it parses, as it is where it does not.
+fn named(name: &str) -> String {
+    name.parse::<NodeId>().map_or_else(|_| name.to_string(), |n| node(&n))
+}
+
+/// One fault variable of the solver in words: what the hypothesis takes
+/// away, at which step (`pipeline-1 down during step 2`, `the leader of
+/// input/0 cut off from the other brokers during step 1`). The plan that
+/// realizes it is said by [`plan`].
+pub fn variable(var: &crate::solver::FaultVar) -> String {
+    use crate::lineage::BROKERS;
+    use crate::solver::FaultVar;
+    match var {
+        FaultVar::Crash { node, step } => match node.rsplit_once('@') {
+            Some((name, at)) => format!("{} down during step {at}", named(name)),
+            None => format!("{} down from step {step}", named(node)),
+        },
+        FaultVar::Omission { from, to, step } if from == BROKERS => {
+            format!("the brokers' packets to {} lost during step {step}", named(to))
+        }
+        FaultVar::Omission { from, to, step } if to == BROKERS => match from.parse::<NodeId>() {
+            Ok(NodeId::Role(Role::Leader { .. })) => format!("{} cut off from its followers during step {step}", named(from)),
+            Ok(NodeId::Broker(_)) => format!("{} cut off from the other brokers during step {step}", named(from)),
+            _ => format!("{}'s packets to the brokers lost during step {step}", named(from)),
+        },
+        FaultVar::Omission { from, to, step } => format!("{}'s packets to {} lost during step {step}", named(from), named(to)),
+    }
+}
+
+/// A hypothesis in words: its variables joined by "and".
+pub fn hypothesis(h: &crate::solver::Hypothesis) -> String {
+    and_list(&h.iter().map(variable).collect::<Vec<_>>())
+}
+
 /// A group of nodes in words: `brokers 2 and 3`, `broker 1 and pipeline-1`.
 pub fn nodes(nodes: &[NodeId]) -> String {
     let brokers: Vec<String> =
@@ -126,6 +161,31 @@ pub fn plan(plan: &FaultPlan) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hypotheses_in_words() {
+        use crate::solver::{FaultVar, Hypothesis};
+        let h: Hypothesis = [
+            FaultVar::crash("leader(input/0)@2", 0),
+            FaultVar::omission("leader(input/0)", "brokers", 1),
+            FaultVar::omission("brokers", "pipeline-1", 3),
+            FaultVar::omission("pipeline-1", "brokers", 4),
+            FaultVar::omission("broker-2", "brokers", 0),
+        ]
+        .into_iter()
+        .collect();
+        let words: Vec<String> = h.iter().map(super::variable).collect();
+        assert_eq!(
+            words,
+            [
+                "the leader of input/0 down during step 2",
+                "broker 2 cut off from the other brokers during step 0",
+                "the brokers' packets to pipeline-1 lost during step 3",
+                "the leader of input/0 cut off from its followers during step 1",
+                "pipeline-1's packets to the brokers lost during step 4",
+            ]
+        );
+    }
+
     use super::*;
 
     fn planned(fault: &str, start: u32, end: u32) -> PlannedFault {
