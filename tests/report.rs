@@ -229,6 +229,16 @@ fn a_certified_campaign_passes_every_junit_case_and_says_certified() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("class=\"verdict certified\""));
     std::fs::remove_dir_all(&out).unwrap();
+    // With its traces at hand, the report shows the last run that injected
+    // faults, step by step and as a diagram: what the certificate stands on.
+    let dir = fixture().join("reports").join(CAMPAIGN);
+    let evidence = report::gather(&summary, report::root_of(&dir));
+    assert!(evidence.notes.is_empty(), "{:?}", evidence.notes);
+    let md = report::markdown::render(&summary, &evidence, &format!("reports/{CAMPAIGN}"));
+    assert!(md.contains("## What happened in run r1, the last one that injected faults (it survived them), step by step"), "{md}");
+    assert!(md.contains("| 0 | crash pipeline-1 (applied) |"), "{md}");
+    let html = report::html::render(&summary, &evidence, &format!("reports/{CAMPAIGN}"));
+    assert!(html.contains("<section id=\"timeline\"><h2>What happened in run r1, the last one") && html.contains("<svg"), "no diagram");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct BrokenLineage {
 pub struct Evidence {
     /// The first counterexample's run.
     pub failing: Option<RunTrace>,
+    /// Without a counterexample, the last run that injected faults (and
+    /// survived them): what a certificate or a spent budget stands on.
+    pub survived: Option<RunTrace>,
     pub lineage: Option<BrokenLineage>,
     /// Property names checked (from the summary, else the traces).
     pub properties: Vec<String>,
@@ -78,6 +81,14 @@ pub fn gather(summary: &CampaignSummary, root: &Path) -> Evidence {
         match trace::read_dir(&dir) {
             Ok(lines) => evidence.failing = Some(RunTrace { run: c.run.clone(), lines }),
             Err(e) => evidence.notes.push(format!("the failing run's traces could not be read: {e}")),
+        }
+    }
+    if summary.counterexamples.is_empty() {
+        if let Some(r) = summary.runs.iter().rev().find(|r| !r.plan.faults.is_empty()) {
+            match trace::read_dir(&resolve(&r.dir, root)) {
+                Ok(lines) => evidence.survived = Some(RunTrace { run: r.run.clone(), lines }),
+                Err(e) => evidence.notes.push(format!("run {}'s traces could not be read: {e}", r.run)),
+            }
         }
     }
     if evidence.properties.is_empty() {

@@ -101,7 +101,11 @@ fn faults(h: &mut String, summary: &CampaignSummary) {
 }
 
 fn timeline_section(h: &mut String, summary: &CampaignSummary, evidence: &Evidence) {
-    let Some(failing) = &evidence.failing else { return };
+    let (failing, heading) = match (&evidence.failing, &evidence.survived) {
+        (Some(run), _) => (run, format!("What happened in run {}", run.run)),
+        (None, Some(run)) => (run, format!("What happened in run {}, the last one that injected faults (it survived them)", run.run)),
+        (None, None) => return,
+    };
     let mut marks = Marks::default();
     if let Some(c) = summary.counterexamples.first() {
         for r in &c.results {
@@ -109,7 +113,7 @@ fn timeline_section(h: &mut String, summary: &CampaignSummary, evidence: &Eviden
             marks.duplicated.extend(r.duplicated.iter().map(|d| d.id.clone()));
         }
     }
-    let _ = write!(h, "<section id=\"timeline\"><h2>What happened in run {}</h2>", text(&failing.run));
+    let _ = write!(h, "<section id=\"timeline\"><h2>{}</h2>", text(&heading));
     match timeline::svg(&failing.run, &failing.lines, &marks) {
         Some(svg) => {
             let _ = write!(

@@ -52,14 +52,18 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         }
         md.push('\n');
     }
-    if let Some(f) = &evidence.failing {
+    if let Some(f) = evidence.failing.as_ref().or(evidence.survived.as_ref()) {
+        let survived = evidence.failing.is_none();
         let mut marks = timeline::Marks::default();
         for r in summary.counterexamples.iter().take(1).flat_map(|c| &c.results) {
             marks.lost.extend(r.lost.iter().map(|l| l.id.clone()));
             marks.duplicated.extend(r.duplicated.iter().map(|d| d.id.clone()));
         }
-        let _ = writeln!(md, "## What happened in run {}, step by step
-", f.run);
+        if survived {
+            let _ = writeln!(md, "## What happened in run {}, the last one that injected faults (it survived them), step by step\n", f.run);
+        } else {
+            let _ = writeln!(md, "## What happened in run {}, step by step\n", f.run);
+        }
         md.push_str("| step | faults at its start | inputs produced (lost, duplicated) | pipelines: outputs, commits, lost inputs consumed | notes |\n|---|---|---|---|---|\n");
         for r in timeline::steps(&f.lines, &marks) {
             let pipelines: Vec<String> = r
