@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 pub use space::{budget_space, exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
 pub use learn::learn;
+pub use rank::order;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use symmetry::{automorphisms, images};
@@ -287,7 +288,7 @@ fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, failed: boo
 
 /// How many of the smallest hypotheses the solver is asked for, to pick
 /// the next one among them ([`rank`]).
-const RANKED: usize = 48;
+pub const RANKED: usize = 48;
 
 /// The next hypothesis of the strategy and its plan, or `None` when the
 /// space is exhausted.

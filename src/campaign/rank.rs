@@ -89,6 +89,18 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
     best.map(|(_, h)| h)
 }
 
+/// The order a campaign would inject `found` in if every one survived:
+/// [`pick`] again and again, each pick counted as injected. For `ldfi
+/// solve`, which shows the next hypotheses without running them.
+pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32) -> Vec<Hypothesis> {
+    let mut ordered = Vec::new();
+    while let Some(next) = pick(model, found.clone(), &ordered, eff) {
+        found.retain(|h| *h != next);
+        ordered.push(next);
+    }
+    ordered
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +143,13 @@ mod tests {
         // Never more than one fault past the smallest size.
         let lone_three: Vec<Hypothesis> = vec![one("p@0"), [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect()];
         assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3), Some(one("p@0")));
+    }
+
+    #[test]
+    fn the_order_of_a_whole_list_counts_each_pick_as_injected() {
+        let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
+        // p@1 breaks the most; then the cut is a new mechanism, p@0 is not.
+        assert_eq!(order(&model(), vec![one("p@0"), one("p@1"), cut.clone()], 3), vec![one("p@1"), cut, one("p@0")]);
     }
 
     #[test]

@@ -43,16 +43,25 @@ pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
     );
     let symmetries = campaign::automorphisms(&model, &scenario);
     println!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
-    let found = match Z3Solver.hypotheses(&solver_model, &space, &[], &[], limit) {
-        Ok(found) => found,
+    // As many as a campaign weighs at once, in the order it would inject
+    // them (each counted as injected and survived before the next).
+    let found = match Z3Solver.hypotheses(&solver_model, &space, &[], &[], limit.max(campaign::RANKED)) {
+        Ok(found) => campaign::order(&solver_model, found, space.eff),
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
     if found.is_empty() {
         println!("no hypothesis: {}", campaign::budget_statement(&scenario));
+    } else {
+        println!("next hypotheses, in the order a campaign would inject them if each survived:");
     }
-    for (i, h) in found.iter().enumerate() {
+    for (i, h) in found.iter().take(limit).enumerate() {
         match campaign::realize(h, &scenario, Windows::default(), scenario.seed) {
-            Ok(plan) => println!("{:>3}. {plan}\n     {}", i + 1, serde_json::to_string(&plan).expect("plan serializes")),
+            Ok(plan) => println!(
+                "{:>3}. {}\n     plan: {plan}\n     {}",
+                i + 1,
+                ldfi::report::words::hypothesis(h),
+                serde_json::to_string(&plan).expect("plan serializes")
+            ),
             Err(e) => println!("{:>3}. {h:?} (cannot realize: {e})", i + 1),
         }
     }
