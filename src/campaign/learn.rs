@@ -10,25 +10,30 @@
 //! step 4. That is how `copy-no-idempotence` was once certified wrongly.
 //!
 //! So a survived run teaches a new derivation only for an outcome its
-//! faults threatened: one with a known derivation that relies on a node the
-//! plan faulted (crashed, paused, cut off), during the fault's window or
-//! the step after it, when the node is still coming back. That is the
-//! recovery path LDFI means to learn. Outcomes no earlier run showed are
-//! taken whole.
+//! faults cut off: one whose every known derivation relies on a node the
+//! plan faulted (crashed, paused, cut off) during the fault's window, and
+//! for a node that went down, the step after it, when it is still coming
+//! back. That is an outcome the plan, as injected, was meant to break, and
+//! the path it took instead is the recovery LDFI means to learn. An
+//! outcome with a derivation the plan left alone did not need to recover:
+//! what its run showed is the path it happened to take, and learned as an
+//! alternative it would mask a hypothesis never tried (a leader cut off at
+//! step 2 and crashed at 3 is not shown harmless by a run that cut it at 0
+//! and crashed it at 1). Outcomes no earlier run showed are taken whole.
 
 use crate::lineage::{Derivation, Fact, Model, BROKERS};
-use crate::nemesis::FaultPlan;
+use crate::nemesis::{Fault, FaultPlan};
 
 /// Merges what a survived run under `plan` showed into `model`.
 pub fn learn(model: &mut Model, learned: Model, plan: &FaultPlan) {
-    let threatened = |d: &Derivation| d.iter().any(|fact| threatens(plan, fact));
+    let cut_off = |known: &std::collections::BTreeSet<Derivation>| !known.is_empty() && known.iter().all(|d| d.iter().any(|fact| threatens(plan, fact)));
     let Model { outcomes, trails } = learned;
     for (id, derivations) in outcomes {
         match model.outcomes.get_mut(&id) {
             None => {
                 model.outcomes.insert(id, derivations);
             }
-            Some(known) if known.iter().any(threatened) => known.extend(derivations),
+            Some(known) if cut_off(known) => known.extend(derivations),
             Some(_) => {}
         }
     }
@@ -37,14 +42,18 @@ pub fn learn(model: &mut Model, learned: Model, plan: &FaultPlan) {
     }
 }
 
-/// Whether some fault of `plan` hits the node a fact relies on, in time.
+/// Whether some fault of `plan` hits the node a fact relies on, in time: a
+/// node down (crash, stop, pause) from its start until the step it comes
+/// back in, a cut until it is healed.
 fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
     let (nodes, step): (Vec<&str>, u32) = match fact {
         Fact::Alive { node, step } => (vec![node], *step),
         Fact::Link { from, to, step } => ([from.as_str(), to.as_str()].into_iter().filter(|n| *n != BROKERS).collect(), *step),
     };
     plan.faults.iter().any(|planned| {
-        (planned.start..=planned.end).contains(&step)
+        let down = matches!(planned.fault, Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. });
+        let until = if down { planned.end } else { planned.end.saturating_sub(1) };
+        (planned.start..=until).contains(&step)
             && planned.fault.nodes().iter().any(|n| nodes.contains(&n.to_string().as_str()))
     })
 }
@@ -97,6 +106,36 @@ mod tests {
         assert_eq!(steps("r:a"), BTreeSet::from([2, 4]), "a recovered: its new path is learned");
         assert_eq!(steps("r:b"), BTreeSet::from([5]), "b's later step is jitter, not an alternative");
         assert_eq!(steps("r:c"), BTreeSet::from([6]), "an outcome first seen is taken whole");
+    }
+
+    #[test]
+    fn an_outcome_with_a_path_the_plan_left_alone_learns_nothing() {
+        // Acked at step 2 on the leader and on a follower; the plan cut the
+        // leader off over 0..2 (healed at 2) and crashed it over 1..3: the
+        // leader's path (alive at 3) was hit, the follower's (the leader's
+        // link at 2) was not. The record did not need to recover.
+        let leader = "leader(input/0)";
+        let link = |step| Fact::Link { from: leader.into(), to: BROKERS.into(), step };
+        let known = model(&[
+            ("r:2", vec![vec![alive(leader, 3)], vec![alive("broker-2", 2), link(2)]]),
+            ("r:1", vec![vec![alive(leader, 2)], vec![alive("broker-2", 1), link(1)]]),
+        ]);
+        let run = model(&[("r:2", vec![vec![alive(leader, 5)]]), ("r:1", vec![vec![alive(leader, 5)]])]);
+        let plan = FaultPlan {
+            seed: 0,
+            faults: vec![
+                PlannedFault { fault: Fault::Crash { node: leader.parse().unwrap() }, start: 1, end: 3 },
+                PlannedFault {
+                    fault: Fault::Cut { left: vec![leader.parse().unwrap()], right: vec!["followers(input/0)".parse().unwrap()] },
+                    start: 0,
+                    end: 2,
+                },
+            ],
+        };
+        let mut m = known.clone();
+        learn(&mut m, run, &plan);
+        assert_eq!(m.outcomes["r:2"], known.outcomes["r:2"], "the follower's path at 2 was not cut: nothing learned");
+        assert_eq!(m.outcomes["r:1"].len(), 3, "both of r:1's paths were cut: its recovery is learned");
     }
 
     #[test]
