@@ -21,25 +21,98 @@
 //! step 2 and crashed at 3 is not shown harmless by a run that cut it at 0
 //! and crashed it at 1). Outcomes no earlier run showed are taken whole.
 
-use crate::lineage::{Derivation, Fact, Model, BROKERS};
-use crate::nemesis::{Fault, FaultPlan};
+use std::collections::BTreeSet;
 
-/// Merges what a survived run under `plan` showed into `model`.
-pub fn learn(model: &mut Model, learned: Model, plan: &FaultPlan) {
-    let cut_off = |known: &std::collections::BTreeSet<Derivation>| !known.is_empty() && known.iter().all(|d| d.iter().any(|fact| threatens(plan, fact)));
+use crate::lineage::{Derivation, Fact, Model, BROKERS};
+use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+
+/// Merges what a survived run under `plan` showed into `model`, and
+/// returns the recovery paths it added (the derivations of outcomes that
+/// were known before): paths that exist because of `plan`'s faults.
+pub fn learn(model: &mut Model, learned: Model, plan: &FaultPlan) -> Model {
+    let cut_off = |known: &BTreeSet<Derivation>| !known.is_empty() && known.iter().all(|d| d.iter().any(|fact| threatens(plan, fact)));
     let Model { outcomes, trails } = learned;
+    let mut added = Model::default();
     for (id, derivations) in outcomes {
         match model.outcomes.get_mut(&id) {
             None => {
                 model.outcomes.insert(id, derivations);
             }
-            Some(known) if cut_off(known) => known.extend(derivations),
+            Some(known) if cut_off(known) => {
+                let new: BTreeSet<Derivation> = derivations.into_iter().filter(|d| !known.contains(d)).collect();
+                known.extend(new.iter().cloned());
+                if !new.is_empty() {
+                    added.outcomes.insert(id, new);
+                }
+            }
             Some(_) => {}
         }
     }
     for (id, trail) in trails {
         model.trails.entry(id).or_insert(trail);
     }
+    added
+}
+
+/// Recovery paths and the faults that caused them.
+///
+/// A path learned from a run under plan F (a restarted instance
+/// reprocessing from its commit, a new leader) is one the pipeline took
+/// because of F. Merged as an unconditional alternative, it can mask a
+/// hypothesis that does not inject F: a coordinator crash delays the
+/// processing of a batch to step 5, and a crash of the instance at step 3
+/// then looks harmless, though without the coordinator's crash the batch
+/// is processed at 3 and nothing else holds it. So the campaign keeps each
+/// run's paths with its plan; a hypothesis counts them as alternatives only
+/// if its own plan injects every fault of that plan, on the same target,
+/// over a window that overlaps (a crash of the instance over 1..3 meets
+/// the recovery a crash over 0..2 showed; one over 3..5 may not)
+/// ([`Conditional::model_for`]).
+#[derive(Debug, Clone, Default)]
+pub struct Conditional {
+    pub learned: Vec<(Vec<PlannedFault>, Model)>,
+}
+
+impl Conditional {
+    /// Records what a survived run under `plan` added.
+    pub fn push(&mut self, plan: &FaultPlan, added: Model) {
+        if !added.outcomes.is_empty() {
+            self.learned.push((plan.faults.clone(), added));
+        }
+    }
+
+    /// `merged` without any learned path: what holds whatever is injected.
+    pub fn base(&self, merged: &Model) -> Model {
+        let mut base = merged.clone();
+        for (_, added) in &self.learned {
+            for (id, paths) in &added.outcomes {
+                if let Some(known) = base.outcomes.get_mut(id) {
+                    known.retain(|d| !paths.contains(d));
+                }
+            }
+        }
+        base
+    }
+
+    /// The model a hypothesis realized as `plan` is judged by: `base` and
+    /// the paths learned under plans whose every fault `plan` injects too.
+    pub fn model_for(&self, base: &Model, plan: &FaultPlan) -> Model {
+        let mut model = base.clone();
+        for (faults, added) in &self.learned {
+            if faults.iter().all(|f| plan.faults.iter().any(|g| meets(f, g))) {
+                for (id, paths) in &added.outcomes {
+                    model.outcomes.entry(id.clone()).or_default().extend(paths.iter().cloned());
+                }
+            }
+        }
+        model
+    }
+}
+
+/// Whether `g` is the fault `f` (same kind, same targets) over a window
+/// that shares a step with `f`'s.
+fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
+    f.fault == g.fault && f.start < g.end && g.start < f.end
 }
 
 /// Whether some fault of `plan` hits the node a fact relies on, in time: a
@@ -60,8 +133,6 @@ fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
     use crate::nemesis::{Fault, PlannedFault};
 
@@ -109,18 +180,42 @@ mod tests {
     }
 
     #[test]
+    fn a_recovery_path_counts_only_for_plans_that_inject_its_cause() {
+        // r:a processed at 3; a coordinator crash over 2..4 delayed it to 5.
+        let mut merged = model(&[("r:a", vec![vec![alive("pipeline-1", 3), alive("coordinator(g)", 3)]])]);
+        let coordinator = crash("coordinator(g)", 2, 4);
+        let added = learn(&mut merged, model(&[("r:a", vec![vec![alive("pipeline-1", 5), alive("coordinator(g)", 5)]])]), &coordinator);
+        assert_eq!(added.outcomes["r:a"].len(), 1);
+        let mut conditional = Conditional::default();
+        conditional.push(&coordinator, added);
+        let base = conditional.base(&merged);
+        assert_eq!(base.outcomes["r:a"].len(), 1, "the base is what r0 showed");
+        // A crash of the instance alone is judged without the delayed path...
+        let alone = conditional.model_for(&base, &crash("pipeline-1", 3, 5));
+        assert_eq!(alone.outcomes["r:a"], base.outcomes["r:a"]);
+        // ... one that also crashes the coordinator at about that time, with it;
+        let mut both = crash("pipeline-1", 3, 5);
+        both.faults.extend(crash("coordinator(g)", 3, 5).faults);
+        assert_eq!(conditional.model_for(&base, &both).outcomes["r:a"], merged.outcomes["r:a"]);
+        // ... and one that crashes it later, without.
+        let mut later = crash("pipeline-1", 3, 5);
+        later.faults.extend(crash("coordinator(g)", 4, 6).faults);
+        assert_eq!(conditional.model_for(&base, &later).outcomes["r:a"], base.outcomes["r:a"]);
+    }
+
+    #[test]
     fn an_outcome_with_a_path_the_plan_left_alone_learns_nothing() {
-        // Acked at step 2 on the leader and on a follower; the plan cut the
-        // leader off over 0..2 (healed at 2) and crashed it over 1..3: the
-        // leader's path (alive at 3) was hit, the follower's (the leader's
-        // link at 2) was not. The record did not need to recover.
+        // Acked at step 3 on the leader and on a follower; the plan cut the
+        // leader off over 0..2 and crashed it over 1..3 (back during 3):
+        // the follower's path (the leader's link at 3) was hit, the
+        // leader's (alive at 4) was not. The record did not need to recover.
         let leader = "leader(input/0)";
         let link = |step| Fact::Link { from: leader.into(), to: BROKERS.into(), step };
         let known = model(&[
-            ("r:2", vec![vec![alive(leader, 3)], vec![alive("broker-2", 2), link(2)]]),
+            ("r:3", vec![vec![alive(leader, 4)], vec![alive("broker-2", 3), link(3)]]),
             ("r:1", vec![vec![alive(leader, 2)], vec![alive("broker-2", 1), link(1)]]),
         ]);
-        let run = model(&[("r:2", vec![vec![alive(leader, 5)]]), ("r:1", vec![vec![alive(leader, 5)]])]);
+        let run = model(&[("r:3", vec![vec![alive(leader, 5)]]), ("r:1", vec![vec![alive(leader, 5)]])]);
         let plan = FaultPlan {
             seed: 0,
             faults: vec![
@@ -134,7 +229,7 @@ mod tests {
         };
         let mut m = known.clone();
         learn(&mut m, run, &plan);
-        assert_eq!(m.outcomes["r:2"], known.outcomes["r:2"], "the follower's path at 2 was not cut: nothing learned");
+        assert_eq!(m.outcomes["r:3"], known.outcomes["r:3"], "the leader's path at 4 was not cut: nothing learned");
         assert_eq!(m.outcomes["r:1"].len(), 3, "both of r:1's paths were cut: its recovery is learned");
     }
 

@@ -19,6 +19,7 @@
 mod compat;
 mod learn;
 pub mod minimize;
+mod next;
 mod rank;
 pub mod replay;
 pub mod resume;
@@ -33,7 +34,8 @@ use serde::{Deserialize, Serialize};
 
 pub use space::{budget_space, exhaustive_size, realize, solver_model, space, Windows};
 pub use space::exhaustive;
-pub use learn::learn;
+pub use learn::{learn, Conditional};
+pub use next::hypotheses;
 pub use rank::order;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
@@ -159,7 +161,7 @@ async fn drive(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
     let started = Instant::now();
-    let Restored { mut summary, mut model, mut tried, mut broken, next: mut index, .. } = restored;
+    let Restored { mut summary, mut model, mut conditional, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
     let mut draws = 0u64;
     // A survived plan to inject again, and how many more times.
@@ -207,7 +209,7 @@ async fn drive(
         } else if let Some((h, p, _)) = &again {
             (h.clone(), p.clone())
         } else {
-            match choose(scenario, settings, &model, &tried, &broken, index, &mut draws, progress).await? {
+            match choose(scenario, settings, &model, &conditional, &tried, &broken, index, &mut draws, progress).await? {
                 Some(next) => next,
                 None => {
                     summary.outcome = if summary.counterexamples.is_empty() {
@@ -258,7 +260,8 @@ async fn drive(
             let lines = trace::read_dir(&outcome.dir)?;
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
-            learn::learn(&mut model, learned, &plan);
+            let added = learn::learn(&mut model, learned, &plan);
+            conditional.push(&plan, added);
             if let Some(last) = summary.runs.last_mut() {
                 last.learned = Some(Learned::since(before, &model));
             }
@@ -297,6 +300,7 @@ async fn choose(
     scenario: &Scenario,
     settings: &CampaignSettings,
     model: &lineage::Model,
+    conditional: &Conditional,
     tried: &[Hypothesis],
     broken: &[Hypothesis],
     index: u32,
@@ -322,13 +326,13 @@ async fn choose(
     let candidate = match settings.strategy {
         Strategy::Ldfi => {
             progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
-            let solver_model = space::solver_model(model);
             let (space_c, tried_c, broken_c) = (space.clone(), tried.to_vec(), broken.to_vec());
+            let (scenario_c, model_c, conditional_c, windows) = (scenario.clone(), model.clone(), conditional.clone(), settings.windows);
             let eff = space.eff;
             tokio::task::spawn_blocking(move || {
-                let found = Z3Solver.hypotheses(&solver_model, &space_c, &tried_c, &broken_c, RANKED)?;
+                let found = next::hypotheses(&scenario_c, &space_c, &model_c, &conditional_c, &tried_c, &broken_c, windows, RANKED)?;
                 let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
-                Ok::<_, crate::solver::SolverError>(rank::pick(&solver_model, found, &injected, eff))
+                Ok::<_, crate::solver::SolverError>(rank::pick(&space::solver_model(&model_c), found, &injected, eff))
             })
             .await
             .expect("solver thread")

@@ -45,6 +45,8 @@ pub struct Restored {
     pub summary: CampaignSummary,
     /// Merged lineage of the passing runs.
     pub model: lineage::Model,
+    /// The recovery paths each run added, with its plan.
+    pub conditional: super::Conditional,
     /// Hypotheses injected without breaking anything.
     pub tried: Vec<Hypothesis>,
     /// Hypotheses that broke a property.
@@ -56,7 +58,14 @@ pub struct Restored {
 impl Restored {
     /// The state of a campaign that has not run yet.
     pub fn fresh(summary: CampaignSummary) -> Restored {
-        Restored { summary, model: lineage::Model::default(), tried: Vec::new(), broken: Vec::new(), next: 0 }
+        Restored {
+            summary,
+            model: lineage::Model::default(),
+            conditional: Default::default(),
+            tried: Vec::new(),
+            broken: Vec::new(),
+            next: 0,
+        }
     }
 
     /// Whether the journal says the campaign already ended.
@@ -75,6 +84,7 @@ pub fn read_journal(dir: &Path) -> Result<CampaignSummary, ResumeError> {
 /// Rebuilds the loop's state from a journal and the traces of its runs.
 pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
     let mut model = lineage::Model::default();
+    let mut conditional = super::Conditional::default();
     let (mut tried, mut broken) = (Vec::new(), Vec::new());
     for record in &summary.runs {
         if !record.dir.join("verdict.json").is_file() {
@@ -90,7 +100,8 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
             }
             let lines = trace::read_dir(&record.dir)?;
             let learned = lineage::build(&lines).map_err(|message| ResumeError::Lineage { dir: record.dir.clone(), message })?;
-            super::learn::learn(&mut model, learned, &record.plan);
+            let added = super::learn::learn(&mut model, learned, &record.plan);
+            conditional.push(&record.plan, added);
         }
     }
     let next = summary
@@ -101,7 +112,7 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
         .max()
         .unwrap_or(0)
         .max(summary.runs.len() as u32);
-    Ok(Restored { summary, model, tried, broken, next })
+    Ok(Restored { summary, model, conditional, tried, broken, next })
 }
 
 /// Where the campaign's traces live (`traces/<campaign>`), as the journaled

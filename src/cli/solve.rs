@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use ldfi::campaign::{self, Windows};
 use ldfi::lineage;
 use ldfi::scenario::Scenario;
-use ldfi::solver::{Solver, Z3Solver};
 use ldfi::trace;
 
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
@@ -19,13 +18,18 @@ pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
     let mut model = lineage::Model::default();
+    let mut conditional = campaign::Conditional::default();
     for dir in runs {
         let lines = match trace::read_dir(dir) {
             Ok(lines) => lines,
             Err(e) => return fail(EXIT_BAD_INPUT, e),
         };
         match lineage::build(&lines) {
-            Ok(learned) => campaign::learn(&mut model, learned, &trace::started_plan(&lines).unwrap_or_default()),
+            Ok(learned) => {
+                let plan = trace::started_plan(&lines).unwrap_or_default();
+                let added = campaign::learn(&mut model, learned, &plan);
+                conditional.push(&plan, added);
+            }
             Err(e) => return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display())),
         }
     }
@@ -45,7 +49,7 @@ pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
     println!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
     // As many as a campaign weighs at once, in the order it would inject
     // them (each counted as injected and survived before the next).
-    let found = match Z3Solver.hypotheses(&solver_model, &space, &[], &[], limit.max(campaign::RANKED)) {
+    let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
         Ok(found) => campaign::order(&solver_model, found, space.eff),
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
