@@ -3,8 +3,10 @@
 //! Fault-free run → lineage → solve → fault plan → run → check. A violation
 //! is recorded as a counterexample (the plan, its seed, the broken outcomes)
 //! and, unless asked for all of them, ends the campaign. A run that
-//! survived contributes its lineage (the recovery path it took) and the
-//! solver is asked again. No hypothesis left: certified within the budget,
+//! survived contributes its lineage (the recovery path it took, for the
+//! outcomes its plan cut off: [`learn`]) and the solver is asked again; a
+//! recovery path counts only for hypotheses that inject what caused it
+//! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
 //! stated exactly. Run budget spent: say how many hypotheses remain.
 //!
 //! The summary is journaled before the first run and after each one, with
@@ -290,7 +292,7 @@ fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, failed: boo
 }
 
 /// How many of the smallest hypotheses the solver is asked for, to pick
-/// the next one among them ([`rank`]).
+/// the next one among them (see [`order`]).
 pub const RANKED: usize = 48;
 
 /// The next hypothesis of the strategy and its plan, or `None` when the

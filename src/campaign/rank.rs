@@ -90,7 +90,7 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
 }
 
 /// The order a campaign would inject `found` in if every one survived:
-/// [`pick`] again and again, each pick counted as injected. For `ldfi
+/// `pick` again and again, each pick counted as injected. For `ldfi
 /// solve`, which shows the next hypotheses without running them.
 pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32) -> Vec<Hypothesis> {
     let mut ordered = Vec::new();
