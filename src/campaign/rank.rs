@@ -12,6 +12,11 @@
 //!   input cut off, then crashed) before a single crash of an instance
 //!   that already survived a crash at another step. Among the smallest
 //!   two sizes only, so the search still climbs the budget size by size;
+//! - then the shape (its set of mechanisms) injected the fewest times so
+//!   far: on a system whose timing decides (an unclean election needs the
+//!   controller on the cut leader's side), a shape that survived once gets
+//!   its next chance at another partition or step before a third single
+//!   cut of the output's leader, and runs spread over the shapes evenly;
 //! - then size, then faults on roles before faults on brokers named as
 //!   they were in an earlier run (a role is resolved when the fault starts:
 //!   it hits what the lineage meant), then damage: the one that breaks the most outcomes has the
@@ -62,15 +67,21 @@ fn without_partition(name: &str) -> String {
     }
 }
 
-/// How a hypothesis ranks, highest first: new mechanisms, fewer faults,
-/// faults on roles, outcomes broken.
-type Score = (usize, std::cmp::Reverse<usize>, usize, usize);
+/// How a hypothesis ranks, highest first: new mechanisms, a shape injected
+/// fewer times, fewer faults, faults on roles, outcomes broken.
+type Score = (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize, usize);
 
 /// The next hypothesis among `found` (minimal ones, smallest first), given
 /// what was already injected.
 pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff: u32) -> Option<Hypothesis> {
     let smallest = found.first()?.len();
     let seen: BTreeSet<(String, String)> = injected.iter().flatten().map(mechanism).collect();
+    let shape = |h: &Hypothesis| h.iter().map(mechanism).collect::<BTreeSet<_>>();
+    let shapes: Vec<BTreeSet<(String, String)>> = injected.iter().map(shape).collect();
+    let repeats = |h: &Hypothesis| {
+        let mine = shape(h);
+        shapes.iter().filter(|s| **s == mine).count()
+    };
     let novel = |h: &Hypothesis| h.iter().map(mechanism).filter(|m| !seen.contains(m)).collect::<BTreeSet<_>>().len();
     let broken = |h: &Hypothesis| {
         model
@@ -81,7 +92,7 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
     };
     let mut best: Option<(Score, Hypothesis)> = None;
     for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
-        let score = (novel(&h), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
+        let score = (novel(&h), std::cmp::Reverse(repeats(&h)), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {
             best = Some((score, h));
         }
@@ -150,6 +161,24 @@ mod tests {
         let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
         // p@1 breaks the most; then the cut is a new mechanism, p@0 is not.
         assert_eq!(order(&model(), vec![one("p@0"), one("p@1"), cut.clone()], 3), vec![one("p@1"), cut, one("p@0")]);
+    }
+
+    #[test]
+    fn the_shape_injected_fewest_times_goes_first() {
+        // The cut+crash pair survived once, the output cut once, the
+        // instance's crash twice: the pair and the cut tie, the smaller
+        // goes; once the cut was tried again the pair comes back.
+        let pair = |p: u32, s: u32| -> Hypothesis {
+            [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
+                .into_iter()
+                .collect()
+        };
+        let out = |s: u32| -> Hypothesis { [FaultVar::omission("leader(output/0)", "brokers", s)].into_iter().collect() };
+        let found = vec![one("p@1"), out(3), pair(1, 2)];
+        let injected = vec![pair(0, 0), out(0), one("p@0"), one("p@2")];
+        assert_eq!(pick(&model(), found.clone(), &injected, 3), Some(out(3)));
+        let injected = [injected, vec![out(1)]].concat();
+        assert_eq!(pick(&model(), found, &injected, 3), Some(pair(1, 2)));
     }
 
     #[test]
