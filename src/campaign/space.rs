@@ -63,13 +63,10 @@ fn allowed(scenario: &Scenario, node: &str) -> bool {
 /// The space over the nodes the lineage names (roles and concrete nodes),
 /// within the scenario's targets, kinds and budget.
 pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
-    let budget = &scenario.budget;
-    let crash = down(scenario).is_some();
-    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
     // Responses (`brokers -> n`) are droppable on their own only with
     // one-way cuts; a two-way cut of n drops them with n's requests, which
     // its `n -> brokers` variable already stands for.
-    let one_way = budget.kinds.contains(&FaultKind::OneWayCut);
+    let one_way = scenario.budget.kinds.contains(&FaultKind::OneWayCut);
     let mut nodes = BTreeSet::new();
     let mut linked = BTreeSet::new();
     for fact in model.outcomes.values().flatten().flatten() {
@@ -89,23 +86,22 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
             }
         }
     }
-    let crashable = if crash {
-        nodes
-            .iter()
-            .filter(|n| allowed(scenario, n))
-            .flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}")))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let links = if cut {
-        linked.into_iter().collect()
-    } else {
-        Vec::new()
-    };
+    let crashable: Vec<String> = nodes.into_iter().filter(|n| allowed(scenario, n)).collect();
+    within_budget_kinds(scenario, &crashable, linked.into_iter().collect())
+}
+
+/// A space over these nodes (each crashable at every step before EFF) and
+/// links, as far as the budget's kinds and counts allow: no crash variable
+/// without a kind that takes a node down, no link without a cut.
+fn within_budget_kinds(scenario: &Scenario, nodes: &[String], links: Vec<(String, String)>) -> HypothesisSpace {
+    let budget = &scenario.budget;
+    let crash = down(scenario).is_some();
+    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    let crashable =
+        if crash { nodes.iter().flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}"))).collect() } else { Vec::new() };
     HypothesisSpace {
         crashable,
-        links,
+        links: if cut { links } else { Vec::new() },
         eff: budget.eff,
         max_crashes: if crash { budget.max_crashes } else { 0 },
         max_omissions: if cut { budget.max_partitions } else { 0 },
@@ -131,32 +127,17 @@ fn targets(scenario: &Scenario) -> Vec<NodeId> {
 /// to each client (lost responses). The space of the `random` and
 /// `exhaustive` strategies.
 pub fn budget_space(scenario: &Scenario) -> HypothesisSpace {
-    let budget = &scenario.budget;
-    let crash = down(scenario).is_some();
-    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
-    let one_way = budget.kinds.contains(&FaultKind::OneWayCut);
+    let one_way = scenario.budget.kinds.contains(&FaultKind::OneWayCut);
     let targets = targets(scenario);
-    let crashable = if crash {
-        targets.iter().flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}"))).collect()
-    } else {
-        Vec::new()
-    };
     let mut links = Vec::new();
-    if cut {
-        for node in &targets {
-            links.push((node.to_string(), BROKERS.to_string()));
-            if one_way && matches!(node, NodeId::Client(_)) {
-                links.push((BROKERS.to_string(), node.to_string()));
-            }
+    for node in &targets {
+        links.push((node.to_string(), BROKERS.to_string()));
+        if one_way && matches!(node, NodeId::Client(_)) {
+            links.push((BROKERS.to_string(), node.to_string()));
         }
     }
-    HypothesisSpace {
-        crashable,
-        links,
-        eff: budget.eff,
-        max_crashes: if crash { budget.max_crashes } else { 0 },
-        max_omissions: if cut { budget.max_partitions } else { 0 },
-    }
+    let nodes: Vec<String> = targets.iter().map(|n| n.to_string()).collect();
+    within_budget_kinds(scenario, &nodes, links)
 }
 
 /// The lineage model in the solver's terms.
