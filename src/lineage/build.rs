@@ -14,6 +14,8 @@ struct Handled {
     consumed: u32,
     output: u32,
     output_at: (i32, i64),
+    /// The output's key (for a word count: the word).
+    key: Option<String>,
     committed: u32,
 }
 
@@ -27,6 +29,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let (input_topic, output_topic) = (base(&info.input_topic), base(&info.output_topic));
     let coordinator = coordinator_role(&base(&info.group));
     let commits_count = commit_matters(&info.properties);
+    let in_memory = state_in_memory(lines, &info.properties);
     let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
     // Whether the input's leader can acknowledge alone once its followers
     // fell out of the ISR (min ISR 1, or unknown in an older trace).
@@ -152,6 +155,14 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             let coordinator_fact = commits_count.then(|| Fact::Alive { node: coordinator.clone(), step: h.committed });
             let commit_facts: Vec<Fact> =
                 (h.consumed..=until).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).chain(coordinator_fact).collect();
+            // A count kept only in the instance's memory (it restored no
+            // state when it started) holds until the last count of its word
+            // is written: crashed in between, the instance starts again from
+            // zero and that later count misses this input.
+            let kept: Vec<Fact> = match h.key.as_ref().and_then(|k| in_memory.get(&(h.instance.clone(), k.clone()))) {
+                Some(&last) if last > until => (until + 1..=last).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).collect(),
+                _ => vec![],
+            };
             // Which broker served the fetch or took the write does not
             // matter: the input sits on every ISR member (its durability
             // alternatives above) and the output is written with acks=all by
@@ -174,6 +185,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
             processing.extend(commit_facts.iter().cloned());
+            processing.extend(kept.iter().cloned());
             trail.events.push((format!("consumed by {}", h.instance), h.consumed, consumed_facts));
             trail.events.push((
                 format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.instance),
@@ -185,6 +197,14 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             } else {
                 (format!("{} up from consume to output (the commit does not matter to these properties)", h.instance), h.output, commit_facts)
             });
+            if let Some(last) = kept.last() {
+                let word = h.key.as_deref().unwrap_or_default();
+                trail.events.push((
+                    format!("counted in {}'s memory only (it restored no state), until the last count of {word:?}", h.instance),
+                    until + kept.len() as u32,
+                    vec![last.clone()],
+                ));
+            }
         }
         trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), last_step, vec![]));
 
@@ -206,6 +226,29 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
 /// break them (a crash of the coordinator). Unknown properties count.
 fn commit_matters(properties: &[String]) -> bool {
     properties.is_empty() || properties.iter().any(|p| !matches!(p.as_str(), "no-lost-acked" | "per-key-order"))
+}
+
+/// For properties that depend on state built across inputs (`word-counts`),
+/// the instances that kept that state only in memory: they wrote outputs but
+/// never traced a restore when they started. For each (instance, key), the
+/// step of its last output with that key. Empty for other properties, and
+/// for instances that restored (their state is also in a changelog).
+fn state_in_memory(lines: &[TraceLine], properties: &[String]) -> HashMap<(String, String), u32> {
+    if !properties.iter().any(|p| p == "word-counts") {
+        return HashMap::new();
+    }
+    let clock = StepClock::from_trace(lines);
+    let restored: BTreeSet<&str> =
+        lines.iter().filter(|l| matches!(l.event, Event::Restored { .. })).map(|l| l.source.as_str()).collect();
+    let mut last = HashMap::new();
+    for line in lines.iter().filter(|l| !restored.contains(l.source.as_str())) {
+        if let Event::Output { key: Some(key), .. } = &line.event {
+            let step = clock.step_of(line);
+            let entry = last.entry((line.source.clone(), key.clone())).or_insert(step);
+            *entry = (*entry).max(step);
+        }
+    }
+    last
 }
 
 /// The node name of the coordinator of consumer group `group`, as a role
@@ -239,7 +282,7 @@ fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &
     }
     let mut handled: HashMap<String, Vec<Handled>> = HashMap::new();
     for line in lines {
-        let Event::Output { topic, partition, offset, ids, .. } = &line.event else { continue };
+        let Event::Output { topic, partition, offset, ids, key } = &line.event else { continue };
         if topic != output {
             continue;
         }
@@ -258,6 +301,7 @@ fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &
                 consumed: clock.step_at(read_time),
                 output: clock.step_of(line),
                 output_at: (*partition, *offset),
+                key: key.clone(),
                 committed,
             });
         }

@@ -10,7 +10,11 @@
 //! they have it), the response coming back, and, for properties that count
 //! copies (duplicates, exactly-once, word counts), the instance alive until
 //! its commit and the group's coordinator alive when it committed the input
-//! offset: a failed commit means a second copy, never a loss. The outcome fails
+//! offset: a failed commit means a second copy, never a loss. For word
+//! counts, an instance that traced no restore when it started keeps its
+//! counts in memory only: an input then also relies on it alive until the
+//! last count of its word is written (crashed before, it counts from zero
+//! again). The outcome fails
 //! only if every derivation is cut; a derivation is cut if any of its facts
 //! is.
 //!

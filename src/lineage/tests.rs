@@ -292,3 +292,49 @@ fn at_min_isr_two_a_cut_leader_cannot_acknowledge_alone() {
     let found = first_hypotheses(&with_min_isr(2), &scenario, 50);
     assert!(!found.iter().any(|h| h.contains(&FaultVar::crash("leader(input/0)@1", 0))), "{found:?}");
 }
+
+/// `one_record_run` checked for word counts: `in-1` counted as `w1` at
+/// step 0, and a later count of `w1` (for `in-2`) written at step 2.
+fn counted_twice_run(restored: bool) -> Vec<TraceLine> {
+    let mut lines: Vec<TraceLine> = one_record_run("all")
+        .into_iter()
+        .map(|mut line| {
+            match &mut line.event {
+                Event::RunStarted { properties, .. } => *properties = vec!["word-counts".into()],
+                Event::Output { key, .. } => *key = Some("w1".into()),
+                Event::CheckerRead { .. } => line.time_ms = T0 + 3000,
+                _ => {}
+            }
+            line
+        })
+        .collect();
+    let later = Event::Output { topic: "output.c-r0".into(), partition: 2, offset: 1, ids: vec!["in-2".into()], key: Some("w1".into()) };
+    lines.push(TraceLine { time_ms: T0 + 2040, source: "pipeline-1".into(), step: None, event: later });
+    lines.push(TraceLine { time_ms: T0 + 2000, source: "harness".into(), step: Some(2), event: Event::Step { step_index: 2 } });
+    if restored {
+        lines.push(TraceLine { time_ms: T0 + 5, source: "pipeline-1".into(), step: None, event: Event::Restored { entries: 0 } });
+    }
+    lines.sort_by_key(|l| l.time_ms);
+    lines
+}
+
+#[test]
+fn a_count_kept_only_in_memory_relies_on_its_instance_until_the_last_count_of_its_word() {
+    // No restore traced: a crash at step 1 or 2 restarts the count of w1
+    // from zero, and the count written at 2 misses in-1.
+    let model = build(&counted_twice_run(false)).unwrap();
+    for step in 0..=2 {
+        let alive = Fact::Alive { node: "pipeline-1".into(), step };
+        assert!(model.outcomes["r:in-1"].iter().all(|d| d.contains(&alive)), "step {step}: {:?}", model.outcomes);
+    }
+    let events = &model.trails["r:in-1"].events;
+    assert!(events.iter().any(|(e, step, _)| e.contains("memory only") && *step == 2), "{events:?}");
+    let scenario = scenario(r#"["crash"]"#, 1, 0, r#"["pipeline-1"]"#);
+    let found = first_hypotheses(&counted_twice_run(false), &scenario, 10);
+    assert!(found.contains(&[FaultVar::crash("pipeline-1@2", 0)].into_iter().collect()), "{found:?}");
+    // An instance that restored its counts at start keeps them in the
+    // changelog too: after its commit it no longer matters.
+    let restored = build(&counted_twice_run(true)).unwrap();
+    let late = Fact::Alive { node: "pipeline-1".into(), step: 2 };
+    assert!(!restored.outcomes["r:in-1"].iter().any(|d| d.contains(&late)), "{:?}", restored.outcomes);
+}
