@@ -1,7 +1,7 @@
 //! `ldfi validate`, `ldfi run` and `ldfi check`: one scenario, one run, and
 //! a run judged again offline from its traces.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ldfi::checker::{RunVerdict, Verdict};
 use ldfi::nemesis::FaultPlan;
@@ -118,7 +118,7 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     }
 }
 
-pub fn check(dir: &PathBuf) -> u8 {
+pub fn check(dir: &Path) -> u8 {
     match run::check_dir(dir) {
         Ok((_, verdict)) => {
             print_verdict(dir, &verdict);

@@ -12,7 +12,7 @@ use ldfi::trace;
 
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
 
-pub fn run(scenario: &PathBuf, runs: &[PathBuf], limit: usize) -> u8 {
+pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     let scenario = match Scenario::load(scenario) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, e),

@@ -265,7 +265,9 @@ pub(super) fn coordinator_role(group: &str) -> String {
 
 /// For each input id, what each pipeline instance did with it.
 fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &str) -> HashMap<String, Vec<Handled>> {
-    let mut consumed: HashMap<(&str, &str), Vec<(u64, i32, i64)>> = HashMap::new();
+    // (instance, input id) -> each read of it: (time, partition, offset).
+    type Reads = Vec<(u64, i32, i64)>;
+    let mut consumed: HashMap<(&str, &str), Reads> = HashMap::new();
     let mut commits: HashMap<(&str, i32), Vec<(u64, i64)>> = HashMap::new();
     for line in lines {
         match &line.event {
