@@ -50,7 +50,7 @@ use crate::lineage;
 use crate::nemesis::FaultPlan;
 use crate::run::{self, Binaries, RunError};
 use crate::scenario::{Scenario, Strategy};
-use crate::solver::{Hypothesis, Solver, Z3Solver};
+use crate::solver::Hypothesis;
 use crate::trace;
 
 /// How a campaign ended.
@@ -199,7 +199,7 @@ async fn drive(
         }
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
             summary.outcome = if summary.counterexamples.is_empty() {
-                let remaining = remaining(scenario, settings, &model, &tried, &broken).await;
+                let remaining = remaining(scenario, settings, &model, &conditional, &tried, &broken).await;
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
                 Outcome::Violation
@@ -373,23 +373,28 @@ fn strategy_space(scenario: &Scenario, strategy: Strategy, model: &lineage::Mode
     }
 }
 
-/// Hypotheses left, for an honest "explored N of M" (capped).
+/// Hypotheses left, for an honest "explored N of M" (capped). For ldfi,
+/// the same two sources the next choice weighs ([`next::hypotheses`]): the
+/// merged model's, and the base model's that the conditional paths keep.
 async fn remaining(
     scenario: &Scenario,
     settings: &CampaignSettings,
     model: &lineage::Model,
+    conditional: &Conditional,
     tried: &[Hypothesis],
     broken: &[Hypothesis],
 ) -> Option<usize> {
     let space = strategy_space(scenario, settings.strategy, model);
     match settings.strategy {
         Strategy::Ldfi => {
-            let solver_model = space::solver_model(model);
-            let (tried, broken) = (tried.to_vec(), broken.to_vec());
-            tokio::task::spawn_blocking(move || Z3Solver.count(&solver_model, &space, &tried, &broken, 10_000).ok())
-                .await
-                .ok()
-                .flatten()
+            let (scenario, model, conditional) = (scenario.clone(), model.clone(), conditional.clone());
+            let (tried, broken, windows) = (tried.to_vec(), broken.to_vec(), settings.windows);
+            tokio::task::spawn_blocking(move || {
+                next::hypotheses(&scenario, &space, &model, &conditional, &tried, &broken, windows, 10_000).ok().map(|h| h.len())
+            })
+            .await
+            .ok()
+            .flatten()
         }
         _ => Some(space::exhaustive(&space).filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))).count()),
     }

@@ -12,11 +12,15 @@
 //!   input cut off, then crashed) before a single crash of an instance
 //!   that already survived a crash at another step. Among the smallest
 //!   two sizes only, so the search still climbs the budget size by size;
-//! - then the shape (its set of mechanisms) injected the fewest times so
-//!   far: on a system whose timing decides (an unclean election needs the
+//! - then the hypothesis whose mechanisms the runs so far met the fewest
+//!   times (the injected hypotheses that share one of its mechanisms): on
+//!   a system whose timing decides (an unclean election needs the
 //!   controller on the cut leader's side), a shape that survived once gets
 //!   its next chance at another partition or step before a third single
-//!   cut of the output's leader, and runs spread over the shapes evenly;
+//!   cut of the output's leader, and runs spread over the mechanisms
+//!   evenly. Counted per mechanism, not per shape: a pair of two faults
+//!   each already injected (the instance crashed, then cut off) is no new
+//!   chance, and does not starve a retry of a pair that survived once;
 //! - then size, then faults on roles before faults on brokers named as
 //!   they were in an earlier run (a role is resolved when the fault starts:
 //!   it hits what the lineage meant), then damage: the one that breaks the most outcomes has the
@@ -67,8 +71,8 @@ fn without_partition(name: &str) -> String {
     }
 }
 
-/// How a hypothesis ranks, highest first: new mechanisms, a shape injected
-/// fewer times, fewer faults, faults on roles, outcomes broken.
+/// How a hypothesis ranks, highest first: new mechanisms, mechanisms met
+/// by fewer runs, fewer faults, faults on roles, outcomes broken.
 type Score = (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize, usize);
 
 /// The next hypothesis among `found` (minimal ones, smallest first), given
@@ -80,7 +84,7 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
     let shapes: Vec<BTreeSet<(String, String)>> = injected.iter().map(shape).collect();
     let repeats = |h: &Hypothesis| {
         let mine = shape(h);
-        shapes.iter().filter(|s| **s == mine).count()
+        shapes.iter().filter(|s| !s.is_disjoint(&mine)).count()
     };
     let novel = |h: &Hypothesis| h.iter().map(mechanism).filter(|m| !seen.contains(m)).collect::<BTreeSet<_>>().len();
     let broken = |h: &Hypothesis| {
@@ -179,6 +183,26 @@ mod tests {
         assert_eq!(pick(&model(), found.clone(), &injected, 3), Some(out(3)));
         let injected = [injected, vec![out(1)]].concat();
         assert_eq!(pick(&model(), found, &injected, 3), Some(pair(1, 2)));
+    }
+
+    #[test]
+    fn a_pair_of_mechanisms_each_tried_does_not_starve_the_retry_of_a_pair() {
+        // The unclean-election order: the cut+crash pair survived once, then
+        // the instance was crashed and cut off. The pair of those two is a
+        // new shape but meets mechanisms two runs met; the pair's retry
+        // (another partition) meets one run's.
+        let pair = |p: u32, s: u32| -> Hypothesis {
+            [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
+                .into_iter()
+                .collect()
+        };
+        let cut = |s: u32| FaultVar::omission("p", "brokers", s);
+        let mixed: Hypothesis = [FaultVar::crash("p@0", 0), cut(3)].into_iter().collect();
+        let injected = vec![pair(1, 1), one("p@0"), [cut(2)].into_iter().collect()];
+        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3), Some(pair(2, 2)));
+        // Once the pair met as many runs, the smaller or more damaging decides again.
+        let injected = [injected, vec![pair(0, 3)]].concat();
+        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3), Some(mixed));
     }
 
     #[test]
