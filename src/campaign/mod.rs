@@ -66,6 +66,10 @@ pub enum Outcome {
     Certified { statement: String },
     /// The run budget (or wall time) ran out first.
     BudgetSpent { explored: usize, remaining: Option<usize> },
+    /// Every hypothesis was injected, but the runs of some gave no verdict
+    /// (the output did not settle, twice): those prove nothing, so nothing
+    /// is certified.
+    Inconclusive { explored: usize, runs: Vec<String> },
 }
 
 /// Settings of one campaign.
@@ -214,14 +218,17 @@ async fn drive(
             match choose(scenario, settings, &model, &conditional, &tried, &broken, index, &mut draws, progress).await? {
                 Some(next) => next,
                 None => {
-                    summary.outcome = if summary.counterexamples.is_empty() {
+                    let unsettled = inconclusive(&summary.runs);
+                    summary.outcome = if !summary.counterexamples.is_empty() {
+                        Outcome::Violation
+                    } else if !unsettled.is_empty() {
+                        Outcome::Inconclusive { explored: tried.len() + broken.len(), runs: unsettled }
+                    } else {
                         let statement = match settings.tries {
                             1 => budget_statement(scenario),
                             n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
                         };
                         Outcome::Certified { statement }
-                    } else {
-                        Outcome::Violation
                     };
                     break;
                 }
@@ -249,6 +256,11 @@ async fn drive(
         index += 1;
 
         again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict == Verdict::Fail, settings.tries);
+        // A run without a verdict proves nothing: inject its plan once more.
+        let unsettled_runs = summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count();
+        if again.is_none() && !hypothesis.is_empty() && outcome.verdict.verdict == Verdict::Unknown && unsettled_runs == 1 {
+            again = Some((hypothesis.clone(), plan.clone(), 1));
+        }
         if outcome.verdict.verdict == Verdict::Fail {
             // Journal at once: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
@@ -275,6 +287,14 @@ async fn drive(
     summary.hypotheses_tried = tried.len() + broken.len();
     journal(&summary, settings)?;
     Ok(summary)
+}
+
+/// The runs of the hypotheses that no run settled: each of its runs ended
+/// without a verdict (the output never stopped changing, a read failed).
+/// Their plans were injected but prove nothing either way.
+fn inconclusive(runs: &[RunRecord]) -> Vec<String> {
+    let unsettled = |h: &Hypothesis| runs.iter().filter(|r| r.hypothesis == *h).all(|r| r.verdict == Verdict::Unknown);
+    runs.iter().filter(|r| !r.hypothesis.is_empty() && unsettled(&r.hypothesis)).map(|r| r.run.clone()).collect()
 }
 
 /// A plan to inject again, and how many more times after that.
@@ -415,6 +435,32 @@ pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
 mod tries_tests {
     use super::*;
     use crate::solver::FaultVar;
+
+    #[test]
+    fn a_hypothesis_whose_every_run_gave_no_verdict_is_inconclusive() {
+        let h = |n: &str| -> Hypothesis { [FaultVar::crash(n, 0)].into_iter().collect() };
+        let run = |id: &str, hypothesis: Hypothesis, verdict: Verdict| RunRecord {
+            run: id.into(),
+            plan: FaultPlan::none(),
+            hypothesis,
+            verdict,
+            wall_ms: 0,
+            dir: PathBuf::new(),
+            failed: vec![],
+            learned: None,
+        };
+        let runs = vec![
+            run("r0", Hypothesis::new(), Verdict::Unknown),
+            run("r1", h("pipeline-1@2"), Verdict::Unknown),
+            run("r2", h("pipeline-1@2"), Verdict::Pass),
+            run("r3", h("coordinator(g)@3"), Verdict::Unknown),
+            run("r4", h("coordinator(g)@3"), Verdict::Unknown),
+        ];
+        // Settled by its second run, the first hypothesis is covered; the
+        // fault-free run is no hypothesis.
+        assert_eq!(inconclusive(&runs), vec!["r3".to_string(), "r4".to_string()]);
+        assert!(inconclusive(&runs[..3]).is_empty());
+    }
 
     #[test]
     fn a_survived_plan_is_injected_until_its_tries_are_spent() {

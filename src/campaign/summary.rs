@@ -151,6 +151,11 @@ impl CampaignSummary {
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }
             Outcome::Certified { statement } => format!("CERTIFIED after {} runs: {statement}", self.runs.len()),
+            Outcome::Inconclusive { explored, runs } => format!(
+                "INCONCLUSIVE after {} runs: explored {explored} hypotheses, no violation, but runs {} gave no verdict (twice for each plan); not certified",
+                self.runs.len(),
+                runs.join(", ")
+            ),
             Outcome::BudgetSpent { explored, remaining } => format!(
                 "BUDGET SPENT: explored {explored} hypotheses in {} runs, {} remaining; no violation found so far",
                 self.runs.len(),

@@ -55,6 +55,10 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
         (Outcome::Certified { statement }, _) => {
             format!("Certified: {statement}; {runs} runs tried every hypothesis within the budget.")
         }
+        (Outcome::Inconclusive { explored, runs: unsettled }, _) => format!(
+            "No violation found, but not certified: every hypothesis was injected ({explored}), and runs {} gave no verdict, so their plans prove nothing.",
+            unsettled.join(", ")
+        ),
         (Outcome::BudgetSpent { explored, remaining }, _) => format!(
             "No violation found, but not certified: the budget ran out after {runs} runs ({explored} hypotheses explored, {} left).",
             remaining.map(|r| r.to_string()).unwrap_or_else(|| "an unknown number".into())

@@ -38,7 +38,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     let class = match summary.outcome {
         Outcome::Violation => "violation",
         Outcome::Certified { .. } => "certified",
-        Outcome::BudgetSpent { .. } | Outcome::InProgress => "budget",
+        Outcome::BudgetSpent { .. } | Outcome::Inconclusive { .. } | Outcome::InProgress => "budget",
     };
     let _ = writeln!(h, "<h1>ldfi campaign {}</h1>", text(&summary.campaign));
     let _ = writeln!(h, "<p id=\"verdict\" class=\"verdict {class}\">{}</p>", text(&content::verdict_sentence(summary)));
