@@ -255,12 +255,9 @@ async fn drive(
         summary.hypotheses_tried = tried.len() + broken.len();
         index += 1;
 
-        again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict == Verdict::Fail, settings.tries);
-        // A run without a verdict proves nothing: inject its plan once more.
-        let unsettled_runs = summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count();
-        if again.is_none() && !hypothesis.is_empty() && outcome.verdict.verdict == Verdict::Unknown && unsettled_runs == 1 {
-            again = Some((hypothesis.clone(), plan.clone(), 1));
-        }
+        let unsettled_before =
+            summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
+        again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
         if outcome.verdict.verdict == Verdict::Fail {
             // Journal at once: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
@@ -300,14 +297,18 @@ fn inconclusive(runs: &[RunRecord]) -> Vec<String> {
 /// A plan to inject again, and how many more times after that.
 type Again = Option<(Hypothesis, FaultPlan, u32)>;
 
-/// After a run of `hypothesis`: the plan to inject again, if it survived
-/// fewer than `tries` times (a failed plan and the fault-free run are not
-/// repeated).
-fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, failed: bool, tries: u32) -> Again {
+/// After a run of `hypothesis` that ended in `verdict`: the plan to inject
+/// again, if it survived fewer than `tries` times, or if this run gave no
+/// verdict and none of its earlier runs had failed to settle (an unknown
+/// run proves nothing, so it gets one more run). A failed plan and the
+/// fault-free run are not repeated.
+fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, verdict: Verdict, unsettled_before: bool, tries: u32) -> Again {
+    let retry_unknown = verdict == Verdict::Unknown && !unsettled_before;
     match again {
-        _ if failed || hypothesis.is_empty() => None,
+        _ if verdict == Verdict::Fail || hypothesis.is_empty() => None,
         Some((h, p, left)) if h == *hypothesis => (left > 1).then_some((h, p, left - 1)),
-        _ => (tries > 1).then(|| (hypothesis.clone(), plan.clone(), tries - 1)),
+        _ if tries > 1 => Some((hypothesis.clone(), plan.clone(), tries - 1)),
+        _ => retry_unknown.then(|| (hypothesis.clone(), plan.clone(), 1)),
     }
 }
 
@@ -467,14 +468,17 @@ mod tries_tests {
         let h: Hypothesis = [FaultVar::crash("pipeline-1@2", 0)].into_iter().collect();
         let plan = FaultPlan::none();
         // Three tries: after the first pass, two more; then one; then none.
-        let after_first = next_try(None, &h, &plan, false, 3);
+        let after_first = next_try(None, &h, &plan, Verdict::Pass, false, 3);
         assert_eq!(after_first.as_ref().map(|a| a.2), Some(2));
-        let after_second = next_try(after_first, &h, &plan, false, 3);
+        let after_second = next_try(after_first, &h, &plan, Verdict::Pass, false, 3);
         assert_eq!(after_second.as_ref().map(|a| a.2), Some(1));
-        assert_eq!(next_try(after_second, &h, &plan, false, 3), None);
+        assert_eq!(next_try(after_second, &h, &plan, Verdict::Pass, false, 3), None);
         // One try (the default): never again. A failure or the fault-free run: never again.
-        assert_eq!(next_try(None, &h, &plan, false, 1), None);
-        assert_eq!(next_try(None, &h, &plan, true, 3), None);
-        assert_eq!(next_try(None, &Hypothesis::new(), &plan, false, 3), None);
+        assert_eq!(next_try(None, &h, &plan, Verdict::Pass, false, 1), None);
+        assert_eq!(next_try(None, &h, &plan, Verdict::Fail, false, 3), None);
+        assert_eq!(next_try(None, &Hypothesis::new(), &plan, Verdict::Pass, false, 3), None);
+        // A run without a verdict: once more, and only once.
+        assert_eq!(next_try(None, &h, &plan, Verdict::Unknown, false, 1).map(|a| a.2), Some(1));
+        assert_eq!(next_try(None, &h, &plan, Verdict::Unknown, true, 1), None);
     }
 }

@@ -125,6 +125,14 @@ mod tests {
         [FaultVar::crash(n, 0)].into_iter().collect()
     }
 
+    /// The unclean-election shape on input partition `p`: its leader cut
+    /// off at step `s`, crashed at `s + 1`.
+    fn pair(p: u32, s: u32) -> Hypothesis {
+        [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
+            .into_iter()
+            .collect()
+    }
+
     fn model() -> Model {
         let mut model = ModelBuilder::new();
         model.outcome("r:1", [Derivation::from_iter([Fact::alive("p@0", 0)])]);
@@ -168,15 +176,10 @@ mod tests {
     }
 
     #[test]
-    fn the_shape_injected_fewest_times_goes_first() {
+    fn the_mechanisms_met_by_the_fewest_runs_go_first() {
         // The cut+crash pair survived once, the output cut once, the
         // instance's crash twice: the pair and the cut tie, the smaller
         // goes; once the cut was tried again the pair comes back.
-        let pair = |p: u32, s: u32| -> Hypothesis {
-            [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
-                .into_iter()
-                .collect()
-        };
         let out = |s: u32| -> Hypothesis { [FaultVar::omission("leader(output/0)", "brokers", s)].into_iter().collect() };
         let found = vec![one("p@1"), out(3), pair(1, 2)];
         let injected = vec![pair(0, 0), out(0), one("p@0"), one("p@2")];
@@ -191,11 +194,6 @@ mod tests {
         // the instance was crashed and cut off. The pair of those two is a
         // new shape but meets mechanisms two runs met; the pair's retry
         // (another partition) meets one run's.
-        let pair = |p: u32, s: u32| -> Hypothesis {
-            [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
-                .into_iter()
-                .collect()
-        };
         let cut = |s: u32| FaultVar::omission("p", "brokers", s);
         let mixed: Hypothesis = [FaultVar::crash("p@0", 0), cut(3)].into_iter().collect();
         let injected = vec![pair(1, 1), one("p@0"), [cut(2)].into_iter().collect()];
