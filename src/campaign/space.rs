@@ -10,6 +10,14 @@
 //! crash variable is encoded for the solver as the crash of the pseudo-node
 //! `n@s`, which cuts exactly `Alive{n, s}`.
 //!
+//! A broker's omission variable stands for its replication link (a
+//! follower fetched from it). With `replication-cut` in the budget it is
+//! realized as exactly that, [`Fault::CutReplication`]: a full cut between
+//! brokers also cuts the leader off the active controller when that
+//! controller is among its followers, which fences it and elects a new
+//! leader cleanly, a recovery the hypothesis did not ask for (measured on
+//! `unclean-election`, where it hid the loss in most runs).
+//!
 //! Two spaces over the same variables and budget. [`space`] holds the
 //! variables the lineage names (roles such as `leader(input/0)` and
 //! concrete nodes): `ldfi` asks the solver there for hypotheses that cut
@@ -63,10 +71,6 @@ fn allowed(scenario: &Scenario, node: &str) -> bool {
 /// The space over the nodes the lineage names (roles and concrete nodes),
 /// within the scenario's targets, kinds and budget.
 pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
-    // Responses (`brokers -> n`) are droppable on their own only with
-    // one-way cuts; a two-way cut of n drops them with n's requests, which
-    // its `n -> brokers` variable already stands for.
-    let one_way = scenario.budget.kinds.contains(&FaultKind::OneWayCut);
     let mut nodes = BTreeSet::new();
     let mut linked = BTreeSet::new();
     for fact in model.outcomes.values().flatten().flatten() {
@@ -74,13 +78,9 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
             lineage::Fact::Alive { node, .. } => {
                 nodes.insert(node.clone());
             }
-            lineage::Fact::Link { from, to, .. } if from == BROKERS => {
-                if one_way && allowed(scenario, to) {
-                    linked.insert((from.clone(), to.clone()));
-                }
-            }
             lineage::Fact::Link { from, to, .. } => {
-                if allowed(scenario, from) {
+                let faulted = if from == BROKERS { to } else { from };
+                if allowed(scenario, faulted) && realizable(scenario, from, to) {
                     linked.insert((from.clone(), to.clone()));
                 }
             }
@@ -90,13 +90,35 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
     within_budget_kinds(scenario, &crashable, linked.into_iter().collect())
 }
 
+/// Whether the budget's kinds can drop the traffic of a link variable.
+/// Responses (`brokers -> n`) are droppable on their own only with one-way
+/// cuts; a two-way cut of n drops them with n's requests, which its `n ->
+/// brokers` variable already stands for. A broker's link to the other
+/// brokers (its replication) is dropped by any cut; a client's only by a
+/// cut of every packet (a replication cut leaves clients alone).
+fn realizable(scenario: &Scenario, from: &str, to: &str) -> bool {
+    let kinds = &scenario.budget.kinds;
+    if from == BROKERS {
+        return kinds.contains(&FaultKind::OneWayCut);
+    }
+    let full = kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    full || (kinds.contains(&FaultKind::ReplicationCut) && is_broker(from) && to == BROKERS)
+}
+
+/// A concrete broker or a role standing for brokers.
+fn is_broker(node: &str) -> bool {
+    matches!(node.parse::<NodeId>(), Ok(NodeId::Broker(_) | NodeId::Role(_)))
+}
+
 /// A space over these nodes (each crashable at every step before EFF) and
 /// links, as far as the budget's kinds and counts allow: no crash variable
 /// without a kind that takes a node down, no link without a cut.
 fn within_budget_kinds(scenario: &Scenario, nodes: &[String], links: Vec<(String, String)>) -> HypothesisSpace {
     let budget = &scenario.budget;
     let crash = down(scenario).is_some();
-    let cut = budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    let cut = budget.kinds.iter().any(|k| {
+        matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut | FaultKind::ReplicationCut)
+    });
     let crashable =
         if crash { nodes.iter().flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}"))).collect() } else { Vec::new() };
     HypothesisSpace {
@@ -127,13 +149,15 @@ fn targets(scenario: &Scenario) -> Vec<NodeId> {
 /// to each client (lost responses). The space of the `random` and
 /// `exhaustive` strategies.
 pub fn budget_space(scenario: &Scenario) -> HypothesisSpace {
-    let one_way = scenario.budget.kinds.contains(&FaultKind::OneWayCut);
     let targets = targets(scenario);
     let mut links = Vec::new();
     for node in &targets {
-        links.push((node.to_string(), BROKERS.to_string()));
-        if one_way && matches!(node, NodeId::Client(_)) {
-            links.push((BROKERS.to_string(), node.to_string()));
+        let node = node.to_string();
+        if realizable(scenario, &node, BROKERS) {
+            links.push((node.clone(), BROKERS.to_string()));
+        }
+        if !is_broker(&node) && realizable(scenario, BROKERS, &node) {
+            links.push((BROKERS.to_string(), node));
         }
     }
     let nodes: Vec<String> = targets.iter().map(|n| n.to_string()).collect();
@@ -217,8 +241,12 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                     NodeId::Broker(_) => brokers.iter().filter(|b| **b != node).cloned().collect(),
                     _ => brokers.clone(),
                 };
-                let two_way = scenario.budget.kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate));
-                faults.push(window(if two_way {
+                let kinds = &scenario.budget.kinds;
+                let replication = kinds.contains(&FaultKind::ReplicationCut) && is_broker(from);
+                let two_way = kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate));
+                faults.push(window(if replication {
+                    Fault::CutReplication { left: vec![node], right }
+                } else if two_way {
                     Fault::Cut { left: vec![node], right }
                 } else {
                     Fault::OneWayCut { from: vec![node], to: right }
@@ -383,6 +411,34 @@ mod tests {
         assert_eq!(space.crashable, ["broker-1@0", "broker-1@1", "broker-1@2", "pipeline-1@0", "pipeline-1@1", "pipeline-1@2"]);
         assert!(space.links.is_empty());
         assert_eq!(space.max_omissions, 0);
+    }
+
+    #[test]
+    fn a_replication_cut_budget_realizes_broker_links_as_replication_cuts_and_leaves_clients_alone() {
+        let s = scenario("eot = 5\neff = 4\nkinds = [\"crash\", \"replication-cut\"]");
+        let space = budget_space(&s);
+        // Only the brokers' links: a replication cut cannot drop a client's traffic.
+        let froms: BTreeSet<&str> = space.links.iter().map(|(from, _)| from.as_str()).collect();
+        assert_eq!(froms, ["broker-1", "broker-2", "broker-3"].into_iter().collect());
+        assert_eq!(exhaustive_size(&space), 20 + 12 + 20 * 12);
+        let h: Hypothesis = [FaultVar::omission("leader(input/1)", BROKERS, 2)].into_iter().collect();
+        let plan = realize(&h, &s, Windows::default(), 1).unwrap();
+        assert_eq!(
+            plan.faults[0].fault,
+            Fault::CutReplication { left: vec!["leader(input/1)".parse().unwrap()], right: vec!["followers(input/1)".parse().unwrap()] }
+        );
+        assert_eq!((plan.faults[0].start, plan.faults[0].end), (2, 4));
+        let h: Hypothesis = [FaultVar::omission("broker-3", BROKERS, 0)].into_iter().collect();
+        let plan = realize(&h, &s, Windows::default(), 1).unwrap();
+        assert_eq!(plan.faults[0].fault, Fault::CutReplication { left: vec![NodeId::broker(3)], right: vec![NodeId::broker(1), NodeId::broker(2)] });
+        // The lineage's client links are left out of ldfi's space the same way.
+        let mut model = lineage::Model::default();
+        let support = [
+            lineage::Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 1 },
+            lineage::Fact::Link { from: "leader(input/0)".into(), to: BROKERS.into(), step: 1 },
+        ];
+        model.outcomes.insert("r:a".into(), [support.into_iter().collect()].into());
+        assert_eq!(super::space(&s, &model).links, vec![("leader(input/0)".to_string(), BROKERS.to_string())]);
     }
 
     #[test]

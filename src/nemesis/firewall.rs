@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
 use super::Fault;
-use crate::cluster::NodeId;
+use crate::cluster::{NodeId, BROKER_PORT};
 use crate::engine::EngineError;
 
 /// Comment on every rule ldfi installs.
@@ -33,11 +33,23 @@ pub enum Direction {
     Outbound,
 }
 
+/// Which TCP port a rule is limited to, on the packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Port {
+    /// Packets to this port (requests to a listener).
+    To(u16),
+    /// Packets from this port (a listener's responses).
+    From(u16),
+}
+
 /// One packet filter on one node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Rule {
     pub direction: Direction,
     pub peer: Ipv4Addr,
+    /// Only TCP packets to or from this port; `None` drops every packet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<Port>,
 }
 
 impl Rule {
@@ -47,13 +59,17 @@ impl Rule {
             Direction::Inbound => ("INPUT", "-s"),
             Direction::Outbound => ("OUTPUT", "-d"),
         };
-        [
-            "-w", op, chain, flag, &self.peer.to_string(), "-m", "comment", "--comment", RULE_COMMENT,
-            "-j", "DROP",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        let mut args: Vec<String> =
+            ["-w", op, chain, flag, &self.peer.to_string()].iter().map(|s| s.to_string()).collect();
+        if let Some(port) = self.port {
+            let (flag, number) = match port {
+                Port::To(n) => ("--dport", n),
+                Port::From(n) => ("--sport", n),
+            };
+            args.extend(["-p".to_string(), "tcp".to_string(), flag.to_string(), number.to_string()]);
+        }
+        args.extend(["-m", "comment", "--comment", RULE_COMMENT, "-j", "DROP"].iter().map(|s| s.to_string()));
+        args
     }
 }
 
@@ -61,27 +77,40 @@ impl Rule {
 /// are not partitions. `address` resolves a node; `all` lists every node on
 /// the network (for isolation). Packets from `a` to `b` are dropped twice,
 /// on the way out of `a` and on the way into `b`, so a cut holds even while
-/// one side is being restarted.
+/// one side is being restarted. A replication cut drops only the TCP
+/// traffic of the broker listener (to its port, and its responses from
+/// it), so the KRaft controller listener between the same nodes still
+/// flows.
 pub fn plan_rules<E>(
     fault: &Fault,
     all: &[NodeId],
     address: impl Fn(&NodeId) -> Result<Ipv4Addr, E>,
 ) -> Result<Vec<(NodeId, Rule)>, E> {
-    let one_way = |from: &[NodeId], to: &[NodeId]| -> Result<Vec<(NodeId, Rule)>, E> {
+    let on_port = |from: &[NodeId], to: &[NodeId], port: Option<Port>| -> Result<Vec<(NodeId, Rule)>, E> {
         let mut rules = Vec::new();
         for a in from {
             for b in to.iter().filter(|b| *b != a) {
-                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)? }));
-                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)? }));
+                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port }));
+                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port }));
             }
         }
         Ok(rules)
     };
+    let one_way = |from: &[NodeId], to: &[NodeId]| on_port(from, to, None);
     let mut rules = match fault {
         Fault::OneWayCut { from, to } => one_way(from, to)?,
         Fault::Cut { left, right } => {
             let mut rules = one_way(left, right)?;
             rules.extend(one_way(right, left)?);
+            rules
+        }
+        Fault::CutReplication { left, right } => {
+            let mut rules = Vec::new();
+            for (from, to) in [(left, right), (right, left)] {
+                for port in [Port::To(BROKER_PORT), Port::From(BROKER_PORT)] {
+                    rules.extend(on_port(from, to, Some(port))?);
+                }
+            }
             rules
         }
         Fault::Isolate { node } => {
@@ -181,8 +210,8 @@ mod tests {
         assert_eq!(
             rules,
             vec![
-                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12) }),
-                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11) }),
+                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None }),
+                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None }),
             ]
         );
     }
@@ -199,7 +228,7 @@ mod tests {
         let b3 = Ipv4Addr::new(10, 0, 0, 13);
         assert!(!rules.iter().any(|(n, r)| *n == NodeId::broker(2) && r.peer == b3));
         assert!(rules.iter().all(|(n, _)| *n != NodeId::client("p")));
-        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2 })));
+        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None })));
     }
 
     #[test]
@@ -213,12 +242,28 @@ mod tests {
 
     #[test]
     fn rules_are_deletable_by_the_same_arguments() {
-        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12) };
+        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None };
         let add = rule.iptables_args("-A");
         let del = rule.iptables_args("-D");
         assert_eq!(add[1], "-A");
         assert_eq!(&add[2..], &del[2..]);
         assert!(add.contains(&"10.0.0.12".to_string()) && add.contains(&"INPUT".to_string()));
+    }
+
+    #[test]
+    fn a_replication_cut_drops_the_broker_listener_both_ways_and_leaves_the_controller_listener() {
+        let fault = Fault::CutReplication { left: vec![NodeId::broker(1)], right: vec![NodeId::broker(2)] };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        // 2 directions x 2 port matches (requests to 9092, responses from it) x 2 nodes.
+        assert_eq!(rules.len(), 8);
+        assert!(rules.iter().all(|(_, r)| matches!(r.port, Some(Port::To(9092)) | Some(Port::From(9092)))));
+        let b1 = Ipv4Addr::new(10, 0, 0, 11);
+        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)) };
+        assert!(rules.contains(&(NodeId::broker(2), requests_out_of_2)));
+        let args = requests_out_of_2.iptables_args("-A");
+        let tail: Vec<&str> = args.iter().map(String::as_str).skip(3).collect();
+        assert_eq!(tail, ["-d", "10.0.0.11", "-p", "tcp", "--dport", "9092", "-m", "comment", "--comment", "ldfi", "-j", "DROP"]);
+        assert!(!args.iter().any(|a| a == "9093"), "the controller listener is never filtered: {args:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | [`Fault::Isolate`]      | drop all peers | heal             |
 //! | [`Fault::Cut`]          | drop between   | heal             |
 //! | [`Fault::OneWayCut`]    | drop one way   | heal             |
+//! | [`Fault::CutReplication`] | drop the broker listener between | heal |
 //!
 //! The same value is what a fault plan holds, what the injector executes
 //! and what a report shows. A [`Nemesis`] remembers what it applied and
@@ -49,6 +50,14 @@ pub enum Fault {
     Cut { left: Vec<NodeId>, right: Vec<NodeId> },
     /// Drop packets sent from `from` to `to`; the other way still flows.
     OneWayCut { from: Vec<NodeId>, to: Vec<NodeId> },
+    /// Drop the broker listener's traffic between the two groups, both
+    /// ways: followers stop fetching from a leader (replication, transaction
+    /// markers), while the KRaft controller listener still flows, so the
+    /// brokers keep their sessions and the leader can still shrink its ISR.
+    /// A full [`Fault::Cut`] between brokers also cuts a leader off the
+    /// active controller when that controller is on the other side, which
+    /// fences the leader: a different fault.
+    CutReplication { left: Vec<NodeId>, right: Vec<NodeId> },
 }
 
 impl Fault {
@@ -64,7 +73,7 @@ impl Fault {
     pub fn nodes(&self) -> Vec<&NodeId> {
         match self {
             Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
-            Fault::Cut { left, right } => left.iter().chain(right).collect(),
+            Fault::Cut { left, right } | Fault::CutReplication { left, right } => left.iter().chain(right).collect(),
             Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
         }
     }
@@ -84,6 +93,9 @@ impl std::fmt::Display for Fault {
             Fault::Pause { node } => write!(f, "pause {node}"),
             Fault::Isolate { node } => write!(f, "isolate {node}"),
             Fault::Cut { left, right } => write!(f, "cut {{{}}} from {{{}}}", list(left), list(right)),
+            Fault::CutReplication { left, right } => {
+                write!(f, "cut replication between {{{}}} and {{{}}}", list(left), list(right))
+            }
             Fault::OneWayCut { from, to } => {
                 write!(f, "drop packets from {{{}}} to {{{}}}", list(from), list(to))
             }
@@ -262,5 +274,14 @@ mod tests {
         let crash: Fault = serde_json::from_str(r#"{"kind":"crash","node":"broker-1"}"#).unwrap();
         assert_eq!(crash.process_target(), Some(&NodeId::broker(1)));
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"crash","node":"broker-0"}"#).is_err());
+        let replication = Fault::CutReplication {
+            left: vec!["leader(input/0)".parse().unwrap()],
+            right: vec!["followers(input/0)".parse().unwrap()],
+        };
+        let json = serde_json::to_string(&replication).unwrap();
+        assert_eq!(json, r#"{"kind":"cut_replication","left":["leader(input/0)"],"right":["followers(input/0)"]}"#);
+        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), replication);
+        assert!(replication.is_partition());
+        assert_eq!(replication.to_string(), "cut replication between {leader(input/0)} and {followers(input/0)}");
     }
 }

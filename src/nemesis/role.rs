@@ -92,6 +92,7 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
         Fault::Pause { node } => Fault::Pause { node: single(node)? },
         Fault::Isolate { node } => Fault::Isolate { node: single(node)? },
         Fault::Cut { left, right } => Fault::Cut { left: expand(left)?, right: expand(right)? },
+        Fault::CutReplication { left, right } => Fault::CutReplication { left: expand(left)?, right: expand(right)? },
         Fault::OneWayCut { from, to } => Fault::OneWayCut { from: expand(from)?, to: expand(to)? },
     })
 }

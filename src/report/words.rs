@@ -86,6 +86,9 @@ pub fn verb(fault: &Fault) -> String {
         Fault::Pause { node: n } => format!("pause {}", node(n)),
         Fault::Isolate { node: n } => format!("isolate {} from every other node", node(n)),
         Fault::Cut { left, right } => format!("cut {} off {}", nodes(left), nodes(right)),
+        Fault::CutReplication { left, right } => {
+            format!("cut the replication between {} and {}", nodes(left), nodes(right))
+        }
         Fault::OneWayCut { from, to } => format!("drop the packets {} sends to {}", nodes(from), nodes(to)),
     }
 }
@@ -114,7 +117,9 @@ fn healed(p: &PlannedFault) -> String {
         Fault::Stop { node: n } => format!("{} started again at step {end}", node(n)),
         Fault::Pause { node: n } => format!("{} resumed at step {end}", node(n)),
         Fault::Isolate { node: n } => format!("{} reconnected at step {end}", node(n)),
-        Fault::Cut { .. } | Fault::OneWayCut { .. } => format!("the network healed at step {end}"),
+        Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
+            format!("the network healed at step {end}")
+        }
     }
 }
 

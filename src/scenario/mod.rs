@@ -198,11 +198,22 @@ pub enum FaultKind {
     Isolate,
     Cut,
     OneWayCut,
+    /// A broker's replication traffic only (the broker listener between
+    /// brokers); the controller quorum still flows. See
+    /// [`crate::nemesis::Fault::CutReplication`].
+    ReplicationCut,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 6] =
-        [FaultKind::Crash, FaultKind::Stop, FaultKind::Pause, FaultKind::Isolate, FaultKind::Cut, FaultKind::OneWayCut];
+    pub const ALL: [FaultKind; 7] = [
+        FaultKind::Crash,
+        FaultKind::Stop,
+        FaultKind::Pause,
+        FaultKind::Isolate,
+        FaultKind::Cut,
+        FaultKind::OneWayCut,
+        FaultKind::ReplicationCut,
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -212,6 +223,7 @@ impl FaultKind {
             FaultKind::Isolate => "isolate",
             FaultKind::Cut => "cut",
             FaultKind::OneWayCut => "one-way-cut",
+            FaultKind::ReplicationCut => "replication-cut",
         }
     }
 }

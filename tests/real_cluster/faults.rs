@@ -1,4 +1,5 @@
-//! Process faults on brokers: crash/restart, pause/resume, and isolation.
+//! Process faults on brokers: crash/restart, pause/resume, isolation, and
+//! replication cuts.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -152,4 +153,55 @@ pub async fn pause_resume(cluster: &Cluster) -> Result<(), String> {
     .await?;
     println!("    broker {broker} resumed; registered after {back:.1?}");
     Ok(())
+}
+
+/// A replication cut of a leader from every other broker stops its
+/// followers' fetches, so they leave the ISR, but leaves the controller
+/// listener: the leader keeps its session (it stays registered and leads)
+/// and shrinks the ISR to itself. A full cut fences it within the session
+/// timeout (6 s), before the ISR could shrink (10 s): whichever broker is
+/// the active controller, that controller or the quorum is on the other
+/// side of a full cut.
+pub async fn replication_cut(cluster: &Cluster) -> Result<(), String> {
+    let topic = "replication-cut";
+    cluster
+        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(1)])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut deliveries = produce(cluster, topic, &batch("before", 100)).await?;
+    let state = snapshot(cluster, topic).await?.partition(topic, 0).ok_or("no partition")?.clone();
+    let leader = state.leader.ok_or("no leader")?;
+    let others: Vec<NodeId> =
+        (1..=3u8).filter(|b| i32::from(*b) != leader).map(NodeId::broker).collect();
+    let mut nemesis = Nemesis::new(cluster);
+    let fault = Fault::CutReplication { left: vec![NodeId::broker(leader as u8)], right: others };
+    nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+    let rules = nemesis.rules_on(&NodeId::broker(leader as u8)).await.map_err(|e| e.to_string())?;
+    if rules.is_empty() || rules.iter().any(|r| !r.contains("9092")) {
+        return Err(format!("expected only broker-listener rules on the leader, got {rules:?}"));
+    }
+    let feeder = {
+        let cluster = cluster.clone();
+        tokio::spawn(async move { produce(&cluster, topic, &batch("cut", 300)).await })
+    };
+    let (fenced_or_shrunk, took) = eventually("the ISR shrunk to the leader, or the leader fenced", Duration::from_secs(45), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        let p = s.partition(topic, 0)?;
+        if p.leader != Some(leader) || !s.brokers.contains(&leader) {
+            return Some(Err(format!("leader {leader} lost its leadership or its registration: leader {:?}, brokers {:?}", p.leader, s.brokers)));
+        }
+        (p.isr == [leader]).then_some(Ok(s.controller.map(|c| c.leader_id)))
+    })
+    .await?;
+    let controller = fenced_or_shrunk?;
+    println!("    replication of leader {leader} cut (controller {controller:?}); ISR [{leader}] after {took:.1?}, still leading");
+    deliveries.extend(feeder.await.map_err(|e| e.to_string())??);
+    nemesis.heal(&fault).await.map_err(|e| e.to_string())?;
+    let (_, rejoin) = eventually("the followers back in the ISR", Duration::from_secs(60), || async {
+        let s = snapshot(cluster, topic).await.ok()?;
+        (s.partition(topic, 0)?.isr.len() == 3).then_some(())
+    })
+    .await?;
+    println!("    followers rejoined {rejoin:.1?} after heal");
+    assert_all_acked_read_back(cluster, topic, &deliveries).await
 }

@@ -32,6 +32,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("leader_crash_fails_over_within_isr_and_restart_rejoins", |c| Box::pin(faults::leader_crash(c))),
         ("isolated_follower_leaves_isr_and_rejoins_after_heal", |c| Box::pin(faults::isolate_follower(c))),
         ("pause_fences_a_broker_and_resume_brings_it_back", |c| Box::pin(faults::pause_resume(c))),
+        ("replication_cut_shrinks_the_isr_to_a_leader_that_keeps_its_session", |c| Box::pin(faults::replication_cut(c))),
         ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
         ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
         ("run_copy_passes_without_faults", |c| Box::pin(runs::copy_passes_without_faults(c))),
