@@ -13,6 +13,13 @@
 //!   without them.
 //!
 //! A certificate is given only when both are empty.
+//!
+//! The ranking weighs the smallest two sizes (a pair of new mechanisms
+//! before a single repeat), so each source is asked until the next size
+//! shows ([`two_sizes`]): on 5 brokers and 6 partitions the single faults
+//! alone (the instance's crash and cut at each step, each output leader's
+//! cut) filled the 48 asked for, and the cut + crash pair of acks=1 came
+//! third, after two single faults.
 
 use super::learn::Conditional;
 use super::space;
@@ -36,11 +43,11 @@ pub fn hypotheses(
     limit: usize,
 ) -> Result<Vec<Hypothesis>, SolverError> {
     let solver = solver::Z3Solver;
-    let mut found = solver.hypotheses(&space::solver_model(model), space, tried, broken, limit)?;
+    let mut found = two_sizes(&solver, &space::solver_model(model), space, tried, broken, limit)?;
     if !conditional.learned.is_empty() {
         let base = conditional.base(model);
         let base_solver = space::solver_model(&base);
-        for h in solver.hypotheses(&base_solver, space, tried, broken, limit)? {
+        for h in two_sizes(&solver, &base_solver, space, tried, broken, limit)? {
             if found.contains(&h) {
                 continue;
             }
@@ -51,6 +58,39 @@ pub fn hypotheses(
             }
         }
         found.sort_by_key(|h| h.len());
+    }
+    Ok(found)
+}
+
+/// Rounds of [`two_sizes`] at most: enough for every single fault of a
+/// large space (240 variables at 48 a round), bounded whatever the space.
+const ROUNDS: usize = 8;
+
+/// Up to `limit` hypotheses, smallest first; when they are all of one size
+/// and fill the limit, more rounds, each with the sets found so far
+/// excluded like broken ones (a minimal set never contains another), until
+/// a larger one shows or none is left. The larger ones of the last round
+/// come after every smaller one.
+pub fn two_sizes(
+    solver: &impl Solver,
+    model: &solver::Model,
+    space: &HypothesisSpace,
+    tried: &[Hypothesis],
+    broken: &[Hypothesis],
+    limit: usize,
+) -> Result<Vec<Hypothesis>, SolverError> {
+    let mut found = solver.hypotheses(model, space, tried, broken, limit)?;
+    let mut excluded = broken.to_vec();
+    let mut batch = found.len();
+    for _ in 0..ROUNDS {
+        let smallest = found.first().map_or(0, |h| h.len());
+        if batch < limit || found.iter().any(|h| h.len() > smallest) {
+            break;
+        }
+        excluded.extend(found[found.len() - batch..].iter().cloned());
+        let more = solver.hypotheses(model, space, tried, &excluded, limit)?;
+        batch = more.len();
+        found.extend(more);
     }
     Ok(found)
 }
@@ -71,6 +111,34 @@ mod tests {
 
     fn alive(node: &str, step: u32) -> Fact {
         Fact::Alive { node: node.into(), step }
+    }
+
+    #[test]
+    fn a_pair_shows_even_when_single_faults_fill_the_limit() {
+        // 12 outcomes each broken by one crash of the instance, and one held
+        // by the leader or by a follower it could send to: the cut + crash pair.
+        let mut model = solver::ModelBuilder::new();
+        for s in 0..12 {
+            model.outcome(format!("r:{s}"), [solver::Derivation::from_iter([solver::Fact::alive(format!("p@{s}"), 0)])]);
+        }
+        let by_leader = solver::Derivation::from_iter([solver::Fact::alive("leader@2", 0)]);
+        let by_follower = solver::Derivation::from_iter([solver::Fact::link("leader", "brokers", 1)]);
+        model.outcome("r:acked", [by_leader, by_follower]);
+        let model = model.build();
+        let space = HypothesisSpace {
+            crashable: (0..12).map(|s| format!("p@{s}")).chain(["leader@2".to_string()]).collect(),
+            links: vec![("leader".into(), "brokers".into())],
+            eff: 12,
+            max_crashes: 1,
+            max_omissions: 1,
+        };
+        let pair: Hypothesis = [FaultVar::crash("leader@2", 0), FaultVar::omission("leader", "brokers", 1)].into_iter().collect();
+        let one_round = solver::Z3Solver.hypotheses(&model, &space, &[], &[], 5).unwrap();
+        assert!(one_round.iter().all(|h| h.len() == 1), "{one_round:?}");
+        let found = two_sizes(&solver::Z3Solver, &model, &space, &[], &[], 5).unwrap();
+        assert!(found.contains(&pair), "{found:?}");
+        assert_eq!(found.iter().filter(|h| h.len() == 1).count(), 12, "every single fault before it");
+        assert!(found.windows(2).all(|w| w[0].len() <= w[1].len()));
     }
 
     #[test]
