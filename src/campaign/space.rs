@@ -101,7 +101,7 @@ fn realizable(scenario: &Scenario, from: &str, to: &str) -> bool {
     if from == BROKERS {
         return kinds.contains(&FaultKind::OneWayCut);
     }
-    let full = kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut));
+    let full = kinds.iter().any(|k| k.is_partition() && *k != FaultKind::ReplicationCut);
     full || (kinds.contains(&FaultKind::ReplicationCut) && is_broker(from) && to == BROKERS)
 }
 
@@ -116,9 +116,7 @@ fn is_broker(node: &str) -> bool {
 fn within_budget_kinds(scenario: &Scenario, nodes: &[String], links: Vec<(String, String)>) -> HypothesisSpace {
     let budget = &scenario.budget;
     let crash = down(scenario).is_some();
-    let cut = budget.kinds.iter().any(|k| {
-        matches!(k, FaultKind::Cut | FaultKind::Isolate | FaultKind::OneWayCut | FaultKind::ReplicationCut)
-    });
+    let cut = budget.kinds.iter().any(FaultKind::is_partition);
     let crashable =
         if crash { nodes.iter().flat_map(|n| (0..budget.eff).map(move |s| format!("{n}@{s}"))).collect() } else { Vec::new() };
     HypothesisSpace {

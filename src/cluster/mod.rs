@@ -23,7 +23,7 @@ pub use error::ClusterError;
 pub use node::{NodeId, Role};
 pub use observer::Observer;
 pub use snapshot::Snapshot;
-pub use spec::{Addressing, ClusterSpec, BROKER_PORT, CONTROLLER_PORT};
+pub use spec::{Addressing, ClusterSpec, BROKER_PORT};
 pub use topic::TopicSpec;
 
 use crate::engine::{self, ContainerConfig, ContainerState, Engine};

@@ -215,6 +215,11 @@ impl FaultKind {
         FaultKind::ReplicationCut,
     ];
 
+    /// Whether the kind drops packets (a partition) rather than stopping a node.
+    pub fn is_partition(&self) -> bool {
+        matches!(self, FaultKind::Isolate | FaultKind::Cut | FaultKind::OneWayCut | FaultKind::ReplicationCut)
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             FaultKind::Crash => "crash",

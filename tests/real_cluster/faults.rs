@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use ldfi::cluster::{Cluster, TopicSpec};
+use ldfi::cluster::{snapshot::PartitionState, Cluster, TopicSpec};
 use ldfi::nemesis::{Fault, Nemesis, NodeId};
 use ldfi::workload::{self, Acks, Delivery, WorkloadRecord};
 
@@ -20,6 +20,15 @@ async fn produce(cluster: &Cluster, topic: &str, records: &[WorkloadRecord]) -> 
     workload::produce(&cluster.bootstrap_servers(), topic, records, Acks::All, Duration::from_secs(30))
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn create(cluster: &Cluster, topic: TopicSpec) -> Result<(), String> {
+    cluster.create_topics(&[topic]).await.map_err(|e| e.to_string())
+}
+
+/// Partition 0 of a topic as the cluster sees it now.
+async fn partition_zero(cluster: &Cluster, topic: &str) -> Result<PartitionState, String> {
+    snapshot(cluster, topic).await?.partition(topic, 0).cloned().ok_or_else(|| format!("{topic} has no partition 0"))
 }
 
 /// Every acknowledged id is read back from the topic.
@@ -39,10 +48,7 @@ async fn assert_all_acked_read_back(cluster: &Cluster, topic: &str, deliveries: 
 
 pub async fn roundtrip_1000(cluster: &Cluster) -> Result<(), String> {
     let topic = "roundtrip";
-    cluster
-        .create_topics(&[TopicSpec::new(topic, 3, 3).min_insync_replicas(2)])
-        .await
-        .map_err(|e| e.to_string())?;
+    create(cluster, TopicSpec::new(topic, 3, 3).min_insync_replicas(2)).await?;
     let deliveries = produce(cluster, topic, &batch("rt", 1000)).await?;
     let acked = deliveries.iter().filter(|d| d.acked.is_some()).count();
     if acked != 1000 {
@@ -53,13 +59,9 @@ pub async fn roundtrip_1000(cluster: &Cluster) -> Result<(), String> {
 
 pub async fn leader_crash(cluster: &Cluster) -> Result<(), String> {
     let topic = "failover";
-    cluster
-        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(2)])
-        .await
-        .map_err(|e| e.to_string())?;
+    create(cluster, TopicSpec::new(topic, 1, 3).min_insync_replicas(2)).await?;
     let mut deliveries = produce(cluster, topic, &batch("before", 200)).await?;
-    let before = snapshot(cluster, topic).await?;
-    let state = before.partition(topic, 0).ok_or("no partition 0")?.clone();
+    let state = partition_zero(cluster, topic).await?;
     let leader = state.leader.ok_or("no leader")?;
     let mut nemesis = Nemesis::new(cluster);
     nemesis.crash(NodeId::broker(leader as u8)).await.map_err(|e| e.to_string())?;
@@ -91,11 +93,8 @@ pub async fn leader_crash(cluster: &Cluster) -> Result<(), String> {
 
 pub async fn isolate_follower(cluster: &Cluster) -> Result<(), String> {
     let topic = "isolation";
-    cluster
-        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(2)])
-        .await
-        .map_err(|e| e.to_string())?;
-    let state = snapshot(cluster, topic).await?.partition(topic, 0).ok_or("no partition")?.clone();
+    create(cluster, TopicSpec::new(topic, 1, 3).min_insync_replicas(2)).await?;
+    let state = partition_zero(cluster, topic).await?;
     let leader = state.leader.ok_or("no leader")?;
     let follower = *state.replicas.iter().find(|r| **r != leader).ok_or("no follower")?;
     let mut nemesis = Nemesis::new(cluster);
@@ -164,15 +163,12 @@ pub async fn pause_resume(cluster: &Cluster) -> Result<(), String> {
 /// side of a full cut.
 pub async fn replication_cut(cluster: &Cluster) -> Result<(), String> {
     let topic = "replication-cut";
-    cluster
-        .create_topics(&[TopicSpec::new(topic, 1, 3).min_insync_replicas(1)])
-        .await
-        .map_err(|e| e.to_string())?;
+    create(cluster, TopicSpec::new(topic, 1, 3).min_insync_replicas(1)).await?;
     let mut deliveries = produce(cluster, topic, &batch("before", 100)).await?;
-    let state = snapshot(cluster, topic).await?.partition(topic, 0).ok_or("no partition")?.clone();
+    let state = partition_zero(cluster, topic).await?;
     let leader = state.leader.ok_or("no leader")?;
-    let others: Vec<NodeId> =
-        (1..=3u8).filter(|b| i32::from(*b) != leader).map(NodeId::broker).collect();
+    // RF 3 on the 3-broker test cluster: its followers are every other broker.
+    let others: Vec<NodeId> = state.replicas.iter().filter(|b| **b != leader).map(|b| NodeId::broker(*b as u8)).collect();
     let mut nemesis = Nemesis::new(cluster);
     let fault = Fault::CutReplication { left: vec![NodeId::broker(leader as u8)], right: others };
     nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
