@@ -118,7 +118,7 @@ fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
 /// Whether some fault of `plan` hits the node a fact relies on, in time: a
 /// node down (crash, stop, pause) from its start until the step it comes
 /// back in, a cut until it is healed.
-fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
+pub(super) fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
     let (nodes, step): (Vec<&str>, u32) = match fact {
         Fact::Alive { node, step } => (vec![node], *step),
         Fact::Link { from, to, step } => ([from.as_str(), to.as_str()].into_iter().filter(|n| *n != BROKERS).collect(), *step),

@@ -19,6 +19,8 @@
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
 mod compat;
+#[cfg(test)]
+mod fixtures;
 mod learn;
 pub mod minimize;
 mod next;
@@ -27,6 +29,7 @@ pub mod replay;
 pub mod resume;
 mod space;
 mod summary;
+mod shift;
 mod symmetry;
 
 use std::path::{Path, PathBuf};
@@ -224,10 +227,18 @@ async fn drive(
                     } else if !unsettled.is_empty() {
                         Outcome::Inconclusive { explored: tried.len() + broken.len(), runs: unsettled }
                     } else {
-                        let statement = match settings.tries {
+                        let mut statement = match settings.tries {
                             1 => budget_statement(scenario),
                             n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
                         };
+                        if settings.strategy == Strategy::Ldfi {
+                            let alike = shift::with_shifts(&tried, &model, &conditional, scenario, settings.windows).len() - tried.len();
+                            if alike > 0 {
+                                statement.push_str(&format!(
+                                    "; {alike} hypothesis(es) at other steps judged by their lineage alike to one that survived, not injected"
+                                ));
+                            }
+                        }
                         Outcome::Certified { statement }
                     };
                     break;
@@ -345,7 +356,13 @@ async fn choose(
         }
         all
     };
-    let (tried, broken) = (&with_images(tried)[..], &with_images(broken)[..]);
+    // Under ldfi, a survived hypothesis also stands for itself moved to
+    // another step where the lineage shows the same picture ([`shift`]).
+    let tried = match settings.strategy {
+        Strategy::Ldfi => shift::with_shifts(tried, model, conditional, scenario, settings.windows),
+        Strategy::Random | Strategy::Exhaustive => tried.to_vec(),
+    };
+    let (tried, broken) = (&with_images(&tried)[..], &with_images(broken)[..]);
     let candidate = match settings.strategy {
         Strategy::Ldfi => {
             progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
@@ -409,7 +426,8 @@ async fn remaining(
     match settings.strategy {
         Strategy::Ldfi => {
             let (scenario, model, conditional) = (scenario.clone(), model.clone(), conditional.clone());
-            let (tried, broken, windows) = (tried.to_vec(), broken.to_vec(), settings.windows);
+            let tried = shift::with_shifts(tried, &model, &conditional, &scenario, settings.windows);
+            let (broken, windows) = (broken.to_vec(), settings.windows);
             tokio::task::spawn_blocking(move || {
                 next::hypotheses(&scenario, &space, &model, &conditional, &tried, &broken, windows, 10_000).ok().map(|h| h.len())
             })

@@ -98,19 +98,13 @@ pub fn two_sizes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lineage::{Derivation, Fact, Model};
+    use crate::lineage::{Derivation, Model};
     use crate::nemesis::{Fault, FaultPlan, PlannedFault};
     use crate::solver::FaultVar;
+    use super::super::fixtures::{alive, copy_scenario};
 
     fn scenario() -> Scenario {
-        let text = "name = \"s\"\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"output\"\n[pipeline]\nkind = \"copy\"\n\
-                    input = \"input\"\noutput = \"output\"\n[workload]\nrecords_per_step = 1\n[faults]\neot = 6\neff = 6\n\
-                    kinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n";
-        Scenario::parse(std::path::Path::new("test.toml"), text).unwrap()
-    }
-
-    fn alive(node: &str, step: u32) -> Fact {
-        Fact::Alive { node: node.into(), step }
+        copy_scenario("eot = 6\neff = 6\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n")
     }
 
     #[test]

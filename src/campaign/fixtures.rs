@@ -1,0 +1,20 @@
+//! Test fixtures shared by the campaign's pure modules: a small copy
+//! scenario with the fault budget each test needs, and lineage facts.
+
+use crate::lineage::Fact;
+use crate::scenario::Scenario;
+
+/// A copy pipeline from `input` to `output` with `faults` as its
+/// `[faults]` table body (TOML lines).
+pub fn copy_scenario(faults: &str) -> Scenario {
+    let text = format!(
+        "name = \"s\"\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"output\"\n[pipeline]\nkind = \"copy\"\n\
+         input = \"input\"\noutput = \"output\"\n[workload]\nrecords_per_step = 1\n[faults]\n{faults}"
+    );
+    Scenario::parse(std::path::Path::new("test.toml"), &text).unwrap()
+}
+
+/// `node` alive during `step`.
+pub fn alive(node: &str, step: u32) -> Fact {
+    Fact::Alive { node: node.into(), step }
+}

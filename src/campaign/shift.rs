@@ -1,0 +1,292 @@
+//! Time shifts: a hypothesis that survived at one step stands for the same
+//! hypothesis at another step where the lineage shows the same picture.
+//! Pure.
+//!
+//! A fault variable names its step, so a budget of one crash offers the
+//! solver the crash of the instance at every step it was busy, and the
+//! crash of the group's coordinator at every step it took a commit: on a
+//! steady pipeline that is nearly the whole space, and a certificate cost
+//! about as many runs as trying every plan. But a steady pipeline does the
+//! same thing at every step (consume a batch, write it, commit it), and the
+//! lineage says so: the outcomes a crash of the instance at step 3
+//! threatens rely on the same facts, relative to step 3, as those a crash
+//! at step 4 threatens, relative to step 4.
+//!
+//! So a hypothesis `H'` that is a survived hypothesis `H` moved by δ steps
+//! counts as tried with it when
+//! - both realize to the same plan, moved by δ (no window cut short by EFF);
+//! - every outcome `H'` threatens ([`threatens`]) has the shape of one `H`
+//!   threatened: its derivations, reduced to their facts on the faulted
+//!   nodes and with every step placed against the plan's faults (before,
+//!   while it holds, from its heal on: a [`Zone`]), are those of an outcome
+//!   `H` put at risk and that survived. Facts on other nodes are left out:
+//!   within the budget nothing else is faulted, and which followers held
+//!   a record of which partition does not change what a crash of the
+//!   instance does to it. The footprint is a set of shapes, so the number of records
+//!   does not matter. A survived crash at the step after the start, when the
+//!   instance worked off the backlog of the start and its own batch, covers
+//!   the steady steps, which hold only the second shape.
+//!
+//! The footprint is taken on the base model (what the runs showed without
+//! faults, [`Conditional::base`]): recovery paths exist only at the steps a
+//! fault was injected, and would make every tried step look unlike the
+//! others. A step unlike the others keeps its own hypothesis: the start,
+//! where the pipeline had no backlog yet; the end, where the last batches
+//! are drained; an instance that keeps word counts in memory until the last
+//! count of each word; a follower that had not fetched yet. This is the
+//! symmetry of [`super::symmetry`] along time instead of across brokers,
+//! and it stands on the same ground: the lineage is what the solver sees,
+//! and two hypotheses it cannot tell apart are injected once. What no
+//! lineage shows, where in its poll loop the instance is when the crash
+//! lands, is chance at every step alike (`--tries` injects each plan again).
+
+use std::collections::BTreeSet;
+
+use super::learn::{threatens, Conditional};
+use super::space::{self, Windows};
+use crate::lineage::{Fact, Model, BROKERS};
+use crate::nemesis::FaultPlan;
+use crate::scenario::Scenario;
+use crate::solver::{FaultVar, Hypothesis};
+
+/// Where a step lies from a fault's point of view: before it, while it
+/// holds (a node down, a link cut), or from the step it is healed in on (a
+/// crashed node starting again and working off what waited). Every step
+/// while a fault holds is alike to it: a record the instance would have
+/// processed in the first or in the second step of its crash waits for the
+/// restart either way. A record handled across a step boundary lands on
+/// another boundary at another step, so exact relative steps would make
+/// any two busy steps look unlike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Zone {
+    Before,
+    During,
+    After,
+}
+
+/// The name facts on nodes the plan does not fault are given.
+const OTHER: &str = "*";
+
+/// A fact, its step placed against each fault of a plan, its node named
+/// only if the plan faults it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Relative {
+    Alive(String, Vec<Zone>),
+    Link(String, String, Vec<Zone>),
+}
+
+/// The outcomes a plan threatens, as shapes: each derivation reduced to
+/// its facts on the plan's nodes, placed against its faults.
+type Footprint = BTreeSet<BTreeSet<BTreeSet<Relative>>>;
+
+/// The hypotheses, other than the survived ones themselves, that a time
+/// shift relates to a survived one (see the module doc). `base` is the
+/// model without learned recovery paths.
+pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, windows: Windows) -> Vec<Hypothesis> {
+    let eff = scenario.budget.eff;
+    let mut out: Vec<Hypothesis> = Vec::new();
+    for h in survived.iter().filter(|h| !h.is_empty()) {
+        let Ok(plan) = space::realize(h, scenario, windows, 0) else { continue };
+        let Some(first) = h.iter().map(step_of).min() else { continue };
+        let last = h.iter().map(step_of).max().unwrap_or(first);
+        let mine = footprint(base, &plan);
+        if mine.is_empty() {
+            continue;
+        }
+        for to in 0..eff.saturating_sub(last - first) {
+            let delta = i64::from(to) - i64::from(first);
+            if delta == 0 {
+                continue;
+            }
+            let moved: Hypothesis = h.iter().map(|v| shifted(v, delta)).collect();
+            if survived.contains(&moved) || out.contains(&moved) {
+                continue;
+            }
+            let Ok(theirs) = space::realize(&moved, scenario, windows, 0) else { continue };
+            if theirs != shifted_plan(&plan, delta) {
+                continue;
+            }
+            if footprint(base, &theirs).is_subset(&mine) {
+                out.push(moved);
+            }
+        }
+    }
+    out
+}
+
+/// The hypotheses of `survived` and their time shifts, on `model` as the
+/// campaign keeps it (the learned paths set aside).
+pub fn with_shifts(
+    survived: &[Hypothesis],
+    model: &Model,
+    conditional: &Conditional,
+    scenario: &Scenario,
+    windows: Windows,
+) -> Vec<Hypothesis> {
+    let base = conditional.base(model);
+    let mut all = survived.to_vec();
+    all.extend(images(survived, &base, scenario, windows));
+    all
+}
+
+fn step_of(var: &FaultVar) -> u32 {
+    match var {
+        FaultVar::Crash { node, .. } => node.rsplit_once('@').and_then(|(_, s)| s.parse().ok()).unwrap_or(0),
+        FaultVar::Omission { step, .. } => *step,
+    }
+}
+
+fn shifted(var: &FaultVar, delta: i64) -> FaultVar {
+    let moved = |step: u32| (i64::from(step) + delta) as u32;
+    match var {
+        FaultVar::Crash { node, step } => match node.rsplit_once('@') {
+            Some((name, at)) => {
+                let at: u32 = at.parse().unwrap_or(0);
+                FaultVar::Crash { node: format!("{name}@{}", moved(at)), step: *step }
+            }
+            None => var.clone(),
+        },
+        FaultVar::Omission { from, to, step } => FaultVar::Omission { from: from.clone(), to: to.clone(), step: moved(*step) },
+    }
+}
+
+fn shifted_plan(plan: &FaultPlan, delta: i64) -> FaultPlan {
+    let moved = |step: u32| (i64::from(step) + delta) as u32;
+    let mut out = plan.clone();
+    for f in &mut out.faults {
+        (f.start, f.end) = (moved(f.start), moved(f.end));
+    }
+    out
+}
+
+fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
+    let faulted: BTreeSet<String> = plan.faults.iter().flat_map(|f| f.fault.nodes()).map(|n| n.to_string()).collect();
+    let zones = |step: u32| -> Vec<Zone> {
+        plan.faults
+            .iter()
+            .map(|f| match step {
+                s if s < f.start => Zone::Before,
+                s if s < f.end => Zone::During,
+                _ => Zone::After,
+            })
+            .collect()
+    };
+    let named = |node: &String| if faulted.contains(node) || node == BROKERS { node.clone() } else { OTHER.to_string() };
+    let relative = |fact: &Fact| match fact {
+        Fact::Alive { node, step } => Relative::Alive(named(node), zones(*step)),
+        Fact::Link { from, to, step } => Relative::Link(named(from), named(to), zones(*step)),
+    };
+    model
+        .outcomes
+        .values()
+        .filter(|derivations| derivations.iter().flatten().any(|fact| threatens(plan, fact)))
+        .map(|derivations| derivations.iter().map(|d| d.iter().map(relative).collect()).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::super::fixtures::{alive, copy_scenario};
+    use crate::lineage::Derivation;
+
+    fn scenario() -> Scenario {
+        copy_scenario("eot = 8\neff = 8\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n")
+    }
+
+    /// One record acked at each step in `steps`, on the leader or on
+    /// broker-1, processed by the instance during its step and the next.
+    fn steady(steps: impl IntoIterator<Item = u32>) -> Model {
+        let mut model = Model::default();
+        for s in steps {
+            let processing = [alive("pipeline-1", s), alive("pipeline-1", s + 1)];
+            let by = |holder: Fact| -> Derivation { processing.iter().cloned().chain([holder]).collect() };
+            model.outcomes.insert(format!("r:{s}"), [by(alive("leader(input/0)", s + 1)), by(alive("broker-1", s))].into());
+        }
+        model
+    }
+
+    fn crash(node: &str, step: u32) -> Hypothesis {
+        [FaultVar::crash(format!("{node}@{step}"), 0)].into_iter().collect()
+    }
+
+    #[test]
+    fn a_crash_at_a_steady_step_stands_for_the_other_steady_steps() {
+        // Records at every step 0..8: the window 3..5 threatens every shape
+        // the windows 0..2 (fewer records) to 6..8 do; 7..8 is cut short by EFF.
+        let found = images(&[crash("pipeline-1", 3)], &steady(0..8), &scenario(), Windows::default());
+        let steps: BTreeSet<u32> = found.iter().flatten().map(step_of).collect();
+        assert_eq!(steps, BTreeSet::from([0, 1, 2, 4, 5, 6]), "{found:?}");
+        assert!(found.iter().flatten().all(|v| matches!(v, FaultVar::Crash { node, .. } if node.starts_with("pipeline-1@"))));
+    }
+
+    #[test]
+    fn a_step_with_another_picture_keeps_its_own_hypothesis() {
+        // Step 2's record was counted and then kept in memory until step 7
+        // (its word's last count): a crash over 3..5, 4..6 or 5..7 comes
+        // after it was counted and before the last count, a shape no
+        // steady step has.
+        let mut model = steady(0..8);
+        let kept = model.outcomes["r:2"].iter().map(|d| d.iter().cloned().chain((3..=7).map(|t| alive("pipeline-1", t))).collect()).collect();
+        model.outcomes.insert("r:2".into(), kept);
+        let found = images(&[crash("pipeline-1", 1)], &model, &scenario(), Windows::default());
+        assert!(found.contains(&crash("pipeline-1", 0)), "{found:?}");
+        for step in [3, 4, 5] {
+            assert!(!found.contains(&crash("pipeline-1", step)), "step {step}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_survived_crash_with_a_backlog_covers_the_steps_without_one() {
+        // Step 1 also processed step 0's records late (acked at 0, handled at
+        // 1..2): its footprint holds the steady shape and the backlog's.
+        let mut model = steady(0..8);
+        let late: Derivation = [alive("pipeline-1", 1), alive("pipeline-1", 2), alive("broker-1", 0)].into();
+        model.outcomes.insert("r:late".into(), [late].into());
+        let from_one = images(&[crash("pipeline-1", 1)], &model, &scenario(), Windows::default());
+        assert!(from_one.contains(&crash("pipeline-1", 3)), "{from_one:?}");
+        let from_three = images(&[crash("pipeline-1", 3)], &model, &scenario(), Windows::default());
+        assert!(!from_three.contains(&crash("pipeline-1", 1)), "the backlog's shape was never put at risk: {from_three:?}");
+    }
+
+    #[test]
+    fn a_crash_across_a_gap_stands_for_no_busier_step() {
+        // No record at step 4: a crash over 3..5 put fewer shapes at risk
+        // than one over 1..3 does, so it covers none of the busy steps.
+        let model = steady([0, 1, 2, 3, 5, 6, 7]);
+        let found = images(&[crash("pipeline-1", 3)], &model, &scenario(), Windows::default());
+        assert!(!found.contains(&crash("pipeline-1", 1)) && !found.contains(&crash("pipeline-1", 2)), "{found:?}");
+        let busy = images(&[crash("pipeline-1", 1)], &model, &scenario(), Windows::default());
+        assert!(busy.contains(&crash("pipeline-1", 3)), "{busy:?}");
+    }
+
+    #[test]
+    fn a_pair_that_survived_before_the_pipeline_lagged_stands_for_no_later_pair() {
+        // unclean-election's shape: the leader of input/0 cut from its
+        // followers at step s and crashed at s+1. At step 0 the pipeline
+        // copied each record at once; from step 1 on it lags 4 steps, so a
+        // record the lone leader held is copied only after the crash.
+        let scenario = copy_scenario("eot = 12\neff = 12\nkinds = [\"crash\", \"cut\"]\n");
+        let leader = "leader(input/0)";
+        let mut model = Model::default();
+        for s in 0..8u32 {
+            let copied = if s == 0 { 0 } else { s + 4 };
+            let processing = [alive("pipeline-1", copied), alive("pipeline-1", copied + 1)];
+            let on_leader: Derivation = processing.iter().cloned().chain([alive(leader, s + 1)]).collect();
+            let on_follower: Derivation = processing
+                .iter()
+                .cloned()
+                .chain([alive("broker-2", s), Fact::Link { from: leader.into(), to: BROKERS.into(), step: s }])
+                .collect();
+            model.outcomes.insert(format!("r:{s}"), [on_leader, on_follower].into());
+        }
+        let pair = |s: u32| -> Hypothesis {
+            [FaultVar::omission(leader, BROKERS, s), FaultVar::crash(format!("{leader}@{}", s + 1), 0)].into_iter().collect()
+        };
+        let found = images(&[pair(0)], &model, &scenario, Windows::default());
+        assert!((1..6).all(|s| !found.contains(&pair(s))), "{found:?}");
+        // Once the lag set in, one step's pair stands for the next.
+        let later = images(&[pair(2)], &model, &scenario, Windows::default());
+        assert!(later.contains(&pair(3)), "{later:?}");
+    }
+}
