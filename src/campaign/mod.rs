@@ -206,7 +206,7 @@ async fn drive(
         }
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
             summary.outcome = if summary.counterexamples.is_empty() {
-                let remaining = remaining(scenario, settings, &model, &conditional, &tried, &broken).await;
+                let remaining = remaining(scenario, settings, &model, &conditional, &tried, &survived(&summary.runs), &broken).await;
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
                 Outcome::Violation
@@ -218,7 +218,8 @@ async fn drive(
         } else if let Some((h, p, _)) = &again {
             (h.clone(), p.clone())
         } else {
-            match choose(scenario, settings, &model, &conditional, &tried, &broken, index, &mut draws, progress).await? {
+            let survived = survived(&summary.runs);
+            match choose(scenario, settings, &model, &conditional, &tried, &survived, &broken, index, &mut draws, progress).await? {
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
@@ -232,7 +233,8 @@ async fn drive(
                             n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
                         };
                         if settings.strategy == Strategy::Ldfi {
-                            let alike = shift::with_shifts(&tried, &model, &conditional, scenario, settings.windows).len() - tried.len();
+                            let alike = shift::with_shifts(&tried, &survived, &model, &conditional, scenario, settings.windows).len()
+                                - tried.len();
                             if alike > 0 {
                                 statement.push_str(&format!(
                                     "; {alike} hypothesis(es) at other steps judged by their lineage alike to one that survived, not injected"
@@ -305,6 +307,19 @@ fn inconclusive(runs: &[RunRecord]) -> Vec<String> {
     runs.iter().filter(|r| !r.hypothesis.is_empty() && unsettled(&r.hypothesis)).map(|r| r.run.clone()).collect()
 }
 
+/// The hypotheses with a run that passed and none that failed: what a
+/// survived hypothesis proves ([`shift`]) rests on a verdict.
+fn survived(runs: &[RunRecord]) -> Vec<Hypothesis> {
+    let failed = |h: &Hypothesis| runs.iter().any(|r| r.hypothesis == *h && r.verdict == Verdict::Fail);
+    let mut out: Vec<Hypothesis> = Vec::new();
+    for r in runs.iter().filter(|r| r.verdict == Verdict::Pass && !r.hypothesis.is_empty()) {
+        if !out.contains(&r.hypothesis) && !failed(&r.hypothesis) {
+            out.push(r.hypothesis.clone());
+        }
+    }
+    out
+}
+
 /// A plan to inject again, and how many more times after that.
 type Again = Option<(Hypothesis, FaultPlan, u32)>;
 
@@ -336,6 +351,7 @@ async fn choose(
     model: &lineage::Model,
     conditional: &Conditional,
     tried: &[Hypothesis],
+    survived: &[Hypothesis],
     broken: &[Hypothesis],
     index: u32,
     draws: &mut u64,
@@ -359,7 +375,7 @@ async fn choose(
     // Under ldfi, a survived hypothesis also stands for itself moved to
     // another step where the lineage shows the same picture ([`shift`]).
     let tried = match settings.strategy {
-        Strategy::Ldfi => shift::with_shifts(tried, model, conditional, scenario, settings.windows),
+        Strategy::Ldfi => shift::with_shifts(tried, survived, model, conditional, scenario, settings.windows),
         Strategy::Random | Strategy::Exhaustive => tried.to_vec(),
     };
     let (tried, broken) = (&with_images(&tried)[..], &with_images(broken)[..]);
@@ -420,13 +436,14 @@ async fn remaining(
     model: &lineage::Model,
     conditional: &Conditional,
     tried: &[Hypothesis],
+    survived: &[Hypothesis],
     broken: &[Hypothesis],
 ) -> Option<usize> {
     let space = strategy_space(scenario, settings.strategy, model);
     match settings.strategy {
         Strategy::Ldfi => {
             let (scenario, model, conditional) = (scenario.clone(), model.clone(), conditional.clone());
-            let tried = shift::with_shifts(tried, &model, &conditional, &scenario, settings.windows);
+            let tried = shift::with_shifts(tried, survived, &model, &conditional, &scenario, settings.windows);
             let (broken, windows) = (broken.to_vec(), settings.windows);
             tokio::task::spawn_blocking(move || {
                 next::hypotheses(&scenario, &space, &model, &conditional, &tried, &broken, windows, 10_000).ok().map(|h| h.len())
@@ -479,6 +496,12 @@ mod tries_tests {
         // fault-free run is no hypothesis.
         assert_eq!(inconclusive(&runs), vec!["r3".to_string(), "r4".to_string()]);
         assert!(inconclusive(&runs[..3]).is_empty());
+        // Only the settled one stands for its time shifts; one that later
+        // broke (a second try) stands for nothing.
+        assert_eq!(survived(&runs), vec![h("pipeline-1@2")]);
+        let mut broke = runs.clone();
+        broke.push(run("r5", h("pipeline-1@2"), Verdict::Fail));
+        assert!(survived(&broke).is_empty());
     }
 
     #[test]

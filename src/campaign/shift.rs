@@ -114,9 +114,11 @@ pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, window
     out
 }
 
-/// The hypotheses of `survived` and their time shifts, on `model` as the
-/// campaign keeps it (the learned paths set aside).
+/// `tried` and the time shifts of those of them that survived a run (a
+/// run without a verdict proves nothing, and its shifts are not covered),
+/// on `model` as the campaign keeps it (the learned paths set aside).
 pub fn with_shifts(
+    tried: &[Hypothesis],
     survived: &[Hypothesis],
     model: &Model,
     conditional: &Conditional,
@@ -124,8 +126,12 @@ pub fn with_shifts(
     windows: Windows,
 ) -> Vec<Hypothesis> {
     let base = conditional.base(model);
-    let mut all = survived.to_vec();
-    all.extend(images(survived, &base, scenario, windows));
+    let mut all = tried.to_vec();
+    for h in images(survived, &base, scenario, windows) {
+        if !all.contains(&h) {
+            all.push(h);
+        }
+    }
     all
 }
 
