@@ -53,7 +53,7 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
         ),
         (Outcome::Violation, None) => format!("Violation found in {runs} runs (the counterexample was not recorded)."),
         (Outcome::Certified { statement }, _) => {
-            format!("Certified: {statement}; {runs} runs tried every hypothesis within the budget.")
+            format!("Certified: {statement}; {runs} runs covered every hypothesis within the budget (injected, or alike to one injected).")
         }
         (Outcome::Inconclusive { explored, runs: unsettled }, _) => format!(
             "No violation found, but not certified: every hypothesis was injected ({explored}), and runs {} gave no verdict, so their plans prove nothing.",
