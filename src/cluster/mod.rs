@@ -262,6 +262,13 @@ impl Cluster {
     }
 
     /// Removes a client node (its container and address).
+    /// The last `tail` lines a client node printed, over all its restarts
+    /// (a crashed node is the same container started again).
+    pub async fn client_logs(&self, name: &str, tail: usize) -> Result<String, ClusterError> {
+        let container = self.container(&NodeId::Client(name.to_string()))?;
+        Ok(self.inner.engine.logs(&container, tail).await?)
+    }
+
     pub async fn remove_client(&self, name: &str) -> Result<(), ClusterError> {
         let node = NodeId::Client(name.to_string());
         let container = self.container(&node)?;

@@ -219,8 +219,16 @@ pub async fn execute(
     }
     .await;
     // Whatever happened, the run's client nodes and topics go away; the
-    // cluster stays for the next run.
+    // cluster stays for the next run. What each node printed (a pipeline's
+    // retries and errors, which its trace does not carry) is kept beside
+    // the traces first: a run without a verdict is read from it.
     for name in node_names {
+        if let Ok(text) = cluster.client_logs(&name, CLIENT_LOG_LINES).await {
+            let path = dir.join(format!("{name}.log"));
+            if let Err(e) = trace::write_atomic(&path, text.as_bytes()) {
+                tracing::warn!("cannot keep the log of {name} at {}: {e}", path.display());
+            }
+        }
         let _ = cluster.remove_client(&name).await;
     }
     let topic_names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
@@ -234,6 +242,10 @@ pub async fn execute(
         .map_err(io(&verdict_path))?;
     Ok(RunOutcome { dir, verdict, wall: started.elapsed() })
 }
+
+/// How many of its last lines each client node's log keeps (`<node>.log`
+/// in the run's directory).
+const CLIENT_LOG_LINES: usize = 500;
 
 /// The steps 0..EOT: faults at boundaries, one batch per step, a snapshot
 /// after each.

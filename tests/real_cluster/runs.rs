@@ -31,6 +31,9 @@ async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, run:
         .await
         .map_err(|e| e.to_string())?;
     let (_, offline) = run::check_dir(&outcome.dir).map_err(|e| e.to_string())?;
+    if !outcome.dir.join("workload.log").exists() {
+        return Err(format!("no workload.log kept in {}", outcome.dir.display()));
+    }
     if offline != outcome.verdict {
         return Err("the verdict recomputed from the traces differs from the run's".into());
     }
@@ -62,6 +65,13 @@ pub async fn commit_before_produce_with_instance_crash_loses_named_records(clust
     let s = scenario("copy-commit-before-produce")?;
     let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":3,"end":4}]}"#);
     let outcome = run_once(cluster, &s, &crash, "crash").await?;
+    // The instance's log is kept beside the traces, over its restart: the
+    // crashed incarnation's start and the restarted one's.
+    let log = std::fs::read_to_string(outcome.dir.join("pipeline-1.log")).map_err(|e| format!("pipeline-1.log: {e}"))?;
+    let starts = log.lines().filter(|l| l.contains("started:")).count();
+    if starts != 2 {
+        return Err(format!("expected the log of both incarnations (2 starts), found {starts}:\n{log}"));
+    }
     let lost = result(&outcome, Property::NoLostAcked)?;
     if lost.verdict != Verdict::Fail || lost.lost.is_empty() {
         return Err(format!("expected lost records, got {}: {}", lost.verdict, lost.summary));
