@@ -77,7 +77,7 @@ pub async fn run(args: BenchArgs) -> u8 {
     };
     let report = tokio::select! {
         report = work => report,
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::terminal::interrupted() => {
             eprintln!("ldfi bench: interrupted; what was measured is in {}", out_dir.display());
             return EXIT_INTERRUPTED;
         }

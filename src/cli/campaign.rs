@@ -244,7 +244,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
     };
     let result = tokio::select! {
         result = work => result,
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::terminal::interrupted() => {
             term.finish();
             eprintln!(
                 "ldfi: interrupted; finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",

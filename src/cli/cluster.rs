@@ -97,7 +97,7 @@ async fn up(name: String, brokers: u8, image: Option<String>, scenario: Option<s
             }
             Err(e) => fail(code_of(&e), e),
         },
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::terminal::interrupted() => {
             drop(waiting);
             // The start future is dropped: its guard removed what it had
             // created. A request in flight may still land, so clean again.

@@ -104,7 +104,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
     };
     let result = tokio::select! {
         result = work => result,
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::terminal::interrupted() => {
             term.finish();
             eprintln!("ldfi: interrupted; the runs that finished are in {}", args.report_dir.join("replay.json").display());
             return EXIT_INTERRUPTED;

@@ -102,7 +102,7 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     };
     let outcome = tokio::select! {
         outcome = work => outcome,
-        _ = tokio::signal::ctrl_c() => {
+        _ = super::terminal::interrupted() => {
             eprintln!("ldfi: interrupted; healing and removing what this run created");
             return EXIT_INTERRUPTED;
         }

@@ -173,3 +173,21 @@ impl Drop for Waiting {
         }
     }
 }
+
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), or SIGTERM,
+/// which `kill`, `timeout` and CI runners send when a job is cancelled.
+/// Either way the command heals and removes what it created, then exits
+/// 130.
+pub async fn interrupted() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

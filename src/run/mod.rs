@@ -167,6 +167,7 @@ pub async fn execute(
         nodes.push(spec);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let mut leftovers = Clients::guard(cluster, &node_names);
     let outcome = async {
         for spec in nodes {
             cluster.spawn_client(spec).await?;
@@ -231,6 +232,7 @@ pub async fn execute(
         }
         let _ = cluster.remove_client(&name).await;
     }
+    leftovers.disarm();
     let topic_names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
     let _ = cluster.delete_topics(&topic_names).await;
     let error = outcome.as_ref().err().map(|e| e.to_string());
@@ -241,6 +243,51 @@ pub async fn execute(
     trace::write_atomic(&verdict_path, serde_json::to_string_pretty(&verdict).expect("verdict serializes").as_bytes())
         .map_err(io(&verdict_path))?;
     Ok(RunOutcome { dir, verdict, wall: started.elapsed() })
+}
+
+/// The run's client nodes, removed if the run is dropped before it removes
+/// them itself: an interrupted `ldfi run --cluster NAME` (Ctrl-C, SIGTERM)
+/// or a panic. The cluster may be one the user keeps (`ldfi cluster up`),
+/// which outlives the run: its pipeline instances must not go on writing
+/// to it, nor take the names the next run's nodes need.
+struct Clients {
+    cluster: Cluster,
+    names: Vec<String>,
+}
+
+impl Clients {
+    fn guard(cluster: &Cluster, names: &[String]) -> Clients {
+        Clients { cluster: cluster.clone(), names: names.to_vec() }
+    }
+
+    /// The run removed its nodes: nothing left to do.
+    fn disarm(&mut self) {
+        self.names.clear();
+    }
+}
+
+impl Drop for Clients {
+    fn drop(&mut self) {
+        if self.names.is_empty() {
+            return;
+        }
+        // Dropped inside an async runtime, where blocking is not allowed:
+        // remove them on a thread with a runtime of its own.
+        let (cluster, names) = (self.cluster.clone(), std::mem::take(&mut self.names));
+        let remover = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(async {
+                    let spawned: Vec<String> = cluster.clients().into_iter().map(|c| c.name).collect();
+                    for name in names.iter().filter(|n| spawned.contains(n)) {
+                        if let Err(e) = cluster.remove_client(name).await {
+                            eprintln!("ldfi: could not remove {name}: {e}; run `ldfi clean`");
+                        }
+                    }
+                });
+            }
+        });
+        let _ = remover.join();
+    }
 }
 
 /// How many of its last lines each client node's log keeps (`<node>.log`

@@ -1,7 +1,8 @@
 //! The campaign's lifecycle through the `ldfi` binary, on the suite's
 //! cluster (`--cluster NAME`): a real counterexample replays and
-//! reproduces, and a campaign killed with SIGKILL in the middle of a run
-//! resumes without losing its finished runs.
+//! reproduces, a campaign killed with SIGKILL in the middle of a run
+//! resumes without losing its finished runs, and a run stopped with SIGTERM
+//! takes its nodes off the cluster it borrowed.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -141,6 +142,49 @@ pub async fn campaign_killed_with_sigkill_resumes_without_losing_runs(cluster: &
         .any(|e| e.file_name().to_string_lossy().starts_with("r1.interrupted-"));
     if !aside {
         return Err("the cut-short r1 was not kept aside as evidence".into());
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}
+
+/// `ldfi run --cluster NAME` stopped with SIGTERM (what `timeout` and a
+/// cancelled CI job send) while its pipeline runs: exits 130 and removes
+/// its client nodes, and the cluster it borrowed keeps its brokers.
+pub async fn run_stopped_with_sigterm_takes_its_nodes_off_a_kept_cluster(cluster: &Cluster) -> Result<(), String> {
+    let root = temp("sigterm");
+    let name = cluster.spec().name.clone();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["run", SCENARIO, "--cluster", &name, "--traces", root.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let engine = ldfi::engine::Engine::connect().await.map_err(|e| e.to_string())?;
+    let clients = |containers: &[String]| -> Vec<String> {
+        containers.iter().filter(|c| c.contains("pipeline-") || c.contains("workload")).cloned().collect()
+    };
+    eventually("the run's pipeline instance is up", Duration::from_secs(120), || async {
+        let left = ldfi::engine::leftovers(&engine, Some(&name)).await.ok()?;
+        left.containers.iter().any(|c| c.contains("pipeline-1")).then_some(())
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let pid = child.id().ok_or("run has no pid")?;
+    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .map_err(|_| "ldfi run did not exit within 60 s of SIGTERM".to_string())?
+        .map_err(|e| e.to_string())?;
+    if status.code() != Some(130) {
+        return Err(format!("exit status {status:?}, expected 130"));
+    }
+    let left = ldfi::engine::leftovers(&engine, Some(&name)).await.map_err(|e| e.to_string())?;
+    if !clients(&left.containers).is_empty() {
+        return Err(format!("the stopped run left its nodes on the cluster: {:?}", clients(&left.containers)));
+    }
+    if !left.containers.iter().any(|c| c.contains("broker-")) {
+        return Err(format!("the borrowed cluster lost its brokers: {:?}", left.containers));
     }
     let _ = std::fs::remove_dir_all(&root);
     Ok(())

@@ -4,7 +4,8 @@
 //! minute on a 2-core machine) and every test uses topics and client nodes
 //! of its own. The suite runs the tests one after another, then removes the
 //! cluster and asserts through the Docker API that nothing of ours is left;
-//! it also interrupts `ldfi cluster up` with SIGINT and checks the same.
+//! it also interrupts `ldfi cluster up` with SIGINT and with SIGTERM and
+//! checks the same.
 //!
 //! There is no silent skip: without Docker or the image, the suite fails
 //! and says how to set up (`scripts/setup`). Run a subset with
@@ -46,6 +47,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
         ("campaign_killed_with_sigkill_resumes_without_losing_runs", |c| {
             Box::pin(lifecycle::campaign_killed_with_sigkill_resumes_without_losing_runs(c))
+        }),
+        ("run_stopped_with_sigterm_takes_its_nodes_off_a_kept_cluster", |c| {
+            Box::pin(lifecycle::run_stopped_with_sigterm_takes_its_nodes_off_a_kept_cluster(c))
         }),
     ]
 }
@@ -91,12 +95,16 @@ fn main() -> ExitCode {
                 println!("test nothing_of_ours_remains_after_the_suite ... ok");
             }
         }
-        if selected("ctrl_c_during_cluster_up_removes_everything") {
-            match support::ctrl_c_during_up().await {
-                Ok(()) => println!("test ctrl_c_during_cluster_up_removes_everything ... ok"),
-                Err(e) => {
-                    println!("test ctrl_c_during_cluster_up_removes_everything ... FAILED\n    {e}");
-                    failures.push("ctrl_c".to_string());
+        for (test, signal) in
+            [("ctrl_c_during_cluster_up_removes_everything", "INT"), ("sigterm_during_cluster_up_removes_everything", "TERM")]
+        {
+            if selected(test) {
+                match support::interrupted_during_up(signal).await {
+                    Ok(()) => println!("test {test} ... ok"),
+                    Err(e) => {
+                        println!("test {test} ... FAILED\n    {e}");
+                        failures.push(test.to_string());
+                    }
                 }
             }
         }

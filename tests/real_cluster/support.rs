@@ -70,10 +70,11 @@ pub async fn assert_nothing_left(cluster: &str) -> Result<(), String> {
     }
 }
 
-/// `ldfi cluster up` interrupted by SIGINT while brokers start: exits 130
-/// and leaves nothing behind.
-pub async fn ctrl_c_during_up() -> Result<(), String> {
-    let name = format!("test-sigint-{}", std::process::id());
+/// `ldfi cluster up` interrupted by `signal` (INT: Ctrl-C; TERM: `kill`,
+/// `timeout`, a cancelled CI job) while brokers start: exits 130 and
+/// leaves nothing behind.
+pub async fn interrupted_during_up(signal: &str) -> Result<(), String> {
+    let name = format!("test-sig{}-{}", signal.to_lowercase(), std::process::id());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldfi"))
         .args(["cluster", "up", "--name", &name])
         .stdout(std::process::Stdio::null())
@@ -87,10 +88,10 @@ pub async fn ctrl_c_during_up() -> Result<(), String> {
     })
     .await?;
     let pid = child.id().ok_or("child has no pid")?;
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+    std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status().map_err(|e| e.to_string())?;
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
         .await
-        .map_err(|_| "ldfi cluster up did not exit within 60 s of SIGINT".to_string())?
+        .map_err(|_| format!("ldfi cluster up did not exit within 60 s of SIG{signal}"))?
         .map_err(|e| e.to_string())?;
     if status.code() != Some(130) {
         return Err(format!("exit status {status:?}, expected 130"));
