@@ -7,7 +7,7 @@
 //! the place rdkafka gives for them, and are turned into trace lines there.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -96,8 +96,13 @@ impl ProducerContext for OutputContext {
     }
 }
 
+/// Set when the output producer was given librdkafka's `debug` setting
+/// (`LDFI_PRODUCER_CONFIG=debug=eos`): its debug lines are printed too,
+/// into the node's log (`pipeline-N.log` beside the traces).
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
 fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
-    if (level as i32) <= (RDKafkaLogLevel::Warning as i32) {
+    if (level as i32) <= (RDKafkaLogLevel::Warning as i32) || VERBOSE.load(Ordering::Relaxed) {
         say(format!("librdkafka {level:?} {facility}: {message}"));
     }
 }
@@ -170,6 +175,10 @@ pub fn output_producer(settings: &Settings, transactional: bool) -> Result<BaseP
         if settings.has(Bug::NoIdempotence) {
             config.set("message.send.max.retries", "2147483647").set("max.in.flight.requests.per.connection", "5");
         }
+    }
+    if settings.producer_config.iter().any(|(name, _)| name == "debug") {
+        VERBOSE.store(true, Ordering::Relaxed);
+        config.set_log_level(RDKafkaLogLevel::Debug);
     }
     for (name, value) in &settings.producer_config {
         config.set(name, value);
