@@ -261,7 +261,6 @@ impl Cluster {
         Ok(node)
     }
 
-    /// Removes a client node (its container and address).
     /// The last `tail` lines a client node printed, over all its restarts
     /// (a crashed node is the same container started again).
     pub async fn client_logs(&self, name: &str, tail: usize) -> Result<String, ClusterError> {
@@ -269,6 +268,7 @@ impl Cluster {
         Ok(self.inner.engine.logs(&container, tail).await?)
     }
 
+    /// Removes a client node (its container and address).
     pub async fn remove_client(&self, name: &str) -> Result<(), ClusterError> {
         let node = NodeId::Client(name.to_string());
         let container = self.container(&node)?;
@@ -358,22 +358,13 @@ impl Drop for Inner {
         if self.released.load(Ordering::SeqCst) {
             return;
         }
-        // An error or a panic dropped the cluster: remove it. The drop may
-        // run inside an async runtime, where blocking is not allowed, so the
-        // cleanup runs on a thread of its own with a runtime of its own.
+        // An error or a panic dropped the cluster: remove it.
         let engine = self.engine.clone();
         let name = self.spec.name.clone();
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-            match runtime {
-                Ok(runtime) => runtime.block_on(async {
-                    if let Err(e) = engine::clean(&engine, Some(&name)).await {
-                        eprintln!("ldfi: could not remove cluster {name}: {e}; run `ldfi clean`");
-                    }
-                }),
-                Err(e) => eprintln!("ldfi: could not remove cluster {name}: {e}; run `ldfi clean`"),
+        engine::finish_on_own_runtime(&format!("remove cluster {name}"), async move {
+            if let Err(e) = engine::clean(&engine, Some(&name)).await {
+                eprintln!("ldfi: could not remove cluster {name}: {e}; run `ldfi clean`");
             }
         });
-        let _ = cleanup.join();
     }
 }

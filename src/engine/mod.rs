@@ -15,10 +15,12 @@
 //! label [`CLUSTER_LABEL`]`=<cluster name>`; [`clean`] removes by label.
 
 mod clean;
+mod cleanup;
 mod container;
 mod error;
 
 pub use clean::{clean, leftovers, Leftovers};
+pub use cleanup::finish_on_own_runtime;
 pub use container::{ContainerConfig, ContainerState, ExecOutput};
 pub use error::EngineError;
 

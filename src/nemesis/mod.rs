@@ -247,16 +247,13 @@ impl Drop for Nemesis {
             return;
         }
         // Heals always run: on an error or a panic the nemesis is dropped
-        // with faults in force. Heal them on a thread with its own runtime.
+        // with faults in force.
         let mut nemesis = Nemesis { cluster: self.cluster.clone(), active: std::mem::take(&mut self.active) };
-        let healer = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                if let Err(e) = runtime.block_on(nemesis.heal_all()) {
-                    eprintln!("ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster");
-                }
+        crate::engine::finish_on_own_runtime("heal the faults in force", async move {
+            if let Err(e) = nemesis.heal_all().await {
+                eprintln!("ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster");
             }
         });
-        let _ = healer.join();
     }
 }
 

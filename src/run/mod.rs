@@ -271,22 +271,15 @@ impl Drop for Clients {
         if self.names.is_empty() {
             return;
         }
-        // Dropped inside an async runtime, where blocking is not allowed:
-        // remove them on a thread with a runtime of its own.
         let (cluster, names) = (self.cluster.clone(), std::mem::take(&mut self.names));
-        let remover = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                runtime.block_on(async {
-                    let spawned: Vec<String> = cluster.clients().into_iter().map(|c| c.name).collect();
-                    for name in names.iter().filter(|n| spawned.contains(n)) {
-                        if let Err(e) = cluster.remove_client(name).await {
-                            eprintln!("ldfi: could not remove {name}: {e}; run `ldfi clean`");
-                        }
-                    }
-                });
+        crate::engine::finish_on_own_runtime("remove the run's nodes", async move {
+            let spawned: Vec<String> = cluster.clients().into_iter().map(|c| c.name).collect();
+            for name in names.iter().filter(|n| spawned.contains(n)) {
+                if let Err(e) = cluster.remove_client(name).await {
+                    eprintln!("ldfi: could not remove {name}: {e}; run `ldfi clean`");
+                }
             }
         });
-        let _ = remover.join();
     }
 }
 
