@@ -13,6 +13,7 @@ pub mod settings;
 pub mod shutdown;
 pub mod trace;
 pub mod transactional;
+pub mod watchdog;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -15,9 +15,9 @@
 //! error past its deadline aborts the transaction; an abort that does not
 //! complete, or no committed transaction for [`STALL`] while inputs wait,
 //! exits 3, and the restarted instance resumes from the committed offsets.
+//! A call that overruns its own timeout (librdkafka has such bugs) also
+//! exits 3, from the [`Watchdog`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ldfi::scenario::Bug;
@@ -31,6 +31,7 @@ use super::kafka::{Delivery, InputContext, OutputContext};
 use super::record::{Input, Output};
 use super::settings::{EXIT_BAD_INPUT, EXIT_KAFKA};
 use super::shutdown::Shutdown;
+use super::watchdog::{Watchdog, GRACE};
 use super::Instance;
 
 /// One try of a transaction call (commit, send offsets, init).
@@ -49,7 +50,8 @@ const INIT_DEADLINE: Duration = Duration::from_secs(120);
 /// aborted inputs wait to be read again: exit 3.
 const STALL: Duration = Duration::from_secs(20);
 /// Backstop: one pass of the loop (transaction, abort, rewind) stuck in
-/// librdkafka for this long exits 3 from a watchdog thread.
+/// librdkafka for this long exits 3 from the watchdog; each transaction
+/// call has a tighter limit, its own timeout plus [`GRACE`].
 const STUCK: Duration = Duration::from_secs(150);
 /// How long closing the clients may take when giving up.
 const CLOSING: Duration = Duration::from_secs(15);
@@ -103,9 +105,11 @@ fn retriable(error: &KafkaError) -> bool {
 /// retriable error, until `deadline` has passed or a stop was asked for.
 /// Between tries it serves the producer's event queue: the delivery reports
 /// librdkafka waits for in `abort_transaction` (and `commit_transaction`).
+/// A try that overruns its timeout by [`GRACE`] ends the instance (the
+/// watchdog): librdkafka cannot be asked to give the call up.
 fn retrying(
-    shutdown: &Shutdown,
-    producer: &BaseProducer<OutputContext>,
+    calls: &Calls,
+    what: &'static str,
     attempt: Duration,
     deadline: Duration,
     mut op: impl FnMut(Duration) -> KafkaResult<()>,
@@ -113,60 +117,36 @@ fn retrying(
     let deadline = Instant::now() + deadline;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match op(attempt.min(left).max(Duration::from_millis(100))) {
-            Err(e) if retriable(&e) && Instant::now() < deadline && !shutdown.requested() => {
-                kafka::say(format!("retrying: {e}"));
-                producer.poll(Duration::from_millis(100));
+        let timeout = attempt.min(left).max(Duration::from_millis(100));
+        match calls.watchdog.within(what, timeout + GRACE, || op(timeout)) {
+            Err(e) if retriable(&e) && Instant::now() < deadline && !calls.shutdown.requested() => {
+                kafka::say(format!("retrying {what}: {e}"));
+                calls.producer.poll(Duration::from_millis(100));
             }
             result => return result,
         }
     }
 }
 
+/// What every transaction call needs: the producer, the stop flag, and the
+/// watchdog that ends the instance when a call overruns its timeout.
+struct Calls<'a> {
+    producer: &'a BaseProducer<OutputContext>,
+    shutdown: &'a Shutdown,
+    watchdog: &'a Watchdog,
+}
+
 /// Aborts the open transaction, serving delivery reports as it goes.
-fn abort(shutdown: &Shutdown, producer: &BaseProducer<OutputContext>) -> KafkaResult<()> {
-    producer.poll(Duration::ZERO);
-    retrying(shutdown, producer, ABORT_ATTEMPT, ABORT_DEADLINE, |t| producer.abort_transaction(t))
-}
-
-/// A watchdog thread: exits 3 when the loop stays in librdkafka past a
-/// deadline (a call that ignores its timeout): [`STUCK`] for one pass of the
-/// loop, [`CLOSING`] for closing the clients on the way out.
-struct Watchdog {
-    /// Milliseconds since `epoch` by which the loop must be back, 0: none.
-    deadline: Arc<AtomicU64>,
-    epoch: Instant,
-}
-
-impl Watchdog {
-    fn start(instance: String) -> Watchdog {
-        let deadline = Arc::new(AtomicU64::new(0));
-        let epoch = Instant::now();
-        let watched = deadline.clone();
-        std::thread::spawn(move || loop {
-            std::thread::sleep(Duration::from_secs(1));
-            let deadline = watched.load(Ordering::SeqCst);
-            if deadline > 0 && epoch.elapsed().as_millis() as u64 > deadline {
-                eprintln!("{instance}: watchdog: stuck in a Kafka call past its deadline; exiting");
-                std::process::exit(EXIT_KAFKA as i32);
-            }
-        });
-        Watchdog { deadline, epoch }
-    }
-    /// The loop must be back within `limit`.
-    fn busy(&self, limit: Duration) {
-        self.deadline.store((self.epoch.elapsed() + limit).as_millis() as u64, Ordering::SeqCst);
-    }
-    fn idle(&self) {
-        self.deadline.store(0, Ordering::SeqCst);
-    }
+fn abort(calls: &Calls) -> KafkaResult<()> {
+    calls.producer.poll(Duration::ZERO);
+    retrying(calls, "abort_transaction", ABORT_ATTEMPT, ABORT_DEADLINE, |t| calls.producer.abort_transaction(t))
 }
 
 /// Exits 3 with `message`: noted in the trace, and closing the clients
 /// (leaving the group) may take at most [`CLOSING`].
 fn give_up(tracer: &super::trace::Tracer, watchdog: &Watchdog, message: String) -> u8 {
     tracer.note(format!("{message}; exiting"));
-    watchdog.busy(CLOSING);
+    watchdog.busy("closing the clients", CLOSING);
     fail(EXIT_KAFKA, message)
 }
 
@@ -177,10 +157,13 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
         Ok(producer) => producer,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
+    let watchdog = Watchdog::start(tracer.clone());
+    let calls = Calls { producer: &producer, shutdown, watchdog: &watchdog };
     // Fences an earlier incarnation with the same transactional id and
     // aborts whatever transaction it left open. Waits for the cluster as
     // long as it takes (until stopped, or INIT_DEADLINE: then a restart).
-    if let Err(e) = retrying(shutdown, &producer, ATTEMPT, INIT_DEADLINE, |t| producer.init_transactions(t)) {
+    let init = |t| producer.init_transactions(t);
+    if let Err(e) = retrying(&calls, "init_transactions", ATTEMPT, INIT_DEADLINE, init) {
         return if shutdown.requested() { 0 } else { fail(EXIT_KAFKA, format!("init_transactions failed: {e}")) };
     }
     let consumer = match input_consumer(settings, tracer.clone()) {
@@ -189,7 +172,6 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
     };
     let early_commit = settings.has(Bug::CommitBeforeProduce);
     let mut caught_up = 0;
-    let watchdog = Watchdog::start(settings.instance.clone());
     // Since when inputs of an aborted transaction wait to be committed.
     let mut stalled_since: Option<Instant> = None;
     while !shutdown.requested() {
@@ -229,8 +211,8 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
         }
         let outputs = processor.process(&batch);
         let sent_offsets = if early_commit { &[][..] } else { &offsets[..] };
-        watchdog.busy(STUCK);
-        let result = transact(shutdown, &producer, &consumer, &settings.input, &settings.output, &outputs, sent_offsets);
+        watchdog.busy("a transaction", STUCK);
+        let result = transact(&calls, &consumer, &settings.input, &settings.output, &outputs, sent_offsets);
         match result {
             Ok(()) => {
                 watchdog.idle();
@@ -244,7 +226,7 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
             Err(Failure::Abort(reason)) => {
                 tracer.note(format!("transaction aborted: {reason}"));
                 stalled_since.get_or_insert_with(Instant::now);
-                if let Err(e) = abort(shutdown, &producer) {
+                if let Err(e) = abort(&calls) {
                     return give_up(tracer, &watchdog, format!("abort_transaction failed: {e}"));
                 }
                 processor.aborted();
@@ -265,23 +247,24 @@ pub fn run(instance: &Instance, processor: &mut impl Processor) -> u8 {
 /// One transaction: begin, produce `outputs`, send `offsets` (next offsets
 /// of `input`) with the group metadata, commit.
 fn transact(
-    shutdown: &Shutdown,
-    producer: &BaseProducer<OutputContext>,
+    calls: &Calls,
     consumer: &BaseConsumer<InputContext>,
     input: &str,
     output: &str,
     outputs: &[Output],
     offsets: &[(i32, i64)],
 ) -> Result<(), Failure> {
+    let producer = calls.producer;
     producer.begin_transaction().map_err(|e| failure("begin_transaction", e))?;
     send_all(producer, output, outputs).map_err(|e| failure("produce", e))?;
     if !offsets.is_empty() {
         let list = kafka::partition_list(input, offsets).map_err(|e| failure("offsets", e))?;
         let group = consumer.group_metadata().ok_or_else(|| Failure::Abort("no group metadata".into()))?;
-        retrying(shutdown, producer, ATTEMPT, CALL_DEADLINE, |t| producer.send_offsets_to_transaction(&list, &group, t))
+        let send = |t| producer.send_offsets_to_transaction(&list, &group, t);
+        retrying(calls, "send_offsets_to_transaction", ATTEMPT, CALL_DEADLINE, send)
             .map_err(|e| failure("send_offsets_to_transaction", e))?;
     }
-    retrying(shutdown, producer, ATTEMPT, CALL_DEADLINE, |t| producer.commit_transaction(t))
+    retrying(calls, "commit_transaction", ATTEMPT, CALL_DEADLINE, |t| producer.commit_transaction(t))
         .map_err(|e| failure("commit_transaction", e))
 }
 

@@ -230,9 +230,20 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
                 format!("use some of: {}", names(&FaultKind::ALL, FaultKind::name))),
         }
     }
-    if kinds.is_empty() {
-        kinds = vec![FaultKind::Crash, FaultKind::Isolate];
+    let max_crashes = f.max_crashes.unwrap_or(1);
+    let max_partitions = f.max_partitions.unwrap_or(1);
+    if f.kinds.is_none() {
+        // By default, what the counts allow: crashes, and isolations.
+        kinds = [(max_crashes, FaultKind::Crash), (max_partitions, FaultKind::Isolate)]
+            .into_iter()
+            .filter_map(|(count, kind)| (count > 0).then_some(kind))
+            .collect();
     }
+    if max_crashes == 0 && max_partitions == 0 {
+        c.nowhere("faults", "max_crashes = 0 and max_partitions = 0: the budget allows no fault",
+            "set faults.max_crashes or faults.max_partitions to 1 or more");
+    }
+    unreachable_kinds(&mut c, kind_list, &kinds, max_crashes, max_partitions);
     let mut targets = Vec::new();
     let target_list = f.targets.as_ref().unwrap_or(&empty);
     for text in target_list.get_ref() {
@@ -297,13 +308,43 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         budget: FaultBudget {
             eot,
             eff,
-            max_crashes: f.max_crashes.unwrap_or(1),
-            max_partitions: f.max_partitions.unwrap_or(1),
+            max_crashes,
+            max_partitions,
             kinds,
             targets,
         },
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50) },
     })
+}
+
+/// Kinds listed that no plan could ever inject: a node-down kind (crash,
+/// stop, pause) with `max_crashes = 0`, a network kind with
+/// `max_partitions = 0`, or a second node-down kind. A node down is
+/// realized one way per campaign (the first of crash, stop, pause): the
+/// lineage sees a node that did not work at a step, not how it stopped.
+fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], crashes: u32, partitions: u32) {
+    let names = |partition: bool| -> Vec<&str> {
+        let mut listed: Vec<FaultKind> = kinds.iter().filter(|k| k.is_partition() == partition).copied().collect();
+        listed.sort();
+        listed.dedup();
+        listed.iter().map(|k| k.name()).collect()
+    };
+    let (down, network) = (names(false), names(true));
+    if crashes == 0 && partitions > 0 && !down.is_empty() {
+        c.at(list, "faults.kinds", format!("{} listed, but max_crashes = 0 allows none", down.join(", ")),
+            format!("set faults.max_crashes = 1, or drop {} from faults.kinds", down.join(", ")));
+    }
+    if partitions == 0 && crashes > 0 && !network.is_empty() {
+        c.at(list, "faults.kinds", format!("{} listed, but max_partitions = 0 allows none", network.join(", ")),
+            format!("set faults.max_partitions = 1, or drop {} from faults.kinds", network.join(", ")));
+    }
+    if down.len() > 1 {
+        c.at(list, "faults.kinds",
+            format!("{} listed together: a node down is injected one way in a campaign ({} here, the first of \
+                     crash, stop, pause), so {} would never be",
+                down.join(" and "), down[0], down[1..].join(" and ")),
+            "keep one of them, and run a second campaign (a copy of the scenario) for the other");
+    }
 }
 
 #[cfg(test)]
@@ -397,5 +438,34 @@ targets = ["broker-1", "pipeline-2"]
         let text = e.to_string();
         assert!(text.starts_with("x.toml:"), "{text}");
         assert!(text.contains("faults.eot") && text.contains("fix:"), "{text}");
+    }
+
+    fn fields(problems: &[Problem]) -> Vec<&str> {
+        problems.iter().map(|p| p.field.as_str()).collect()
+    }
+
+    #[test]
+    fn kinds_no_plan_could_inject_are_refused() {
+        let paused = GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["pause", "isolate"]"#);
+        let none = problems(&paused.replace("eff = 5", "eff = 5\nmax_crashes = 0"));
+        assert_eq!(fields(&none), ["faults.kinds"]);
+        assert!(none[0].message.contains("pause listed, but max_crashes = 0"), "{}", none[0].message);
+        let cut = problems(&GOOD.replace("eff = 5", "eff = 5\nmax_partitions = 0"));
+        assert!(cut[0].message.contains("isolate listed, but max_partitions = 0"), "{}", cut[0].message);
+        let both = GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["pause", "isolate", "crash"]"#);
+        let shadowed = problems(&both);
+        assert!(shadowed[0].message.contains("crash and pause listed together"), "{}", shadowed[0].message);
+        assert!(shadowed[0].message.contains("so pause would never be"), "{}", shadowed[0].message);
+    }
+
+    #[test]
+    fn without_kinds_the_budget_counts_choose_them() {
+        let no_kinds = GOOD.replace("kinds = [\"crash\", \"isolate\"]\n", "");
+        let crashes = parse(Path::new("s.toml"), &no_kinds.replace("eff = 5", "eff = 5\nmax_partitions = 0")).unwrap();
+        assert_eq!(crashes.budget.kinds, vec![FaultKind::Crash]);
+        let both = parse(Path::new("s.toml"), &no_kinds).unwrap();
+        assert_eq!(both.budget.kinds, vec![FaultKind::Crash, FaultKind::Isolate]);
+        let nothing = problems(&no_kinds.replace("eff = 5", "eff = 5\nmax_crashes = 0\nmax_partitions = 0"));
+        assert_eq!(fields(&nothing), ["faults"]);
     }
 }
