@@ -10,8 +10,9 @@
 //! zero after a restart.
 //!
 //! With several instances the counts stay right only while one word lives
-//! in one input partition (input keyed by word): two owners of one word
-//! would each count from their own state.
+//! in one input partition: two owners of one word would each count from
+//! their own state. The workload keys inputs by word for this pipeline
+//! (`keys = "word"`), as a word count's repartition by word would.
 
 #[path = "common/mod.rs"]
 #[allow(dead_code)]

@@ -35,8 +35,9 @@ pub struct Produce {
     first_id: u64,
     #[arg(long)]
     count: u32,
-    #[arg(long, default_value_t = 8)]
-    keys: u32,
+    /// How many keys (k0 ..), or `word`: each input keyed by its word.
+    #[arg(long, default_value = "8")]
+    keys: workload::Keys,
         /// Comma-separated words drawn for values.
     #[arg(long, default_value = "")]
     words: String,

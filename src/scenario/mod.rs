@@ -140,7 +140,12 @@ impl Bug {
 pub struct WorkloadSpec {
     pub topic: String,
     pub records_per_step: u32,
+    /// Inputs are keyed `k0 .. k<keys-1>`, unless `key_by_word`.
     pub keys: u32,
+    /// Each input's key is its word (`keys = "word"`): one word lives in
+    /// one partition, as after a word count's repartition by word.
+    #[serde(default)]
+    pub key_by_word: bool,
     pub value_bytes: u32,
     pub acks: Acks,
     pub step_millis: u64,

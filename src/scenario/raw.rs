@@ -69,7 +69,7 @@ pub struct RawPipeline {
 pub struct RawWorkload {
     pub topic: Option<Spanned<String>>,
     pub records_per_step: Option<Spanned<u32>>,
-    pub keys: Option<Spanned<u32>>,
+    pub keys: Option<Spanned<RawKeys>>,
     pub value_bytes: Option<u32>,
     pub acks: Option<Spanned<String>>,
     /// Wall time given to the pipeline after each step's batch.
@@ -98,4 +98,12 @@ pub struct RawFaults {
 pub struct RawStrategy {
     pub name: Option<Spanned<String>>,
     pub max_runs: Option<u32>,
+}
+
+/// `keys = 8` (inputs keyed k0..k7) or `keys = "word"` (keyed by their word).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawKeys {
+    Count(u32),
+    Name(String),
 }

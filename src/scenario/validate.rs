@@ -7,7 +7,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::error::{position, Problem};
-use super::raw::RawScenario;
+use super::raw::{RawKeys, RawScenario};
 use super::*;
 
 struct Checker<'a> {
@@ -182,13 +182,35 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             Acks::All
         }
     };
-    for (value, field) in [(&w.records_per_step, "workload.records_per_step"), (&w.keys, "workload.keys")] {
-        if let Some(v) = value {
-            if *v.get_ref() == 0 {
-                c.at(v, field, "must be at least 1", "use 1 or more");
-            }
+    if let Some(v) = &w.records_per_step {
+        if *v.get_ref() == 0 {
+            c.at(v, "workload.records_per_step", "must be at least 1", "use 1 or more");
         }
     }
+    let wordcount = matches!(program, Some(Program::Shipped(PipelineKind::Wordcount)));
+    let (keys, key_by_word) = match w.keys.as_ref() {
+        // A word count is right with any number of instances only when one
+        // word lives in one partition.
+        None => (8, wordcount),
+        Some(v) => match v.get_ref() {
+            RawKeys::Name(name) if name == "word" => (8, true),
+            RawKeys::Name(name) => {
+                c.at(v, "workload.keys", format!("keys = {name:?}"), "use a number of keys (8) or \"word\"");
+                (8, false)
+            }
+            RawKeys::Count(0) => {
+                c.at(v, "workload.keys", "must be at least 1", "use 1 or more, or \"word\"");
+                (8, false)
+            }
+            RawKeys::Count(n) if wordcount && instances > 1 => {
+                c.at(v, "workload.keys", format!("keys = {n} with {instances} wordcount instances: a word would \
+                     reach several instances, each counting it from its own state"),
+                    "use keys = \"word\" (inputs keyed by their word), or one instance");
+                (*n, false)
+            }
+            RawKeys::Count(n) => (*n, false),
+        },
+    };
 
     // Properties.
     let mut properties = Vec::new();
@@ -296,7 +318,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         workload: WorkloadSpec {
             topic,
             records_per_step: w.records_per_step.as_ref().map(|v| *v.get_ref()).unwrap_or(20),
-            keys: w.keys.as_ref().map(|v| *v.get_ref()).unwrap_or(8),
+            keys,
+            key_by_word,
             value_bytes: w.value_bytes.unwrap_or(16),
             acks,
             step_millis: w.step_millis.unwrap_or(1000),
@@ -467,5 +490,21 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(both.budget.kinds, vec![FaultKind::Crash, FaultKind::Isolate]);
         let nothing = problems(&no_kinds.replace("eff = 5", "eff = 5\nmax_crashes = 0\nmax_partitions = 0"));
         assert_eq!(fields(&nothing), ["faults"]);
+    }
+
+    #[test]
+    fn a_word_count_with_several_instances_keys_its_inputs_by_word() {
+        let two = GOOD.replace("kind = \"copy\"", "kind = \"wordcount\"").replace("bugs = [\"commit-before-produce\"]\n", "");
+        let by_default = parse(Path::new("s.toml"), &two).unwrap();
+        assert!(by_default.workload.key_by_word);
+        let numbered = problems(&two.replace("records_per_step = 10", "records_per_step = 10\nkeys = 8"));
+        assert_eq!(fields(&numbered), ["workload.keys"]);
+        assert!(numbered[0].fix.contains("keys = \"word\""), "{}", numbered[0].fix);
+        let one = two.replace("instances = 2", "instances = 1").replace("pipeline-2", "pipeline-1");
+        let kept = parse(Path::new("s.toml"), &one.replace("records_per_step = 10", "records_per_step = 10\nkeys = 8")).unwrap();
+        assert!(!kept.workload.key_by_word && kept.workload.keys == 8);
+        let copy = parse(Path::new("s.toml"), &GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"word\"")).unwrap();
+        assert!(copy.workload.key_by_word);
+        assert_eq!(fields(&problems(&GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"all\""))), ["workload.keys"]);
     }
 }

@@ -10,7 +10,7 @@ mod batch;
 mod read;
 mod write;
 
-pub use batch::{batch, mix};
+pub use batch::{batch, mix, Keys};
 pub use read::{read_all, ReadRecord};
 pub use write::{produce, Acks, Delivery, WorkloadRecord};
 
