@@ -26,17 +26,20 @@ fn load(path: &Path) -> Result<Scenario, u8> {
 pub fn validate(path: &Path) -> u8 {
     match load(path) {
         Ok(s) => {
+            let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
-                "{}: valid scenario {} ({} brokers, {} topics, {} pipeline x{}, {} steps, eff {})",
+                "{}: valid scenario {} ({}, {}, {} pipeline x{}, {})",
                 path.display(),
                 s.name,
-                s.cluster.brokers,
-                s.topics.len(),
+                count(usize::from(s.cluster.brokers), "broker", "brokers"),
+                count(s.topics.len(), "topic", "topics"),
                 s.pipeline.program,
                 s.pipeline.instances,
-                s.budget.eot,
-                s.budget.eff
+                count(s.budget.eot as usize, "step", "steps"),
             );
+            let plans = ldfi::campaign::exhaustive_size(&ldfi::campaign::budget_space(&s));
+            println!("  budget: {}", ldfi::campaign::budget_statement(&s).trim_start_matches("no violation for "));
+            println!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
             EXIT_OK
         }
         Err(code) => code,
