@@ -95,11 +95,15 @@ pub fn space(scenario: &Scenario, model: &lineage::Model) -> HypothesisSpace {
 /// cuts; a two-way cut of n drops them with n's requests, which its `n ->
 /// brokers` variable already stands for. A broker's link to the other
 /// brokers (its replication) is dropped by any cut; a client's only by a
-/// cut of every packet (a replication cut leaves clients alone).
+/// cut of every packet (a replication cut leaves clients alone). A lone
+/// broker has no other broker to be cut from.
 fn realizable(scenario: &Scenario, from: &str, to: &str) -> bool {
     let kinds = &scenario.budget.kinds;
     if from == BROKERS {
         return kinds.contains(&FaultKind::OneWayCut);
+    }
+    if is_broker(from) && scenario.cluster.brokers < 2 {
+        return false;
     }
     let full = kinds.iter().any(|k| k.is_partition() && *k != FaultKind::ReplicationCut);
     full || (kinds.contains(&FaultKind::ReplicationCut) && is_broker(from) && to == BROKERS)
@@ -400,6 +404,16 @@ mod tests {
         let h: Hypothesis = [FaultVar::omission("broker-2", BROKERS, 1)].into_iter().collect();
         let plan = realize(&h, &s, Windows::default(), 1).unwrap();
         assert_eq!(plan.faults[0].fault, Fault::Cut { left: vec![NodeId::broker(2)], right: vec![NodeId::broker(1), NodeId::broker(3)] });
+    }
+
+    #[test]
+    fn a_lone_broker_is_never_cut_from_other_brokers() {
+        let mut s = scenario("eot = 4\neff = 3");
+        s.cluster.brokers = 1;
+        let links: Vec<(String, String)> = budget_space(&s).links;
+        assert_eq!(links, [("pipeline-1".to_string(), BROKERS.to_string()), ("pipeline-2".to_string(), BROKERS.to_string())]);
+        assert!(!realizable(&s, "leader(output/1)", BROKERS));
+        assert!(realizable(&scenario("eot = 4\neff = 3"), "leader(output/1)", BROKERS));
     }
 
     #[test]
