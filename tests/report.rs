@@ -215,14 +215,14 @@ fn a_certified_campaign_passes_every_junit_case_and_says_certified() {
     let (mut summary, _) = load_fixture();
     summary.runs.truncate(2);
     summary.counterexamples.clear();
-    summary.outcome = ldfi::campaign::Outcome::Certified { statement: "no violation for any fault set of at most 1 crash(es)".into() };
+    summary.outcome = ldfi::campaign::Outcome::Certified { statement: "no violation for any fault set of at most 1 crash".into() };
     let out = temp_dir("certified");
     report::write_all(&summary, &out).unwrap();
     let xml = std::fs::read_to_string(out.join("junit.xml")).unwrap();
     let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
     assert_eq!(parsed.test_suites[0].failures, 0);
     assert_eq!(parsed.test_suites[0].test_cases.len(), 2);
-    assert!(xml.contains("Certified: no violation for any fault set of at most 1 crash(es)"), "{xml}");
+    assert!(xml.contains("Certified: no violation for any fault set of at most 1 crash"), "{xml}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.starts_with(&format!("# ldfi campaign {CAMPAIGN}\n\n**Certified:")), "{md}");
     assert!(!md.contains("## Replay"), "nothing to replay");

@@ -52,7 +52,7 @@ use crate::cluster::Cluster;
 use crate::lineage;
 use crate::nemesis::FaultPlan;
 use crate::run::{self, Binaries, RunError};
-use crate::scenario::{Scenario, Strategy};
+use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;
 use crate::trace;
 
@@ -110,15 +110,29 @@ pub enum Progress {
     Replayed { run: replay::ReplayRun },
 }
 
-/// The budget in words, for the certificate.
+/// The budget in words, for the certificate: "no violation for any fault
+/// set of at most 1 crash and 1 partition (isolate) over steps 0..6 (EFF),
+/// targets ...". A node down is named by the kind that realizes it.
 pub fn budget_statement(scenario: &Scenario) -> String {
     let b = &scenario.budget;
-    let kinds: Vec<&str> = b.kinds.iter().map(|k| k.name()).collect();
+    let count = |n: u32, one: &str| match (n, one.ends_with('h')) {
+        (1, _) => format!("1 {one}"),
+        (_, true) => format!("{n} {one}es"),
+        _ => format!("{n} {one}s"),
+    };
+    let mut down: Vec<FaultKind> = b.kinds.iter().filter(|k| !k.is_partition()).copied().collect();
+    down.sort();
+    let network: Vec<&str> = b.kinds.iter().filter(|k| k.is_partition()).map(|k| k.name()).collect();
+    let mut parts = Vec::new();
+    if let Some(kind) = down.first().filter(|_| b.max_crashes > 0) {
+        parts.push(count(b.max_crashes, kind.name()));
+    }
+    if !network.is_empty() && b.max_partitions > 0 {
+        parts.push(format!("{} ({})", count(b.max_partitions, "partition"), network.join(", ")));
+    }
     format!(
-        "no violation for any fault set of at most {} crash(es) and {} partition(s) ({}) over steps 0..{} (EFF), targets {}",
-        b.max_crashes,
-        b.max_partitions,
-        kinds.join(", "),
+        "no violation for any fault set of at most {} over steps 0..{} (EFF), targets {}",
+        parts.join(" and "),
         b.eff,
         if b.targets.is_empty() {
             "every broker role and pipeline instance".to_string()
@@ -521,5 +535,18 @@ mod tries_tests {
         // A run without a verdict: once more, and only once.
         assert_eq!(next_try(None, &h, &plan, Verdict::Unknown, false, 1).map(|a| a.2), Some(1));
         assert_eq!(next_try(None, &h, &plan, Verdict::Unknown, true, 1), None);
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use crate::campaign::fixtures::copy_scenario;
+
+    #[test]
+    fn the_budget_names_its_kinds_and_counts() {
+        let statement = super::budget_statement(&copy_scenario("eot = 6\nkinds = [\"pause\", \"cut\"]"));
+        assert!(statement.contains("at most 1 pause and 1 partition (cut) over steps"), "{statement}");
+        let crashes = super::budget_statement(&copy_scenario("eot = 6\nmax_crashes = 2\nmax_partitions = 0\nkinds = [\"crash\"]"));
+        assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
     }
 }
