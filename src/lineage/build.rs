@@ -27,7 +27,6 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let suffix = format!(".{}-{}", info.campaign, info.run);
     let base = |name: &str| name.strip_suffix(&suffix).unwrap_or(name).to_string();
     let (input_topic, output_topic) = (base(&info.input_topic), base(&info.output_topic));
-    let coordinator = coordinator_role(&base(&info.group));
     let commits_count = commit_matters(&info.properties);
     let in_memory = state_in_memory(lines, &info.properties);
     let acks_one = lines.iter().any(|l| matches!(&l.event, Event::RunStarted { acks: Some(a), .. } if a == "1"));
@@ -48,6 +47,12 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             _ => None,
         })
         .collect();
+    // A lone broker is every role (each partition's leader, the group's
+    // coordinator): named as itself, a crash of it is one hypothesis, not
+    // one per role.
+    let lone = lone_broker(snapshots.iter().map(|(_, s)| *s));
+    let role = |name: String| lone.map_or(name, |b| NodeId::Broker(b).to_string());
+    let coordinator = role(coordinator_role(&base(&info.group)));
     // The cluster as it stood when step `s` began: the last snapshot before
     // it, else the first one.
     let before = |s: u32| -> Option<&Snapshot> {
@@ -66,7 +71,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step) else {
             continue;
         };
-        let leader_role = format!("leader({input_topic}/{partition})");
+        let leader_role = role(format!("leader({input_topic}/{partition})"));
         let state = before(step).and_then(|s| s.partition(&info.input_topic, partition));
         let leader = state.and_then(|p| p.leader);
         let isr: Vec<i32> = state.map(|p| p.isr.clone()).unwrap_or_default();
@@ -170,7 +175,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // connected from consume to commit.
             let consumed_facts =
                 vec![Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.consumed }];
-            let output_role = format!("leader({output_topic}/{})", h.output_at.0);
+            let output_role = role(format!("leader({output_topic}/{})", h.output_at.0));
             // The write, and its acknowledgement coming back: without it the
             // producer retries (a duplicate unless it is idempotent). With
             // acks=all the acknowledgement also waits for the output
@@ -249,6 +254,15 @@ fn state_in_memory(lines: &[TraceLine], properties: &[String]) -> HashMap<(Strin
         }
     }
     last
+}
+
+/// The one broker every snapshot of the run saw, if there was only one.
+fn lone_broker<'a>(snapshots: impl Iterator<Item = &'a Snapshot>) -> Option<u8> {
+    let seen: BTreeSet<i32> = snapshots.flat_map(|s| s.brokers.iter().copied()).collect();
+    match seen.into_iter().collect::<Vec<_>>()[..] {
+        [only] => u8::try_from(only).ok(),
+        _ => None,
+    }
 }
 
 /// The node name of the coordinator of consumer group `group`, as a role

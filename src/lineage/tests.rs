@@ -338,3 +338,21 @@ fn a_count_kept_only_in_memory_relies_on_its_instance_until_the_last_count_of_it
     let late = Fact::Alive { node: "pipeline-1".into(), step: 2 };
     assert!(!restored.outcomes["r:in-1"].iter().any(|d| d.contains(&late)), "{:?}", restored.outcomes);
 }
+
+#[test]
+fn a_lone_broker_is_named_as_itself_in_place_of_every_role() {
+    let mut lines = one_record_run("all");
+    for line in &mut lines {
+        if let Event::Snapshot { snapshot } = &mut line.event {
+            snapshot.brokers = vec![1];
+        }
+    }
+    let model = build(&lines).unwrap();
+    let names: BTreeSet<String> = model.outcomes.values().flatten().flatten().map(|f| f.to_string()).collect();
+    assert!(names.iter().any(|n| n.contains("broker-1")), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("leader(") || n.contains("coordinator(")), "{names:?}");
+    // With three brokers seen, the roles stay.
+    let three = build(&one_record_run("all")).unwrap();
+    let roles = three.outcomes.values().flatten().flatten().filter(|f| f.to_string().contains("leader(input/0)")).count();
+    assert!(roles > 0);
+}
