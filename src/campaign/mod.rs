@@ -251,7 +251,7 @@ async fn drive(
                                 - tried.len();
                             if alike > 0 {
                                 statement.push_str(&format!(
-                                    "; {alike} hypothesis(es) at other steps judged by their lineage alike to one that survived, not injected"
+                                    "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
                                 ));
                             }
                         }

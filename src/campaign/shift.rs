@@ -12,8 +12,11 @@
 //! threatens rely on the same facts, relative to step 3, as those a crash
 //! at step 4 threatens, relative to step 4.
 //!
-//! So a hypothesis `H'` that is a survived hypothesis `H` moved by δ steps
-//! counts as tried with it when
+//! So a hypothesis `H'` that is a survived hypothesis `H` moved by δ steps,
+//! its roles perhaps moved from one partition to another of the same topic
+//! (`cut leader(output/0)` to `cut leader(output/3)`) or its instance
+//! swapped for another (`crash pipeline-1` to `crash pipeline-3`), counts
+//! as tried with it when
 //! - both realize to the same plan, moved by δ (no window cut short by EFF);
 //! - every outcome `H'` threatens ([`threatens`]) has the shape of one `H`
 //!   threatened: its derivations, reduced to their facts on the faulted
@@ -44,6 +47,7 @@ use std::collections::BTreeSet;
 
 use super::learn::{threatens, Conditional};
 use super::space::{self, Windows};
+use super::symmetry;
 use crate::lineage::{Fact, Model, BROKERS};
 use crate::nemesis::FaultPlan;
 use crate::scenario::Scenario;
@@ -93,21 +97,28 @@ pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, window
         if mine.is_empty() {
             continue;
         }
+        let moves = symmetry::moves(h, base);
         for to in 0..eff.saturating_sub(last - first) {
             let delta = i64::from(to) - i64::from(first);
-            if delta == 0 {
-                continue;
+            let in_time: Hypothesis = h.iter().map(|v| shifted(v, delta)).collect();
+            if delta != 0 {
+                let Ok(theirs) = space::realize(&in_time, scenario, windows, 0) else { continue };
+                if theirs != shifted_plan(&plan, delta) {
+                    continue;
+                }
             }
-            let moved: Hypothesis = h.iter().map(|v| shifted(v, delta)).collect();
-            if survived.contains(&moved) || out.contains(&moved) {
-                continue;
-            }
-            let Ok(theirs) = space::realize(&moved, scenario, windows, 0) else { continue };
-            if theirs != shifted_plan(&plan, delta) {
-                continue;
-            }
-            if footprint(base, &theirs).is_subset(&mine) {
-                out.push(moved);
+            for (there, back) in &moves {
+                if delta == 0 && there.is_empty() {
+                    continue;
+                }
+                let moved: Hypothesis = in_time.iter().map(|v| symmetry::rename_var(v, there)).collect();
+                if survived.contains(&moved) || out.contains(&moved) {
+                    continue;
+                }
+                let Ok(theirs) = space::realize(&moved, scenario, windows, 0) else { continue };
+                if renamed(footprint(base, &theirs), back).is_subset(&mine) {
+                    out.push(moved);
+                }
             }
         }
     }
@@ -163,6 +174,19 @@ fn shifted_plan(plan: &FaultPlan, delta: i64) -> FaultPlan {
         (f.start, f.end) = (moved(f.start), moved(f.end));
     }
     out
+}
+
+/// A footprint with its node names renamed (a partition move taken back).
+fn renamed(footprint: Footprint, r: &symmetry::Renaming) -> Footprint {
+    if r.is_empty() {
+        return footprint;
+    }
+    let name = |n: &String| symmetry::rename(n, r).to_string();
+    let fact = |f: &Relative| match f {
+        Relative::Alive(n, z) => Relative::Alive(name(n), z.clone()),
+        Relative::Link(a, b, z) => Relative::Link(name(a), name(b), z.clone()),
+    };
+    footprint.iter().map(|outcome| outcome.iter().map(|d| d.iter().map(fact).collect()).collect()).collect()
 }
 
 fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
@@ -294,5 +318,54 @@ mod tests {
         // Once the lag set in, one step's pair stands for the next.
         let later = images(&[pair(2)], &model, &scenario, Windows::default());
         assert!(later.contains(&pair(3)), "{later:?}");
+    }
+
+    #[test]
+    fn a_cut_that_survived_on_one_partition_stands_for_the_partitions_alike() {
+        // Outputs to partitions 0..3 at every step, each waiting for its
+        // partition's followers; on partition 2 the output also relies on its
+        // leader staying up a step longer, a shape partition 0 never showed.
+        let scenario = copy_scenario("eot = 8\neff = 8\nkinds = [\"crash\", \"cut\"]\n");
+        let mut model = Model::default();
+        for p in 0..3 {
+            for s in 0..8u32 {
+                let leader = format!("leader(output/{p})");
+                let mut waited: Derivation =
+                    [alive("pipeline-1", s), Fact::Link { from: leader.clone(), to: BROKERS.into(), step: s }].into();
+                if p == 2 {
+                    waited.insert(alive(&leader, s + 1));
+                }
+                let other: Derivation = [alive("pipeline-1", s), alive("broker-2", s)].into();
+                model.outcomes.insert(format!("r:{p}:{s}"), [waited, other].into());
+            }
+        }
+        let cut = |p: u32, s: u32| -> Hypothesis { [FaultVar::omission(format!("leader(output/{p})"), BROKERS, s)].into_iter().collect() };
+        let found = images(&[cut(0, 3)], &model, &scenario, Windows::default());
+        assert!(found.contains(&cut(1, 3)) && found.contains(&cut(1, 5)) && found.contains(&cut(0, 5)), "{found:?}");
+        assert!((0..8).all(|s| !found.contains(&cut(2, s))), "{found:?}");
+    }
+
+    #[test]
+    fn a_crash_that_survived_on_one_instance_stands_for_the_instances_alike() {
+        // Three instances, each copying its own records at every step; the
+        // second keeps each record in memory three steps more.
+        let mut model = Model::default();
+        for i in 1..=3 {
+            let instance = format!("pipeline-{i}");
+            for s in 0..8u32 {
+                let mut by: Derivation = [alive(&instance, s), alive(&instance, s + 1), alive("broker-1", s)].into();
+                if i == 2 {
+                    by.extend((s + 2..s + 5).map(|t| alive(&instance, t)));
+                }
+                model.outcomes.insert(format!("r:{i}:{s}"), [by].into());
+            }
+        }
+        let scenario = copy_scenario("eot = 8\neff = 8\nkinds = [\"crash\"]\n");
+        let found = images(&[crash("pipeline-1", 3)], &model, &scenario, Windows::default());
+        assert!(found.contains(&crash("pipeline-3", 3)) && found.contains(&crash("pipeline-3", 4)), "{found:?}");
+        // From step 1 on, a crash of the second finds records it counted
+        // before and still keeps: a shape the first never showed. (At step 0
+        // it keeps nothing yet, and looks like the others.)
+        assert!((1..8).all(|s| !found.contains(&crash("pipeline-2", s))), "{found:?}");
     }
 }

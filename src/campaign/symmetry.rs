@@ -123,11 +123,91 @@ pub fn images(hypothesis: &Hypothesis, renamings: &[Renaming]) -> Vec<Hypothesis
     out
 }
 
-fn rename<'a>(name: &'a str, r: &'a Renaming) -> &'a str {
+/// Moves of a hypothesis to other nodes alike, each as the renaming there
+/// and the one back, the identity (two empty renamings) first: for one
+/// whose roles name one partition `t/p`, its roles moved to each other
+/// partition `t/q` the model's roles name; for one that faults one
+/// pipeline instance, that instance swapped for each other one the model
+/// names. Used by time shifts ([`super::shift`]), which judge the moved
+/// hypothesis by the shape of what it threatens, not by an exact symmetry
+/// of the whole model.
+pub(super) fn moves(hypothesis: &Hypothesis, model: &Model) -> Vec<(Renaming, Renaming)> {
+    let mut moves = vec![(Renaming::new(), Renaming::new())];
+    let names = hypothesis_nodes(hypothesis);
+    moves.extend(partition_moves(&names, model));
+    moves.extend(instance_moves(&names, model));
+    moves
+}
+
+/// The nodes a hypothesis names (crash variables without their `@step`).
+fn hypothesis_nodes(hypothesis: &Hypothesis) -> BTreeSet<String> {
+    hypothesis
+        .iter()
+        .flat_map(|v| match v {
+            FaultVar::Crash { node, .. } => vec![node.rsplit_once('@').map_or(node.as_str(), |(n, _)| n).to_string()],
+            FaultVar::Omission { from, to, .. } => vec![from.clone(), to.clone()],
+        })
+        .collect()
+}
+
+fn is_instance(name: &str) -> bool {
+    name.starts_with("pipeline-")
+}
+
+fn instance_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Renaming)> {
+    let mine: Vec<&String> = names.iter().filter(|n| is_instance(n)).collect();
+    let [from] = mine[..] else { return Vec::new() };
+    let nodes = model.outcomes.values().flatten().flatten().flat_map(|fact| match fact {
+        Fact::Alive { node, .. } => vec![node],
+        Fact::Link { from, to, .. } => vec![from, to],
+    });
+    let others: BTreeSet<&String> = nodes.filter(|n| is_instance(n) && *n != from).collect();
+    others
+        .into_iter()
+        .map(|to| (Renaming::from([(from.clone(), to.clone())]), Renaming::from([(to.clone(), from.clone())])))
+        .collect()
+}
+
+fn partition_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Renaming)> {
+    let mut moves = Vec::new();
+    let named: BTreeSet<(String, i32)> = names.iter().filter_map(|n| topic_partition(n)).collect();
+    let named: Vec<(String, i32)> = named.into_iter().collect();
+    let [(topic, from)] = &named[..] else {
+        return moves;
+    };
+    let (topic, from) = (topic.clone(), *from);
+    let others: BTreeSet<i32> =
+        roles(model).iter().filter_map(|n| topic_partition(n)).filter(|(t, _)| *t == topic).map(|(_, p)| p).collect();
+    for to in others.into_iter().filter(|q| *q != from) {
+        let mut there = Renaming::new();
+        for name in names.iter().filter(|n| topic_partition(n) == Some((topic.clone(), from))) {
+            let (role, _) = partition_of(name).expect("a partition role");
+            let image = match role {
+                Role::Leader { topic, .. } => Role::Leader { topic, partition: to },
+                Role::Followers { topic, .. } => Role::Followers { topic, partition: to },
+                Role::Coordinator { .. } => continue,
+            };
+            there.insert(name.clone(), NodeId::Role(image).to_string());
+        }
+        let back = there.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+        moves.push((there, back));
+    }
+    moves
+}
+
+/// The topic and partition a partition role names.
+fn topic_partition(name: &str) -> Option<(String, i32)> {
+    match partition_of(name)?.0 {
+        Role::Leader { topic, partition } | Role::Followers { topic, partition } => Some((topic, partition)),
+        Role::Coordinator { .. } => None,
+    }
+}
+
+pub(super) fn rename<'a>(name: &'a str, r: &'a Renaming) -> &'a str {
     r.get(name).map(String::as_str).unwrap_or(name)
 }
 
-fn rename_var(var: &FaultVar, r: &Renaming) -> FaultVar {
+pub(super) fn rename_var(var: &FaultVar, r: &Renaming) -> FaultVar {
     match var {
         // Crash variables name `node@step` (see space.rs).
         FaultVar::Crash { node, step } => {
