@@ -110,16 +110,17 @@ pub enum Progress {
     Replayed { run: replay::ReplayRun },
 }
 
-/// The budget in words, for the certificate: "no violation for any fault
-/// set of at most 1 crash and 1 partition (isolate) over steps 0..6 (EFF),
-/// targets ...". A node down is named by the kind that realizes it.
+/// The certificate: "no violation for " and the budget in words.
 pub fn budget_statement(scenario: &Scenario) -> String {
+    format!("no violation for {}", budget_words(scenario))
+}
+
+/// The budget in words: "any fault set of at most 1 crash and 1 partition
+/// (isolate) over steps 0..6 (EFF), targets ...". A node down is named by
+/// the kind that realizes it.
+pub fn budget_words(scenario: &Scenario) -> String {
     let b = &scenario.budget;
-    let count = |n: u32, one: &str| match (n, one.ends_with('h')) {
-        (1, _) => format!("1 {one}"),
-        (_, true) => format!("{n} {one}es"),
-        _ => format!("{n} {one}s"),
-    };
+    let count = |n: u32, one: &str| crate::report::words::counted(n as usize, one);
     let mut down: Vec<FaultKind> = b.kinds.iter().filter(|k| !k.is_partition()).copied().collect();
     down.sort();
     let network: Vec<&str> = b.kinds.iter().filter(|k| k.is_partition()).map(|k| k.name()).collect();
@@ -131,7 +132,7 @@ pub fn budget_statement(scenario: &Scenario) -> String {
         parts.push(format!("{} ({})", count(b.max_partitions, "partition"), network.join(", ")));
     }
     format!(
-        "no violation for any fault set of at most {} over steps 0..{} (EFF), targets {}",
+        "any fault set of at most {} over steps 0..{} (EFF), targets {}",
         parts.join(" and "),
         b.eff,
         if b.targets.is_empty() {

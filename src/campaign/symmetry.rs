@@ -169,30 +169,23 @@ fn instance_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Ren
 }
 
 fn partition_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Renaming)> {
-    let mut moves = Vec::new();
     let named: BTreeSet<(String, i32)> = names.iter().filter_map(|n| topic_partition(n)).collect();
     let named: Vec<(String, i32)> = named.into_iter().collect();
     let [(topic, from)] = &named[..] else {
-        return moves;
+        return Vec::new();
     };
-    let (topic, from) = (topic.clone(), *from);
     let others: BTreeSet<i32> =
-        roles(model).iter().filter_map(|n| topic_partition(n)).filter(|(t, _)| *t == topic).map(|(_, p)| p).collect();
-    for to in others.into_iter().filter(|q| *q != from) {
-        let mut there = Renaming::new();
-        for name in names.iter().filter(|n| topic_partition(n) == Some((topic.clone(), from))) {
-            let (role, _) = partition_of(name).expect("a partition role");
-            let image = match role {
-                Role::Leader { topic, .. } => Role::Leader { topic, partition: to },
-                Role::Followers { topic, .. } => Role::Followers { topic, partition: to },
-                Role::Coordinator { .. } => continue,
-            };
-            there.insert(name.clone(), NodeId::Role(image).to_string());
-        }
-        let back = there.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
-        moves.push((there, back));
-    }
-    moves
+        roles(model).iter().filter_map(|n| topic_partition(n)).filter(|(t, _)| t == topic).map(|(_, p)| p).collect();
+    let mine: BTreeSet<String> = names.iter().filter(|n| topic_partition(n).is_some()).cloned().collect();
+    others
+        .into_iter()
+        .filter(|to| to != from)
+        .map(|to| {
+            let there = rename_roles(&mine, &Renaming::from([(from.to_string(), to.to_string())]));
+            let back = there.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+            (there, back)
+        })
+        .collect()
 }
 
 /// The topic and partition a partition role names.

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ldfi::checker::{RunVerdict, Verdict};
 use ldfi::nemesis::FaultPlan;
+use ldfi::report::words::counted;
 use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::Scenario;
 
@@ -26,19 +27,18 @@ fn load(path: &Path) -> Result<Scenario, u8> {
 pub fn validate(path: &Path) -> u8 {
     match load(path) {
         Ok(s) => {
-            let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
                 "{}: valid scenario {} ({}, {}, {} pipeline x{}, {})",
                 path.display(),
                 s.name,
-                count(usize::from(s.cluster.brokers), "broker", "brokers"),
-                count(s.topics.len(), "topic", "topics"),
+                counted(usize::from(s.cluster.brokers), "broker"),
+                counted(s.topics.len(), "topic"),
                 s.pipeline.program,
                 s.pipeline.instances,
-                count(s.budget.eot as usize, "step", "steps"),
+                counted(s.budget.eot as usize, "step"),
             );
             let plans = ldfi::campaign::exhaustive_size(&ldfi::campaign::budget_space(&s));
-            println!("  budget: {}", ldfi::campaign::budget_statement(&s).trim_start_matches("no violation for "));
+            println!("  budget: {}", ldfi::campaign::budget_words(&s));
             println!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
             EXIT_OK
         }

@@ -6,6 +6,15 @@
 use crate::cluster::{NodeId, Role};
 use crate::nemesis::{Fault, FaultPlan, PlannedFault};
 
+/// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
+pub fn counted(n: usize, one: &str) -> String {
+    match (n, one.ends_with('h') || one.ends_with('s')) {
+        (1, _) => format!("1 {one}"),
+        (_, true) => format!("{n} {one}es"),
+        _ => format!("{n} {one}s"),
+    }
+}
+
 /// One node in words: `broker 1`, `pipeline-1`, `the leader of input/0`.
 pub fn node(node: &NodeId) -> String {
     match node {

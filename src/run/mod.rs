@@ -341,7 +341,7 @@ async fn steps(
             step.to_string(),
             next_id.to_string(),
             w.records_per_step.to_string(),
-            if w.key_by_word { crate::workload::Keys::Word } else { crate::workload::Keys::Count(w.keys) }.to_string(),
+            w.keys.to_string(),
             (scenario.seed ^ plan.seed).to_string(),
         );
         let bootstrap = cluster.bootstrap_servers();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use error::{Problem, ScenarioError};
 
 use crate::cluster::{NodeId, TopicSpec};
-use crate::workload::Acks;
+use crate::workload::{Acks, Keys};
 
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,12 +140,9 @@ impl Bug {
 pub struct WorkloadSpec {
     pub topic: String,
     pub records_per_step: u32,
-    /// Inputs are keyed `k0 .. k<keys-1>`, unless `key_by_word`.
-    pub keys: u32,
-    /// Each input's key is its word (`keys = "word"`): one word lives in
-    /// one partition, as after a word count's repartition by word.
-    #[serde(default)]
-    pub key_by_word: bool,
+    /// `k0 ..` up to a count, or each input's word (`keys = "word"`): one
+    /// word in one partition, as after a word count's repartition by word.
+    pub keys: Keys,
     pub value_bytes: u32,
     pub acks: Acks,
     pub step_millis: u64,

@@ -188,27 +188,28 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         }
     }
     let wordcount = matches!(program, Some(Program::Shipped(PipelineKind::Wordcount)));
-    let (keys, key_by_word) = match w.keys.as_ref() {
+    let keys = match w.keys.as_ref() {
         // A word count is right with any number of instances only when one
         // word lives in one partition.
-        None => (8, wordcount),
+        None if wordcount => Keys::Word,
+        None => Keys::Count(8),
         Some(v) => match v.get_ref() {
-            RawKeys::Name(name) if name == "word" => (8, true),
+            RawKeys::Name(name) if name == "word" => Keys::Word,
             RawKeys::Name(name) => {
                 c.at(v, "workload.keys", format!("keys = {name:?}"), "use a number of keys (8) or \"word\"");
-                (8, false)
+                Keys::Count(8)
             }
             RawKeys::Count(0) => {
                 c.at(v, "workload.keys", "must be at least 1", "use 1 or more, or \"word\"");
-                (8, false)
+                Keys::Count(8)
             }
             RawKeys::Count(n) if wordcount && instances > 1 => {
                 c.at(v, "workload.keys", format!("keys = {n} with {instances} wordcount instances: a word would \
                      reach several instances, each counting it from its own state"),
                     "use keys = \"word\" (inputs keyed by their word), or one instance");
-                (*n, false)
+                Keys::Count(*n)
             }
-            RawKeys::Count(n) => (*n, false),
+            RawKeys::Count(n) => Keys::Count(*n),
         },
     };
 
@@ -319,7 +320,6 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             topic,
             records_per_step: w.records_per_step.as_ref().map(|v| *v.get_ref()).unwrap_or(20),
             keys,
-            key_by_word,
             value_bytes: w.value_bytes.unwrap_or(16),
             acks,
             step_millis: w.step_millis.unwrap_or(1000),
@@ -496,15 +496,15 @@ targets = ["broker-1", "pipeline-2"]
     fn a_word_count_with_several_instances_keys_its_inputs_by_word() {
         let two = GOOD.replace("kind = \"copy\"", "kind = \"wordcount\"").replace("bugs = [\"commit-before-produce\"]\n", "");
         let by_default = parse(Path::new("s.toml"), &two).unwrap();
-        assert!(by_default.workload.key_by_word);
+        assert_eq!(by_default.workload.keys, Keys::Word);
         let numbered = problems(&two.replace("records_per_step = 10", "records_per_step = 10\nkeys = 8"));
         assert_eq!(fields(&numbered), ["workload.keys"]);
         assert!(numbered[0].fix.contains("keys = \"word\""), "{}", numbered[0].fix);
         let one = two.replace("instances = 2", "instances = 1").replace("pipeline-2", "pipeline-1");
         let kept = parse(Path::new("s.toml"), &one.replace("records_per_step = 10", "records_per_step = 10\nkeys = 8")).unwrap();
-        assert!(!kept.workload.key_by_word && kept.workload.keys == 8);
+        assert_eq!(kept.workload.keys, Keys::Count(8));
         let copy = parse(Path::new("s.toml"), &GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"word\"")).unwrap();
-        assert!(copy.workload.key_by_word);
+        assert_eq!(copy.workload.keys, Keys::Word);
         assert_eq!(fields(&problems(&GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"all\""))), ["workload.keys"]);
     }
 }

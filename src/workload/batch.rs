@@ -13,7 +13,7 @@ pub fn mix(mut x: u64) -> u64 {
 }
 
 /// How inputs are keyed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Keys {
     /// `k<j>` with `j < n`.
     Count(u32),
