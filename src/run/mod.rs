@@ -287,7 +287,7 @@ impl Drop for Clients {
 /// in the run's directory).
 const CLIENT_LOG_LINES: usize = 500;
 
-/// The steps 0..EOT: faults at boundaries, one batch per step, a snapshot
+/// The steps 0..EOT: faults at boundaries, one batch per busy step, a snapshot
 /// after each.
 async fn steps(
     cluster: &Cluster,
@@ -301,12 +301,6 @@ async fn steps(
     let w = &scenario.workload;
     let note = |step: u32, event: Event| {
         harness.write(Some(step), event).map_err(|source| RunError::Io { path: "harness.jsonl".into(), source })
-    };
-    let workload = cluster.container(&NodeId::client("workload"))?;
-    let words = w.words.join(",");
-    let acks = match w.acks {
-        Acks::All => "all",
-        Acks::Leader => "1",
     };
     let mut next_id: u64 = 0;
     // Faults as applied, roles resolved, by their index in the plan.
@@ -337,25 +331,12 @@ async fn steps(
             }
         }
         note(step, Event::Step { step_index: step })?;
-        let (step_text, first, count, keys, seed) = (
-            step.to_string(),
-            next_id.to_string(),
-            w.records_per_step.to_string(),
-            w.keys.to_string(),
-            (scenario.seed ^ plan.seed).to_string(),
-        );
-        let bootstrap = cluster.bootstrap_servers();
-        let command = [
-            "/usr/local/bin/ldfi-workload", "--bootstrap", &bootstrap, "--topic", input, "--step",
-            &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, "--words", &words, "--seed", &seed,
-            "--acks", acks, "--trace", "/trace/workload.jsonl",
-        ];
-        match cluster.engine().exec(&workload, &command).await {
-            Ok(out) if out.exit_code == 0 => {}
-            Ok(out) => note(step, Event::Note { message: format!("workload step {step} exited {}: {}", out.exit_code, out.stderr.trim()) })?,
-            Err(e) => note(step, Event::Note { message: format!("workload step {step} not run: {e}") })?,
+        if w.busy(step) {
+            if let Some(message) = produce_batch(cluster, scenario, plan, input, step, next_id).await? {
+                note(step, Event::Note { message })?;
+            }
+            next_id += u64::from(w.records_per_step);
         }
-        next_id += u64::from(w.records_per_step);
         tokio::time::sleep(Duration::from_millis(w.step_millis)).await;
         match cluster.snapshot(&[input.to_string()], &[]).await {
             Ok(snapshot) => note(step, Event::Snapshot { snapshot })?,
@@ -363,6 +344,43 @@ async fn steps(
         }
     }
     Ok(())
+}
+
+/// Runs one step's batch in the workload's node; what went wrong, if
+/// anything, as a note for the harness trace.
+async fn produce_batch(
+    cluster: &Cluster,
+    scenario: &Scenario,
+    plan: &FaultPlan,
+    input: &str,
+    step: u32,
+    first_id: u64,
+) -> Result<Option<String>, RunError> {
+    let w = &scenario.workload;
+    let workload = cluster.container(&NodeId::client("workload"))?;
+    let acks = match w.acks {
+        Acks::All => "all",
+        Acks::Leader => "1",
+    };
+    let (step_text, first, count, keys, words, seed) = (
+        step.to_string(),
+        first_id.to_string(),
+        w.records_per_step.to_string(),
+        w.keys.to_string(),
+        w.words.join(","),
+        (scenario.seed ^ plan.seed).to_string(),
+    );
+    let bootstrap = cluster.bootstrap_servers();
+    let command = [
+        "/usr/local/bin/ldfi-workload", "--bootstrap", &bootstrap, "--topic", input, "--step",
+        &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, "--words", &words, "--seed", &seed,
+        "--acks", acks, "--trace", "/trace/workload.jsonl",
+    ];
+    Ok(match cluster.engine().exec(&workload, &command).await {
+        Ok(out) if out.exit_code == 0 => None,
+        Ok(out) => Some(format!("workload step {step} exited {}: {}", out.exit_code, out.stderr.trim())),
+        Err(e) => Some(format!("workload step {step} not run: {e}")),
+    })
 }
 
 /// Replaces the roles a fault names by the nodes they stand for. A role is

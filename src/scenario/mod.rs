@@ -151,6 +151,18 @@ pub struct WorkloadSpec {
     /// up, before the checker reads it.
     pub quiet_millis: u64,
     pub words: Vec<String>,
+    /// The steps at which the workload writes its batch, ascending; `None`:
+    /// every step. Traffic in bursts, as in production: between them nothing
+    /// is in flight, and the lineage shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_steps: Option<Vec<u32>>,
+}
+
+impl WorkloadSpec {
+    /// Whether the workload writes its batch at `step`.
+    pub fn busy(&self, step: u32) -> bool {
+        self.busy_steps.as_ref().map_or(true, |steps| steps.contains(&step))
+    }
 }
 
 /// A property checked after every run.

@@ -80,6 +80,8 @@ pub struct RawWorkload {
     pub quiet_millis: Option<u64>,
     /// Words drawn for record values (word count); default: w0..w9.
     pub words: Option<Vec<String>>,
+    /// The steps that carry a batch; the others are quiet.
+    pub busy_steps: Option<Spanned<Vec<u32>>>,
 }
 
 #[derive(Debug, Deserialize)]

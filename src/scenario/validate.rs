@@ -297,6 +297,20 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         }
     };
 
+    let busy_steps = w.busy_steps.as_ref().map(|v| {
+        let mut steps = v.get_ref().clone();
+        steps.sort_unstable();
+        steps.dedup();
+        if steps.is_empty() {
+            c.at(v, "workload.busy_steps", "no step carries a batch", "list at least one step, or drop the field (every step)");
+        }
+        if let Some(late) = steps.iter().find(|s| **s >= eot) {
+            c.at(v, "workload.busy_steps", format!("step {late} with eot = {eot}"),
+                format!("the workload runs over steps 0..{eot}: list steps below {eot}"));
+        }
+        steps
+    });
+
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -326,6 +340,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             drain_secs: w.drain_secs.unwrap_or(30),
             quiet_millis: w.quiet_millis.unwrap_or(2000),
             words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
+            busy_steps,
         },
         properties,
         budget: FaultBudget {
@@ -506,5 +521,19 @@ targets = ["broker-1", "pipeline-2"]
         let copy = parse(Path::new("s.toml"), &GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"word\"")).unwrap();
         assert_eq!(copy.workload.keys, Keys::Word);
         assert_eq!(fields(&problems(&GOOD.replace("records_per_step = 10", "records_per_step = 10\nkeys = \"all\""))), ["workload.keys"]);
+    }
+
+    #[test]
+    fn busy_steps_name_the_steps_that_carry_a_batch() {
+        let every = parse(Path::new("s.toml"), GOOD).unwrap();
+        assert!((0..6).all(|step| every.workload.busy(step)));
+        let with = |steps: &str| GOOD.replace("records_per_step = 10", &format!("records_per_step = 10\nbusy_steps = {steps}"));
+        let bursts = parse(Path::new("s.toml"), &with("[4, 1, 4]")).unwrap();
+        assert_eq!(bursts.workload.busy_steps, Some(vec![1, 4]));
+        assert_eq!((0..6).filter(|s| bursts.workload.busy(*s)).collect::<Vec<_>>(), [1, 4]);
+        let late = problems(&with("[2, 6]"));
+        assert_eq!(fields(&late), ["workload.busy_steps"]);
+        assert!(late[0].message.contains("step 6 with eot = 6"), "{}", late[0].message);
+        assert_eq!(fields(&problems(&with("[]"))), ["workload.busy_steps"]);
     }
 }
