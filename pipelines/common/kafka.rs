@@ -27,6 +27,12 @@ use super::trace::Tracer;
 /// At most this many inputs per commit or transaction.
 pub const BATCH: usize = 100;
 
+/// How long a batch keeps taking inputs after its first: one write to
+/// several partitions arrives in several fetch responses (one per leader)
+/// a few milliseconds apart, and is still one batch, as a consumer with
+/// `fetch.min.bytes` and `fetch.wait.max.ms` would take it.
+pub const LINGER: Duration = Duration::from_millis(200);
+
 /// The input consumer's context: counts rebalances and notes them.
 pub struct InputContext {
     tracer: Arc<Tracer>,
@@ -187,11 +193,13 @@ pub fn output_producer(settings: &Settings, transactional: bool) -> Result<BaseP
 }
 
 /// Polls up to [`BATCH`] inputs: waits briefly for the first, then takes
-/// what is already there. Records polled before a rebalance are dropped:
-/// their partitions' positions went back to the committed offsets.
+/// what arrives within [`LINGER`] of it. Records polled before a rebalance
+/// are dropped: their partitions' positions went back to the committed
+/// offsets.
 pub fn poll_batch(consumer: &BaseConsumer<InputContext>, tracer: &Tracer) -> KafkaResult<Vec<Input>> {
     let mut batch = Vec::new();
     let mut wait = Duration::from_millis(100);
+    let mut until = None;
     while batch.len() < BATCH {
         let generation = consumer.context().generation();
         let polled = consumer.poll(wait);
@@ -207,7 +215,11 @@ pub fn poll_batch(consumer: &BaseConsumer<InputContext>, tracer: &Tracer) -> Kaf
             }
             Some(Err(e)) => say(format!("consume: {e}")),
         }
-        wait = Duration::ZERO;
+        let deadline = *until.get_or_insert_with(|| Instant::now() + LINGER);
+        wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            break;
+        }
     }
     Ok(batch)
 }
