@@ -63,8 +63,17 @@ pub async fn copy_passes_without_faults(cluster: &Cluster) -> Result<(), String>
 
 pub async fn commit_before_produce_with_instance_crash_loses_named_records(cluster: &Cluster) -> Result<(), String> {
     let s = scenario("copy-commit-before-produce")?;
-    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":3,"end":4}]}"#);
+    // The burst is written at step 13; its batch is committed and not yet
+    // produced when step 14 begins.
+    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":14,"end":16}]}"#);
     let outcome = run_once(cluster, &s, &crash, "crash").await?;
+    let produced = std::fs::read_to_string(outcome.dir.join("workload.jsonl")).map_err(|e| format!("workload.jsonl: {e}"))?;
+    let steps: std::collections::BTreeSet<u64> =
+        produced.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["step"].as_u64()).collect();
+    let busy: std::collections::BTreeSet<u64> = s.workload.busy_steps.iter().flatten().map(|s| u64::from(*s)).collect();
+    if busy.is_empty() || steps != busy {
+        return Err(format!("the workload wrote at steps {steps:?}, its busy steps are {busy:?}"));
+    }
     // The instance's log is kept beside the traces, over its restart: the
     // crashed incarnation's start and the restarted one's.
     let log = std::fs::read_to_string(outcome.dir.join("pipeline-1.log")).map_err(|e| format!("pipeline-1.log: {e}"))?;
