@@ -42,6 +42,7 @@ pub use space::exhaustive;
 pub use learn::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
+pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use symmetry::{automorphisms, images};
@@ -403,7 +404,9 @@ async fn choose(
             tokio::task::spawn_blocking(move || {
                 let found = next::hypotheses(&scenario_c, &space_c, &model_c, &conditional_c, &tried_c, &broken_c, windows, RANKED)?;
                 let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
-                Ok::<_, crate::solver::SolverError>(rank::pick(&space::solver_model(&model_c), found, &injected, eff))
+                let mut pictures = shift::Pictures::new(conditional_c.base(&model_c), &scenario_c, windows);
+                let picked = rank::pick(&space::solver_model(&model_c), found, &injected, eff, &mut |v| pictures.of(v));
+                Ok::<_, crate::solver::SolverError>(picked)
             })
             .await
             .expect("solver thread")

@@ -37,14 +37,19 @@ use std::collections::BTreeSet;
 use crate::solver::{cuts_derivation, FaultVar, Hypothesis, Model};
 
 /// A fault variable without its step, and roles without their partition:
-/// what it does to which node, role or link.
-fn mechanism(var: &FaultVar) -> (String, String) {
+/// what it does to which node, role or link, and on what work the lineage
+/// shows there (`picture`, alike at every steady step, see
+/// [`super::shift::Pictures`]).
+type Mechanism = (String, String, usize);
+
+fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mechanism {
+    let n = picture(var);
     match var {
         FaultVar::Crash { node, .. } => {
             let name = node.rsplit_once('@').map_or(node.as_str(), |(name, _)| name);
-            ("crash".into(), without_partition(name))
+            ("crash".into(), without_partition(name), n)
         }
-        FaultVar::Omission { from, to, .. } => (without_partition(from), without_partition(to)),
+        FaultVar::Omission { from, to, .. } => (without_partition(from), without_partition(to), n),
     }
 }
 
@@ -77,16 +82,19 @@ type Score = (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize, 
 
 /// The next hypothesis among `found` (minimal ones, smallest first), given
 /// what was already injected.
-pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff: u32) -> Option<Hypothesis> {
+pub fn pick(
+    model: &Model,
+    found: Vec<Hypothesis>,
+    injected: &[Hypothesis],
+    eff: u32,
+    picture: &mut dyn FnMut(&FaultVar) -> usize,
+) -> Option<Hypothesis> {
     let smallest = found.first()?.len();
-    let seen: BTreeSet<(String, String)> = injected.iter().flatten().map(mechanism).collect();
-    let shape = |h: &Hypothesis| h.iter().map(mechanism).collect::<BTreeSet<_>>();
-    let shapes: Vec<BTreeSet<(String, String)>> = injected.iter().map(shape).collect();
-    let repeats = |h: &Hypothesis| {
-        let mine = shape(h);
-        shapes.iter().filter(|s| !s.is_disjoint(&mine)).count()
-    };
-    let novel = |h: &Hypothesis| h.iter().map(mechanism).filter(|m| !seen.contains(m)).collect::<BTreeSet<_>>().len();
+    let mut shape = |h: &Hypothesis| h.iter().map(|v| mechanism(v, picture)).collect::<BTreeSet<_>>();
+    let shapes: Vec<BTreeSet<Mechanism>> = injected.iter().map(&mut shape).collect();
+    let seen: BTreeSet<&Mechanism> = shapes.iter().flatten().collect();
+    let repeats = |mine: &BTreeSet<Mechanism>| shapes.iter().filter(|s| !s.is_disjoint(mine)).count();
+    let novel = |mine: &BTreeSet<Mechanism>| mine.iter().filter(|m| !seen.contains(m)).count();
     let broken = |h: &Hypothesis| {
         model
             .outcomes
@@ -96,7 +104,8 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
     };
     let mut best: Option<(Score, Hypothesis)> = None;
     for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
-        let score = (novel(&h), std::cmp::Reverse(repeats(&h)), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
+        let mine = shape(&h);
+        let score = (novel(&mine), std::cmp::Reverse(repeats(&mine)), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {
             best = Some((score, h));
         }
@@ -107,9 +116,9 @@ pub fn pick(model: &Model, found: Vec<Hypothesis>, injected: &[Hypothesis], eff:
 /// The order a campaign would inject `found` in if every one survived:
 /// `pick` again and again, each pick counted as injected. For `ldfi
 /// solve`, which shows the next hypotheses without running them.
-pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32) -> Vec<Hypothesis> {
+pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Vec<Hypothesis> {
     let mut ordered = Vec::new();
-    while let Some(next) = pick(model, found.clone(), &ordered, eff) {
+    while let Some(next) = pick(model, found.clone(), &ordered, eff, picture) {
         found.retain(|h| *h != next);
         ordered.push(next);
     }
@@ -146,8 +155,8 @@ mod tests {
     fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
         // A pair of the same mechanisms brings no more that is new.
         let two: Hypothesis = [FaultVar::crash("p@2", 0), FaultVar::crash("p@3", 0)].into_iter().collect();
-        assert_eq!(pick(&model(), vec![one("p@0"), one("p@1"), two], &[], 3), Some(one("p@1")));
-        assert_eq!(pick(&model(), vec![], &[], 3), None);
+        assert_eq!(pick(&model(), vec![one("p@0"), one("p@1"), two], &[], 3, &mut |_| 0), Some(one("p@1")));
+        assert_eq!(pick(&model(), vec![], &[], 3, &mut |_| 0), None);
     }
 
     #[test]
@@ -157,22 +166,22 @@ mod tests {
         let three: Hypothesis = [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect();
         let found = vec![one("p@0"), one("p@1"), pair.clone(), three];
         // p crashed before (at another step), the input leader never was.
-        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3), Some(pair.clone()));
+        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3, &mut |_| 0), Some(pair.clone()));
         // Once a leader of the input was cut and crashed (another partition,
         // another step), the pair is nothing new: the smaller one goes first.
         let before: Hypothesis =
             [FaultVar::crash("leader(input/0)@4", 0), FaultVar::omission("leader(input/0)", "brokers", 3)].into_iter().collect();
-        assert_eq!(pick(&model(), found, &[one("p@3"), before], 3), Some(one("p@1")));
+        assert_eq!(pick(&model(), found, &[one("p@3"), before], 3, &mut |_| 0), Some(one("p@1")));
         // Never more than one fault past the smallest size.
         let lone_three: Vec<Hypothesis> = vec![one("p@0"), [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect()];
-        assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3), Some(one("p@0")));
+        assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3, &mut |_| 0), Some(one("p@0")));
     }
 
     #[test]
     fn the_order_of_a_whole_list_counts_each_pick_as_injected() {
         let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
         // p@1 breaks the most; then the cut is a new mechanism, p@0 is not.
-        assert_eq!(order(&model(), vec![one("p@0"), one("p@1"), cut.clone()], 3), vec![one("p@1"), cut, one("p@0")]);
+        assert_eq!(order(&model(), vec![one("p@0"), one("p@1"), cut.clone()], 3, &mut |_| 0), vec![one("p@1"), cut, one("p@0")]);
     }
 
     #[test]
@@ -183,9 +192,9 @@ mod tests {
         let out = |s: u32| -> Hypothesis { [FaultVar::omission("leader(output/0)", "brokers", s)].into_iter().collect() };
         let found = vec![one("p@1"), out(3), pair(1, 2)];
         let injected = vec![pair(0, 0), out(0), one("p@0"), one("p@2")];
-        assert_eq!(pick(&model(), found.clone(), &injected, 3), Some(out(3)));
+        assert_eq!(pick(&model(), found.clone(), &injected, 3, &mut |_| 0), Some(out(3)));
         let injected = [injected, vec![out(1)]].concat();
-        assert_eq!(pick(&model(), found, &injected, 3), Some(pair(1, 2)));
+        assert_eq!(pick(&model(), found, &injected, 3, &mut |_| 0), Some(pair(1, 2)));
     }
 
     #[test]
@@ -197,10 +206,10 @@ mod tests {
         let cut = |s: u32| FaultVar::omission("p", "brokers", s);
         let mixed: Hypothesis = [FaultVar::crash("p@0", 0), cut(3)].into_iter().collect();
         let injected = vec![pair(1, 1), one("p@0"), [cut(2)].into_iter().collect()];
-        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3), Some(pair(2, 2)));
+        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3, &mut |_| 0), Some(pair(2, 2)));
         // Once the pair met as many runs, the smaller or more damaging decides again.
         let injected = [injected, vec![pair(0, 3)]].concat();
-        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3), Some(mixed));
+        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3, &mut |_| 0), Some(mixed));
     }
 
     #[test]
@@ -212,15 +221,28 @@ mod tests {
             [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("leader(input/0)", "brokers", 0)].into_iter().collect();
         let lagging: Hypothesis =
             [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("broker-2", "brokers", 0)].into_iter().collect();
-        assert_eq!(pick(&model(), vec![lagging.clone(), molly.clone()], &[], 3), Some(molly));
-        assert_eq!(pick(&model(), vec![lagging.clone()], &[], 3), Some(lagging));
+        assert_eq!(pick(&model(), vec![lagging.clone(), molly.clone()], &[], 3, &mut |_| 0), Some(molly));
+        assert_eq!(pick(&model(), vec![lagging.clone()], &[], 3, &mut |_| 0), Some(lagging));
     }
 
     #[test]
     fn a_mechanism_never_injected_goes_before_more_damage() {
         let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
         let found = vec![one("p@0"), one("p@1"), cut.clone()];
-        assert_eq!(pick(&model(), found.clone(), &[], 3), Some(one("p@1")), "nothing injected yet: damage decides");
-        assert_eq!(pick(&model(), found, &[one("p@3")], 3), Some(cut), "p was crashed before: the cut is new");
+        assert_eq!(pick(&model(), found.clone(), &[], 3, &mut |_| 0), Some(one("p@1")), "nothing injected yet: damage decides");
+        assert_eq!(pick(&model(), found, &[one("p@3")], 3, &mut |_| 0), Some(cut), "p was crashed before: the cut is new");
+    }
+
+    #[test]
+    fn the_same_fault_on_other_work_is_a_new_mechanism() {
+        // p crashed at step 3 and survived; at step 1 the lineage shows p
+        // holding other work (another picture): that crash is as new as the
+        // cut, and breaks more.
+        let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
+        let found = vec![one("p@1"), cut.clone()];
+        let mut alike = |_: &FaultVar| 0;
+        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3, &mut alike), Some(cut));
+        let mut other_work = |v: &FaultVar| usize::from(*v == FaultVar::crash("p@1", 0));
+        assert_eq!(pick(&model(), found, &[one("p@3")], 3, &mut other_work), Some(one("p@1")));
     }
 }

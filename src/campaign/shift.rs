@@ -214,6 +214,48 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
         .collect()
 }
 
+/// What a single fault would land on, by the lineage: its footprint on the
+/// base model, numbered so that faults alike in time share a number. The
+/// ranking counts a fault's mechanism per picture ([`super::rank`]): a
+/// crash of an instance that has committed a burst it has not written yet
+/// meets other code than a crash of the same instance before the burst,
+/// though both are "a crash of pipeline-1".
+pub struct Pictures<'a> {
+    base: Model,
+    scenario: &'a Scenario,
+    windows: Windows,
+    seen: Vec<Footprint>,
+    known: std::collections::BTreeMap<FaultVar, usize>,
+}
+
+impl<'a> Pictures<'a> {
+    pub fn new(base: Model, scenario: &'a Scenario, windows: Windows) -> Pictures<'a> {
+        Pictures { base, scenario, windows, seen: Vec::new(), known: Default::default() }
+    }
+
+    /// The number of `var`'s picture (faults that cannot be realized alone
+    /// share one).
+    pub fn of(&mut self, var: &FaultVar) -> usize {
+        if let Some(n) = self.known.get(var) {
+            return *n;
+        }
+        let alone: Hypothesis = [var.clone()].into_iter().collect();
+        let print = match space::realize(&alone, self.scenario, self.windows, 0) {
+            Ok(plan) => footprint(&self.base, &plan),
+            Err(_) => Footprint::new(),
+        };
+        let n = match self.seen.iter().position(|f| *f == print) {
+            Some(n) => n,
+            None => {
+                self.seen.push(print);
+                self.seen.len() - 1
+            }
+        };
+        self.known.insert(var.clone(), n);
+        n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,10 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     // As many as a campaign weighs at once, in the order it would inject
     // them (each counted as injected and survived before the next).
     let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
-        Ok(found) => campaign::order(&solver_model, found, space.eff),
+        Ok(found) => {
+            let mut pictures = campaign::Pictures::new(conditional.base(&model), &scenario, Windows::default());
+            campaign::order(&solver_model, found, space.eff, &mut |v| pictures.of(v))
+        }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
     if found.is_empty() {

@@ -161,7 +161,7 @@ pub struct WorkloadSpec {
 impl WorkloadSpec {
     /// Whether the workload writes its batch at `step`.
     pub fn busy(&self, step: u32) -> bool {
-        self.busy_steps.as_ref().map_or(true, |steps| steps.contains(&step))
+        self.busy_steps.as_ref().is_none_or(|steps| steps.contains(&step))
     }
 }
 
