@@ -309,6 +309,22 @@ mod tests {
     }
 
     #[test]
+    fn pictures_number_faults_alike_in_time_together() {
+        // A burst at step 3 only, processed during 3 and 4: a crash over
+        // 3..5 meets it before its processing ends; over 4..6, after it
+        // began; over 0..2 or 10..12 it meets nothing.
+        let model = steady([3]);
+        let scenario = copy_scenario("eot = 14\neff = 14\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n");
+        let mut pictures = Pictures::new(model, &scenario, Windows::default());
+        let var = |step: u32| FaultVar::crash(format!("pipeline-1@{step}"), 0);
+        let (at, after, before, idle) = (pictures.of(&var(3)), pictures.of(&var(4)), pictures.of(&var(0)), pictures.of(&var(10)));
+        assert_ne!(at, after, "the burst's first step and its second are other work");
+        assert_eq!(before, idle, "no work, one picture");
+        assert_ne!(at, idle);
+        assert_eq!(pictures.of(&var(3)), at, "numbers are stable");
+    }
+
+    #[test]
     fn a_survived_crash_with_a_backlog_covers_the_steps_without_one() {
         // Step 1 also processed step 0's records late (acked at 0, handled at
         // 1..2): its footprint holds the steady shape and the backlog's.
