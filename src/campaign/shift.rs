@@ -220,16 +220,20 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
 /// crash of an instance that has committed a burst it has not written yet
 /// meets other code than a crash of the same instance before the burst,
 /// though both are "a crash of pipeline-1".
-pub struct Pictures<'a> {
+pub struct Pictures {
     base: Model,
-    scenario: &'a Scenario,
+    /// The scenario with EFF moved to EOT: a window that EFF cuts short is
+    /// a shorter fault on the same work, not other work.
+    scenario: Scenario,
     windows: Windows,
     seen: Vec<Footprint>,
     known: std::collections::BTreeMap<FaultVar, usize>,
 }
 
-impl<'a> Pictures<'a> {
-    pub fn new(base: Model, scenario: &'a Scenario, windows: Windows) -> Pictures<'a> {
+impl Pictures {
+    pub fn new(base: Model, scenario: &Scenario, windows: Windows) -> Pictures {
+        let mut scenario = scenario.clone();
+        scenario.budget.eff = scenario.budget.eot;
         Pictures { base, scenario, windows, seen: Vec::new(), known: Default::default() }
     }
 
@@ -240,7 +244,7 @@ impl<'a> Pictures<'a> {
             return *n;
         }
         let alone: Hypothesis = [var.clone()].into_iter().collect();
-        let print = match space::realize(&alone, self.scenario, self.windows, 0) {
+        let print = match space::realize(&alone, &self.scenario, self.windows, 0) {
             Ok(plan) => footprint(&self.base, &plan),
             Err(_) => Footprint::new(),
         };
@@ -322,6 +326,11 @@ mod tests {
         assert_eq!(before, idle, "no work, one picture");
         assert_ne!(at, idle);
         assert_eq!(pictures.of(&var(3)), at, "numbers are stable");
+        // Steady work at every step, EFF at 6: the crash over 5..7, cut to
+        // 5..6 when injected, is the crash over 3..5 on the same work.
+        let scenario = copy_scenario("eot = 8\neff = 6\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n");
+        let mut pictures = Pictures::new(steady(0..8), &scenario, Windows::default());
+        assert_eq!(pictures.of(&var(5)), pictures.of(&var(3)));
     }
 
     #[test]
