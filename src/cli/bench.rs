@@ -121,7 +121,7 @@ async fn bench_scenario(
                 max_wall: None,
                 // Minimizing would add runs to what the bench measures.
                 minimize: None,
-                tries: 1,
+                tries: scenario.strategy.tries,
             };
             let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
             let print = |p: Progress| {

@@ -61,8 +61,9 @@ pub struct CampaignArgs {
     pub resume: Option<String>,
     /// Inject each fault plan up to N times before it counts as survived
     /// (for bugs that timing makes break a plan only some of the time).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
-    pub tries: u32,
+    /// Default: the scenario's `[strategy] tries`, else 1.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub tries: Option<u32>,
     /// Do not minimize counterexamples (by default each one is shrunk on
     /// the live cluster, in at most --minimize-runs runs).
     #[arg(long)]
@@ -131,7 +132,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
             windows: Windows::default(),
             max_wall,
             minimize,
-            tries: args.tries,
+            tries: args.tries.unwrap_or(scenario.strategy.tries),
         };
         return Ok(Plan { scenario, settings, restored: None, stale: Vec::new() });
     };
@@ -163,7 +164,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         windows: Windows::default(),
         max_wall,
         minimize,
-        tries: args.tries,
+        tries: args.tries.unwrap_or(scenario.strategy.tries),
     };
     let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if restored.ended() {

@@ -266,6 +266,16 @@ pub struct FaultBudget {
 pub struct StrategySpec {
     pub name: Strategy,
     pub max_runs: u32,
+    /// Each fault plan is injected up to this many times before it counts
+    /// as survived (`--tries` overrides): for a bug whose window timing
+    /// hits only some of the time, where one passing run would let a
+    /// certificate cover it.
+    #[serde(default = "one")]
+    pub tries: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Search strategies over the same hypothesis space.

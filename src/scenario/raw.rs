@@ -100,6 +100,8 @@ pub struct RawFaults {
 pub struct RawStrategy {
     pub name: Option<Spanned<String>>,
     pub max_runs: Option<u32>,
+    /// Injections of each plan before it counts as survived.
+    pub tries: Option<Spanned<u32>>,
 }
 
 /// `keys = 8` (inputs keyed k0..k7) or `keys = "word"` (keyed by their word).

@@ -311,6 +311,15 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         steps
     });
 
+    let tries = match &raw.strategy.tries {
+        None => 1,
+        Some(t) if (1..=10).contains(t.get_ref()) => *t.get_ref(),
+        Some(t) => {
+            c.at(t, "strategy.tries", format!("tries = {}", t.get_ref()), "use 1 to 10 injections per plan");
+            1
+        }
+    };
+
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -351,7 +360,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             kinds,
             targets,
         },
-        strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50) },
+        strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
     })
 }
 
@@ -535,5 +544,16 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&late), ["workload.busy_steps"]);
         assert!(late[0].message.contains("step 6 with eot = 6"), "{}", late[0].message);
         assert_eq!(fields(&problems(&with("[]"))), ["workload.busy_steps"]);
+    }
+
+    #[test]
+    fn strategy_tries_defaults_to_one_and_is_bounded() {
+        assert_eq!(parse(Path::new("s.toml"), GOOD).unwrap().strategy.tries, 1);
+        let with = |n: u32| format!("{GOOD}\n[strategy]\ntries = {n}\n");
+        assert_eq!(parse(Path::new("s.toml"), &with(3)).unwrap().strategy.tries, 3);
+        let zero = problems(&with(0));
+        assert_eq!(fields(&zero), ["strategy.tries"]);
+        assert!(zero[0].fix.contains("1 to 10"), "{}", zero[0].fix);
+        assert_eq!(fields(&problems(&with(11))), ["strategy.tries"]);
     }
 }
