@@ -6,7 +6,11 @@
 //!   link (a crash of the instance, a lost produce response, a cut leader
 //!   of the input) meets its own recovery code; the same kind at another
 //!   step, or on another partition's leader, mostly meets the same code
-//!   again. The hypothesis that brings the most (kind, target) pairs the
+//!   again, when the lineage shows the same work there (its picture,
+//!   [`super::shift::Pictures`]). On other work it is another mechanism:
+//!   a crash of the instance holding a committed burst not yet written is
+//!   not the crash that survived before the burst arrived. The hypothesis
+//!   that brings the most (kind, target, picture) triples the
 //!   campaign never injected goes first, even one fault larger than the
 //!   smallest: a minimal pair of two new mechanisms (the leader of an
 //!   input cut off, then crashed) before a single crash of an instance
