@@ -72,7 +72,7 @@ pub fn learn(model: &mut Model, learned: Model, plan: &FaultPlan) -> Model {
 /// run shows); crashed a step later, it had committed the burst and never
 /// reads it again. Taken as met by the later crash, that path hid the loss
 /// (measured: 7 runs to find a single crash, found only inside a pair).
-/// Other steps are the time shifts' business ([`super::shift`]), which ask
+/// Other steps are the time shifts' business (`shift`), which ask
 /// that the lineage show the same picture there.
 #[derive(Debug, Clone, Default)]
 pub struct Conditional {

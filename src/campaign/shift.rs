@@ -216,7 +216,7 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
 
 /// What a single fault would land on, by the lineage: its footprint on the
 /// base model, numbered so that faults alike in time share a number. The
-/// ranking counts a fault's mechanism per picture ([`super::rank`]): a
+/// ranking counts a fault's mechanism per picture (`rank`): a
 /// crash of an instance that has committed a burst it has not written yet
 /// meets other code than a crash of the same instance before the burst,
 /// though both are "a crash of pipeline-1".
