@@ -38,6 +38,7 @@
 
 use std::collections::BTreeSet;
 
+use super::space;
 use crate::solver::{cuts_derivation, FaultVar, Hypothesis, Model};
 
 /// A fault variable without its step, and roles without their partition:
@@ -50,8 +51,7 @@ fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mec
     let n = picture(var);
     match var {
         FaultVar::Crash { node, .. } => {
-            let name = node.rsplit_once('@').map_or(node.as_str(), |(name, _)| name);
-            ("crash".into(), without_partition(name), n)
+            ("crash".into(), without_partition(space::crash_name(node).0), n)
         }
         FaultVar::Omission { from, to, .. } => (without_partition(from), without_partition(to), n),
     }

@@ -148,7 +148,7 @@ pub fn with_shifts(
 
 fn step_of(var: &FaultVar) -> u32 {
     match var {
-        FaultVar::Crash { node, .. } => node.rsplit_once('@').and_then(|(_, s)| s.parse().ok()).unwrap_or(0),
+        FaultVar::Crash { node, .. } => space::crash_name(node).1.unwrap_or(0),
         FaultVar::Omission { step, .. } => *step,
     }
 }
@@ -156,12 +156,9 @@ fn step_of(var: &FaultVar) -> u32 {
 fn shifted(var: &FaultVar, delta: i64) -> FaultVar {
     let moved = |step: u32| (i64::from(step) + delta) as u32;
     match var {
-        FaultVar::Crash { node, step } => match node.rsplit_once('@') {
-            Some((name, at)) => {
-                let at: u32 = at.parse().unwrap_or(0);
-                FaultVar::Crash { node: format!("{name}@{}", moved(at)), step: *step }
-            }
-            None => var.clone(),
+        FaultVar::Crash { node, step } => match space::crash_name(node) {
+            (name, Some(at)) => FaultVar::Crash { node: format!("{name}@{}", moved(at)), step: *step },
+            (_, None) => var.clone(),
         },
         FaultVar::Omission { from, to, step } => FaultVar::Omission { from: from.clone(), to: to.clone(), step: moved(*step) },
     }

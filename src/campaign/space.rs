@@ -194,8 +194,17 @@ pub fn solver_model(model: &lineage::Model) -> solver::Model {
 }
 
 fn split_crash(node: &str) -> Option<(NodeId, u32)> {
-    let (name, step) = node.rsplit_once('@')?;
-    Some((name.parse().ok()?, step.parse().ok()?))
+    let (name, step) = crash_name(node);
+    Some((name.parse().ok()?, step?))
+}
+
+/// The node and the step a crash variable names: `node@step`, as
+/// [`solver_model`] writes it; a name without a step is the node alone.
+pub(super) fn crash_name(node: &str) -> (&str, Option<u32>) {
+    match node.rsplit_once('@') {
+        Some((name, step)) => (name, step.parse().ok()),
+        None => (node, None),
+    }
 }
 
 /// How "node not alive during step s" is realized: a crash when the budget

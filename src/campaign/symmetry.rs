@@ -24,6 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::space;
 use crate::cluster::{NodeId, Role};
 use crate::lineage::{Fact, Model};
 use crate::scenario::Scenario;
@@ -144,7 +145,7 @@ fn hypothesis_nodes(hypothesis: &Hypothesis) -> BTreeSet<String> {
     hypothesis
         .iter()
         .flat_map(|v| match v {
-            FaultVar::Crash { node, .. } => vec![node.rsplit_once('@').map_or(node.as_str(), |(n, _)| n).to_string()],
+            FaultVar::Crash { node, .. } => vec![space::crash_name(node).0.to_string()],
             FaultVar::Omission { from, to, .. } => vec![from.clone(), to.clone()],
         })
         .collect()
@@ -204,9 +205,9 @@ pub(super) fn rename_var(var: &FaultVar, r: &Renaming) -> FaultVar {
     match var {
         // Crash variables name `node@step` (see space.rs).
         FaultVar::Crash { node, step } => {
-            let renamed = match node.rsplit_once('@') {
-                Some((name, at)) => format!("{}@{at}", rename(name, r)),
-                None => rename(node, r).to_string(),
+            let renamed = match space::crash_name(node) {
+                (name, Some(at)) => format!("{}@{at}", rename(name, r)),
+                (_, None) => rename(node, r).to_string(),
             };
             FaultVar::Crash { node: renamed, step: *step }
         }

@@ -118,6 +118,7 @@ struct Plan {
 fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let scenario = Scenario::load(&args.scenario).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     let max_runs = args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1);
+    let tries = args.tries.unwrap_or(scenario.strategy.tries);
     let minimize = (!args.no_minimize).then(|| MinimizeSettings { max_runs: args.minimize_runs, ..MinimizeSettings::default() });
     let max_wall = args.max_wall_time.map(Duration::from_secs);
     let Some(value) = &args.resume else {
@@ -132,7 +133,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
             windows: Windows::default(),
             max_wall,
             minimize,
-            tries: args.tries.unwrap_or(scenario.strategy.tries),
+            tries,
         };
         return Ok(Plan { scenario, settings, restored: None, stale: Vec::new() });
     };
@@ -164,7 +165,7 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         windows: Windows::default(),
         max_wall,
         minimize,
-        tries: args.tries.unwrap_or(scenario.strategy.tries),
+        tries,
     };
     let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if restored.ended() {
