@@ -149,6 +149,11 @@ impl Cluster {
         self.inner.addressing.bootstrap_servers(self.inner.spec.brokers)
     }
 
+    /// `host:port` of one broker.
+    pub fn broker_server(&self, id: u8) -> String {
+        format!("{}:{}", self.inner.addressing.broker(id), spec::BROKER_PORT)
+    }
+
     /// Broker ids, 1-based.
     pub fn broker_ids(&self) -> Vec<u8> {
         (1..=self.inner.spec.brokers).collect()
@@ -311,7 +316,7 @@ impl Cluster {
             let observer = self.observer().await?;
             let mut agreed = true;
             for id in self.broker_ids() {
-                let bootstrap = format!("{}:{}", self.inner.addressing.broker(id), spec::BROKER_PORT);
+                let bootstrap = self.broker_server(id);
                 match observer.broker_view(&bootstrap).await {
                     Ok(view) => {
                         let mut seen: Vec<i32> = view.brokers.iter().map(|b| b.id).collect();
@@ -335,6 +340,28 @@ impl Cluster {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    }
+
+    /// Asks every broker once for an idempotent producer id, so that each
+    /// holds a block of ids from the controller before a run.
+    ///
+    /// A broker takes its first block from the active controller when a
+    /// producer first asks it. A fresh cluster's broker has none, and a new
+    /// idempotent producer that asks it while it is cut off from the
+    /// controller gets nothing until its delivery timeout, although the
+    /// leaders it writes to are fine (measured: a burst of 50 records all
+    /// timed out, and the 1-step cut became 12 s long). A cluster that has
+    /// served producers for a while never shows that.
+    pub async fn warm_producer_ids(&self, timeout: Duration) -> Result<(), ClusterError> {
+        let observer = self.observer().await?;
+        for id in self.broker_ids() {
+            let bootstrap = self.broker_server(id);
+            observer
+                .producer_id(&bootstrap, timeout)
+                .await
+                .map_err(|e| ClusterError::Observer(format!("no producer id from broker {id}: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Keeps the cluster running after the last handle is dropped.

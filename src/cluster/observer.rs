@@ -128,6 +128,17 @@ impl Observer {
         serde_json::from_value(result).map_err(|e| ClusterError::Observer(e.to_string()))
     }
 
+    /// An idempotent producer id answered by the broker at `bootstrap`
+    /// itself (asked again while it fetches a block of ids from the
+    /// controller), within `timeout`.
+    pub async fn producer_id(&self, bootstrap: &str, timeout: Duration) -> Result<i64, ClusterError> {
+        let millis = timeout.as_millis() as u64;
+        let result = self
+            .request(json!({"op": "producer_id", "bootstrap": bootstrap, "timeout_ms": millis}), timeout + Duration::from_secs(5))
+            .await?;
+        result["producer_id"].as_i64().ok_or_else(|| ClusterError::Observer(format!("producer_id: no id in {result}")))
+    }
+
     /// A snapshot of the given topics and consumer groups.
     pub async fn snapshot(&self, topics: &[String], groups: &[String]) -> Result<Snapshot, ClusterError> {
         let result = self

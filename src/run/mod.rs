@@ -160,6 +160,10 @@ pub async fn execute(
         )
         .map_err(io(&harness_path))?;
 
+    if let Err(e) = cluster.warm_producer_ids(Duration::from_secs(15)).await {
+        harness.write(Some(0), Event::Note { message: e.to_string() }).map_err(io(&harness_path))?;
+    }
+
     let mut nodes = vec![nodes::workload_node(binaries, &dir)];
     for i in 1..=scenario.pipeline.instances {
         let spec = nodes::pipeline_node(scenario, &names, &cluster.bootstrap_servers(), binaries, &dir, i)

@@ -14,6 +14,7 @@
 mod faults;
 mod lifecycle;
 mod partitions;
+mod producer_ids;
 mod runs;
 mod support;
 
@@ -29,6 +30,10 @@ type TestFn = for<'a> fn(&'a Cluster) -> Pin<Box<dyn Future<Output = Result<(), 
 
 fn tests() -> Vec<(&'static str, TestFn)> {
     vec![
+        // First: it needs brokers no producer has asked yet.
+        ("a_warmed_broker_hands_out_producer_ids_while_cut_off_from_the_controller", |c| {
+            Box::pin(producer_ids::a_warmed_broker_hands_out_producer_ids_while_cut_off_from_the_controller(c))
+        }),
         ("roundtrip_1000_records_acks_all_all_read_back", |c| Box::pin(faults::roundtrip_1000(c))),
         ("leader_crash_fails_over_within_isr_and_restart_rejoins", |c| Box::pin(faults::leader_crash(c))),
         ("isolated_follower_leaves_isr_and_rejoins_after_heal", |c| Box::pin(faults::isolate_follower(c))),

@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -27,10 +29,13 @@ import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * The {@code brokers} op: DescribeCluster as seen by exactly one broker.
+ * The ops that talk to exactly one broker: {@code brokers} (DescribeCluster as that broker
+ * sees it) and {@code producer_id} (InitProducerId answered by that broker).
  *
  * <p>A fresh Admin bootstrapped at one address is not enough for that: after its bootstrap
  * metadata fetch, Admin sends DescribeCluster to the "least loaded" node of the whole
@@ -38,7 +43,14 @@ import org.apache.kafka.common.requests.RequestHeader;
  * view (and a dead peer would slow it down). Readiness checks want "has broker X caught up",
  * so this speaks the Kafka protocol on one short-lived PLAINTEXT socket instead, using the
  * request/response classes of kafka-clients: ApiVersions (to pick a version both sides
- * support), then DescribeCluster, answered from that broker's own metadata image.
+ * support), then the op's request, answered by that broker alone.
+ *
+ * <p>Why {@code producer_id}: a broker hands out producer ids from blocks of 1,000 that it
+ * asks the active controller for, the first time an idempotent producer asks it. A broker
+ * that has never been asked has no block, so a new idempotent producer that asks it while it
+ * is cut off from the controller waits for its whole delivery timeout, although the leaders
+ * it writes to are fine. A cluster that has run for a while never shows that; the harness
+ * asks every broker once before a run, so that a run on a fresh cluster does not either.
  *
  * <p>Note: under KRaft, a broker reports a random live broker as "controller" (clients
  * cannot reach the real controllers); the active controller is {@code snapshot}'s
@@ -46,11 +58,75 @@ import org.apache.kafka.common.requests.RequestHeader;
  */
 final class BrokerProbe {
     private static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+    /** How long to wait before asking again when the broker answers a retriable error. */
+    private static final int RETRY_BACKOFF_MS = 100;
 
     private BrokerProbe() {
     }
 
-    static ObjectNode describe(String bootstrap, int timeoutMs) throws IOException, Observer.PlainError {
+    /** What one request to the broker needs: its connection, the versions it speaks, a deadline. */
+    private static final class Session {
+        final Socket socket;
+        final DataOutputStream out;
+        final DataInputStream in;
+        final long deadline;
+        int correlationId;
+        ApiVersionsResponse versions;
+
+        Session(Socket socket, long deadline) throws IOException {
+            this.socket = socket;
+            this.out = new DataOutputStream(socket.getOutputStream());
+            this.in = new DataInputStream(socket.getInputStream());
+            this.deadline = deadline;
+        }
+
+        /** The highest version of {@code api} both sides speak. */
+        short version(ApiKeys api) throws IOException {
+            ApiVersionsResponseData.ApiVersion v = versions.apiVersion(api.id);
+            if (v == null) {
+                throw new IOException("broker does not support " + api.name);
+            }
+            short version = (short) Math.min(v.maxVersion(), api.latestVersion());
+            if (version < v.minVersion() || version < api.oldestVersion()) {
+                throw new IOException("no " + api.name + " version in common with the broker");
+            }
+            return version;
+        }
+
+        boolean expired() {
+            return System.nanoTime() - deadline >= 0;
+        }
+
+        AbstractResponse roundTrip(AbstractRequest req) throws IOException {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new SocketTimeoutException();
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+            RequestHeader header = new RequestHeader(req.apiKey(), req.version(), "ldfi-observer", ++correlationId);
+            ByteBuffer buf = req.serializeWithHeader(header);
+            byte[] bytes = new byte[buf.remaining()];
+            buf.get(bytes);
+            out.writeInt(bytes.length);
+            out.write(bytes);
+            out.flush();
+            int size = in.readInt();
+            if (size < 0 || size > MAX_RESPONSE_BYTES) {
+                throw new IOException("bad response size " + size + " (not a Kafka PLAINTEXT listener?)");
+            }
+            byte[] body = new byte[size];
+            in.readFully(body);
+            return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
+        }
+    }
+
+    private interface Op {
+        ObjectNode run(Session session) throws IOException, Observer.PlainError;
+    }
+
+    /** Connects to the broker at {@code bootstrap}, negotiates versions, then runs {@code op}. */
+    private static ObjectNode withBroker(String bootstrap, int timeoutMs, Op op)
+            throws IOException, Observer.PlainError {
         InetSocketAddress addr = parse(bootstrap);
         if (addr.isUnresolved()) {
             throw new IOException("cannot resolve host of " + bootstrap);
@@ -59,24 +135,27 @@ final class BrokerProbe {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(addr, timeoutMs);
-            DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            DataInputStream in = new DataInputStream(s.getInputStream());
-
-            ApiVersionsResponse av = (ApiVersionsResponse) roundTrip(s, out, in, deadline,
-                    new ApiVersionsRequest.Builder().build((short) 3), 1);
+            Session session = new Session(s, deadline);
+            ApiVersionsResponse av = (ApiVersionsResponse) session.roundTrip(
+                    new ApiVersionsRequest.Builder().build((short) 3));
             if (av.data().errorCode() != Errors.NONE.code()) {
                 throw new IOException("ApiVersions: " + Errors.forCode(av.data().errorCode()).name());
             }
-            ApiVersionsResponseData.ApiVersion dcv = av.apiVersion(ApiKeys.DESCRIBE_CLUSTER.id);
-            if (dcv == null) {
-                throw new IOException("broker does not support DescribeCluster");
-            }
-            short version = (short) Math.min(dcv.maxVersion(), ApiKeys.DESCRIBE_CLUSTER.latestVersion());
-            if (version < dcv.minVersion() || version < ApiKeys.DESCRIBE_CLUSTER.oldestVersion()) {
-                throw new IOException("no DescribeCluster version in common with the broker");
-            }
-            DescribeClusterResponse dc = (DescribeClusterResponse) roundTrip(s, out, in, deadline,
-                    new DescribeClusterRequest.Builder(new DescribeClusterRequestData()).build(version), 2);
+            session.versions = av;
+            return op.run(session);
+        } catch (SocketTimeoutException e) {
+            throw new Observer.PlainError(
+                    "TimeoutException: no answer from " + bootstrap + " within " + timeoutMs + " ms");
+        } catch (EOFException e) {
+            throw new Observer.PlainError("connection to " + bootstrap + " closed by the broker");
+        }
+    }
+
+    static ObjectNode describe(String bootstrap, int timeoutMs) throws IOException, Observer.PlainError {
+        return withBroker(bootstrap, timeoutMs, session -> {
+            short version = session.version(ApiKeys.DESCRIBE_CLUSTER);
+            DescribeClusterResponse dc = (DescribeClusterResponse) session.roundTrip(
+                    new DescribeClusterRequest.Builder(new DescribeClusterRequestData()).build(version));
             DescribeClusterResponseData d = dc.data();
             if (d.errorCode() != Errors.NONE.code()) {
                 throw new IOException("DescribeCluster: " + Errors.forCode(d.errorCode()).name()
@@ -96,35 +175,45 @@ final class BrokerProbe {
                 arr.addObject().put("id", b.brokerId()).put("host", b.host()).put("port", b.port());
             }
             return r;
-        } catch (SocketTimeoutException e) {
-            throw new Observer.PlainError(
-                    "TimeoutException: no answer from " + bootstrap + " within " + timeoutMs + " ms");
-        } catch (EOFException e) {
-            throw new Observer.PlainError("connection to " + bootstrap + " closed by the broker");
-        }
+        });
     }
 
-    private static AbstractResponse roundTrip(Socket s, DataOutputStream out, DataInputStream in, long deadline,
-            AbstractRequest req, int correlationId) throws IOException {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-            throw new SocketTimeoutException();
-        }
-        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-        RequestHeader header = new RequestHeader(req.apiKey(), req.version(), "ldfi-observer", correlationId);
-        ByteBuffer buf = req.serializeWithHeader(header);
-        byte[] bytes = new byte[buf.remaining()];
-        buf.get(bytes);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-        out.flush();
-        int size = in.readInt();
-        if (size < 0 || size > MAX_RESPONSE_BYTES) {
-            throw new IOException("bad response size " + size + " (not a Kafka PLAINTEXT listener?)");
-        }
-        byte[] body = new byte[size];
-        in.readFully(body);
-        return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
+    /**
+     * An idempotent producer id from this broker, asked again while it answers a retriable
+     * error (COORDINATOR_LOAD_IN_PROGRESS while it fetches a block from the controller).
+     */
+    static ObjectNode producerId(String bootstrap, int timeoutMs) throws IOException, Observer.PlainError {
+        return withBroker(bootstrap, timeoutMs, session -> {
+            short version = session.version(ApiKeys.INIT_PRODUCER_ID);
+            InitProducerIdRequestData data =
+                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000);
+            int attempts = 0;
+            while (true) {
+                attempts++;
+                InitProducerIdResponse r = (InitProducerIdResponse) session.roundTrip(
+                        new InitProducerIdRequest.Builder(data).build(version));
+                Errors error = r.error();
+                if (error == Errors.NONE) {
+                    ObjectNode out = F.objectNode();
+                    out.put("producer_id", r.data().producerId());
+                    out.put("attempts", attempts);
+                    return out;
+                }
+                if (!(error.exception() instanceof RetriableException)) {
+                    throw new IOException("InitProducerId: " + error.name());
+                }
+                if (session.expired()) {
+                    throw new Observer.PlainError("TimeoutException: " + bootstrap + " answered InitProducerId "
+                            + attempts + " times with " + error.name() + " within " + timeoutMs + " ms");
+                }
+                try {
+                    Thread.sleep(RETRY_BACKOFF_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        });
     }
 
     /** host:port, [v6]:port; the port defaults to 9092. */

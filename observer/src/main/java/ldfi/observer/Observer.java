@@ -33,7 +33,7 @@ import java.util.List;
  * <p>Protocol: one JSON object per line on stdin, exactly one JSON response line per request
  * on stdout (flushed): {@code {"id":..,"ok":true,"result":{..}}} or
  * {@code {"id":..,"ok":false,"error":".."}}. Ops: {@code ping}, {@code brokers},
- * {@code snapshot}, {@code shutdown} (see {@link Snapshot} and {@link BrokerProbe}). Every
+ * {@code producer_id}, {@code snapshot}, {@code shutdown} (see {@link Snapshot} and {@link BrokerProbe}). Every
  * cluster call is bounded by {@code timeout_ms} (default 3000); partial failures are
  * reported in the result's {@code errors} array. stdout carries protocol lines only:
  * {@code System.out} is redirected to stderr at start-up so that no library can pollute it.
@@ -115,6 +115,14 @@ public final class Observer {
                         throw new PlainError("brokers: missing \"bootstrap\"");
                     }
                     result = BrokerProbe.describe(bs.trim(), timeoutMs);
+                    break;
+                }
+                case "producer_id": {
+                    String bs = req.path("bootstrap").asText("");
+                    if (bs.isBlank()) {
+                        throw new PlainError("producer_id: missing \"bootstrap\"");
+                    }
+                    result = BrokerProbe.producerId(bs.trim(), timeoutMs);
                     break;
                 }
                 case "snapshot":
