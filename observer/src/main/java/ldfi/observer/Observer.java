@@ -109,22 +109,12 @@ public final class Observer {
                 case "ping":
                     result = F.objectNode();
                     break;
-                case "brokers": {
-                    String bs = req.path("bootstrap").asText("");
-                    if (bs.isBlank()) {
-                        throw new PlainError("brokers: missing \"bootstrap\"");
-                    }
-                    result = BrokerProbe.describe(bs.trim(), timeoutMs);
+                case "brokers":
+                    result = BrokerProbe.describe(bootstrapOf(req, op), timeoutMs);
                     break;
-                }
-                case "producer_id": {
-                    String bs = req.path("bootstrap").asText("");
-                    if (bs.isBlank()) {
-                        throw new PlainError("producer_id: missing \"bootstrap\"");
-                    }
-                    result = BrokerProbe.producerId(bs.trim(), timeoutMs);
+                case "producer_id":
+                    result = BrokerProbe.producerId(bootstrapOf(req, op), timeoutMs);
                     break;
-                }
                 case "snapshot":
                     result = new Snapshot(cluster(), timeoutMs).run(
                             stringList(req, "topics"), stringList(req, "groups"));
@@ -174,6 +164,15 @@ public final class Observer {
                 // exiting anyway
             }
         }
+    }
+
+    /** The one broker address an op that asks a single broker names. */
+    static String bootstrapOf(JsonNode req, String op) throws PlainError {
+        String bs = req.path("bootstrap").asText("");
+        if (bs.isBlank()) {
+            throw new PlainError(op + ": missing \"bootstrap\"");
+        }
+        return bs.trim();
     }
 
     static int timeoutOf(JsonNode req) throws PlainError {
