@@ -182,11 +182,21 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // leader's followers: cut them off longer than the producer's
             // request timeout and the write, already appended, is answered
             // with a timeout and sent again.
-            let output_facts = vec![
+            //
+            // The answer counts only when the instance held its input before
+            // the output's step began. Consumed in that step, the input came
+            // over the same link as the answer, earlier in the step: a cut
+            // of the brokers' packets to the instance from the step's start
+            // holds the input back instead (it stays in the log, and is
+            // fetched and written after the heal), so no write is waiting
+            // for an answer when the cut hits.
+            let mut output_facts = vec![
                 Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output },
                 Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output },
-                Fact::Link { from: BROKERS.to_string(), to: h.instance.clone(), step: h.output },
             ];
+            if h.consumed < h.output {
+                output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.instance.clone(), step: h.output });
+            }
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
             processing.extend(commit_facts.iter().cloned());

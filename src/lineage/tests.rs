@@ -92,8 +92,13 @@ fn an_acked_record_has_one_derivation_per_isr_member_times_its_processing_path()
     let sent = Fact::Link { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 };
     assert!(derivations.iter().any(|d| d.contains(&follower) && d.contains(&sent)));
     let processed = Fact::Alive { node: "pipeline-1".into(), step: 0 };
-    let acked = Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 };
-    assert!(derivations.iter().all(|d| d.contains(&processed) && d.contains(&acked)));
+    assert!(derivations.iter().all(|d| d.contains(&processed)));
+    // The output's answer is a fact once the output is written a step after
+    // its input came (in the same step, see below).
+    let late = build(&written_a_step_later(one_record_run("all"))).unwrap();
+    let acked = Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 1 };
+    assert!(late.outcomes["r:in-1"].iter().all(|d| d.contains(&acked)));
+    assert!(derivations.iter().all(|d| d.iter().all(|f| !matches!(f, Fact::Link { to, .. } if to == "pipeline-1"))));
 }
 
 #[test]
@@ -150,14 +155,45 @@ fn acks_one_is_broken_by_a_cut_then_the_crash_of_the_leader() {
 #[test]
 fn a_lost_produce_response_is_a_one_way_cut_towards_the_instance() {
     let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["pipeline-1"]"#);
-    let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
-    let response = FaultVar::Omission { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 };
+    // Consumed at step 0, written at step 1: the write waits for its answer.
+    let late = written_a_step_later(one_record_run("all"));
+    let found = first_hypotheses(&late, &scenario, 10);
+    let response = FaultVar::Omission { from: BROKERS.into(), to: "pipeline-1".into(), step: 1 };
     let hypothesis = found.iter().find(|h| h.contains(&response)).expect("the lost response is proposed");
     let plan = realize(hypothesis, &scenario, Windows::default(), 7).unwrap();
     assert!(matches!(&plan.faults[0].fault, Fault::OneWayCut { to, .. } if to.len() == 1 && to[0].to_string() == "pipeline-1"));
     // Without one-way cuts, responses are not a variable of their own.
     let two_way = scenario_with_cut();
-    assert!(!first_hypotheses(&one_record_run("all"), &two_way, 10).iter().any(|h| h.contains(&response)));
+    assert!(!first_hypotheses(&late, &two_way, 10).iter().any(|h| h.contains(&response)));
+}
+
+#[test]
+fn a_response_cut_in_the_step_the_input_came_only_holds_the_input_back() {
+    // Consumed and written in step 0: the input came over the link the
+    // answer would take, earlier in the step. Cut from the step's start,
+    // the input waits in the log; nothing is written until the heal.
+    let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["pipeline-1"]"#);
+    let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
+    let towards_instance = |h: &crate::solver::Hypothesis| {
+        h.iter().any(|v| matches!(v, FaultVar::Omission { from, to, .. } if from == BROKERS && to == "pipeline-1"))
+    };
+    assert!(!found.is_empty());
+    assert!(!found.iter().any(towards_instance), "{found:?}");
+}
+
+/// `lines` with the instance's output and commit moved one step later.
+fn written_a_step_later(lines: Vec<TraceLine>) -> Vec<TraceLine> {
+    let mut lines: Vec<TraceLine> = lines
+        .into_iter()
+        .map(|mut l| {
+            if matches!(l.event, Event::Output { .. } | Event::Committed { .. }) {
+                l.time_ms += 1000;
+            }
+            l
+        })
+        .collect();
+    lines.sort_by_key(|l| l.time_ms);
+    lines
 }
 
 #[test]
