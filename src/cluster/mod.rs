@@ -34,8 +34,11 @@ use crate::engine::{self, ContainerConfig, ContainerState, Engine};
 pub struct ClientSpec {
     /// Node name, e.g. `pipeline-1`; not `broker-N`.
     pub name: String,
-    /// Command and arguments, run as the container's main process.
+    /// Command and arguments, run as the container's main process; empty:
+    /// the image's own entrypoint and command.
     pub command: Vec<String>,
+    /// The node's image (`None`: the cluster's client image).
+    pub image: Option<String>,
     pub env: Vec<(String, String)>,
     /// Bind mounts, `host:container[:ro]`.
     pub binds: Vec<String>,
@@ -249,14 +252,14 @@ impl Cluster {
         };
         let config = ContainerConfig {
             name: node.container.clone(),
-            image: spec.client_image.clone(),
+            image: client.image.unwrap_or_else(|| spec.client_image.clone()),
             cluster: spec.name.clone(),
             role: "client".to_string(),
             network: spec.network_name(),
             ipv4: node.address.to_string(),
             env: client.env,
-            entrypoint: Some(client.command),
-            cmd: Some(Vec::new()),
+            entrypoint: (!client.command.is_empty()).then(|| client.command.clone()),
+            cmd: (!client.command.is_empty()).then(Vec::new),
             binds: client.binds,
             memory: None,
         };

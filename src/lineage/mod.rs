@@ -116,3 +116,31 @@ impl Model {
         self.outcomes.values().map(BTreeSet::len).sum()
     }
 }
+
+/// Where the lineage of an instance's part of the outcomes came from, best
+/// first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The pipeline's own trace events (`pipeline-N.jsonl`): which inputs
+    /// it consumed, wrote and committed, when.
+    Events,
+    /// OpenTelemetry spans (`otlp.jsonl`): process and publish spans tied
+    /// by trace context, through every topic the record passed.
+    OpenTelemetry,
+    /// Kafka alone (headers, group assignment, committed offsets, high
+    /// watermarks): the instance is assumed to matter at every step from
+    /// an input's arrival to its output's write and commit.
+    Kafka,
+}
+
+impl Source {
+    /// How a certificate names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Events => "its own trace events",
+            Source::OpenTelemetry => "OpenTelemetry spans",
+            Source::Kafka => "Kafka alone (assumed needed, alive and connected, from each input's arrival to its output and commit)",
+        }
+    }
+}

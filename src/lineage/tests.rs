@@ -258,7 +258,7 @@ fn a_late_commit_is_broken_by_a_crash_of_the_coordinator_alone() {
         panic!("{plan}")
     };
     assert_eq!(*group, scenario.pipeline.group);
-    let names = RunNames { suffix: "c-r0".into() };
+    let names = RunNames::suffixed("c", "r0", "g");
     let snapshot = Snapshot {
         groups: vec![GroupState { group: "s-group.c-r0".into(), coordinator: Some(2), ..Default::default() }],
         ..Default::default()

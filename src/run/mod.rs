@@ -106,6 +106,15 @@ fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> 
     Ok(())
 }
 
+/// How run `run` of `campaign` names the scenario's topics and group.
+pub fn run_names(scenario: &Scenario, campaign: &str, run: &str) -> RunNames {
+    if scenario.pipeline.run_suffix {
+        RunNames::suffixed(campaign, run, &scenario.pipeline.group)
+    } else {
+        RunNames::unsuffixed(&scenario.pipeline.group)
+    }
+}
+
 /// Carries out one run on `cluster` and judges it from its traces.
 pub async fn execute(
     cluster: &Cluster,
@@ -129,7 +138,7 @@ pub async fn execute(
     let harness_path = dir.join("harness.jsonl");
     let harness = TraceWriter::open(&harness_path, "harness").map_err(io(&harness_path))?;
 
-    let names = RunNames { suffix: format!("{campaign}-{run}") };
+    let names = run_names(scenario, campaign, run);
     let input = names.topic(&scenario.pipeline.input);
     let output = names.topic(&scenario.pipeline.output);
     let group = names.group(&scenario.pipeline.group);
@@ -156,6 +165,7 @@ pub async fn execute(
                     Acks::Leader => "1".to_string(),
                 }),
                 input_min_isr: Some(input_min_isr(scenario)),
+                value_format: Some(scenario.pipeline.value_format),
             },
         )
         .map_err(io(&harness_path))?;
@@ -165,10 +175,12 @@ pub async fn execute(
     }
 
     let mut nodes = vec![nodes::workload_node(binaries, &dir)];
+    let bootstrap = cluster.bootstrap_servers();
+    let files_dir = traces_root.join(campaign).join(format!(".{run}-files"));
+    let files_dir = std::fs::canonicalize(traces_root).map(|r| r.join(campaign).join(format!(".{run}-files"))).unwrap_or(files_dir);
+    let placement = nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: None, trace_dir: &dir, files_dir: &files_dir };
     for i in 1..=scenario.pipeline.instances {
-        let spec = nodes::pipeline_node(scenario, &names, &cluster.bootstrap_servers(), binaries, &dir, i)
-            .map_err(RunError::Pipeline)?;
-        nodes.push(spec);
+        nodes.push(nodes::pipeline_node(scenario, &placement, binaries, i).map_err(RunError::Pipeline)?);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     let mut leftovers = Clients::guard(cluster, &node_names);
@@ -217,6 +229,7 @@ pub async fn execute(
                 key: record.key,
                 value: record.value,
                 ids: record.id.into_iter().collect(),
+                value_hex: None,
             };
             harness.write(Some(scenario.budget.eot), event).map_err(io(&harness_path))?;
         }

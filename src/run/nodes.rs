@@ -2,9 +2,12 @@
 //! instances, each in a container of its own with the run's trace
 //! directory mounted at `/trace`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cluster::ClientSpec;
+pub use crate::trace::RunNames;
+use crate::scenario::program::fill;
 use crate::scenario::{Bug, Program, Scenario};
 
 /// Where the binaries a run mounts into client nodes are.
@@ -14,41 +17,51 @@ pub struct Binaries {
     pub workload: PathBuf,
     /// Directory holding the shipped pipelines (`ldfi-copy`, ...).
     pub pipelines: PathBuf,
+    /// The Java kit (`pipelines/java/target`, built by `scripts/setup`):
+    /// `lib/` with Kafka's client and Streams jars, the OpenTelemetry Java
+    /// agent, and the shipped Kafka Streams apps.
+    pub java: PathBuf,
 }
 
 impl Binaries {
     /// The workload agent and the pipelines next to the running binary
-    /// (pipelines from `LDFI_PIPELINE_DIR` if set).
+    /// (pipelines from `LDFI_PIPELINE_DIR` if set; the Java kit from
+    /// `LDFI_JAVA_DIR`, else the source tree's).
     pub fn beside_current_exe() -> std::io::Result<Binaries> {
         let ldfi = std::env::current_exe()?;
         let dir = ldfi.parent().map(Path::to_path_buf).unwrap_or_default();
         let workload = dir.join("ldfi-workload");
         let pipelines = std::env::var_os("LDFI_PIPELINE_DIR").map(PathBuf::from).unwrap_or(dir);
-        Ok(Binaries { workload, pipelines })
+        Ok(Binaries { workload, pipelines, java: java_dir() })
+    }
+
+    /// The OpenTelemetry Java agent of the kit.
+    pub fn otel_agent(&self) -> PathBuf {
+        self.java.join(OTEL_AGENT)
     }
 }
 
-/// Names of the run's topics and group: suffixed with the run id, so that
-/// runs on a reused cluster never see each other's records or offsets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunNames {
-    pub suffix: String,
+/// The Java kit's folder: `LDFI_JAVA_DIR`, else `pipelines/java/target` in
+/// the source tree.
+pub fn java_dir() -> PathBuf {
+    std::env::var_os("LDFI_JAVA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pipelines/java/target"))
 }
 
-impl RunNames {
-    pub fn topic(&self, name: &str) -> String {
-        format!("{name}.{}", self.suffix)
-    }
-    pub fn group(&self, group: &str) -> String {
-        format!("{group}.{}", self.suffix)
-    }
-}
+/// The agent's file name in the kit.
+const OTEL_AGENT: &str = "opentelemetry-javaagent.jar";
+/// Where the kit appears inside an instance.
+const KIT_LIB: &str = "/opt/ldfi/lib";
+const KIT_AGENT: &str = "/opt/ldfi/otel/opentelemetry-javaagent.jar";
+const KIT_APP: &str = "/opt/ldfi/app";
 
 /// The workload node: idles until the harness executes a step in it.
 pub fn workload_node(binaries: &Binaries, trace_dir: &Path) -> ClientSpec {
     ClientSpec {
         name: "workload".to_string(),
         command: vec!["sleep".into(), "infinity".into()],
+        image: None,
         env: Vec::new(),
         binds: vec![
             format!("{}:/usr/local/bin/ldfi-workload:ro", binaries.workload.display()),
@@ -57,18 +70,44 @@ pub fn workload_node(binaries: &Binaries, trace_dir: &Path) -> ClientSpec {
     }
 }
 
+/// What a pipeline instance needs to know of its run: the values of the
+/// placeholders.
+#[derive(Debug, Clone)]
+pub struct Placement<'a> {
+    pub names: &'a RunNames,
+    pub bootstrap: &'a str,
+    /// The harness's OTLP/HTTP endpoint (`http://10.213.0.1:4318`), if it
+    /// runs one.
+    pub otlp: Option<&'a str>,
+    pub trace_dir: &'a Path,
+    /// A harness-owned folder for the instance's rendered files (never the
+    /// trace folder, which the instance can write).
+    pub files_dir: &'a Path,
+}
+
 /// Pipeline instance `i` (1-based).
-pub fn pipeline_node(
-    scenario: &Scenario,
-    names: &RunNames,
-    bootstrap: &str,
-    binaries: &Binaries,
-    trace_dir: &Path,
-    i: u8,
-) -> Result<ClientSpec, String> {
+pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i: u8) -> Result<ClientSpec, String> {
     let name = Scenario::instance_name(i);
     let p = &scenario.pipeline;
-    let mut binds = vec![format!("{}:/trace", trace_dir.display())];
+    let names = at.names;
+    let (input, output, group) = (names.topic(&p.input), names.topic(&p.output), names.group(&p.group));
+    let values = [
+        ("bootstrap", at.bootstrap),
+        ("input", input.as_str()),
+        ("output", output.as_str()),
+        ("group", group.as_str()),
+        ("instance", name.as_str()),
+        ("otlp", at.otlp.unwrap_or("")),
+    ];
+    let filled = |v: &[String]| -> Vec<String> { v.iter().map(|a| fill(a, &values)).collect() };
+    let mut binds = vec![format!("{}:/trace", at.trace_dir.display())];
+    let kit = |what: &Path| -> Result<(), String> {
+        if what.exists() {
+            Ok(())
+        } else {
+            Err(format!("{} not found\n  fix: run scripts/setup (it builds the Java kit), or set LDFI_JAVA_DIR", what.display()))
+        }
+    };
     let program = match &p.program {
         Program::Shipped(kind) => {
             let binary = binaries.pipelines.join(kind.binary());
@@ -81,36 +120,93 @@ pub fn pipeline_node(
             binds.push(format!("{}:/usr/local/bin/{}:ro", binary.display(), kind.binary()));
             vec![format!("/usr/local/bin/{}", kind.binary())]
         }
-        Program::Command(command) => command.clone(),
+        Program::Command(command) => filled(command),
+        Program::Entrypoint => Vec::new(),
+        Program::Jar { jar, main_class, args } => {
+            let lib = binaries.java.join("lib");
+            kit(&lib)?;
+            let file = jar.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "app.jar".into());
+            binds.push(format!("{}:{KIT_LIB}:ro", lib.display()));
+            binds.push(format!("{}:{KIT_APP}/{file}:ro", jar.display()));
+            let mut argv = vec!["java".to_string(), "-cp".into(), format!("{KIT_APP}/{file}:{KIT_LIB}/*"), main_class.clone()];
+            argv.extend(filled(args));
+            argv
+        }
     };
+    for m in &p.mounts {
+        binds.push(format!("{}:{}:ro", m.host.display(), m.path));
+    }
+    let files = at.files_dir.join(&name);
+    for (n, f) in p.files.iter().enumerate() {
+        std::fs::create_dir_all(&files).map_err(|e| format!("{}: {e}", files.display()))?;
+        let host = files.join(format!("file-{n}"));
+        crate::trace::write_atomic(&host, fill(&f.template, &values).as_bytes()).map_err(|e| format!("{}: {e}", host.display()))?;
+        binds.push(format!("{}:{}:ro", host.display(), f.path));
+    }
     // An instance that exits on its own (a transactional producer fenced
     // after a long outage exits 3) is restarted, as a supervisor would; a
     // clean exit (0) or a configuration error (2) ends it. A crash fault
-    // kills the whole container, supervisor included.
-    let mut command = vec![
-        "/bin/sh".to_string(),
-        "-c".to_string(),
-        concat!(
-            "trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' TERM INT; ",
-            "while :; do \"$@\" & pid=$!; wait $pid; code=$?; ",
-            "case $code in 0|2) exit $code;; esac; ",
-            "echo \"instance exited $code; restarting\" >&2; sleep 1; done"
-        )
-        .to_string(),
-        "instance".to_string(),
-    ];
-    command.extend(program);
+    // kills the whole container, supervisor included. An image run with
+    // its own entrypoint has no supervisor: ldfi cannot wrap what it does
+    // not know.
+    let command = if program.is_empty() {
+        Vec::new()
+    } else {
+        let mut command = vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            concat!(
+                "trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' TERM INT; ",
+                "while :; do \"$@\" & pid=$!; wait $pid; code=$?; ",
+                "case $code in 0|2) exit $code;; esac; ",
+                "echo \"instance exited $code; restarting\" >&2; sleep 1; done"
+            )
+            .to_string(),
+            "instance".to_string(),
+        ];
+        command.extend(program);
+        command
+    };
     let bugs: Vec<&str> = p.bugs.iter().map(Bug::name).collect();
-    let mut env = vec![
-        ("LDFI_BOOTSTRAP".to_string(), bootstrap.to_string()),
-        ("LDFI_INPUT".to_string(), names.topic(&p.input)),
-        ("LDFI_OUTPUT".to_string(), names.topic(&p.output)),
-        ("LDFI_GROUP".to_string(), names.group(&p.group)),
-        ("LDFI_INSTANCE".to_string(), name.clone()),
-        ("LDFI_TRACE".to_string(), format!("/trace/{name}.jsonl")),
-        ("LDFI_BUGS".to_string(), bugs.join(",")),
-        ("RUST_LOG".to_string(), "info".to_string()),
-    ];
-    env.extend(p.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(ClientSpec { name, command, env, binds })
+    let mut env: BTreeMap<String, String> = [
+        ("LDFI_BOOTSTRAP", at.bootstrap.to_string()),
+        ("LDFI_INPUT", input.clone()),
+        ("LDFI_OUTPUT", output.clone()),
+        ("LDFI_GROUP", group.clone()),
+        ("LDFI_INSTANCE", name.clone()),
+        ("LDFI_TRACE", format!("/trace/{name}.jsonl")),
+        ("LDFI_BUGS", bugs.join(",")),
+        ("RUST_LOG", "info".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    // Any OpenTelemetry SDK reads these; the Java agent too. Spans leave
+    // every 200 ms, so a crash loses little; the Kafka instrumentation's
+    // partition, offset and group attributes are what the lineage reads.
+    if let Some(endpoint) = at.otlp {
+        for (k, v) in [
+            ("OTEL_SERVICE_NAME", name.as_str()),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+            ("OTEL_INSTRUMENTATION_KAFKA_EXPERIMENTAL_SPAN_ATTRIBUTES", "true"),
+        ] {
+            env.insert(k.to_string(), v.to_string());
+        }
+    }
+    for (k, v) in &p.env {
+        env.insert(k.clone(), fill(v, &values));
+    }
+    if p.otel_agent {
+        let agent = binaries.otel_agent();
+        kit(&agent)?;
+        binds.push(format!("{}:{KIT_AGENT}:ro", agent.display()));
+        let own = env.remove("JAVA_TOOL_OPTIONS").unwrap_or_default();
+        env.insert("JAVA_TOOL_OPTIONS".into(), format!("-javaagent:{KIT_AGENT} {own}").trim().to_string());
+    }
+    Ok(ClientSpec { name, command, image: p.image.clone(), env: env.into_iter().collect(), binds })
 }

@@ -6,6 +6,7 @@
 //! all problems are reported at once.
 
 mod error;
+pub mod program;
 mod raw;
 mod validate;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use error::{Problem, ScenarioError};
 
 use crate::cluster::{NodeId, TopicSpec};
+use crate::trace::ValueFormat;
 use crate::workload::{Acks, Keys};
 
 /// A validated scenario.
@@ -55,8 +57,61 @@ pub struct PipelineSpec {
     pub output: String,
     pub group: String,
     pub bugs: Vec<Bug>,
+    /// Environment of every instance; values may hold placeholders.
     pub env: std::collections::BTreeMap<String, String>,
+    /// The user's image (`None`: the client image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Read-only bind mounts into every instance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<Mount>,
+    /// Files rendered from templates with the placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileTemplate>,
+    /// Topics and group carry the run's suffix (false: used as named, and
+    /// deleted between runs).
+    #[serde(default = "yes")]
+    pub run_suffix: bool,
+    /// The OpenTelemetry Java agent is attached (`JAVA_TOOL_OPTIONS`).
+    #[serde(default)]
+    pub otel_agent: bool,
+    /// How the output values the checker reads as numbers are encoded.
+    #[serde(default)]
+    pub value_format: ValueFormat,
+    /// Longest wait for every instance to join the group before step 0.
+    #[serde(default = "startup_default")]
+    pub startup_secs: u64,
 }
+
+fn yes() -> bool {
+    true
+}
+
+fn startup_default() -> u64 {
+    120
+}
+
+/// A host path mounted read-only into each instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// Absolute host path (resolved against the scenario's folder).
+    pub host: PathBuf,
+    /// Absolute path inside the instance.
+    pub path: String,
+}
+
+/// A template (host file) rendered per instance into a read-only file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileTemplate {
+    /// Absolute path inside the instance.
+    pub path: String,
+    /// The template's text, as read when the scenario was loaded.
+    pub template: String,
+}
+
+/// The placeholders a pipeline's command, args, env values and file
+/// templates may hold, each filled per run and instance.
+pub const PLACEHOLDERS: [&str; 6] = ["bootstrap", "input", "output", "group", "instance", "otlp"];
 
 /// Which program a pipeline instance runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +121,10 @@ pub enum Program {
     Shipped(PipelineKind),
     /// Any command, run in the instance's client node.
     Command(Vec<String>),
+    /// The image's own entrypoint and command.
+    Entrypoint,
+    /// A JVM app's jar run with Kafka's client and Streams jars.
+    Jar { jar: PathBuf, main_class: String, args: Vec<String> },
 }
 
 impl std::fmt::Display for Program {
@@ -76,6 +135,8 @@ impl std::fmt::Display for Program {
             Program::Shipped(PipelineKind::Wordcount) => f.write_str("wordcount"),
             Program::Shipped(PipelineKind::ExactlyOnce) => f.write_str("exactly-once"),
             Program::Command(argv) => write!(f, "`{}`", argv.join(" ")),
+            Program::Entrypoint => f.write_str("the image's entrypoint"),
+            Program::Jar { jar, main_class, .. } => write!(f, "{main_class} from {}", jar.display()),
         }
     }
 }

@@ -55,6 +55,29 @@ pub struct RawPipeline {
     pub kind: Option<Spanned<String>>,
     /// Or any command, run in each instance's client node.
     pub command: Option<Spanned<Vec<String>>>,
+    /// The user's image; its own entrypoint runs unless `command` is set.
+    pub image: Option<Spanned<String>>,
+    /// A JVM app: its jar (relative to the scenario file), run with Kafka's
+    /// client and Streams jars on the classpath.
+    pub jar: Option<Spanned<String>>,
+    pub main_class: Option<Spanned<String>>,
+    /// The JVM app's arguments (placeholders filled in).
+    pub args: Option<Spanned<Vec<String>>>,
+    /// Host directories or files mounted read-only into every instance.
+    #[serde(default)]
+    pub mounts: Vec<RawMount>,
+    /// Templates rendered with the placeholders into read-only files.
+    #[serde(default)]
+    pub files: Vec<RawFile>,
+    /// Suffix topics and group with the run (default true); false runs an
+    /// app with hard-coded names, and ldfi deletes them between runs.
+    pub run_suffix: Option<bool>,
+    /// Attach the OpenTelemetry Java agent (default: true for `jar`).
+    pub otel_agent: Option<bool>,
+    /// How output values are encoded: `text`, `long`, `json`.
+    pub value_format: Option<Spanned<String>>,
+    /// Longest wait for every instance to join the group before step 0.
+    pub startup_secs: Option<Spanned<u64>>,
     pub instances: Option<Spanned<u8>>,
     pub input: Spanned<String>,
     pub output: Spanned<String>,
@@ -110,4 +133,20 @@ pub struct RawStrategy {
 pub enum RawKeys {
     Count(u32),
     Name(String),
+}
+
+/// `{ host = "app/", path = "/app" }`: a read-only bind mount.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMount {
+    pub host: Spanned<String>,
+    pub path: Spanned<String>,
+}
+
+/// `{ path = "/etc/app.properties", template = "app.properties" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub path: Spanned<String>,
+    pub template: Spanned<String>,
 }

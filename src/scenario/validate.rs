@@ -10,18 +10,18 @@ use super::error::{position, Problem};
 use super::raw::{RawKeys, RawScenario};
 use super::*;
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     source: &'a str,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn at<T>(&mut self, spanned: &Spanned<T>, field: &str, message: impl Into<String>, fix: impl Into<String>) {
+    pub(super) fn at<T>(&mut self, spanned: &Spanned<T>, field: &str, message: impl Into<String>, fix: impl Into<String>) {
         let position = Some(position(self.source, spanned.span().start));
         self.problems.push(Problem { field: field.into(), position, message: message.into(), fix: fix.into() });
     }
 
-    fn nowhere(&mut self, field: &str, message: impl Into<String>, fix: impl Into<String>) {
+    pub(super) fn nowhere(&mut self, field: &str, message: impl Into<String>, fix: impl Into<String>) {
         self.problems.push(Problem { field: field.into(), position: None, message: message.into(), fix: fix.into() });
     }
 }
@@ -102,31 +102,14 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
 
     // Pipeline.
     let p = &raw.pipeline;
-    let program = match (&p.kind, &p.command) {
-        (Some(kind), None) => match kind.get_ref().as_str() {
-            "copy" => Some(Program::Shipped(PipelineKind::Copy)),
-            "wordcount" => Some(Program::Shipped(PipelineKind::Wordcount)),
-            "exactly-once" => Some(Program::Shipped(PipelineKind::ExactlyOnce)),
-            other => {
-                c.at(kind, "pipeline.kind", format!("unknown pipeline {other:?}"),
-                    "use copy, wordcount or exactly-once, or give a command instead");
-                None
-            }
-        },
-        (None, Some(command)) if !command.get_ref().is_empty() => Some(Program::Command(command.get_ref().clone())),
-        (None, Some(command)) => {
-            c.at(command, "pipeline.command", "is empty", "give the program and its arguments");
-            None
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fields = super::program::program(&mut c, p, dir);
+    let program = fields.program.clone();
+    for key in p.env.keys() {
+        if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {
+            c.nowhere(&format!("pipeline.env.{key:?}"), "not an environment variable name", "use a name without '=' or control characters");
         }
-        (Some(kind), Some(_)) => {
-            c.at(kind, "pipeline", "both kind and command are set", "keep one of them");
-            None
-        }
-        (None, None) => {
-            c.nowhere("pipeline", "neither kind nor command is set", "set kind = \"copy\" (or wordcount, exactly-once) or command = [...]");
-            None
-        }
-    };
+    }
     let instances = p.instances.as_ref().map(|i| *i.get_ref()).unwrap_or(1);
     if let Some(i) = &p.instances {
         if !(1..=8).contains(i.get_ref()) {
@@ -338,6 +321,13 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             group: p.group.clone().unwrap_or_else(|| format!("{name}-group")),
             bugs,
             env: p.env.clone(),
+            image: fields.image,
+            mounts: fields.mounts,
+            files: fields.files,
+            run_suffix: p.run_suffix.unwrap_or(true),
+            otel_agent: fields.otel_agent,
+            value_format: fields.value_format,
+            startup_secs: fields.startup_secs,
         },
         workload: WorkloadSpec {
             topic,

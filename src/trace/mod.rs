@@ -26,8 +26,10 @@
 //! `ldfi-id` header of each input).
 
 mod io;
+mod names;
 
 pub use io::{read_dir, read_file, write_atomic, TraceError, TraceWriter};
+pub use names::RunNames;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +79,11 @@ pub enum Event {
         /// alone. Absent in older traces.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         input_min_isr: Option<u32>,
+        /// How the pipeline encodes the values the checker reads (counts
+        /// as decimal text, an 8-byte big-endian long, a JSON number).
+        /// Absent in older traces: text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value_format: Option<ValueFormat>,
     },
     /// A step boundary (harness).
     Step { step_index: u32 },
@@ -131,9 +138,104 @@ pub enum Event {
         value: Option<String>,
         /// Ids of the inputs this output derives from (`ldfi-id` header).
         ids: Vec<String>,
+        /// The value's bytes in lowercase hex when they are not UTF-8
+        /// (`value` is then absent): an 8-byte long often is not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value_hex: Option<String>,
     },
+    /// A span an instrumented client exported over OTLP to the harness's
+    /// receiver (`otlp.jsonl`, source `otlp`): a Kafka publish or process
+    /// as OpenTelemetry's messaging conventions name it. The line's
+    /// `time_ms` is the span's end.
+    Span(Span),
     /// The run ended (harness).
     RunFinished { error: Option<String> },
+}
+
+/// One messaging span, as the harness's OTLP receiver recorded it: the
+/// attributes that place a record in Kafka (topic, partition, offset) and
+/// the trace context that ties a process to the publishes it caused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// The exporting service (`service.name`): ldfi names each instance's
+    /// service after the instance (`pipeline-1`).
+    pub service: String,
+    /// Trace id, lowercase hex (32 digits).
+    pub trace_id: String,
+    /// Span id, lowercase hex (16 digits).
+    pub span_id: String,
+    /// The parent span's id, if any (a process span's parent is the
+    /// publish span whose context rode in the record's headers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<String>,
+    /// Linked spans' ids (batch receives link to each record's publish).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    /// The span's name (`words process`).
+    pub name: String,
+    /// `messaging.operation` (or its newer names), read as one of ours.
+    pub operation: SpanOperation,
+    /// `messaging.destination.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// `messaging.destination.partition.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<i32>,
+    /// `messaging.kafka.message.offset` (on a publish: the offset the
+    /// record got).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// `messaging.kafka.consumer.group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `messaging.kafka.message.key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Start, milliseconds since the Unix epoch.
+    pub start_ms: u64,
+    /// End, milliseconds since the Unix epoch.
+    pub end_ms: u64,
+    /// The span's status was an error (a publish that failed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub error: bool,
+}
+
+/// What a messaging span did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanOperation {
+    /// A record was written (`publish`, `send`, `create`).
+    Publish,
+    /// A record was handled (`process`).
+    Process,
+    /// Records were fetched (`receive`, `poll`).
+    Receive,
+    /// Anything else.
+    Other,
+}
+
+/// How a pipeline encodes the output values a checker reads as numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueFormat {
+    /// Decimal text (`"12"`), as a string serializer writes it.
+    #[default]
+    Text,
+    /// An 8-byte big-endian two's-complement long (Kafka's `Serdes.Long()`).
+    Long,
+    /// A JSON number (`12`, `12.0`).
+    Json,
+}
+
+impl ValueFormat {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueFormat::Text => "text",
+            ValueFormat::Long => "long",
+            ValueFormat::Json => "json",
+        }
+    }
 }
 
 /// The fault plan the harness recorded when the run started, if it did.

@@ -36,6 +36,7 @@ pub async fn probe_node(cluster: &Cluster, name: &str) -> Result<ClientNode, Str
     cluster
         .spawn_client(ClientSpec {
             name: name.to_string(),
+            image: None,
             command: vec!["/usr/local/bin/ldfi-probe".into(), "udp-listen".into(), "--port".into(), "7000".into()],
             env: Vec::new(),
             binds: vec![format!("{binary}:/usr/local/bin/ldfi-probe:ro")],

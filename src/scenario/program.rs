@@ -1,0 +1,227 @@
+//! The pipeline's program as a user brings it: a shipped pipeline, a
+//! command, an image with its own entrypoint, or a JVM jar; with mounts,
+//! rendered files and the placeholders that let an app keep its own
+//! configuration names. Paths in the file are relative to the scenario's
+//! folder, resolved here once, so a run never depends on the working
+//! directory it was started from.
+
+use std::path::{Path, PathBuf};
+
+use super::raw::RawPipeline;
+use super::validate::Checker;
+use super::{FileTemplate, Mount, PipelineKind, Program};
+use crate::trace::ValueFormat;
+
+/// Longest template a scenario may render into an instance's files.
+const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+
+/// What the program fields of `[pipeline]` say, validated.
+pub(super) struct ProgramFields {
+    pub program: Option<Program>,
+    pub image: Option<String>,
+    pub mounts: Vec<Mount>,
+    pub files: Vec<FileTemplate>,
+    pub otel_agent: bool,
+    pub value_format: ValueFormat,
+    pub startup_secs: u64,
+}
+
+pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFields {
+    let image = p.image.as_ref().map(|i| i.get_ref().clone());
+    if let Some(i) = &p.image {
+        if i.get_ref().trim().is_empty() || i.get_ref().chars().any(char::is_whitespace) {
+            c.at(i, "pipeline.image", format!("{:?} is not an image name", i.get_ref()), "name an image, e.g. \"my-app:1.0\"");
+        }
+    }
+    let chosen = [p.kind.is_some(), p.command.is_some(), p.jar.is_some()].iter().filter(|b| **b).count();
+    let program = if chosen > 1 {
+        c.nowhere("pipeline", "more than one of kind, command and jar is set", "keep one of them");
+        None
+    } else if let Some(kind) = &p.kind {
+        let shipped = match kind.get_ref().as_str() {
+            "copy" => Some(PipelineKind::Copy),
+            "wordcount" => Some(PipelineKind::Wordcount),
+            "exactly-once" => Some(PipelineKind::ExactlyOnce),
+            other => {
+                c.at(kind, "pipeline.kind", format!("unknown pipeline {other:?}"),
+                    "use copy, wordcount or exactly-once, or give a command, an image or a jar instead");
+                None
+            }
+        };
+        if let (Some(_), Some(i)) = (shipped, &p.image) {
+            c.at(i, "pipeline.image", "a shipped pipeline runs in the client image", "drop image, or run your own program with command");
+        }
+        shipped.map(Program::Shipped)
+    } else if let Some(command) = &p.command {
+        if command.get_ref().is_empty() {
+            c.at(command, "pipeline.command", "is empty", "give the program and its arguments");
+            None
+        } else {
+            Some(Program::Command(command.get_ref().clone()))
+        }
+    } else if let Some(jar) = &p.jar {
+        let path = resolve(dir, jar.get_ref());
+        if !path.is_file() {
+            c.at(jar, "pipeline.jar", format!("{} is not a file", path.display()),
+                "give the path of the app's jar, relative to the scenario file (build it first)");
+        }
+        let main_class = match &p.main_class {
+            Some(m) if is_class_name(m.get_ref()) => Some(m.get_ref().clone()),
+            Some(m) => {
+                c.at(m, "pipeline.main_class", format!("{:?} is not a Java class name", m.get_ref()), "e.g. \"com.example.WordCount\"");
+                None
+            }
+            None => {
+                c.at(jar, "pipeline.main_class", "a jar needs its main class", "set main_class = \"com.example.App\"");
+                None
+            }
+        };
+        let args = p.args.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
+        main_class.map(|main_class| Program::Jar { jar: path, main_class, args })
+    } else if p.image.is_some() {
+        Some(Program::Entrypoint)
+    } else {
+        c.nowhere("pipeline", "no program: none of kind, command, image or jar is set",
+            "set kind = \"copy\", command = [...], image = \"my-app:1\" or jar = \"app.jar\" with main_class");
+        None
+    };
+    if p.jar.is_none() {
+        if let Some(m) = &p.main_class {
+            c.at(m, "pipeline.main_class", "main_class without jar", "set jar, or drop main_class");
+        }
+        if let Some(a) = &p.args {
+            c.at(a, "pipeline.args", "args are the arguments of a jar's main class", "put them in command, or set jar");
+        }
+    }
+
+    let mut mounts = Vec::new();
+    for (i, m) in p.mounts.iter().enumerate() {
+        let host = resolve(dir, m.host.get_ref());
+        if !host.exists() {
+            c.at(&m.host, &format!("pipeline.mounts[{i}].host"), format!("{} does not exist", host.display()),
+                "give a file or folder, relative to the scenario file");
+        }
+        if let Err(why) = container_path(m.path.get_ref()) {
+            c.at(&m.path, &format!("pipeline.mounts[{i}].path"), why, "give an absolute path inside the container, e.g. /app");
+        }
+        mounts.push(Mount { host, path: m.path.get_ref().clone() });
+    }
+    let mut files = Vec::new();
+    for (i, f) in p.files.iter().enumerate() {
+        let field = format!("pipeline.files[{i}]");
+        if let Err(why) = container_path(f.path.get_ref()) {
+            c.at(&f.path, &format!("{field}.path"), why, "give an absolute path inside the container, e.g. /etc/app/streams.properties");
+        }
+        let host = resolve(dir, f.template.get_ref());
+        match read_template(&host) {
+            Ok(template) => files.push(FileTemplate { path: f.path.get_ref().clone(), template }),
+            Err(why) => c.at(&f.template, &format!("{field}.template"), format!("{}: {why}", host.display()),
+                "give a UTF-8 text file under 1 MiB, relative to the scenario file"),
+        }
+    }
+    if files.iter().enumerate().any(|(i, f)| files[..i].iter().any(|g| g.path == f.path)) {
+        c.nowhere("pipeline.files", "two files have the same path", "give each file its own path");
+    }
+
+    let otel_agent = p.otel_agent.unwrap_or(matches!(program, Some(Program::Jar { .. })));
+    let value_format = match p.value_format.as_ref().map(|v| v.get_ref().as_str()) {
+        None | Some("text") => ValueFormat::Text,
+        Some("long") => ValueFormat::Long,
+        Some("json") => ValueFormat::Json,
+        Some(other) => {
+            let v = p.value_format.as_ref().expect("present");
+            c.at(v, "pipeline.value_format", format!("unknown value format {other:?}"),
+                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()) or json (a JSON number)");
+            ValueFormat::Text
+        }
+    };
+    let startup_secs = match &p.startup_secs {
+        None => 120,
+        Some(s) if (1..=900).contains(s.get_ref()) => *s.get_ref(),
+        Some(s) => {
+            c.at(s, "pipeline.startup_secs", format!("{} seconds", s.get_ref()), "use 1 to 900 seconds");
+            120
+        }
+    };
+    ProgramFields { program, image, mounts, files, otel_agent, value_format, startup_secs }
+}
+
+/// `path` from the scenario file, against the scenario's folder.
+fn resolve(dir: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        dir.join(p)
+    }
+}
+
+/// A path inside the container: absolute, no `..`, no `:` (a bind spec's
+/// separator), not one of the harness's own mount points.
+fn container_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!("{path:?} is not absolute"));
+    }
+    if path.split('/').any(|part| part == "..") || path.contains(':') || path.chars().any(char::is_control) {
+        return Err(format!("{path:?} has '..', ':' or a control character"));
+    }
+    let reserved = ["/trace", "/opt/ldfi"];
+    if reserved.iter().any(|r| path == *r || path.starts_with(&format!("{r}/"))) || path == "/" {
+        return Err(format!("{path:?} is where ldfi mounts its own files"));
+    }
+    Ok(())
+}
+
+fn read_template(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    if meta.len() > MAX_TEMPLATE_BYTES {
+        return Err(format!("{} bytes", meta.len()));
+    }
+    std::fs::read_to_string(path).map_err(|e| e.to_string())
+}
+
+fn is_class_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+/// Fills `{bootstrap}`, `{input}`, ... in `text` from `values`; other
+/// braces are left as they are (a shell's `${HOME}`, JSON).
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_other_braces_kept() {
+        let values = [("bootstrap", "10.0.0.11:9092"), ("input", "words.c-r1")];
+        assert_eq!(fill("--bootstrap={bootstrap} {input} ${HOME} {\"a\":1}", &values),
+            "--bootstrap=10.0.0.11:9092 words.c-r1 ${HOME} {\"a\":1}");
+    }
+
+    #[test]
+    fn container_paths_stay_out_of_the_harness_mounts() {
+        assert!(container_path("/app").is_ok());
+        assert!(container_path("app").is_err());
+        assert!(container_path("/trace/x").is_err());
+        assert!(container_path("/opt/ldfi").is_err());
+        assert!(container_path("/a/../etc").is_err());
+        assert!(container_path("/a:/b").is_err());
+        assert!(is_class_name("org.example.WordCount"));
+        assert!(!is_class_name("org..x"));
+    }
+}
