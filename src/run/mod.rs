@@ -37,6 +37,10 @@ pub enum RunError {
     BadPlan(String),
     #[error("{0}")]
     Pipeline(String),
+    /// The pipeline never joined its group (every instance assigned)
+    /// within the scenario's `startup_secs`: the run proves nothing.
+    #[error("the pipeline never started: {0}")]
+    PipelineNeverStarted(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, #[source] source: std::io::Error },
     #[error(transparent)]
