@@ -106,4 +106,62 @@ impl Cluster {
             .map_err(|e| ClusterError::Kafka { action: "delete topics".into(), detail: e.to_string() })?;
         Ok(())
     }
+
+    /// The names of every topic the cluster has, internal ones (`__...`)
+    /// left out.
+    pub async fn list_topics(&self) -> Result<Vec<String>, ClusterError> {
+        let admin = self.admin()?;
+        let metadata = tokio::task::spawn_blocking(move || admin.inner().fetch_metadata(None, Duration::from_secs(10)))
+            .await
+            .map_err(|e| ClusterError::Kafka { action: "list topics".into(), detail: e.to_string() })?
+            .map_err(|e| ClusterError::Kafka { action: "list topics".into(), detail: e.to_string() })?;
+        Ok(metadata.topics().iter().map(|t| t.name().to_string()).filter(|n| !n.starts_with("__")).collect())
+    }
+
+    /// Deletes consumer groups; a group that does not exist is no error.
+    pub async fn delete_groups(&self, groups: &[&str]) -> Result<(), ClusterError> {
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let admin = self.admin()?;
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let results = admin
+            .delete_groups(groups, &options)
+            .await
+            .map_err(|e| ClusterError::Kafka { action: "delete groups".into(), detail: e.to_string() })?;
+        for result in results {
+            if let Err((group, code)) = result {
+                if code != rdkafka::types::RDKafkaErrorCode::GroupIdNotFound {
+                    return Err(ClusterError::Kafka { action: format!("delete group {group}"), detail: code.to_string() });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes topics and waits until the cluster no longer lists them:
+    /// deletion is asynchronous in Kafka, and a run that reuses the names
+    /// must not meet the old records.
+    pub async fn delete_topics_and_wait(&self, names: &[&str], timeout: Duration) -> Result<(), ClusterError> {
+        let present: Vec<String> = self.list_topics().await?;
+        let doomed: Vec<&str> = names.iter().copied().filter(|n| present.iter().any(|p| p == n)).collect();
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        self.delete_topics(&doomed).await?;
+        let started = Instant::now();
+        loop {
+            let left: Vec<String> = self.list_topics().await?.into_iter().filter(|t| doomed.contains(&t.as_str())).collect();
+            if left.is_empty() {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                return Err(ClusterError::Kafka {
+                    action: "wait for topic deletion".into(),
+                    detail: format!("{left:?} still listed after {timeout:?}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
 }

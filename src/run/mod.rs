@@ -9,6 +9,7 @@
 mod drain;
 mod nodes;
 mod recover;
+mod startup;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,7 +97,10 @@ fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> 
         NodeId::Client(name) => {
             name == "workload" || (1..=scenario.pipeline.instances).any(|i| Scenario::instance_name(i) == *name)
         }
-        NodeId::Role(Role::Leader { topic, .. } | Role::Followers { topic, .. }) => topics.contains(&topic.as_str()),
+        // The pipeline's internal topics are named after its group.
+        NodeId::Role(Role::Leader { topic, .. } | Role::Followers { topic, .. }) => {
+            topics.contains(&topic.as_str()) || topic.starts_with(&format!("{}-", scenario.pipeline.group))
+        }
         NodeId::Role(Role::Coordinator { group }) => *group == scenario.pipeline.group,
     };
     for planned in &plan.faults {
@@ -148,6 +152,9 @@ pub async fn execute(
     let group = names.group(&scenario.pipeline.group);
     let topics: Vec<TopicSpec> =
         scenario.topics.iter().map(|t| TopicSpec { name: names.topic(&t.name), ..t.clone() }).collect();
+    if names.suffix.is_none() {
+        startup::clean_slate(cluster, scenario, &names).await?;
+    }
     cluster.create_topics(&topics).await?;
     let read_committed = reads_committed(scenario);
     harness
@@ -192,8 +199,17 @@ pub async fn execute(
         for spec in nodes {
             cluster.spawn_client(spec).await?;
         }
+        let waited = startup::wait_ready(cluster, scenario, &names).await?;
+        harness
+            .write(Some(0), Event::Note { message: format!("pipeline ready (group stable, every input partition assigned) after {} ms", waited.as_millis()) })
+            .map_err(io(&harness_path))?;
+        // What each step observes: the pipeline's topics, its internal
+        // topics (created by the app as it started), and its group.
+        let mut observed: Vec<String> = vec![input.clone(), output.clone()];
+        observed.extend(startup::internal_topics(cluster, &names).await.unwrap_or_default());
+        let observe = Observed { topics: observed, groups: vec![group.clone()] };
         let mut nemesis = Nemesis::new(cluster);
-        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input).await;
+        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input, &observe).await;
         for fault in nemesis.active().to_vec() {
             match nemesis.heal(&fault).await {
                 Ok(()) => harness.write(Some(scenario.budget.eot), Event::FaultHealed { fault }),
@@ -254,8 +270,7 @@ pub async fn execute(
         let _ = cluster.remove_client(&name).await;
     }
     leftovers.disarm();
-    let topic_names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
-    let _ = cluster.delete_topics(&topic_names).await;
+    startup::tidy(cluster, scenario, &names).await;
     let error = outcome.as_ref().err().map(|e| e.to_string());
     harness.write(None, Event::RunFinished { error }).map_err(io(&harness_path))?;
     outcome?;
@@ -308,8 +323,15 @@ impl Drop for Clients {
 /// in the run's directory).
 const CLIENT_LOG_LINES: usize = 500;
 
+/// What the snapshot after each step covers.
+struct Observed {
+    topics: Vec<String>,
+    groups: Vec<String>,
+}
+
 /// The steps 0..EOT: faults at boundaries, one batch per busy step, a snapshot
 /// after each.
+#[allow(clippy::too_many_arguments)]
 async fn steps(
     cluster: &Cluster,
     scenario: &Scenario,
@@ -318,6 +340,7 @@ async fn steps(
     harness: &TraceWriter,
     names: &RunNames,
     input: &str,
+    observe: &Observed,
 ) -> Result<(), RunError> {
     let w = &scenario.workload;
     let note = |step: u32, event: Event| {
@@ -359,7 +382,7 @@ async fn steps(
             next_id += u64::from(w.records_per_step);
         }
         tokio::time::sleep(Duration::from_millis(w.step_millis)).await;
-        match cluster.snapshot(&[input.to_string()], &[]).await {
+        match cluster.snapshot(&observe.topics, &observe.groups).await {
             Ok(snapshot) => note(step, Event::Snapshot { snapshot })?,
             Err(e) => note(step, Event::Note { message: format!("no snapshot at step {step}: {e}") })?,
         }
