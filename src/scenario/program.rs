@@ -149,11 +149,8 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
 /// `path` from the scenario file, against the scenario's folder.
 fn resolve(dir: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        dir.join(p)
-    }
+    let joined = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+    std::fs::canonicalize(&joined).unwrap_or(joined)
 }
 
 /// A path inside the container: absolute, no `..`, no `:` (a bind spec's

@@ -102,8 +102,10 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
 
     // Pipeline.
     let p = &raw.pipeline;
+    // Docker binds need absolute host paths, whatever folder ldfi runs in.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fields = super::program::program(&mut c, p, dir);
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let fields = super::program::program(&mut c, p, &dir);
     let program = fields.program.clone();
     for key in p.env.keys() {
         if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {

@@ -101,6 +101,11 @@ public final class WordCount {
         if (env.containsKey("COMMIT_INTERVAL_MS")) {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, number(env, "COMMIT_INTERVAL_MS", null));
         }
+        // How long the group waits for a member that vanished (a crashed
+        // instance) before it rebalances without it; 45 s by default.
+        if (env.containsKey("SESSION_TIMEOUT_MS")) {
+            props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), number(env, "SESSION_TIMEOUT_MS", null));
+        }
         if (env.containsKey("NUM_STANDBY_REPLICAS")) {
             props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, number(env, "NUM_STANDBY_REPLICAS", null));
         }
