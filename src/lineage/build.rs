@@ -2,22 +2,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Derivation, Fact, Model, StepClock, Trail, BROKERS};
+use super::paths::{self, Observed, Path};
+use super::{Derivation, Fact, Model, Source, StepClock, Trail, BROKERS};
 use crate::checker::History;
 use crate::cluster::{NodeId, Role, Snapshot};
-use crate::trace::{Event, TraceLine};
-
-/// What a pipeline instance did with one input, from its own trace.
-#[derive(Debug, Clone)]
-struct Handled {
-    instance: String,
-    consumed: u32,
-    output: u32,
-    output_at: (i32, i64),
-    /// The output's key (for a word count: the word).
-    key: Option<String>,
-    committed: u32,
-}
+use crate::trace::{Event, RunNames, TraceLine};
 
 /// Builds the lineage of every good outcome of a run.
 pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
@@ -59,11 +48,59 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         snapshots.iter().rev().find(|(t, _)| *t < s).or(snapshots.first()).map(|(_, snap)| *snap)
     };
     let handled = handled_inputs(lines, &clock, &info.input_topic, &info.output_topic);
-    let read: HashMap<&str, (i32, i64)> = history
+    let mut read: HashMap<&str, (i32, i64)> = history
         .outputs
         .iter()
         .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), (o.partition, o.offset))))
         .collect();
+    let names = RunNames::of_run(&info.campaign, &info.run, &info.group);
+    let instances: BTreeSet<String> = lines
+        .iter()
+        .filter_map(|l| match &l.event {
+            Event::NodeAddress { node, .. } if node.starts_with("pipeline-") => Some(node.clone()),
+            _ => None,
+        })
+        .chain(lines.iter().filter(|l| l.source.starts_with("pipeline-")).map(|l| l.source.clone()))
+        .collect();
+    let observed = Observed {
+        snapshots: &snapshots,
+        names: &names,
+        input: &info.input_topic,
+        output: &info.output_topic,
+        group: &info.group,
+        instances: instances.into_iter().collect(),
+        hosts: paths::hosts(lines),
+        last_step,
+    };
+    let ids_at: HashMap<(i32, i64), String> = history
+        .inputs
+        .iter()
+        .filter_map(|i| Some(((i.partition?, i.offset?), i.id.clone())))
+        .collect();
+    let spans = paths::from_spans(lines, &clock, &observed, &ids_at);
+    let outputs_at: HashMap<(i32, i64), Option<String>> = history.outputs.iter().map(|o| ((o.partition, o.offset), o.key.clone())).collect();
+    let counts_state = info.properties.iter().any(|p| p == "word-counts");
+    // The step each key's last output was written, as the output's high
+    // watermarks show it: where state kept in memory is last used.
+    let mut last_output: HashMap<String, u32> = HashMap::new();
+    for o in &history.outputs {
+        if let Some(key) = &o.key {
+            let t = observed.written_by(&info.output_topic, o.partition, o.offset, 0);
+            let entry = last_output.entry(key.clone()).or_insert(t);
+            *entry = (*entry).max(t);
+        }
+    }
+    // A pipeline whose outputs carry no input ids (it drops headers): a
+    // word count's output is its word's last count.
+    if counts_state && read.is_empty() {
+        for input in history.inputs.iter().filter(|i| i.acked) {
+            let last = history.outputs.iter().filter(|o| o.key.as_deref() == Some(input.value.as_str())).max_by_key(|o| last_output.get(&input.value).copied().unwrap_or(0) as i64 * 0 + o.offset);
+            if let Some(o) = last {
+                read.insert(input.id.as_str(), (o.partition, o.offset));
+            }
+        }
+    }
+    let (down, cut_off) = faulted(lines, &clock, last_step);
 
     let mut model = Model::default();
     for input in history.inputs.iter().filter(|i| i.acked) {
@@ -145,12 +182,20 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             durable.push(BTreeSet::new());
         }
 
-        // Processing: the instance that turned it into the output read back.
+        // Processing: the instances that turned it into the output read
+        // back, as the best source shows them.
         let mut processing: Derivation = BTreeSet::new();
-        let path = handled.get(input.id.as_str()).and_then(|all| {
-            all.iter().find(|h| h.output_at == *read_at).or(all.last())
-        });
-        if let Some(h) = path {
+        let pick = |all: &Vec<Path>| all.iter().find(|h| h.output_at == *read_at).or(all.last()).cloned();
+        let path = handled
+            .get(input.id.as_str())
+            .and_then(pick)
+            .or_else(|| spans.get(input.id.as_str()).and_then(pick))
+            .unwrap_or_else(|| {
+                let key = outputs_at.get(read_at).cloned().flatten();
+                paths::from_kafka(&observed, partition, offset, step, *read_at, key)
+            });
+        let h = &path;
+        {
             // The commit also relies on the group's coordinator, which takes
             // the offset commit: crashed, the commit fails and the input is
             // processed again after a restart or rebalance. That matters
@@ -158,23 +203,59 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // instance matters until the output is written.
             let until = if commits_count { h.output.max(h.committed) } else { h.output };
             let coordinator_fact = commits_count.then(|| Fact::Alive { node: coordinator.clone(), step: h.committed });
-            let commit_facts: Vec<Fact> =
-                (h.consumed..=until).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).chain(coordinator_fact).collect();
+            let up = |node: &str, t: u32| !down.contains(&(node.to_string(), t));
+            let connected = |node: &str, t: u32| !cut_off.contains(&(node.to_string(), t));
+            let mut commit_facts: Vec<Fact> = Vec::new();
+            let mut consumed_facts: Vec<Fact> = Vec::new();
+            if h.assumed {
+                // Kafka alone: each candidate alive and connected both ways
+                // at every step from the input's arrival to its output and
+                // commit, except where this run shows it was not (it
+                // survived those).
+                for (node, from, _) in &h.holds {
+                    for t in *from..=until {
+                        if up(node, t) {
+                            commit_facts.push(Fact::Alive { node: node.clone(), step: t });
+                        }
+                        if t <= h.output && connected(node, t) {
+                            consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: t });
+                            consumed_facts.push(Fact::Link { from: BROKERS.to_string(), to: node.clone(), step: t });
+                        }
+                    }
+                }
+            } else {
+                // Seen: the reader from consume to commit, every other
+                // instance the record passed (a repartition hop) from its
+                // first to its last span, each connected when it took the
+                // record.
+                commit_facts.extend((h.consumed..=until).map(|t| Fact::Alive { node: h.reader.clone(), step: t }));
+                consumed_facts.push(Fact::Link { from: h.reader.clone(), to: BROKERS.to_string(), step: h.consumed });
+                for (node, from, to) in h.holds.iter().filter(|(n, _, _)| *n != h.reader) {
+                    commit_facts.extend((*from..=*to).map(|t| Fact::Alive { node: node.clone(), step: t }));
+                    consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: *from });
+                }
+            }
+            commit_facts.extend(coordinator_fact);
             // A count kept only in the instance's memory (it restored no
             // state when it started) holds until the last count of its word
             // is written: crashed in between, the instance starts again from
-            // zero and that later count misses this input.
-            let kept: Vec<Fact> = match h.key.as_ref().and_then(|k| in_memory.get(&(h.instance.clone(), k.clone()))) {
-                Some(&last) if last > until => (until + 1..=last).map(|t| Fact::Alive { node: h.instance.clone(), step: t }).collect(),
+            // zero and that later count misses this input. Kafka alone
+            // cannot tell whether the app restores its state, so it is
+            // assumed not to.
+            let last_use = match h.source {
+                Source::Events => h.key.as_ref().and_then(|k| in_memory.get(&(h.writer.clone(), k.clone()))).copied(),
+                Source::OpenTelemetry => None,
+                Source::Kafka if counts_state && !h.state_logged => h.key.as_ref().and_then(|k| last_output.get(k)).copied(),
+                Source::Kafka => None,
+            };
+            let kept: Vec<Fact> = match last_use {
+                Some(last) if last > until => h
+                    .holds
+                    .iter()
+                    .flat_map(|(node, _, _)| (until + 1..=last).filter(|t| up(node, *t)).map(|t| Fact::Alive { node: node.clone(), step: t }))
+                    .collect(),
                 _ => vec![],
             };
-            // Which broker served the fetch or took the write does not
-            // matter: the input sits on every ISR member (its durability
-            // alternatives above) and the output is written with acks=all by
-            // the shipped pipelines. What matters is the instance, alive and
-            // connected from consume to commit.
-            let consumed_facts =
-                vec![Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.consumed }];
             let output_role = role(format!("leader({output_topic}/{})", h.output_at.0));
             // The write, and its acknowledgement coming back: without it the
             // producer retries (a duplicate unless it is idempotent). With
@@ -190,32 +271,43 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // holds the input back instead (it stays in the log, and is
             // fetched and written after the heal), so no write is waiting
             // for an answer when the cut hits.
-            let mut output_facts = vec![
-                Fact::Link { from: h.instance.clone(), to: BROKERS.to_string(), step: h.output },
-                Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output },
-            ];
-            if h.consumed < h.output {
-                output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.instance.clone(), step: h.output });
+            let mut output_facts = vec![Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output }];
+            if !h.assumed {
+                output_facts.push(Fact::Link { from: h.writer.clone(), to: BROKERS.to_string(), step: h.output });
+                if h.consumed < h.output {
+                    output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.writer.clone(), step: h.output });
+                }
+            }
+            // Internal topics (repartition, changelog) the record was written
+            // to: their leaders took it, as the output's did.
+            for (topic, p, t) in &h.internal {
+                output_facts.push(Fact::Link { from: role(format!("leader({topic}/{p})")), to: BROKERS.to_string(), step: *t });
             }
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
             processing.extend(commit_facts.iter().cloned());
             processing.extend(kept.iter().cloned());
-            trail.events.push((format!("consumed by {}", h.instance), h.consumed, consumed_facts));
+            let by = h.holds.iter().map(|(n, _, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+            let consumed_text = match h.source {
+                Source::Kafka => format!("held by {by} (assumed: Kafka alone shows no path; every instance that could have held {}/{partition}, alive and connected at every step)", input_topic),
+                Source::OpenTelemetry => format!("consumed by {} (OpenTelemetry spans; passed {by})", h.reader),
+                Source::Events => format!("consumed by {}", h.reader),
+            };
+            trail.events.push((consumed_text, h.consumed, consumed_facts));
             trail.events.push((
-                format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.instance),
+                format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.writer),
                 h.output,
                 output_facts,
             ));
             trail.events.push(if commits_count {
-                (format!("input offset committed by {}", h.instance), h.committed, commit_facts)
+                (format!("input offset committed by {}", h.reader), h.committed, commit_facts)
             } else {
-                (format!("{} up from consume to output (the commit does not matter to these properties)", h.instance), h.output, commit_facts)
+                (format!("{} up from consume to output (the commit does not matter to these properties)", h.reader), h.output, commit_facts)
             });
             if let Some(last) = kept.last() {
                 let word = h.key.as_deref().unwrap_or_default();
                 trail.events.push((
-                    format!("counted in {}'s memory only (it restored no state), until the last count of {word:?}", h.instance),
+                    format!("counted in {}'s memory only (no restore seen), until the last count of {word:?}", h.writer),
                     until + kept.len() as u32,
                     vec![last.clone()],
                 ));
@@ -288,7 +380,7 @@ pub(super) fn coordinator_role(group: &str) -> String {
 }
 
 /// For each input id, what each pipeline instance did with it.
-fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &str) -> HashMap<String, Vec<Handled>> {
+fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &str) -> HashMap<String, Vec<Path>> {
     // (instance, input id) -> each read of it: (time, partition, offset).
     type Reads = Vec<(u64, i32, i64)>;
     let mut consumed: HashMap<(&str, &str), Reads> = HashMap::new();
@@ -306,7 +398,7 @@ fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &
             _ => {}
         }
     }
-    let mut handled: HashMap<String, Vec<Handled>> = HashMap::new();
+    let mut handled: HashMap<String, Vec<Path>> = HashMap::new();
     for line in lines {
         let Event::Output { topic, partition, offset, ids, key } = &line.event else { continue };
         if topic != output {
@@ -322,15 +414,58 @@ fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &
                 .and_then(|c| c.iter().find(|(t, o)| *t >= read_time && *o > in_offset))
                 .map(|(t, _)| clock.step_at(*t))
                 .unwrap_or_else(|| clock.step_of(line));
-            handled.entry(id.clone()).or_default().push(Handled {
-                instance: line.source.clone(),
-                consumed: clock.step_at(read_time),
-                output: clock.step_of(line),
+            let (consumed, written) = (clock.step_at(read_time), clock.step_of(line));
+            handled.entry(id.clone()).or_default().push(Path {
+                source: Source::Events,
+                writer: line.source.clone(),
+                reader: line.source.clone(),
+                consumed,
+                output: written,
                 output_at: (*partition, *offset),
                 key: key.clone(),
                 committed,
+                holds: vec![(line.source.clone(), consumed, written)],
+                internal: Vec::new(),
+                assumed: false,
+                state_logged: false,
             });
         }
     }
     handled
+}
+
+/// The (node, step) pairs this run shows a node down (crashed, stopped,
+/// paused) and cut off (isolated): an assumed path leaves them out, since
+/// the outcome survived them.
+fn faulted(lines: &[TraceLine], clock: &StepClock, last_step: u32) -> (BTreeSet<(String, u32)>, BTreeSet<(String, u32)>) {
+    let mut open: HashMap<String, (u32, bool)> = HashMap::new();
+    let (mut down, mut cut_off) = (BTreeSet::new(), BTreeSet::new());
+    let mut close = |node: String, from: u32, to: u32, isolated: bool| {
+        let set = if isolated { &mut cut_off } else { &mut down };
+        set.extend((from..to.max(from + 1)).map(|t| (node.clone(), t)));
+    };
+    for line in lines {
+        let (fault, applied) = match &line.event {
+            Event::FaultApplied { fault } => (fault, true),
+            Event::FaultHealed { fault } => (fault, false),
+            _ => continue,
+        };
+        let (node, isolated) = match fault {
+            crate::nemesis::Fault::Isolate { node } => (node, true),
+            other => match other.process_target() {
+                Some(node) => (node, false),
+                None => continue,
+            },
+        };
+        let step = clock.step_of(line);
+        if applied {
+            open.insert(node.to_string(), (step, isolated));
+        } else if let Some((from, isolated)) = open.remove(&node.to_string()) {
+            close(node.to_string(), from, step, isolated);
+        }
+    }
+    for (node, (from, isolated)) in open {
+        close(node, from, last_step + 1, isolated);
+    }
+    (down, cut_off)
 }

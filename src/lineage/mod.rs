@@ -44,6 +44,7 @@
 
 mod build;
 mod graph;
+mod paths;
 mod steps;
 
 #[cfg(test)]

@@ -197,7 +197,10 @@ pub async fn execute(
     let mut leftovers = Clients::guard(cluster, &node_names);
     let outcome = async {
         for spec in nodes {
-            cluster.spawn_client(spec).await?;
+            let node = cluster.spawn_client(spec).await?;
+            harness
+                .write(Some(0), Event::NodeAddress { node: node.name, address: node.address.to_string() })
+                .map_err(io(&harness_path))?;
         }
         let waited = startup::wait_ready(cluster, scenario, &names).await?;
         harness

@@ -85,6 +85,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value_format: Option<ValueFormat>,
     },
+    /// A client node got its address (harness): a group member's host is
+    /// that address, which tells which instance owns which partitions.
+    NodeAddress { node: String, address: String },
     /// A step boundary (harness).
     Step { step_index: u32 },
     /// A fault was applied (harness).
