@@ -20,13 +20,18 @@
 
 mod compat;
 #[cfg(test)]
+mod endings;
+#[cfg(test)]
 mod fixtures;
 mod learn;
 pub mod minimize;
 mod next;
 mod rank;
+#[cfg(test)]
+mod recorded;
 pub mod replay;
 pub mod resume;
+mod runs;
 mod space;
 mod summary;
 mod shift;
@@ -45,6 +50,7 @@ pub use rank::order;
 pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
+pub use runs::Runs;
 pub use symmetry::{automorphisms, images};
 pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
@@ -52,7 +58,7 @@ use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::lineage;
 use crate::nemesis::FaultPlan;
-use crate::run::{self, Binaries, RunError};
+use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;
 use crate::trace;
@@ -154,7 +160,7 @@ pub async fn campaign(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
     let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
-    drive(cluster, binaries, scenario, settings, fresh, progress).await
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, progress).await
 }
 
 /// Continues a campaign from its journal ([`resume::restore`]): same name,
@@ -167,7 +173,16 @@ pub async fn resume(
     restored: Restored,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
-    drive(cluster, binaries, scenario, settings, restored, progress).await
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, restored, progress).await
+}
+
+fn bench<'a>(
+    cluster: &'a Cluster,
+    binaries: &'a Binaries,
+    scenario: &'a Scenario,
+    settings: &'a CampaignSettings,
+) -> minimize::Bench<'a> {
+    minimize::Bench { cluster, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
 }
 
 fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(), RunError> {
@@ -178,8 +193,7 @@ fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(),
 /// The loop itself, from any state: a fresh one or one restored from a
 /// journal.
 async fn drive(
-    cluster: &Cluster,
-    binaries: &Binaries,
+    runs: &impl Runs,
     scenario: &Scenario,
     settings: &CampaignSettings,
     restored: Restored,
@@ -195,20 +209,13 @@ async fn drive(
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
     journal(&summary, settings)?;
-    let bench = minimize::Bench {
-        cluster,
-        binaries,
-        scenario,
-        traces_root: &settings.traces_root,
-        campaign: &settings.name,
-    };
 
     loop {
-        if let Some(mut limits) = settings.minimize {
+        if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
             limits.deadline = settings.max_wall.map(|limit| started + limit);
             for i in 0..summary.counterexamples.len() {
                 if summary.counterexamples[i].minimal.is_none() {
-                    let minimal = minimize::minimize(&bench, &summary.counterexamples[i], limits, progress).await;
+                    let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, progress).await;
                     progress(Progress::Minimized { run: summary.counterexamples[i].run.clone(), minimal: minimal.clone() });
                     summary.counterexamples[i].minimal = Some(minimal);
                     journal(&summary, settings)?;
@@ -267,7 +274,7 @@ async fn drive(
         let run_id = format!("r{index}");
         progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
         let run_started = Instant::now();
-        let outcome = run::execute(cluster, binaries, scenario, &plan, &settings.traces_root, &settings.name, &run_id).await?;
+        let outcome = runs.run(&plan, &run_id).await?;
         let record = RunRecord {
             run: run_id.clone(),
             plan: plan.clone(),
