@@ -58,3 +58,71 @@ fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_its_lineage_sou
     assert!(statement.starts_with("no violation for any fault set of at most 1 crash"), "{statement}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+fn reason(summary: &CampaignSummary) -> &str {
+    match &summary.outcome {
+        Outcome::Inconclusive { reason, .. } => reason,
+        other => panic!("not inconclusive: {other:?}"),
+    }
+}
+
+#[test]
+fn a_fault_free_run_with_nothing_acknowledged_is_no_baseline_and_certifies_nothing() {
+    let root = temp("unacked");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let unacked = Recording { acked: false, read_back: false, ..Recording::processed(1, 0) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), unacked, Recording::processed(1, 3));
+    assert_eq!(summary.runs.len(), 1, "no hypothesis is tried without a baseline");
+    let reason = reason(&summary);
+    assert!(reason.starts_with("no baseline: in the fault-free run r0 no input was acknowledged"), "{reason}");
+    assert!(summary.headline().starts_with("INCONCLUSIVE after 1 runs"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_counts_losses() {
+    let root = temp("unread");
+    let mut scenario = copy_scenario(CRASH_PIPELINE_1);
+    scenario.properties = vec![crate::scenario::Property::NoDuplicates];
+    let unread = Recording { processed: None, read_back: false, ..Recording::processed(1, 0) };
+    let clean = root.join("unread");
+    record(&clean, "r0", &unread);
+    // Recorded with no-lost-acked checked, the run fails; judged on
+    // duplicates alone, it passes vacuously: that is the case at stake.
+    let vacuous = std::fs::read_to_string(clean.join("harness.jsonl")).unwrap().replace(r#"["no-lost-acked"]"#, r#"["no-duplicates"]"#);
+    std::fs::write(clean.join("harness.jsonl"), vacuous).unwrap();
+    let (_, verdict) = crate::run::check_dir(&clean).unwrap();
+    assert_eq!(verdict.verdict, Verdict::Pass);
+    std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
+    let settings = settings(&root, Strategy::Ldfi, 20);
+    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
+    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &|_| {})).unwrap();
+    let reason = reason(&summary);
+    assert!(reason.contains("nothing was read back from the output (1 inputs acknowledged)"), "{reason}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_fault_free_run_without_a_verdict_is_no_baseline() {
+    let root = temp("r0-unknown");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let failed = Recording { error: Some("the pipeline exited".into()), ..Recording::processed(1, 0) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), failed, Recording::processed(1, 3));
+    assert_eq!(summary.runs[0].verdict, Verdict::Unknown);
+    assert!(reason(&summary).starts_with("no baseline: the fault-free run r0 gave no verdict"), "{}", reason(&summary));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn hypotheses_whose_runs_never_settled_leave_the_campaign_inconclusive() {
+    let root = temp("unsettled");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let unsettled = Recording { error: Some("the output never settled".into()), ..Recording::processed(1, 3) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), unsettled);
+    let Outcome::Inconclusive { runs, reason, .. } = &summary.outcome else { panic!("{:?}", summary.outcome) };
+    assert!(!runs.is_empty() && runs.iter().all(|r| r != "r0"), "{runs:?}");
+    assert!(reason.starts_with(&format!("runs {} gave no verdict", runs.join(", "))), "{reason}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

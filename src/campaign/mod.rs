@@ -18,6 +18,7 @@
 //! Strategies share the space and the budget: `ldfi` asks the solver,
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
+mod baseline;
 mod compat;
 #[cfg(test)]
 mod endings;
@@ -52,7 +53,7 @@ pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
 pub use symmetry::{automorphisms, images};
-pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
+pub use summary::{inconclusive_reason, CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -76,10 +77,18 @@ pub enum Outcome {
     Certified { statement: String },
     /// The run budget (or wall time) ran out first.
     BudgetSpent { explored: usize, remaining: Option<usize> },
-    /// Every hypothesis was injected, but the runs of some gave no verdict
-    /// (the output did not settle, twice): those prove nothing, so nothing
-    /// is certified.
-    Inconclusive { explored: usize, runs: Vec<String> },
+    /// Nothing is certified, and `reason` says why and what to check: the
+    /// fault-free run was no baseline ([`baseline`]), a targeted instance's
+    /// faults were never considered, or every hypothesis was injected but
+    /// the runs of some (`runs`) gave no verdict (the output did not settle,
+    /// twice) and so prove nothing. `reason` is empty in older summaries,
+    /// which meant the last.
+    Inconclusive {
+        explored: usize,
+        runs: Vec<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
 }
 
 /// Settings of one campaign.
@@ -249,7 +258,11 @@ async fn drive(
                     summary.outcome = if !summary.counterexamples.is_empty() {
                         Outcome::Violation
                     } else if !unsettled.is_empty() {
-                        Outcome::Inconclusive { explored: tried.len() + broken.len(), runs: unsettled }
+                        Outcome::Inconclusive {
+                            explored: tried.len() + broken.len(),
+                            reason: inconclusive_reason(&unsettled, ""),
+                            runs: unsettled,
+                        }
                     } else {
                         let mut statement = match settings.tries {
                             1 => budget_statement(scenario),
@@ -294,6 +307,12 @@ async fn drive(
         let unsettled_before =
             summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
         again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
+        if hypothesis.is_empty() {
+            if let Some(reason) = baseline::missing(&outcome.verdict, &run_id) {
+                summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
+                break;
+            }
+        }
         if outcome.verdict.verdict == Verdict::Fail {
             // Journal at once: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));

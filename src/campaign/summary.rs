@@ -151,10 +151,10 @@ impl CampaignSummary {
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }
             Outcome::Certified { statement } => format!("CERTIFIED after {} runs: {statement}", self.runs.len()),
-            Outcome::Inconclusive { explored, runs } => format!(
-                "INCONCLUSIVE after {} runs: explored {explored} hypotheses, no violation, but runs {} gave no verdict (twice for each plan); not certified",
+            Outcome::Inconclusive { explored, runs, reason } => format!(
+                "INCONCLUSIVE after {} runs: explored {explored} hypotheses, no violation, but {}; not certified",
                 self.runs.len(),
-                runs.join(", ")
+                inconclusive_reason(runs, reason)
             ),
             Outcome::BudgetSpent { explored, remaining } => format!(
                 "BUDGET SPENT: explored {explored} hypotheses in {} runs, {} remaining; no violation found so far",
@@ -174,5 +174,15 @@ impl CampaignSummary {
     /// atomically into `dir` ([`crate::report::write_all`]).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         crate::report::write_all(self, dir)
+    }
+}
+
+/// Why an inconclusive campaign certified nothing: its `reason`, or, in
+/// summaries older than it, the runs that gave no verdict.
+pub fn inconclusive_reason(runs: &[String], reason: &str) -> String {
+    if reason.is_empty() {
+        format!("runs {} gave no verdict (twice for each plan), so their plans prove nothing", runs.join(", "))
+    } else {
+        reason.to_string()
     }
 }

@@ -55,9 +55,9 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
         (Outcome::Certified { statement }, _) => {
             format!("Certified: {statement}; {runs} runs covered every hypothesis within the budget (injected, or alike to one injected).")
         }
-        (Outcome::Inconclusive { explored, runs: unsettled }, _) => format!(
-            "No violation found, but not certified: every hypothesis was injected ({explored}), and runs {} gave no verdict, so their plans prove nothing.",
-            unsettled.join(", ")
+        (Outcome::Inconclusive { explored, runs: unsettled, reason }, _) => format!(
+            "No violation found, but not certified ({explored} hypotheses explored): {}.",
+            crate::campaign::inconclusive_reason(unsettled, reason)
         ),
         (Outcome::BudgetSpent { explored, remaining }, _) => format!(
             "No violation found, but not certified: the budget ran out after {runs} runs ({explored} hypotheses explored, {} left).",
