@@ -126,3 +126,18 @@ fn hypotheses_whose_runs_never_settled_leave_the_campaign_inconclusive() {
     assert!(reason.starts_with(&format!("runs {} gave no verdict", runs.join(", "))), "{reason}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_certified() {
+    let root = temp("unnamed");
+    let scenario = crate::campaign::fixtures::copy_scenario_with(
+        2,
+        "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"pipeline-2\"]",
+    );
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), Recording::processed(1, 3));
+    assert!(summary.runs.len() > 1, "pipeline-1's crashes were tried: {:?}", summary.runs);
+    let reason = reason(&summary);
+    assert!(reason.starts_with("the budget targets pipeline-2, but the lineage names no fact about it"), "{reason}");
+    assert!(summary.headline().contains("not certified"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}

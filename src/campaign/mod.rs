@@ -20,6 +20,7 @@
 
 mod baseline;
 mod compat;
+mod coverage;
 #[cfg(test)]
 mod endings;
 #[cfg(test)]
@@ -255,8 +256,16 @@ async fn drive(
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
+                    let injected: Vec<Hypothesis> = tried.iter().chain(&broken).cloned().collect();
+                    let unconsidered = coverage::unconsidered(scenario, &model, &injected);
                     summary.outcome = if !summary.counterexamples.is_empty() {
                         Outcome::Violation
+                    } else if !unconsidered.is_empty() {
+                        Outcome::Inconclusive {
+                            explored: injected.len(),
+                            runs: Vec::new(),
+                            reason: coverage::reason(&unconsidered, "r0"),
+                        }
                     } else if !unsettled.is_empty() {
                         Outcome::Inconclusive {
                             explored: tried.len() + broken.len(),
