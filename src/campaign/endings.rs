@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::recorded::{record, Recorded, Recording, Trail};
+use super::recorded::{record, Recorded, Recording};
 use super::*;
 use crate::campaign::fixtures::copy_scenario;
 
@@ -50,12 +50,25 @@ fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault
 const CRASH_PIPELINE_1: &str = "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\"]";
 
 #[test]
-fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_its_lineage_source() {
+fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_each_instances_lineage_source() {
     let root = temp("certified");
-    let scenario = copy_scenario(CRASH_PIPELINE_1);
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), Recording::processed(1, 3));
+    let scenario = crate::campaign::fixtures::copy_scenario_with(3, CRASH_PIPELINE_1);
+    let seen = |step| Recording { polled: vec![2], ..Recording::processed(1, step) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), seen(0), seen(3));
     let Outcome::Certified { statement } = &summary.outcome else { panic!("{:?}\n{:#?}", summary.outcome, summary.runs) };
     assert!(statement.starts_with("no violation for any fault set of at most 1 crash"), "{statement}");
+    assert!(
+        statement.contains(
+            "; lineage: pipeline-1 from its own trace events, pipeline-2 from OpenTelemetry spans, \
+             pipeline-3 from Kafka alone (assumed needed, alive and connected, from each input's arrival to its output and commit)"
+        ),
+        "{statement}"
+    );
+    assert!(summary.runs.len() > 1 && summary.runs[1..].iter().all(|r| r.verdict == Verdict::Pass), "{:?}", summary.runs);
+    let journal = read_summary(&settings(&root, Strategy::Ldfi, 20).reports_root.join("c")).unwrap();
+    assert_eq!(journal.lineage_sources["pipeline-2"], lineage::Source::OpenTelemetry);
+    let report = std::fs::read_to_string(root.join("reports").join("c").join("report.md")).unwrap();
+    assert!(report.contains("pipeline-3 from Kafka alone"), "{report}");
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -139,5 +152,7 @@ fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_cert
     let reason = reason(&summary);
     assert!(reason.starts_with("the budget targets pipeline-2, but the lineage names no fact about it"), "{reason}");
     assert!(summary.headline().contains("not certified"), "{}", summary.headline());
+    let report = std::fs::read_to_string(root.join("reports").join("c").join("report.md")).unwrap();
+    assert!(report.contains("Lineage: pipeline-1 from its own trace events, pipeline-2 from Kafka alone"), "{report}");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -39,6 +39,7 @@ mod summary;
 mod shift;
 mod symmetry;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -160,6 +161,18 @@ pub fn budget_words(scenario: &Scenario) -> String {
     )
 }
 
+/// What the certificate assumed, per instance: "lineage: pipeline-1 from
+/// its own trace events, pipeline-2 from Kafka alone (assumed ...)".
+pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
+    let each: Vec<String> = sources.iter().map(|(instance, source)| format!("{instance} from {}", source.describe())).collect();
+    format!("lineage: {}", each.join(", "))
+}
+
+/// The pipeline's instances by name: `pipeline-1` .. `pipeline-N`.
+fn instances(scenario: &Scenario) -> Vec<String> {
+    (1..=scenario.pipeline.instances).map(|i| format!("pipeline-{i}")).collect()
+}
+
 /// Runs a campaign on `cluster` and writes its summary (journaled after
 /// every run, see [`resume`]).
 pub async fn campaign(
@@ -277,6 +290,9 @@ async fn drive(
                             1 => budget_statement(scenario),
                             n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
                         };
+                        if !summary.lineage_sources.is_empty() {
+                            statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
+                        }
                         if settings.strategy == Strategy::Ldfi {
                             let alike = shift::with_shifts(&tried, &survived, &model, &conditional, scenario, settings.windows).len()
                                 - tried.len();
@@ -316,7 +332,8 @@ async fn drive(
         let unsettled_before =
             summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
         again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
-        if hypothesis.is_empty() {
+        let fault_free = hypothesis.is_empty();
+        if fault_free {
             if let Some(reason) = baseline::missing(&outcome.verdict, &run_id) {
                 summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
                 break;
@@ -333,6 +350,9 @@ async fn drive(
                 tried.push(hypothesis);
             }
             let lines = trace::read_dir(&outcome.dir)?;
+            if fault_free {
+                summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
+            }
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
             let added = learn::learn(&mut model, learned, &plan);

@@ -2,34 +2,26 @@
 //! written beforehand (JSON-lines traces and the verdict `ldfi check`
 //! gives them), so that the loop's every ending is tested without a
 //! cluster. A recording is a record `in-0` and what became of it: which
-//! instance processed it at which step (by its own events, by OpenTelemetry
-//! spans, or unseen), whether the workload's write was acknowledged, and
-//! whether the checker read it back.
+//! instance processed it at which step (told by its own events), which
+//! others only polled it (told by OpenTelemetry spans), whether the
+//! workload's write was acknowledged, and whether the checker read it back.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Runs;
-use crate::checker::{RunVerdict, Verdict};
+use crate::checker::RunVerdict;
 use crate::nemesis::FaultPlan;
 use crate::run::{self, RunError, RunOutcome};
-
-/// How an instance left its trace of processing the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trail {
-    /// `pipeline-N.jsonl`: consumed, output, committed.
-    Events,
-    /// Process and publish spans in `otlp.jsonl`, service `pipeline-N`.
-    Spans,
-    /// Nothing: only Kafka saw it.
-    Unseen,
-}
 
 /// What one recorded run did with the record `in-0`.
 #[derive(Debug, Clone)]
 pub struct Recording {
-    /// The instance that processed it, the step, and its trail.
-    pub processed: Option<(u32, u32, Trail)>,
+    /// The instance that processed it, with its own events, and the step.
+    pub processed: Option<(u32, u32)>,
+    /// Instances that exported an OpenTelemetry receive span of it (and
+    /// wrote no events).
+    pub polled: Vec<u32>,
     /// The workload's write was acknowledged.
     pub acked: bool,
     /// The checker read the output back.
@@ -44,7 +36,7 @@ impl Recording {
     /// `in-0` acknowledged, processed by `pipeline-{instance}` at `step`
     /// with its own events, read back.
     pub fn processed(instance: u32, step: u32) -> Recording {
-        Recording { processed: Some((instance, step, Trail::Events)), acked: true, read_back: true, lost: false, error: None }
+        Recording { processed: Some((instance, step)), polled: Vec::new(), acked: true, read_back: true, lost: false, error: None }
     }
 }
 
@@ -86,7 +78,7 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
     std::fs::write(dir.join("workload.jsonl"), workload.join("\n") + "\n").unwrap();
 
     match recording.processed {
-        Some((instance, step, Trail::Events)) => {
+        Some((instance, step)) => {
             let source = format!("pipeline-{instance}");
             let events = [
                 format!(r#"{{"time_ms":{},"source":"{source}","type":"consumed","topic":"{input}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 10)),
@@ -95,20 +87,24 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
             ];
             std::fs::write(dir.join(format!("{source}.jsonl")), events.join("\n") + "\n").unwrap();
         }
-        Some((instance, step, Trail::Spans)) => {
-            let span = |id: &str, parent: &str, operation: &str, topic: &str, ms: u64| {
-                format!(
-                    r#"{{"time_ms":{},"source":"otlp","type":"span","service":"pipeline-{instance}","trace_id":"{}","span_id":"{id}","parent_span_id":"{parent}","name":"{topic} {operation}","operation":"{operation}","topic":"{topic}","partition":0,"offset":0,"start_ms":{},"end_ms":{}}}"#,
-                    t(step, ms),
-                    "0".repeat(31) + "1",
-                    t(step, ms),
-                    t(step, ms + 1)
-                )
-            };
-            let spans = [span("000000000000000a", "0000000000000001", "process", &input, 10), span("000000000000000b", "000000000000000a", "publish", &output, 20)];
-            std::fs::write(dir.join("otlp.jsonl"), spans.join("\n") + "\n").unwrap();
-        }
-        Some((_, _, Trail::Unseen)) | None => {}
+        None => {}
+    }
+    let spans: Vec<String> = recording
+        .polled
+        .iter()
+        .map(|instance| {
+            format!(
+                r#"{{"time_ms":{},"source":"otlp","type":"span","service":"pipeline-{instance}","trace_id":"{}","span_id":"{:016x}","name":"{input} receive","operation":"receive","topic":"{input}","partition":0,"start_ms":{},"end_ms":{}}}"#,
+                t(1, 5),
+                "0".repeat(31) + "1",
+                instance,
+                t(1, 5),
+                t(1, 6)
+            )
+        })
+        .collect();
+    if !spans.is_empty() {
+        std::fs::write(dir.join("otlp.jsonl"), spans.join("\n") + "\n").unwrap();
     }
     let (_, verdict) = run::check_dir(dir).unwrap();
     std::fs::write(dir.join("verdict.json"), serde_json::to_string_pretty(&verdict).unwrap()).unwrap();
@@ -137,10 +133,4 @@ impl Runs for Recorded {
             serde_json::from_str(&text).map_err(|e| RunError::History { dir: dir.clone(), message: e.to_string() })?;
         Ok(RunOutcome { dir, verdict, wall: Duration::ZERO })
     }
-}
-
-/// The verdict a recording was judged, read back.
-pub fn verdict_of(dir: &Path) -> Verdict {
-    let text = std::fs::read_to_string(dir.join("verdict.json")).unwrap();
-    serde_json::from_str::<RunVerdict>(&text).unwrap().verdict
 }

@@ -9,8 +9,10 @@
 //! and broken sets; version-1 strings are still read. Version 2 also adds
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
-//! meaning (`properties`, `RunRecord.learned`) carry `#[serde(default)]`.
+//! meaning (`properties`, `RunRecord.learned`, `lineage_sources`,
+//! `Inconclusive.reason`) carry `#[serde(default)]`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
-use crate::lineage::Model;
+use crate::lineage::{Model, Source};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Property, Scenario, Strategy};
@@ -112,6 +114,11 @@ pub struct CampaignSummary {
     pub counterexamples: Vec<Counterexample>,
     pub hypotheses_tried: usize,
     pub wall_ms: u64,
+    /// Where each pipeline instance's lineage came from in the fault-free
+    /// run ([`crate::lineage::sources`]); absent in older summaries and
+    /// before the fault-free run ended.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lineage_sources: BTreeMap<String, Source>,
 }
 
 impl CampaignSummary {
@@ -129,6 +136,7 @@ impl CampaignSummary {
             counterexamples: Vec::new(),
             hypotheses_tried: 0,
             wall_ms: 0,
+            lineage_sources: BTreeMap::new(),
         }
     }
 

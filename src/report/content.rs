@@ -66,6 +66,17 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
     }
 }
 
+/// Where each instance's lineage came from, for a verdict whose sentence
+/// does not already say it (a certificate's statement does).
+pub fn lineage_sentence(summary: &CampaignSummary) -> Option<String> {
+    if summary.lineage_sources.is_empty() || matches!(summary.outcome, Outcome::Certified { .. }) {
+        return None;
+    }
+    let mut words = crate::campaign::lineage_words(&summary.lineage_sources);
+    words[..1].make_ascii_uppercase();
+    Some(format!("{words}."))
+}
+
 /// One record named as evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordRow {
