@@ -156,3 +156,32 @@ fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_cert
     assert!(report.contains("Lineage: pipeline-1 from its own trace events, pipeline-2 from Kafka alone"), "{report}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn a_run_budget_spent_before_the_hypotheses_says_how_many_remain() {
+    let root = temp("budget");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Exhaustive, 2), Recording::processed(1, 0), Recording::processed(1, 3));
+    assert_eq!(summary.runs.len(), 2);
+    let Outcome::BudgetSpent { explored, remaining } = summary.outcome else { panic!("{:?}", summary.outcome) };
+    // Crashes of pipeline-1 at steps 0 and 1: one injected, one left.
+    assert_eq!((explored, remaining), (1, Some(1)));
+    assert!(summary.headline().starts_with("BUDGET SPENT: explored 1 hypotheses in 2 runs, 1 remaining"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_recorded_run_that_lost_an_acknowledged_record_is_a_violation_with_its_plan() {
+    let root = temp("violation");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let lossy = Recording { lost: true, ..Recording::processed(1, 3) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), lossy);
+    assert_eq!(summary.outcome, Outcome::Violation);
+    let [counterexample] = &summary.counterexamples[..] else { panic!("{:?}", summary.counterexamples) };
+    assert_eq!(counterexample.run, "r1");
+    assert!(!counterexample.plan.faults.is_empty());
+    let lost: Vec<&str> = counterexample.results.iter().flat_map(|r| &r.lost).map(|l| l.id.as_str()).collect();
+    assert_eq!(lost, ["in-1"]);
+    assert!(summary.headline().starts_with("VIOLATION of no-lost-acked under:"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -54,6 +54,7 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
     for step in 0..4 {
         harness.push(format!(r#"{{"time_ms":{},"source":"harness","step":{step},"type":"step","step_index":{step}}}"#, t(step, 1)));
     }
+    harness.push(format!(r#"{{"time_ms":{},"source":"harness","step":4,"type":"drained","caught_up":true,"waited_ms":10,"detail":"caught up"}}"#, t(3, 900)));
     if recording.read_back {
         harness.push(format!(
             r#"{{"time_ms":{},"source":"harness","step":4,"type":"checker_read","topic":"{output}","partition":0,"offset":0,"key":"k","value":"v","ids":["in-0"]}}"#,
