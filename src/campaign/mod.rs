@@ -7,7 +7,13 @@
 //! outcomes its plan cut off: [`learn`]) and the solver is asked again; a
 //! recovery path counts only for hypotheses that inject what caused it
 //! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
-//! stated exactly. Run budget spent: say how many hypotheses remain.
+//! stated exactly, with the source of each instance's lineage. Run budget
+//! spent: say how many hypotheses remain. Nothing is certified that was not
+//! earned: a fault-free run with no outcome to reason from ([`baseline`]),
+//! a targeted instance the lineage never named and no hypothesis faulted
+//! ([`coverage`]), or hypotheses whose runs gave no verdict end the
+//! campaign inconclusive, saying why. Runs come through [`Runs`]: a live
+//! cluster, or recorded runs in tests.
 //!
 //! The summary is journaled before the first run and after each one, with
 //! the outcome `in_progress` until the loop ends; `ldfi campaign --resume`
