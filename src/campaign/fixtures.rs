@@ -7,9 +7,14 @@ use crate::scenario::Scenario;
 /// A copy pipeline from `input` to `output` with `faults` as its
 /// `[faults]` table body (TOML lines).
 pub fn copy_scenario(faults: &str) -> Scenario {
+    copy_scenario_with(1, faults)
+}
+
+/// [`copy_scenario`] with `instances` pipeline instances.
+pub fn copy_scenario_with(instances: u8, faults: &str) -> Scenario {
     let text = format!(
         "name = \"s\"\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"output\"\n[pipeline]\nkind = \"copy\"\n\
-         input = \"input\"\noutput = \"output\"\n[workload]\nrecords_per_step = 1\n[faults]\n{faults}"
+         input = \"input\"\noutput = \"output\"\ninstances = {instances}\n[workload]\nrecords_per_step = 1\n[faults]\n{faults}"
     );
     Scenario::parse(std::path::Path::new("test.toml"), &text).unwrap()
 }

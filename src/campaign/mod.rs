@@ -7,7 +7,13 @@
 //! outcomes its plan cut off: [`learn`]) and the solver is asked again; a
 //! recovery path counts only for hypotheses that inject what caused it
 //! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
-//! stated exactly. Run budget spent: say how many hypotheses remain.
+//! stated exactly, with the source of each instance's lineage. Run budget
+//! spent: say how many hypotheses remain. Nothing is certified that was not
+//! earned: a fault-free run with no outcome to reason from ([`baseline`]),
+//! a targeted instance the lineage never named and no hypothesis faulted
+//! ([`coverage`]), or hypotheses whose runs gave no verdict end the
+//! campaign inconclusive, saying why. Runs come through [`Runs`]: a live
+//! cluster, or recorded runs in tests.
 //!
 //! The summary is journaled before the first run and after each one, with
 //! the outcome `in_progress` until the loop ends; `ldfi campaign --resume`
@@ -18,20 +24,28 @@
 //! Strategies share the space and the budget: `ldfi` asks the solver,
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
+mod baseline;
 mod compat;
+mod coverage;
+#[cfg(test)]
+mod endings;
 #[cfg(test)]
 mod fixtures;
 mod learn;
 pub mod minimize;
 mod next;
 mod rank;
+#[cfg(test)]
+mod recorded;
 pub mod replay;
 pub mod resume;
+mod runs;
 mod space;
 mod summary;
 mod shift;
 mod symmetry;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -45,14 +59,15 @@ pub use rank::order;
 pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
+pub use runs::Runs;
 pub use symmetry::{automorphisms, images};
-pub use summary::{CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
+pub use summary::{inconclusive_reason, CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::lineage;
 use crate::nemesis::FaultPlan;
-use crate::run::{self, Binaries, RunError};
+use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;
 use crate::trace;
@@ -70,10 +85,18 @@ pub enum Outcome {
     Certified { statement: String },
     /// The run budget (or wall time) ran out first.
     BudgetSpent { explored: usize, remaining: Option<usize> },
-    /// Every hypothesis was injected, but the runs of some gave no verdict
-    /// (the output did not settle, twice): those prove nothing, so nothing
-    /// is certified.
-    Inconclusive { explored: usize, runs: Vec<String> },
+    /// Nothing is certified, and `reason` says why and what to check: the
+    /// fault-free run was no baseline ([`baseline`]), a targeted instance's
+    /// faults were never considered, or every hypothesis was injected but
+    /// the runs of some (`runs`) gave no verdict (the output did not settle,
+    /// twice) and so prove nothing. `reason` is empty in older summaries,
+    /// which meant the last.
+    Inconclusive {
+        explored: usize,
+        runs: Vec<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
 }
 
 /// Settings of one campaign.
@@ -144,6 +167,18 @@ pub fn budget_words(scenario: &Scenario) -> String {
     )
 }
 
+/// What the certificate assumed, per instance: "lineage: pipeline-1 from
+/// its own trace events, pipeline-2 from Kafka alone (assumed ...)".
+pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
+    let each: Vec<String> = sources.iter().map(|(instance, source)| format!("{instance} from {}", source.describe())).collect();
+    format!("lineage: {}", each.join(", "))
+}
+
+/// The pipeline's instances by name: `pipeline-1` .. `pipeline-N`.
+fn instances(scenario: &Scenario) -> Vec<String> {
+    (1..=scenario.pipeline.instances).map(|i| format!("pipeline-{i}")).collect()
+}
+
 /// Runs a campaign on `cluster` and writes its summary (journaled after
 /// every run, see [`resume`]).
 pub async fn campaign(
@@ -154,7 +189,7 @@ pub async fn campaign(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
     let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
-    drive(cluster, binaries, scenario, settings, fresh, progress).await
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, progress).await
 }
 
 /// Continues a campaign from its journal ([`resume::restore`]): same name,
@@ -167,7 +202,16 @@ pub async fn resume(
     restored: Restored,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
-    drive(cluster, binaries, scenario, settings, restored, progress).await
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, restored, progress).await
+}
+
+fn bench<'a>(
+    cluster: &'a Cluster,
+    binaries: &'a Binaries,
+    scenario: &'a Scenario,
+    settings: &'a CampaignSettings,
+) -> minimize::Bench<'a> {
+    minimize::Bench { cluster, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
 }
 
 fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(), RunError> {
@@ -178,8 +222,7 @@ fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(),
 /// The loop itself, from any state: a fresh one or one restored from a
 /// journal.
 async fn drive(
-    cluster: &Cluster,
-    binaries: &Binaries,
+    runs: &impl Runs,
     scenario: &Scenario,
     settings: &CampaignSettings,
     restored: Restored,
@@ -195,20 +238,13 @@ async fn drive(
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
     journal(&summary, settings)?;
-    let bench = minimize::Bench {
-        cluster,
-        binaries,
-        scenario,
-        traces_root: &settings.traces_root,
-        campaign: &settings.name,
-    };
 
     loop {
-        if let Some(mut limits) = settings.minimize {
+        if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
             limits.deadline = settings.max_wall.map(|limit| started + limit);
             for i in 0..summary.counterexamples.len() {
                 if summary.counterexamples[i].minimal.is_none() {
-                    let minimal = minimize::minimize(&bench, &summary.counterexamples[i], limits, progress).await;
+                    let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, progress).await;
                     progress(Progress::Minimized { run: summary.counterexamples[i].run.clone(), minimal: minimal.clone() });
                     summary.counterexamples[i].minimal = Some(minimal);
                     journal(&summary, settings)?;
@@ -239,15 +275,30 @@ async fn drive(
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
+                    let injected: Vec<Hypothesis> = tried.iter().chain(&broken).cloned().collect();
+                    let unconsidered = coverage::unconsidered(scenario, &model, &injected);
                     summary.outcome = if !summary.counterexamples.is_empty() {
                         Outcome::Violation
+                    } else if !unconsidered.is_empty() {
+                        Outcome::Inconclusive {
+                            explored: injected.len(),
+                            runs: Vec::new(),
+                            reason: coverage::reason(&unconsidered, "r0"),
+                        }
                     } else if !unsettled.is_empty() {
-                        Outcome::Inconclusive { explored: tried.len() + broken.len(), runs: unsettled }
+                        Outcome::Inconclusive {
+                            explored: tried.len() + broken.len(),
+                            reason: inconclusive_reason(&unsettled, ""),
+                            runs: unsettled,
+                        }
                     } else {
                         let mut statement = match settings.tries {
                             1 => budget_statement(scenario),
                             n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
                         };
+                        if !summary.lineage_sources.is_empty() {
+                            statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
+                        }
                         if settings.strategy == Strategy::Ldfi {
                             let alike = shift::with_shifts(&tried, &survived, &model, &conditional, scenario, settings.windows).len()
                                 - tried.len();
@@ -267,7 +318,7 @@ async fn drive(
         let run_id = format!("r{index}");
         progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
         let run_started = Instant::now();
-        let outcome = run::execute(cluster, binaries, scenario, &plan, &settings.traces_root, &settings.name, &run_id).await?;
+        let outcome = runs.run(&plan, &run_id).await?;
         let record = RunRecord {
             run: run_id.clone(),
             plan: plan.clone(),
@@ -287,6 +338,13 @@ async fn drive(
         let unsettled_before =
             summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
         again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
+        let fault_free = hypothesis.is_empty();
+        if fault_free {
+            if let Some(reason) = baseline::missing(&outcome.verdict, &run_id) {
+                summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
+                break;
+            }
+        }
         if outcome.verdict.verdict == Verdict::Fail {
             // Journal at once: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
@@ -298,6 +356,9 @@ async fn drive(
                 tried.push(hypothesis);
             }
             let lines = trace::read_dir(&outcome.dir)?;
+            if fault_free {
+                summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
+            }
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
             let added = learn::learn(&mut model, learned, &plan);

@@ -203,6 +203,7 @@ mod tests {
                 .collect(),
             hypotheses_tried: 0,
             wall_ms: 0,
+            lineage_sources: Default::default(),
         }
     }
 

@@ -9,8 +9,10 @@
 //! and broken sets; version-1 strings are still read. Version 2 also adds
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
-//! meaning (`properties`, `RunRecord.learned`) carry `#[serde(default)]`.
+//! meaning (`properties`, `RunRecord.learned`, `lineage_sources`,
+//! `Inconclusive.reason`) carry `#[serde(default)]`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
-use crate::lineage::Model;
+use crate::lineage::{Model, Source};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Property, Scenario, Strategy};
@@ -112,6 +114,11 @@ pub struct CampaignSummary {
     pub counterexamples: Vec<Counterexample>,
     pub hypotheses_tried: usize,
     pub wall_ms: u64,
+    /// Where each pipeline instance's lineage came from in the fault-free
+    /// run ([`crate::lineage::sources`]); absent in older summaries and
+    /// before the fault-free run ended.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lineage_sources: BTreeMap<String, Source>,
 }
 
 impl CampaignSummary {
@@ -129,6 +136,7 @@ impl CampaignSummary {
             counterexamples: Vec::new(),
             hypotheses_tried: 0,
             wall_ms: 0,
+            lineage_sources: BTreeMap::new(),
         }
     }
 
@@ -151,10 +159,10 @@ impl CampaignSummary {
                 format!("VIOLATION of {} under: {} (run {}, after {} runs)", failed.join(", "), c.plan, c.run, self.runs.len())
             }
             Outcome::Certified { statement } => format!("CERTIFIED after {} runs: {statement}", self.runs.len()),
-            Outcome::Inconclusive { explored, runs } => format!(
-                "INCONCLUSIVE after {} runs: explored {explored} hypotheses, no violation, but runs {} gave no verdict (twice for each plan); not certified",
+            Outcome::Inconclusive { explored, runs, reason } => format!(
+                "INCONCLUSIVE after {} runs: explored {explored} hypotheses, no violation, but {}; not certified",
                 self.runs.len(),
-                runs.join(", ")
+                inconclusive_reason(runs, reason)
             ),
             Outcome::BudgetSpent { explored, remaining } => format!(
                 "BUDGET SPENT: explored {explored} hypotheses in {} runs, {} remaining; no violation found so far",
@@ -174,5 +182,15 @@ impl CampaignSummary {
     /// atomically into `dir` ([`crate::report::write_all`]).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         crate::report::write_all(self, dir)
+    }
+}
+
+/// Why an inconclusive campaign certified nothing: its `reason`, or, in
+/// summaries older than it, the runs that gave no verdict.
+pub fn inconclusive_reason(runs: &[String], reason: &str) -> String {
+    if reason.is_empty() {
+        format!("runs {} gave no verdict (twice for each plan), so their plans prove nothing", runs.join(", "))
+    } else {
+        reason.to_string()
     }
 }

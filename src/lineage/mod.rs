@@ -45,6 +45,7 @@
 mod build;
 mod graph;
 mod paths;
+mod sources;
 mod steps;
 
 #[cfg(test)]
@@ -56,6 +57,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::build;
 pub use graph::to_dot;
+pub use sources::sources;
 pub use steps::StepClock;
 
 /// The pseudo-peer of a [`Fact::Link`]: "the other brokers" (for a leader:

@@ -55,15 +55,26 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
         (Outcome::Certified { statement }, _) => {
             format!("Certified: {statement}; {runs} runs covered every hypothesis within the budget (injected, or alike to one injected).")
         }
-        (Outcome::Inconclusive { explored, runs: unsettled }, _) => format!(
-            "No violation found, but not certified: every hypothesis was injected ({explored}), and runs {} gave no verdict, so their plans prove nothing.",
-            unsettled.join(", ")
+        (Outcome::Inconclusive { explored, runs: unsettled, reason }, _) => format!(
+            "No violation found, but not certified ({explored} hypotheses explored): {}.",
+            crate::campaign::inconclusive_reason(unsettled, reason)
         ),
         (Outcome::BudgetSpent { explored, remaining }, _) => format!(
             "No violation found, but not certified: the budget ran out after {runs} runs ({explored} hypotheses explored, {} left).",
             remaining.map(|r| r.to_string()).unwrap_or_else(|| "an unknown number".into())
         ),
     }
+}
+
+/// Where each instance's lineage came from, for a verdict whose sentence
+/// does not already say it (a certificate's statement does).
+pub fn lineage_sentence(summary: &CampaignSummary) -> Option<String> {
+    if summary.lineage_sources.is_empty() || matches!(summary.outcome, Outcome::Certified { .. }) {
+        return None;
+    }
+    let mut words = crate::campaign::lineage_words(&summary.lineage_sources);
+    words[..1].make_ascii_uppercase();
+    Some(format!("{words}."))
 }
 
 /// One record named as evidence.

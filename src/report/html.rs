@@ -42,6 +42,9 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     };
     let _ = writeln!(h, "<h1>ldfi campaign {}</h1>", text(&summary.campaign));
     let _ = writeln!(h, "<p id=\"verdict\" class=\"verdict {class}\">{}</p>", text(&content::verdict_sentence(summary)));
+    if let Some(lineage) = content::lineage_sentence(summary) {
+        let _ = writeln!(h, "<p id=\"lineage-sources\">{}</p>", text(&lineage));
+    }
     let _ = writeln!(
         h,
         "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} hypotheses tried.</p>",

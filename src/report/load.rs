@@ -210,6 +210,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         runs,
         counterexamples,
         hypotheses_tried: faulted,
+        lineage_sources: Default::default(),
     })
 }
 

@@ -20,6 +20,9 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     let mut md = String::new();
     let _ = writeln!(md, "# ldfi campaign {}\n", summary.campaign);
     let _ = writeln!(md, "**{}**\n", content::verdict_sentence(summary));
+    if let Some(lineage) = content::lineage_sentence(summary) {
+        let _ = writeln!(md, "{lineage}\n");
+    }
     let _ = writeln!(
         md,
         "Scenario `{}` ({}), strategy {:?}, seed {}, {} runs in {:.1} s, {} hypotheses tried.\n",

@@ -1,0 +1,108 @@
+//! Which targeted pipeline instances the campaign never considered.
+//!
+//! The ldfi strategy only hypothesizes faults of what the lineage names.
+//! An instance that wrote no trace events, exported no spans, and that
+//! Kafka's records never tied to an outcome is named by no fact, so none
+//! of its crashes or cuts is ever a hypothesis, and "no hypothesis left"
+//! says nothing about it. A campaign never certifies a target whose faults
+//! it never considered: such an instance makes the ending inconclusive.
+
+use std::collections::BTreeSet;
+
+use super::space::{budget_space, crash_name};
+use crate::cluster::NodeId;
+use crate::lineage::{self, Fact};
+use crate::scenario::Scenario;
+use crate::solver::{FaultVar, Hypothesis};
+
+/// The pipeline instances the budget may fault (its targets, or every
+/// instance, as far as its kinds can reach them) that no fact of `model`
+/// names and no hypothesis of `injected` faulted, in order.
+pub fn unconsidered(scenario: &Scenario, model: &lineage::Model, injected: &[Hypothesis]) -> Vec<String> {
+    let space = budget_space(scenario);
+    let targeted: BTreeSet<&str> = space
+        .crashable
+        .iter()
+        .map(|n| crash_name(n).0)
+        .chain(space.links.iter().flat_map(|(from, to)| [from.as_str(), to.as_str()]))
+        .filter(|n| is_instance(n))
+        .collect();
+    let mut considered: BTreeSet<&str> = BTreeSet::new();
+    for fact in model.outcomes.values().flatten().flatten() {
+        match fact {
+            Fact::Alive { node, .. } => {
+                considered.insert(node);
+            }
+            Fact::Link { from, to, .. } => {
+                considered.extend([from.as_str(), to.as_str()]);
+            }
+        }
+    }
+    for var in injected.iter().flatten() {
+        match var {
+            FaultVar::Crash { node, .. } => {
+                considered.insert(crash_name(node).0);
+            }
+            FaultVar::Omission { from, to, .. } => {
+                considered.extend([from.as_str(), to.as_str()]);
+            }
+        }
+    }
+    targeted.into_iter().filter(|n| !considered.contains(n)).map(str::to_string).collect()
+}
+
+fn is_instance(node: &str) -> bool {
+    matches!(node.parse::<NodeId>(), Ok(NodeId::Client(name)) if name.starts_with("pipeline-"))
+}
+
+/// Why the campaign certifies nothing when `instances` were never
+/// considered, and what to do about it.
+pub fn reason(instances: &[String], fault_free_run: &str) -> String {
+    let named = instances.join(", ");
+    format!(
+        "the budget targets {named}, but the lineage names no fact about {them} and no hypothesis faulted {them}, \
+         so {their} crashes and cuts were never considered; check that {named} joined the group and was assigned \
+         partitions (the logs in {fault_free_run}), or let the lineage see {them}: write ldfi's trace events \
+         (consumed, output) or export OpenTelemetry spans (pipeline.otel_agent); an instance meant to stay idle \
+         can be left out of faults.targets",
+        them = if instances.len() == 1 { "it" } else { "them" },
+        their = if instances.len() == 1 { "its" } else { "their" },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::fixtures::{alive, copy_scenario_with};
+
+    fn model(facts: Vec<Fact>) -> lineage::Model {
+        let mut m = lineage::Model::default();
+        m.outcomes.entry("r:a".into()).or_default().insert(facts.into_iter().collect());
+        m
+    }
+
+    #[test]
+    fn an_instance_neither_named_nor_faulted_is_unconsidered() {
+        let scenario = copy_scenario_with(3, "eot = 4\neff = 2\nkinds = [\"crash\"]");
+        let seen = model(vec![alive("pipeline-1", 0), alive("leader(input/0)", 0)]);
+        let crashed: Hypothesis = [FaultVar::crash("pipeline-3@1", 0)].into_iter().collect();
+        assert_eq!(unconsidered(&scenario, &seen, &[crashed]), vec!["pipeline-2".to_string()]);
+        let linked = model(vec![Fact::Link { from: "pipeline-2".into(), to: lineage::BROKERS.into(), step: 0 }, alive("pipeline-1", 0)]);
+        assert_eq!(unconsidered(&scenario, &linked, &[]), vec!["pipeline-3".to_string()]);
+    }
+
+    #[test]
+    fn only_instances_the_budget_can_fault_need_considering() {
+        let scenario = copy_scenario_with(2, "eot = 4\neff = 2\nkinds = [\"crash\"]\ntargets = [\"broker-1\", \"pipeline-2\"]");
+        assert_eq!(unconsidered(&scenario, &lineage::Model::default(), &[]), vec!["pipeline-2".to_string()]);
+        let brokers_only = copy_scenario_with(2, "eot = 4\neff = 2\nkinds = [\"replication-cut\"]");
+        assert!(unconsidered(&brokers_only, &lineage::Model::default(), &[]).is_empty());
+    }
+
+    #[test]
+    fn the_reason_names_the_instances_and_the_fix() {
+        let text = reason(&["pipeline-2".to_string()], "r0");
+        assert!(text.starts_with("the budget targets pipeline-2, but the lineage names no fact about it"), "{text}");
+        assert!(text.contains("otel_agent") && text.contains("faults.targets"), "{text}");
+    }
+}

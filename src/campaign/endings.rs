@@ -1,0 +1,187 @@
+//! Every way a campaign ends, driven on recorded runs ([`super::recorded`]),
+//! no cluster: certified, inconclusive (no baseline, unsettled runs, an
+//! instance whose faults were never considered), budget spent, violation.
+
+use std::path::{Path, PathBuf};
+
+use super::recorded::{record, Recorded, Recording};
+use super::*;
+use crate::campaign::fixtures::copy_scenario;
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ldfi-endings-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn settings(root: &Path, strategy: Strategy, max_runs: u32) -> CampaignSettings {
+    CampaignSettings {
+        strategy,
+        max_runs,
+        all: false,
+        traces_root: root.join("traces"),
+        reports_root: root.join("reports"),
+        name: "c".into(),
+        windows: Windows::default(),
+        max_wall: None,
+        minimize: None,
+        tries: 1,
+    }
+}
+
+/// Records `fault_free` and `faulted` under `root/recorded`, then runs a
+/// campaign that gets the first for the fault-free plan and the second for
+/// every other.
+fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault_free: Recording, faulted: Recording) -> CampaignSummary {
+    let (clean, faulty) = (root.join("recorded").join("fault-free"), root.join("recorded").join("faulted"));
+    record(&clean, "r0", &fault_free);
+    record(&faulty, "r1", &faulted);
+    let runs = Recorded {
+        traces: settings.traces_root.join(&settings.name),
+        pick: Box::new(move |plan: &FaultPlan| if plan.faults.is_empty() { clean.clone() } else { faulty.clone() }),
+    };
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(drive(&runs, scenario, settings, fresh, &|_| {})).unwrap()
+}
+
+/// One instance, crashes of it alone within steps 0..2.
+const CRASH_PIPELINE_1: &str = "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\"]";
+
+#[test]
+fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_each_instances_lineage_source() {
+    let root = temp("certified");
+    let scenario = crate::campaign::fixtures::copy_scenario_with(3, CRASH_PIPELINE_1);
+    let seen = |step| Recording { polled: vec![2], ..Recording::processed(1, step) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), seen(0), seen(3));
+    let Outcome::Certified { statement } = &summary.outcome else { panic!("{:?}\n{:#?}", summary.outcome, summary.runs) };
+    assert!(statement.starts_with("no violation for any fault set of at most 1 crash"), "{statement}");
+    assert!(
+        statement.contains(
+            "; lineage: pipeline-1 from its own trace events, pipeline-2 from OpenTelemetry spans, \
+             pipeline-3 from Kafka alone (assumed needed, alive and connected, from each input's arrival to its output and commit)"
+        ),
+        "{statement}"
+    );
+    assert!(summary.runs.len() > 1 && summary.runs[1..].iter().all(|r| r.verdict == Verdict::Pass), "{:?}", summary.runs);
+    let journal = read_summary(&settings(&root, Strategy::Ldfi, 20).reports_root.join("c")).unwrap();
+    assert_eq!(journal.lineage_sources["pipeline-2"], lineage::Source::OpenTelemetry);
+    let report = std::fs::read_to_string(root.join("reports").join("c").join("report.md")).unwrap();
+    assert!(report.contains("pipeline-3 from Kafka alone"), "{report}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn reason(summary: &CampaignSummary) -> &str {
+    match &summary.outcome {
+        Outcome::Inconclusive { reason, .. } => reason,
+        other => panic!("not inconclusive: {other:?}"),
+    }
+}
+
+#[test]
+fn a_fault_free_run_with_nothing_acknowledged_is_no_baseline_and_certifies_nothing() {
+    let root = temp("unacked");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let unacked = Recording { acked: false, read_back: false, ..Recording::processed(1, 0) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), unacked, Recording::processed(1, 3));
+    assert_eq!(summary.runs.len(), 1, "no hypothesis is tried without a baseline");
+    let reason = reason(&summary);
+    assert!(reason.starts_with("no baseline: in the fault-free run r0 no input was acknowledged"), "{reason}");
+    assert!(summary.headline().starts_with("INCONCLUSIVE after 1 runs"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_counts_losses() {
+    let root = temp("unread");
+    let mut scenario = copy_scenario(CRASH_PIPELINE_1);
+    scenario.properties = vec![crate::scenario::Property::NoDuplicates];
+    let unread = Recording { processed: None, read_back: false, ..Recording::processed(1, 0) };
+    let clean = root.join("unread");
+    record(&clean, "r0", &unread);
+    // Recorded with no-lost-acked checked, the run fails; judged on
+    // duplicates alone, it passes vacuously: that is the case at stake.
+    let vacuous = std::fs::read_to_string(clean.join("harness.jsonl")).unwrap().replace(r#"["no-lost-acked"]"#, r#"["no-duplicates"]"#);
+    std::fs::write(clean.join("harness.jsonl"), vacuous).unwrap();
+    let (_, verdict) = crate::run::check_dir(&clean).unwrap();
+    assert_eq!(verdict.verdict, Verdict::Pass);
+    std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
+    let settings = settings(&root, Strategy::Ldfi, 20);
+    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
+    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &|_| {})).unwrap();
+    let reason = reason(&summary);
+    assert!(reason.contains("nothing was read back from the output (1 inputs acknowledged)"), "{reason}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_fault_free_run_without_a_verdict_is_no_baseline() {
+    let root = temp("r0-unknown");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let failed = Recording { error: Some("the pipeline exited".into()), ..Recording::processed(1, 0) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), failed, Recording::processed(1, 3));
+    assert_eq!(summary.runs[0].verdict, Verdict::Unknown);
+    assert!(reason(&summary).starts_with("no baseline: the fault-free run r0 gave no verdict"), "{}", reason(&summary));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn hypotheses_whose_runs_never_settled_leave_the_campaign_inconclusive() {
+    let root = temp("unsettled");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let unsettled = Recording { error: Some("the output never settled".into()), ..Recording::processed(1, 3) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), unsettled);
+    let Outcome::Inconclusive { runs, reason, .. } = &summary.outcome else { panic!("{:?}", summary.outcome) };
+    assert!(!runs.is_empty() && runs.iter().all(|r| r != "r0"), "{runs:?}");
+    assert!(reason.starts_with(&format!("runs {} gave no verdict", runs.join(", "))), "{reason}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_certified() {
+    let root = temp("unnamed");
+    let scenario = crate::campaign::fixtures::copy_scenario_with(
+        2,
+        "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"pipeline-2\"]",
+    );
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), Recording::processed(1, 3));
+    assert!(summary.runs.len() > 1, "pipeline-1's crashes were tried: {:?}", summary.runs);
+    let reason = reason(&summary);
+    assert!(reason.starts_with("the budget targets pipeline-2, but the lineage names no fact about it"), "{reason}");
+    assert!(summary.headline().contains("not certified"), "{}", summary.headline());
+    let report = std::fs::read_to_string(root.join("reports").join("c").join("report.md")).unwrap();
+    assert!(report.contains("Lineage: pipeline-1 from its own trace events, pipeline-2 from Kafka alone"), "{report}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_run_budget_spent_before_the_hypotheses_says_how_many_remain() {
+    let root = temp("budget");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Exhaustive, 2), Recording::processed(1, 0), Recording::processed(1, 3));
+    assert_eq!(summary.runs.len(), 2);
+    let Outcome::BudgetSpent { explored, remaining } = summary.outcome else { panic!("{:?}", summary.outcome) };
+    // Crashes of pipeline-1 at steps 0 and 1: one injected, one left.
+    assert_eq!((explored, remaining), (1, Some(1)));
+    assert!(summary.headline().starts_with("BUDGET SPENT: explored 1 hypotheses in 2 runs, 1 remaining"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_recorded_run_that_lost_an_acknowledged_record_is_a_violation_with_its_plan() {
+    let root = temp("violation");
+    let scenario = copy_scenario(CRASH_PIPELINE_1);
+    let lossy = Recording { lost: true, ..Recording::processed(1, 3) };
+    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), lossy);
+    assert_eq!(summary.outcome, Outcome::Violation);
+    let [counterexample] = &summary.counterexamples[..] else { panic!("{:?}", summary.counterexamples) };
+    assert_eq!(counterexample.run, "r1");
+    assert!(!counterexample.plan.faults.is_empty());
+    let lost: Vec<&str> = counterexample.results.iter().flat_map(|r| &r.lost).map(|l| l.id.as_str()).collect();
+    assert_eq!(lost, ["in-1"]);
+    assert!(summary.headline().starts_with("VIOLATION of no-lost-acked under:"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}

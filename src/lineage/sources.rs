@@ -1,0 +1,78 @@
+//! Which source each pipeline instance's lineage came from.
+//!
+//! A certificate is only as good as what the lineage saw. An instance that
+//! wrote its own consumed/output events is seen step by step; one whose
+//! OpenTelemetry agent exported spans is seen through them; one that gave
+//! neither is seen by Kafka alone, and what it did is over-approximated
+//! (assumed needed, alive and connected, from each input's arrival to its
+//! output and commit). The campaign names the source per instance in its
+//! certificate, so the reader knows what was observed and what assumed.
+
+use std::collections::BTreeMap;
+
+use super::Source;
+use crate::trace::{Event, TraceLine};
+
+/// The best source of each of `instances` (`pipeline-N`) in one run's
+/// traces: [`Source::Events`] if it wrote consumed or output events, else
+/// [`Source::OpenTelemetry`] if a span's service is the instance, else
+/// [`Source::Kafka`].
+pub fn sources(lines: &[TraceLine], instances: &[String]) -> BTreeMap<String, Source> {
+    let mut best: BTreeMap<String, Source> = instances.iter().map(|i| (i.clone(), Source::Kafka)).collect();
+    for line in lines {
+        let (instance, source) = match &line.event {
+            Event::Consumed { .. } | Event::Output { .. } => (&line.source, Source::Events),
+            Event::Span(span) => (&span.service, Source::OpenTelemetry),
+            _ => continue,
+        };
+        if let Some(known) = best.get_mut(instance) {
+            *known = (*known).min(source);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(source: &str, json: &str) -> TraceLine {
+        serde_json::from_str(&format!(r#"{{"time_ms":1,"source":"{source}",{json}}}"#)).unwrap()
+    }
+
+    fn span(service: &str) -> TraceLine {
+        line(
+            "otlp",
+            &format!(
+                r#""type":"span","service":"{service}","trace_id":"01","span_id":"02","name":"in process","operation":"process","start_ms":1,"end_ms":2"#
+            ),
+        )
+    }
+
+    #[test]
+    fn events_beat_spans_and_spans_beat_kafka_alone() {
+        let lines = vec![
+            line("pipeline-1", r#""type":"consumed","topic":"in","partition":0,"offset":0,"ids":["in-0"]"#),
+            span("pipeline-1"),
+            span("pipeline-2"),
+            line("pipeline-3", r#""type":"note","message":"started""#),
+            span("some-other-service"),
+        ];
+        let instances: Vec<String> = (1..=3).map(|i| format!("pipeline-{i}")).collect();
+        let found = sources(&lines, &instances);
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("pipeline-1".to_string(), Source::Events),
+                ("pipeline-2".to_string(), Source::OpenTelemetry),
+                ("pipeline-3".to_string(), Source::Kafka),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_commit_alone_is_not_an_instances_own_lineage() {
+        let lines = vec![line("pipeline-1", r#""type":"committed","topic":"in","partition":0,"offset":1"#)];
+        assert_eq!(sources(&lines, &["pipeline-1".to_string()])["pipeline-1"], Source::Kafka);
+    }
+}
