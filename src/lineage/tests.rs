@@ -392,3 +392,72 @@ fn a_lone_broker_is_named_as_itself_in_place_of_every_role() {
     let roles = three.outcomes.values().flatten().flatten().filter(|f| f.to_string().contains("leader(input/0)")).count();
     assert!(roles > 0);
 }
+
+/// `one_record_run` as an unmodified pipeline leaves it: no events of its
+/// own, only the harness's record of where its instance is.
+fn without_pipeline_events(acks: &str) -> Vec<TraceLine> {
+    let mut lines: Vec<TraceLine> = one_record_run(acks).into_iter().filter(|l| l.source != "pipeline-1").collect();
+    let address = r#"{"time_ms":1000002,"source":"harness","step":0,"type":"node_address","node":"pipeline-1","address":"10.213.0.102"}"#;
+    lines.insert(1, serde_json::from_str(address).expect("line"));
+    lines
+}
+
+#[test]
+fn kafka_alone_assumes_the_instance_needed_from_ack_to_output_and_commit() {
+    let lines = without_pipeline_events("all");
+    let model = build(&lines).expect("lineage");
+    let derivations = &model.outcomes["r:in-1"];
+    for d in derivations {
+        assert!(d.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{d:?}");
+        assert!(d.contains(&Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 }), "{d:?}");
+    }
+    let trail = &model.trails["r:in-1"];
+    assert!(trail.events.iter().any(|(text, _, _)| text.contains("assumed")), "{trail:?}");
+    // So the solver hypothesises the instance's crash, which the broker
+    // facts alone never did.
+    let crash = scenario(r#"["crash"]"#, 1, 0, r#"["broker-1", "pipeline-1"]"#);
+    let first = first_hypotheses(&lines, &crash, 10);
+    assert!(first.iter().any(|h| h.iter().any(|v| v.to_string().contains("pipeline-1"))), "{first:?}");
+}
+
+#[test]
+fn an_assumed_path_leaves_out_the_steps_the_run_survived_a_crash_over() {
+    let mut lines = without_pipeline_events("all");
+    let crash = |kind: &str, t: u64| -> TraceLine {
+        serde_json::from_str(&format!(
+            r#"{{"time_ms":{t},"source":"harness","step":0,"type":"{kind}","fault":{{"kind":"crash","node":"pipeline-1"}}}}"#
+        ))
+        .expect("line")
+    };
+    lines.insert(2, crash("fault_applied", T0 + 5));
+    lines.push(crash("fault_healed", T0 + 1500));
+    let model = build(&lines).expect("lineage");
+    for d in &model.outcomes["r:in-1"] {
+        assert!(!d.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{d:?}");
+    }
+}
+
+#[test]
+fn spans_show_the_path_through_internal_topics() {
+    let mut lines = without_pipeline_events("all");
+    let span = |id: &str, parent: &str, op: &str, topic: &str, partition: i32, offset: i64, t: u64| -> TraceLine {
+        serde_json::from_str(&format!(
+            r#"{{"time_ms":{t},"source":"otlp","type":"span","service":"pipeline-1","trace_id":"aa","span_id":"{id}","parent_span_id":"{parent}","name":"{topic} {op}","operation":"{op}","topic":"{topic}","partition":{partition},"offset":{offset},"start_ms":{},"end_ms":{t}}}"#,
+            t - 2
+        ))
+        .expect("span")
+    };
+    lines.push(span("01", "00", "process", "input.c-r0", 0, 0, T0 + 30));
+    lines.push(span("02", "01", "publish", "s-group.c-r0-store-repartition", 1, 5, T0 + 32));
+    lines.push(span("03", "02", "publish", "output.c-r0", 2, 0, T0 + 40));
+    lines.sort_by_key(|l| l.time_ms);
+    let model = build(&lines).expect("lineage");
+    let repartition = Fact::Link { from: "leader(s-group-store-repartition/1)".into(), to: BROKERS.into(), step: 0 };
+    for d in &model.outcomes["r:in-1"] {
+        assert!(d.contains(&repartition), "{d:?}");
+        assert!(d.contains(&Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 0 }), "{d:?}");
+    }
+    let trail = &model.trails["r:in-1"];
+    assert!(trail.events.iter().any(|(text, _, _)| text.contains("OpenTelemetry")), "{trail:?}");
+    assert!(!trail.events.iter().any(|(text, _, _)| text.contains("assumed")), "{trail:?}");
+}
