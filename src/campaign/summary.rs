@@ -9,7 +9,8 @@
 //! and broken sets; version-1 strings are still read. Version 2 also adds
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
-//! meaning (`properties`, `RunRecord.learned`) carry `#[serde(default)]`.
+//! meaning (`properties`, `RunRecord.learned`, `ran`) carry
+//! `#[serde(default)]`.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
+use crate::cluster::ClusterSpec;
 use crate::lineage::Model;
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
@@ -94,6 +96,46 @@ impl Counterexample {
     }
 }
 
+/// What the campaign ran: its images and the pipeline's program. A replay
+/// runs these, not whatever the environment of the replaying shell names
+/// (`LDFI_CLIENT_IMAGE` unset there once ran the wrong image 79 times and
+/// reported "not reproduced").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ran {
+    /// The brokers' image.
+    pub broker_image: String,
+    /// The image of the harness's client nodes (workload, shipped
+    /// pipelines, commands and jars).
+    pub client_image: String,
+    /// The pipeline's own image (`[pipeline] image`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_image: Option<String>,
+    /// The pipeline's program, as text (`wordcount`, `com.x.App from
+    /// app.jar`, a command line).
+    pub program: String,
+}
+
+impl Ran {
+    /// What runs on a cluster of `spec` for `scenario`.
+    pub fn of(spec: &ClusterSpec, scenario: &Scenario) -> Ran {
+        Ran {
+            broker_image: spec.image.clone(),
+            client_image: spec.client_image.clone(),
+            pipeline_image: scenario.pipeline.image.clone(),
+            program: scenario.pipeline.program.to_string(),
+        }
+    }
+
+    /// Every image, with the summary field that names it.
+    pub fn images(&self) -> Vec<(&'static str, &str)> {
+        let mut images = vec![("ran.broker_image", self.broker_image.as_str()), ("ran.client_image", self.client_image.as_str())];
+        if let Some(image) = &self.pipeline_image {
+            images.push(("ran.pipeline_image", image.as_str()));
+        }
+        images
+    }
+}
+
 /// Everything a campaign found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSummary {
@@ -112,6 +154,10 @@ pub struct CampaignSummary {
     pub counterexamples: Vec<Counterexample>,
     pub hypotheses_tried: usize,
     pub wall_ms: u64,
+    /// The images and program the campaign ran (absent in summaries
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<Ran>,
 }
 
 impl CampaignSummary {
@@ -129,7 +175,17 @@ impl CampaignSummary {
             counterexamples: Vec::new(),
             hypotheses_tried: 0,
             wall_ms: 0,
+            // The cluster a campaign starts for this scenario; a caller
+            // running on another cluster records that one
+            // ([`CampaignSummary::ran_on`]).
+            ran: Some(Ran::of(&crate::run::cluster_spec(scenario, &settings.name), scenario)),
         }
+    }
+
+    /// Records that the campaign runs on a cluster of `spec`.
+    pub fn ran_on(mut self, spec: &ClusterSpec, scenario: &Scenario) -> CampaignSummary {
+        self.ran = Some(Ran::of(spec, scenario));
+        self
     }
 
     /// The verdict in one sentence.

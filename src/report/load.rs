@@ -210,6 +210,8 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         runs,
         counterexamples,
         hypotheses_tried: faulted,
+        // Rebuilt from traces: what ran is not known.
+        ran: None,
     })
 }
 

@@ -99,6 +99,7 @@ fn journal(traces: &Path) -> CampaignSummary {
         counterexamples: vec![counterexample],
         hypotheses_tried: 2,
         wall_ms: 30,
+        ran: None,
     }
 }
 
