@@ -362,6 +362,10 @@ assemble_and_import() { # version libs-dir candidate-tag
   echo "$v" >"$stage/opt/kafka/VERSION"
   cp "$BASE_TAR" "$tarball"
   tar --numeric-owner --owner=0 --group=0 -C "$stage" -rf "$tarball" ./opt/kafka ./var/lib/kafka
+  # No ownership label (ldfi.project, ldfi.created, ldfi.cluster) on the
+  # image: Docker copies image labels onto every container made from it,
+  # also from a user's image built FROM this one, and `ldfi clean` must not
+  # take those for its own (src/engine/ownership.rs).
   docker import \
     --change 'ENTRYPOINT ["/opt/kafka/bin/entrypoint.sh"]' \
     --change "ENV PATH=/opt/kafka/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
@@ -370,7 +374,7 @@ assemble_and_import() { # version libs-dir candidate-tag
     --change "ENV LANG=C.UTF-8" \
     --change "WORKDIR /opt/kafka" \
     --change "EXPOSE 9092 9093" \
-    --change "LABEL ldfi.project=ldfi ldfi.kafka.version=$v ldfi.recipe=$RECIPE org.opencontainers.image.title=ldfi-kafka org.opencontainers.image.version=$v" \
+    --change "LABEL ldfi.kafka.version=$v ldfi.recipe=$RECIPE org.opencontainers.image.title=ldfi-kafka org.opencontainers.image.version=$v" \
     --message "ldfi Kafka $v (debootstrap $SUITE + Maven Central jars)" \
     "$tarball" "$tag" >/dev/null
   rm -f "$tarball"

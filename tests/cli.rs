@@ -177,3 +177,38 @@ fn offline_output_into_a_closed_pipe_does_not_panic() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A Kafka Streams word count writes its counts with `Serdes.Long()`: 8
+/// big-endian bytes. Checked as text, `ldfi check` says it cannot read
+/// them and which `value_format` would.
+#[test]
+fn check_names_the_unreadable_count_and_the_value_format_that_reads_it() {
+    let dir = temp_dir("long-counts");
+    let started = |format: &str| {
+        format!(
+            "{{\"time_ms\":1,\"source\":\"harness\",\"step\":0,\"type\":\"run_started\",\"scenario\":\"streams\",\"campaign\":\"c\",\
+             \"run\":\"r0\",\"seed\":0,\"plan\":{{\"seed\":0,\"faults\":[]}},\"input_topic\":\"words\",\"output_topic\":\"counts\",\
+             \"group\":\"wordcount\",\"properties\":[\"word-counts\"],\"read_committed\":false{format}}}\n"
+        )
+    };
+    let rest = "{\"time_ms\":2,\"source\":\"workload\",\"step\":0,\"type\":\"produced\",\"id\":\"in-0\",\"key\":\"k\",\"value\":\"cat\",\"topic\":\"words\",\"partition\":0,\"offset\":0,\"error\":null}\n\
+        {\"time_ms\":3,\"source\":\"harness\",\"step\":1,\"type\":\"drained\",\"caught_up\":true,\"waited_ms\":1,\"detail\":\"\"}\n\
+        {\"time_ms\":4,\"source\":\"harness\",\"step\":1,\"type\":\"checker_read\",\"topic\":\"counts\",\"partition\":0,\"offset\":7,\"key\":\"cat\",\"value\":null,\"ids\":[],\"value_hex\":\"00000000000000c8\"}\n\
+        {\"time_ms\":5,\"source\":\"harness\",\"type\":\"run_finished\",\"error\":null}\n";
+    std::fs::write(dir.join("harness.jsonl"), started("") + rest).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ldfi")).args(["check", dir.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("word-counts    unknown"), "{stdout}");
+    assert!(
+        stdout.contains("cannot read the count of output 0@7 (key \"cat\"): 8 bytes 00 00 00 00 00 00 00 c8 are not a count"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("set [pipeline] value_format = \"long\""), "{stdout}");
+
+    // 0xc8 = 200 counts, one input: with the right format it is a count
+    // (and a wrong one: the checker reads it).
+    std::fs::write(dir.join("harness.jsonl"), started(",\"value_format\":\"long\"") + rest).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ldfi")).args(["check", dir.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("word \"cat\": expected 1 (+0 ambiguous), observed 200"), "{stdout}");
+}

@@ -7,6 +7,12 @@
 //! of 3 times" is the honest answer, and the one a person fixing the bug
 //! needs. The result is written to `REPORT_DIR/replay.json` atomically after
 //! every run, so an interrupted replay keeps what it measured.
+//!
+//! A replay is only evidence when it ran what the campaign ran: the images
+//! recorded in summary.json ([`Ran`]), checked present before anything
+//! starts. And "not reproduced" is only said of runs that had a verdict: a
+//! pipeline that never started, or runs that all ended unknown, are said
+//! as such ([`Conclusion`]), never as a bug that went away.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,6 +20,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use super::summary::Ran;
 use super::{CampaignSummary, Counterexample, Progress};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -69,6 +76,48 @@ pub struct ReplayRun {
     pub failed: Vec<String>,
     pub wall_ms: u64,
     pub dir: PathBuf,
+    /// Why the run proves nothing: its pipeline never started (the
+    /// replay stops there, the next run would do the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_started: Option<String>,
+}
+
+/// What a replay showed, from its runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conclusion {
+    /// A property the counterexample broke broke again.
+    Reproduced,
+    /// Runs had verdicts and none broke it.
+    NotReproduced,
+    /// A run's pipeline never started: the replay tested nothing.
+    NeverStarted,
+    /// No run had a verdict (every one unknown, or none finished).
+    NoVerdict,
+}
+
+/// Why a replay would not run what the campaign ran.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[error(
+    "summary.json {field} = {image:?}: the campaign ran this image and this Docker engine does not have it\n  \
+     fix: build or pull {image} here (scripts/build-kafka-image.sh builds ldfi/kafka:local); a replay runs the campaign's \
+     images, never others"
+)]
+pub struct MissingImage {
+    pub field: &'static str,
+    pub image: String,
+}
+
+/// The images of `ran` that `present` says are not on the engine, each
+/// named once, with the first field that names it.
+pub fn missing_images(ran: &Ran, present: impl Fn(&str) -> bool) -> Vec<MissingImage> {
+    let mut missing: Vec<MissingImage> = Vec::new();
+    for (field, image) in ran.images() {
+        if !missing.iter().any(|m| m.image == image) && !present(image) {
+            missing.push(MissingImage { field, image: image.to_string() });
+        }
+    }
+    missing
 }
 
 /// `REPORT_DIR/replay.json`.
@@ -92,17 +141,42 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
+    /// What the runs showed: reproduced beats never started beats no
+    /// verdict beats not reproduced.
+    pub fn conclusion(&self) -> Conclusion {
+        if self.reproduced > 0 {
+            Conclusion::Reproduced
+        } else if self.runs.iter().any(|r| r.never_started.is_some()) {
+            Conclusion::NeverStarted
+        } else if self.runs.iter().all(|r| r.verdict == Verdict::Unknown) {
+            Conclusion::NoVerdict
+        } else {
+            Conclusion::NotReproduced
+        }
+    }
+
     /// The result in one sentence.
     pub fn headline(&self) -> String {
         let done = self.runs.len();
         let what = format!("counterexample {} of {} ({})", self.counterexample, self.campaign, self.plan);
         let partial = if done < self.times as usize { format!(" (only {done} of {} runs finished)", self.times) } else { String::new() };
-        if self.reproduced == 0 {
-            format!(
+        match self.conclusion() {
+            Conclusion::Reproduced => format!("REPRODUCED {} of {done} times{partial}: {what}", self.reproduced),
+            Conclusion::NeverStarted => {
+                let run = self.runs.iter().find(|r| r.never_started.is_some()).expect("a run never started");
+                format!(
+                    "PIPELINE NEVER STARTED in replay run {} ({}): {what} was not tested. Check the pipeline's image and its output in {}",
+                    run.run,
+                    run.never_started.as_deref().unwrap_or_default(),
+                    run.dir.display()
+                )
+            }
+            Conclusion::NoVerdict => format!(
+                "NO VERDICT in {done} runs{partial}: every run ended unknown, so {what} was neither reproduced nor refuted; see why in the runs' traces"
+            ),
+            Conclusion::NotReproduced => format!(
                 "NOT REPRODUCED in {done} runs{partial}: {what}. The pipeline is not deterministic under faults; the bug is still real, this replay just did not hit its window"
-            )
-        } else {
-            format!("REPRODUCED {} of {done} times{partial}: {what}", self.reproduced)
+            ),
         }
     }
 
@@ -148,7 +222,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
         let run_id = format!("replay-{}-{}-{i}", setup.counterexample.run, started_ms / 1000);
         progress(Progress::RunStarted { run: run_id.clone(), plan: setup.plan.clone() });
         let started = Instant::now();
-        let outcome = run::execute(
+        let executed = run::execute(
             setup.cluster,
             setup.binaries,
             setup.scenario,
@@ -157,7 +231,27 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
             &setup.summary.campaign,
             &run_id,
         )
-        .await?;
+        .await;
+        let outcome = match executed {
+            Ok(outcome) => outcome,
+            Err(RunError::PipelineNeverStarted(why)) => {
+                let run = ReplayRun {
+                    dir: setup.traces_root.join(&setup.summary.campaign).join(&run_id),
+                    run: run_id,
+                    verdict: Verdict::Unknown,
+                    reproduced: false,
+                    failed: Vec::new(),
+                    wall_ms: started.elapsed().as_millis() as u64,
+                    never_started: Some(why),
+                };
+                progress(Progress::Replayed { run: run.clone() });
+                report.runs.push(run);
+                report.write(setup.report_dir).map_err(io)?;
+                // The next run would start the same pipeline the same way.
+                return Ok(report);
+            }
+            Err(e) => return Err(e),
+        };
         let failed: Vec<String> =
             outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect();
         // With no recorded evidence (an old journal), any failure counts.
@@ -169,6 +263,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
             failed,
             wall_ms: started.elapsed().as_millis() as u64,
             dir: outcome.dir,
+            never_started: None,
         };
         progress(Progress::Replayed { run: run.clone() });
         report.reproduced += u32::from(reproduced);
@@ -204,6 +299,7 @@ mod tests {
             hypotheses_tried: 0,
             wall_ms: 0,
             lineage_sources: Default::default(),
+            ran: None,
         }
     }
 
@@ -218,5 +314,82 @@ mod tests {
         let c = pick(&one, None).unwrap();
         assert!(plan_of(c, true).unwrap_err().to_string().contains("not minimized"));
         assert_eq!(plan_of(c, false).unwrap(), FaultPlan::none());
+    }
+
+    fn report(verdicts: &[(Verdict, bool)], never_started: bool) -> ReplayReport {
+        let mut runs: Vec<ReplayRun> = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, (verdict, reproduced))| ReplayRun {
+                run: format!("replay-r1-0-{}", i + 1),
+                verdict: *verdict,
+                reproduced: *reproduced,
+                failed: vec![],
+                wall_ms: 0,
+                dir: "t".into(),
+                never_started: None,
+            })
+            .collect();
+        if never_started {
+            runs.push(ReplayRun {
+                run: "replay-r1-0-9".into(),
+                verdict: Verdict::Unknown,
+                reproduced: false,
+                failed: vec![],
+                wall_ms: 0,
+                dir: "traces/c/replay-r1-0-9".into(),
+                never_started: Some("1 of 2 instances joined group g within 120 s".into()),
+            });
+        }
+        ReplayReport {
+            schema_version: REPLAY_SCHEMA_VERSION,
+            campaign: "c".into(),
+            counterexample: "r1".into(),
+            plan: FaultPlan::none(),
+            minimal: false,
+            times: 3,
+            reproduced: verdicts.iter().filter(|(_, r)| *r).count() as u32,
+            runs,
+            finished: true,
+            started_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_replay_concludes_reproduced_over_never_started_over_no_verdict_over_not_reproduced() {
+        assert_eq!(report(&[(Verdict::Pass, false), (Verdict::Fail, true)], true).conclusion(), Conclusion::Reproduced);
+        assert_eq!(report(&[(Verdict::Pass, false)], true).conclusion(), Conclusion::NeverStarted);
+        assert_eq!(report(&[(Verdict::Unknown, false), (Verdict::Unknown, false)], false).conclusion(), Conclusion::NoVerdict);
+        assert_eq!(report(&[], false).conclusion(), Conclusion::NoVerdict);
+        assert_eq!(report(&[(Verdict::Unknown, false), (Verdict::Pass, false)], false).conclusion(), Conclusion::NotReproduced);
+    }
+
+    #[test]
+    fn a_pipeline_that_never_started_is_said_never_not_reproduced() {
+        let headline = report(&[], true).headline();
+        assert!(headline.starts_with("PIPELINE NEVER STARTED in replay run replay-r1-0-9 (1 of 2 instances joined"), "{headline}");
+        assert!(!headline.contains("NOT REPRODUCED"), "{headline}");
+        let headline = report(&[(Verdict::Unknown, false)], false).headline();
+        assert!(headline.starts_with("NO VERDICT in 1 runs (only 1 of 3 runs finished)"), "{headline}");
+    }
+
+    #[test]
+    fn missing_images_names_each_image_once_with_its_field() {
+        let ran = Ran {
+            broker_image: "ldfi/kafka:local".into(),
+            client_image: "ldfi/kafka:local".into(),
+            pipeline_image: Some("my-streams:1".into()),
+            program: "the image's entrypoint".into(),
+        };
+        assert_eq!(missing_images(&ran, |_| true), vec![]);
+        let missing = missing_images(&ran, |_| false);
+        assert_eq!(
+            missing,
+            vec![
+                MissingImage { field: "ran.broker_image", image: "ldfi/kafka:local".into() },
+                MissingImage { field: "ran.pipeline_image", image: "my-streams:1".into() },
+            ]
+        );
+        assert!(missing[1].to_string().starts_with("summary.json ran.pipeline_image = \"my-streams:1\": the campaign ran this image"));
     }
 }

@@ -10,7 +10,7 @@
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
 //! meaning (`properties`, `RunRecord.learned`, `lineage_sources`,
-//! `Inconclusive.reason`) carry `#[serde(default)]`.
+//! `Inconclusive.reason`, `ran`) carry `#[serde(default)]`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
+use crate::cluster::ClusterSpec;
 use crate::lineage::{Model, Source};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
@@ -96,6 +97,46 @@ impl Counterexample {
     }
 }
 
+/// What the campaign ran: its images and the pipeline's program. A replay
+/// runs these, not whatever the environment of the replaying shell names
+/// (`LDFI_CLIENT_IMAGE` unset there once ran the wrong image 79 times and
+/// reported "not reproduced").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ran {
+    /// The brokers' image.
+    pub broker_image: String,
+    /// The image of the harness's client nodes (workload, shipped
+    /// pipelines, commands and jars).
+    pub client_image: String,
+    /// The pipeline's own image (`[pipeline] image`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_image: Option<String>,
+    /// The pipeline's program, as text (`wordcount`, `com.x.App from
+    /// app.jar`, a command line).
+    pub program: String,
+}
+
+impl Ran {
+    /// What runs on a cluster of `spec` for `scenario`.
+    pub fn of(spec: &ClusterSpec, scenario: &Scenario) -> Ran {
+        Ran {
+            broker_image: spec.image.clone(),
+            client_image: spec.client_image.clone(),
+            pipeline_image: scenario.pipeline.image.clone(),
+            program: scenario.pipeline.program.to_string(),
+        }
+    }
+
+    /// Every image, with the summary field that names it.
+    pub fn images(&self) -> Vec<(&'static str, &str)> {
+        let mut images = vec![("ran.broker_image", self.broker_image.as_str()), ("ran.client_image", self.client_image.as_str())];
+        if let Some(image) = &self.pipeline_image {
+            images.push(("ran.pipeline_image", image.as_str()));
+        }
+        images
+    }
+}
+
 /// Everything a campaign found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSummary {
@@ -119,6 +160,10 @@ pub struct CampaignSummary {
     /// before the fault-free run ended.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lineage_sources: BTreeMap<String, Source>,
+    /// The images and program the campaign ran (absent in summaries
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<Ran>,
 }
 
 impl CampaignSummary {
@@ -137,7 +182,17 @@ impl CampaignSummary {
             hypotheses_tried: 0,
             wall_ms: 0,
             lineage_sources: BTreeMap::new(),
+            // The cluster a campaign starts for this scenario; a caller
+            // running on another cluster records that one
+            // ([`CampaignSummary::ran_on`]).
+            ran: Some(Ran::of(&crate::run::cluster_spec(scenario, &settings.name), scenario)),
         }
+    }
+
+    /// Records that the campaign runs on a cluster of `spec`.
+    pub fn ran_on(mut self, spec: &ClusterSpec, scenario: &Scenario) -> CampaignSummary {
+        self.ran = Some(Ran::of(spec, scenario));
+        self
     }
 
     /// The verdict in one sentence.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::{Event, TraceLine};
+use crate::trace::{Event, TraceLine, ValueFormat};
 
 /// What the run was (from its `run_started` line).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,10 @@ pub struct RunInfo {
     pub group: String,
     pub properties: Vec<String>,
     pub read_committed: bool,
+    /// How the pipeline encodes the values the checker reads as numbers
+    /// (text when the trace does not say).
+    #[serde(default)]
+    pub value_format: ValueFormat,
 }
 
 /// An input record the workload wrote.
@@ -42,7 +46,11 @@ pub struct Output {
     pub partition: i32,
     pub offset: i64,
     pub key: Option<String>,
+    /// The value, when its bytes are UTF-8.
     pub value: Option<String>,
+    /// The value's bytes in lowercase hex, when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_hex: Option<String>,
     pub ids: Vec<String>,
 }
 
@@ -67,7 +75,8 @@ impl History {
         for line in lines {
             match &line.event {
                 Event::RunStarted {
-                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, properties, read_committed, ..
+                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, properties, read_committed,
+                    value_format, ..
                 } => {
                     started = true;
                     history.run = RunInfo {
@@ -81,6 +90,7 @@ impl History {
                         group: group.clone(),
                         properties: properties.clone(),
                         read_committed: *read_committed,
+                        value_format: value_format.unwrap_or_default(),
                     };
                 }
                 Event::Produced { id, key, value, partition, offset, error, .. } => history.inputs.push(Input {
@@ -93,11 +103,12 @@ impl History {
                     acked: error.is_none() && offset.is_some(),
                     error: error.clone(),
                 }),
-                Event::CheckerRead { partition, offset, key, value, ids, .. } => history.outputs.push(Output {
+                Event::CheckerRead { partition, offset, key, value, value_hex, ids, .. } => history.outputs.push(Output {
                     partition: *partition,
                     offset: *offset,
                     key: key.clone(),
                     value: value.clone(),
+                    value_hex: value_hex.clone(),
                     ids: ids.clone(),
                 }),
                 Event::Drained { caught_up, detail, .. } => {

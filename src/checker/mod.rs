@@ -10,10 +10,12 @@
 
 mod history;
 mod properties;
+mod values;
 
 use serde::{Deserialize, Serialize};
 
 pub use history::{History, Input, Output, RunInfo};
+pub use values::UnreadableValue;
 
 use crate::scenario::Property;
 

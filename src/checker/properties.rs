@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::values::{self, UnreadableValue};
 use super::{CountMismatch, Duplicate, History, PropertyResult, RecordRef, Reorder, Verdict};
 use crate::scenario::Property;
 
@@ -176,15 +177,39 @@ fn word_counts(history: &History) -> PropertyResult {
     }
     // The latest count of each word: outputs are sorted by (partition,
     // offset) and a word always lands on the same partition.
+    let format = history.run.value_format;
     let mut observed: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut unreadable: Vec<(&super::Output, UnreadableValue)> = Vec::new();
     for o in &history.outputs {
-        if let (Some(word), Some(count)) = (o.key.as_deref(), o.value.as_deref().and_then(|v| v.trim().parse().ok())) {
-            observed.insert(word, count);
+        let Some(word) = o.key.as_deref() else { continue };
+        match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
+            Some(Ok(count)) => {
+                observed.insert(word, count);
+            }
+            Some(Err(e)) => unreadable.push((o, e)),
+            None => {}
         }
     }
     if expected.values().all(|(acked, _)| *acked == 0) {
         r.vacuous = true;
         r.summary = "no input was acknowledged: no count to check".into();
+        return r;
+    }
+    // A count the checker cannot read says the scenario describes the
+    // pipeline's values wrongly, not that the pipeline is wrong.
+    if let Some((o, e)) = unreadable.first() {
+        r.verdict = Verdict::Unknown;
+        let others = match unreadable.len() - 1 {
+            0 => String::new(),
+            1 => " (and 1 more output)".to_string(),
+            n => format!(" (and {n} more outputs)"),
+        };
+        r.summary = format!(
+            "cannot read the count of output {}@{} (key {:?}): {e}{others}",
+            o.partition,
+            o.offset,
+            o.key.as_deref().unwrap_or_default()
+        );
         return r;
     }
     let words: std::collections::BTreeSet<&str> = expected.keys().chain(observed.keys()).copied().collect();
@@ -233,6 +258,7 @@ mod tests {
             offset,
             key: Some(key.into()),
             value: Some(value.into()),
+            value_hex: None,
             ids: ids.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -307,6 +333,91 @@ mod tests {
         assert_eq!(r.counts[0], CountMismatch { word: "cat".into(), expected: 2, ambiguous: 0, observed: 3 });
         let restarted = history(inputs, vec![output(0, "cat", "2", &["2"]), output(1, "dog", "0", &["3"])]);
         assert_eq!(check(Property::WordCounts, &restarted).counts[0].word, "dog");
+    }
+
+    /// The trace of a fault-free run of the textbook Kafka Streams word
+    /// count (`groupBy(word).count()`, values written with `Serdes.Long()`)
+    /// as the harness records it: `cat` three times, `dog` 200 times.
+    fn streams_word_count_trace(format: Option<crate::trace::ValueFormat>) -> Vec<crate::trace::TraceLine> {
+        use crate::trace::{Event, TraceLine};
+        let line = |event| TraceLine { time_ms: 0, source: "harness".into(), step: Some(0), event };
+        let mut lines = vec![line(Event::RunStarted {
+            scenario: "streams-word-count".into(),
+            campaign: "c".into(),
+            run: "r".into(),
+            seed: 0,
+            plan: serde_json::Value::Null,
+            input_topic: "words".into(),
+            output_topic: "counts".into(),
+            group: "wordcount".into(),
+            properties: vec!["word_counts".into()],
+            read_committed: false,
+            acks: Some("all".into()),
+            input_min_isr: None,
+            value_format: format,
+        })];
+        let words = std::iter::repeat_n("cat", 3).chain(std::iter::repeat_n("dog", 200));
+        for (i, word) in words.enumerate() {
+            lines.push(line(Event::Produced {
+                id: format!("in-{i}"),
+                key: format!("k{i}"),
+                value: word.into(),
+                topic: "words".into(),
+                partition: Some(0),
+                offset: Some(i as i64),
+                leader: Some(1),
+                error: None,
+            }));
+        }
+        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new() }));
+        for (offset, (word, count)) in [("cat", 3i64), ("dog", 200)].into_iter().enumerate() {
+            let bytes = count.to_be_bytes();
+            let (value, value_hex) = crate::workload::raw_value(Some(&bytes));
+            lines.push(line(Event::CheckerRead {
+                topic: "counts".into(),
+                partition: 0,
+                offset: offset as i64,
+                key: Some(word.into()),
+                value,
+                ids: vec![],
+                value_hex,
+            }));
+        }
+        lines
+    }
+
+    #[test]
+    fn a_streams_word_count_writing_longs_passes_with_value_format_long() {
+        let h = History::from_trace(&streams_word_count_trace(Some(crate::trace::ValueFormat::Long))).unwrap();
+        let r = check(Property::WordCounts, &h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+    }
+
+    #[test]
+    fn a_streams_word_count_writing_longs_read_as_text_is_unknown_with_the_fix() {
+        for format in [None, Some(crate::trace::ValueFormat::Text)] {
+            let h = History::from_trace(&streams_word_count_trace(format)).unwrap();
+            let r = check(Property::WordCounts, &h);
+            assert_eq!(r.verdict, Verdict::Unknown);
+            assert!(r.counts.is_empty());
+            assert_eq!(
+                r.summary,
+                "cannot read the count of output 0@0 (key \"cat\"): 8 bytes 00 00 00 00 00 00 00 03 are not a count \
+                 as value_format \"text\" reads it (not decimal digits); set [pipeline] value_format = \"long\" in the \
+                 scenario (and 1 more output)"
+            );
+        }
+    }
+
+    #[test]
+    fn json_counts_are_read_with_value_format_json() {
+        let mut h = history(
+            vec![input("1", "k", "cat", 0, true), input("2", "k", "cat", 1, true)],
+            vec![output(0, "cat", "2.0", &["2"])],
+        );
+        assert_eq!(check(Property::WordCounts, &h).verdict, Verdict::Unknown);
+        h.run.value_format = crate::trace::ValueFormat::Json;
+        assert_eq!(check(Property::WordCounts, &h).verdict, Verdict::Pass);
     }
 
     #[test]

@@ -235,10 +235,17 @@ pub async fn run(args: CampaignArgs) -> u8 {
         if args.cluster.is_some() {
             super::cluster::heal_left_behind(&term, &cluster, &scenario, &settings.name, &stale).await?;
         }
-        let result = match restored {
-            Some(restored) => campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await,
-            None => campaign::campaign(&cluster, &binaries, &scenario, &settings, &print).await,
+        // The summary records the images of the cluster the runs use (an
+        // attached one may differ from the scenario's), so that a replay
+        // runs the same.
+        let restored = match restored {
+            Some(mut restored) => {
+                restored.summary.ran.get_or_insert_with(|| campaign::replay::Ran::of(cluster.spec(), &scenario));
+                restored
+            }
+            None => campaign::Restored::fresh(campaign::CampaignSummary::new(&scenario, &settings).ran_on(cluster.spec(), &scenario)),
         };
+        let result = campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await;
         if args.cluster.is_none() {
             let _ = cluster.down().await;
         }

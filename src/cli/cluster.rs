@@ -218,10 +218,44 @@ pub async fn for_scenario(
     scenario: &ldfi::scenario::Scenario,
     purpose: &str,
 ) -> Result<Cluster, ClusterError> {
+    for_scenario_with(term, name, scenario, None, purpose).await
+}
+
+/// [`for_scenario`], with the brokers' and client nodes' images given
+/// (`Some((broker, client))`, what a campaign ran) instead of taken from
+/// the scenario and the environment; an attached cluster must have them.
+pub async fn for_scenario_with(
+    term: &Terminal,
+    name: Option<&str>,
+    scenario: &ldfi::scenario::Scenario,
+    images: Option<(&str, &str)>,
+    purpose: &str,
+) -> Result<Cluster, ClusterError> {
+    let wanted = |name: &str| {
+        let mut spec = ldfi::run::cluster_spec(scenario, name);
+        if let Some((broker, client)) = images {
+            spec.image = broker.to_string();
+            spec.client_image = client.to_string();
+        }
+        spec
+    };
     if let Some(name) = name {
         let cluster = Cluster::attach(name).await?;
-        let wanted = ldfi::run::cluster_spec(scenario, name);
-        if let Some(problem) = mismatch(&wanted, cluster.spec()) {
+        let wanted = wanted(name);
+        let images_differ = images.is_some()
+            && (wanted.image != cluster.spec().image || wanted.client_image != cluster.spec().client_image);
+        let problem = mismatch(&wanted, cluster.spec()).or_else(|| {
+            images_differ.then(|| {
+                format!(
+                    "it runs images {} (brokers) and {} (clients), the campaign ran {} and {}",
+                    cluster.spec().image,
+                    cluster.spec().client_image,
+                    wanted.image,
+                    wanted.client_image
+                )
+            })
+        });
+        if let Some(problem) = problem {
             return Err(ClusterError::Spec(format!(
                 "cluster {name} is not the cluster scenario {} asks for: {problem}\n  fix: `ldfi cluster down --name {name}` and \
                  `ldfi cluster up --name {name} --scenario <its file>`, or drop --cluster",
@@ -232,7 +266,7 @@ pub async fn for_scenario(
     }
     let started = Instant::now();
     let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
-    let spec = ldfi::run::cluster_spec(scenario, &format!("{purpose}-{}", std::process::id()));
+    let spec = wanted(&format!("{purpose}-{}", std::process::id()));
     let cluster = Cluster::start(spec).await?;
     drop(waiting);
     term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));

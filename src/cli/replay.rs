@@ -1,11 +1,18 @@
 //! `ldfi replay REPORT_DIR`: a campaign's counterexample, run again N times
 //! on a fresh cluster (or a named one), and how often it reproduced. Exit 1
-//! if it reproduced at least once, 0 if never: a pipeline under faults is
-//! not deterministic, and "not reproduced" does not mean "fixed".
+//! if it reproduced at least once, 0 if runs had verdicts and none broke
+//! it: a pipeline under faults is not deterministic, and "not reproduced"
+//! does not mean "fixed". Exit 3 when the replay tested nothing (the
+//! pipeline never started, or every run ended unknown), and 2 when it
+//! cannot run what the campaign ran (an image missing, the program
+//! changed).
 
 use std::path::{Path, PathBuf};
 
+use ldfi::campaign::replay::Conclusion;
 use ldfi::campaign::{replay, resume};
+use ldfi::cluster::ClusterError;
+use ldfi::engine::Engine;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::Scenario;
 
@@ -59,7 +66,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
     let scenario_path = args.scenario.clone().unwrap_or_else(|| summary.scenario_path.clone());
-    let scenario = match Scenario::load(&scenario_path) {
+    let mut scenario = match Scenario::load(&scenario_path) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, format!("{e}\n  (the scenario of campaign {}; pass --scenario FILE if it moved)", summary.campaign)),
     };
@@ -69,6 +76,49 @@ pub async fn run(args: ReplayArgs) -> u8 {
     if let Err(e) = plan.validate(scenario.budget.eff) {
         return fail(EXIT_BAD_INPUT, format!("counterexample {}: {e}", counterexample.run));
     }
+    // Run what the campaign ran, whatever this shell's environment says.
+    let images = match &summary.ran {
+        Some(ran) => {
+            let program = scenario.pipeline.program.to_string();
+            if program != ran.program {
+                return fail(
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "summary.json ran.program = {:?}, but {} now runs {program:?}\n  fix: replay with the scenario file the campaign ran (--scenario FILE)",
+                        ran.program,
+                        scenario_path.display()
+                    ),
+                );
+            }
+            scenario.pipeline.image = ran.pipeline_image.clone();
+            let engine = match Engine::connect().await {
+                Ok(engine) => engine,
+                Err(e) => return fail(EXIT_INFRA, e),
+            };
+            let mut present = std::collections::BTreeMap::new();
+            for (_, image) in ran.images() {
+                match engine.has_image(image).await {
+                    Ok(has) => present.insert(image.to_string(), has),
+                    Err(e) => return fail(EXIT_INFRA, e),
+                };
+            }
+            let missing = replay::missing_images(ran, |image| present.get(image).copied().unwrap_or(false));
+            if !missing.is_empty() {
+                let lines: Vec<String> = missing.iter().map(ToString::to_string).collect();
+                return fail(EXIT_BAD_INPUT, lines.join("\n"));
+            }
+            Some((ran.broker_image.clone(), ran.client_image.clone()))
+        }
+        None => {
+            eprintln!(
+                "ldfi: warning: {} does not record the images campaign {} ran (written before ldfi recorded them): \
+                 replaying with this environment's (LDFI_KAFKA_IMAGE, LDFI_CLIENT_IMAGE, the scenario's)",
+                args.report_dir.join("summary.json").display(),
+                summary.campaign
+            );
+            None
+        }
+    };
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
@@ -80,7 +130,8 @@ pub async fn run(args: ReplayArgs) -> u8 {
     term.line(&format!("replaying counterexample {} of {} {} time(s): {plan}", counterexample.run, summary.campaign, args.times));
     let print = |p| term.on(p);
     let work = async {
-        let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), &scenario, "replay").await?;
+        let images = images.as_ref().map(|(broker, client)| (broker.as_str(), client.as_str()));
+        let cluster = super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, "replay").await?;
         if args.cluster.is_some() {
             super::cluster::heal_left_behind(&term, &cluster, &scenario, &summary.campaign, &[]).await?;
         }
@@ -121,13 +172,32 @@ pub async fn run(args: ReplayArgs) -> u8 {
                     say(&format!("replay: {}", args.report_dir.join("replay.json").display()));
                 }
             }
-            if report.reproduced > 0 {
-                EXIT_VIOLATION
-            } else {
-                EXIT_OK
-            }
+            exit_of(report.conclusion())
         }
-        Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e @ (RunError::BadPlan(_) | RunError::Cluster(ClusterError::Spec(_)))) => fail(EXIT_BAD_INPUT, e),
         Err(e) => fail(EXIT_INFRA, e),
+    }
+}
+
+/// The exit code of a replay: a violation seen again is 1, runs with
+/// verdicts that never broke it 0, a replay that tested nothing 3.
+fn exit_of(conclusion: Conclusion) -> u8 {
+    match conclusion {
+        Conclusion::Reproduced => EXIT_VIOLATION,
+        Conclusion::NotReproduced => EXIT_OK,
+        Conclusion::NeverStarted | Conclusion::NoVerdict => EXIT_INFRA,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_that_tested_nothing_exits_3_never_0() {
+        assert_eq!(exit_of(Conclusion::Reproduced), 1);
+        assert_eq!(exit_of(Conclusion::NotReproduced), 0);
+        assert_eq!(exit_of(Conclusion::NeverStarted), 3);
+        assert_eq!(exit_of(Conclusion::NoVerdict), 3);
     }
 }

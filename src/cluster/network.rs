@@ -5,7 +5,6 @@
 //! a later command (`ldfi cluster down`, a test, a campaign) can attach to a
 //! cluster that another process started.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest};
@@ -13,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::{Addressing, ClusterSpec};
 use super::ClusterError;
-use crate::engine::{Engine, EngineError, CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE};
+use crate::engine::{ownership, Engine, EngineError};
 
 /// Label on the network holding [`NetworkRecord`] as JSON.
 pub const SPEC_LABEL: &str = "ldfi.spec";
@@ -54,11 +53,11 @@ pub async fn create(
                 }]),
                 ..Default::default()
             }),
-            labels: Some(HashMap::from([
-                (PROJECT_LABEL.to_string(), PROJECT_VALUE.to_string()),
-                (CLUSTER_LABEL.to_string(), spec.name.clone()),
-                (SPEC_LABEL.to_string(), serde_json::to_string(&record).expect("record serializes")),
-            ])),
+            labels: Some({
+                let mut labels = ownership::created_now(&spec.name, None);
+                labels.insert(SPEC_LABEL.to_string(), serde_json::to_string(&record).expect("record serializes"));
+                labels
+            }),
             ..Default::default()
         };
         match engine.docker().create_network(request).await {

@@ -1,4 +1,6 @@
-//! Removal of everything ldfi created: containers, then networks.
+//! Removal of everything ldfi created, and of nothing else: containers,
+//! then networks. Docker's label filter only narrows the candidates; each
+//! is judged by [`ownership::is_ours`] against its image's labels.
 //!
 //! Firewall rules live inside the network namespaces of our containers, so
 //! removing the containers removes the rules with them; nothing of ours is
@@ -8,7 +10,8 @@ use std::collections::HashMap;
 
 use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOptionsBuilder};
 
-use super::{Engine, EngineError, CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE};
+use super::ownership::{self, Labels};
+use super::{Engine, EngineError, CLUSTER_LABEL};
 
 /// Containers and networks of ours that still exist.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,34 +26,63 @@ impl Leftovers {
     }
 }
 
+/// Candidates: whatever carries a cluster label (of `cluster`, if given).
+/// Whether each is ours is decided by [`ownership`], not by the filter.
 fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
-    let mut labels = vec![format!("{PROJECT_LABEL}={PROJECT_VALUE}")];
-    if let Some(cluster) = cluster {
-        labels.push(format!("{CLUSTER_LABEL}={cluster}"));
-    }
-    HashMap::from([("label".to_string(), labels)])
+    let label = match cluster {
+        Some(cluster) => format!("{CLUSTER_LABEL}={cluster}"),
+        None => CLUSTER_LABEL.to_string(),
+    };
+    HashMap::from([("label".to_string(), vec![label])])
 }
 
 /// Lists what ldfi left behind: all of it, or that of one cluster.
 pub async fn leftovers(engine: &Engine, cluster: Option<&str>) -> Result<Leftovers, EngineError> {
     let filters = label_filter(cluster);
-    let containers = engine
+    let candidates = engine
         .docker
         .list_containers(Some(ListContainersOptionsBuilder::new().all(true).filters(&filters).build()))
         .await
-        .map_err(EngineError::api("list containers"))?
-        .into_iter()
-        .filter_map(|c| c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string())))
-        .collect();
+        .map_err(EngineError::api("list containers"))?;
+    let mut image_labels: HashMap<String, Labels> = HashMap::new();
+    let mut containers = Vec::new();
+    for c in candidates {
+        let image_id = c.image_id.clone().unwrap_or_default();
+        if !image_labels.contains_key(&image_id) {
+            let labels = labels_of_image(engine, &image_id).await?;
+            image_labels.insert(image_id.clone(), labels);
+        }
+        let labels = c.labels.clone().unwrap_or_default();
+        if !ownership::is_ours(&labels, &image_labels[&image_id], cluster) {
+            continue;
+        }
+        if let Some(name) = c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string())) {
+            containers.push(name);
+        }
+    }
     let networks = engine
         .docker
         .list_networks(Some(ListNetworksOptionsBuilder::new().filters(&filters).build()))
         .await
         .map_err(EngineError::api("list networks"))?
         .into_iter()
+        .filter(|n| ownership::is_our_network(n.labels.as_ref().unwrap_or(&Labels::new()), cluster))
         .filter_map(|n| n.name)
         .collect();
     Ok(Leftovers { containers, networks })
+}
+
+/// The labels an image carries; none when it is gone (a container may
+/// outlive its image's tag, not its image, but be safe).
+async fn labels_of_image(engine: &Engine, image_id: &str) -> Result<Labels, EngineError> {
+    if image_id.is_empty() {
+        return Ok(Labels::new());
+    }
+    match engine.docker.inspect_image(image_id).await {
+        Ok(image) => Ok(image.config.and_then(|c| c.labels).unwrap_or_default()),
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(Labels::new()),
+        Err(source) => Err(EngineError::Api { action: format!("inspect image {image_id}"), source }),
+    }
 }
 
 /// Removes every container and network of ours (or of one cluster) and

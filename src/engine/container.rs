@@ -13,7 +13,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
-use super::{Engine, EngineError, CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE, ROLE_LABEL};
+use super::{Engine, EngineError, CLUSTER_LABEL};
 
 /// Everything needed to create one container of a cluster.
 #[derive(Debug, Clone)]
@@ -48,11 +48,7 @@ pub struct ExecOutput {
 impl Engine {
     /// Creates (does not start) a container, labelled as ldfi's.
     pub async fn create(&self, config: &ContainerConfig) -> Result<(), EngineError> {
-        let labels = HashMap::from([
-            (PROJECT_LABEL.to_string(), PROJECT_VALUE.to_string()),
-            (CLUSTER_LABEL.to_string(), config.cluster.clone()),
-            (ROLE_LABEL.to_string(), config.role.clone()),
-        ]);
+        let labels = super::ownership::created_now(&config.cluster, Some(&config.role));
         let endpoint = EndpointSettings {
             ipam_config: Some(EndpointIpamConfig {
                 ipv4_address: Some(config.ipv4.clone()),
@@ -169,10 +165,9 @@ impl Engine {
     /// whichever process created them (e.g. client nodes of another harness
     /// on a shared cluster).
     pub async fn addresses(&self, cluster: &str, network: &str) -> Result<Vec<std::net::Ipv4Addr>, EngineError> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{PROJECT_LABEL}={PROJECT_VALUE}"), format!("{CLUSTER_LABEL}={cluster}")],
-        )]);
+        // Every container labelled with the cluster, ours or not: an
+        // address taken is taken.
+        let filters = HashMap::from([("label".to_string(), vec![format!("{CLUSTER_LABEL}={cluster}")])]);
         let options = bollard::query_parameters::ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
         let containers = self.docker.list_containers(Some(options)).await.map_err(EngineError::api("list containers"))?;
         Ok(containers

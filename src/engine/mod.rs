@@ -11,22 +11,28 @@
 //! Debian's dockerd 20.10 speaks API 1.41, older than bollard's default, so
 //! the client negotiates the version on connect.
 //!
-//! Everything ldfi creates carries the label [`PROJECT_LABEL`]`=ldfi` and the
-//! label [`CLUSTER_LABEL`]`=<cluster name>`; [`clean`] removes by label.
+//! Everything ldfi creates carries the label [`CREATED_LABEL`]`=<unix ms>`
+//! and the label [`CLUSTER_LABEL`]`=<cluster name>`, set at creation;
+//! [`clean`] removes what carries them and did not inherit them from its
+//! image ([`ownership`] says why).
 
 mod clean;
 mod cleanup;
 mod container;
 mod error;
+pub mod ownership;
 
 pub use clean::{clean, leftovers, Leftovers};
 pub use cleanup::finish_on_own_runtime;
 pub use container::{ContainerConfig, ContainerState, ExecOutput};
 pub use error::EngineError;
+pub use ownership::{is_ours, CREATED_LABEL};
 
 use bollard::Docker;
 
-/// Label put on every container and network ldfi creates.
+/// Label put on every container and network ldfi creates; images built by
+/// older releases of scripts/build-kafka-image.sh carry it too, so it does
+/// not prove ownership alone.
 pub const PROJECT_LABEL: &str = "ldfi.project";
 /// Value of [`PROJECT_LABEL`].
 pub const PROJECT_VALUE: &str = "ldfi";

@@ -211,6 +211,8 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         counterexamples,
         hypotheses_tried: faulted,
         lineage_sources: Default::default(),
+        // Rebuilt from traces: what ran is not known.
+        ran: None,
     })
 }
 

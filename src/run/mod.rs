@@ -252,7 +252,7 @@ pub async fn execute(
                 key: record.key,
                 value: record.value,
                 ids: record.id.into_iter().collect(),
-                value_hex: None,
+                value_hex: record.value_hex,
             };
             harness.write(Some(scenario.budget.eot), event).map_err(io(&harness_path))?;
         }

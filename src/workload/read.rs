@@ -16,7 +16,12 @@ pub struct ReadRecord {
     pub partition: i32,
     pub offset: i64,
     pub key: Option<String>,
+    /// The value, when its bytes are UTF-8.
     pub value: Option<String>,
+    /// The value's bytes in lowercase hex, when they are not UTF-8 (an
+    /// 8-byte long often is not): kept raw so that the checker, not the
+    /// reader, decides what they mean.
+    pub value_hex: Option<String>,
     /// The `ldfi-id` header: the input this record derives from.
     pub id: Option<String>,
 }
@@ -94,13 +99,45 @@ fn read_blocking(
         });
         let position = positions.entry(message.partition()).or_insert(0);
         *position = (*position).max(message.offset() + 1);
+        let (value, value_hex) = raw_value(message.payload());
         records.push(ReadRecord {
             partition: message.partition(),
             offset: message.offset(),
             key: message.key().map(|k| String::from_utf8_lossy(k).to_string()),
-            value: message.payload().map(|v| String::from_utf8_lossy(v).to_string()),
+            value,
+            value_hex,
             id,
         });
     }
     Ok(records)
+}
+
+/// A value as the trace keeps it: UTF-8 as text, anything else as
+/// lowercase hex, never lossily replaced (a count written as an 8-byte
+/// long must survive to the checker byte for byte).
+pub fn raw_value(bytes: Option<&[u8]>) -> (Option<String>, Option<String>) {
+    match bytes {
+        None => (None, None),
+        Some(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => (Some(text.to_string()), None),
+            Err(_) => (None, Some(bytes.iter().map(|b| format!("{b:02x}")).collect())),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_value;
+
+    #[test]
+    fn a_utf8_value_is_kept_as_text() {
+        assert_eq!(raw_value(Some(b"12")), (Some("12".to_string()), None));
+        assert_eq!(raw_value(None), (None, None));
+    }
+
+    #[test]
+    fn a_non_utf8_value_is_kept_as_hex_byte_for_byte() {
+        let long_200 = 200i64.to_be_bytes();
+        assert_eq!(raw_value(Some(&long_200)), (None, Some("00000000000000c8".to_string())));
+    }
 }

@@ -100,6 +100,7 @@ fn journal(traces: &Path) -> CampaignSummary {
         hypotheses_tried: 2,
         wall_ms: 30,
         lineage_sources: Default::default(),
+        ran: None,
     }
 }
 

@@ -1,0 +1,218 @@
+//! Reading a count out of an output value, in the format the pipeline
+//! writes it (`[pipeline] value_format`).
+//!
+//! A user's own pipeline picks its serializer: a Kafka Streams word count
+//! writes `Serdes.Long()` (8 big-endian bytes), a plain client often
+//! writes decimal text, a JSON service a JSON number. The harness records
+//! the bytes as it read them (text when UTF-8, else hex) and the decision
+//! of what they mean is made here, from the run's declared format.
+//!
+//! A value the format does not read is not evidence of a bug: it means the
+//! scenario describes the pipeline wrongly. So it is an
+//! [`UnreadableValue`], which the property turns into an unknown verdict,
+//! and its message says what was seen and which format would read it.
+
+use thiserror::Error;
+
+use crate::trace::ValueFormat;
+
+/// Why an output's value is not a count in the run's format.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UnreadableValue {
+    /// The bytes are not a count as `format` reads them.
+    #[error("{} {} not a count as value_format \"{}\" reads it ({why}); {}",
+        describe(seen), if plural(seen) { "are" } else { "is" }, format.name(), advice(*fix))]
+    NotACount {
+        format: ValueFormat,
+        seen: Vec<u8>,
+        why: &'static str,
+        /// A format that reads these bytes as a count, if one does.
+        fix: Option<ValueFormat>,
+    },
+    /// The trace's `value_hex` is not hex (a trace not written by ldfi).
+    #[error("its value_hex {0:?} is not hexadecimal")]
+    BadHex(String),
+}
+
+/// The count an output's recorded value holds, read as `format`; `None`
+/// when the record has no value at all (a tombstone).
+pub fn count(format: ValueFormat, value: Option<&str>, value_hex: Option<&str>) -> Option<Result<u64, UnreadableValue>> {
+    let bytes = match (value, value_hex) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(hex)) => match from_hex(hex) {
+            Some(bytes) => bytes,
+            None => return Some(Err(UnreadableValue::BadHex(hex.to_string()))),
+        },
+        (None, None) => return None,
+    };
+    Some(decode(format, &bytes).map_err(|why| UnreadableValue::NotACount {
+        format,
+        fix: guess(format, &bytes),
+        seen: bytes,
+        why,
+    }))
+}
+
+/// Reads `bytes` as a count in `format`, or says why it cannot.
+pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
+    match format {
+        ValueFormat::Text => {
+            let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text")?.trim();
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("not decimal digits");
+            }
+            text.parse().map_err(|_| "too large for a count")
+        }
+        ValueFormat::Long => {
+            let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
+            u64::try_from(i64::from_be_bytes(bytes)).map_err(|_| "a negative long")
+        }
+        ValueFormat::Json => match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(serde_json::Value::Number(n)) => {
+                if let Some(count) = n.as_u64() {
+                    Ok(count)
+                } else if n.as_i64().is_some() {
+                    Err("a negative number")
+                } else {
+                    match n.as_f64() {
+                        Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64 => Ok(f as u64),
+                        _ => Err("not a whole non-negative number"),
+                    }
+                }
+            }
+            Ok(_) => Err("JSON, but not a number"),
+            Err(_) => Err("not JSON"),
+        },
+    }
+}
+
+/// The other format that reads `bytes` as a count, if any: a long first
+/// (8 bytes that are not digits are almost surely one), then text, then
+/// JSON.
+fn guess(format: ValueFormat, bytes: &[u8]) -> Option<ValueFormat> {
+    [ValueFormat::Long, ValueFormat::Text, ValueFormat::Json]
+        .into_iter()
+        .filter(|f| *f != format)
+        .find(|f| decode(*f, bytes).is_ok())
+}
+
+fn advice(fix: Option<ValueFormat>) -> String {
+    match fix {
+        Some(f) => format!("set [pipeline] value_format = \"{}\" in the scenario", f.name()),
+        None => "no format ldfi knows (text, long, json) reads it as a count: is this the topic the pipeline writes its counts to?"
+            .to_string(),
+    }
+}
+
+fn plural(seen: &[u8]) -> bool {
+    !printable(seen)
+}
+
+/// What was seen, for people: printable text quoted, anything else as its
+/// bytes in hex.
+fn describe(seen: &[u8]) -> String {
+    const MAX_CHARS: usize = 40;
+    const MAX_BYTES: usize = 16;
+    if seen.is_empty() {
+        return "0 bytes (an empty value)".to_string();
+    }
+    if printable(seen) {
+        let text = std::str::from_utf8(seen).expect("printable is UTF-8");
+        let short: String = text.chars().take(MAX_CHARS).collect();
+        let more = if short.len() < text.len() { "…" } else { "" };
+        return format!("the text {:?}", format!("{short}{more}"));
+    }
+    let hex: Vec<String> = seen.iter().take(MAX_BYTES).map(|b| format!("{b:02x}")).collect();
+    let more = if seen.len() > MAX_BYTES { " …" } else { "" };
+    format!("{} byte{} {}{more}", seen.len(), if seen.len() == 1 { "" } else { "s" }, hex.join(" "))
+}
+
+fn printable(seen: &[u8]) -> bool {
+    std::str::from_utf8(seen).is_ok_and(|text| !text.is_empty() && !text.chars().any(char::is_control))
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long(n: i64) -> Vec<u8> {
+        n.to_be_bytes().to_vec()
+    }
+
+    #[test]
+    fn text_reads_trimmed_decimal_digits_only() {
+        assert_eq!(decode(ValueFormat::Text, b" 12\n"), Ok(12));
+        assert!(decode(ValueFormat::Text, b"+12").is_err());
+        assert!(decode(ValueFormat::Text, b"12.0").is_err());
+        assert!(decode(ValueFormat::Text, b"").is_err());
+    }
+
+    #[test]
+    fn long_reads_exactly_eight_big_endian_bytes() {
+        assert_eq!(decode(ValueFormat::Long, &long(3)), Ok(3));
+        assert_eq!(decode(ValueFormat::Long, &long(1 << 40)), Ok(1 << 40));
+        assert_eq!(decode(ValueFormat::Long, b"3"), Err("not exactly 8 bytes"));
+        assert_eq!(decode(ValueFormat::Long, &long(-1)), Err("a negative long"));
+    }
+
+    #[test]
+    fn json_reads_integer_valued_numbers() {
+        assert_eq!(decode(ValueFormat::Json, b"12"), Ok(12));
+        assert_eq!(decode(ValueFormat::Json, b"12.0"), Ok(12));
+        assert_eq!(decode(ValueFormat::Json, b"1e2"), Ok(100));
+        assert!(decode(ValueFormat::Json, b"12.5").is_err());
+        assert!(decode(ValueFormat::Json, b"-1").is_err());
+        assert!(decode(ValueFormat::Json, b"\"12\"").is_err());
+        assert!(decode(ValueFormat::Json, b"{\"count\":12}").is_err());
+    }
+
+    #[test]
+    fn a_long_is_read_from_the_utf8_text_or_the_hex_the_trace_kept() {
+        // 00..03 is valid UTF-8, so the harness kept it as text; 00..c8 is
+        // not, so it kept it as hex.
+        let three = String::from_utf8(long(3)).unwrap();
+        assert_eq!(count(ValueFormat::Long, Some(&three), None), Some(Ok(3)));
+        assert_eq!(count(ValueFormat::Long, None, Some("00000000000000c8")), Some(Ok(200)));
+        assert_eq!(count(ValueFormat::Long, None, None), None);
+        assert_eq!(count(ValueFormat::Long, None, Some("0x")), Some(Err(UnreadableValue::BadHex("0x".into()))));
+    }
+
+    #[test]
+    fn eight_non_text_bytes_read_as_text_suggest_long() {
+        let three = String::from_utf8(long(3)).unwrap();
+        let e = count(ValueFormat::Text, Some(&three), None).unwrap().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "8 bytes 00 00 00 00 00 00 00 03 are not a count as value_format \"text\" reads it (not decimal digits); \
+             set [pipeline] value_format = \"long\" in the scenario"
+        );
+        let e = count(ValueFormat::Text, None, Some("00000000000000c8")).unwrap().unwrap_err();
+        assert!(matches!(e, UnreadableValue::NotACount { fix: Some(ValueFormat::Long), why: "not UTF-8 text", .. }));
+    }
+
+    #[test]
+    fn text_read_as_long_suggests_text_and_a_fraction_suggests_json() {
+        let e = count(ValueFormat::Long, Some("12"), None).unwrap().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the text \"12\" is not a count as value_format \"long\" reads it (not exactly 8 bytes); \
+             set [pipeline] value_format = \"text\" in the scenario"
+        );
+        let e = count(ValueFormat::Text, Some("12.0"), None).unwrap().unwrap_err();
+        assert!(e.to_string().ends_with("set [pipeline] value_format = \"json\" in the scenario"), "{e}");
+    }
+
+    #[test]
+    fn a_value_no_format_reads_says_so() {
+        let e = count(ValueFormat::Text, Some("cat"), None).unwrap().unwrap_err();
+        assert!(matches!(e, UnreadableValue::NotACount { fix: None, .. }));
+        assert!(e.to_string().contains("no format ldfi knows (text, long, json) reads it"), "{e}");
+    }
+}

@@ -1,0 +1,141 @@
+//! Which containers and networks are ldfi's: the ones `ldfi clean` may
+//! remove.
+//!
+//! Docker merges an image's labels into the labels of every container made
+//! from it. Our Kafka image once carried `ldfi.project=ldfi`, so a user's
+//! image built `FROM ldfi/kafka` (a Kafka Streams app, say) passed the label
+//! on to its containers, and `ldfi clean` removed containers ldfi never
+//! created. Ownership is therefore a label ldfi sets when it creates a
+//! container or a network, [`CREATED_LABEL`]`=<unix ms>`, and no image
+//! carries; and a label only counts when the container's value is not the
+//! image's (an image `docker commit`ted from one of our brokers carries
+//! ours, and its containers inherit it unchanged).
+//!
+//! Containers made by releases before [`CREATED_LABEL`] still count when
+//! they carry [`PROJECT_LABEL`]`=ldfi` and a [`CLUSTER_LABEL`] set at
+//! creation: no image of ours ever carried a cluster label.
+
+use std::collections::HashMap;
+
+use super::{CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE, ROLE_LABEL};
+
+/// Label ldfi sets on every container and network it creates: the
+/// creation time, milliseconds since the Unix epoch.
+pub const CREATED_LABEL: &str = "ldfi.created";
+
+/// Labels of a container, a network or an image.
+pub type Labels = HashMap<String, String>;
+
+/// The labels ldfi sets when it creates a container (`role`: `broker`,
+/// `client`) or a network (`role`: `None`) of `cluster`, at `created_ms`.
+pub fn creation_labels(cluster: &str, role: Option<&str>, created_ms: u64) -> Labels {
+    let mut labels = Labels::from([
+        (CREATED_LABEL.to_string(), created_ms.to_string()),
+        (CLUSTER_LABEL.to_string(), cluster.to_string()),
+        // Kept for tools and older releases that look for it; it proves
+        // nothing by itself.
+        (PROJECT_LABEL.to_string(), PROJECT_VALUE.to_string()),
+    ]);
+    if let Some(role) = role {
+        labels.insert(ROLE_LABEL.to_string(), role.to_string());
+    }
+    labels
+}
+
+/// [`creation_labels`] stamped now.
+pub fn created_now(cluster: &str, role: Option<&str>) -> Labels {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    creation_labels(cluster, role, now_ms)
+}
+
+/// Whether a container with labels `container`, made from an image with
+/// labels `image`, is one ldfi created (of `cluster`, when given).
+pub fn is_ours(container: &Labels, image: &Labels, cluster: Option<&str>) -> bool {
+    // A label set when the container was created, not inherited.
+    let set_at_creation = |key: &str| container.get(key).is_some_and(|value| image.get(key) != Some(value));
+    let in_cluster = match cluster {
+        Some(cluster) => container.get(CLUSTER_LABEL).is_some_and(|c| c == cluster),
+        None => container.contains_key(CLUSTER_LABEL),
+    };
+    let created = set_at_creation(CREATED_LABEL);
+    let made_by_older_release =
+        container.get(PROJECT_LABEL).is_some_and(|p| p == PROJECT_VALUE) && set_at_creation(CLUSTER_LABEL);
+    in_cluster && (created || made_by_older_release)
+}
+
+/// Whether a network with `labels` is one ldfi created (networks have no
+/// image to inherit labels from).
+pub fn is_our_network(labels: &Labels, cluster: Option<&str>) -> bool {
+    is_ours(labels, &Labels::new(), cluster)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// The labels of ldfi/kafka:local as scripts/build-kafka-image.sh built
+    /// it before ownership moved to a creation label.
+    fn old_kafka_image() -> Labels {
+        labels(&[("ldfi.project", "ldfi"), ("ldfi.kafka.version", "4.1.0"), ("ldfi.recipe", "abc")])
+    }
+
+    /// Docker's merge: the image's labels, overridden by those set at
+    /// creation.
+    fn merged(image: &Labels, set: &Labels) -> Labels {
+        let mut all = image.clone();
+        all.extend(set.clone());
+        all
+    }
+
+    #[test]
+    fn a_container_ldfi_created_is_ours_whatever_its_image_carries() {
+        let set = creation_labels("demo", Some("broker"), 1_764_072_000_123);
+        for image in [Labels::new(), old_kafka_image()] {
+            let container = merged(&image, &set);
+            assert!(is_ours(&container, &image, None));
+            assert!(is_ours(&container, &image, Some("demo")));
+            assert!(!is_ours(&container, &image, Some("other")));
+        }
+    }
+
+    #[test]
+    fn a_users_container_of_an_image_built_from_ldfi_kafka_is_not_ours() {
+        // FROM ldfi/kafka:local, run with `docker run` by the user.
+        let image = old_kafka_image();
+        let container = merged(&image, &labels(&[("app", "word-count")]));
+        assert!(!is_ours(&container, &image, None));
+    }
+
+    #[test]
+    fn a_container_of_an_image_committed_from_one_of_ours_is_not_ours() {
+        let image = merged(&old_kafka_image(), &creation_labels("demo", Some("broker"), 5));
+        let container = image.clone();
+        assert!(!is_ours(&container, &image, None));
+        assert!(!is_ours(&container, &image, Some("demo")));
+        // ... unless ldfi itself created it from that image.
+        let ours = merged(&image, &creation_labels("demo", Some("client"), 6));
+        assert!(is_ours(&ours, &image, Some("demo")));
+    }
+
+    #[test]
+    fn a_container_an_older_release_created_is_still_ours() {
+        let image = old_kafka_image();
+        let set = labels(&[("ldfi.project", "ldfi"), ("ldfi.cluster", "demo"), ("ldfi.role", "broker")]);
+        assert!(is_ours(&merged(&image, &set), &image, None));
+        assert!(is_ours(&merged(&image, &set), &image, Some("demo")));
+    }
+
+    #[test]
+    fn networks_are_ours_by_creation_label_or_the_older_pair() {
+        assert!(is_our_network(&creation_labels("demo", None, 1), Some("demo")));
+        assert!(is_our_network(&labels(&[("ldfi.project", "ldfi"), ("ldfi.cluster", "demo")]), None));
+        assert!(!is_our_network(&labels(&[("ldfi.project", "ldfi")]), None));
+    }
+}
