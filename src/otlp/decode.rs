@@ -6,9 +6,9 @@
 //! the spans, and each span is decoded, converted and dropped in turn.
 //! A fully decoded span takes about a hundred times its smallest encoding,
 //! so decoding a hostile 16 MiB body in one go could take gigabytes.
+//! JSON bodies are streamed the same way (see `json`).
 
 use bytes::Bytes;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::Span as OtlpSpan;
 use prost::Message;
@@ -66,15 +66,5 @@ pub fn protobuf(body: Bytes) -> Result<Batch, DecodeError> {
 
 /// Converts an `application/json` body (OTLP JSON: ids as hex strings).
 pub fn json(body: &[u8]) -> Result<Batch, DecodeError> {
-    let request: ExportTraceServiceRequest = serde_json::from_slice(body)?;
-    let mut batch = Batch::default();
-    for resource_spans in &request.resource_spans {
-        let service = service_name(resource_spans.resource.as_ref());
-        for span in resource_spans.scope_spans.iter().flat_map(|s| &s.spans) {
-            if !batch.push(&service, span) {
-                return Ok(batch);
-            }
-        }
-    }
-    Ok(batch)
+    Ok(super::json::convert(body)?)
 }

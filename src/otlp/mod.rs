@@ -20,6 +20,7 @@
 
 pub mod convert;
 mod decode;
+mod json;
 pub mod receiver;
 
 pub use convert::convert;

@@ -128,6 +128,22 @@ fn protobuf_and_json_bodies_convert_alike() {
 }
 
 #[test]
+fn json_fields_may_come_in_any_order_and_unknown_ones_are_ignored() {
+    let text = r#"{"extra":{"a":[1,2]},"resourceSpans":[{"scopeSpans":[{"spans":[
+        {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","kind":4,"name":"p",
+         "attributes":[{"key":"messaging.system","value":{"stringValue":"kafka"}}],"novel":true}],
+        "scope":{"name":"s"}}],
+      "resource":{"attributes":[{"key":"service.name","value":{"stringValue":"pipeline-2"}}]}},
+      {"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203332",
+        "attributes":[{"key":"messaging.system","value":{"stringValue":"kafka"}}]}]}]}]}"#;
+    let batch = decode::json(text.as_bytes()).unwrap();
+    let spans = spans(&batch.lines);
+    assert_eq!(spans.len(), 2);
+    assert_eq!((spans[0].service.as_str(), spans[0].operation), ("pipeline-2", SpanOperation::Publish));
+    assert_eq!(spans[1].service, "unknown_service");
+}
+
+#[test]
 fn ids_are_lowercase_hex_whatever_case_json_used() {
     let text = String::from_utf8(fixture_json()).unwrap().replace(TRACE, &TRACE.to_uppercase()).replace("b7ad6b7169203331", "B7AD6B7169203331");
     let batch = decode::json(text.as_bytes()).unwrap();
@@ -229,6 +245,8 @@ fn a_request_is_read_up_to_the_span_limit() {
     let batch = decode::protobuf(request.encode_to_vec().into()).unwrap();
     assert_eq!((batch.lines.len(), batch.seen, batch.truncated), (MAX_SPANS_PER_REQUEST, MAX_SPANS_PER_REQUEST, true));
     assert_eq!(convert(&request).len(), MAX_SPANS_PER_REQUEST);
+    let batch = decode::json(&serde_json::to_vec(&request).unwrap()).unwrap();
+    assert_eq!((batch.lines.len(), batch.truncated), (MAX_SPANS_PER_REQUEST, true));
     assert!(spans(&batch.lines).iter().all(|s| s.service == "unknown_service"));
 }
 
