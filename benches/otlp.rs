@@ -153,6 +153,39 @@ fn main() {
         hwm_after as f64 / 1024.0,
         hwm_after.saturating_sub(rss_before) as f64 / 1024.0
     );
+
+    let hostile = hostile_body();
+    let hwm_before = status_kib("VmHWM:");
+    let rss_before = status_kib("VmRSS:");
+    let started = Instant::now();
+    let status = post(&mut stream, address, &hostile);
+    println!(
+        "hostile body: {:.1} MiB of empty spans -> {status} in {:.3} s; VmHWM {:.1} -> {:.1} MiB, peak growth {:.1} MiB",
+        hostile.len() as f64 / 1048576.0,
+        started.elapsed().as_secs_f64(),
+        hwm_before as f64 / 1024.0,
+        status_kib("VmHWM:") as f64 / 1024.0,
+        status_kib("VmHWM:").saturating_sub(rss_before) as f64 / 1024.0
+    );
     drop(receiver);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Just under the body limit, of the smallest span encoding there is (an
+/// empty span, two bytes): what a decoder holds per byte at worst. Framed
+/// by hand so that building it costs no memory worth measuring.
+fn hostile_body() -> Vec<u8> {
+    fn framed(tag: u8, inner: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let mut length = inner.len() as u64;
+        while length >= 0x80 {
+            out.push((length as u8) | 0x80);
+            length >>= 7;
+        }
+        out.push(length as u8);
+        out.extend_from_slice(inner);
+        out
+    }
+    let spans = [0x12u8, 0x00].repeat((ldfi::otlp::receiver::MAX_BODY - 64) / 2);
+    framed(0x0a, &framed(0x12, &spans))
 }
