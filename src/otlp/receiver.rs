@@ -6,6 +6,10 @@
 //! burst of exports never competes with the harness's own tasks. Between
 //! runs (not recording) exports are still answered, counted and dropped:
 //! an SDK that got errors would only retry and log.
+//!
+//! Memory is bounded by construction: a body is at most [`MAX_BODY`]
+//! (after decompression too), bodies held at once share a fixed budget,
+//! and one request is decoded at a time, span by span (see `decode`).
 
 use std::convert::Infallible;
 use std::fs::{File, OpenOptions};
@@ -37,6 +41,9 @@ pub const TRACES_PATH: &str = "/v1/traces";
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Connections served at once; more are closed on accept.
 pub const MAX_CONNECTIONS: usize = 64;
+/// Request bodies held at once, in KiB: a request waits for its share
+/// before its body is read, so many large requests cannot add up.
+const BODY_BUDGET_KIB: usize = 4 * MAX_BODY / 1024;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -171,6 +178,7 @@ async fn serve(listener: std::net::TcpListener, state: Arc<Mutex<State>>, mut st
         }
     };
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let budget = Arc::new(Semaphore::new(BODY_BUDGET_KIB));
     loop {
         let accepted = tokio::select! {
             _ = &mut stopped => return,
@@ -189,10 +197,12 @@ async fn serve(listener: std::net::TcpListener, state: Arc<Mutex<State>>, mut st
             continue;
         };
         let state = Arc::clone(&state);
+        let budget = Arc::clone(&budget);
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(handle(request, &state).await) }
+                let budget = Arc::clone(&budget);
+                async move { Ok::<_, Infallible>(handle(request, &state, &budget).await) }
             });
             let served = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -230,7 +240,7 @@ impl Encoding {
     }
 }
 
-async fn handle(request: Request<Incoming>, state: &Mutex<State>) -> Response<Full<Bytes>> {
+async fn handle(request: Request<Incoming>, state: &Mutex<State>, budget: &Semaphore) -> Response<Full<Bytes>> {
     if request.uri().path() != TRACES_PATH {
         return reply(StatusCode::NOT_FOUND, "not found: OTLP traces go to /v1/traces\n");
     }
@@ -239,7 +249,7 @@ async fn handle(request: Request<Incoming>, state: &Mutex<State>) -> Response<Fu
         response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let outcome = export(request).await;
+    let outcome = export(request, budget).await;
     let mut state = lock(state);
     state.stats.requests += 1;
     match outcome {
@@ -285,7 +295,7 @@ fn record(state: &mut State, batch: &Batch) -> io::Result<()> {
 type Rejection = (StatusCode, String);
 
 /// Reads, decompresses and converts one export request.
-async fn export(request: Request<Incoming>) -> Result<(Encoding, Batch), Rejection> {
+async fn export(request: Request<Incoming>, budget: &Semaphore) -> Result<(Encoding, Batch), Rejection> {
     let headers = request.headers();
     let media = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -304,6 +314,10 @@ async fn export(request: Request<Incoming>) -> Result<(Encoding, Batch), Rejecti
     if declared.is_some_and(|length| length > MAX_BODY as u64) {
         return Err(too_large());
     }
+    let share = declared.map_or(MAX_BODY, |length| length as usize).div_ceil(1024).max(1) as u32;
+    let Ok(_share) = budget.acquire_many(share).await else {
+        return Err((StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into()));
+    };
     let body = Limited::new(request.into_body(), MAX_BODY).collect();
     let body = match tokio::time::timeout(BODY_TIMEOUT, body).await {
         Err(_) => return Err((StatusCode::REQUEST_TIMEOUT, "body too slow\n".into())),
