@@ -10,6 +10,8 @@
 //!   addresses, topics, and snapshots of what the cluster believes;
 //! - [`nemesis`]: fault injection as plain values with paired verbs
 //!   (crash/restart, stop/start, pause/resume, cut/heal);
+//! - [`otlp`]: an OTLP/HTTP receiver that records the spans of instrumented
+//!   pipelines as trace events;
 //! - [`probe`]: tiny network probes run inside client nodes, used to show
 //!   that a partition drops exactly the packets it should.
 //!
@@ -33,6 +35,7 @@ pub mod cluster;
 pub mod lineage;
 pub mod engine;
 pub mod nemesis;
+pub mod otlp;
 pub mod probe;
 pub mod report;
 pub mod run;
