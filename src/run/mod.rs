@@ -189,7 +189,25 @@ pub async fn execute(
     let bootstrap = cluster.bootstrap_servers();
     let files_dir = traces_root.join(campaign).join(format!(".{run}-files"));
     let files_dir = std::fs::canonicalize(traces_root).map(|r| r.join(campaign).join(format!(".{run}-files"))).unwrap_or(files_dir);
-    let placement = nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: None, trace_dir: &dir, files_dir: &files_dir };
+    // The harness's OTLP receiver listens on the gateway, which no fault
+    // cuts: spans of instrumented instances become this run's otlp.jsonl.
+    let otlp_path = dir.join("otlp.jsonl");
+    let receiver = match crate::otlp::OtlpReceiver::start((cluster.addressing().gateway(), 0).into()) {
+        Ok(receiver) => match receiver.record_to(&otlp_path) {
+            Ok(()) => Some(receiver),
+            Err(e) => {
+                harness.write(Some(0), Event::Note { message: format!("no OpenTelemetry spans this run: {}: {e}", otlp_path.display()) }).map_err(io(&harness_path))?;
+                None
+            }
+        },
+        Err(e) => {
+            harness.write(Some(0), Event::Note { message: format!("no OpenTelemetry spans this run: {e}") }).map_err(io(&harness_path))?;
+            None
+        }
+    };
+    let endpoint = receiver.as_ref().map(|r| r.endpoint());
+    let placement =
+        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), trace_dir: &dir, files_dir: &files_dir };
     for i in 1..=scenario.pipeline.instances {
         nodes.push(nodes::pipeline_node(scenario, &placement, binaries, i).map_err(RunError::Pipeline)?);
     }
@@ -259,6 +277,14 @@ pub async fn execute(
         Ok::<(), RunError>(())
     }
     .await;
+    if let Some(receiver) = &receiver {
+        let stats = receiver.stop_recording();
+        let message = format!(
+            "OpenTelemetry: {} span(s) recorded from {} export request(s), {} rejected",
+            stats.spans, stats.requests, stats.rejected
+        );
+        harness.write(Some(scenario.budget.eot), Event::Note { message }).map_err(io(&harness_path))?;
+    }
     // Whatever happened, the run's client nodes and topics go away; the
     // cluster stays for the next run. What each node printed (a pipeline's
     // retries and errors, which its trace does not carry) is kept beside
