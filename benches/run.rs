@@ -18,7 +18,7 @@ use ldfi::scenario::Scenario;
 
 fn binaries() -> Binaries {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release");
-    Binaries { workload: dir.join("ldfi-workload"), pipelines: dir }
+    Binaries { workload: dir.join("ldfi-workload"), pipelines: dir, java: ldfi::run::java_dir() }
 }
 
 #[tokio::main]

@@ -103,7 +103,7 @@ impl OtlpReceiver {
             .name("ldfi-otlp".into())
             .spawn(move || runtime.block_on(serve(listener, served, stopped)))
             .map_err(OtlpError::Runtime)?;
-        tracing::info!(%address, "OTLP receiver listening");
+        tracing::debug!(%address, "OTLP receiver listening");
         Ok(OtlpReceiver { address, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 

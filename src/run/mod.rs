@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 pub use drain::{drain, DrainOutcome};
-pub use nodes::{Binaries, RunNames};
+pub use nodes::{java_dir, Binaries, RunNames};
 pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};

@@ -16,6 +16,7 @@ mod lifecycle;
 mod partitions;
 mod producer_ids;
 mod runs;
+mod sources;
 mod support;
 
 use std::future::Future;
@@ -47,6 +48,10 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         }),
         ("run_acks_one_with_leader_cut_then_crashed_loses_acked_records", |c| {
             Box::pin(runs::acks_one_with_leader_cut_then_crashed_loses_acked_records(c))
+        }),
+        ("lineage_sources_events_and_kafka_alone_on_a_copy_run", |c| Box::pin(sources::events_and_kafka_alone_on_a_copy_run(c))),
+        ("lineage_sources_opentelemetry_and_kafka_alone_on_a_streams_run", |c| {
+            Box::pin(sources::opentelemetry_and_kafka_alone_on_a_streams_run(c))
         }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),

@@ -10,7 +10,7 @@ use ldfi::nemesis::FaultPlan;
 use ldfi::run::{self, Binaries, RunOutcome};
 use ldfi::scenario::{Property, Scenario};
 
-fn scenario(name: &str) -> Result<Scenario, String> {
+pub fn scenario(name: &str) -> Result<Scenario, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
     Scenario::load(&path).map_err(|e| e.to_string())
 }
@@ -21,10 +21,14 @@ fn plan(json: &str) -> FaultPlan {
 
 fn binaries() -> Binaries {
     let copy = PathBuf::from(env!("CARGO_BIN_EXE_ldfi-copy"));
-    Binaries { workload: PathBuf::from(env!("CARGO_BIN_EXE_ldfi-workload")), pipelines: copy.parent().unwrap().to_path_buf() }
+    Binaries {
+        workload: PathBuf::from(env!("CARGO_BIN_EXE_ldfi-workload")),
+        pipelines: copy.parent().unwrap().to_path_buf(),
+        java: run::java_dir(),
+    }
 }
 
-async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, run: &str) -> Result<RunOutcome, String> {
+pub async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, run: &str) -> Result<RunOutcome, String> {
     let traces = std::env::temp_dir().join("ldfi-test-traces");
     let campaign = format!("{}-{}", scenario.name, std::process::id());
     let outcome = run::execute(cluster, &binaries(), scenario, plan, &traces, &campaign, run)
