@@ -249,11 +249,14 @@ async fn handle(request: Request<Incoming>, state: &Mutex<State>, budget: &Semap
         response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let outcome = export(request, budget).await;
+    let outcome = export(request, budget).await.map(|(encoding, batch)| {
+        let text = encode(&batch);
+        (encoding, batch, text)
+    });
     let mut state = lock(state);
     state.stats.requests += 1;
     match outcome {
-        Ok((encoding, batch)) => match record(&mut state, &batch) {
+        Ok((encoding, batch, text)) => match record(&mut state, &batch, text) {
             Ok(()) => {
                 let mut response = Response::new(Full::new(encoding.empty_response()));
                 response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(encoding.content_type()));
@@ -273,8 +276,18 @@ async fn handle(request: Request<Incoming>, state: &Mutex<State>, budget: &Semap
     }
 }
 
-/// Appends a batch to the recording, or counts it as dropped.
-fn record(state: &mut State, batch: &Batch) -> io::Result<()> {
+/// A batch as JSON lines, ready to append in one write.
+fn encode(batch: &Batch) -> io::Result<Vec<u8>> {
+    let mut text = Vec::with_capacity(batch.lines.len() * 320);
+    for line in &batch.lines {
+        serde_json::to_writer(&mut text, line).map_err(io::Error::other)?;
+        text.push(b'\n');
+    }
+    Ok(text)
+}
+
+/// Appends an encoded batch to the recording, or counts it as dropped.
+fn record(state: &mut State, batch: &Batch, encoded: io::Result<Vec<u8>>) -> io::Result<()> {
     let count = batch.lines.len() as u64;
     let Some(recording) = state.recording.as_mut() else {
         state.stats.dropped += count;
@@ -283,10 +296,7 @@ fn record(state: &mut State, batch: &Batch) -> io::Result<()> {
     if batch.truncated {
         tracing::warn!(kept = batch.seen, "OTLP request over the span limit; the rest was ignored");
     }
-    for line in &batch.lines {
-        serde_json::to_writer(&mut recording.out, line).map_err(io::Error::other)?;
-        recording.out.write_all(b"\n")?;
-    }
+    recording.out.write_all(&encoded?)?;
     recording.out.flush()?;
     state.stats.spans += count;
     Ok(())

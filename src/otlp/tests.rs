@@ -358,3 +358,14 @@ fn recording_refuses_a_symlink_or_an_existing_file() {
     receiver.record_to(&dir.join("fresh.jsonl")).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_receiver_starts_and_stops_inside_an_async_runtime() {
+    let receiver = OtlpReceiver::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = receiver.local_addr();
+    let body = fixture().encode_to_vec();
+    let status = tokio::task::spawn_blocking(move || post(address, "/v1/traces", &[PROTOBUF], &body).0).await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(receiver.stop_recording().dropped, 5);
+    drop(receiver);
+}
