@@ -369,3 +369,39 @@ async fn the_receiver_starts_and_stops_inside_an_async_runtime() {
     assert_eq!(receiver.stop_recording().dropped, 5);
     drop(receiver);
 }
+
+/// One export line the Java agent 2.31.1 printed for the shipped Kafka
+/// Streams word count (tests/fixtures/otlp/agent-wordcount.md): one
+/// resource's spans, wrapped as the request an OTLP exporter sends.
+fn recorded_agent_export() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/otlp/agent-wordcount.json");
+    let line = std::fs::read_to_string(path).unwrap();
+    format!("{{\"resourceSpans\":[{}]}}", line.trim()).into_bytes()
+}
+
+#[test]
+fn a_recorded_agent_export_gives_the_whole_path_of_a_record_through_internal_topics() {
+    let request: ExportTraceServiceRequest = serde_json::from_slice(&recorded_agent_export()).unwrap();
+    let lines = convert(&request);
+    assert_eq!(lines.len(), 32, "every Kafka span of the export");
+    let spans = spans(&lines);
+    assert!(spans.iter().all(|s| s.service == "pipeline-1" && s.partition.is_some() && s.offset.is_some()), "{spans:?}");
+    let trace: Vec<&&Span> = spans.iter().filter(|s| s.trace_id == "7b5a2247106a90cddd277ed6913c3456").collect();
+    let count = |op: SpanOperation, suffix: &str| {
+        trace.iter().filter(|s| s.operation == op && s.topic.as_deref().is_some_and(|t| t.ends_with(suffix))).count()
+    };
+    assert_eq!(count(SpanOperation::Process, "words"), 1);
+    assert_eq!(count(SpanOperation::Publish, "-counts-store-repartition"), 4);
+    assert_eq!(count(SpanOperation::Process, "-counts-store-repartition"), 4);
+    assert_eq!(count(SpanOperation::Publish, "-counts-store-changelog"), 4);
+    assert_eq!(count(SpanOperation::Publish, "counts"), 4);
+    let root = trace.iter().find(|s| s.operation == SpanOperation::Process && s.topic.as_deref() == Some("words")).unwrap();
+    assert_eq!((root.partition, root.offset, root.parent_span_id.as_deref()), (Some(1), Some(1), None));
+    // Every other span of the trace hangs under the root, through the
+    // context the records' headers carried.
+    let ids: Vec<&str> = trace.iter().map(|s| s.span_id.as_str()).collect();
+    assert!(trace.iter().filter(|s| s.span_id != root.span_id).all(|s| s.parent_span_id.as_deref().is_some_and(|p| ids.contains(&p))));
+    // The receiver's JSON path reads it alike.
+    let streamed = decode::json(&recorded_agent_export()).unwrap();
+    assert_eq!(streamed.lines.len(), 32);
+}
