@@ -464,6 +464,37 @@ targets = ["broker-1", "pipeline-2"]
     }
 
     #[test]
+    fn a_users_own_program_is_checked_field_by_field() {
+        let dir = std::env::temp_dir().join(format!("ldfi-byo-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("app")).unwrap();
+        std::fs::write(dir.join("app.jar"), b"jar").unwrap();
+        std::fs::write(dir.join("streams.properties"), "bootstrap.servers={bootstrap}\n").unwrap();
+        let own = |program: &str| GOOD.replace("kind = \"copy\"", program).replace("bugs = [\"commit-before-produce\"]", "");
+        let at = dir.join("s.toml");
+        let jar = own("jar = \"app.jar\"\nmain_class = \"org.example.App\"\nargs = [\"{bootstrap}\"]\nvalue_format = \"long\"\n\
+                       mounts = [{ host = \"app\", path = \"/app\" }]\nfiles = [{ path = \"/etc/s.properties\", template = \"streams.properties\" }]");
+        let s = parse(&at, &jar).unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(matches!(&s.pipeline.program, Program::Jar { jar, main_class, .. } if jar.is_absolute() && main_class == "org.example.App"));
+        assert!(s.pipeline.otel_agent, "a jar gets the agent by default");
+        assert_eq!(s.pipeline.value_format, crate::trace::ValueFormat::Long);
+        assert!(s.pipeline.mounts[0].host.is_absolute());
+        assert_eq!(s.pipeline.files[0].template, "bootstrap.servers={bootstrap}\n");
+        let image = parse(&at, &own("image = \"my-app:1\"")).unwrap();
+        assert_eq!((image.pipeline.program, image.pipeline.image.as_deref()), (Program::Entrypoint, Some("my-app:1")));
+
+        let fields = |text: &str| -> Vec<String> { parse(&at, text).expect_err("refused").into_iter().map(|p| p.field).collect() };
+        assert_eq!(fields(&own("jar = \"missing.jar\"\nmain_class = \"A\"")), ["pipeline.jar"]);
+        assert_eq!(fields(&own("jar = \"app.jar\"")), ["pipeline.main_class"]);
+        assert_eq!(fields(&GOOD.replace("kind = \"copy\"", "kind = \"copy\"\nimage = \"x:1\"")), ["pipeline.image"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nvalue_format = \"xml\"")), ["pipeline.value_format"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nmounts = [{ host = \"nowhere\", path = \"/trace\" }]")),
+            ["pipeline.mounts[0].host", "pipeline.mounts[0].path"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nargs = [\"x\"]")), ["pipeline.args"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nenv = { \"A=B\" = \"1\" }")).len(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_bug_must_belong_to_its_pipeline() {
         let text = GOOD.replace("commit-before-produce", "no-transactions");
         assert_eq!(problems(&text)[0].field, "pipeline.bugs");
