@@ -5,7 +5,7 @@
 //! decoded with byte slices (zero-copy views into the body) standing for
 //! the spans, and each span is decoded, converted and dropped in turn.
 //! A fully decoded span takes about a hundred times its smallest encoding,
-//! so decoding a hostile 16 MiB body in one go could take gigabytes.
+//! so decoding a hostile body at the size limit in one go could take a hundred times its size.
 //! JSON bodies are streamed the same way (see `json`).
 
 use bytes::Bytes;
