@@ -78,17 +78,14 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
     }
     std::fs::write(dir.join("workload.jsonl"), workload.join("\n") + "\n").unwrap();
 
-    match recording.processed {
-        Some((instance, step)) => {
-            let source = format!("pipeline-{instance}");
-            let events = [
-                format!(r#"{{"time_ms":{},"source":"{source}","type":"consumed","topic":"{input}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 10)),
-                format!(r#"{{"time_ms":{},"source":"{source}","type":"output","topic":"{output}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 20)),
-                format!(r#"{{"time_ms":{},"source":"{source}","type":"committed","topic":"{input}","partition":0,"offset":1}}"#, t(step, 30)),
-            ];
-            std::fs::write(dir.join(format!("{source}.jsonl")), events.join("\n") + "\n").unwrap();
-        }
-        None => {}
+    if let Some((instance, step)) = recording.processed {
+        let source = format!("pipeline-{instance}");
+        let events = [
+            format!(r#"{{"time_ms":{},"source":"{source}","type":"consumed","topic":"{input}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 10)),
+            format!(r#"{{"time_ms":{},"source":"{source}","type":"output","topic":"{output}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 20)),
+            format!(r#"{{"time_ms":{},"source":"{source}","type":"committed","topic":"{input}","partition":0,"offset":1}}"#, t(step, 30)),
+        ];
+        std::fs::write(dir.join(format!("{source}.jsonl")), events.join("\n") + "\n").unwrap();
     }
     let spans: Vec<String> = recording
         .polled

@@ -94,7 +94,11 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     // word count's output is its word's last count.
     if counts_state && read.is_empty() {
         for input in history.inputs.iter().filter(|i| i.acked) {
-            let last = history.outputs.iter().filter(|o| o.key.as_deref() == Some(input.value.as_str())).max_by_key(|o| last_output.get(&input.value).copied().unwrap_or(0) as i64 * 0 + o.offset);
+            let last = history
+                .outputs
+                .iter()
+                .filter(|o| o.key.as_deref() == Some(input.value.as_str()))
+                .max_by_key(|o| (observed.written_by(&info.output_topic, o.partition, o.offset, 0), o.offset));
             if let Some(o) = last {
                 read.insert(input.id.as_str(), (o.partition, o.offset));
             }
@@ -437,7 +441,10 @@ fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &
 /// The (node, step) pairs this run shows a node down (crashed, stopped,
 /// paused) and cut off (isolated): an assumed path leaves them out, since
 /// the outcome survived them.
-fn faulted(lines: &[TraceLine], clock: &StepClock, last_step: u32) -> (BTreeSet<(String, u32)>, BTreeSet<(String, u32)>) {
+/// (node, step) pairs.
+type NodeSteps = BTreeSet<(String, u32)>;
+
+fn faulted(lines: &[TraceLine], clock: &StepClock, last_step: u32) -> (NodeSteps, NodeSteps) {
     let mut open: HashMap<String, (u32, bool)> = HashMap::new();
     let (mut down, mut cut_off) = (BTreeSet::new(), BTreeSet::new());
     let mut close = |node: String, from: u32, to: u32, isolated: bool| {

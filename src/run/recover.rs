@@ -54,7 +54,7 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
         }
     }
     for run in stale {
-        let names = super::run_names(scenario, campaign, &run);
+        let names = super::run_names(scenario, campaign, run);
         let topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
         let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
         // Topics of a run killed before it created them do not exist.
