@@ -275,12 +275,13 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // holds the input back instead (it stays in the log, and is
             // fetched and written after the heal), so no write is waiting
             // for an answer when the cut hits.
-            let mut output_facts = vec![Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output }];
+            let mut output_facts = Vec::new();
             if !h.assumed {
                 output_facts.push(Fact::Link { from: h.writer.clone(), to: BROKERS.to_string(), step: h.output });
-                if h.consumed < h.output {
-                    output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.writer.clone(), step: h.output });
-                }
+            }
+            output_facts.push(Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output });
+            if !h.assumed && h.consumed < h.output {
+                output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.writer.clone(), step: h.output });
             }
             // Internal topics (repartition, changelog) the record was written
             // to: their leaders took it, as the output's did.
