@@ -220,9 +220,10 @@ impl CampaignSummary {
                 inconclusive_reason(runs, reason)
             ),
             Outcome::BudgetSpent { explored, remaining } => format!(
-                "BUDGET SPENT: explored {explored} hypotheses in {} runs, {} remaining; no violation found so far",
+                "BUDGET SPENT: explored {explored} hypotheses in {} runs, {} remaining; no violation found so far{}",
                 self.runs.len(),
-                remaining.map(|r| r.to_string()).unwrap_or_else(|| "unknown".into())
+                remaining.map(|r| r.to_string()).unwrap_or_else(|| "unknown".into()),
+                unsettled_words(&self.runs)
             ),
         }
     }
@@ -247,5 +248,43 @@ pub fn inconclusive_reason(runs: &[String], reason: &str) -> String {
         format!("runs {} gave no verdict (twice for each plan), so their plans prove nothing", runs.join(", "))
     } else {
         reason.to_string()
+    }
+}
+
+/// For a campaign that ends without a verdict of its own: how many fault
+/// runs proved nothing, and the usual cause. Empty when every run settled.
+fn unsettled_words(runs: &[RunRecord]) -> String {
+    let faulted = runs.iter().filter(|r| !r.hypothesis.is_empty()).count();
+    let unknown = runs.iter().filter(|r| !r.hypothesis.is_empty() && r.verdict == Verdict::Unknown).count();
+    if unknown == 0 {
+        return String::new();
+    }
+    format!(
+        "; but {unknown} of {faulted} fault runs gave no verdict (the output had not settled when [workload] drain_secs ran out: \
+         a crashed consumer's group waits out its session timeout, 45 s by default in Kafka's clients, before the restarted \
+         instance gets its partitions; raise drain_secs above it, or lower the app's session.timeout.ms)"
+    )
+}
+
+#[cfg(test)]
+mod unsettled_tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_spent_on_runs_without_verdict_says_so_and_why() {
+        let run = |id: &str, crash: bool, verdict: Verdict| RunRecord {
+            run: id.into(),
+            plan: FaultPlan::none(),
+            hypothesis: if crash { [crate::solver::FaultVar::crash("pipeline-1@2", 0)].into_iter().collect() } else { Default::default() },
+            verdict,
+            wall_ms: 0,
+            dir: PathBuf::new(),
+            failed: vec![],
+            learned: None,
+        };
+        let runs = vec![run("r0", false, Verdict::Pass), run("r1", true, Verdict::Unknown), run("r2", true, Verdict::Pass)];
+        let words = unsettled_words(&runs);
+        assert!(words.contains("1 of 2 fault runs gave no verdict") && words.contains("drain_secs"), "{words}");
+        assert_eq!(unsettled_words(&runs[..1]), "");
     }
 }

@@ -223,6 +223,9 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(code) => return code,
     };
     let Plan { scenario, settings, restored, stale } = plan;
+    if let Err((code, message)) = super::cluster::check_pipeline_image(&scenario).await {
+        return fail(code, message);
+    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),

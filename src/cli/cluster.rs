@@ -315,6 +315,25 @@ pub async fn heal_left_behind(
     Ok(())
 }
 
+/// A scenario's own pipeline image must be on the engine before a cluster
+/// is started for it: a name mistyped in the scenario is bad input (exit
+/// 2), found in a second, not after the cluster's half minute.
+pub async fn check_pipeline_image(scenario: &ldfi::scenario::Scenario) -> Result<(), (u8, String)> {
+    let Some(image) = &scenario.pipeline.image else { return Ok(()) };
+    let engine = Engine::connect().await.map_err(|e| (EXIT_INFRA, e.to_string()))?;
+    match engine.has_image(image).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err((
+            EXIT_BAD_INPUT,
+            format!(
+                "{}: pipeline.image: {image:?} is not on this Docker engine\n  fix: build it (`docker build -t {image} .`), `docker pull {image}`, or correct the name",
+                scenario.path.display()
+            ),
+        )),
+        Err(e) => Err((EXIT_INFRA, e.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

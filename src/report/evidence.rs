@@ -84,7 +84,9 @@ pub fn gather(summary: &CampaignSummary, root: &Path) -> Evidence {
         }
     }
     if summary.counterexamples.is_empty() {
-        if let Some(r) = summary.runs.iter().rev().find(|r| !r.plan.faults.is_empty()) {
+        // A run without a verdict survived nothing: it is not shown as one
+        // that did.
+        if let Some(r) = summary.runs.iter().rev().find(|r| !r.plan.faults.is_empty() && r.verdict == crate::checker::Verdict::Pass) {
             match trace::read_dir(&resolve(&r.dir, root)) {
                 Ok(lines) => evidence.survived = Some(RunTrace { run: r.run.clone(), lines }),
                 Err(e) => evidence.notes.push(format!("run {}'s traces could not be read: {e}", r.run)),

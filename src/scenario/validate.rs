@@ -308,6 +308,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
+    let shipped = matches!(program, Some(Program::Shipped(_)));
     Ok(Scenario {
         name: name.clone(),
         description: raw.description.clone().unwrap_or_default(),
@@ -338,7 +339,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             value_bytes: w.value_bytes.unwrap_or(16),
             acks,
             step_millis: w.step_millis.unwrap_or(1000),
-            drain_secs: w.drain_secs.unwrap_or(30),
+            // A user's pipeline keeps its clients' defaults: a crashed
+            // instance's partitions wait out its session timeout (45 s)
+            // before the restarted one gets them, so the drain must outlast
+            // it. The shipped pipelines use a 6 s session.
+            drain_secs: w.drain_secs.unwrap_or(if shipped { 30 } else { 75 }),
             quiet_millis: w.quiet_millis.unwrap_or(2000),
             words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
             busy_steps,
