@@ -123,20 +123,44 @@ impl Cluster {
         if groups.is_empty() {
             return Ok(());
         }
+        use rdkafka::types::RDKafkaErrorCode as Code;
         let admin = self.admin()?;
         let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let results = admin
-            .delete_groups(groups, &options)
-            .await
-            .map_err(|e| ClusterError::Kafka { action: "delete groups".into(), detail: e.to_string() })?;
-        for result in results {
-            if let Err((group, code)) = result {
-                if code != rdkafka::types::RDKafkaErrorCode::GroupIdNotFound {
-                    return Err(ClusterError::Kafka { action: format!("delete group {group}"), detail: code.to_string() });
+        // A group's coordinator may still be loading (a fresh cluster has
+        // no offsets topic yet), and a group whose instances were just
+        // killed keeps their members until their sessions time out (45 s
+        // by default): asked again, it answers, or empties.
+        let mut left: Vec<&str> = groups.to_vec();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let results = admin
+                .delete_groups(&left, &options)
+                .await
+                .map_err(|e| ClusterError::Kafka { action: "delete groups".into(), detail: e.to_string() })?;
+            let mut again = Vec::new();
+            for result in results {
+                match result {
+                    Ok(_) | Err((_, Code::GroupIdNotFound)) => {}
+                    Err((
+                        group,
+                        Code::NotCoordinator | Code::CoordinatorNotAvailable | Code::CoordinatorLoadInProgress | Code::NonEmptyGroup,
+                    )) => {
+                        if let Some(g) = left.iter().find(|g| **g == group) {
+                            again.push(*g);
+                        }
+                    }
+                    Err((group, code)) => {
+                        return Err(ClusterError::Kafka { action: format!("delete group {group}"), detail: code.to_string() })
+                    }
                 }
             }
+            if again.is_empty() {
+                return Ok(());
+            }
+            left = again;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        Ok(())
+        Err(ClusterError::Kafka { action: format!("delete groups {left:?}"), detail: "still members, or no coordinator, after 60 s".into() })
     }
 
     /// Deletes topics and waits until the cluster no longer lists them:
