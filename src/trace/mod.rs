@@ -23,7 +23,11 @@
 //! Pipelines may write their own events with the same schema: `consumed`,
 //! `output`, `committed`, `restored` and `note`; anything with
 //! `ids` lists the workload ids of the input records involved (the
-//! `ldfi-id` header of each input).
+//! `ldfi-id` header of each input). A pipeline that writes none of them is
+//! still seen: the harness's OTLP receiver records the Kafka spans of an
+//! instrumented instance in `otlp.jsonl` ([`Event::Span`]), and the
+//! harness's own snapshots carry the group's assignment and committed
+//! offsets (see the README's "Test your own pipeline").
 
 mod io;
 mod names;
