@@ -9,15 +9,15 @@
 //! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
 //! stated exactly, with the source of each instance's lineage. Run budget
 //! spent: say how many hypotheses remain. Nothing is certified that was not
-//! earned: a fault-free run with no outcome to reason from ([`baseline`]),
+//! earned: a fault-free run with no outcome to reason from (`baseline`),
 //! a targeted instance the lineage never named and no hypothesis faulted
-//! ([`coverage`]), or hypotheses whose runs gave no verdict end the
+//! (`coverage`), or hypotheses whose runs gave no verdict end the
 //! campaign inconclusive, saying why. Runs come through [`Runs`]: a live
 //! cluster, or recorded runs in tests.
 //!
 //! The summary is journaled before the first run and after each one, with
 //! the outcome `in_progress` until the loop ends; `ldfi campaign --resume`
-//! rebuilds the loop's state from it ([`resume`]) and goes on. A
+//! rebuilds the loop's state from it ([`mod@resume`]) and goes on. A
 //! counterexample is minimized on the live cluster ([`minimize`]) and can be
 //! replayed later on a fresh cluster ([`replay`]).
 //!
@@ -86,7 +86,7 @@ pub enum Outcome {
     /// The run budget (or wall time) ran out first.
     BudgetSpent { explored: usize, remaining: Option<usize> },
     /// Nothing is certified, and `reason` says why and what to check: the
-    /// fault-free run was no baseline ([`baseline`]), a targeted instance's
+    /// fault-free run was no baseline, a targeted instance's
     /// faults were never considered, or every hypothesis was injected but
     /// the runs of some (`runs`) gave no verdict (the output did not settle,
     /// twice) and so prove nothing. `reason` is empty in older summaries,
@@ -180,7 +180,7 @@ fn instances(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Runs a campaign on `cluster` and writes its summary (journaled after
-/// every run, see [`resume`]).
+/// every run, see [`mod@resume`]).
 pub async fn campaign(
     cluster: &Cluster,
     binaries: &Binaries,

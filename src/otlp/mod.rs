@@ -15,7 +15,7 @@
 //! on what Kafka itself recorded (the workload's deliveries, the checker's
 //! reads, the group's committed offsets).
 //!
-//! - [`convert`]: an export request to trace lines (pure);
+//! - [`mod@convert`]: an export request to trace lines (pure);
 //! - [`receiver`]: the HTTP endpoint and the recording.
 
 pub mod convert;
