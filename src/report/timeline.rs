@@ -417,14 +417,24 @@ pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
     for line in lines {
         all.push((row(clock.step_of(line)), line));
     }
+    let output = lines.iter().find_map(|l| match &l.event {
+        Event::RunStarted { output_topic, .. } => Some(output_topic.as_str()),
+        _ => None,
+    });
     let mut rows_out = rows;
     for (i, line) in all {
         let r = &mut rows_out[i];
+        // An instrumented instance's writes come as spans named by its
+        // service, which ldfi sets to the instance's name.
+        let source = match &line.event {
+            Event::Span(span) => span.service.as_str(),
+            _ => line.source.as_str(),
+        };
         let pipeline = |r: &mut StepRow| -> usize {
-            match r.pipelines.iter().position(|p| p.0 == line.source) {
+            match r.pipelines.iter().position(|p| p.0 == source) {
                 Some(k) => k,
                 None => {
-                    r.pipelines.push((line.source.clone(), 0, 0, 0));
+                    r.pipelines.push((source.to_string(), 0, 0, 0));
                     r.pipelines.len() - 1
                 }
             }
@@ -439,6 +449,12 @@ pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
                 r.duplicated_produced += usize::from(marks.duplicated.contains(id));
             }
             Event::Output { .. } => {
+                let k = pipeline(r);
+                r.pipelines[k].1 += 1;
+            }
+            Event::Span(span)
+                if span.operation == crate::trace::SpanOperation::Publish && !span.error && span.topic.as_deref() == output =>
+            {
                 let k = pipeline(r);
                 r.pipelines[k].1 += 1;
             }
@@ -499,5 +515,27 @@ mod tests {
         assert_eq!(svg.matches("class=\"lost\"").count(), 2);
         assert!(!svg.contains("<script>") && !svg.contains("<b>"));
         assert!(svg.contains("&lt;script&gt;"));
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn an_instrumented_instances_writes_count_as_its_outputs() {
+        let started = r#"{"time_ms":1000,"source":"harness","step":0,"type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{"seed":1,"faults":[]},"input_topic":"in.c-r0","output_topic":"out.c-r0","group":"g.c-r0","properties":[],"read_committed":false}"#;
+        let step = r#"{"time_ms":1001,"source":"harness","step":0,"type":"step","step_index":0}"#;
+        let span = |topic: &str| {
+            format!(
+                r#"{{"time_ms":1500,"source":"otlp","type":"span","service":"pipeline-2","trace_id":"aa","span_id":"bb","name":"{topic} publish","operation":"publish","topic":"{topic}","partition":0,"offset":4,"start_ms":1490,"end_ms":1500}}"#
+            )
+        };
+        let lines: Vec<TraceLine> = [started.to_string(), step.to_string(), span("out.c-r0"), span("g.c-r0-store-changelog")]
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let rows = steps(&lines, &Marks::default());
+        assert_eq!(rows[0].pipelines, vec![("pipeline-2".to_string(), 1, 0, 0)]);
     }
 }
