@@ -133,15 +133,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         // example: the cut plus the crash). With acks=all, `replicated` is
         // the ack's step; with acks=1, the first snapshot whose high
         // watermark passed the record.
-        let replicated = if acks_one {
-            snapshots
-                .iter()
-                .find(|(t, s)| *t >= step && s.partition(&info.input_topic, partition).and_then(|p| p.high_watermark) > Some(offset))
-                .map(|(t, _)| *t)
-                .unwrap_or(last_step)
-        } else {
-            step
-        };
+        let replicated = if acks_one { observed.written_by(&info.input_topic, partition, offset, step) } else { step };
         let mut durable: Vec<Derivation> = Vec::new();
         if leader.is_some_and(|l| isr.contains(&l)) || isr.is_empty() {
             durable.push((step + 1..=replicated + 1).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());

@@ -56,8 +56,9 @@ pub(super) struct Observed<'a> {
 }
 
 impl Observed<'_> {
-    /// The first step whose snapshot shows the partition's high watermark
-    /// past `offset`: the output was written by then.
+    /// The first step from `from` whose snapshot shows the partition's
+    /// high watermark past `offset`: the record was written to every ISR
+    /// member by then (the last step if no snapshot shows it).
     pub fn written_by(&self, topic: &str, partition: i32, offset: i64, from: u32) -> u32 {
         self.snapshots
             .iter()

@@ -54,18 +54,16 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
         }
     }
     for run in stale {
+        // The redone run recreates the same names: its topics, internal
+        // topics included, must be gone first (deletion is asynchronous in
+        // Kafka). Topics of a run killed before it created them do not
+        // exist.
         let names = super::run_names(scenario, campaign, run);
-        let topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
+        let topics = super::startup::run_topics(cluster, scenario, &names).await;
         let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-        // Topics of a run killed before it created them do not exist.
-        if let Err(e) = cluster.delete_topics(&topics).await {
+        if let Err(e) = cluster.delete_topics_and_wait(&topics, Duration::from_secs(60)).await {
             tracing::debug!("deleting the topics of interrupted run {run}: {e}");
         }
-    }
-    if !stale.is_empty() {
-        // Deletion is asynchronous in Kafka; the redone run recreates the
-        // same names.
-        tokio::time::sleep(Duration::from_secs(3)).await;
     }
     cluster.wait_ready(Duration::from_secs(90)).await?;
     Ok(recovered)

@@ -34,11 +34,22 @@ pub async fn internal_topics(cluster: &Cluster, names: &RunNames) -> Result<Vec<
     Ok(found)
 }
 
+/// A run's topics as the cluster has them: the scenario's, named for the
+/// run, and the internal topics its pipeline created (none if they cannot
+/// be listed).
+pub async fn run_topics(cluster: &Cluster, scenario: &Scenario, names: &RunNames) -> Vec<String> {
+    let mut topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
+    match internal_topics(cluster, names).await {
+        Ok(internal) => topics.extend(internal),
+        Err(e) => tracing::warn!("cannot list the run's internal topics: {e}"),
+    }
+    topics
+}
+
 /// Removes what a run with unsuffixed names would meet from an earlier
 /// one: the scenario's topics, the group and its internal topics.
 pub async fn clean_slate(cluster: &Cluster, scenario: &Scenario, names: &RunNames) -> Result<(), ClusterError> {
-    let mut topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
-    topics.extend(internal_topics(cluster, names).await?);
+    let topics = run_topics(cluster, scenario, names).await;
     let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     let group = names.group(&scenario.pipeline.group);
     cluster.delete_groups(&[group.as_str()]).await?;
@@ -49,11 +60,7 @@ pub async fn clean_slate(cluster: &Cluster, scenario: &Scenario, names: &RunName
 /// names its group too, waiting for the deletion so the next run starts
 /// clean. Errors are logged, not raised: the run's verdict is in its traces.
 pub async fn tidy(cluster: &Cluster, scenario: &Scenario, names: &RunNames) {
-    let mut topics: Vec<String> = scenario.topics.iter().map(|t| names.topic(&t.name)).collect();
-    match internal_topics(cluster, names).await {
-        Ok(internal) => topics.extend(internal),
-        Err(e) => tracing::warn!("cannot list the run's internal topics: {e}"),
-    }
+    let topics = run_topics(cluster, scenario, names).await;
     let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     if names.suffix.is_some() {
         if let Err(e) = cluster.delete_topics(&refs).await {
