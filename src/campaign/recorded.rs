@@ -3,7 +3,7 @@
 //! gives them), so that the loop's every ending is tested without a
 //! cluster. A recording is a record `in-0` and what became of it: which
 //! instance processed it at which step (told by its own events), which
-//! others only polled it (told by OpenTelemetry spans), whether the
+//! others handled it as far as their spans show (OpenTelemetry), whether the
 //! workload's write was acknowledged, and whether the checker read it back.
 
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
         .iter()
         .map(|instance| {
             format!(
-                r#"{{"time_ms":{},"source":"otlp","type":"span","service":"pipeline-{instance}","trace_id":"{}","span_id":"{:016x}","name":"{input} receive","operation":"receive","topic":"{input}","partition":0,"start_ms":{},"end_ms":{}}}"#,
+                r#"{{"time_ms":{},"source":"otlp","type":"span","service":"pipeline-{instance}","trace_id":"{}","span_id":"{:016x}","name":"{input} process","operation":"process","topic":"{input}","partition":0,"offset":0,"start_ms":{},"end_ms":{}}}"#,
                 t(1, 5),
                 "0".repeat(31) + "1",
                 instance,

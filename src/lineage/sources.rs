@@ -11,18 +11,27 @@
 use std::collections::BTreeMap;
 
 use super::Source;
-use crate::trace::{Event, TraceLine};
+use crate::trace::{Event, SpanOperation, TraceLine};
 
 /// The best source of each of `instances` (`pipeline-N`) in one run's
 /// traces: [`Source::Events`] if it wrote consumed or output events, else
-/// [`Source::OpenTelemetry`] if a span's service is the instance, else
+/// [`Source::OpenTelemetry`] if a process or publish span placing a record
+/// names the instance as its service, else
 /// [`Source::Kafka`].
 pub fn sources(lines: &[TraceLine], instances: &[String]) -> BTreeMap<String, Source> {
     let mut best: BTreeMap<String, Source> = instances.iter().map(|i| (i.clone(), Source::Kafka)).collect();
     for line in lines {
         let (instance, source) = match &line.event {
             Event::Consumed { .. } | Event::Output { .. } => (&line.source, Source::Events),
-            Event::Span(span) => (&span.service, Source::OpenTelemetry),
+            // Only a span that places a record (a process or publish with
+            // its partition and offset) shows a path; a poll shows none.
+            Event::Span(span)
+                if matches!(span.operation, SpanOperation::Process | SpanOperation::Publish)
+                    && span.partition.is_some()
+                    && span.offset.is_some() =>
+            {
+                (&span.service, Source::OpenTelemetry)
+            }
             _ => continue,
         };
         if let Some(known) = best.get_mut(instance) {
@@ -44,7 +53,7 @@ mod tests {
         line(
             "otlp",
             &format!(
-                r#""type":"span","service":"{service}","trace_id":"01","span_id":"02","name":"in process","operation":"process","start_ms":1,"end_ms":2"#
+                r#""type":"span","service":"{service}","trace_id":"01","span_id":"02","name":"in process","operation":"process","topic":"in","partition":0,"offset":0,"start_ms":1,"end_ms":2"#
             ),
         )
     }
