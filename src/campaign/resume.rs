@@ -72,6 +72,13 @@ impl Restored {
     pub fn ended(&self) -> bool {
         self.summary.outcome != Outcome::InProgress
     }
+
+    /// Whether the campaign ended only because its run budget was spent
+    /// and `max_runs` leaves room for more: a larger budget continues it
+    /// where it stopped, as an interrupted one would.
+    pub fn extends_to(&self, max_runs: u32) -> bool {
+        matches!(self.summary.outcome, Outcome::BudgetSpent { .. }) && max_runs > self.next
+    }
 }
 
 /// Reads the journal of a campaign: `dir/summary.json`.

@@ -12,7 +12,7 @@ use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
 
 use super::terminal::{say, Mode, Terminal};
-use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION};
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, EXIT_OK, EXIT_VIOLATION};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StrategyArg {
@@ -100,7 +100,8 @@ fn journal_dir(value: &str, reports: &Path) -> PathBuf {
 fn exit_of(outcome: &Outcome) -> u8 {
     match outcome {
         Outcome::Violation => EXIT_VIOLATION,
-        _ => EXIT_OK,
+        Outcome::Certified { .. } => EXIT_OK,
+        Outcome::BudgetSpent { .. } | Outcome::Inconclusive { .. } | Outcome::InProgress => EXIT_NOT_CERTIFIED,
     }
 }
 
@@ -168,14 +169,16 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         tries,
     };
     let restored = resume::restore(summary).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
-    if restored.ended() {
+    let extended = restored.ended() && restored.extends_to(settings.max_runs);
+    if restored.ended() && !extended {
         // Nothing to continue: say how it ended, with the same exit code.
         return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
     let aside = resume::unaccounted(&restored.summary, &settings.traces_root.join(&settings.name));
     let stale = resume::set_aside(&aside).map_err(|e| fail(EXIT_INFRA, format!("cannot set aside the runs cut short: {e}")))?;
     term.line(&format!(
-        "resuming campaign {} after {} finished runs{}",
+        "{} campaign {} after {} finished runs{}",
+        if extended { format!("budget raised to {} runs: continuing", settings.max_runs) } else { "resuming".to_string() },
         settings.name,
         restored.summary.runs.len(),
         if stale.is_empty() { String::new() } else { format!("; redoing what was cut short ({}, traces kept as *.interrupted-*)", stale.join(", ")) }
@@ -185,7 +188,11 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
 
 /// A resumed campaign that had already ended.
 fn ended(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Scenario, args: &CampaignArgs, term: &Terminal) -> u8 {
-    term.line(&format!("campaign {} already ended; nothing to resume", summary.campaign));
+    let more = match summary.outcome {
+        Outcome::BudgetSpent { .. } => format!(" (its budget was spent after {} runs: give --max-runs above that to go on)", summary.runs.len()),
+        _ => String::new(),
+    };
+    term.line(&format!("campaign {} already ended; nothing to resume{more}", summary.campaign));
     report(summary, settings, scenario, args)
 }
 

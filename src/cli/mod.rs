@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-/// Exit code: nothing wrong found.
+/// Exit code: nothing wrong found (for a campaign: certified).
 pub const EXIT_OK: u8 = 0;
 /// Exit code: a violation was found (or reproduced, for `ldfi replay`).
 pub const EXIT_VIOLATION: u8 = 1;
@@ -22,6 +22,10 @@ pub const EXIT_VIOLATION: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: infrastructure failure.
 pub const EXIT_INFRA: u8 = 3;
+/// Exit code of a campaign that ended without a verdict on the pipeline:
+/// inconclusive, or its budget spent before a certificate. Not 0, so that
+/// a CI job never passes on what was not earned.
+pub const EXIT_NOT_CERTIFIED: u8 = 4;
 /// Exit code: interrupted by Ctrl-C (after cleanup).
 pub const EXIT_INTERRUPTED: u8 = 130;
 

@@ -146,7 +146,17 @@ fn an_ended_journal_says_so_and_a_lost_run_is_an_error() {
     let traces = root.join("traces").join("c");
     let mut summary = journal(&traces);
     summary.outcome = Outcome::Violation;
-    assert!(restore(summary.clone()).unwrap().ended());
+    let restored = restore(summary.clone()).unwrap();
+    assert!(restored.ended());
+    assert!(!restored.extends_to(100), "a violation is an answer: more runs do not reopen it");
+
+    // A spent budget is no answer: a larger one continues after the last run.
+    let mut spent = summary.clone();
+    spent.outcome = Outcome::BudgetSpent { explored: 2, remaining: Some(5) };
+    let restored = restore(spent).unwrap();
+    assert!(restored.ended());
+    assert!(!restored.extends_to(restored.next), "the same budget is spent already");
+    assert!(restored.extends_to(restored.next + 1));
 
     std::fs::remove_file(traces.join("r1").join("verdict.json")).unwrap();
     let error = restore(summary).unwrap_err().to_string();
