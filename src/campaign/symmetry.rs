@@ -105,7 +105,7 @@ fn rename_roles(roles: &BTreeSet<String>, moved: &Renaming) -> Renaming {
             let image = match role {
                 Role::Leader { topic, .. } => Role::Leader { topic, partition: to },
                 Role::Followers { topic, .. } => Role::Followers { topic, partition: to },
-                Role::Coordinator { .. } => return None,
+                Role::Coordinator { .. } | Role::TransactionCoordinator { .. } => return None,
             };
             Some((name.clone(), NodeId::Role(image).to_string()))
         })
@@ -193,7 +193,7 @@ fn partition_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Re
 fn topic_partition(name: &str) -> Option<(String, i32)> {
     match partition_of(name)?.0 {
         Role::Leader { topic, partition } | Role::Followers { topic, partition } => Some((topic, partition)),
-        Role::Coordinator { .. } => None,
+        Role::Coordinator { .. } | Role::TransactionCoordinator { .. } => None,
     }
 }
 

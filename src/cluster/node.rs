@@ -32,6 +32,13 @@ pub enum Role {
     Followers { topic: String, partition: i32 },
     /// The coordinator of a consumer group: `coordinator(group)`.
     Coordinator { group: String },
+    /// The coordinator of the transactions of the pipeline whose group
+    /// (Kafka Streams' application.id) is `group`:
+    /// `transaction-coordinator(group)`. The broker leading the partition
+    /// of `__transaction_state` that its transactional.id hashes to; named
+    /// by the group, because the id itself (Kafka Streams puts a random
+    /// process id in it) changes from run to run.
+    TransactionCoordinator { group: String },
 }
 
 impl fmt::Display for Role {
@@ -40,6 +47,7 @@ impl fmt::Display for Role {
             Role::Leader { topic, partition } => write!(f, "leader({topic}/{partition})"),
             Role::Followers { topic, partition } => write!(f, "followers({topic}/{partition})"),
             Role::Coordinator { group } => write!(f, "coordinator({group})"),
+            Role::TransactionCoordinator { group } => write!(f, "transaction-coordinator({group})"),
         }
     }
 }
@@ -58,7 +66,10 @@ fn parse_role(s: &str) -> Option<Result<Role, String>> {
         "leader" => partition().map(|(topic, partition)| Role::Leader { topic, partition }),
         "followers" => partition().map(|(topic, partition)| Role::Followers { topic, partition }),
         "coordinator" => Ok(Role::Coordinator { group: argument.to_string() }),
-        other => Err(format!("{s:?}: unknown role {other:?}; use leader(t/p), followers(t/p) or coordinator(g)")),
+        "transaction-coordinator" => Ok(Role::TransactionCoordinator { group: argument.to_string() }),
+        other => Err(format!(
+            "{s:?}: unknown role {other:?}; use leader(t/p), followers(t/p), coordinator(g) or transaction-coordinator(g)"
+        )),
     })
 }
 

@@ -20,6 +20,11 @@ pub struct Snapshot {
     pub partitions: Vec<PartitionState>,
     #[serde(default)]
     pub groups: Vec<GroupState>,
+    /// The pipeline's transactions: those named after its group (Kafka
+    /// Streams' `<application.id>-...`) and any open one (one pipeline runs
+    /// on the cluster at a time).
+    #[serde(default)]
+    pub transactions: Vec<TransactionState>,
     /// What could not be observed, and why.
     #[serde(default)]
     pub errors: Vec<String>,
@@ -74,6 +79,22 @@ pub struct PartitionState {
     /// offset is at least `high_watermark - offset_lag`.
     #[serde(default)]
     pub replica_logs: Vec<ReplicaLog>,
+}
+
+/// A transactional producer as its coordinator lists it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransactionState {
+    pub transactional_id: String,
+    #[serde(default)]
+    pub producer_id: Option<i64>,
+    /// Kafka's transaction state (`Ongoing`, `CompleteCommit`, ...).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Its partition of `__transaction_state`, whose leader is the
+    /// transaction's coordinator.
+    pub partition: i32,
+    #[serde(default)]
+    pub coordinator: Option<i32>,
 }
 
 /// One replica's log on one broker.

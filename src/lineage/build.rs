@@ -105,6 +105,10 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         }
     }
     let (down, cut_off) = faulted(lines, &clock, last_step);
+    // Whether the run's snapshots list transactional producers of the
+    // pipeline: then its writes commit through a transaction coordinator.
+    let transactional = snapshots.iter().any(|(_, s)| !s.transactions.is_empty());
+    let transaction_coordinator = role(NodeId::Role(Role::TransactionCoordinator { group: base(&info.group) }).to_string());
 
     let mut model = Model::default();
     for input in history.inputs.iter().filter(|i| i.acked) {
@@ -279,6 +283,12 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // to: their leaders took it, as the output's did.
             for (topic, p, t) in &h.internal {
                 output_facts.push(Fact::Link { from: role(format!("leader({topic}/{p})")), to: BROKERS.to_string(), step: *t });
+            }
+            // A transactional write becomes visible, and its input's offset
+            // committed, only when its transaction commits, through the
+            // transaction's coordinator.
+            if transactional {
+                output_facts.push(Fact::Alive { node: transaction_coordinator.clone(), step: h.output });
             }
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());

@@ -461,3 +461,51 @@ fn spans_show_the_path_through_internal_topics() {
     assert!(trail.events.iter().any(|(text, _, _)| text.contains("OpenTelemetry")), "{trail:?}");
     assert!(!trail.events.iter().any(|(text, _, _)| text.contains("assumed")), "{trail:?}");
 }
+
+/// `one_record_run` whose snapshots list a transaction of the pipeline
+/// (Kafka Streams names it after the application.id, the run's group).
+fn transactional_run() -> Vec<TraceLine> {
+    let mut lines = one_record_run("all");
+    for line in &mut lines {
+        if let Event::Snapshot { snapshot } = &mut line.event {
+            snapshot.transactions.push(crate::cluster::snapshot::TransactionState {
+                transactional_id: "s-group.c-r0-5f0c-1".into(),
+                state: Some("CompleteCommit".into()),
+                partition: 21,
+                coordinator: Some(3),
+                ..Default::default()
+            });
+        }
+    }
+    lines
+}
+
+#[test]
+fn a_transactional_write_needs_the_transaction_coordinator_named_by_the_scenario_group() {
+    let coordinator = Fact::Alive { node: "transaction-coordinator(s-group)".into(), step: 0 };
+    let plain = build(&one_record_run("all")).unwrap();
+    assert!(!plain.outcomes.values().flatten().flatten().any(|f| *f == coordinator), "no transaction, no coordinator");
+    let model = build(&transactional_run()).unwrap();
+    assert!(model.outcomes["r:in-1"].iter().all(|d| d.contains(&coordinator)), "{:?}", model.outcomes);
+    let (_, _, facts) = model.trails["r:in-1"].events.iter().find(|(e, _, _)| e.starts_with("output ")).unwrap();
+    assert!(facts.contains(&coordinator), "{facts:?}");
+
+    // A crash of it is a hypothesis of its own, realized and resolved by
+    // the nemesis to the broker the run's snapshot names.
+    let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
+    let found = first_hypotheses(&transactional_run(), &scenario(r#"["crash"]"#, 1, 0, brokers), 10);
+    let expected: crate::solver::Hypothesis = [FaultVar::crash("transaction-coordinator(s-group)@0", 0)].into_iter().collect();
+    assert!(found.contains(&expected), "{found:?}");
+    let role: Role = match "transaction-coordinator(s-group)".parse::<NodeId>().unwrap() {
+        NodeId::Role(r) => r,
+        other => panic!("{other}"),
+    };
+    let names = RunNames::suffixed("c", "r0", "s-group");
+    let snapshot = Snapshot { transactions: transactional_run().iter().find_map(|l| match &l.event {
+        Event::Snapshot { snapshot } => Some(snapshot.transactions.clone()),
+        _ => None,
+    }).unwrap(), ..Default::default() };
+    let resolved = role::resolve_role(&role, &snapshot, &|t| names.topic(t), &|g| names.group(g)).unwrap();
+    assert_eq!(resolved, vec![NodeId::broker(3)]);
+    assert!(role::resolve_role(&role, &Snapshot::default(), &|t| t.to_string(), &|g| g.to_string()).is_err());
+}

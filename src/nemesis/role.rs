@@ -44,6 +44,19 @@ pub fn resolve_role(
             let coordinator = state.coordinator.ok_or_else(|| format!("{role}: no coordinator now"))?;
             Ok(vec![broker(coordinator)?])
         }
+        Role::TransactionCoordinator { group: g } => {
+            // The snapshot lists the pipeline's transactions: those named
+            // after its group first, then any open one. With several
+            // producers (instances, threads), the first by id: the lineage
+            // needs every one, so any one of them breaks what it names.
+            let prefix = format!("{}-", group(g));
+            let named = snapshot.transactions.iter().filter(|t| t.transactional_id.starts_with(&prefix));
+            let coordinator = named
+                .chain(snapshot.transactions.iter())
+                .find_map(|t| t.coordinator)
+                .ok_or_else(|| format!("{role}: no transaction of the pipeline with a coordinator now"))?;
+            Ok(vec![broker(coordinator)?])
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub fn node(node: &NodeId) -> String {
         NodeId::Role(Role::Leader { topic, partition }) => format!("the leader of {topic}/{partition}"),
         NodeId::Role(Role::Followers { topic, partition }) => format!("the followers of {topic}/{partition}"),
         NodeId::Role(Role::Coordinator { group }) => format!("the coordinator of group {group}"),
+        NodeId::Role(Role::TransactionCoordinator { group }) => format!("the transaction coordinator of {group}"),
     }
 }
 

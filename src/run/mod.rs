@@ -101,7 +101,7 @@ fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> 
         NodeId::Role(Role::Leader { topic, .. } | Role::Followers { topic, .. }) => {
             topics.contains(&topic.as_str()) || topic.starts_with(&format!("{}-", scenario.pipeline.group))
         }
-        NodeId::Role(Role::Coordinator { group }) => *group == scenario.pipeline.group,
+        NodeId::Role(Role::Coordinator { group } | Role::TransactionCoordinator { group }) => *group == scenario.pipeline.group,
     };
     for planned in &plan.faults {
         if let Some(node) = planned.fault.nodes().into_iter().find(|n| !known(n)) {
@@ -484,7 +484,7 @@ async fn fresh_snapshot(cluster: &Cluster, roles: &[Role], names: &RunNames) -> 
     for r in roles {
         match r {
             Role::Leader { topic, .. } | Role::Followers { topic, .. } => topics.push(names.topic(topic)),
-            Role::Coordinator { group } => groups.push(names.group(group)),
+            Role::Coordinator { group } | Role::TransactionCoordinator { group } => groups.push(names.group(group)),
         }
     }
     cluster.snapshot(&topics, &groups).await.map_err(|e| e.to_string())

@@ -51,6 +51,8 @@ import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -64,6 +66,8 @@ import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.ListTransactionsRequest;
+import org.apache.kafka.common.requests.ListTransactionsResponse;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.utils.internals.LogContext;
 
@@ -104,6 +108,13 @@ import org.apache.kafka.common.utils.internals.LogContext;
  */
 final class Snapshot {
     static final String OFFSETS_TOPIC = "__consumer_offsets";
+    /**
+     * The transaction log: a transactional producer's coordinator is the leader of the partition
+     * its transactional.id hashes to, as a group's coordinator is for {@code __consumer_offsets}.
+     */
+    static final String TRANSACTIONS_TOPIC = "__transaction_state";
+    /** Transaction states in which a producer is between begin and end of a transaction. */
+    private static final Set<String> OPEN_TRANSACTION = Set.of("Ongoing", "PrepareCommit", "PrepareAbort");
     private static final TopicPartition METADATA_PARTITION = new TopicPartition("__cluster_metadata", 0);
     /** Phase 2 gets at least this long (or timeout_ms if smaller). */
     private static final long PHASE2_MIN_MS = 1000;
@@ -188,6 +199,9 @@ final class Snapshot {
         List<String> topicNames = new ArrayList<>(new TreeSet<>(topics));
         if (!groups.isEmpty() && !topicNames.contains(OFFSETS_TOPIC)) {
             topicNames.add(OFFSETS_TOPIC);
+        }
+        if (!groups.isEmpty() && !topicNames.contains(TRANSACTIONS_TOPIC)) {
+            topicNames.add(TRANSACTIONS_TOPIC);
         }
 
         // ---- phase 1 ------------------------------------------------------------------------
@@ -307,6 +321,17 @@ final class Snapshot {
             }
         }
         all.addAll(logDirs.values());
+
+        // transactions: every broker lists those it coordinates
+        Map<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> txLists =
+                new TreeMap<>();
+        if (!groups.isEmpty()) {
+            for (int b : brokers) {
+                Cluster.Endpoint ep = cluster.endpoint(b);
+                txLists.put(b, task(() -> listTransactions(ep, b, d2)));
+            }
+        }
+        all.addAll(txLists.values());
 
         // groups: by coordinator (leader of the group's __consumer_offsets partition)
         Map<String, Integer> coordinatorOf = new HashMap<>();
@@ -500,6 +525,7 @@ final class Snapshot {
         }
         result.set("partitions", partArray);
         result.set("groups", groupArray);
+        result.set("transactions", transactions(groups, described.get(TRANSACTIONS_TOPIC), txLists, partArray));
         ArrayNode errArray = result.putArray("errors");
         errors.forEach(errArray::add);
         if (TRACE) {
@@ -867,6 +893,91 @@ final class Snapshot {
             if (!todo.isEmpty() && !backOff(deadline)) {
                 todo.forEach(tp -> out.put(tp, Outcome.failed(lastError.get(tp))));
                 break;
+            }
+        }
+        return out;
+    }
+
+    private static Outcome<List<ListTransactionsResponseData.TransactionState>> listTransactions(
+            Cluster.Endpoint ep, int broker, long deadline) {
+        if (ep == null) {
+            return Outcome.failed(new java.io.IOException("no address known for broker " + broker));
+        }
+        ListTransactionsResponse resp;
+        try {
+            resp = (ListTransactionsResponse) await(ep,
+                    new ListTransactionsRequest.Builder(new ListTransactionsRequestData()), deadline);
+        } catch (Throwable e) {
+            return Outcome.failed(e);
+        }
+        if (resp.data().errorCode() != Errors.NONE.code()) {
+            return Outcome.failed(Errors.forCode(resp.data().errorCode()).exception());
+        }
+        return Outcome.ok(resp.data().transactionStates());
+    }
+
+    /**
+     * The transactions of the pipeline under test: those whose transactional.id starts with one
+     * of the groups asked for (Kafka Streams names them {@code <application.id>-...}) and those
+     * open right now (one pipeline runs on the cluster at a time, and the workload writes
+     * without transactions). Each with its partition of {@code __transaction_state}, whose
+     * leader is its coordinator; that partition's state is added to {@code partitions}, so that
+     * the role {@code leader(__transaction_state/p)} resolves like any other leader.
+     */
+    private ArrayNode transactions(List<String> groups, TopicState log,
+            Map<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> lists,
+            ArrayNode partArray) {
+        ArrayNode out = F.arrayNode();
+        TreeMap<String, ListTransactionsResponseData.TransactionState> mine = new TreeMap<>();
+        for (Map.Entry<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> e
+                : lists.entrySet()) {
+            Outcome<List<ListTransactionsResponseData.TransactionState>> o = result(e.getValue());
+            if (o.error != null) {
+                errors.add("listTransactions(broker " + e.getKey() + "): " + describe(o.error));
+                continue;
+            }
+            for (ListTransactionsResponseData.TransactionState t : o.value) {
+                String id = t.transactionalId();
+                boolean named = groups.stream().anyMatch(g -> id.startsWith(g + "-"));
+                if (named || OPEN_TRANSACTION.contains(t.transactionState())) {
+                    mine.put(id, t);
+                }
+            }
+        }
+        if (mine.isEmpty()) {
+            return out;
+        }
+        if (log == null || log.error != Errors.NONE.code() || log.partitions.isEmpty()) {
+            errors.add("describeTopics(" + TRANSACTIONS_TOPIC + "): no partitions known, so no coordinators");
+            return out;
+        }
+        int n = log.partitions.size();
+        TreeSet<Integer> added = new TreeSet<>();
+        for (ListTransactionsResponseData.TransactionState t : mine.values()) {
+            int index = Utils.abs(t.transactionalId().hashCode()) % n;
+            PartState p = log.partitions.stream().filter(x -> x.partition == index).findFirst().orElse(null);
+            ObjectNode o = out.addObject();
+            o.put("transactional_id", t.transactionalId());
+            o.put("producer_id", t.producerId());
+            o.put("state", t.transactionState());
+            o.put("partition", index);
+            if (p == null || p.leader < 0) {
+                o.putNull("coordinator");
+            } else {
+                o.put("coordinator", p.leader);
+            }
+            if (p != null && added.add(index)) {
+                ObjectNode s = partArray.addObject();
+                s.put("topic", TRANSACTIONS_TOPIC);
+                s.put("partition", index);
+                if (p.leader < 0) {
+                    s.putNull("leader");
+                } else {
+                    s.put("leader", p.leader);
+                }
+                s.set("replicas", ids(p.replicas));
+                s.set("isr", ids(p.isr));
+                s.set("elr", ids(p.elr));
             }
         }
         return out;
