@@ -22,9 +22,10 @@ pub const EXIT_VIOLATION: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: infrastructure failure.
 pub const EXIT_INFRA: u8 = 3;
-/// Exit code of a campaign that ended without a verdict on the pipeline:
-/// inconclusive, or its budget spent before a certificate. Not 0, so that
-/// a CI job never passes on what was not earned.
+/// Exit code of a campaign that ended without a verdict on the pipeline
+/// (inconclusive, or its budget spent before a certificate), and of a run
+/// without a verdict. Not 0, so that a CI job never passes on what was not
+/// earned.
 pub const EXIT_NOT_CERTIFIED: u8 = 4;
 /// Exit code: interrupted by Ctrl-C (after cleanup).
 pub const EXIT_INTERRUPTED: u8 = 130;

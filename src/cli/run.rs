@@ -10,13 +10,15 @@ use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::Scenario;
 
 use super::terminal::{Mode, Terminal};
-use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
+use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, EXIT_OK, EXIT_VIOLATION};
 
-/// Exit code of a verdict: 1 for a violation.
+/// Exit code of a verdict: 1 for a violation, 4 for a run without one (a
+/// script must not read "no verdict" as a pass).
 pub fn exit_of(verdict: Verdict) -> u8 {
     match verdict {
-        Verdict::Fail => 1,
-        Verdict::Pass | Verdict::Unknown => EXIT_OK,
+        Verdict::Fail => EXIT_VIOLATION,
+        Verdict::Unknown => EXIT_NOT_CERTIFIED,
+        Verdict::Pass => EXIT_OK,
     }
 }
 

@@ -64,9 +64,48 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     ]
 }
 
+/// Tests that start and interrupt a cluster of their own.
+const INTERRUPTIONS: [(&str, &str); 2] =
+    [("ctrl_c_during_cluster_up_removes_everything", "INT"), ("sigterm_during_cluster_up_removes_everything", "TERM")];
+
+/// Which tests the arguments select, as libtest reads them: names to
+/// include by substring, `--skip NAME` to leave out; other flags
+/// (`--nocapture`, `--test-threads=1`) mean nothing here.
+#[derive(Debug, PartialEq)]
+struct Selection {
+    include: Vec<String>,
+    skip: Vec<String>,
+}
+
+impl Selection {
+    fn from_args(args: impl IntoIterator<Item = String>) -> Selection {
+        let (mut include, mut skip) = (Vec::new(), Vec::new());
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            if arg == "--skip" {
+                skip.extend(args.next());
+            } else if let Some(name) = arg.strip_prefix("--skip=") {
+                skip.push(name.to_string());
+            } else if !arg.starts_with('-') {
+                include.push(arg);
+            }
+        }
+        Selection { include, skip }
+    }
+}
+
 fn main() -> ExitCode {
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let selected = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let Selection { include, skip } = Selection::from_args(std::env::args().skip(1));
+    let selected = |name: &str| {
+        (include.is_empty() || include.iter().any(|f| name.contains(f.as_str()))) && !skip.iter().any(|f| name.contains(f.as_str()))
+    };
+    let all_names: Vec<&str> =
+        tests().iter().map(|(n, _)| *n).chain(INTERRUPTIONS.iter().map(|(n, _)| *n)).collect();
+    if !all_names.iter().any(|n| selected(n)) {
+        // A filter that selects nothing is a mistake, never a pass.
+        println!("real cluster suite: no test matches {include:?} (skipping {skip:?}); the tests are:\n  {}", all_names.join("\n  "));
+        return ExitCode::FAILURE;
+    }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let failures = runtime.block_on(async {
         let mut failures = Vec::new();
@@ -105,9 +144,7 @@ fn main() -> ExitCode {
                 println!("test nothing_of_ours_remains_after_the_suite ... ok");
             }
         }
-        for (test, signal) in
-            [("ctrl_c_during_cluster_up_removes_everything", "INT"), ("sigterm_during_cluster_up_removes_everything", "TERM")]
-        {
+        for (test, signal) in INTERRUPTIONS {
             if selected(test) {
                 match support::interrupted_during_up(signal).await {
                     Ok(()) => println!("test {test} ... ok"),

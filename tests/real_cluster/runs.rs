@@ -1,10 +1,11 @@
 //! Whole runs of the shipped scenarios on the shared cluster: the correct
 //! pipelines pass, the seeded bugs fail with the right records named, and
-//! the verdict recomputed offline from the traces is the same.
+//! the verdict kept in verdict.json and told by `ldfi check` offline is the
+//! run's.
 
 use std::path::{Path, PathBuf};
 
-use ldfi::checker::Verdict;
+use ldfi::checker::{RunVerdict, Verdict};
 use ldfi::cluster::Cluster;
 use ldfi::nemesis::FaultPlan;
 use ldfi::run::{self, Binaries, RunOutcome};
@@ -34,12 +35,31 @@ pub async fn run_once(cluster: &Cluster, scenario: &Scenario, plan: &FaultPlan, 
     let outcome = run::execute(cluster, &binaries(), scenario, plan, &traces, &campaign, run)
         .await
         .map_err(|e| e.to_string())?;
-    let (_, offline) = run::check_dir(&outcome.dir).map_err(|e| e.to_string())?;
     if !outcome.dir.join("workload.log").exists() {
         return Err(format!("no workload.log kept in {}", outcome.dir.display()));
     }
-    if offline != outcome.verdict {
-        return Err("the verdict recomputed from the traces differs from the run's".into());
+    // What the run decided is what it kept: verdict.json, and what the
+    // offline `ldfi check` (another process, the traces alone) says of it.
+    let kept: RunVerdict = std::fs::read_to_string(outcome.dir.join("verdict.json"))
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))?;
+    if kept != outcome.verdict {
+        return Err(format!("verdict.json differs from the run's verdict: {kept:?}"));
+    }
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_ldfi")).arg("check").arg(&outcome.dir).output().map_err(|e| e.to_string())?;
+    let expected = match outcome.verdict.verdict {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::Unknown => 4,
+    };
+    if check.status.code() != Some(expected) {
+        return Err(format!(
+            "ldfi check {} exited {:?}, the run's verdict is {}\n{}",
+            outcome.dir.display(),
+            check.status.code(),
+            outcome.verdict.verdict,
+            String::from_utf8_lossy(&check.stderr)
+        ));
     }
     println!(
         "    {} with {plan}: {} in {:.1} s ({} acked, {} outputs)",
