@@ -130,6 +130,17 @@ fn main() -> ExitCode {
                     Err(e) => {
                         println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
                         failures.push(test.to_string());
+                        // A case that failed (or timed out) may have left a
+                        // broker down or a cut in place: the next case gets
+                        // a whole cluster, or the suite says why not.
+                        match support::heal(&cluster).await {
+                            Ok(healed) => println!("    cluster healed after it: {healed}"),
+                            Err(e) => {
+                                println!("    cannot heal the cluster after it: {e}");
+                                failures.push("heal".to_string());
+                                break;
+                            }
+                        }
                     }
                 }
             }

@@ -99,3 +99,10 @@ pub async fn interrupted_during_up(signal: &str) -> Result<(), String> {
     }
     assert_nothing_left(&name).await
 }
+
+/// Every broker started and unpaused, every ldfi packet filter removed, the
+/// shipped scenarios' client nodes removed, and the cluster whole again.
+pub async fn heal(cluster: &Cluster) -> Result<ldfi::run::Recovered, String> {
+    let scenario = crate::runs::scenario("copy-at-least-once")?;
+    ldfi::run::recover(cluster, &scenario, "heal", &[]).await.map_err(|e| e.to_string())
+}
