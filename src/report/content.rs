@@ -10,6 +10,18 @@ use crate::campaign::{CampaignSummary, Outcome, RunRecord};
 use crate::checker::{PropertyResult, Verdict};
 use crate::trace::Event;
 
+/// The heading of the `i`th counterexample: "minimal" only where the
+/// campaign minimized it (a plan never shrunk may hold faults it does not
+/// need).
+pub fn counterexample_heading(i: usize, c: &crate::campaign::Counterexample) -> &'static str {
+    match (i, c.minimal.is_some()) {
+        (0, true) => "Minimal fault set",
+        (0, false) => "Fault set that broke it, not minimized",
+        (_, true) => "Another minimal fault set",
+        (_, false) => "Another fault set that broke it, not minimized",
+    }
+}
+
 /// The minimized plan of a counterexample in words, with how often it
 /// reproduced, when the campaign minimized it.
 pub fn minimal_sentence(c: &crate::campaign::Counterexample) -> Option<String> {

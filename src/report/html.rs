@@ -76,7 +76,7 @@ fn faults(h: &mut String, summary: &CampaignSummary) {
         let _ = write!(
             h,
             "<section id=\"faults-{i}\"><h2>{} (run {})</h2><p class=\"faults\">{}</p>",
-            if i == 0 { "What broke it: the minimal fault set" } else { "Another fault set that broke it" },
+            &format!("What broke it: {}", content::counterexample_heading(i, c).to_lowercase()),
             text(&c.run),
             text(&lead)
         );

@@ -35,7 +35,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         summary.hypotheses_tried
     );
     for (i, c) in summary.counterexamples.iter().enumerate() {
-        let _ = writeln!(md, "## {} fault set (run {})\n", if i == 0 { "Minimal" } else { "Another" }, c.run);
+        let _ = writeln!(md, "## {} (run {})\n", content::counterexample_heading(i, c), c.run);
         match content::minimal_sentence(c) {
             Some(minimal) => {
                 let _ = writeln!(md, "{minimal}\n");
