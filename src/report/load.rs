@@ -230,16 +230,17 @@ fn properties_from_traces(runs: &[RunRecord], root: &Path) -> Vec<Property> {
     Vec::new()
 }
 
-/// What each run taught the lineage model, recomputed from the traces the
-/// way the campaign learns: every run that did not fail merges its lineage.
-/// Runs whose traces cannot be read are left as they are.
+/// What each run taught the lineage model, recomputed from the traces with
+/// the campaign's own learning ([`crate::campaign::learn`]): every run that
+/// did not fail adds what its plan shows. Runs whose traces cannot be read
+/// are left as they are.
 pub fn fill_learned(runs: &mut [RunRecord], root: &Path) {
     let mut model = Model::default();
     for run in runs.iter_mut().filter(|r| r.verdict != Verdict::Fail) {
         let Ok(lines) = trace::read_dir(&resolve(&run.dir, root)) else { continue };
         let Ok(learned) = lineage::build(&lines) else { continue };
         let before = (model.outcomes.len(), model.derivation_count());
-        model.merge(learned);
+        crate::campaign::learn(&mut model, learned, &run.plan);
         run.learned = Some(Learned::since(before, &model));
     }
 }
