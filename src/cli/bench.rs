@@ -104,7 +104,7 @@ async fn bench_scenario(
     out_dir: &std::path::Path,
     trials: &mut Vec<Trial>,
 ) -> Result<(), RunError> {
-    let plans = campaign::exhaustive_size(&campaign::budget_space(scenario));
+    let plans = campaign::plans::count(&campaign::budget_space(scenario));
     eprintln!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
     for &strategy in strategies {
         for repeat in 0..args.repeat {
@@ -130,7 +130,7 @@ async fn bench_scenario(
                 }
             };
             let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &print).await?;
-            let trial = Trial { plans: Some(plans as u64), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
+            let trial = Trial { plans: plans.exact(), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
             eprintln!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
             trials.push(trial);
             save(out_dir, trials).map_err(|source| RunError::Io { path: out_dir.to_path_buf(), source })?;

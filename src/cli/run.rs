@@ -37,7 +37,7 @@ pub fn validate(path: &Path) -> u8 {
                 s.pipeline.instances,
                 counted(s.budget.eot as usize, "step"),
             );
-            let plans = ldfi::campaign::exhaustive_size(&ldfi::campaign::budget_space(&s));
+            let plans = ldfi::campaign::plans::count(&ldfi::campaign::budget_space(&s));
             println!("  budget: {}", ldfi::campaign::budget_words(&s));
             println!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
             EXIT_OK
