@@ -18,7 +18,7 @@ pub struct Problem {
 /// A scenario that cannot be used.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read: {source}\n  fix: give a scenario file: TOML text under {} KiB, e.g. scenarios/copy-at-least-once.toml", super::file::MAX_SCENARIO_BYTES / 1024)]
+    #[error("{file}: cannot read: {source}\n  fix: give a scenario file: TOML text of at most {}, e.g. scenarios/copy-at-least-once.toml", super::file::size(super::file::MAX_SCENARIO_BYTES))]
     Read { file: PathBuf, #[source] source: super::file::ReadError },
 
     #[error("{file}:{}", render(.problems))]

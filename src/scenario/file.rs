@@ -21,10 +21,19 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
     #[error("is {0}, not a regular file")]
     NotRegular(&'static str),
-    #[error("is larger than {} KiB", .limit / 1024)]
+    #[error("is larger than {}", size(*.limit))]
     TooLarge { limit: u64 },
     #[error("is not UTF-8 text (invalid byte at offset {0})")]
     NotText(usize),
+}
+
+/// `n` bytes in words: `1 MiB`, `64 KiB`, `100 bytes`.
+pub fn size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
 }
 
 /// The text of the regular file at `path` (symbolic links followed: the

@@ -80,19 +80,27 @@ pub fn field_at(doc: &DeTable, source: &str, span: Range<usize>) -> String {
     if let Some(path) = smallest(keys.collect()) {
         return path;
     }
+    // A table header names itself: a broken one (`[workload`) gives the
+    // recovered document spans that run past it. An array's header is
+    // left to the values below, which know its index.
+    let line_start = source[..at.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[line_start..].lines().next().unwrap_or("").trim();
+    let header = line.strip_prefix('[').map(|h| {
+        let name = h.trim_start_matches('[').split(']').next().unwrap_or("");
+        name.split('.').map(|part| key(part.trim().trim_matches('"'))).collect::<Vec<_>>().join(".")
+    });
+    if let (Some(header), false) = (&header, line.starts_with("[[")) {
+        return header.clone();
+    }
     let values = nodes.iter().filter(|n| contains(&n.value, at)).map(|n| (&n.value, n.path.as_str()));
     if let Some(path) = smallest(values.collect()) {
         return path;
     }
-    // Not in the document: a duplicate, or a syntax error. A header line
-    // names itself; any other line, the key written there under the last
-    // header above it.
-    let line_start = source[..at.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line = source[line_start..].lines().next().unwrap_or("").trim();
-    if let Some(header) = line.strip_prefix('[') {
-        let name = header.trim_start_matches('[').split(']').next().unwrap_or("");
-        return name.split('.').map(|part| key(part.trim().trim_matches('"'))).collect::<Vec<_>>().join(".");
+    if let Some(header) = header {
+        return header;
     }
+    // Not in the document: a duplicate, or a syntax error: the key written
+    // on the line, under the last header above it.
     let table = nodes.iter().filter(|n| n.header && n.value.start <= at).max_by_key(|n| n.value.start).map_or("", |n| n.path.as_str());
     let written = line.split('=').next().unwrap_or("").trim();
     if !written.is_empty() && written.len() <= 200 {
@@ -156,6 +164,13 @@ mod tests {
         let (doc, errors) = DeTable::parse_recoverable(s);
         let fields: Vec<String> = errors.iter().map(|e| field_at(doc.get_ref(), s, e.span().unwrap())).collect();
         assert!(fields.contains(&"name".to_string()) && fields.contains(&"cluster".to_string()), "{fields:?}");
+    }
+
+    #[test]
+    fn a_broken_header_names_itself() {
+        let s = "name = \"a\"\n[workload\nrecords_per_step = 5\n\n[faults]\neot = 4\n";
+        let (doc, errors) = DeTable::parse_recoverable(s);
+        assert_eq!(field_at(doc.get_ref(), s, errors[0].span().unwrap()), "workload");
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn problem(doc: &Spanned<DeTable>, source: &str, e: &toml::de::Error) -> Problem
     let located = if span.is_empty() && span.start == 0 { String::new() } else { locate::field_at(doc.get_ref(), source, span.clone()) };
     let (field, message, fix) = if text == "duplicate key" {
         let field = if located.is_empty() { "(file)".to_string() } else { located };
-        (field.clone(), format!("{field} is given twice"),
+        (field, "given twice".to_string(),
             "keep one: a key, or a [table] header, appears once in a TOML file (merge the two)".to_string())
     } else if let Some(rest) = text.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
@@ -95,7 +95,7 @@ mod tests {
         let p = problems("name = \"a\"\n[cluster]\nbrokers = 3\n[cluster]\nbrokers = 4\n");
         assert_eq!(p[0].field, "cluster");
         assert_eq!(p[0].position, Some((4, 2)));
-        assert_eq!(p[0].message, "cluster is given twice");
+        assert_eq!(p[0].message, "given twice");
         assert!(p[0].fix.contains("keep one"), "{}", p[0].fix);
     }
 

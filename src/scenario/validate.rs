@@ -394,6 +394,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     };
 
     if !c.problems.is_empty() {
+        // In the order of the file; problems of no one place last.
+        c.problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
         return Err(c.problems);
     }
     let shipped = matches!(program, Some(Program::Shipped(_)));
@@ -462,7 +464,7 @@ const MAX_QUIET_MILLIS: u64 = 600_000;
 /// `workload.<name>`, if given, at most `max`.
 fn bounded(c: &mut Checker, name: &str, value: Option<u64>, max: u64, unit: &str) {
     if let Some(v) = value.filter(|v| *v > max) {
-        c.at_key(&["workload", name], &format!("workload.{name}"), format!("{v} {unit}"), format!("use at most {max} {unit}"));
+        c.at_key(&["workload", name], &format!("workload.{name}"), format!("{v} {unit}, above the limit of {max}"), format!("use at most {max} {unit}"));
     }
 }
 
@@ -705,13 +707,13 @@ targets = ["broker-1", "pipeline-2"]
         let with = |cluster: &str| GOOD.replace("[cluster]\nbrokers = 3", &format!("[cluster]\nbrokers = 3\n{cluster}"));
         let p = problems(&with("broker_configs = { \"log.retention.ms\" = \"1\\nprocess.roles=broker\", \"a=b\" = 1, \"node.id\" = 7, \"x\" = [1] }"));
         assert_eq!(fields(&p), [
-            "cluster.broker_configs.\"a=b\"",
             "cluster.broker_configs.\"log.retention.ms\"",
+            "cluster.broker_configs.\"a=b\"",
             "cluster.broker_configs.\"node.id\"",
             "cluster.broker_configs.x",
         ]);
         assert!(p.iter().all(|p| p.position.map(|(line, _)| line) == Some(7)), "{p:?}");
-        assert!(p[1].message.contains("control character"), "{}", p[1].message);
+        assert!(p[0].message.contains("control character"), "{}", p[0].message);
         let topic = problems(&GOOD.replace("min_insync_replicas = 2", "min_insync_replicas = 2\nconfigs = { \"cleanup.policy\" = \"compact\\r\" }"));
         assert_eq!(fields(&topic), ["topics[0].configs.\"cleanup.policy\""]);
         for bad in ["My-Kafka:1", "kafka:", "a b", "kafka@sha256:12"] {
@@ -721,8 +723,8 @@ targets = ["broker-1", "pipeline-2"]
         assert!(parse(Path::new("s.toml"), &with("image = \"localhost:5000/apache/kafka:4.1.0\"")).is_ok());
         let env = |pairs: &str| GOOD.replace("bugs = [", &format!("env = {{ {pairs} }}\nbugs = ["));
         let p = problems(&env("\"A=B\" = \"1\", \"1X\" = \"2\", OK_1 = \"{bootstap}\", NUL = \"a\\u0000\""));
-        assert_eq!(fields(&p), ["pipeline.env.OK_1", "pipeline.env.1X", "pipeline.env.\"A=B\"", "pipeline.env.NUL"]);
-        assert!(p[0].message.contains("{bootstap}") && p[0].fix.contains("{bootstrap}"), "{:?}", p[0]);
+        assert_eq!(fields(&p), ["pipeline.env.\"A=B\"", "pipeline.env.1X", "pipeline.env.OK_1", "pipeline.env.NUL"]);
+        assert!(p[2].message.contains("{bootstap}") && p[2].fix.contains("{bootstrap}"), "{:?}", p[2]);
         assert!(parse(Path::new("s.toml"), &env("JAVA_OPTS = \"${HOME} {bootstrap}\"")).is_ok());
     }
 
