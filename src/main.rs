@@ -11,6 +11,7 @@
 
 mod cli;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,10 +19,13 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     if args.offline() {
-        // Rust ignores SIGPIPE, so `ldfi solve ... | head` would panic in
-        // println!. Commands that only read files get the default back and
-        // end quietly. Commands that talk to Docker and Kafka keep it
-        // ignored: a peer closing a socket must be an error, not a death.
+        // Rust ignores SIGPIPE, so `ldfi report ... | head -c0` would panic
+        // in println!. Commands that only read and write files get the
+        // default back and end quietly, as Unix tools do. Commands that talk
+        // to Docker and Kafka keep it ignored: a peer closing a socket must
+        // be an error, not a death, and a campaign must live to remove its
+        // cluster; they print through cli::terminal::{say, note}, which
+        // drop what a closed pipe cannot take.
         // SAFETY: called before any thread is started.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("ldfi: cannot start the async runtime: {e}");
+            let _ = writeln!(std::io::stderr(), "ldfi: cannot start the async runtime: {e}");
             return ExitCode::from(cli::EXIT_INFRA);
         }
     };

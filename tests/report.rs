@@ -92,6 +92,38 @@ fn ldfi_report_on_bad_input_names_the_file_and_exits_2() {
     std::fs::remove_dir_all(&empty).unwrap();
 }
 
+#[test]
+fn a_summary_of_an_unknown_schema_is_refused_with_the_field_and_the_fix() {
+    let work = temp_dir("schema-99");
+    copy_edited(&fixture(), &work, &|text| text.replace("\"schema_version\": 1", "\"schema_version\": 99"));
+    let dir = work.join("reports").join(CAMPAIGN);
+    let e = report::load(&dir).unwrap_err().to_string();
+    assert!(e.contains("summary.json") && e.contains("schema_version 99") && e.contains("fix:"), "{e}");
+    let output = Command::new(env!("CARGO_BIN_EXE_ldfi")).args(["report", dir.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("schema_version 99"), "{stderr}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
+fn a_run_whose_traces_start_twice_is_refused() {
+    let work = temp_dir("started-twice");
+    let traces = work.join(CAMPAIGN);
+    copy_edited(&fixture().join("traces").join(CAMPAIGN), &traces, &|text| text);
+    let harness = traces.join("r1/harness.jsonl");
+    let text = std::fs::read_to_string(&harness).unwrap();
+    let started = text.lines().find(|l| l.contains("\"run_started\"")).unwrap().replace("\"run\":\"r1\"", "\"run\":\"r9\"");
+    std::fs::write(&harness, format!("{text}{started}\n")).unwrap();
+    let e = report::load(&traces).unwrap_err().to_string();
+    assert!(e.contains("r1/harness.jsonl") && e.contains("run_started twice") && e.contains("fix:"), "{e}");
+    let check = Command::new(env!("CARGO_BIN_EXE_ldfi")).args(["check", traces.join("r1").to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("run_started twice"), "{stderr}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
 /// Copies the fixture, rewriting every file with `edit`.
 fn copy_edited(from: &Path, to: &Path, edit: &dyn Fn(String) -> String) {
     std::fs::create_dir_all(to).unwrap();

@@ -43,7 +43,8 @@ pub struct Trial {
     /// The first counterexample's plan, in words.
     pub cause: Option<String>,
     /// How many fault plans the scenario's budget allows (where `random`
-    /// draws; `exhaustive` certifies only after every one).
+    /// draws; `exhaustive` certifies only after every one); `None` past
+    /// 10^18.
     #[serde(default)]
     pub plans: Option<u64>,
 }

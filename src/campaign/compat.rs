@@ -1,7 +1,9 @@
 //! Reading older journals. Schema 1 stored a run's hypothesis as the Debug
 //! strings of its fault variables (`Crash { node: "pipeline-1@2", step: 0 }`);
 //! schema 2 stores the variables themselves. Both are read, so that a
-//! campaign journaled by an older ldfi can still be resumed.
+//! campaign journaled by an older ldfi can still be resumed. A version this
+//! ldfi does not know is refused: a newer ldfi changes the version only
+//! when a field changes meaning, and reading on would misread it.
 
 use serde::{Deserialize, Deserializer};
 
@@ -12,6 +14,20 @@ use crate::solver::{FaultVar, Hypothesis};
 enum Stored {
     Var(FaultVar),
     Legacy(String),
+}
+
+/// A summary's `schema_version`, when this ldfi reads it (1 to
+/// [`super::SCHEMA_VERSION`]).
+pub fn schema_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let version = u32::deserialize(deserializer)?;
+    if (1..=super::SCHEMA_VERSION).contains(&version) {
+        return Ok(version);
+    }
+    Err(serde::de::Error::custom(format!(
+        "schema_version {version} is not one this ldfi reads (1 to {}): the file was written by another version of ldfi \
+         (read it with that version, or rebuild the report from the traces: ldfi report traces/<campaign> --out DIR)",
+        super::SCHEMA_VERSION
+    )))
 }
 
 /// A hypothesis as schema 2 writes it, or as schema 1 did.
@@ -57,6 +73,23 @@ pub fn parse_debug(text: &str) -> Option<FaultVar> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_schema_versions_this_ldfi_knows_are_read() {
+        #[derive(Debug, Deserialize)]
+        struct Versioned {
+            #[serde(deserialize_with = "schema_version")]
+            #[allow(dead_code)]
+            schema_version: u32,
+        }
+        for known in [1, 2] {
+            assert!(serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {known}}}")).is_ok());
+        }
+        for unknown in ["0", "3", "99", "4294967295"] {
+            let e = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {unknown}}}")).unwrap_err().to_string();
+            assert!(e.contains(&format!("schema_version {unknown} is not one this ldfi reads")), "{e}");
+        }
+    }
 
     #[test]
     fn schema_1_debug_strings_and_schema_2_values_both_read() {

@@ -34,6 +34,7 @@ mod fixtures;
 mod learn;
 pub mod minimize;
 mod next;
+pub mod plans;
 mod rank;
 #[cfg(test)]
 mod recorded;
@@ -51,8 +52,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use space::{budget_space, exhaustive_size, realize, solver_model, space, Windows};
-pub use space::exhaustive;
+pub use plans::{exhaustive, PlanCount};
+pub use space::{budget_space, realize, solver_model, space, Windows};
 pub use learn::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
@@ -241,7 +242,7 @@ async fn drive(
 
     loop {
         if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
-            limits.deadline = settings.max_wall.map(|limit| started + limit);
+            limits.deadline = deadline(started, settings.max_wall);
             for i in 0..summary.counterexamples.len() {
                 if summary.counterexamples[i].minimal.is_none() {
                     let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, progress).await;
@@ -473,12 +474,12 @@ async fn choose(
             .expect("solver thread")
             .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?
         }
-        Strategy::Exhaustive => space::exhaustive(&space).find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
+        Strategy::Exhaustive => plans::exhaustive(&space).find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
         Strategy::Random => {
             let mut found = None;
             for _ in 0..1000 {
                 *draws += 1;
-                if let Some(h) = space::random(&space, scenario.seed, *draws) {
+                if let Some(h) = plans::random(&space, scenario.seed, *draws) {
                     if !tried.contains(&h) && !broken.iter().any(|b| b.is_subset(&h)) {
                         found = Some(h);
                         break;
@@ -497,6 +498,12 @@ async fn choose(
     }
 }
 
+/// When a wall-time limit from `started` runs out; a limit past what an
+/// `Instant` can hold (`--max-wall-time 18446744073709551615`) is no limit.
+fn deadline(started: Instant, limit: Option<Duration>) -> Option<Instant> {
+    limit.and_then(|limit| started.checked_add(limit))
+}
+
 /// Where a strategy looks: ldfi in the variables its lineage names, the
 /// others in everything the budget allows ([`space::budget_space`]).
 fn strategy_space(scenario: &Scenario, strategy: Strategy, model: &lineage::Model) -> crate::solver::HypothesisSpace {
@@ -509,6 +516,8 @@ fn strategy_space(scenario: &Scenario, strategy: Strategy, model: &lineage::Mode
 /// Hypotheses left, for an honest "explored N of M" (capped). For ldfi,
 /// the same two sources the next choice weighs ([`next::hypotheses`]): the
 /// merged model's, and the base model's that the conditional paths keep.
+/// For the others, counted in closed form ([`plans::remaining`]): unknown
+/// past 10^18.
 async fn remaining(
     scenario: &Scenario,
     settings: &CampaignSettings,
@@ -531,7 +540,7 @@ async fn remaining(
             .ok()
             .flatten()
         }
-        _ => Some(space::exhaustive(&space).filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))).count()),
+        _ => plans::remaining(&space, tried, broken).and_then(|n| usize::try_from(n).ok()),
     }
 }
 
@@ -550,6 +559,14 @@ pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
 mod tries_tests {
     use super::*;
     use crate::solver::FaultVar;
+
+    #[test]
+    fn a_wall_time_limit_beyond_an_instant_is_no_limit() {
+        let now = Instant::now();
+        assert_eq!(deadline(now, Some(Duration::from_secs(u64::MAX))), None);
+        assert_eq!(deadline(now, Some(Duration::from_secs(5))), Some(now + Duration::from_secs(5)));
+        assert_eq!(deadline(now, None), None);
+    }
 
     #[test]
     fn a_hypothesis_whose_every_run_gave_no_verdict_is_inconclusive() {

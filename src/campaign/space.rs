@@ -24,7 +24,8 @@
 //! some outcome's every derivation. [`budget_space`] holds every variable
 //! the scenario's budget allows, over its concrete targets, whatever the
 //! lineage says: `exhaustive` enumerates it and `random` draws from it, as
-//! a chaos tool that knows the budget but not the lineage would. Every
+//! a chaos tool that knows the budget but not the lineage would
+//! ([`super::plans`]). Every
 //! plan `ldfi` injects is, once its roles are resolved, a plan of the
 //! budget space, so the strategies are compared on the same plans.
 
@@ -35,7 +36,6 @@ use crate::lineage::{self, BROKERS};
 use crate::nemesis::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::{FaultKind, Scenario};
 use crate::solver::{self, FaultVar, Hypothesis, HypothesisSpace};
-use crate::workload::mix;
 
 /// How long a realized fault lasts, in steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,122 +268,9 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
     Ok(FaultPlan { seed, faults })
 }
 
-/// Every variable of the space.
-pub fn variables(space: &HypothesisSpace) -> Vec<FaultVar> {
-    let mut vars: Vec<FaultVar> =
-        space.crashable.iter().map(|n| FaultVar::Crash { node: n.clone(), step: 0 }).collect();
-    for (from, to) in &space.links {
-        for step in 0..space.eff {
-            vars.push(FaultVar::Omission { from: from.clone(), to: to.clone(), step });
-        }
-    }
-    vars
-}
-
-/// Whether a set of variables is within the budget.
-pub fn within_budget(space: &HypothesisSpace, h: &Hypothesis) -> bool {
-    let crashes = h.iter().filter(|v| matches!(v, FaultVar::Crash { .. })).count() as u32;
-    let omissions = h.len() as u32 - crashes;
-    crashes <= space.max_crashes && omissions <= space.max_omissions
-}
-
-/// The `index`-th non-empty hypothesis within budget, in order of size
-/// (the exhaustive strategy), or `None` past the end. Enumerates lazily.
-pub fn exhaustive(space: &HypothesisSpace) -> impl Iterator<Item = Hypothesis> + '_ {
-    let vars = variables(space);
-    let max = (space.max_crashes + space.max_omissions) as usize;
-    (1..=max.min(vars.len())).flat_map(move |size| {
-        let vars = vars.clone();
-        combinations(vars.len(), size)
-            .map(move |picked| picked.iter().map(|i| vars[*i].clone()).collect::<Hypothesis>())
-            .filter(|h| within_budget(space, h))
-    })
-}
-
-/// All `k`-subsets of `0..n`, in lexicographic order.
-fn combinations(n: usize, k: usize) -> impl Iterator<Item = Vec<usize>> {
-    let mut current: Option<Vec<usize>> = if k <= n { Some((0..k).collect()) } else { None };
-    std::iter::from_fn(move || {
-        let result = current.clone()?;
-        let mut next = result.clone();
-        let mut i = k;
-        loop {
-            if i == 0 {
-                current = None;
-                break;
-            }
-            i -= 1;
-            if next[i] < n - k + i {
-                next[i] += 1;
-                for j in i + 1..k {
-                    next[j] = next[j - 1] + 1;
-                }
-                current = Some(next);
-                break;
-            }
-        }
-        Some(result)
-    })
-}
-
-/// A non-empty hypothesis within budget drawn uniformly among all of them
-/// (the random strategy), for draw number `draw` of `seed`: first how many
-/// crashes and omissions, in proportion to how many hypotheses have those
-/// counts, then which, uniformly.
-pub fn random(space: &HypothesisSpace, seed: u64, draw: u64) -> Option<Hypothesis> {
-    let vars = variables(space);
-    let crashes: Vec<&FaultVar> = vars.iter().filter(|v| matches!(v, FaultVar::Crash { .. })).collect();
-    let omissions: Vec<&FaultVar> = vars.iter().filter(|v| matches!(v, FaultVar::Omission { .. })).collect();
-    let shapes: Vec<(usize, usize, f64)> = (0..=space.max_crashes as usize)
-        .flat_map(|c| (0..=space.max_omissions as usize).map(move |o| (c, o)))
-        .filter(|&(c, o)| c + o > 0 && c <= crashes.len() && o <= omissions.len())
-        .map(|(c, o)| (c, o, choose(crashes.len(), c) * choose(omissions.len(), o)))
-        .collect();
-    let total: f64 = shapes.iter().map(|s| s.2).sum();
-    if total == 0.0 {
-        return None;
-    }
-    let mut r = mix(seed ^ mix(draw.wrapping_mul(7919)));
-    let mut point = unit(r) * total;
-    let &(c, o, _) = shapes.iter().find(|s| {
-        point -= s.2;
-        point < 0.0
-    })?;
-    let mut h = Hypothesis::new();
-    for (pool, count) in [(&crashes, c), (&omissions, o)] {
-        // Floyd's sampling: `count` distinct picks, each set equally likely.
-        let mut picked = BTreeSet::new();
-        for j in pool.len() - count..pool.len() {
-            r = mix(r);
-            let t = (r % (j as u64 + 1)) as usize;
-            if !picked.insert(t) {
-                picked.insert(j);
-            }
-        }
-        h.extend(picked.into_iter().map(|i| pool[i].clone()));
-    }
-    Some(h)
-}
-
-/// `n` choose `k`, as a float (the counts only weigh the shapes).
-fn choose(n: usize, k: usize) -> f64 {
-    (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product()
-}
-
-/// A float in [0, 1) from a mixed word.
-fn unit(r: u64) -> f64 {
-    (r >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// How many hypotheses the exhaustive strategy would try.
-pub fn exhaustive_size(space: &HypothesisSpace) -> usize {
-    exhaustive(space).count()
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
+    use super::super::plans::{count, PlanCount};
     use super::*;
 
     fn scenario(faults: &str) -> Scenario {
@@ -408,7 +295,7 @@ mod tests {
         assert!(links.contains(&(BROKERS.into(), "pipeline-2".into())));
         assert!(!links.contains(&(BROKERS.into(), "broker-1".into())));
         // 20 crashes, 7 links x 4 steps of omissions, at most one of each.
-        assert_eq!(exhaustive_size(&space), 20 + 28 + 20 * 28);
+        assert_eq!(count(&space), PlanCount::Exact(20 + 28 + 20 * 28));
         // A concrete broker's omission is a cut from the other brokers.
         let h: Hypothesis = [FaultVar::omission("broker-2", BROKERS, 1)].into_iter().collect();
         let plan = realize(&h, &s, Windows::default(), 1).unwrap();
@@ -441,7 +328,7 @@ mod tests {
         // Only the brokers' links: a replication cut cannot drop a client's traffic.
         let froms: BTreeSet<&str> = space.links.iter().map(|(from, _)| from.as_str()).collect();
         assert_eq!(froms, ["broker-1", "broker-2", "broker-3"].into_iter().collect());
-        assert_eq!(exhaustive_size(&space), 20 + 12 + 20 * 12);
+        assert_eq!(count(&space), PlanCount::Exact(20 + 12 + 20 * 12));
         let h: Hypothesis = [FaultVar::omission("leader(input/1)", BROKERS, 2)].into_iter().collect();
         let plan = realize(&h, &s, Windows::default(), 1).unwrap();
         assert_eq!(
@@ -460,37 +347,5 @@ mod tests {
         ];
         model.outcomes.insert("r:a".into(), [support.into_iter().collect()].into());
         assert_eq!(super::space(&s, &model).links, vec![("leader(input/0)".to_string(), BROKERS.to_string())]);
-    }
-
-    #[test]
-    fn random_draws_every_hypothesis_within_budget_equally_often() {
-        // 2 crash and 2 omission variables, at most one of each: 2 + 2 + 4
-        // hypotheses, each drawn about 1 time in 8.
-        let space = HypothesisSpace {
-            crashable: vec!["broker-1@0".into(), "broker-2@0".into()],
-            links: vec![("pipeline-1".into(), BROKERS.into())],
-            eff: 2,
-            max_crashes: 1,
-            max_omissions: 1,
-        };
-        let draws = 16_000;
-        let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
-        for draw in 0..draws {
-            let h = random(&space, 7, draw).expect("a hypothesis");
-            assert!(!h.is_empty() && within_budget(&space, &h), "{h:?}");
-            *counts.entry(h).or_default() += 1;
-        }
-        assert_eq!(counts.len(), 8, "{counts:?}");
-        for (h, n) in &counts {
-            assert!((1700..2300).contains(n), "{h:?} drawn {n} times of {draws}");
-        }
-        // The same seed and draw give the same hypothesis; another seed, another sequence.
-        assert_eq!(random(&space, 7, 3), random(&space, 7, 3));
-        assert_ne!((0..20).map(|d| random(&space, 7, d)).collect::<Vec<_>>(), (0..20).map(|d| random(&space, 8, d)).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn random_finds_nothing_in_an_empty_space() {
-        assert_eq!(random(&HypothesisSpace { eff: 3, max_crashes: 1, ..Default::default() }, 1, 0), None);
     }
 }

@@ -140,6 +140,8 @@ impl Ran {
 /// Everything a campaign found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSummary {
+    /// 1 or 2; any other is refused on reading ([`compat::schema_version`]).
+    #[serde(deserialize_with = "compat::schema_version")]
     pub schema_version: u32,
     pub campaign: String,
     pub scenario: String,

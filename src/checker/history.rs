@@ -67,9 +67,36 @@ pub struct History {
     pub run_error: Option<String>,
 }
 
+/// The run's `run_started` line, if any; a second one is refused. A run
+/// directory holds one run: a second start (two runs' files mixed, or a
+/// line written by another source) would silently change what the run
+/// was, its topics and its plan, and so the verdict and the lineage.
+pub fn run_started_once(lines: &[TraceLine]) -> Result<Option<&TraceLine>, String> {
+    let mut starts = lines.iter().filter(|l| matches!(l.event, Event::RunStarted { .. }));
+    let first = starts.next();
+    if let (Some(first), Some(second)) = (first, starts.next()) {
+        let run = |l: &TraceLine| match &l.event {
+            Event::RunStarted { campaign, run, .. } => format!("run {run:?} of campaign {campaign:?}"),
+            _ => String::new(),
+        };
+        return Err(format!(
+            "run_started twice: {} (source {:?}, time_ms {}) and {} (source {:?}, time_ms {}); a run directory holds one run\n  \
+             fix: keep one run's trace files in each run directory (traces/<campaign>/<run>); only the harness writes run_started",
+            run(first),
+            first.source,
+            first.time_ms,
+            run(second),
+            second.source,
+            second.time_ms
+        ));
+    }
+    Ok(first)
+}
+
 impl History {
     /// Builds the history from a run's trace lines.
     pub fn from_trace(lines: &[TraceLine]) -> Result<History, String> {
+        run_started_once(lines)?;
         let mut history = History::default();
         let mut started = false;
         for line in lines {
@@ -129,5 +156,44 @@ impl History {
     /// Acknowledged inputs by id.
     pub fn acked(&self) -> BTreeMap<&str, &Input> {
         self.inputs.iter().filter(|i| i.acked).map(|i| (i.id.as_str(), i)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(source: &str, run: &str, time_ms: u64) -> TraceLine {
+        TraceLine {
+            time_ms,
+            source: source.into(),
+            step: Some(0),
+            event: Event::RunStarted {
+                scenario: "s".into(),
+                campaign: "c".into(),
+                run: run.into(),
+                seed: 1,
+                plan: serde_json::Value::Null,
+                input_topic: format!("in.c-{run}"),
+                output_topic: format!("out.c-{run}"),
+                group: format!("g.c-{run}"),
+                properties: vec!["no-lost-acked".into()],
+                read_committed: false,
+                acks: None,
+                input_min_isr: None,
+                value_format: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_second_run_started_is_refused_not_taken_as_the_run() {
+        let one = [started("harness", "r0", 1)];
+        assert_eq!(History::from_trace(&one).unwrap().run.run, "r0");
+        let two = [started("harness", "r0", 1), started("pipeline-1", "r7", 2)];
+        let e = History::from_trace(&two).unwrap_err();
+        assert!(e.contains("run_started twice") && e.contains("\"r7\"") && e.contains("\"pipeline-1\""), "{e}");
+        assert!(e.contains("fix:"), "{e}");
+        assert!(History::from_trace(&[]).unwrap_err().contains("no run_started"));
     }
 }

@@ -14,7 +14,7 @@ mod values;
 
 use serde::{Deserialize, Serialize};
 
-pub use history::{History, Input, Output, RunInfo};
+pub use history::{run_started_once, History, Input, Output, RunInfo};
 pub use values::UnreadableValue;
 
 use crate::scenario::Property;

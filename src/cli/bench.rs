@@ -78,14 +78,14 @@ pub async fn run(args: BenchArgs) -> u8 {
     let report = tokio::select! {
         report = work => report,
         _ = super::terminal::interrupted() => {
-            eprintln!("ldfi bench: interrupted; what was measured is in {}", out_dir.display());
+            note!("ldfi bench: interrupted; what was measured is in {}", out_dir.display());
             return EXIT_INTERRUPTED;
         }
     };
     match report {
         Ok(report) => {
-            println!("{}", bench::table(&report.rows, &report.ratios));
-            println!("bench: {}", out_dir.join("bench.json").display());
+            say!("{}", bench::table(&report.rows, &report.ratios));
+            say!("bench: {}", out_dir.join("bench.json").display());
             EXIT_OK
         }
         Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
@@ -104,8 +104,8 @@ async fn bench_scenario(
     out_dir: &std::path::Path,
     trials: &mut Vec<Trial>,
 ) -> Result<(), RunError> {
-    let plans = campaign::exhaustive_size(&campaign::budget_space(scenario));
-    eprintln!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
+    let plans = campaign::plans::count(&campaign::budget_space(scenario));
+    note!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
     for &strategy in strategies {
         for repeat in 0..args.repeat {
             let mut scenario = scenario.clone();
@@ -126,12 +126,12 @@ async fn bench_scenario(
             let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
             let print = |p: Progress| {
                 if let Progress::RunFinished { record } = p {
-                    eprintln!("ldfi bench: {label}: {} {} {} in {:.1} s", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0);
+                    note!("ldfi bench: {label}: {} {} {} in {:.1} s", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0);
                 }
             };
             let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &print).await?;
-            let trial = Trial { plans: Some(plans as u64), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
-            eprintln!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
+            let trial = Trial { plans: plans.exact(), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
+            note!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
             trials.push(trial);
             save(out_dir, trials).map_err(|source| RunError::Io { path: out_dir.to_path_buf(), source })?;
         }

@@ -265,7 +265,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         result = work => result,
         _ = super::terminal::interrupted() => {
             term.finish();
-            eprintln!(
+            note!(
                 "ldfi: interrupted; finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
                 campaign::report_dir(&settings).display(),
                 args.scenario.display(),
@@ -280,7 +280,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
         Err(e) => {
             let code = fail(EXIT_INFRA, e);
-            eprintln!(
+            note!(
                 "ldfi: finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
                 campaign::report_dir(&settings).display(),
                 args.scenario.display(),

@@ -91,8 +91,8 @@ async fn up(name: String, brokers: u8, image: Option<String>, scenario: Option<s
             Ok(cluster) => {
                 drop(waiting);
                 cluster.detach();
-                eprintln!("ldfi: cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
-                println!("{}", cluster.bootstrap_servers());
+                note!("ldfi: cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
+                say!("{}", cluster.bootstrap_servers());
                 EXIT_OK
             }
             Err(e) => fail(code_of(&e), e),
@@ -101,7 +101,7 @@ async fn up(name: String, brokers: u8, image: Option<String>, scenario: Option<s
             drop(waiting);
             // The start future is dropped: its guard removed what it had
             // created. A request in flight may still land, so clean again.
-            eprintln!("ldfi: interrupted; removing cluster {name}");
+            note!("ldfi: interrupted; removing cluster {name}");
             if let Ok(engine) = Engine::connect().await {
                 for _ in 0..2 {
                     let _ = engine::clean(&engine, Some(&name)).await;
@@ -120,11 +120,11 @@ async fn down(name: &str) -> u8 {
     };
     match engine::clean(&engine, Some(name)).await {
         Ok(removed) if removed.is_empty() => {
-            eprintln!("ldfi: no cluster named {name:?} was running");
+            note!("ldfi: no cluster named {name:?} was running");
             EXIT_OK
         }
         Ok(removed) => {
-            eprintln!(
+            note!(
                 "ldfi: removed cluster {name}: {} containers, {} networks",
                 removed.containers.len(),
                 removed.networks.len()
@@ -142,7 +142,7 @@ async fn status(name: &str, topics: &[String], groups: &[String]) -> u8 {
     };
     match cluster.snapshot(topics, groups).await {
         Ok(snapshot) => {
-            println!("{}", serde_json::to_string_pretty(&snapshot).expect("snapshot serializes"));
+            say!("{}", serde_json::to_string_pretty(&snapshot).expect("snapshot serializes"));
             EXIT_OK
         }
         Err(e) => fail(code_of(&e), e),
@@ -175,7 +175,7 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
     let seen: std::collections::HashSet<&str> = read.iter().filter_map(|r| r.id.as_deref()).collect();
     let missing: Vec<&str> = acked.iter().copied().filter(|id| !seen.contains(id)).collect();
     let _ = cluster.delete_topics(&[&topic]).await;
-    println!(
+    say!(
         "produced {records}, acked {}, read back {}, missing {} ({:.1} s)",
         acked.len(),
         read.len(),
@@ -185,7 +185,7 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
     if acked.len() == records && missing.is_empty() {
         EXIT_OK
     } else {
-        eprintln!("ldfi: acknowledged records not read back: {:?}", &missing[..missing.len().min(20)]);
+        note!("ldfi: acknowledged records not read back: {:?}", &missing[..missing.len().min(20)]);
         1
     }
 }
@@ -197,7 +197,7 @@ pub async fn clean() -> u8 {
     };
     match engine::clean(&engine, None).await {
         Ok(removed) => {
-            eprintln!(
+            note!(
                 "ldfi: removed {} containers and {} networks{}",
                 removed.containers.len(),
                 removed.networks.len(),

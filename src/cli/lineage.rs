@@ -25,7 +25,7 @@ pub fn run(dir: &Path, dot: Option<&str>) -> u8 {
         return EXIT_OK;
     }
     let distinct: std::collections::BTreeSet<_> = model.outcomes.values().collect();
-    println!(
+    say!(
         "{}: {} good outcomes, {} derivations, {} distinct supports",
         dir.display(),
         model.outcomes.len(),
@@ -33,10 +33,10 @@ pub fn run(dir: &Path, dot: Option<&str>) -> u8 {
         distinct.len()
     );
     if let Some((id, derivations)) = model.outcomes.iter().next() {
-        println!("e.g. {id}:");
+        say!("e.g. {id}:");
         for d in derivations {
             let facts: Vec<String> = d.iter().map(|f| f.to_string()).collect();
-            println!("  {{{}}}", facts.join(", "));
+            say!("  {{{}}}", facts.join(", "));
         }
     }
     EXIT_OK

@@ -1,5 +1,15 @@
 //! Subcommands of the `ldfi` binary.
 
+/// `println!` for every command: see [`terminal::say`].
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::terminal::say(&format!($($arg)*)) };
+}
+
+/// `eprintln!` for every command: see [`terminal::note`].
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::cli::terminal::note(&format!($($arg)*)) };
+}
+
 mod bench;
 mod campaign;
 mod cluster;
@@ -105,9 +115,13 @@ enum Command {
 impl Args {
     /// Whether the command works offline on files only (no sockets): such a
     /// command may die quietly of SIGPIPE when its reader goes away
-    /// (`ldfi solve ... | head`), as Unix tools do.
+    /// (`ldfi solve ... | head`), as Unix tools do. `report` prints after
+    /// its files are written.
     pub fn offline(&self) -> bool {
-        matches!(self.command, Command::Validate { .. } | Command::Check { .. } | Command::Lineage { .. } | Command::Solve { .. })
+        matches!(
+            self.command,
+            Command::Validate { .. } | Command::Check { .. } | Command::Lineage { .. } | Command::Solve { .. } | Command::Report { .. }
+        )
     }
 }
 
@@ -132,6 +146,6 @@ pub async fn run(args: Args) -> u8 {
 
 /// Prints an error the way every command does, and returns `code`.
 pub fn fail(code: u8, error: impl std::fmt::Display) -> u8 {
-    eprintln!("ldfi: error: {error}");
+    note!("ldfi: error: {error}");
     code
 }

@@ -110,7 +110,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
             Some((ran.broker_image.clone(), ran.client_image.clone()))
         }
         None => {
-            eprintln!(
+            note!(
                 "ldfi: warning: {} does not record the images campaign {} ran (written before ldfi recorded them): \
                  replaying with this environment's (LDFI_KAFKA_IMAGE, LDFI_CLIENT_IMAGE, the scenario's)",
                 args.report_dir.join("summary.json").display(),
@@ -157,7 +157,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
         result = work => result,
         _ = super::terminal::interrupted() => {
             term.finish();
-            eprintln!("ldfi: interrupted; the runs that finished are in {}", args.report_dir.join("replay.json").display());
+            note!("ldfi: interrupted; the runs that finished are in {}", args.report_dir.join("replay.json").display());
             return EXIT_INTERRUPTED;
         }
     };

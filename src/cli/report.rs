@@ -34,7 +34,7 @@ pub fn run(dir: &Path, out: Option<&Path>) -> u8 {
     if let Err(e) = report::write_all(&summary, &out) {
         return fail(EXIT_INFRA, format!("{}: cannot write the report: {e}", out.display()));
     }
-    println!("{}", report::content::verdict_sentence(&summary));
-    println!("report: {}", out.join("report.html").display());
+    say!("{}", report::content::verdict_sentence(&summary));
+    say!("report: {}", out.join("report.html").display());
     EXIT_OK
 }

@@ -29,7 +29,7 @@ fn load(path: &Path) -> Result<Scenario, u8> {
 pub fn validate(path: &Path) -> u8 {
     match load(path) {
         Ok(s) => {
-            println!(
+            say!(
                 "{}: valid scenario {} ({}, {}, {} pipeline x{}, {})",
                 path.display(),
                 s.name,
@@ -39,9 +39,9 @@ pub fn validate(path: &Path) -> u8 {
                 s.pipeline.instances,
                 counted(s.budget.eot as usize, "step"),
             );
-            let plans = ldfi::campaign::exhaustive_size(&ldfi::campaign::budget_space(&s));
-            println!("  budget: {}", ldfi::campaign::budget_words(&s));
-            println!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
+            let plans = ldfi::campaign::plans::count(&ldfi::campaign::budget_space(&s));
+            say!("  budget: {}", ldfi::campaign::budget_words(&s));
+            say!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
             EXIT_OK
         }
         Err(code) => code,
@@ -50,22 +50,22 @@ pub fn validate(path: &Path) -> u8 {
 
 /// Prints a run's verdict in a few lines.
 pub fn print_verdict(dir: &Path, verdict: &RunVerdict) {
-    println!("{}: {} ({} inputs, {} acked, {} outputs read)", dir.display(), verdict.verdict, verdict.inputs, verdict.acked, verdict.outputs);
+    say!("{}: {} ({} inputs, {} acked, {} outputs read)", dir.display(), verdict.verdict, verdict.inputs, verdict.acked, verdict.outputs);
     for r in &verdict.results {
-        println!("  {:<14} {:<7} {}", r.property.name(), r.verdict.to_string(), r.summary);
+        say!("  {:<14} {:<7} {}", r.property.name(), r.verdict.to_string(), r.summary);
         let lost: Vec<String> = r.lost.iter().take(10).map(|l| format!("{} (p{} @{})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect();
         if !lost.is_empty() {
-            println!("      lost: {}{}", lost.join(", "), if r.lost.len() > 10 { ", ..." } else { "" });
+            say!("      lost: {}{}", lost.join(", "), if r.lost.len() > 10 { ", ..." } else { "" });
         }
         let dups: Vec<String> = r.duplicated.iter().take(10).map(|d| format!("{} x{}", d.id, d.outputs.len())).collect();
         if !dups.is_empty() {
-            println!("      duplicated: {}", dups.join(", "));
+            say!("      duplicated: {}", dups.join(", "));
         }
         for c in r.counts.iter().take(10) {
-            println!("      word {:?}: expected {} (+{} ambiguous), observed {}", c.word, c.expected, c.ambiguous, c.observed);
+            say!("      word {:?}: expected {} (+{} ambiguous), observed {}", c.word, c.expected, c.ambiguous, c.observed);
         }
         for o in r.reordered.iter().take(10) {
-            println!("      key {}: {} came out after {}", o.key, o.earlier, o.later);
+            say!("      key {}: {} came out after {}", o.key, o.earlier, o.later);
         }
     }
 }
@@ -101,7 +101,7 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     let work = async {
         let term = Terminal::new(Mode::Normal, 0, 0);
         let cluster = super::cluster::for_scenario(&term, cluster_name, &scenario, "run").await?;
-        eprintln!("ldfi: run {campaign}/r0: {plan}");
+        note!("ldfi: run {campaign}/r0: {plan}");
         let outcome = run::execute(&cluster, &binaries, &scenario, &plan, traces, &campaign, "r0").await;
         if cluster_name.is_none() {
             let _ = cluster.down().await;
@@ -111,14 +111,14 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     let outcome = tokio::select! {
         outcome = work => outcome,
         _ = super::terminal::interrupted() => {
-            eprintln!("ldfi: interrupted; healing and removing what this run created");
+            note!("ldfi: interrupted; healing and removing what this run created");
             return EXIT_INTERRUPTED;
         }
     };
     match outcome {
         Ok(outcome) => {
             print_verdict(&outcome.dir, &outcome.verdict);
-            eprintln!("ldfi: run took {:.1} s; check again offline: ldfi check {}", outcome.wall.as_secs_f64(), outcome.dir.display());
+            note!("ldfi: run took {:.1} s; check again offline: ldfi check {}", outcome.wall.as_secs_f64(), outcome.dir.display());
             exit_of(outcome.verdict.verdict)
         }
         Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),

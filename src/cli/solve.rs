@@ -35,7 +35,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     }
     let space = campaign::space(&scenario, &model);
     let solver_model = campaign::solver_model(&model);
-    println!(
+    say!(
         "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s)",
         model.outcomes.len(),
         model.derivation_count(),
@@ -46,7 +46,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         space.max_omissions
     );
     let symmetries = campaign::automorphisms(&model, &scenario);
-    println!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
+    say!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
     // As many as a campaign weighs at once, in the order it would inject
     // them (each counted as injected and survived before the next).
     let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
@@ -57,19 +57,19 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
     if found.is_empty() {
-        println!("no hypothesis: {}", campaign::budget_statement(&scenario));
+        say!("no hypothesis: {}", campaign::budget_statement(&scenario));
     } else {
-        println!("next hypotheses, in the order a campaign would inject them if each survived:");
+        say!("next hypotheses, in the order a campaign would inject them if each survived:");
     }
     for (i, h) in found.iter().take(limit).enumerate() {
         match campaign::realize(h, &scenario, Windows::default(), scenario.seed) {
-            Ok(plan) => println!(
+            Ok(plan) => say!(
                 "{:>3}. {}\n     plan: {plan}\n     {}",
                 i + 1,
                 ldfi::report::words::hypothesis(h),
                 serde_json::to_string(&plan).expect("plan serializes")
             ),
-            Err(e) => println!("{:>3}. {h:?} (cannot realize: {e})", i + 1),
+            Err(e) => say!("{:>3}. {h:?} (cannot realize: {e})", i + 1),
         }
     }
     EXIT_OK

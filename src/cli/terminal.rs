@@ -7,7 +7,8 @@
 //! (plan, verdict, time) that stays in the scrollback. Scripts get
 //! `--quiet` (only the final verdict line, on stdout) or `--json` (only the
 //! final JSON, on stdout). Stdout never carries anything but the result, and
-//! a closed stdout (`| head`) is not an error.
+//! a closed stdout (`| head`) is not an error. Every command prints through
+//! [`say`] and [`note`] (the `say!` and `note!` macros).
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -39,11 +40,18 @@ impl Mode {
 }
 
 /// Writes one line to stdout; a closed pipe is not an error (the reader
-/// has what it wanted).
+/// has what it wanted), and control characters from record data are shown
+/// escaped ([`ldfi::report::escape::lines`]), never sent to the terminal.
 pub fn say(line: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{}", ldfi::report::escape::lines(line));
     let _ = out.flush();
+}
+
+/// Writes one line to stderr, as [`say`] does to stdout: a campaign whose
+/// stderr was closed (`2>&1 | head`) goes on, and cleans up at its end.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", ldfi::report::escape::lines(line));
 }
 
 /// The reporter.
@@ -76,8 +84,8 @@ impl Terminal {
             return;
         }
         match &self.bar {
-            Some(bar) => bar.println(format!("ldfi: {text}")),
-            None => eprintln!("ldfi: {text}"),
+            Some(bar) => bar.println(format!("ldfi: {}", ldfi::report::escape::lines(text))),
+            None => note(&format!("ldfi: {text}")),
         }
     }
 

@@ -14,7 +14,7 @@ where
     let what = what.to_string();
     let worker = std::thread::spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(work),
-        Err(e) => eprintln!("ldfi: could not {what}: {e}; run `ldfi clean`"),
+        Err(e) => { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not {what}: {e}; run `ldfi clean`"); },
     });
     let _ = worker.join();
 }

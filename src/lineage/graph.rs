@@ -46,6 +46,8 @@ fn escape(label: &str) -> String {
             '\\' => vec!['\\', '\\'],
             '\n' => vec!['\\', 'n'],
             '<' | '>' | '{' | '}' | '|' => vec!['\\', c],
+            // Shown, not sent: `\u{1b}` (a DOT `\\` is one backslash).
+            c if c.is_control() => format!("\\\\u{{{:x}}}", c as u32).chars().collect(),
             c => vec![c],
         })
         .collect::<String>()
@@ -72,5 +74,7 @@ mod tests {
         assert!(dot.contains("pipeline-1 alive @2"));
         assert!(dot.contains("consumed by \\\"p1\\\""));
         assert_eq!(dot.matches("->").count(), 2);
+        let dot = to_dot("r:in-1\u{1b}[31m", &trail);
+        assert!(!dot.contains('\u{1b}') && dot.contains("r:in-1\\\\u{1b}[31m"), "{dot}");
     }
 }

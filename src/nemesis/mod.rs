@@ -251,7 +251,7 @@ impl Drop for Nemesis {
         let mut nemesis = Nemesis { cluster: self.cluster.clone(), active: std::mem::take(&mut self.active) };
         crate::engine::finish_on_own_runtime("heal the faults in force", async move {
             if let Err(e) = nemesis.heal_all().await {
-                eprintln!("ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster");
+                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster"); };
             }
         });
     }

@@ -1,6 +1,60 @@
-//! Escaping for HTML and inline SVG. Record ids, keys and values come from
-//! traces and are untrusted: everything that reaches report.html goes
-//! through here, as text or as a quoted attribute value.
+//! Escaping of untrusted text. Record ids, keys and values come from traces
+//! (written by the pipeline under test), names from journals: everything
+//! that reaches report.html goes through [`text`] or [`attr`], report.md
+//! and junit.xml through [`plain`] and [`lines`], and the terminal through
+//! [`lines`]. A control character is shown, never sent: `\x1b` becomes the
+//! six characters `\u{1b}`, so that record data can neither drive a
+//! terminal (colours, cursor moves, a title) nor break a line of a table
+//! or an XML document. Characters that reorder or hide text (bidi
+//! overrides, zero-width spaces) are shown the same way.
+
+/// Whether `c` must be shown escaped: a control character, or one that
+/// changes how the text around it reads without being seen.
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn escaped(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// One value on one line: every hidden character escaped, newlines too.
+pub fn plain(s: &str) -> String {
+    if !s.chars().any(hidden) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            escaped(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A text of several lines: hidden characters escaped except newline and
+/// tab, which keep their meaning.
+pub fn lines(s: &str) -> String {
+    if !s.chars().any(|c| hidden(c) && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) && c != '\n' && c != '\t' {
+            escaped(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Text content of an HTML or SVG element.
 pub fn text(s: &str) -> String {
@@ -12,9 +66,8 @@ pub fn text(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline are not valid in
-            // XML (inline SVG): drop them.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Other control characters are not valid in XML (inline SVG).
+            c if hidden(c) && c != '\n' && c != '\t' => escaped(c, &mut out),
             c => out.push(c),
         }
     }
@@ -64,7 +117,16 @@ mod tests {
     fn markup_in_text_and_attributes_is_neutralised() {
         assert_eq!(text("<script>x='1'</script>"), "&lt;script&gt;x=&#39;1&#39;&lt;/script&gt;");
         assert_eq!(attr("\"><img src=x onerror=alert(1)>"), "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
-        assert_eq!(text("a\u{0}b"), "a\u{FFFD}b");
+        assert_eq!(text("a\u{0}b\u{1b}[31m"), "a\\u{0}b\\u{1b}[31m");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(plain("in-1\u{1b}]0;owned\u{7}"), "in-1\\u{1b}]0;owned\\u{7}");
+        assert_eq!(plain("a\nb\r\tc"), "a\\nb\\r\\tc");
+        assert_eq!(plain("abc\u{202E}fed"), "abc\\u{202e}fed");
+        assert_eq!(plain("plain text, é"), "plain text, é");
+        assert_eq!(lines("line 1\n\tline 2\u{1b}[2J\r"), "line 1\n\tline 2\\u{1b}[2J\\r");
     }
 
     #[test]

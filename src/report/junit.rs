@@ -2,7 +2,7 @@
 //! property of the scenario. A property a counterexample broke fails with
 //! the fault plan in words, the evidence and the replay command; any other
 //! passes, saying in system-out whether that is a certificate or only a
-//! spent budget. Pure.
+//! spent budget. Pure; control characters from record data are escaped.
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -77,5 +77,6 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     }
     suite.set_system_out(verdict);
     report.add_test_suite(suite);
-    report.to_string()
+    // Control characters from record data are not valid XML.
+    report.to_string().map(|xml| super::escape::lines(&xml))
 }

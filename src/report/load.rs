@@ -123,6 +123,10 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
             why: e.to_string(),
             fix: "the run's harness.jsonl is needed to know its scenario and timing".into(),
         })?;
+        crate::checker::run_started_once(&lines).map_err(|e| {
+            let (message, fix) = e.split_once("\n  fix: ").unwrap_or((&e, ""));
+            LoadError::Malformed { file: harness.clone(), what: "harness trace", message: message.to_string(), fix: fix.to_string() }
+        })?;
         let plan_file = run_dir.join("plan.json");
         let plan: FaultPlan = if plan_file.is_file() {
             serde_json::from_str(&read(&plan_file)?).map_err(|e| LoadError::Malformed {

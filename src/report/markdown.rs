@@ -1,22 +1,30 @@
 //! report.md: the report in plain text, for a terminal or a CI log. Same
 //! content as report.html, from [`super::content`]; the lineage is the
-//! outcome's trail as a list instead of a drawing. Pure.
+//! outcome's trail as a list instead of a drawing. Pure. Record data is
+//! escaped ([`super::escape`]): a cell or a value on one line, and no
+//! control character anywhere in the document.
 
 use std::fmt::Write;
 
 use super::content::{self, CAP};
+use super::escape::{lines, plain};
 use super::evidence::Evidence;
 use super::{timeline, words};
 use crate::campaign::CampaignSummary;
 
-/// Markdown cells: no pipes or newlines from untrusted text.
+/// Markdown cells: no pipes, newlines or control characters from
+/// untrusted text.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    plain(s).replace('|', "\\|")
 }
 
 /// The report as markdown. `report_dir` is how the replay command names
 /// this report's directory.
 pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) -> String {
+    lines(&document(summary, evidence, report_dir))
+}
+
+fn document(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# ldfi campaign {}\n", summary.campaign);
     let _ = writeln!(md, "**{}**\n", content::verdict_sentence(summary));
@@ -48,7 +56,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         let plan = c.minimal.as_ref().map_or(&c.plan, |m| &m.plan);
         let _ = writeln!(md, "Exact plan: `{}` (seed {})\n", plan, plan.seed);
         for r in &c.results {
-            let _ = writeln!(md, "- **{}**: {}", r.property.name(), r.summary);
+            let _ = writeln!(md, "- **{}**: {}", r.property.name(), plain(&r.summary));
             for line in content::count_lines(r).iter().take(CAP) {
                 let _ = writeln!(md, "  - {}", cell(line));
             }
@@ -89,8 +97,8 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         md.push('\n');
     }
     if let Some(l) = &evidence.lineage {
-        let _ = writeln!(md, "## Lineage of the broken outcome {}\n", l.record);
-        let _ = writeln!(md, "What {} relied on when it last held (run {}):\n", l.record, l.from_run);
+        let _ = writeln!(md, "## Lineage of the broken outcome {}\n", plain(&l.record));
+        let _ = writeln!(md, "What {} relied on when it last held (run {}):\n", plain(&l.record), plain(&l.from_run));
         for (event, step, facts) in &l.trail.events {
             let facts: Vec<String> = facts.iter().map(|f| f.to_string()).collect();
             let _ = writeln!(

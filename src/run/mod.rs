@@ -341,7 +341,7 @@ impl Drop for Clients {
             let spawned: Vec<String> = cluster.clients().into_iter().map(|c| c.name).collect();
             for name in names.iter().filter(|n| spawned.contains(n)) {
                 if let Err(e) = cluster.remove_client(name).await {
-                    eprintln!("ldfi: could not remove {name}: {e}; run `ldfi clean`");
+                    { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove {name}: {e}; run `ldfi clean`"); };
                 }
             }
         });

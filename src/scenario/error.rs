@@ -18,8 +18,8 @@ pub struct Problem {
 /// A scenario that cannot be used.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read: {source}")]
-    Read { file: PathBuf, #[source] source: std::io::Error },
+    #[error("{file}: cannot read: {source}\n  fix: give a scenario file: TOML text of at most {}, e.g. scenarios/copy-at-least-once.toml", super::file::size(super::file::MAX_SCENARIO_BYTES))]
+    Read { file: PathBuf, #[source] source: super::file::ReadError },
 
     #[error("{file}:{}", render(.problems))]
     Invalid { file: PathBuf, problems: Vec<Problem> },
@@ -36,10 +36,14 @@ fn render(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column (in characters) of a byte offset.
 pub fn position(source: &str, offset: usize) -> (usize, usize) {
-    let before = &source[..offset.min(source.len())];
+    let mut end = offset.min(source.len());
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &source[..end];
     let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
     (line, column)
 }

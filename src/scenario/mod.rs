@@ -3,11 +3,20 @@
 //! A scenario file (TOML, see `scenarios/`) is read into a raw struct by
 //! serde, unknown fields refused, then validated into a [`Scenario`]; every
 //! problem names the file, the line and column, the field and the fix, and
-//! all problems are reported at once.
+//! all problems are reported at once (a type error, which stops serde, is
+//! reported alone). Everything a scenario sends to Kafka or Docker (topic
+//! and group names, broker and topic configs, environment keys, images,
+//! placeholders) is checked by their rules here ([`names`], [`image`]),
+//! before a cluster starts.
 
 mod error;
+mod file;
+pub mod image;
+mod locate;
+pub mod names;
 pub mod program;
 mod raw;
+mod syntax;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Problem, ScenarioError};
+pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
 
 use crate::cluster::{NodeId, TopicSpec};
 use crate::trace::ValueFormat;
@@ -360,9 +370,11 @@ impl Strategy {
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file: a regular file of at most
+    /// [`MAX_SCENARIO_BYTES`] (a FIFO or a device is refused before it is
+    /// read).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path)
+        let source = read_text(path, MAX_SCENARIO_BYTES)
             .map_err(|source| ScenarioError::Read { file: path.to_path_buf(), source })?;
         Scenario::parse(path, &source)
     }

@@ -4,12 +4,20 @@
 //! configuration names. Paths in the file are relative to the scenario's
 //! folder, resolved here once, so a run never depends on the working
 //! directory it was started from.
+//!
+//! A placeholder is a lower-case word in braces (`{bootstrap}`). One that
+//! ldfi does not know is refused, not passed on as it is: `{bootstap}`
+//! would reach the app as a literal and fail there, far from the typo.
+//! Braces around anything else (`${HOME}`, JSON, `%d{ISO8601}`) are text.
 
 use std::path::{Path, PathBuf};
 
+use toml::Spanned;
+
+use super::file::{read_text, ReadError};
 use super::raw::RawPipeline;
 use super::validate::Checker;
-use super::{FileTemplate, Mount, PipelineKind, Program};
+use super::{image, FileTemplate, Mount, PipelineKind, Program, PLACEHOLDERS};
 use crate::trace::ValueFormat;
 
 /// Longest template a scenario may render into an instance's files.
@@ -29,8 +37,18 @@ pub(super) struct ProgramFields {
 pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFields {
     let image = p.image.as_ref().map(|i| i.get_ref().clone());
     if let Some(i) = &p.image {
-        if i.get_ref().trim().is_empty() || i.get_ref().chars().any(char::is_whitespace) {
-            c.at(i, "pipeline.image", format!("{:?} is not an image name", i.get_ref()), "name an image, e.g. \"my-app:1.0\"");
+        if let Err(why) = image::reference(i.get_ref()) {
+            c.at(i, "pipeline.image", format!("{:?}: {why}", i.get_ref()), "name an image as Docker does, e.g. \"my-app:1.0\"");
+        }
+    }
+    for (list, field) in [(&p.command, "pipeline.command"), (&p.args, "pipeline.args")] {
+        if let Some(list) = list {
+            placeholders_in(c, list, field);
+        }
+    }
+    for (k, v) in &p.env {
+        for name in unknown_placeholders(v) {
+            c.at_key(&["pipeline", "env", k], &format!("pipeline.env.{}", super::locate::key(k)), unknown(&name), known());
         }
     }
     let chosen = [p.kind.is_some(), p.command.is_some(), p.jar.is_some()].iter().filter(|b| **b).count();
@@ -114,7 +132,15 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
         }
         let host = resolve(dir, f.template.get_ref());
         match read_template(&host) {
-            Ok(template) => files.push(FileTemplate { path: f.path.get_ref().clone(), template }),
+            Ok(template) => {
+                for (line, text) in template.lines().enumerate() {
+                    for name in unknown_placeholders(text) {
+                        c.at(&f.template, &format!("{field}.template"),
+                            format!("{}, line {}: {}", host.display(), line + 1, unknown(&name)), known());
+                    }
+                }
+                files.push(FileTemplate { path: f.path.get_ref().clone(), template })
+            }
             Err(why) => c.at(&f.template, &format!("{field}.template"), format!("{}: {why}", host.display()),
                 "give a UTF-8 text file under 1 MiB, relative to the scenario file"),
         }
@@ -169,15 +195,46 @@ fn container_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn read_template(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".to_string());
+fn read_template(path: &Path) -> Result<String, ReadError> {
+    read_text(path, MAX_TEMPLATE_BYTES)
+}
+
+/// The placeholders of `text` that ldfi does not fill: `{word}` of
+/// lower-case letters, digits and `_`, not after a `$`.
+pub fn unknown_placeholders(text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let bytes = text.as_bytes();
+    for (open, _) in text.match_indices('{') {
+        if open > 0 && bytes[open - 1] == b'$' {
+            continue;
+        }
+        let rest = &text[open + 1..];
+        let Some(close) = rest.find('}') else { continue };
+        let name = &rest[..close];
+        let word = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if word && !PLACEHOLDERS.contains(&name) {
+            unknown.push(name.to_string());
+        }
     }
-    if meta.len() > MAX_TEMPLATE_BYTES {
-        return Err(format!("{} bytes", meta.len()));
+    unknown
+}
+
+fn placeholders_in(c: &mut Checker, list: &Spanned<Vec<String>>, field: &str) {
+    for (i, item) in list.get_ref().iter().enumerate() {
+        for name in unknown_placeholders(item) {
+            c.at(list, &format!("{field}[{i}]"), unknown(&name), known());
+        }
     }
-    std::fs::read_to_string(path).map_err(|e| e.to_string())
+}
+
+fn unknown(name: &str) -> String {
+    format!("unknown placeholder {{{name}}}")
+}
+
+fn known() -> String {
+    let names: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+    format!("use one of {}, or write the value itself", names.join(", "))
 }
 
 fn is_class_name(name: &str) -> bool {
@@ -208,6 +265,13 @@ mod tests {
         let values = [("bootstrap", "10.0.0.11:9092"), ("input", "words.c-r1")];
         assert_eq!(fill("--bootstrap={bootstrap} {input} ${HOME} {\"a\":1}", &values),
             "--bootstrap=10.0.0.11:9092 words.c-r1 ${HOME} {\"a\":1}");
+    }
+
+    #[test]
+    fn only_known_placeholders_are_accepted() {
+        assert!(unknown_placeholders("--bootstrap={bootstrap} {input} ${HOME} {\"a\":1} %d{ISO8601} {1}").is_empty());
+        assert_eq!(unknown_placeholders("{bootstap}:{otlp} {x_1}"), ["bootstap", "x_1"]);
+        assert!(known().contains("{bootstrap}") && known().contains("{otlp}"));
     }
 
     #[test]

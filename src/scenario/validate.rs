@@ -4,20 +4,33 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use toml::de::DeTable;
 use toml::Spanned;
 
 use super::error::{position, Problem};
-use super::raw::{RawKeys, RawScenario};
+use super::locate::{key, key_span};
+use super::raw::RawKeys;
+use super::{image, names, syntax};
 use super::*;
 
 pub(super) struct Checker<'a> {
     source: &'a str,
+    /// The document without types: where keys that carry no span of their
+    /// own in the raw structs were written.
+    doc: &'a DeTable<'a>,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
     pub(super) fn at<T>(&mut self, spanned: &Spanned<T>, field: &str, message: impl Into<String>, fix: impl Into<String>) {
         let position = Some(position(self.source, spanned.span().start));
+        self.problems.push(Problem { field: field.into(), position, message: message.into(), fix: fix.into() });
+    }
+
+    /// A problem with the key at `path` (`["cluster", "broker_configs",
+    /// "x"]`, an index for an array's item), named as `field`.
+    pub(super) fn at_key(&mut self, path: &[&str], field: &str, message: impl Into<String>, fix: impl Into<String>) {
+        let position = key_span(self.doc, path).map(|span| position(self.source, span.start));
         self.problems.push(Problem { field: field.into(), position, message: message.into(), fix: fix.into() });
     }
 
@@ -33,27 +46,69 @@ fn value_text(value: &toml::Value) -> String {
     }
 }
 
+/// Kafka configs (a broker's or a topic's), each with its field prefix and
+/// key path: names by Kafka's rules, values one-line scalars, and none of
+/// the broker settings ldfi sets itself.
+fn check_configs(c: &mut Checker, configs: &BTreeMap<String, toml::Value>, field: &str, path: &[&str], broker: bool) {
+    // What every broker gets from ldfi, whatever the scenario says (see
+    // `cluster::spec::broker_env`).
+    const OWN: [&str; 8] = [
+        "node.id",
+        "process.roles",
+        "listeners",
+        "advertised.listeners",
+        "controller.listener.names",
+        "listener.security.protocol.map",
+        "inter.broker.listener.name",
+        "controller.quorum.voters",
+    ];
+    for (k, v) in configs {
+        let name = format!("{field}.{}", key(k));
+        let at: Vec<&str> = path.iter().copied().chain([k.as_str()]).collect();
+        if let Err(why) = names::config_key(k) {
+            c.at_key(&at, &name, why, "use the config's name as Kafka documents it, e.g. \"log.retention.ms\"");
+            continue;
+        }
+        if broker && OWN.contains(&k.as_str()) {
+            c.at_key(&at, &name, format!("{k} is set by ldfi for every broker (addresses, KRaft roles)"), "drop it");
+        }
+        let text = match v {
+            toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => value_text(v),
+            other => {
+                let what = match other {
+                    toml::Value::Array(_) => "an array",
+                    toml::Value::Table(_) => "a table",
+                    _ => "a date or time",
+                };
+                c.at_key(&at, &name, format!("{what} is not a config value"),
+                    "give a string, a number or a boolean (a list as one string, comma-separated)");
+                continue;
+            }
+        };
+        if let Err(why) = names::one_line(&text) {
+            c.at_key(&at, &name, why, "give the value on one line, without control characters");
+        }
+    }
+}
+
 fn names<T: Copy>(all: &[T], name: fn(&T) -> &'static str) -> String {
     all.iter().map(name).collect::<Vec<_>>().join(", ")
 }
 
 /// Parses and validates; all problems or a scenario.
 pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
-    let raw: RawScenario = toml::from_str(source).map_err(|e| {
-        let position = e.span().map(|span| position(source, span.start));
-        vec![Problem {
-            field: e.message().split('`').nth(1).unwrap_or("(file)").to_string(),
-            position,
-            message: e.message().trim().to_string(),
-            fix: "see scenarios/README.md for every field and its allowed values".to_string(),
-        }]
-    })?;
-    let mut c = Checker { source, problems: Vec::new() };
+    let (raw, doc) = syntax::parse(source)?;
+    let mut c = Checker { source, doc: doc.get_ref(), problems: Vec::new() };
 
     let name = raw.name.get_ref().clone();
     if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
         c.at(&raw.name, "name", format!("{name:?} is not a valid name"), "use letters, digits and '-'");
+    } else if name.len() > names::MAX_SCENARIO_NAME {
+        c.at(&raw.name, "name", format!("{} characters", name.len()),
+            format!("use at most {}: the name is part of every campaign's name and of its topics'", names::MAX_SCENARIO_NAME));
     }
+    // Topic and group names must leave room for the run suffix.
+    let suffix = if raw.pipeline.run_suffix.unwrap_or(true) { names::longest_run_suffix(&name) } else { 0 };
 
     // Cluster.
     let brokers = raw.cluster.brokers.as_ref().map(|b| *b.get_ref()).unwrap_or(3);
@@ -62,6 +117,12 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             c.at(b, "cluster.brokers", format!("{} brokers", b.get_ref()), "use 1 to 9 brokers (3 is usual)");
         }
     }
+    if let Some(i) = &raw.cluster.image {
+        if let Err(why) = image::reference(i) {
+            c.at_key(&["cluster", "image"], "cluster.image", format!("{i:?}: {why}"), "name an image as Docker does, e.g. \"apache/kafka:4.1.0\"");
+        }
+    }
+    check_configs(&mut c, &raw.cluster.broker_configs, "cluster.broker_configs", &["cluster", "broker_configs"], true);
     let broker_configs: BTreeMap<String, String> =
         raw.cluster.broker_configs.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
 
@@ -69,6 +130,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let mut topics = Vec::new();
     for (i, t) in raw.topics.iter().enumerate() {
         let field = |f: &str| format!("topics[{i}].{f}");
+        if let Err(why) = names::topic(t.name.get_ref(), suffix) {
+            c.at(&t.name, &field("name"), why, "use 1 to 249 letters, digits, '.', '_' or '-' (shorter with the run suffix; run_suffix = false uses names as written)");
+        }
+        let index = i.to_string();
+        check_configs(&mut c, &t.configs, &field("configs"), &["topics", &index, "configs"], false);
         let partitions = t.partitions.as_ref().map(|p| *p.get_ref()).unwrap_or(3);
         if let Some(p) = &t.partitions {
             if *p.get_ref() < 1 {
@@ -107,9 +173,19 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let fields = super::program::program(&mut c, p, &dir);
     let program = fields.program.clone();
-    for key in p.env.keys() {
-        if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {
-            c.nowhere(&format!("pipeline.env.{key:?}"), "not an environment variable name", "use a name without '=' or control characters");
+    for (k, v) in &p.env {
+        let field = format!("pipeline.env.{}", key(k));
+        if let Err(why) = names::env_key(k) {
+            c.at_key(&["pipeline", "env", k], &field, why, "use letters, digits and '_', not starting with a digit (POSIX)");
+        }
+        if v.contains('\0') {
+            c.at_key(&["pipeline", "env", k], &field, "the value holds a NUL character", "remove it: an environment value is a C string");
+        }
+    }
+    if let Some(group) = &p.group {
+        if let Err(why) = names::topic(group, suffix) {
+            c.at_key(&["pipeline", "group"], "pipeline.group", why,
+                "use letters, digits, '.', '_' or '-': Kafka Streams names its internal topics after the group");
         }
     }
     let instances = p.instances.as_ref().map(|i| *i.get_ref()).unwrap_or(1);
@@ -170,6 +246,18 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     if let Some(v) = &w.records_per_step {
         if *v.get_ref() == 0 {
             c.at(v, "workload.records_per_step", "must be at least 1", "use 1 or more");
+        }
+    }
+    bounded(&mut c, "records_per_step", w.records_per_step.as_ref().map(|v| u64::from(*v.get_ref())), MAX_RECORDS_PER_STEP, "records");
+    bounded(&mut c, "value_bytes", w.value_bytes.map(u64::from), MAX_VALUE_BYTES, "bytes");
+    bounded(&mut c, "step_millis", w.step_millis, MAX_STEP_MILLIS, "ms");
+    bounded(&mut c, "drain_secs", w.drain_secs, MAX_DRAIN_SECS, "s");
+    bounded(&mut c, "quiet_millis", w.quiet_millis, MAX_QUIET_MILLIS, "ms");
+    for (i, word) in w.words.iter().flatten().enumerate() {
+        if word.is_empty() || word.len() > 100 || word.chars().any(|ch| ch == ',' || ch.is_whitespace() || ch.is_control()) {
+            let index = i.to_string();
+            c.at_key(&["workload", "words", &index], &format!("workload.words[{i}]"), format!("{word:?} is not one word"),
+                "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
         }
     }
     let wordcount = matches!(program, Some(Program::Shipped(PipelineKind::Wordcount)));
@@ -306,6 +394,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     };
 
     if !c.problems.is_empty() {
+        // In the order of the file; problems of no one place last.
+        c.problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
         return Err(c.problems);
     }
     let shipped = matches!(program, Some(Program::Shipped(_)));
@@ -359,6 +449,23 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         },
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
     })
+}
+
+/// Upper bounds of the workload's numbers: a run holds every record and
+/// waits every wait, so a number in the file must stay within what a run
+/// on one machine can hold and finish.
+const MAX_RECORDS_PER_STEP: u64 = 100_000;
+/// Kafka's default largest message (`message.max.bytes`, about 1 MB).
+const MAX_VALUE_BYTES: u64 = 1_000_000;
+const MAX_STEP_MILLIS: u64 = 600_000;
+const MAX_DRAIN_SECS: u64 = 3_600;
+const MAX_QUIET_MILLIS: u64 = 600_000;
+
+/// `workload.<name>`, if given, at most `max`.
+fn bounded(c: &mut Checker, name: &str, value: Option<u64>, max: u64, unit: &str) {
+    if let Some(v) = value.filter(|v| *v > max) {
+        c.at_key(&["workload", name], &format!("workload.{name}"), format!("{v} {unit}, above the limit of {max}"), format!("use at most {max} {unit}"));
+    }
 }
 
 /// Kinds listed that no plan could ever inject: a node-down kind (crash,
@@ -572,6 +679,79 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&late), ["workload.busy_steps"]);
         assert!(late[0].message.contains("step 6 with eot = 6"), "{}", late[0].message);
         assert_eq!(fields(&problems(&with("[]"))), ["workload.busy_steps"]);
+    }
+
+    #[test]
+    fn names_sent_to_kafka_follow_kafkas_rules_with_room_for_the_run_suffix() {
+        let named = |topic: &str| GOOD.replace("name = \"output\"", &format!("name = {topic:?}")).replace("output = \"output\"", &format!("output = {topic:?}"));
+        for bad in ["../etc/passwd", "with space", "", ".."] {
+            let p = problems(&named(bad));
+            assert_eq!(fields(&p), ["topics[1].name"], "{bad:?}: {p:?}");
+            assert_eq!(p[0].position, Some((15, 8)));
+        }
+        // 249 - (8 + 88) = 153 characters with the suffix; 249 without it.
+        assert!(parse(Path::new("s.toml"), &named(&"o".repeat(153))).is_ok());
+        let long = problems(&named(&"o".repeat(154)));
+        assert!(long[0].message.contains("run suffix"), "{}", long[0].message);
+        let unsuffixed = named(&"o".repeat(249)).replace("bugs = [", "run_suffix = false\nbugs = [");
+        assert!(parse(Path::new("s.toml"), &unsuffixed).is_ok());
+        assert_eq!(fields(&problems(&unsuffixed.replace(&"o".repeat(249), &"o".repeat(250)))), ["topics[1].name"]);
+        let grouped = problems(&GOOD.replace("bugs = [", "group = \"my group\"\nbugs = ["));
+        assert_eq!(fields(&grouped), ["pipeline.group"]);
+        assert_eq!(grouped[0].position, Some((22, 1)));
+        assert_eq!(fields(&problems(&GOOD.replace("copy-alo", &"n".repeat(65)))), ["name"]);
+    }
+
+    #[test]
+    fn configs_env_and_images_are_checked_where_they_are_written() {
+        let with = |cluster: &str| GOOD.replace("[cluster]\nbrokers = 3", &format!("[cluster]\nbrokers = 3\n{cluster}"));
+        let p = problems(&with("broker_configs = { \"log.retention.ms\" = \"1\\nprocess.roles=broker\", \"a=b\" = 1, \"node.id\" = 7, \"x\" = [1] }"));
+        assert_eq!(fields(&p), [
+            "cluster.broker_configs.\"log.retention.ms\"",
+            "cluster.broker_configs.\"a=b\"",
+            "cluster.broker_configs.\"node.id\"",
+            "cluster.broker_configs.x",
+        ]);
+        assert!(p.iter().all(|p| p.position.map(|(line, _)| line) == Some(7)), "{p:?}");
+        assert!(p[0].message.contains("control character"), "{}", p[0].message);
+        let topic = problems(&GOOD.replace("min_insync_replicas = 2", "min_insync_replicas = 2\nconfigs = { \"cleanup.policy\" = \"compact\\r\" }"));
+        assert_eq!(fields(&topic), ["topics[0].configs.\"cleanup.policy\""]);
+        for bad in ["My-Kafka:1", "kafka:", "a b", "kafka@sha256:12"] {
+            let p = problems(&with(&format!("image = {bad:?}")));
+            assert_eq!((fields(&p), p[0].position), (vec!["cluster.image"], Some((7, 1))), "{bad}");
+        }
+        assert!(parse(Path::new("s.toml"), &with("image = \"localhost:5000/apache/kafka:4.1.0\"")).is_ok());
+        let env = |pairs: &str| GOOD.replace("bugs = [", &format!("env = {{ {pairs} }}\nbugs = ["));
+        let p = problems(&env("\"A=B\" = \"1\", \"1X\" = \"2\", OK_1 = \"{bootstap}\", NUL = \"a\\u0000\""));
+        assert_eq!(fields(&p), ["pipeline.env.\"A=B\"", "pipeline.env.1X", "pipeline.env.OK_1", "pipeline.env.NUL"]);
+        assert!(p[2].message.contains("{bootstap}") && p[2].fix.contains("{bootstrap}"), "{:?}", p[2]);
+        assert!(parse(Path::new("s.toml"), &env("JAVA_OPTS = \"${HOME} {bootstrap}\"")).is_ok());
+    }
+
+    #[test]
+    fn a_users_command_holds_only_known_placeholders() {
+        let own = GOOD.replace("kind = \"copy\"", "command = [\"app\", \"--in={input}\", \"--out={outptu}\"]").replace("bugs = [\"commit-before-produce\"]", "");
+        let p = problems(&own);
+        assert_eq!(fields(&p), ["pipeline.command[2]"]);
+        assert!(p[0].message.contains("{outptu}") && p[0].fix.contains("{output}"), "{:?}", p[0]);
+    }
+
+    #[test]
+    fn the_workloads_numbers_are_bounded() {
+        let with = |line: &str| GOOD.replace("records_per_step = 10", &format!("records_per_step = 10\n{line}"));
+        for (line, field) in [
+            ("step_millis = 18446744073709551615", "workload.step_millis"),
+            ("drain_secs = 1000000", "workload.drain_secs"),
+            ("quiet_millis = 999999999", "workload.quiet_millis"),
+            ("value_bytes = 4294967295", "workload.value_bytes"),
+            ("words = [\"a\", \"two words\", \"\", \"x,y\"]", "workload.words[1]"),
+        ] {
+            let p = problems(&with(line));
+            assert_eq!(p[0].field, field, "{line}: {p:?}");
+            assert!(p[0].position.is_some(), "{p:?}");
+        }
+        assert_eq!(problems(&with("words = [\"a\", \"two words\", \"\", \"x,y\"]")).len(), 3);
+        assert_eq!(fields(&problems(&GOOD.replace("records_per_step = 10", "records_per_step = 4000000000"))), ["workload.records_per_step"]);
     }
 
     #[test]

@@ -1,0 +1,387 @@
+//! The budget's hypotheses as the baseline strategies see them: how many
+//! there are, in which order `exhaustive` tries them, how `random` draws
+//! one, and how many are left.
+//!
+//! A space grows as binomials: with eot = 100, five targets and three
+//! crashes, the crash variables alone make C(495, 3), about 2·10^7 sets, and
+//! `max_crashes = 4294967295` makes 2^495. So nothing here lists the space
+//! to count it or to draw from it. Counts are closed forms in checked
+//! integers, exact up to 10^18 and "more than 10^18" past it; a draw picks
+//! how many crashes and omissions by their share of the space, then which
+//! ones, directly; the exhaustive order is a lazy iterator that never
+//! builds a set outside the budget.
+//!
+//! A hypothesis within budget is a set of at most `max_crashes` crash
+//! variables and at most `max_omissions` omission variables, not empty.
+//! With `Σ_A = Σ_{c ≤ max_crashes} C(crashes, c)` and `Σ_B` the same over
+//! omissions, there are `Σ_A · Σ_B − 1` of them.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use crate::solver::{FaultVar, Hypothesis, HypothesisSpace};
+use crate::workload::mix;
+
+/// Counts above this are "more than 10^18".
+pub const COUNT_CAP: u64 = 1_000_000_000_000_000_000;
+
+/// How many hypotheses: exact, or more than [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanCount {
+    Exact(u64),
+    MoreThanCap,
+}
+
+impl PlanCount {
+    /// The exact count, when it is at most 10^18.
+    pub fn exact(self) -> Option<u64> {
+        match self {
+            PlanCount::Exact(n) => Some(n),
+            PlanCount::MoreThanCap => None,
+        }
+    }
+}
+
+impl std::fmt::Display for PlanCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanCount::Exact(n) => write!(f, "{n}"),
+            PlanCount::MoreThanCap => f.write_str("more than 10^18"),
+        }
+    }
+}
+
+/// The crash variables and the omission variables of a space.
+fn pools(space: &HypothesisSpace) -> (Vec<FaultVar>, Vec<FaultVar>) {
+    let (crashes, omissions) = pool_sizes(space);
+    ((0..crashes as usize).map(|i| crash_var(space, i)).collect(), (0..omissions as usize).map(|i| omission_var(space, i)).collect())
+}
+
+/// How many variables of each kind a space has, without listing them.
+fn pool_sizes(space: &HypothesisSpace) -> (u64, u64) {
+    (space.crashable.len() as u64, (space.links.len() as u64).saturating_mul(u64::from(space.eff)))
+}
+
+/// `Σ_{k ≤ max} C(n, k)`, or `None` past [`COUNT_CAP`]. Each term follows
+/// from the one before, `C(n, k+1) = C(n, k)·(n−k)/(k+1)`, exactly.
+fn subsets_up_to(n: u64, max: u64) -> Option<u128> {
+    let cap = u128::from(COUNT_CAP);
+    let (mut term, mut sum) = (1u128, 1u128);
+    for k in 0..max.min(n) {
+        term = term.checked_mul(u128::from(n - k))? / u128::from(k + 1);
+        sum = sum.checked_add(term)?;
+        if term > cap || sum > cap {
+            return None;
+        }
+    }
+    Some(sum)
+}
+
+/// How many hypotheses the budget allows: what `random` draws from and
+/// `exhaustive` tries in turn.
+pub fn count(space: &HypothesisSpace) -> PlanCount {
+    let (crashes, omissions) = pool_sizes(space);
+    let sets = subsets_up_to(crashes, u64::from(space.max_crashes))
+        .zip(subsets_up_to(omissions, u64::from(space.max_omissions)))
+        .map(|(a, b)| a * b - 1);
+    match sets {
+        Some(n) if n <= u128::from(COUNT_CAP) => PlanCount::Exact(n as u64),
+        _ => PlanCount::MoreThanCap,
+    }
+}
+
+/// Whether `var` is a variable of `space`.
+fn in_space(space: &HypothesisSpace, var: &FaultVar) -> bool {
+    match var {
+        FaultVar::Crash { node, step } => *step == 0 && space.crashable.contains(node),
+        FaultVar::Omission { from, to, step } => *step < space.eff && space.links.iter().any(|(f, t)| f == from && t == to),
+    }
+}
+
+/// Crash and omission variables of a hypothesis.
+fn shape(h: &Hypothesis) -> (u64, u64) {
+    let crashes = h.iter().filter(|v| matches!(v, FaultVar::Crash { .. })).count() as u64;
+    (crashes, h.len() as u64 - crashes)
+}
+
+/// Whether a set of variables is within the budget.
+pub fn within_budget(space: &HypothesisSpace, h: &Hypothesis) -> bool {
+    let (crashes, omissions) = shape(h);
+    crashes <= u64::from(space.max_crashes) && omissions <= u64::from(space.max_omissions)
+}
+
+/// The most broken hypotheses whose supersets are counted exactly
+/// (inclusion–exclusion over their subsets: 2^12 terms).
+const MAX_BROKEN_COUNTED: usize = 12;
+
+/// Hypotheses of the space not yet tried and holding no broken one, or
+/// `None` when that is unknown: more than 10^18, or too many broken sets
+/// to count their supersets.
+pub fn remaining(space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypothesis]) -> Option<u64> {
+    let total = count(space).exact()?;
+    let (crashes, omissions) = pool_sizes(space);
+    let usable = |h: &Hypothesis| h.iter().all(|v| in_space(space, v)) && within_budget(space, h);
+    if broken.iter().any(|b| b.is_empty()) {
+        return Some(0);
+    }
+    let broken: Vec<&Hypothesis> = broken.iter().filter(|b| usable(b)).collect::<BTreeSet<_>>().into_iter().collect();
+    if broken.len() > MAX_BROKEN_COUNTED {
+        return None;
+    }
+    // Hypotheses holding `u`: the rest of each kind chosen freely.
+    let holding = |u: &Hypothesis| -> i128 {
+        let (c, o) = shape(u);
+        if !within_budget(space, u) {
+            return 0;
+        }
+        let free = |n: u64, used: u64, max: u32| subsets_up_to(n - used, u64::from(max) - used);
+        // Within a space of at most 10^18 these cannot overflow.
+        match (free(crashes, c, space.max_crashes), free(omissions, o, space.max_omissions)) {
+            (Some(a), Some(b)) => (a * b) as i128,
+            _ => 0,
+        }
+    };
+    let mut supersets: i128 = 0;
+    for mask in 1u32..(1 << broken.len()) {
+        let union: Hypothesis = broken.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).flat_map(|(_, b)| b.iter().cloned()).collect();
+        let sign = if mask.count_ones() % 2 == 1 { 1 } else { -1 };
+        supersets += sign * holding(&union);
+    }
+    let tried: BTreeSet<&Hypothesis> =
+        tried.iter().filter(|h| !h.is_empty() && usable(h) && !broken.iter().any(|b| b.is_subset(h))).collect();
+    let left = i128::from(total) - supersets - tried.len() as i128;
+    u64::try_from(left.max(0)).ok()
+}
+
+/// Every hypothesis within budget, lazily: by size, then with more crashes
+/// first, then in the order of the variables.
+pub fn exhaustive(space: &HypothesisSpace) -> impl Iterator<Item = Hypothesis> + '_ {
+    let (crashes, omissions) = pools(space);
+    let max_c = (space.max_crashes as usize).min(crashes.len());
+    let max_o = (space.max_omissions as usize).min(omissions.len());
+    let (crashes, omissions) = (Rc::new(crashes), Rc::new(omissions));
+    (1..=max_c + max_o).flat_map(move |size| {
+        let (crashes, omissions) = (crashes.clone(), omissions.clone());
+        (size.saturating_sub(max_o)..=size.min(max_c)).rev().flat_map(move |c| {
+            let (crashes, omissions) = (crashes.clone(), omissions.clone());
+            combinations(crashes.len(), c).flat_map(move |picked| {
+                let (crashes, omissions) = (crashes.clone(), omissions.clone());
+                combinations(omissions.len(), size - c).map(move |others| {
+                    picked.iter().map(|i| crashes[*i].clone()).chain(others.iter().map(|i| omissions[*i].clone())).collect()
+                })
+            })
+        })
+    })
+}
+
+/// All `k`-subsets of `0..n`, in lexicographic order.
+fn combinations(n: usize, k: usize) -> impl Iterator<Item = Vec<usize>> {
+    let mut current: Option<Vec<usize>> = if k <= n { Some((0..k).collect()) } else { None };
+    std::iter::from_fn(move || {
+        let result = current.clone()?;
+        let mut next = result.clone();
+        let mut i = k;
+        loop {
+            if i == 0 {
+                current = None;
+                break;
+            }
+            i -= 1;
+            if next[i] < n - k + i {
+                next[i] += 1;
+                for j in i + 1..k {
+                    next[j] = next[j - 1] + 1;
+                }
+                current = Some(next);
+                break;
+            }
+        }
+        Some(result)
+    })
+}
+
+/// `ln C(n, k)` for `k` in `0..=max`.
+fn log_binomials(n: usize, max: usize) -> Vec<f64> {
+    let mut logs = vec![0.0];
+    for k in 0..max {
+        logs.push(logs[k] + ((n - k) as f64).ln() - ((k + 1) as f64).ln());
+    }
+    logs
+}
+
+/// `ln Σ e^x`, stable for large `x`.
+fn log_sum(logs: &[f64]) -> f64 {
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return top;
+    }
+    top + logs.iter().map(|x| (x - top).exp()).sum::<f64>().ln()
+}
+
+/// An index drawn in proportion to `e^logs[i]`, at `u` in [0, 1).
+fn pick(logs: &[f64], u: f64) -> Option<usize> {
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return None;
+    }
+    let weights: Vec<f64> = logs.iter().map(|x| (x - top).exp()).collect();
+    let mut point = u * weights.iter().sum::<f64>();
+    for (i, w) in weights.iter().enumerate() {
+        point -= w;
+        if point < 0.0 {
+            return Some(i);
+        }
+    }
+    weights.iter().rposition(|w| *w > 0.0)
+}
+
+/// A non-empty hypothesis within budget drawn uniformly among all of them
+/// (the random strategy), for draw number `draw` of `seed`: first how many
+/// crashes `c` and omissions `o`, in proportion to how many hypotheses have
+/// that shape (`C(crashes, c)·C(omissions, o)`, in logarithms so that no
+/// count overflows), then which, uniformly.
+pub fn random(space: &HypothesisSpace, seed: u64, draw: u64) -> Option<Hypothesis> {
+    let (crashes, omissions) = pool_sizes(space);
+    let (crashes, omissions) = (usize::try_from(crashes).ok()?, usize::try_from(omissions).ok()?);
+    let max_c = (space.max_crashes as usize).min(crashes);
+    let max_o = (space.max_omissions as usize).min(omissions);
+    let (log_c, log_o) = (log_binomials(crashes, max_c), log_binomials(omissions, max_o));
+    // `c` crashes come with any `o` (Σ_B choices), except that no crash
+    // needs at least one omission (Σ_B − 1).
+    let sum_o = log_sum(&log_o);
+    let sum_o_but_empty = sum_o + (-(-sum_o).exp()).ln_1p();
+    let shares: Vec<f64> = log_c.iter().enumerate().map(|(c, l)| if c == 0 { sum_o_but_empty } else { l + sum_o }).collect();
+    let mut r = mix(seed ^ mix(draw.wrapping_mul(7919)));
+    let c = pick(&shares, unit(r))?;
+    r = mix(r);
+    let o = if c == 0 { pick(&log_o[1..], unit(r))? + 1 } else { pick(&log_o, unit(r))? };
+    let mut h = Hypothesis::new();
+    for (pool, count, crash) in [(crashes, c, true), (omissions, o, false)] {
+        // Floyd's sampling: `count` distinct picks, each set equally likely.
+        let mut picked = BTreeSet::new();
+        for j in pool - count..pool {
+            r = mix(r);
+            let t = (r % (j as u64 + 1)) as usize;
+            if !picked.insert(t) {
+                picked.insert(j);
+            }
+        }
+        h.extend(picked.into_iter().map(|i| if crash { crash_var(space, i) } else { omission_var(space, i) }));
+    }
+    Some(h)
+}
+
+/// Crash variable `i` of the space, as [`pools`] orders them.
+fn crash_var(space: &HypothesisSpace, i: usize) -> FaultVar {
+    FaultVar::Crash { node: space.crashable[i].clone(), step: 0 }
+}
+
+/// Omission variable `i` of the space, as [`pools`] orders them: link by
+/// link, step by step.
+fn omission_var(space: &HypothesisSpace, i: usize) -> FaultVar {
+    let eff = space.eff.max(1) as usize;
+    let (from, to) = &space.links[i / eff];
+    FaultVar::Omission { from: from.clone(), to: to.clone(), step: (i % eff) as u32 }
+}
+
+/// A float in [0, 1) from a mixed word.
+fn unit(r: u64) -> f64 {
+    (r >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::lineage::BROKERS;
+
+    fn space(crashable: usize, links: usize, eff: u32, max_crashes: u32, max_omissions: u32) -> HypothesisSpace {
+        HypothesisSpace {
+            crashable: (0..crashable).map(|i| format!("n{i}@{}", i % 7)).collect(),
+            links: (0..links).map(|i| (format!("pipeline-{i}"), BROKERS.to_string())).collect(),
+            eff,
+            max_crashes,
+            max_omissions,
+        }
+    }
+
+    #[test]
+    fn counts_agree_with_listing_on_small_spaces() {
+        for (c, l, eff, mc, mo) in [(3, 2, 2, 1, 1), (4, 1, 3, 2, 1), (5, 0, 3, 3, 9), (0, 2, 2, 0, 2), (6, 2, 1, 9, 0), (0, 0, 3, 1, 1)] {
+            let s = space(c, l, eff, mc, mo);
+            let listed = exhaustive(&s).count() as u64;
+            assert_eq!(count(&s), PlanCount::Exact(listed), "{c} {l} {eff} {mc} {mo}");
+            let all: BTreeSet<Hypothesis> = exhaustive(&s).collect();
+            assert_eq!(all.len() as u64, listed, "no hypothesis listed twice");
+            assert!(all.iter().all(|h| !h.is_empty() && within_budget(&s, h)));
+        }
+    }
+
+    #[test]
+    fn huge_budgets_are_counted_at_once_and_never_overflow() {
+        let started = Instant::now();
+        // eot = 100, five targets, three crashes and one omission.
+        let big = space(5 * 99, 7, 99, 3, 1);
+        let a = 1 + 495 + 495 * 494 / 2 + 495 * 494 * 493 / 6;
+        assert_eq!(count(&big), PlanCount::Exact(a * (1 + 7 * 99) - 1));
+        let huge = space(17 * 99, 34, 99, u32::MAX, u32::MAX);
+        assert_eq!(count(&huge), PlanCount::MoreThanCap);
+        assert_eq!(count(&huge).to_string(), "more than 10^18");
+        assert_eq!(remaining(&huge, &[], &[]), None);
+        for draw in 0..10 {
+            let h = random(&huge, 3, draw).expect("a hypothesis");
+            assert!(!h.is_empty() && h.iter().all(|v| in_space(&huge, v)));
+        }
+        assert_eq!(exhaustive(&huge).take(3).count(), 3);
+        // Debug builds on a busy machine included.
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn remaining_leaves_out_the_tried_and_every_superset_of_a_broken_one() {
+        let s = space(4, 2, 2, 2, 1);
+        let all: Vec<Hypothesis> = exhaustive(&s).collect();
+        let tried = vec![all[0].clone(), all[5].clone(), all[5].clone(), all[20].clone()];
+        let broken = vec![all[1].clone(), all[3].clone(), all[7].clone()];
+        let left = all.iter().filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))).count() as u64;
+        assert_eq!(remaining(&s, &tried, &broken), Some(left));
+        assert_eq!(remaining(&s, &[], &[]), Some(all.len() as u64));
+        assert_eq!(remaining(&s, &[], &[Hypothesis::new()]), Some(0));
+    }
+
+    #[test]
+    fn random_draws_every_hypothesis_within_budget_equally_often() {
+        // 2 crash and 2 omission variables, at most one of each: 2 + 2 + 4
+        // hypotheses, each drawn about 1 time in 8.
+        let space = HypothesisSpace {
+            crashable: vec!["broker-1@0".into(), "broker-2@0".into()],
+            links: vec![("pipeline-1".into(), BROKERS.into())],
+            eff: 2,
+            max_crashes: 1,
+            max_omissions: 1,
+        };
+        let draws = 16_000;
+        let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
+        for draw in 0..draws {
+            let h = random(&space, 7, draw).expect("a hypothesis");
+            assert!(!h.is_empty() && within_budget(&space, &h), "{h:?}");
+            *counts.entry(h).or_default() += 1;
+        }
+        assert_eq!(counts.len(), 8, "{counts:?}");
+        for (h, n) in &counts {
+            assert!((1700..2300).contains(n), "{h:?} drawn {n} times of {draws}");
+        }
+        // The same seed and draw give the same hypothesis; another seed, another sequence.
+        assert_eq!(random(&space, 7, 3), random(&space, 7, 3));
+        assert_ne!((0..20).map(|d| random(&space, 7, d)).collect::<Vec<_>>(), (0..20).map(|d| random(&space, 8, d)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn random_finds_nothing_in_an_empty_space() {
+        assert_eq!(random(&HypothesisSpace { eff: 3, max_crashes: 1, ..Default::default() }, 1, 0), None);
+        assert_eq!(random(&space(3, 1, 2, 0, 0), 1, 0), None);
+        assert_eq!(count(&space(3, 1, 2, 0, 0)), PlanCount::Exact(0));
+    }
+}
