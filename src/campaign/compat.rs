@@ -17,11 +17,13 @@ enum Stored {
 }
 
 /// A summary's `schema_version`, when this ldfi reads it (1 to
-/// [`super::SCHEMA_VERSION`]).
+/// [`super::SCHEMA_VERSION`]). Read, an older summary is in the current
+/// shape (its old fields are read as the new ones), so it carries the
+/// current version: written again, it must not claim the old one.
 pub fn schema_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
     let version = u32::deserialize(deserializer)?;
     if (1..=super::SCHEMA_VERSION).contains(&version) {
-        return Ok(version);
+        return Ok(super::SCHEMA_VERSION);
     }
     Err(serde::de::Error::custom(format!(
         "schema_version {version} is not one this ldfi reads (1 to {}): the file was written by another version of ldfi \
@@ -79,11 +81,11 @@ mod tests {
         #[derive(Debug, Deserialize)]
         struct Versioned {
             #[serde(deserialize_with = "schema_version")]
-            #[allow(dead_code)]
             schema_version: u32,
         }
         for known in [1, 2] {
-            assert!(serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {known}}}")).is_ok());
+            let read = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {known}}}")).unwrap();
+            assert_eq!(read.schema_version, crate::campaign::SCHEMA_VERSION, "read, it is in the current shape");
         }
         for unknown in ["0", "3", "99", "4294967295"] {
             let e = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {unknown}}}")).unwrap_err().to_string();
