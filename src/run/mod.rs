@@ -185,7 +185,7 @@ pub async fn execute(
         harness.write(Some(0), Event::Note { message: e.to_string() }).map_err(io(&harness_path))?;
     }
 
-    let mut nodes = vec![nodes::workload_node(binaries, &dir)];
+    let mut nodes = vec![nodes::workload_node(binaries, &trace::node_dir(&dir, "workload"))];
     let bootstrap = cluster.bootstrap_servers();
     let files_dir = traces_root.join(campaign).join(format!(".{run}-files"));
     let files_dir = std::fs::canonicalize(traces_root).map(|r| r.join(campaign).join(format!(".{run}-files"))).unwrap_or(files_dir);
@@ -207,11 +207,15 @@ pub async fn execute(
     };
     let endpoint = receiver.as_ref().map(|r| r.endpoint());
     let placement =
-        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), trace_dir: &dir, files_dir: &files_dir };
+        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), run_dir: &dir, files_dir: &files_dir };
     for i in 1..=scenario.pipeline.instances {
         nodes.push(nodes::pipeline_node(scenario, &placement, binaries, i).map_err(RunError::Pipeline)?);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    for name in &node_names {
+        let own = trace::node_dir(&dir, name);
+        std::fs::create_dir_all(&own).map_err(io(&own))?;
+    }
     let mut leftovers = Clients::guard(cluster, &node_names);
     let outcome = async {
         for spec in nodes {

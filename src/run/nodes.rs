@@ -1,6 +1,8 @@
 //! The client nodes of a run: the workload agent and the pipeline
-//! instances, each in a container of its own with the run's trace
-//! directory mounted at `/trace`.
+//! instances, each in a container of its own with a trace directory of its
+//! own mounted at `/trace` (`nodes/<node>/` in the run's directory, see
+//! [`crate::trace::node_dir`]): the only place of the host it can write,
+//! and one the harness never writes into.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,7 @@ const KIT_AGENT: &str = "/opt/ldfi/otel/opentelemetry-javaagent.jar";
 const KIT_APP: &str = "/opt/ldfi/app";
 
 /// The workload node: idles until the harness executes a step in it.
+/// `trace_dir` is its own trace directory.
 pub fn workload_node(binaries: &Binaries, trace_dir: &Path) -> ClientSpec {
     ClientSpec {
         name: "workload".to_string(),
@@ -79,7 +82,9 @@ pub struct Placement<'a> {
     /// The harness's OTLP/HTTP endpoint (`http://10.213.0.1:4318`), if it
     /// runs one.
     pub otlp: Option<&'a str>,
-    pub trace_dir: &'a Path,
+    /// The run's directory: each instance writes in its own
+    /// `nodes/<instance>/` there.
+    pub run_dir: &'a Path,
     /// A harness-owned folder for the instance's rendered files (never the
     /// trace folder, which the instance can write).
     pub files_dir: &'a Path,
@@ -100,7 +105,7 @@ pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i
         ("otlp", at.otlp.unwrap_or("")),
     ];
     let filled = |v: &[String]| -> Vec<String> { v.iter().map(|a| fill(a, &values)).collect() };
-    let mut binds = vec![format!("{}:/trace", at.trace_dir.display())];
+    let mut binds = vec![format!("{}:/trace", crate::trace::node_dir(at.run_dir, &name).display())];
     let kit = |what: &Path| -> Result<(), String> {
         if what.exists() {
             Ok(())
