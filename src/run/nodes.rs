@@ -215,3 +215,46 @@ pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i
     }
     Ok(ClientSpec { name, command, image: p.image.clone(), env: env.into_iter().collect(), binds })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        let text = r#"name = "s"
+[[topics]]
+name = "input"
+[[topics]]
+name = "output"
+[pipeline]
+command = ["/bin/sh", "-c", "exec my-app"]
+image = "my/app:1"
+input = "input"
+output = "output"
+instances = 2
+[workload]
+records_per_step = 1
+[faults]
+eot = 3
+"#;
+        Scenario::parse(Path::new("test.toml"), text).expect("valid scenario")
+    }
+
+    /// Each node sees only its own directory at /trace: never the run's,
+    /// where the harness writes harness.jsonl, verdict.json and the logs.
+    #[test]
+    fn each_node_mounts_only_its_own_trace_directory() {
+        let run_dir = Path::new("/traces/c/r0");
+        let binaries = Binaries { workload: "/bin/ldfi-workload".into(), pipelines: "/bin".into(), java: "/java".into() };
+        let names = RunNames::suffixed("c", "r0", "g");
+        let at = Placement { names: &names, bootstrap: "b:9092", otlp: None, run_dir, files_dir: Path::new("/traces/c/.r0-files") };
+        let pipeline = pipeline_node(&scenario(), &at, &binaries, 2).unwrap();
+        let workload = workload_node(&binaries, &crate::trace::node_dir(run_dir, "workload"));
+        for (node, own) in [(&pipeline, "/traces/c/r0/nodes/pipeline-2:/trace"), (&workload, "/traces/c/r0/nodes/workload:/trace")] {
+            let writable: Vec<&String> = node.binds.iter().filter(|b| !b.ends_with(":ro")).collect();
+            assert_eq!(writable, vec![own], "{}: {:?}", node.name, node.binds);
+        }
+        let env: BTreeMap<_, _> = pipeline.env.iter().cloned().collect();
+        assert_eq!(env["LDFI_TRACE"], "/trace/pipeline-2.jsonl");
+    }
+}
