@@ -28,8 +28,9 @@
 //! node's directory in all). Within a file, a torn last line (no newline
 //! at its end and not a whole JSON object: its writer was killed
 //! mid-write) is skipped with a warning; any other line that is not a
-//! trace line is an error naming the file and line. So is a step above
-//! [`MAX_STEP`].
+//! trace line is an error naming the file and line. So are a step above
+//! [`MAX_STEP`] and a second `run_started` (it would silently replace
+//! the run's topics, plan and properties).
 
 use std::path::{Path, PathBuf};
 
@@ -58,8 +59,16 @@ pub fn node_dir(run_dir: &Path, node: &str) -> PathBuf {
 
 /// Reads one trace file, every line taken as written (a harness trace).
 pub fn read_file(path: &Path) -> Result<Vec<TraceLine>, TraceError> {
+    read_run_file(path, &mut None)
+}
+
+/// Where a run's `run_started` line was seen: a run starts once, and a
+/// second start would silently replace what the first said.
+type Started = Option<(PathBuf, usize)>;
+
+fn read_run_file(path: &Path, started: &mut Started) -> Result<Vec<TraceLine>, TraceError> {
     let bytes = untrusted::read(path, MAX_FILE_BYTES)?;
-    parse(path, &bytes)
+    parse(path, &bytes, started)
 }
 
 /// Reads every trace of a run directory (module doc), merged in time order
@@ -67,10 +76,11 @@ pub fn read_file(path: &Path) -> Result<Vec<TraceLine>, TraceError> {
 pub fn read_dir(dir: &Path) -> Result<Vec<TraceLine>, TraceError> {
     let mut all = Vec::new();
     let mut files = 0;
+    let mut started = None;
     for entry in untrusted::entries(dir)? {
         match entry.kind {
             Kind::File if entry.name.ends_with(".jsonl") => {
-                all.extend(read_file(&entry.path)?);
+                all.extend(read_run_file(&entry.path, &mut started)?);
                 files += 1;
             }
             Kind::Other(what) if entry.name.ends_with(".jsonl") => {
@@ -117,7 +127,7 @@ fn read_node(dir: &Path, node: &str, limit: u64) -> Result<(Vec<TraceLine>, usiz
         };
         budget -= bytes.len() as u64;
         files += 1;
-        let lines = parse(&entry.path, &bytes)?;
+        let lines = parse(&entry.path, &bytes, &mut None)?;
         let total = lines.len();
         let before = kept.len();
         kept.extend(lines.into_iter().filter(|line| may_write(node, line)));
@@ -152,8 +162,9 @@ fn may_write(node: &str, line: &TraceLine) -> bool {
     }
 }
 
-/// The trace lines of one file's bytes (module doc).
-fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<TraceLine>, TraceError> {
+/// The trace lines of one file's bytes (module doc); a `run_started` after
+/// the one in `started` is an error.
+fn parse(file: &Path, bytes: &[u8], started: &mut Started) -> Result<Vec<TraceLine>, TraceError> {
     let malformed = |line: usize, message: String| TraceError::Malformed { file: file.to_path_buf(), line, message };
     let mut lines = Vec::new();
     let mut rest = bytes;
@@ -188,6 +199,13 @@ fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<TraceLine>, TraceError> {
         };
         if let Some(step) = step.filter(|s| *s > MAX_STEP) {
             return Err(TraceError::StepOutOfRange { file: file.to_path_buf(), line: number, step });
+        }
+        if matches!(line.event, Event::RunStarted { .. }) {
+            if let Some((first, at)) = started {
+                let message = format!("a second run_started (the first is {}:{at}); a run starts once", first.display());
+                return Err(malformed(number, message));
+            }
+            *started = Some((file.to_path_buf(), number));
         }
         lines.push(line);
     }

@@ -154,3 +154,18 @@ fn a_nodes_files_together_stay_under_the_limit() {
     assert!(matches!(error, TraceError::TooLarge { ref file, .. } if file.ends_with("b.jsonl")), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_run_starts_once() {
+    let dir = scratch("starts");
+    let start = line(1, "harness", r#""type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{},"input_topic":"i","output_topic":"o","group":"g","properties":[],"read_committed":false"#);
+    std::fs::write(dir.join("harness.jsonl"), format!("{start}\n{}\n", line(2, "harness", STEP))).unwrap();
+    assert_eq!(read_dir(&dir).unwrap().len(), 2);
+    std::fs::write(dir.join("pipeline-1.jsonl"), format!("{start}\n")).unwrap();
+    let error = read_dir(&dir).unwrap_err().to_string();
+    assert!(error.contains("pipeline-1.jsonl:1:") && error.contains("harness.jsonl:1"), "{error}");
+    std::fs::remove_file(dir.join("pipeline-1.jsonl")).unwrap();
+    std::fs::write(dir.join("harness.jsonl"), format!("{start}\n{start}\n")).unwrap();
+    assert!(read_file(&dir.join("harness.jsonl")).unwrap_err().to_string().contains("harness.jsonl:2:"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
