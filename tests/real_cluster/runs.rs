@@ -19,7 +19,7 @@ fn plan(json: &str) -> FaultPlan {
     serde_json::from_str(json).expect("test plan parses")
 }
 
-fn binaries() -> Binaries {
+pub fn binaries() -> Binaries {
     let copy = PathBuf::from(env!("CARGO_BIN_EXE_ldfi-copy"));
     Binaries {
         workload: PathBuf::from(env!("CARGO_BIN_EXE_ldfi-workload")),
