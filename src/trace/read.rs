@@ -90,6 +90,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<TraceLine>, TraceError> {
         }
     }
     let nodes = dir.join(NODES);
+    if let Some(Kind::Other(what)) = untrusted::kind(&nodes) {
+        tracing::warn!("{}: {what}, not the nodes' directory: skipped", nodes.display());
+    }
     if untrusted::kind(&nodes) == Some(Kind::Dir) {
         for node in untrusted::entries(&nodes)? {
             match node.kind {
