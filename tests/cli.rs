@@ -56,6 +56,34 @@ fn a_malformed_trace_line_names_file_and_line() {
     assert!(stderr.contains("harness.jsonl:2:"), "{stderr}");
 }
 
+/// A run directory a hostile pipeline shaped: a step of 4,000,000,000
+/// (which made lineage, solve and report allocate by it and abort), a FIFO
+/// and a link to a host file named like traces. Every command that reads
+/// it answers at once: exit 2 naming file and line, nothing followed.
+#[test]
+fn hostile_traces_are_refused_at_once_naming_file_and_line() {
+    let root = temp_dir("hostile");
+    let dir = root.join("c").join("r0");
+    let node = dir.join("nodes").join("pipeline-1");
+    std::fs::create_dir_all(&node).unwrap();
+    let started = r#"{"time_ms":1,"source":"harness","step":0,"type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{"seed":1,"faults":[]},"input_topic":"in","output_topic":"out","group":"g","properties":["no-lost-acked"],"read_committed":false}"#;
+    std::fs::write(dir.join("harness.jsonl"), format!("{started}\n")).unwrap();
+    let far = r#"{"time_ms":5,"source":"pipeline-1","step":4000000000,"type":"output","topic":"out","partition":0,"offset":0,"ids":["in-0"],"key":"w"}"#;
+    std::fs::write(node.join("pipeline-1.jsonl"), format!("{far}\n")).unwrap();
+    let fifo = std::ffi::CString::new(node.join("workload.jsonl").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("otlp.jsonl")).unwrap();
+    let run = dir.to_str().unwrap();
+    let campaign = root.join("c");
+    for args in [vec!["check", run], vec!["lineage", run], vec!["report", campaign.to_str().unwrap(), "--out", root.join("out").to_str().unwrap()]] {
+        let started = std::time::Instant::now();
+        let (code, stderr) = ldfi(&args);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{args:?}");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("pipeline-1.jsonl:1:") && stderr.contains("4000000000"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn a_missing_scenario_and_a_bad_argument_exit_2() {
     let (code, stderr) = ldfi(&["validate", "/nonexistent.toml"]);

@@ -30,7 +30,7 @@ pub fn missing(verdict: &RunVerdict, run: &str) -> Option<String> {
     if verdict.acked == 0 {
         return Some(format!(
             "no baseline: in the fault-free run {run} no input was acknowledged ({} written), so no outcome had a lineage to cut; \
-             check {run}'s workload.jsonl for the produce errors: does the input topic exist, do the brokers accept the \
+             check {run}'s nodes/workload/workload.jsonl for the produce errors: does the input topic exist, do the brokers accept the \
              workload's acks (min.insync.replicas)?",
             verdict.inputs
         ));

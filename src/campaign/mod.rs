@@ -551,7 +551,10 @@ pub fn report_dir(settings: &CampaignSettings) -> PathBuf {
 
 /// Reads a previous campaign's summary (for replay and resume).
 pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
-    let text = std::fs::read_to_string(dir.join("summary.json"))?;
+    let text = crate::trace::untrusted::read_text(&dir.join("summary.json")).map_err(|e| match e {
+        crate::trace::TraceError::Io { source, .. } => source,
+        other => std::io::Error::other(other),
+    })?;
     serde_json::from_str(&text).map_err(std::io::Error::other)
 }
 

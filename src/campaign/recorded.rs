@@ -76,7 +76,12 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
     if recording.lost {
         workload.push(produced("in-1", 1, true));
     }
-    std::fs::write(dir.join("workload.jsonl"), workload.join("\n") + "\n").unwrap();
+    let node = |name: &str| {
+        let own = crate::trace::node_dir(dir, name);
+        std::fs::create_dir_all(&own).unwrap();
+        own.join(format!("{name}.jsonl"))
+    };
+    std::fs::write(node("workload"), workload.join("\n") + "\n").unwrap();
 
     if let Some((instance, step)) = recording.processed {
         let source = format!("pipeline-{instance}");
@@ -85,7 +90,7 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
             format!(r#"{{"time_ms":{},"source":"{source}","type":"output","topic":"{output}","partition":0,"offset":0,"ids":["in-0"]}}"#, t(step, 20)),
             format!(r#"{{"time_ms":{},"source":"{source}","type":"committed","topic":"{input}","partition":0,"offset":1}}"#, t(step, 30)),
         ];
-        std::fs::write(dir.join(format!("{source}.jsonl")), events.join("\n") + "\n").unwrap();
+        std::fs::write(node(&source), events.join("\n") + "\n").unwrap();
     }
     let spans: Vec<String> = recording
         .polled
@@ -120,15 +125,30 @@ impl Runs for Recorded {
     async fn run(&self, plan: &FaultPlan, run: &str) -> Result<RunOutcome, RunError> {
         let from = (self.pick)(plan);
         let dir = self.traces.join(run);
-        std::fs::create_dir_all(&dir).map_err(|source| RunError::Io { path: dir.clone(), source })?;
-        for entry in std::fs::read_dir(&from).map_err(|source| RunError::Io { path: from.clone(), source })? {
-            let path = entry.map_err(|source| RunError::Io { path: from.clone(), source })?.path();
-            let to = dir.join(path.file_name().expect("a file"));
-            std::fs::copy(&path, &to).map_err(|source| RunError::Io { path: to, source })?;
-        }
+        copy_tree(&from, &dir)?;
         let text = std::fs::read_to_string(dir.join("verdict.json")).map_err(|source| RunError::Io { path: dir.clone(), source })?;
         let verdict: RunVerdict =
             serde_json::from_str(&text).map_err(|e| RunError::History { dir: dir.clone(), message: e.to_string() })?;
         Ok(RunOutcome { dir, verdict, wall: Duration::ZERO })
     }
+}
+
+/// Copies a recorded run directory (its files, and its nodes' directories)
+/// to `to`.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), RunError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Io { path, source }
+    };
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(io(from))?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(io(&target))?;
+        }
+    }
+    Ok(())
 }

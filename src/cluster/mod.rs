@@ -225,6 +225,7 @@ impl Cluster {
             cmd: None,
             binds: Vec::new(),
             memory: None,
+            confined: false,
         };
         self.inner.engine.create(&config).await?;
         self.inner.engine.start(&config.name).await?;
@@ -262,6 +263,7 @@ impl Cluster {
             cmd: (!client.command.is_empty()).then(Vec::new),
             binds: client.binds,
             memory: None,
+            confined: true,
         };
         self.inner.clients.lock().expect("clients lock").push(node.clone());
         self.inner.engine.create(&config).await?;

@@ -35,6 +35,12 @@ pub struct ContainerConfig {
     pub binds: Vec<String>,
     /// Memory limit in bytes, if any.
     pub memory: Option<i64>,
+    /// Runs code ldfi does not trust (a pipeline under test, or a node
+    /// beside one): every capability dropped and no privilege gained
+    /// through a setuid binary. Such a node needs none: it talks to Kafka
+    /// over TCP and writes its trace directory, which its root owns; the
+    /// faults on it are applied from the host (`nsenter`, signals).
+    pub confined: bool,
 }
 
 /// What a command run inside a container printed, and how it exited.
@@ -48,36 +54,7 @@ pub struct ExecOutput {
 impl Engine {
     /// Creates (does not start) a container, labelled as ldfi's.
     pub async fn create(&self, config: &ContainerConfig) -> Result<(), EngineError> {
-        let labels = super::ownership::created_now(&config.cluster, Some(&config.role));
-        let endpoint = EndpointSettings {
-            ipam_config: Some(EndpointIpamConfig {
-                ipv4_address: Some(config.ipv4.clone()),
-                ..Default::default()
-            }),
-            aliases: Some(vec![config.name.clone()]),
-            ..Default::default()
-        };
-        let body = ContainerCreateBody {
-            hostname: Some(config.name.clone()),
-            image: Some(config.image.clone()),
-            env: Some(config.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
-            entrypoint: config.entrypoint.clone(),
-            cmd: config.cmd.clone(),
-            labels: Some(labels),
-            host_config: Some(HostConfig {
-                network_mode: Some(config.network.clone()),
-                binds: Some(config.binds.clone()),
-                memory: config.memory,
-                // Keep the container after it exits: a crashed broker is
-                // restarted from the same container, data and address.
-                auto_remove: Some(false),
-                ..Default::default()
-            }),
-            networking_config: Some(NetworkingConfig {
-                endpoints_config: Some(HashMap::from([(config.network.clone(), endpoint)])),
-            }),
-            ..Default::default()
-        };
+        let body = create_body(config);
         let options = CreateContainerOptionsBuilder::new().name(&config.name).build();
         match self.docker.create_container(Some(options), body).await {
             Ok(_) => Ok(()),
@@ -238,4 +215,73 @@ pub struct ContainerState {
     pub paused: bool,
     pub pid: i64,
     pub exit_code: Option<i64>,
+}
+
+/// What the engine is asked to create for `config`.
+fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
+    let labels = super::ownership::created_now(&config.cluster, Some(&config.role));
+    let endpoint = EndpointSettings {
+        ipam_config: Some(EndpointIpamConfig {
+            ipv4_address: Some(config.ipv4.clone()),
+            ..Default::default()
+        }),
+        aliases: Some(vec![config.name.clone()]),
+        ..Default::default()
+    };
+    ContainerCreateBody {
+        hostname: Some(config.name.clone()),
+        image: Some(config.image.clone()),
+        env: Some(config.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+        entrypoint: config.entrypoint.clone(),
+        cmd: config.cmd.clone(),
+        labels: Some(labels),
+        host_config: Some(HostConfig {
+            network_mode: Some(config.network.clone()),
+            binds: Some(config.binds.clone()),
+            memory: config.memory,
+            cap_drop: config.confined.then(|| vec!["ALL".to_string()]),
+            security_opt: config.confined.then(|| vec!["no-new-privileges:true".to_string()]),
+            // Keep the container after it exits: a crashed broker is
+            // restarted from the same container, data and address.
+            auto_remove: Some(false),
+            ..Default::default()
+        }),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(config.network.clone(), endpoint)])),
+        }),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(confined: bool) -> ContainerConfig {
+        ContainerConfig {
+            name: "ldfi-c-pipeline-1".into(),
+            image: "ldfi/kafka:local".into(),
+            cluster: "c".into(),
+            role: "client".into(),
+            network: "ldfi-c".into(),
+            ipv4: "10.213.0.100".into(),
+            env: Vec::new(),
+            entrypoint: None,
+            cmd: None,
+            binds: vec!["/traces/c/r0/nodes/pipeline-1:/trace".into()],
+            memory: None,
+            confined,
+        }
+    }
+
+    #[test]
+    fn a_confined_node_drops_every_capability_and_gains_no_privilege() {
+        let host = create_body(&config(true)).host_config.unwrap();
+        assert_eq!(host.cap_drop, Some(vec!["ALL".to_string()]));
+        assert_eq!(host.cap_add, None);
+        assert_eq!(host.security_opt, Some(vec!["no-new-privileges:true".to_string()]));
+        assert_eq!(host.privileged, None);
+        let broker = create_body(&config(false)).host_config.unwrap();
+        assert_eq!((broker.cap_drop, broker.security_opt), (None, None));
+    }
 }

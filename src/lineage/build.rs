@@ -23,11 +23,10 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     // fell out of the ISR (min ISR 1, or unknown in an older trace).
     let leader_alone = acks_one
         || !lines.iter().any(|l| matches!(&l.event, Event::RunStarted { input_min_isr: Some(m), .. } if *m >= 2));
-    let eot = lines.iter().filter_map(|l| match l.event {
-        Event::Step { step_index } => Some(step_index),
-        _ => None,
-    });
-    let last_step = eot.max().unwrap_or(0);
+    // Every step below comes from the harness's boundaries or is clamped
+    // to them (steps.rs): facts are built per step, never up to a number
+    // a file names.
+    let last_step = clock.last();
 
     let snapshots: Vec<(u32, &Snapshot)> = lines
         .iter()
@@ -113,7 +112,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let mut model = Model::default();
     for input in history.inputs.iter().filter(|i| i.acked) {
         let Some(read_at) = read.get(input.id.as_str()) else { continue };
-        let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step) else {
+        let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step.map(|s| clock.clamp(s))) else {
             continue;
         };
         let leader_role = role(format!("leader({input_topic}/{partition})"));

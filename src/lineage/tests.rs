@@ -375,6 +375,21 @@ fn a_count_kept_only_in_memory_relies_on_its_instance_until_the_last_count_of_it
     assert!(!restored.outcomes["r:in-1"].iter().any(|d| d.contains(&late)), "{:?}", restored.outcomes);
 }
 
+/// The exploit: a pipeline's output line at step 4,000,000,000 made the
+/// memory-only count rely on its instance at every step up to it, and the
+/// lineage allocate by that number. A step is never past the harness's
+/// last boundary's next (the drain), whatever a line says.
+#[test]
+fn a_step_a_pipeline_names_does_not_set_how_many_steps_lineage_builds() {
+    let mut lines = counted_twice_run(false);
+    let last = lines.iter_mut().rev().find(|l| matches!(l.event, Event::Output { .. })).unwrap();
+    last.step = Some(4_000_000_000);
+    let model = build(&lines).unwrap();
+    let facts: BTreeSet<&Fact> = model.outcomes["r:in-1"].iter().flatten().collect();
+    assert!(facts.len() < 50, "{facts:?}");
+    assert!(facts.iter().all(|f| matches!(f, Fact::Alive { step, .. } | Fact::Link { step, .. } if *step <= 3)), "{facts:?}");
+}
+
 #[test]
 fn a_lone_broker_is_named_as_itself_in_place_of_every_role() {
     let mut lines = one_record_run("all");

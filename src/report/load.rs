@@ -14,7 +14,7 @@ use crate::checker::{RunVerdict, Verdict};
 use crate::lineage::{self, Model};
 use crate::nemesis::FaultPlan;
 use crate::scenario::{Property, Strategy};
-use crate::trace::{self, Event};
+use crate::trace::{self, Event, TraceError};
 
 /// Input that is not a report or a traces directory.
 #[derive(Debug, Error)]
@@ -25,6 +25,23 @@ pub enum LoadError {
     Malformed { file: PathBuf, what: &'static str, message: String, fix: String },
     #[error("{dir}: {why}\n  fix: {fix}")]
     Unusable { dir: PathBuf, why: String, fix: String },
+    /// A file that is no regular file, or too large to be one of ldfi's.
+    #[error(transparent)]
+    Untrusted(TraceError),
+}
+
+/// The text of a file of a report or a run, read as untrusted input
+/// ([`trace::untrusted`]); `fix` says what to do if it cannot be read.
+fn read_text(file: &Path, fix: &str) -> Result<String, LoadError> {
+    trace::untrusted::read_text(file).map_err(|e| match e {
+        TraceError::Io { file, source } => LoadError::Io { file, fix: fix.to_string(), source },
+        other => LoadError::Untrusted(other),
+    })
+}
+
+/// Whether `path` itself is a regular file (a link to one is not).
+fn is_file(path: &Path) -> bool {
+    trace::untrusted::kind(path) == Some(trace::untrusted::Kind::File)
 }
 
 /// What `dir` held.
@@ -39,12 +56,8 @@ pub enum Source {
 /// Reads a campaign from `dir`, a report directory or a traces directory.
 pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
     let summary_file = dir.join("summary.json");
-    if summary_file.is_file() {
-        let text = std::fs::read_to_string(&summary_file).map_err(|source| LoadError::Io {
-            file: summary_file.clone(),
-            fix: "check the file's permissions".into(),
-            source,
-        })?;
+    if is_file(&summary_file) {
+        let text = read_text(&summary_file, "check the file's permissions")?;
         let mut summary: CampaignSummary = serde_json::from_str(&text).map_err(|e| LoadError::Malformed {
             file: summary_file.clone(),
             what: "campaign summary",
@@ -69,7 +82,7 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
             fix: "give reports/<campaign> (with summary.json) or traces/<campaign> (with run directories r0, r1, ...)".into(),
         });
     }
-    if dir.join("plan.json").is_file() || dir.join("harness.jsonl").is_file() {
+    if is_file(&dir.join("plan.json")) || is_file(&dir.join("harness.jsonl")) {
         return Err(LoadError::Unusable {
             dir: dir.to_path_buf(),
             why: "this is one run, not a campaign".into(),
@@ -81,21 +94,18 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
 
 /// The campaign reconstructed from its run directories.
 fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
-    let read = |file: &Path| {
-        std::fs::read_to_string(file).map_err(|source| LoadError::Io {
-            file: file.to_path_buf(),
-            fix: "every run directory needs plan.json and verdict.json as `ldfi run` writes them".into(),
-            source,
-        })
-    };
+    let read = |file: &Path| read_text(file, "every run directory needs plan.json and verdict.json as `ldfi run` writes them");
     let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
         file: dir.to_path_buf(),
         fix: "check the directory's permissions".into(),
         source,
     })?;
     let mut run_dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("plan.json").is_file() || p.join("harness.jsonl").is_file())
+        .filter_map(|e| e.ok())
+        // A link is never taken for a run directory.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| is_file(&p.join("plan.json")) || is_file(&p.join("harness.jsonl")))
         .collect();
     if run_dirs.is_empty() {
         return Err(LoadError::Unusable {
@@ -128,7 +138,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
             LoadError::Malformed { file: harness.clone(), what: "harness trace", message: message.to_string(), fix: fix.to_string() }
         })?;
         let plan_file = run_dir.join("plan.json");
-        let plan: FaultPlan = if plan_file.is_file() {
+        let plan: FaultPlan = if is_file(&plan_file) {
             serde_json::from_str(&read(&plan_file)?).map_err(|e| LoadError::Malformed {
                 file: plan_file.clone(),
                 what: "fault plan",
@@ -144,7 +154,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
                 })?
         };
         let verdict_file = run_dir.join("verdict.json");
-        let verdict: RunVerdict = if verdict_file.is_file() {
+        let verdict: RunVerdict = if is_file(&verdict_file) {
             serde_json::from_str(&read(&verdict_file)?).map_err(|e| LoadError::Malformed {
                 file: verdict_file.clone(),
                 what: "run verdict",

@@ -3,7 +3,9 @@
 //! Start the pipeline under test and the workload on a (possibly reused)
 //! cluster, drive the workload through logical steps, apply the fault plan
 //! at step boundaries, heal everything by EFF, drain, read the outputs, and
-//! record all of it in `traces/<campaign>/<run>/`. The verdict is then
+//! record all of it in `traces/<campaign>/<run>/`: the harness's files
+//! there, each client node's in `nodes/<node>/`, the one directory the
+//! node can write (see [`crate::trace`]). The verdict is then
 //! computed from those traces alone, exactly as `ldfi check` does offline.
 
 mod drain;
@@ -185,7 +187,7 @@ pub async fn execute(
         harness.write(Some(0), Event::Note { message: e.to_string() }).map_err(io(&harness_path))?;
     }
 
-    let mut nodes = vec![nodes::workload_node(binaries, &dir)];
+    let mut nodes = vec![nodes::workload_node(binaries, &trace::node_dir(&dir, "workload"))];
     let bootstrap = cluster.bootstrap_servers();
     let files_dir = traces_root.join(campaign).join(format!(".{run}-files"));
     let files_dir = std::fs::canonicalize(traces_root).map(|r| r.join(campaign).join(format!(".{run}-files"))).unwrap_or(files_dir);
@@ -207,11 +209,20 @@ pub async fn execute(
     };
     let endpoint = receiver.as_ref().map(|r| r.endpoint());
     let placement =
-        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), trace_dir: &dir, files_dir: &files_dir };
+        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), run_dir: &dir, files_dir: &files_dir };
     for i in 1..=scenario.pipeline.instances {
         nodes.push(nodes::pipeline_node(scenario, &placement, binaries, i).map_err(RunError::Pipeline)?);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    // Each node's own trace directory, open to whatever user its image
+    // runs as: root in a container has no capability to write a directory
+    // it does not own (ldfi run as another user), and an image may set a
+    // USER of its own. What it holds is read as hostile input anyway.
+    for name in &node_names {
+        let own = trace::node_dir(&dir, name);
+        std::fs::create_dir_all(&own).map_err(io(&own))?;
+        std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o777)).map_err(io(&own))?;
+    }
     let mut leftovers = Clients::guard(cluster, &node_names);
     let outcome = async {
         for spec in nodes {

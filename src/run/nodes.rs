@@ -1,6 +1,8 @@
 //! The client nodes of a run: the workload agent and the pipeline
-//! instances, each in a container of its own with the run's trace
-//! directory mounted at `/trace`.
+//! instances, each in a container of its own with a trace directory of its
+//! own mounted at `/trace` (`nodes/<node>/` in the run's directory, see
+//! [`crate::trace::node_dir`]): the only place of the host it can write,
+//! and one the harness never writes into.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,7 @@ const KIT_AGENT: &str = "/opt/ldfi/otel/opentelemetry-javaagent.jar";
 const KIT_APP: &str = "/opt/ldfi/app";
 
 /// The workload node: idles until the harness executes a step in it.
+/// `trace_dir` is its own trace directory.
 pub fn workload_node(binaries: &Binaries, trace_dir: &Path) -> ClientSpec {
     ClientSpec {
         name: "workload".to_string(),
@@ -79,7 +82,9 @@ pub struct Placement<'a> {
     /// The harness's OTLP/HTTP endpoint (`http://10.213.0.1:4318`), if it
     /// runs one.
     pub otlp: Option<&'a str>,
-    pub trace_dir: &'a Path,
+    /// The run's directory: each instance writes in its own
+    /// `nodes/<instance>/` there.
+    pub run_dir: &'a Path,
     /// A harness-owned folder for the instance's rendered files (never the
     /// trace folder, which the instance can write).
     pub files_dir: &'a Path,
@@ -100,7 +105,7 @@ pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i
         ("otlp", at.otlp.unwrap_or("")),
     ];
     let filled = |v: &[String]| -> Vec<String> { v.iter().map(|a| fill(a, &values)).collect() };
-    let mut binds = vec![format!("{}:/trace", at.trace_dir.display())];
+    let mut binds = vec![format!("{}:/trace", crate::trace::node_dir(at.run_dir, &name).display())];
     let kit = |what: &Path| -> Result<(), String> {
         if what.exists() {
             Ok(())
@@ -209,4 +214,47 @@ pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i
         env.insert("JAVA_TOOL_OPTIONS".into(), format!("-javaagent:{KIT_AGENT} {own}").trim().to_string());
     }
     Ok(ClientSpec { name, command, image: p.image.clone(), env: env.into_iter().collect(), binds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        let text = r#"name = "s"
+[[topics]]
+name = "input"
+[[topics]]
+name = "output"
+[pipeline]
+command = ["/bin/sh", "-c", "exec my-app"]
+image = "my/app:1"
+input = "input"
+output = "output"
+instances = 2
+[workload]
+records_per_step = 1
+[faults]
+eot = 3
+"#;
+        Scenario::parse(Path::new("test.toml"), text).expect("valid scenario")
+    }
+
+    /// Each node sees only its own directory at /trace: never the run's,
+    /// where the harness writes harness.jsonl, verdict.json and the logs.
+    #[test]
+    fn each_node_mounts_only_its_own_trace_directory() {
+        let run_dir = Path::new("/traces/c/r0");
+        let binaries = Binaries { workload: "/bin/ldfi-workload".into(), pipelines: "/bin".into(), java: "/java".into() };
+        let names = RunNames::suffixed("c", "r0", "g");
+        let at = Placement { names: &names, bootstrap: "b:9092", otlp: None, run_dir, files_dir: Path::new("/traces/c/.r0-files") };
+        let pipeline = pipeline_node(&scenario(), &at, &binaries, 2).unwrap();
+        let workload = workload_node(&binaries, &crate::trace::node_dir(run_dir, "workload"));
+        for (node, own) in [(&pipeline, "/traces/c/r0/nodes/pipeline-2:/trace"), (&workload, "/traces/c/r0/nodes/workload:/trace")] {
+            let writable: Vec<&String> = node.binds.iter().filter(|b| !b.ends_with(":ro")).collect();
+            assert_eq!(writable, vec![own], "{}: {:?}", node.name, node.binds);
+        }
+        let env: BTreeMap<_, _> = pipeline.env.iter().cloned().collect();
+        assert_eq!(env["LDFI_TRACE"], "/trace/pipeline-2.jsonl");
+    }
 }

@@ -1,10 +1,14 @@
 //! Traces: the one contract between a run and everything after it.
 //!
 //! A run writes `traces/<campaign>/<run>/` with one JSON-lines file per
-//! writer: `harness.jsonl` (steps, faults, snapshots, drain, the checker's
-//! reads), `workload.jsonl` (every delivery report), `pipeline-N.jsonl`
-//! (what a pipeline instance chose to record). The checker, the lineage
-//! builder and the report read these files, never the cluster.
+//! writer: the harness's own beside its other files (`harness.jsonl`:
+//! steps, faults, snapshots, drain, the checker's reads; `otlp.jsonl`: the
+//! spans it received), and each client node's in a directory of its own,
+//! the only one it can write (`nodes/workload/workload.jsonl`: every
+//! delivery report; `nodes/pipeline-N/pipeline-N.jsonl`: what a pipeline
+//! instance chose to record). The checker, the lineage builder and the
+//! report read these files, never the cluster, and read them as hostile
+//! input (see `read`).
 //!
 //! Every line is one [`TraceLine`]: a wall-clock time in milliseconds since
 //! the Unix epoch, the writer (`source`), the logical step when the writer
@@ -29,11 +33,16 @@
 //! harness's own snapshots carry the group's assignment and committed
 //! offsets (see the README's "Test your own pipeline").
 
-mod io;
+mod error;
 mod names;
+mod read;
+pub mod untrusted;
+mod write;
 
-pub use io::{read_dir, read_file, write_atomic, TraceError, TraceWriter};
+pub use error::TraceError;
 pub use names::RunNames;
+pub use read::{node_dir, read_dir, read_file, MAX_STEP, NODES};
+pub use write::{sync_dir, write_atomic, TraceWriter};
 
 use serde::{Deserialize, Serialize};
 

@@ -12,6 +12,7 @@
 //! `cargo test --test real_cluster -- <substring>`.
 
 mod faults;
+mod hostile;
 mod lifecycle;
 mod partitions;
 mod producer_ids;
@@ -48,6 +49,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         }),
         ("run_acks_one_with_leader_cut_then_crashed_loses_acked_records", |c| {
             Box::pin(runs::acks_one_with_leader_cut_then_crashed_loses_acked_records(c))
+        }),
+        ("hostile_pipeline_cannot_reach_the_harness_files_nor_forge_its_verdict", |c| {
+            Box::pin(hostile::a_hostile_pipeline_cannot_reach_the_harness_files(c))
         }),
         ("lineage_sources_events_and_kafka_alone_on_a_copy_run", |c| Box::pin(sources::events_and_kafka_alone_on_a_copy_run(c))),
         ("lineage_sources_opentelemetry_and_kafka_alone_on_a_streams_run", |c| {

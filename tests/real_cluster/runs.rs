@@ -20,7 +20,7 @@ fn plan(json: &str) -> FaultPlan {
     serde_json::from_str(json).expect("test plan parses")
 }
 
-fn binaries() -> Binaries {
+pub fn binaries() -> Binaries {
     let copy = PathBuf::from(env!("CARGO_BIN_EXE_ldfi-copy"));
     Binaries {
         workload: PathBuf::from(env!("CARGO_BIN_EXE_ldfi-workload")),
@@ -91,7 +91,8 @@ pub async fn commit_before_produce_with_instance_crash_loses_named_records(clust
     // produced when step 14 begins.
     let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":14,"end":16}]}"#);
     let outcome = run_once(cluster, &s, &crash, "crash").await?;
-    let produced = std::fs::read_to_string(outcome.dir.join("workload.jsonl")).map_err(|e| format!("workload.jsonl: {e}"))?;
+    let produced = std::fs::read_to_string(ldfi::trace::node_dir(&outcome.dir, "workload").join("workload.jsonl"))
+        .map_err(|e| format!("workload.jsonl: {e}"))?;
     let steps: std::collections::BTreeSet<u64> =
         produced.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["step"].as_u64()).collect();
     let busy: std::collections::BTreeSet<u64> = s.workload.busy_steps.iter().flatten().map(|s| u64::from(*s)).collect();
