@@ -432,4 +432,103 @@ mod tests {
         // it keeps nothing yet, and looks like the others.)
         assert!((1..8).all(|s| !found.contains(&crash("pipeline-2", s))), "{found:?}");
     }
+
+    mod properties {
+        //! Time shifts decide that a hypothesis is never injected, so an
+        //! image that is not sound hides a bug for good. Random steady
+        //! runs, with and without one step unlike the others.
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// The scenario of these tests with EFF at `eff`.
+        fn scenario_with(eff: u32) -> Scenario {
+            copy_scenario(&format!("eot = 8\neff = {eff}\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n"))
+        }
+
+        /// `steady(0..8)` with the record of step `k` also kept in memory
+        /// by the instance from `k + 2` to `last` (a word count's last count).
+        fn with_kept(k: u32, last: u32) -> Model {
+            let mut model = steady(0..8);
+            let kept = model.outcomes[&format!("r:{k}")]
+                .iter()
+                .map(|d| d.iter().cloned().chain((k + 2..=last).map(|t| alive("pipeline-1", t))).collect())
+                .collect();
+            model.outcomes.insert(format!("r:{k}"), kept);
+            model
+        }
+
+        fn footprint_of(h: &Hypothesis, model: &Model, scenario: &Scenario) -> Footprint {
+            footprint(model, &space::realize(h, scenario, Windows::default(), 0).expect("an image realizes"))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+            /// Every image is the survived crash moved in time: the same
+            /// node, inside 0..EFF, realizable, not a survived one, and it
+            /// threatens only shapes the survived one threatened (the
+            /// module's soundness condition, checked on the images
+            /// returned rather than on the candidates tried).
+            #[test]
+            fn every_image_is_a_sound_shift(
+                steps in prop::collection::btree_set(0..8u32, 1..=8),
+                node in prop::sample::select(vec!["pipeline-1", "broker-1"]),
+                at in 0..8u32,
+                eff in 3..=8u32,
+            ) {
+                let (model, scenario) = (steady(steps), scenario_with(eff));
+                let survived = crash(node, at);
+                let found = images(std::slice::from_ref(&survived), &model, &scenario, Windows::default());
+                let Ok(_) = space::realize(&survived, &scenario, Windows::default(), 0) else {
+                    prop_assert!(found.is_empty(), "an unrealizable survivor has no images: {:?}", found);
+                    return Ok(());
+                };
+                let mine = footprint_of(&survived, &model, &scenario);
+                for h in &found {
+                    prop_assert!(*h != survived);
+                    prop_assert_eq!(h.len(), 1);
+                    let var = h.iter().next().unwrap();
+                    prop_assert!(matches!(var, FaultVar::Crash { node: n, .. } if space::crash_name(n).0 == node), "{:?}", h);
+                    prop_assert!(step_of(var) < eff, "{:?} beyond EFF {}", h, eff);
+                    prop_assert!(footprint_of(h, &model, &scenario).is_subset(&mine), "{:?} threatens a shape {:?} did not", h, survived);
+                }
+            }
+
+            /// On a run that does the same thing at every step, a crash of
+            /// the instance at a full step stands for the crash at every
+            /// other step whose window EFF does not cut.
+            #[test]
+            fn a_periodic_run_shifts_to_every_uncut_step(eff in 4..=8u32, pick in 0..8u32) {
+                // A crash at t threatens the records of t-1..=t+2 (down
+                // over t, t+1, restarting in t+2): full steps are 1..=5 on
+                // records 0..8, and below eff-1 (a later window is cut
+                // short). The others threaten fewer shapes, never more.
+                let at = 1 + pick % (eff - 2).min(5);
+                let found = images(&[crash("pipeline-1", at)], &steady(0..8), &scenario_with(eff), Windows::default());
+                let steps: BTreeSet<u32> = found.iter().flatten().map(step_of).collect();
+                let expected: BTreeSet<u32> = (0..eff - 1).filter(|t| *t != at).collect();
+                prop_assert_eq!(steps, expected);
+            }
+
+            /// A crash whose window falls after the kept record was
+            /// counted and before its last use threatens a shape no steady
+            /// step has (the instance alive both before and after the
+            /// window in one derivation): no crash outside that stretch
+            /// stands for it.
+            #[test]
+            fn a_step_unlike_the_others_is_never_an_image(k in 0..5u32, extra in 1..4u32, at in 0..8u32) {
+                let last = (k + 3 + extra).min(9);
+                let model = with_kept(k, last);
+                // Windows [t, t + 2) with the kept record Before and After.
+                let unlike = |t: u32| k < t && t + 2 <= last;
+                prop_assume!(!unlike(at));
+                let found = images(&[crash("pipeline-1", at)], &model, &scenario_with(8), Windows::default());
+                for h in &found {
+                    let t = step_of(h.iter().next().unwrap());
+                    prop_assert!(!unlike(t), "crash at {} (unlike the others) judged alike to {}: {:?}", t, at, found);
+                }
+            }
+        }
+    }
 }

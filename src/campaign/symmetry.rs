@@ -345,4 +345,110 @@ mod tests {
         assert_eq!(permutations(&["a".into(), "b".into(), "c".into()]).len(), 6);
         assert_eq!(transpositions(&["a".into(), "b".into(), "c".into(), "d".into()]).len(), 6);
     }
+
+    mod properties {
+        //! A renaming `automorphisms` returns makes the campaign skip every
+        //! image of a tried hypothesis: one that does not map the lineage
+        //! onto itself hides hypotheses that were never injected. Random
+        //! models, made symmetric under a chosen swap by adding its image.
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const NAMES: [&str; 7] =
+            ["broker-1", "broker-2", "broker-3", "leader(input/0)", "leader(input/1)", "leader(output/0)", "pipeline-1"];
+
+        fn fact() -> impl Strategy<Value = Fact> {
+            let name = || prop::sample::select(&NAMES[..]).prop_map(str::to_string);
+            prop_oneof![
+                2 => (name(), 0..3u32).prop_map(|(node, step)| Fact::Alive { node, step }),
+                1 => (name(), 0..3u32).prop_map(|(from, step)| Fact::Link { from, to: "brokers".into(), step }),
+            ]
+        }
+
+        fn outcomes() -> impl Strategy<Value = Vec<Vec<Vec<Fact>>>> {
+            prop::collection::vec(prop::collection::vec(prop::collection::vec(fact(), 1..=3), 1..=3), 1..=3)
+        }
+
+        fn scenario_targeting(targets: &[&str]) -> Scenario {
+            let targets = targets.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
+            let text = format!(
+                "name = \"s\"\n[cluster]\nbrokers = 3\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"output\"\n[pipeline]\nkind = \"copy\"\n\
+                 input = \"input\"\noutput = \"output\"\n[workload]\nrecords_per_step = 1\n[faults]\neot = 3\ntargets = [{targets}]\n"
+            );
+            Scenario::parse(std::path::Path::new("s.toml"), &text).unwrap()
+        }
+
+        /// The model's supports, each fact's names mapped by `f`: computed
+        /// here, apart from the module's own `supports`.
+        fn mapped(m: &Model, f: &dyn Fn(&str) -> String) -> BTreeSet<BTreeSet<BTreeSet<Fact>>> {
+            let fact = |x: &Fact| match x {
+                Fact::Alive { node, step } => Fact::Alive { node: f(node), step: *step },
+                Fact::Link { from, to, step } => Fact::Link { from: f(from), to: f(to), step: *step },
+            };
+            m.outcomes.values().map(|ds| ds.iter().map(|d| d.iter().map(fact).collect()).collect()).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+            #[test]
+            fn every_automorphism_maps_the_supports_onto_themselves(
+                outcomes in outcomes(),
+                (a, b) in (1..=3u8, 1..=3u8),
+                swap_partitions in any::<bool>(),
+                targets in prop::sample::subsequence(vec!["broker-1", "broker-2", "broker-3"], 0..=3),
+            ) {
+                // σ swaps broker-a and broker-b and, if asked, partitions 0
+                // and 1 of every topic; the model is closed under it.
+                let (ba, bb) = (format!("broker-{a}"), format!("broker-{b}"));
+                let sigma = |n: &str| -> String {
+                    match n {
+                        _ if n == ba => bb.clone(),
+                        _ if n == bb => ba.clone(),
+                        "leader(input/0)" if swap_partitions => "leader(input/1)".into(),
+                        "leader(input/1)" if swap_partitions => "leader(input/0)".into(),
+                        "leader(output/0)" if swap_partitions => "leader(output/1)".into(),
+                        "leader(output/1)" if swap_partitions => "leader(output/0)".into(),
+                        _ => n.to_string(),
+                    }
+                };
+                let mut m = model(outcomes);
+                let images: Vec<_> = m.outcomes.values().map(|ds| ds.iter().map(|d| d.iter().map(|x| match x {
+                    Fact::Alive { node, step } => Fact::Alive { node: sigma(node), step: *step },
+                    Fact::Link { from, to, step } => Fact::Link { from: sigma(from), to: sigma(to), step: *step },
+                }).collect()).collect()).collect();
+                for (i, ds) in images.into_iter().enumerate() {
+                    m.outcomes.insert(format!("r:image-{i}"), ds);
+                }
+                let scenario = scenario_targeting(&targets);
+                let targeted = |n: &str| targets.is_empty() || targets.contains(&n);
+                let found = automorphisms(&m, &scenario);
+                let original = mapped(&m, &|n| n.to_string());
+                for r in &found {
+                    prop_assert!(r.iter().any(|(x, y)| x != y), "the identity is left out: {:?}", r);
+                    prop_assert_eq!(&mapped(&m, &|n| rename(n, r).to_string()), &original, "{:?}", r);
+                    // A permutation of the names it moves, keeping targets.
+                    let from: BTreeSet<&String> = r.keys().collect();
+                    let to: BTreeSet<&String> = r.values().collect();
+                    prop_assert_eq!(from, to, "{:?}", r);
+                    prop_assert!(r.iter().all(|(x, y)| targeted(x) == targeted(y)), "{:?} mixes targets {:?}", r, targets);
+                    // Its images never include the hypothesis itself.
+                    let h: Hypothesis = r.keys().map(|n| FaultVar::crash(format!("{n}@0"), 0)).collect();
+                    prop_assert!(!super::images(&h, &found).contains(&h));
+                }
+                // σ itself is found when it moves something and keeps targets.
+                let names: BTreeSet<String> = m.outcomes.values().flatten().flatten().flat_map(|x| match x {
+                    Fact::Alive { node, .. } => vec![node.clone()],
+                    Fact::Link { from, to, .. } => vec![from.clone(), to.clone()],
+                }).collect();
+                if names.iter().any(|n| sigma(n) != *n) && targeted(&ba) == targeted(&bb) {
+                    prop_assert!(
+                        found.iter().any(|r| names.iter().all(|n| rename(n, r) == sigma(n))),
+                        "σ ({} ↔ {}, partitions {}) not found among {:?}", ba, bb, swap_partitions, found
+                    );
+                }
+            }
+        }
+    }
 }

@@ -524,3 +524,97 @@ fn a_transactional_write_needs_the_transaction_coordinator_named_by_the_scenario
     assert_eq!(resolved, vec![NodeId::broker(3)]);
     assert!(role::resolve_role(&role, &Snapshot::default(), &|t| t.to_string(), &|g| g.to_string()).is_err());
 }
+
+mod properties {
+    //! Random small runs through the builder: whatever the pipeline did,
+    //! the lineage speaks only of acknowledged inputs the checker read back,
+    //! and every outcome has something that supported it.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A record: (input partition, produce step, acknowledged, steps until
+    /// consumed, instance, read back).
+    type Record = (i32, u32, bool, u32, u8, bool);
+
+    const LAST: u32 = 3;
+
+    /// A run of steps 0..=LAST over input partitions 0 and 1 (leader 1,
+    /// ISR 1,2,3): each acknowledged record consumed, written and committed
+    /// by its instance in one step; the checker's reads after the last step.
+    fn run(records: &[Record]) -> Vec<TraceLine> {
+        let mut lines: Vec<(u64, String)> = vec![(
+            T0,
+            format!(r#"{{"time_ms":{T0},"source":"harness","type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{{"seed":1,"faults":[]}},"input_topic":"input.c-r0","output_topic":"output.c-r0","group":"s-group.c-r0","properties":["no-lost-acked","no-duplicates"],"read_committed":false,"acks":"all"}}"#),
+        )];
+        let partition = |p: i32| format!(r#"{{"topic":"input.c-r0","partition":{p},"leader":1,"replicas":[1,2,3],"isr":[1,2,3],"high_watermark":0}}"#);
+        lines.push((T0 + 1, format!(r#"{{"time_ms":{},"source":"harness","type":"snapshot","snapshot":{{"partitions":[{},{}]}}}}"#, T0 + 1, partition(0), partition(1))));
+        for s in 0..=LAST {
+            let t = T0 + 1000 * u64::from(s) + 10;
+            lines.push((t, format!(r#"{{"time_ms":{t},"source":"harness","step":{s},"type":"step","step_index":{s}}}"#)));
+        }
+        let (mut offsets, mut written) = ([0i64; 2], [0i64; 2]);
+        for (i, &(p, at, acked, delay, instance, read)) in records.iter().enumerate() {
+            let t = T0 + 1000 * u64::from(at) + 20 + i as u64;
+            let (offset, error) = if acked { (offsets[p as usize].to_string(), "null") } else { ("null".into(), r#""timed out""#) };
+            let part = if acked { p.to_string() } else { "null".into() };
+            lines.push((t, format!(r#"{{"time_ms":{t},"source":"workload","step":{at},"type":"produced","id":"in-{i}","key":"k{i}","value":"w{i}","topic":"input.c-r0","partition":{part},"offset":{offset},"leader":1,"error":{error}}}"#)));
+            let out = written[p as usize];
+            written[p as usize] += 1;
+            if acked {
+                let o = offsets[p as usize];
+                offsets[p as usize] += 1;
+                let t = T0 + 1000 * u64::from((at + delay).min(LAST)) + 300 + 10 * i as u64;
+                let source = format!("pipeline-{instance}");
+                lines.push((t, format!(r#"{{"time_ms":{t},"source":"{source}","type":"consumed","topic":"input.c-r0","partition":{p},"offset":{o},"ids":["in-{i}"]}}"#)));
+                lines.push((t + 1, format!(r#"{{"time_ms":{},"source":"{source}","type":"output","topic":"output.c-r0","partition":{p},"offset":{out},"ids":["in-{i}"]}}"#, t + 1)));
+                lines.push((t + 2, format!(r#"{{"time_ms":{},"source":"{source}","type":"committed","topic":"input.c-r0","partition":{p},"offset":{}}}"#, t + 2, o + 1)));
+            }
+            if read {
+                let t = T0 + 1000 * u64::from(LAST + 1) + i as u64;
+                lines.push((t, format!(r#"{{"time_ms":{t},"source":"harness","type":"checker_read","topic":"output.c-r0","partition":{p},"offset":{out},"key":"k{i}","value":"w{i}","ids":["in-{i}"]}}"#)));
+            }
+        }
+        lines.sort_by_key(|(t, _)| *t);
+        lines.iter().map(|(_, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    }
+
+    fn record() -> impl Strategy<Value = Record> {
+        (0..2i32, 0..=LAST, any::<bool>(), 0..2u32, 1..=2u8, any::<bool>())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn outcomes_are_the_acked_inputs_read_back_each_with_support(records in prop::collection::vec(record(), 0..6)) {
+            let model = build(&run(&records)).expect("a well-formed run builds");
+            let expected: BTreeSet<String> =
+                records.iter().enumerate().filter(|(_, r)| r.2 && r.5).map(|(i, _)| format!("r:in-{i}")).collect();
+            prop_assert_eq!(model.outcomes.keys().cloned().collect::<BTreeSet<_>>(), expected);
+            for (id, derivations) in &model.outcomes {
+                prop_assert!(!derivations.is_empty(), "{} has no derivation", id);
+                for d in derivations {
+                    prop_assert!(!d.is_empty(), "{} has an empty derivation: nothing could cut it", id);
+                    // A leader holds its record until the step after the
+                    // ack, so one fact may name the step after the last.
+                    for fact in d {
+                        let (Fact::Alive { step, .. } | Fact::Link { step, .. }) = fact;
+                        prop_assert!(*step <= LAST + 1, "{}: {} beyond the run", id, fact);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn a_duplicated_read_removes_no_outcome(records in prop::collection::vec(record(), 1..6), pick in any::<prop::sample::Index>()) {
+            let lines = run(&records);
+            let reads: Vec<&TraceLine> = lines.iter().filter(|l| matches!(l.event, Event::CheckerRead { .. })).collect();
+            prop_assume!(!reads.is_empty());
+            let mut again = lines.clone();
+            again.push(reads[pick.index(reads.len())].clone());
+            let (before, after) = (build(&lines).expect("builds"), build(&again).expect("builds"));
+            prop_assert!(before.outcomes.keys().all(|id| after.outcomes.contains_key(id)), "{:?} then {:?}", before.outcomes.keys(), after.outcomes.keys());
+        }
+    }
+}
