@@ -20,6 +20,8 @@ pub enum TraceError {
     Malformed { file: PathBuf, line: usize, message: String },
     #[error("{file}:{line}: step {step} is beyond {MAX_STEP}, the last step a trace may name\n  fix: a run has at most 100 steps (faults.eot); this line is no run's")]
     StepOutOfRange { file: PathBuf, line: usize, step: u32 },
+    #[error("{file}:{line}: run_started twice (the first is {first}:{first_line}): these are the traces of two runs\n  fix: one run directory holds one run; re-run it into a directory of its own")]
+    StartedTwice { file: PathBuf, line: usize, first: PathBuf, first_line: usize },
     #[error("{dir}: no trace files (*.jsonl)\n  fix: give a run directory, traces/<campaign>/<run>")]
     Empty { dir: PathBuf },
 }

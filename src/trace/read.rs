@@ -205,8 +205,7 @@ fn parse(file: &Path, bytes: &[u8], started: &mut Started) -> Result<Vec<TraceLi
         }
         if matches!(line.event, Event::RunStarted { .. }) {
             if let Some((first, at)) = started {
-                let message = format!("a second run_started (the first is {}:{at}); a run starts once", first.display());
-                return Err(malformed(number, message));
+                return Err(TraceError::StartedTwice { file: file.to_path_buf(), line: number, first: first.clone(), first_line: *at });
             }
             *started = Some((file.to_path_buf(), number));
         }
