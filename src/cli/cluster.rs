@@ -1,4 +1,5 @@
-//! `ldfi cluster up | down | status | roundtrip` and `ldfi clean`.
+//! `ldfi cluster up | down | status | roundtrip`, and the cluster a
+//! scenario command runs on.
 
 use std::time::{Duration, Instant};
 
@@ -187,25 +188,6 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
     } else {
         eprintln!("ldfi: acknowledged records not read back: {:?}", &missing[..missing.len().min(20)]);
         1
-    }
-}
-
-pub async fn clean() -> u8 {
-    let engine = match Engine::connect().await {
-        Ok(engine) => engine,
-        Err(e) => return fail(EXIT_INFRA, e),
-    };
-    match engine::clean(&engine, None).await {
-        Ok(removed) => {
-            eprintln!(
-                "ldfi: removed {} containers and {} networks{}",
-                removed.containers.len(),
-                removed.networks.len(),
-                if removed.is_empty() { "" } else { " (firewall rules went with their containers)" }
-            );
-            EXIT_OK
-        }
-        Err(e) => fail(EXIT_INFRA, e),
     }
 }
 

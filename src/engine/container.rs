@@ -23,6 +23,8 @@ pub struct ContainerConfig {
     pub image: String,
     /// Cluster the container belongs to (label).
     pub cluster: String,
+    /// Campaign that started the cluster for itself, if any (label).
+    pub campaign: Option<String>,
     /// `broker` or `client` (label).
     pub role: String,
     pub network: String,
@@ -48,7 +50,8 @@ pub struct ExecOutput {
 impl Engine {
     /// Creates (does not start) a container, labelled as ldfi's.
     pub async fn create(&self, config: &ContainerConfig) -> Result<(), EngineError> {
-        let labels = super::ownership::created_now(&config.cluster, Some(&config.role));
+        let creator = super::ownership::Creator::this_process(&config.cluster, config.campaign.as_deref());
+        let labels = super::ownership::created_now(creator, Some(&config.role));
         let endpoint = EndpointSettings {
             ipam_config: Some(EndpointIpamConfig {
                 ipv4_address: Some(config.ipv4.clone()),

@@ -6,6 +6,7 @@
 //! all problems are reported at once.
 
 mod error;
+mod name;
 pub mod program;
 mod raw;
 mod validate;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Problem, ScenarioError};
+pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::{NodeId, TopicSpec};
 use crate::trace::ValueFormat;
