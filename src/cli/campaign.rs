@@ -50,6 +50,8 @@ pub struct CampaignArgs {
     /// Stop cleanly after this many seconds, with an honest verdict.
     #[arg(long)]
     pub max_wall_time: Option<u64>,
+    /// Where runs record their traces (`<traces>/<campaign>/<run>`); a
+    /// resumed campaign's runs must be there.
     #[arg(long, default_value = "traces")]
     pub traces: PathBuf,
     #[arg(long, default_value = "reports")]
@@ -141,6 +143,10 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
 
     let dir = journal_dir(value, &args.reports);
     let summary = resume::read_journal(&dir).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
+    // The report directory the user named, resolved: the resumed campaign
+    // writes there, and nowhere the journal alone would point.
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    resume::check_journal(&summary, &dir, &args.traces).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if summary.scenario != scenario.name {
         let e = resume::ResumeError::OtherScenario {
             journal: summary.scenario.clone(),
@@ -154,13 +160,12 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
             return Err(fail(EXIT_BAD_INPUT, format!("campaign {} runs strategy {:?}; a resumed campaign keeps it (drop --strategy)", summary.campaign, summary.strategy)));
         }
     }
-    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let reports_root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     let settings = CampaignSettings {
         strategy: summary.strategy,
         max_runs,
         all: args.all,
-        traces_root: resume::traces_root(&summary, &args.traces),
+        traces_root: args.traces.clone(),
         reports_root,
         name: summary.campaign.clone(),
         windows: Windows::default(),
@@ -174,8 +179,9 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         // Nothing to continue: say how it ended, with the same exit code.
         return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
-    let aside = resume::unaccounted(&restored.summary, &settings.traces_root.join(&settings.name));
-    let stale = resume::set_aside(&aside).map_err(|e| fail(EXIT_INFRA, format!("cannot set aside the runs cut short: {e}")))?;
+    let campaign_dir = settings.traces_root.join(&settings.name);
+    let aside = resume::unaccounted(&restored.summary, &campaign_dir);
+    let stale = resume::set_aside(&campaign_dir, &aside).map_err(|e| fail(EXIT_INFRA, e))?;
     term.line(&format!(
         "{} campaign {} after {} finished runs{}",
         if extended { format!("budget raised to {} runs: continuing", settings.max_runs) } else { "resuming".to_string() },
