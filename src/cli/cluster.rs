@@ -246,9 +246,13 @@ pub async fn for_scenario_with(
         }
         return Ok(cluster);
     }
+    start(term, wanted(&format!("{purpose}-{}", std::process::id()))).await
+}
+
+/// Starts a fresh cluster, with a spinner while it starts.
+pub async fn start(term: &Terminal, spec: ClusterSpec) -> Result<Cluster, ClusterError> {
     let started = Instant::now();
-    let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
-    let spec = wanted(&format!("{purpose}-{}", std::process::id()));
+    let waiting = term.wait(&format!("starting a {}-broker cluster", spec.brokers));
     let cluster = Cluster::start(spec).await?;
     drop(waiting);
     term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));

@@ -2,6 +2,7 @@
 
 mod bench;
 mod campaign;
+mod campaign_cluster;
 mod clean;
 mod cluster;
 mod lineage;

@@ -164,6 +164,18 @@ impl Engine {
         })
     }
 
+    /// The process that created a container, as its label names it
+    /// (`None`: a release that recorded none, or a label not ours).
+    pub async fn owner(&self, name: &str) -> Result<Option<super::Owner>, EngineError> {
+        let info = self
+            .docker
+            .inspect_container(name, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("inspect {name}")))?;
+        let labels = info.config.and_then(|c| c.labels).unwrap_or_default();
+        Ok(labels.get(super::OWNER_LABEL).and_then(|value| super::Owner::from_label(value)))
+    }
+
     /// The IPv4 addresses that containers of `cluster` hold on `network`,
     /// whichever process created them (e.g. client nodes of another harness
     /// on a shared cluster).
