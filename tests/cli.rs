@@ -190,6 +190,80 @@ fn resume_with_bad_arguments_exits_2_and_an_ended_campaign_says_so() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// Every path under `root` (directories marked): what a refused journal
+/// must leave as it was.
+fn tree_of(root: &std::path::Path) -> Vec<(std::path::PathBuf, bool)> {
+    let mut all = Vec::new();
+    let mut queue = vec![root.to_path_buf()];
+    while let Some(dir) = queue.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap()) {
+            let is_dir = entry.file_type().unwrap().is_dir();
+            if is_dir {
+                queue.push(entry.path());
+            }
+            all.push((entry.path(), is_dir));
+        }
+    }
+    all.sort();
+    all
+}
+
+/// A journal whose campaign was `""` once renamed every other campaign's
+/// traces, and `"../victim"` a sibling's `.git`: names and paths from a
+/// journal are checked before anything touches the file system.
+#[test]
+fn resume_refuses_a_hostile_journal_with_exit_2_and_renames_nothing() {
+    let root = temp_dir("hostile-journal");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+    let traces = root.join("traces");
+    for dir in ["traces/other-campaign/r0", "traces/other-campaign/r1", "traces/c1/r0", "victim/.git/objects", "victim/src"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    std::fs::write(root.join("traces/c1/r0/verdict.json"), r#"{"verdict":"pass"}"#).unwrap();
+    let journal = |campaign: &str, runs: &str, extra: &str| {
+        let dir = root.join("reports").join("c1");
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = format!(
+            r#"{{"schema_version":2,"campaign":{campaign},"scenario":"copy-commit-before-produce","scenario_path":"{scenario}","seed":1,
+               "strategy":"ldfi","outcome":{{"kind":"in_progress"}},"runs":{runs},"counterexamples":[],"hypotheses_tried":0,"wall_ms":5{extra}}}"#
+        );
+        std::fs::write(dir.join("summary.json"), text).unwrap();
+        dir
+    };
+    let run = |dir: &str| format!(r#"[{{"run":"r0","plan":{{"seed":0,"faults":[]}},"verdict":"pass","wall_ms":1,"dir":{dir:?},"failed":[]}}]"#);
+    let victim = root.join("victim").join("r0").display().to_string();
+    let escaped = format!("{}/c1/../../victim", traces.display());
+    let cases: [(&str, &str, String, &str); 11] = [
+        ("campaign", r#""""#, "[]".into(), ""),
+        ("campaign", r#""../victim""#, "[]".into(), ""),
+        ("campaign", r#""/etc""#, "[]".into(), ""),
+        ("campaign", r#""a/b""#, "[]".into(), ""),
+        ("campaign", r#""c1\u0000""#, "[]".into(), ""),
+        ("campaign", r#""c1\nc2""#, "[]".into(), ""),
+        ("campaign", r#""other-campaign""#, "[]".into(), ""),
+        ("runs[0].dir", r#""c1""#, run(&victim), ""),
+        ("runs[0].dir", r#""c1""#, run("/etc"), ""),
+        ("runs[0].dir", r#""c1""#, run(&escaped), ""),
+        ("cluster.name", r#""c1""#, "[]".into(), r#","cluster":{"name":"../x","started":true}"#),
+    ];
+    journal(r#""c1""#, "[]", "");
+    let before = tree_of(&root);
+    for (field, campaign, runs, extra) in cases {
+        let dir = journal(campaign, &runs, extra);
+        let (code, stderr) = ldfi(&["campaign", scenario, "--resume", dir.to_str().unwrap(), "--traces", traces.to_str().unwrap()]);
+        assert_eq!(code, 2, "{field}: {stderr}");
+        assert!(stderr.contains(&format!("summary.json: {field}: ")) && stderr.contains("fix:"), "{field}: {stderr}");
+        // summary.json itself is rewritten by each case; nothing else moves.
+        assert_eq!(tree_of(&root), before, "{field}: {stderr}");
+    }
+    // The fix for run dirs elsewhere names where they are.
+    let moved = journal(r#""c1""#, &run(&root.join("old").join("c1").join("r0").display().to_string()), "");
+    let (code, stderr) = ldfi(&["campaign", scenario, "--resume", moved.to_str().unwrap(), "--traces", traces.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("fix: resume with the --traces the campaign ran with") && stderr.contains(&root.join("old").display().to_string()), "{stderr}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 #[test]
 fn offline_output_into_a_closed_pipe_does_not_panic() {
     use std::process::Stdio;

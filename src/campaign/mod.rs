@@ -62,7 +62,7 @@ pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
 pub use symmetry::{automorphisms, images};
-pub use summary::{inconclusive_reason, CampaignSummary, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
+pub use summary::{inconclusive_reason, CampaignSummary, ClusterUse, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;

@@ -300,6 +300,7 @@ mod tests {
             wall_ms: 0,
             lineage_sources: Default::default(),
             ran: None,
+            cluster: None,
         }
     }
 

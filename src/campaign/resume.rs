@@ -9,7 +9,9 @@
 //! of runs journaled. [`restore`] rebuilds that state from the journal and
 //! the traces alone (pure: no cluster), and [`set_aside`] moves the traces
 //! of a half-finished run (no `verdict.json`, or never journaled) out of the
-//! way so that the run is simply redone under the same number.
+//! way so that the run is simply redone under the same number. Nothing in
+//! the journal touches the file system before [`check_journal`] passed it
+//! ([`mod@journal`] says why).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,12 @@ pub enum ResumeError {
     Trace(#[from] TraceError),
     #[error("{}: cannot rebuild lineage: {message}", dir.display())]
     Lineage { dir: PathBuf, message: String },
+    /// A name or path in the journal that must not touch the file system
+    /// ([`check_journal`]). `value` is quoted and escaped.
+    #[error("{}: {field}: {value} {why}\n  fix: {fix}", path.display())]
+    Journal { path: PathBuf, field: String, value: String, why: String, fix: String },
+    #[error("{}: cannot move aside the runs cut short: {source}", dir.display())]
+    SetAside { dir: PathBuf, #[source] source: std::io::Error },
 }
 
 /// The loop's state, rebuilt from a journal (or fresh).
@@ -122,56 +130,75 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
     Ok(Restored { summary, model, conditional, tried, broken, next })
 }
 
-/// Where the campaign's traces live (`traces/<campaign>`), as the journaled
-/// runs say; `fallback` (the `--traces` root) when none finished yet.
-pub fn traces_root(summary: &CampaignSummary, fallback: &Path) -> PathBuf {
-    summary
-        .runs
-        .first()
-        .and_then(|r| r.dir.parent())
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| fallback.to_path_buf())
+/// Whether a name in a campaign's traces directory is one the campaign
+/// gives its runs (`r3`, a minimization's `r3-min1`) or a run's hidden
+/// companion (`.r3-files`). Nothing else there is moved aside: not replays,
+/// not what was moved aside before, not whatever a user put there.
+fn run_of_entry(name: &str) -> Option<&str> {
+    let run = match name.strip_prefix('.') {
+        Some(hidden) => hidden.strip_suffix("-files")?,
+        None => name,
+    };
+    let numbered = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let body = run.strip_prefix('r')?;
+    let ok = match body.split_once("-min") {
+        Some((n, k)) => numbered(n) && numbered(k),
+        None => numbered(body),
+    };
+    ok.then_some(run)
 }
 
-/// Run directories in `campaign_dir` that the journal does not account for
-/// (a run killed before its verdict or before the journal was written, or
-/// a minimization run of a pending counterexample).
-pub fn unaccounted(summary: &CampaignSummary, campaign_dir: &Path) -> Vec<PathBuf> {
-    let mut kept: BTreeSet<String> = summary.runs.iter().map(|r| r.run.clone()).collect();
+/// Entries of `campaign_dir` (`traces/<campaign>`) that belong to runs the
+/// journal does not account for (a run killed before its verdict or before
+/// the journal was written, or a minimization run of a pending
+/// counterexample), by name. Only directories, never links.
+pub fn unaccounted(summary: &CampaignSummary, campaign_dir: &Path) -> Vec<String> {
+    let mut kept: BTreeSet<&str> = summary.runs.iter().map(|r| r.run.as_str()).collect();
     for c in &summary.counterexamples {
         for a in c.minimal.iter().flat_map(|m| &m.attempts) {
-            kept.insert(a.run.clone());
+            kept.insert(a.run.as_str());
         }
     }
     let Ok(entries) = std::fs::read_dir(campaign_dir) else { return Vec::new() };
-    let mut stale: Vec<PathBuf> = entries
+    let mut stale: Vec<String> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            // Replays of a counterexample are not runs of the campaign.
-            !kept.contains(&name) && !name.contains(".interrupted") && !name.starts_with("replay-")
-        })
-        .map(|e| e.path())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| run_of_entry(name).is_some_and(|run| !kept.contains(run)))
         .collect();
     stale.sort();
     stale
 }
 
-/// Moves run directories aside (`rN` → `rN.interrupted-<unix seconds>`):
-/// kept as evidence, out of the way of the run redone under the same name.
-/// Returns the run names moved.
-pub fn set_aside(dirs: &[PathBuf]) -> std::io::Result<Vec<String>> {
+/// Moves entries of `campaign_dir` aside (`rN` → `rN.interrupted-<unix
+/// seconds>`), renaming inside that directory only: kept as evidence, out
+/// of the way of the run redone under the same name. Returns the runs
+/// moved (a run's companion entries count with it).
+pub fn set_aside(campaign_dir: &Path, entries: &[String]) -> Result<Vec<String>, ResumeError> {
+    let error = |source| ResumeError::SetAside { dir: campaign_dir.to_path_buf(), source };
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    if std::fs::symlink_metadata(campaign_dir).map_err(error)?.file_type().is_symlink() {
+        return Err(error(std::io::Error::other("it is a symbolic link, which could point anywhere")));
+    }
     let stamp = trace::now_ms() / 1000;
     let mut moved = Vec::new();
-    for dir in dirs {
-        let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        std::fs::rename(dir, dir.with_file_name(format!("{name}.interrupted-{stamp}")))?;
-        moved.push(name);
+    for entry in entries {
+        let Some(run) = run_of_entry(entry) else { continue };
+        std::fs::rename(campaign_dir.join(entry), campaign_dir.join(format!("{entry}.interrupted-{stamp}"))).map_err(error)?;
+        if !moved.iter().any(|m| m == run) {
+            moved.push(run.to_string());
+        }
     }
+    moved.sort();
     Ok(moved)
 }
 
+mod journal;
+pub use journal::check as check_journal;
+
+#[cfg(test)]
+mod hostile;
 #[cfg(test)]
 mod tests;

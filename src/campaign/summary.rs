@@ -10,7 +10,7 @@
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
 //! meaning (`properties`, `RunRecord.learned`, `lineage_sources`,
-//! `Inconclusive.reason`, `ran`) carry `#[serde(default)]`.
+//! `Inconclusive.reason`, `ran`, `cluster`) carry `#[serde(default)]`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -166,6 +166,21 @@ pub struct CampaignSummary {
     /// written before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran: Option<Ran>,
+    /// The cluster the campaign runs on, journaled before it is started, so
+    /// that what a killed campaign left can be found and removed (absent in
+    /// summaries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterUse>,
+}
+
+/// The cluster a campaign runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterUse {
+    /// Its name, as `ldfi cluster status --name NAME` takes it.
+    pub name: String,
+    /// Whether the campaign started it for itself (and removes it when it
+    /// ends), or borrowed it (`--cluster NAME`).
+    pub started: bool,
 }
 
 impl CampaignSummary {
@@ -188,6 +203,7 @@ impl CampaignSummary {
             // running on another cluster records that one
             // ([`CampaignSummary::ran_on`]).
             ran: Some(Ran::of(&crate::run::cluster_spec(scenario, &settings.name), scenario)),
+            cluster: None,
         }
     }
 

@@ -1,13 +1,17 @@
 //! `ldfi campaign SCENARIO`: the main job. Starts (or reuses) a cluster,
 //! runs the LDFI loop (or a baseline strategy), prints one line per run and
 //! ends with the verdict and the report's path. `--resume` continues a
-//! campaign from its journal (reports/<campaign>/summary.json).
+//! campaign from its journal (reports/<campaign>/summary.json), which is
+//! checked before any of it touches the file system. The journal names the
+//! cluster before it starts ([`super::campaign_cluster`]), so that a
+//! campaign killed at any moment leaves nothing one command cannot find.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ValueEnum;
 use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, MinimizeSettings, Outcome, Restored, Windows};
+use ldfi::cluster::ClusterError;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
 
@@ -50,6 +54,8 @@ pub struct CampaignArgs {
     /// Stop cleanly after this many seconds, with an honest verdict.
     #[arg(long)]
     pub max_wall_time: Option<u64>,
+    /// Where runs record their traces (`<traces>/<campaign>/<run>`); a
+    /// resumed campaign's runs must be there.
     #[arg(long, default_value = "traces")]
     pub traces: PathBuf,
     #[arg(long, default_value = "reports")]
@@ -116,7 +122,7 @@ struct Plan {
 
 /// Loads and validates everything; `Err` holds the exit code (bad input,
 /// or the result of a resumed campaign that had already ended).
-fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
+async fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let scenario = Scenario::load(&args.scenario).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     let max_runs = args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1);
     let tries = args.tries.unwrap_or(scenario.strategy.tries);
@@ -141,6 +147,10 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
 
     let dir = journal_dir(value, &args.reports);
     let summary = resume::read_journal(&dir).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
+    // The report directory the user named, resolved: the resumed campaign
+    // writes there, and nowhere the journal alone would point.
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    resume::check_journal(&summary, &dir, &args.traces).map_err(|e| fail(EXIT_BAD_INPUT, e))?;
     if summary.scenario != scenario.name {
         let e = resume::ResumeError::OtherScenario {
             journal: summary.scenario.clone(),
@@ -154,13 +164,12 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
             return Err(fail(EXIT_BAD_INPUT, format!("campaign {} runs strategy {:?}; a resumed campaign keeps it (drop --strategy)", summary.campaign, summary.strategy)));
         }
     }
-    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let reports_root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     let settings = CampaignSettings {
         strategy: summary.strategy,
         max_runs,
         all: args.all,
-        traces_root: resume::traces_root(&summary, &args.traces),
+        traces_root: args.traces.clone(),
         reports_root,
         name: summary.campaign.clone(),
         windows: Windows::default(),
@@ -172,10 +181,12 @@ fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let extended = restored.ended() && restored.extends_to(settings.max_runs);
     if restored.ended() && !extended {
         // Nothing to continue: say how it ended, with the same exit code.
+        super::campaign_cluster::sweep_ended(term, &settings.name).await;
         return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
-    let aside = resume::unaccounted(&restored.summary, &settings.traces_root.join(&settings.name));
-    let stale = resume::set_aside(&aside).map_err(|e| fail(EXIT_INFRA, format!("cannot set aside the runs cut short: {e}")))?;
+    let campaign_dir = settings.traces_root.join(&settings.name);
+    let aside = resume::unaccounted(&restored.summary, &campaign_dir);
+    let stale = resume::set_aside(&campaign_dir, &aside).map_err(|e| fail(EXIT_INFRA, e))?;
     term.line(&format!(
         "{} campaign {} after {} finished runs{}",
         if extended { format!("budget raised to {} runs: continuing", settings.max_runs) } else { "resuming".to_string() },
@@ -225,7 +236,7 @@ fn report(summary: &CampaignSummary, settings: &CampaignSettings, scenario: &Sce
 
 pub async fn run(args: CampaignArgs) -> u8 {
     let mode = Mode::from_flags(args.quiet, args.json);
-    let plan = match prepare(&args, &Terminal::new(mode, 0, 0)) {
+    let plan = match prepare(&args, &Terminal::new(mode, 0, 0)).await {
         Ok(plan) => plan,
         Err(code) => return code,
     };
@@ -237,26 +248,34 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
     };
-    let done = restored.as_ref().map_or(0, |r| r.summary.runs.len() as u64);
-    let term = Terminal::new(mode, u64::from(settings.max_runs), done);
+    let resumed = restored.is_some();
+    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings)));
+    let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
+    // The journal names the cluster before it starts: whenever this process
+    // is killed, `--resume` or `ldfi clean --campaign` finds what it left.
+    let target = match super::campaign_cluster::choose(&term, args.cluster.as_deref(), &restored.summary).await {
+        Ok(target) => target,
+        Err((code, message)) => return fail(code, message),
+    };
+    restored.summary.cluster = Some(target.clone());
+    let report_dir = campaign::report_dir(&settings);
+    if let Err(e) = restored.summary.write(&report_dir) {
+        return fail(EXIT_INFRA, format!("{}: cannot write the journal: {e}", report_dir.display()));
+    }
     let print = |p| term.on(p);
     let work = async {
-        let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), &scenario, "campaign").await?;
-        if args.cluster.is_some() {
-            super::cluster::heal_left_behind(&term, &cluster, &scenario, &settings.name, &stale).await?;
-        }
+        let cluster = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale).await?;
         // The summary records the images of the cluster the runs use (an
         // attached one may differ from the scenario's), so that a replay
         // runs the same.
-        let restored = match restored {
-            Some(mut restored) => {
-                restored.summary.ran.get_or_insert_with(|| campaign::replay::Ran::of(cluster.spec(), &scenario));
-                restored
-            }
-            None => campaign::Restored::fresh(campaign::CampaignSummary::new(&scenario, &settings).ran_on(cluster.spec(), &scenario)),
-        };
+        let ran = campaign::replay::Ran::of(cluster.spec(), &scenario);
+        if resumed {
+            restored.summary.ran.get_or_insert(ran);
+        } else {
+            restored.summary.ran = Some(ran);
+        }
         let result = campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await;
-        if args.cluster.is_none() {
+        if target.started {
             let _ = cluster.down().await;
         }
         result
@@ -277,7 +296,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
     term.finish();
     match result {
         Ok(summary) => report(&summary, &settings, &scenario, &args),
-        Err(e @ RunError::BadPlan(_)) => fail(EXIT_BAD_INPUT, e),
+        Err(e @ (RunError::BadPlan(_) | RunError::Cluster(ClusterError::InUse { .. }))) => fail(EXIT_BAD_INPUT, e),
         Err(e) => {
             let code = fail(EXIT_INFRA, e);
             note!(

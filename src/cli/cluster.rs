@@ -1,4 +1,5 @@
-//! `ldfi cluster up | down | status | roundtrip` and `ldfi clean`.
+//! `ldfi cluster up | down | status | roundtrip`, and the cluster a
+//! scenario command runs on.
 
 use std::time::{Duration, Instant};
 
@@ -190,25 +191,6 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
     }
 }
 
-pub async fn clean() -> u8 {
-    let engine = match Engine::connect().await {
-        Ok(engine) => engine,
-        Err(e) => return fail(EXIT_INFRA, e),
-    };
-    match engine::clean(&engine, None).await {
-        Ok(removed) => {
-            note!(
-                "ldfi: removed {} containers and {} networks{}",
-                removed.containers.len(),
-                removed.networks.len(),
-                if removed.is_empty() { "" } else { " (firewall rules went with their containers)" }
-            );
-            EXIT_OK
-        }
-        Err(e) => fail(EXIT_INFRA, e),
-    }
-}
-
 /// The cluster a scenario command works on: the running one named by
 /// `--cluster`, else a fresh one for the scenario, `<purpose>-<pid>`, with a
 /// spinner while it starts. The caller takes a fresh one down when done.
@@ -264,9 +246,13 @@ pub async fn for_scenario_with(
         }
         return Ok(cluster);
     }
+    start(term, wanted(&format!("{purpose}-{}", std::process::id()))).await
+}
+
+/// Starts a fresh cluster, with a spinner while it starts.
+pub async fn start(term: &Terminal, spec: ClusterSpec) -> Result<Cluster, ClusterError> {
     let started = Instant::now();
-    let waiting = term.wait(&format!("starting a {}-broker cluster", scenario.cluster.brokers));
-    let spec = wanted(&format!("{purpose}-{}", std::process::id()));
+    let waiting = term.wait(&format!("starting a {}-broker cluster", spec.brokers));
     let cluster = Cluster::start(spec).await?;
     drop(waiting);
     term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));

@@ -12,6 +12,8 @@ macro_rules! note {
 
 mod bench;
 mod campaign;
+mod campaign_cluster;
+mod clean;
 mod cluster;
 mod lineage;
 mod report;
@@ -107,9 +109,10 @@ enum Command {
     /// Run a campaign's counterexample again, N times, and say how often
     /// the violation reproduces.
     Replay(replay::ReplayArgs),
-    /// Remove every container and network ldfi left behind (and the
-    /// firewall rules inside them).
-    Clean,
+    /// Remove the clusters ldfi left behind (containers, networks, and the
+    /// firewall rules inside them); a cluster whose creating process still
+    /// runs is left alone unless --all.
+    Clean(clean::CleanArgs),
 }
 
 impl Args {
@@ -129,7 +132,7 @@ impl Args {
 pub async fn run(args: Args) -> u8 {
     match args.command {
         Command::Cluster(command) => cluster::run(command).await,
-        Command::Clean => cluster::clean().await,
+        Command::Clean(args) => clean::run(args).await,
         Command::Solve { scenario, runs, limit } => solve::run(&scenario, &runs, limit),
         Command::Campaign(args) => campaign::run(args).await,
         Command::Bench(args) => bench::run(args).await,

@@ -30,6 +30,11 @@ pub enum ClusterError {
     #[error("cluster not ready after {waited:?}: {last}\n  fix: check `docker logs` of the brokers; on a loaded machine raise the ready timeout")]
     NotReady { waited: Duration, last: String },
 
+    /// A node a recovery would remove belongs to a process that still
+    /// runs: another harness is using the cluster.
+    #[error("{node} on cluster {cluster} belongs to {owner}, which still runs: another run is using the cluster\n  fix: wait for it to end, or give another cluster")]
+    InUse { cluster: String, node: String, owner: String },
+
     /// No cluster by that name.
     #[error("no cluster named {name:?} is running\n  fix: start one with `ldfi cluster up --name {name}`")]
     NotFound { name: String },

@@ -54,7 +54,8 @@ pub async fn create(
                 ..Default::default()
             }),
             labels: Some({
-                let mut labels = ownership::created_now(&spec.name, None);
+                let creator = ownership::Creator::this_process(&spec.name, spec.campaign.as_deref());
+                let mut labels = ownership::created_now(creator, None);
                 labels.insert(SPEC_LABEL.to_string(), serde_json::to_string(&record).expect("record serializes"));
                 labels
             }),

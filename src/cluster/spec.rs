@@ -34,6 +34,15 @@ pub const BROKER_PORT: u16 = 9092;
 /// Port of the KRaft controller listener on every broker.
 pub const CONTROLLER_PORT: u16 = 9093;
 
+/// Checks a cluster name: it prefixes every container and the network,
+/// and Docker names allow little else.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 40 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(format!("cluster name {name:?} must be 1 to 40 characters of letters, digits and '-'"));
+    }
+    Ok(())
+}
+
 /// A cluster to start: N combined broker+controller nodes in KRaft mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterSpec {
@@ -58,6 +67,11 @@ pub struct ClusterSpec {
     pub broker_configs: BTreeMap<String, String>,
     /// How long to wait for every broker to register.
     pub ready_timeout_secs: u64,
+    /// The campaign that starts the cluster for itself, if any: labelled on
+    /// every container and the network, so that what a killed campaign
+    /// left is found by its name (`ldfi clean --campaign`, `--resume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
 }
 
 impl ClusterSpec {
@@ -73,6 +87,7 @@ impl ClusterSpec {
             jvm_opts: std::env::var("LDFI_BROKER_JVM_OPTS").unwrap_or_else(|_| DEFAULT_JVM_OPTS.to_string()),
             broker_configs: BTreeMap::new(),
             ready_timeout_secs: 120,
+            campaign: None,
         }
     }
 
@@ -90,15 +105,7 @@ impl ClusterSpec {
 
     /// Checks what can be checked before touching Docker.
     pub fn validate(&self) -> Result<(), String> {
-        if self.name.is_empty()
-            || self.name.len() > 40
-            || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(format!(
-                "cluster name {:?} must be 1 to 40 characters of letters, digits and '-'",
-                self.name
-            ));
-        }
+        check_name(&self.name)?;
         if !(1..=9).contains(&self.brokers) {
             return Err(format!("brokers = {} must be between 1 and 9", self.brokers));
         }

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 
 use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOptionsBuilder};
 
-use super::ownership::{self, Labels};
+use super::owner::Owner;
+use super::ownership::{self, Labels, CAMPAIGN_LABEL, OWNER_LABEL};
+use super::sweep::Found;
 use super::{Engine, EngineError, CLUSTER_LABEL};
 
 /// Containers and networks of ours that still exist.
@@ -36,8 +38,9 @@ fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_string(), vec![label])])
 }
 
-/// Lists what ldfi left behind: all of it, or that of one cluster.
-pub async fn leftovers(engine: &Engine, cluster: Option<&str>) -> Result<Leftovers, EngineError> {
+/// Containers and networks of ours (of `cluster`, if given), each with its
+/// labels.
+async fn ours(engine: &Engine, cluster: Option<&str>) -> Result<(Vec<(String, Labels)>, Vec<(String, Labels)>), EngineError> {
     let filters = label_filter(cluster);
     let candidates = engine
         .docker
@@ -57,7 +60,7 @@ pub async fn leftovers(engine: &Engine, cluster: Option<&str>) -> Result<Leftove
             continue;
         }
         if let Some(name) = c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string())) {
-            containers.push(name);
+            containers.push((name, labels));
         }
     }
     let networks = engine
@@ -66,10 +69,35 @@ pub async fn leftovers(engine: &Engine, cluster: Option<&str>) -> Result<Leftove
         .await
         .map_err(EngineError::api("list networks"))?
         .into_iter()
-        .filter(|n| ownership::is_our_network(n.labels.as_ref().unwrap_or(&Labels::new()), cluster))
-        .filter_map(|n| n.name)
+        .filter_map(|n| {
+            let labels = n.labels.unwrap_or_default();
+            ownership::is_our_network(&labels, cluster).then_some((n.name?, labels))
+        })
         .collect();
-    Ok(Leftovers { containers, networks })
+    Ok((containers, networks))
+}
+
+/// Lists what ldfi left behind: all of it, or that of one cluster.
+pub async fn leftovers(engine: &Engine, cluster: Option<&str>) -> Result<Leftovers, EngineError> {
+    let (containers, networks) = ours(engine, cluster).await?;
+    let names = |all: Vec<(String, Labels)>| all.into_iter().map(|(name, _)| name).collect();
+    Ok(Leftovers { containers: names(containers), networks: names(networks) })
+}
+
+/// Everything of ours, with the cluster, campaign and creating process
+/// its labels name, for [`sweep::judge`].
+pub async fn survey(engine: &Engine) -> Result<Vec<Found>, EngineError> {
+    let (containers, networks) = ours(engine, None).await?;
+    let found = |network: bool| {
+        move |(name, labels): (String, Labels)| Found {
+            name,
+            network,
+            cluster: labels.get(CLUSTER_LABEL).cloned().unwrap_or_default(),
+            campaign: labels.get(CAMPAIGN_LABEL).cloned(),
+            owner: labels.get(OWNER_LABEL).and_then(|o| Owner::from_label(o)),
+        }
+    };
+    Ok(containers.into_iter().map(found(false)).chain(networks.into_iter().map(found(true))).collect())
 }
 
 /// The labels an image carries; none when it is gone (a container may

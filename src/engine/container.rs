@@ -23,6 +23,8 @@ pub struct ContainerConfig {
     pub image: String,
     /// Cluster the container belongs to (label).
     pub cluster: String,
+    /// Campaign that started the cluster for itself, if any (label).
+    pub campaign: Option<String>,
     /// `broker` or `client` (label).
     pub role: String,
     pub network: String,
@@ -138,6 +140,18 @@ impl Engine {
         })
     }
 
+    /// The process that created a container, as its label names it
+    /// (`None`: a release that recorded none, or a label not ours).
+    pub async fn owner(&self, name: &str) -> Result<Option<super::Owner>, EngineError> {
+        let info = self
+            .docker
+            .inspect_container(name, None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("inspect {name}")))?;
+        let labels = info.config.and_then(|c| c.labels).unwrap_or_default();
+        Ok(labels.get(super::OWNER_LABEL).and_then(|value| super::Owner::from_label(value)))
+    }
+
     /// The IPv4 addresses that containers of `cluster` hold on `network`,
     /// whichever process created them (e.g. client nodes of another harness
     /// on a shared cluster).
@@ -219,7 +233,8 @@ pub struct ContainerState {
 
 /// What the engine is asked to create for `config`.
 fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
-    let labels = super::ownership::created_now(&config.cluster, Some(&config.role));
+    let creator = super::ownership::Creator::this_process(&config.cluster, config.campaign.as_deref());
+    let labels = super::ownership::created_now(creator, Some(&config.role));
     let endpoint = EndpointSettings {
         ipam_config: Some(EndpointIpamConfig {
             ipv4_address: Some(config.ipv4.clone()),
@@ -262,6 +277,7 @@ mod tests {
             name: "ldfi-c-pipeline-1".into(),
             image: "ldfi/kafka:local".into(),
             cluster: "c".into(),
+            campaign: None,
             role: "client".into(),
             network: "ldfi-c".into(),
             ipv4: "10.213.0.100".into(),

@@ -14,19 +14,24 @@
 //! Everything ldfi creates carries the label [`CREATED_LABEL`]`=<unix ms>`
 //! and the label [`CLUSTER_LABEL`]`=<cluster name>`, set at creation;
 //! [`clean`] removes what carries them and did not inherit them from its
-//! image ([`ownership`] says why).
+//! image ([`ownership`] says why). Each also names the process that created
+//! it ([`owner`]) and, for a cluster a campaign started for itself, the
+//! campaign: [`sweep`] decides from them which clusters a clean may take.
 
 mod clean;
 mod cleanup;
 mod container;
 mod error;
+pub mod owner;
 pub mod ownership;
+pub mod sweep;
 
-pub use clean::{clean, leftovers, Leftovers};
+pub use clean::{clean, leftovers, survey, Leftovers};
 pub use cleanup::finish_on_own_runtime;
 pub use container::{ContainerConfig, ContainerState, ExecOutput};
 pub use error::EngineError;
-pub use ownership::{is_ours, CREATED_LABEL};
+pub use owner::{Liveness, Owner};
+pub use ownership::{is_ours, CAMPAIGN_LABEL, CREATED_LABEL, OWNER_LABEL};
 
 use bollard::Docker;
 

@@ -14,21 +14,51 @@
 //! Containers made by releases before [`CREATED_LABEL`] still count when
 //! they carry [`PROJECT_LABEL`]`=ldfi` and a [`CLUSTER_LABEL`] set at
 //! creation: no image of ours ever carried a cluster label.
+//!
+//! Two more labels say whose a cluster is, for a scoped clean: the process
+//! that created it ([`OWNER_LABEL`], see [`super::owner`]) and the campaign
+//! that started it for itself ([`CAMPAIGN_LABEL`]).
 
 use std::collections::HashMap;
 
+use super::owner::Owner;
 use super::{CLUSTER_LABEL, PROJECT_LABEL, PROJECT_VALUE, ROLE_LABEL};
 
 /// Label ldfi sets on every container and network it creates: the
 /// creation time, milliseconds since the Unix epoch.
 pub const CREATED_LABEL: &str = "ldfi.created";
 
+/// Label naming the process that created a container or network
+/// ([`Owner::to_label`]): while it runs, a plain `ldfi clean` leaves the
+/// cluster alone.
+pub const OWNER_LABEL: &str = "ldfi.owner";
+
+/// Label naming the campaign that started a cluster for itself.
+pub const CAMPAIGN_LABEL: &str = "ldfi.campaign";
+
 /// Labels of a container, a network or an image.
 pub type Labels = HashMap<String, String>;
 
-/// The labels ldfi sets when it creates a container (`role`: `broker`,
-/// `client`) or a network (`role`: `None`) of `cluster`, at `created_ms`.
-pub fn creation_labels(cluster: &str, role: Option<&str>, created_ms: u64) -> Labels {
+/// Who creates a container or network: the cluster it is part of, the
+/// campaign that started that cluster (if one did), the creating process.
+#[derive(Debug, Clone, Copy)]
+pub struct Creator<'a> {
+    pub cluster: &'a str,
+    pub campaign: Option<&'a str>,
+    pub owner: Option<&'a Owner>,
+}
+
+impl<'a> Creator<'a> {
+    /// This process, creating part of `cluster` (of `campaign`).
+    pub fn this_process(cluster: &'a str, campaign: Option<&'a str>) -> Creator<'a> {
+        Creator { cluster, campaign, owner: Owner::current() }
+    }
+}
+
+/// The labels ldfi sets when `creator` creates a container (`role`:
+/// `broker`, `client`) or a network (`role`: `None`), at `created_ms`.
+pub fn creation_labels(creator: Creator<'_>, role: Option<&str>, created_ms: u64) -> Labels {
+    let cluster = creator.cluster;
     let mut labels = Labels::from([
         (CREATED_LABEL.to_string(), created_ms.to_string()),
         (CLUSTER_LABEL.to_string(), cluster.to_string()),
@@ -39,16 +69,22 @@ pub fn creation_labels(cluster: &str, role: Option<&str>, created_ms: u64) -> La
     if let Some(role) = role {
         labels.insert(ROLE_LABEL.to_string(), role.to_string());
     }
+    if let Some(campaign) = creator.campaign {
+        labels.insert(CAMPAIGN_LABEL.to_string(), campaign.to_string());
+    }
+    if let Some(owner) = creator.owner {
+        labels.insert(OWNER_LABEL.to_string(), owner.to_label());
+    }
     labels
 }
 
 /// [`creation_labels`] stamped now.
-pub fn created_now(cluster: &str, role: Option<&str>) -> Labels {
+pub fn created_now(creator: Creator<'_>, role: Option<&str>) -> Labels {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    creation_labels(cluster, role, now_ms)
+    creation_labels(creator, role, now_ms)
 }
 
 /// Whether a container with labels `container`, made from an image with
@@ -76,6 +112,10 @@ pub fn is_our_network(labels: &Labels, cluster: Option<&str>) -> bool {
 mod tests {
     use super::*;
 
+    fn creator(cluster: &str) -> Creator<'_> {
+        Creator { cluster, campaign: None, owner: None }
+    }
+
     fn labels(pairs: &[(&str, &str)]) -> Labels {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
@@ -96,7 +136,7 @@ mod tests {
 
     #[test]
     fn a_container_ldfi_created_is_ours_whatever_its_image_carries() {
-        let set = creation_labels("demo", Some("broker"), 1_764_072_000_123);
+        let set = creation_labels(creator("demo"), Some("broker"), 1_764_072_000_123);
         for image in [Labels::new(), old_kafka_image()] {
             let container = merged(&image, &set);
             assert!(is_ours(&container, &image, None));
@@ -115,12 +155,12 @@ mod tests {
 
     #[test]
     fn a_container_of_an_image_committed_from_one_of_ours_is_not_ours() {
-        let image = merged(&old_kafka_image(), &creation_labels("demo", Some("broker"), 5));
+        let image = merged(&old_kafka_image(), &creation_labels(creator("demo"), Some("broker"), 5));
         let container = image.clone();
         assert!(!is_ours(&container, &image, None));
         assert!(!is_ours(&container, &image, Some("demo")));
         // ... unless ldfi itself created it from that image.
-        let ours = merged(&image, &creation_labels("demo", Some("client"), 6));
+        let ours = merged(&image, &creation_labels(creator("demo"), Some("client"), 6));
         assert!(is_ours(&ours, &image, Some("demo")));
     }
 
@@ -134,7 +174,7 @@ mod tests {
 
     #[test]
     fn networks_are_ours_by_creation_label_or_the_older_pair() {
-        assert!(is_our_network(&creation_labels("demo", None, 1), Some("demo")));
+        assert!(is_our_network(&creation_labels(creator("demo"), None, 1), Some("demo")));
         assert!(is_our_network(&labels(&[("ldfi.project", "ldfi"), ("ldfi.cluster", "demo")]), None));
         assert!(!is_our_network(&labels(&[("ldfi.project", "ldfi")]), None));
     }

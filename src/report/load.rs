@@ -227,6 +227,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         lineage_sources: Default::default(),
         // Rebuilt from traces: what ran is not known.
         ran: None,
+        cluster: None,
     })
 }
 

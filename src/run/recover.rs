@@ -6,10 +6,14 @@
 //! every broker is started and unpaused, every ldfi packet filter is
 //! removed, the run's client nodes are removed and its topics deleted (the
 //! redone run uses the same names), and the cluster must be whole again.
+//! A client node whose creating process still runs is no leftover but
+//! another harness's run in progress on a shared cluster: recovery then
+//! refuses ([`ClusterError::InUse`]) before touching anything.
 
 use std::time::Duration;
 
 use crate::cluster::{Cluster, ClusterError, NodeId};
+use crate::engine::Liveness;
 use crate::nemesis::firewall;
 use crate::scenario::Scenario;
 
@@ -26,6 +30,17 @@ pub struct Recovered {
 pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, stale: &[String]) -> Result<Recovered, ClusterError> {
     let engine = cluster.engine().clone();
     let mut recovered = Recovered::default();
+    let mut clients = vec!["workload".to_string()];
+    clients.extend((1..=scenario.pipeline.instances).map(Scenario::instance_name));
+    for name in &clients {
+        // A node whose creator still runs is another harness's run in
+        // progress, not something a killed one left: healing would break it.
+        let container = cluster.spec().client_container(name);
+        let Ok(Some(owner)) = engine.owner(&container).await else { continue };
+        if Some(&owner) != crate::engine::Owner::current() && owner.check() != Liveness::Exited {
+            return Err(ClusterError::InUse { cluster: cluster.spec().name.clone(), node: name.clone(), owner: owner.to_string() });
+        }
+    }
     for id in cluster.broker_ids() {
         let node = NodeId::Broker(id);
         let container = cluster.container(&node)?;
@@ -44,8 +59,6 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
             recovered.rules_removed += firewall::flush(state.pid).await?;
         }
     }
-    let mut clients = vec!["workload".to_string()];
-    clients.extend((1..=scenario.pipeline.instances).map(Scenario::instance_name));
     for name in clients {
         let container = cluster.spec().client_container(&name);
         if engine.state(&container).await.is_ok() {

@@ -14,6 +14,7 @@ mod file;
 pub mod image;
 mod locate;
 pub mod names;
+mod name;
 pub mod program;
 mod raw;
 mod syntax;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Problem, ScenarioError};
 pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
+pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::{NodeId, TopicSpec};
 use crate::trace::ValueFormat;

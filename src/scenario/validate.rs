@@ -101,7 +101,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let mut c = Checker { source, doc: doc.get_ref(), problems: Vec::new() };
 
     let name = raw.name.get_ref().clone();
-    if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+    if !super::is_name(&name) {
         c.at(&raw.name, "name", format!("{name:?} is not a valid name"), "use letters, digits and '-'");
     } else if name.len() > names::MAX_SCENARIO_NAME {
         c.at(&raw.name, "name", format!("{} characters", name.len()),

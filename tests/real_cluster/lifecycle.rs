@@ -74,8 +74,10 @@ pub async fn replay_reproduces_a_real_counterexample(cluster: &Cluster) -> Resul
 }
 
 /// `ldfi campaign` killed with SIGKILL while its second run is under way,
-/// then `--resume`d: the fault-free run is kept as it was, the cut run is
-/// redone under the same number, and the journal ends honestly.
+/// then `--resume`d without `--cluster`: the journal names the cluster it
+/// borrowed, which is reattached and healed; the fault-free run is kept as
+/// it was, the cut run is redone under the same number, and the journal
+/// ends honestly.
 pub async fn campaign_killed_with_sigkill_resumes_without_losing_runs(cluster: &Cluster) -> Result<(), String> {
     let root = temp("resume");
     let (traces, reports) = (root.join("traces"), root.join("reports"));
@@ -115,7 +117,9 @@ pub async fn campaign_killed_with_sigkill_resumes_without_losing_runs(cluster: &
         return Err("r1 finished before the kill; the test did not cut a run short".into());
     }
 
-    let (code, stdout, stderr) = ldfi(&[&["campaign", SCENARIO, "--resume", journal.to_str().unwrap()][..], &common[..]].concat()).await?;
+    // Without --cluster: the journal names the cluster the campaign
+    // borrowed, and --resume reattaches to it.
+    let (code, stdout, stderr) = ldfi(&[&["campaign", SCENARIO, "--resume", journal.to_str().unwrap()][..], &common[2..]].concat()).await?;
     println!("    {}", stdout.lines().next().unwrap_or(""));
     if let Some(healed) = stderr.lines().find(|l| l.contains("healed:")) {
         println!("    {healed}");
@@ -126,6 +130,9 @@ pub async fn campaign_killed_with_sigkill_resumes_without_losing_runs(cluster: &
     }
     if !stderr.contains(&format!("resuming campaign {} after 1 finished runs", killed.campaign)) || !stderr.contains("redoing what was cut short (r1") {
         return Err(format!("resume did not say what it kept and redid:\n{stderr}"));
+    }
+    if !stderr.contains(&format!("reattaching to cluster {}, which the campaign borrowed", cluster.spec().name)) {
+        return Err(format!("resume did not reattach to the borrowed cluster its journal names:\n{stderr}"));
     }
     let resumed: CampaignSummary = read(&journal.join("summary.json"))?;
     if resumed.campaign != killed.campaign || resumed.runs.first() != killed.runs.first() {

@@ -5,7 +5,8 @@
 //! of its own. The suite runs the tests one after another, then removes the
 //! cluster and asserts through the Docker API that nothing of ours is left;
 //! it also interrupts `ldfi cluster up` with SIGINT and with SIGTERM and
-//! checks the same.
+//! checks the same. The `recovery_` tests kill campaigns that run their
+//! own clusters, and start no suite cluster.
 //!
 //! There is no silent skip: without Docker or the image, the suite fails
 //! and says how to set up (`scripts/setup`). Run a subset with
@@ -16,6 +17,7 @@ mod hostile;
 mod lifecycle;
 mod partitions;
 mod producer_ids;
+mod recovery;
 mod runs;
 mod sources;
 mod support;
@@ -98,13 +100,34 @@ impl Selection {
     }
 }
 
+type OwnClusterTestFn = fn() -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
+/// Tests that need no suite cluster: each campaign starts its own.
+fn own_cluster_tests() -> Vec<(&'static str, OwnClusterTestFn)> {
+    vec![
+        ("recovery_kill9_while_the_cluster_starts_then_resume_leaves_nothing", || {
+            Box::pin(recovery::killed_while_its_cluster_starts_resume_leaves_nothing())
+        }),
+        ("recovery_kill9_mid_run_with_a_fault_then_clean_campaign_leaves_nothing", || {
+            Box::pin(recovery::killed_mid_run_with_a_fault_in_force_clean_campaign_leaves_nothing())
+        }),
+        ("recovery_kill9_while_minimizing_then_resume_leaves_nothing", || {
+            Box::pin(recovery::killed_while_minimizing_resume_finishes_and_leaves_nothing())
+        }),
+    ]
+}
+
 fn main() -> ExitCode {
     let Selection { include, skip } = Selection::from_args(std::env::args().skip(1));
     let selected = |name: &str| {
         (include.is_empty() || include.iter().any(|f| name.contains(f.as_str()))) && !skip.iter().any(|f| name.contains(f.as_str()))
     };
-    let all_names: Vec<&str> =
-        tests().iter().map(|(n, _)| *n).chain(INTERRUPTIONS.iter().map(|(n, _)| *n)).collect();
+    let all_names: Vec<&str> = tests()
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(INTERRUPTIONS.iter().map(|(n, _)| *n))
+        .chain(own_cluster_tests().iter().map(|(n, _)| *n))
+        .collect();
     if !all_names.iter().any(|n| selected(n)) {
         // A filter that selects nothing is a mistake, never a pass.
         println!("real cluster suite: no test matches {include:?} (skipping {skip:?}); the tests are:\n  {}", all_names.join("\n  "));
@@ -167,6 +190,19 @@ fn main() -> ExitCode {
                         println!("test {test} ... FAILED\n    {e}");
                         failures.push(test.to_string());
                     }
+                }
+            }
+        }
+        // Tests that start their own clusters (a campaign's): one at a time,
+        // each with the time a few cluster starts and runs take.
+        for (test, run) in own_cluster_tests().into_iter().filter(|(n, _)| selected(n)) {
+            let started = Instant::now();
+            let outcome = tokio::time::timeout(Duration::from_secs(1200), run()).await;
+            match outcome.unwrap_or_else(|_| Err("timed out after 1200 s".to_string())) {
+                Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
+                Err(e) => {
+                    println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
+                    failures.push(test.to_string());
                 }
             }
         }

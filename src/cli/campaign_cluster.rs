@@ -1,0 +1,153 @@
+//! The cluster a campaign runs on, and what a killed campaign left.
+//!
+//! A campaign names its cluster in its journal before the cluster starts
+//! (`cluster` in summary.json), and everything it starts for itself carries
+//! the campaign's name (label `ldfi.campaign`) and its process
+//! (`ldfi.owner`). After `kill -9` at any moment (the cluster starting,
+//! a run with brokers crashed, paused or cut off, a minimization), one
+//! command finds all of it: `ldfi campaign ... --resume` or
+//! `ldfi clean --campaign NAME`.
+//!
+//! On `--resume`, a cluster the campaign started for itself is removed and
+//! a fresh one started, not reattached and healed:
+//! - a cluster killed while starting may never become ready, and one
+//!   killed mid-run had its brokers crashed, paused or cut off at an
+//!   arbitrary moment; a fresh cluster is the state every campaign starts
+//!   from, the one its fault-free run was judged on;
+//! - labels are fixed when a container is created: a reattached cluster
+//!   would go on naming the dead process as its owner, and a plain
+//!   `ldfi clean` in another shell would take it from under the resumed
+//!   campaign;
+//! - the price is one cluster start (about half a minute), paid only after
+//!   a kill.
+//!
+//! A cluster the campaign borrowed (`--cluster NAME`) is someone else's to
+//! keep: it is reattached and healed as [`ldfi::run::recover`] does
+//! (brokers started and unpaused, packet filters removed, the killed run's
+//! client nodes and topics removed), unless it is gone or is another
+//! campaign's own, and never while a client node on it belongs to a
+//! process that still runs. Nothing of a campaign whose process still runs
+//! is removed: resuming a campaign twice at once is refused.
+
+use ldfi::campaign::{CampaignSummary, ClusterUse};
+use ldfi::cluster::{Cluster, ClusterError};
+use ldfi::engine::sweep::{self, Found, Judged, Scope};
+use ldfi::engine::{self, Engine};
+use ldfi::scenario::Scenario;
+
+use super::terminal::Terminal;
+use super::{EXIT_BAD_INPUT, EXIT_INFRA};
+
+/// Chooses the cluster for `summary`'s campaign (`requested`: the user's
+/// `--cluster`) after removing what earlier processes of the campaign left.
+/// The caller journals the choice before [`open`] starts it. `Err` holds
+/// the exit code and the message.
+pub async fn choose(term: &Terminal, requested: Option<&str>, summary: &CampaignSummary) -> Result<ClusterUse, (u8, String)> {
+    let infra = |e: engine::EngineError| (EXIT_INFRA, e.to_string());
+    let engine = Engine::connect().await.map_err(infra)?;
+    let found = engine::survey(&engine).await.map_err(infra)?;
+    let campaign = &summary.campaign;
+    let own = || ClusterUse { name: format!("campaign-{}", std::process::id()), started: true };
+    let target = match (requested, &summary.cluster) {
+        (Some(name), _) => ClusterUse { name: name.to_string(), started: false },
+        (None, Some(ClusterUse { name, started: false })) => match borrowable(&found, name, campaign) {
+            Ok(()) => {
+                term.line(&format!("reattaching to cluster {name}, which the campaign borrowed"));
+                ClusterUse { name: name.clone(), started: false }
+            }
+            Err(why) => {
+                term.line(&format!("not reattaching to cluster {name}, which the campaign borrowed: {why}; starting one of its own"));
+                own()
+            }
+        },
+        _ => own(),
+    };
+    let judged = sweep::judge(&found, &Scope::Campaign(campaign.clone()), false, |owner| owner.check());
+    let left: Vec<&Judged> = judged.iter().filter(|c| c.cluster != target.name).collect();
+    if let Some(busy) = left.iter().find(|c| !c.remove) {
+        return Err((
+            EXIT_BAD_INPUT,
+            format!(
+                "campaign {campaign} is still running: its cluster {}: {}\n  fix: let it end, or stop it; then resume it",
+                busy.cluster, busy.why
+            ),
+        ));
+    }
+    for cluster in left {
+        remove(term, &engine, cluster, campaign).await.map_err(infra)?;
+    }
+    Ok(target)
+}
+
+/// Starts the chosen cluster (labelled with `campaign`), or attaches to a
+/// borrowed one and heals what killed runs (`stale`) left on it.
+pub async fn open(term: &Terminal, target: &ClusterUse, scenario: &Scenario, campaign: &str, stale: &[String]) -> Result<Cluster, ClusterError> {
+    if target.started {
+        let mut spec = ldfi::run::cluster_spec(scenario, &target.name);
+        spec.campaign = Some(campaign.to_string());
+        return super::cluster::start(term, spec).await;
+    }
+    let cluster = super::cluster::for_scenario(term, Some(&target.name), scenario, "campaign").await?;
+    super::cluster::heal_left_behind(term, &cluster, scenario, campaign, stale).await?;
+    Ok(cluster)
+}
+
+/// For a campaign that already ended: removes what a process of it left
+/// (killed while taking its cluster down). Best effort: without a Docker
+/// engine there is nothing to remove.
+pub async fn sweep_ended(term: &Terminal, campaign: &str) {
+    let Ok(engine) = Engine::connect().await else { return };
+    let Ok(found) = engine::survey(&engine).await else { return };
+    for cluster in sweep::judge(&found, &Scope::Campaign(campaign.to_string()), false, |owner| owner.check()) {
+        if cluster.remove {
+            if let Err(e) = remove(term, &engine, &cluster, campaign).await {
+                term.line(&format!("could not remove cluster {}: {e}; run `ldfi clean --campaign {campaign}`", cluster.cluster));
+            }
+        }
+    }
+}
+
+async fn remove(term: &Terminal, engine: &Engine, cluster: &Judged, campaign: &str) -> Result<(), engine::EngineError> {
+    engine::clean(engine, Some(&cluster.cluster)).await?;
+    term.line(&format!(
+        "removed cluster {} that an earlier process of campaign {campaign} left: {} container(s), {} network(s), and the packet filters inside them",
+        cluster.cluster,
+        cluster.containers.len(),
+        cluster.networks.len()
+    ));
+    Ok(())
+}
+
+/// Whether the journal's borrowed cluster `name` may be reattached: it
+/// exists and is no other campaign's own. `Err` says why not.
+fn borrowable(found: &[Found], name: &str, campaign: &str) -> Result<(), String> {
+    let parts: Vec<&Found> = found.iter().filter(|f| f.cluster == name).collect();
+    if parts.is_empty() {
+        return Err("it is gone".to_string());
+    }
+    match parts.iter().find_map(|f| f.campaign.as_deref()) {
+        Some(other) if other != campaign => Err(format!("it is campaign {other}'s own")),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_cluster_is_reattached_only_if_it_exists_and_is_no_other_campaign_s() {
+        let part = |cluster: &str, campaign: Option<&str>| Found {
+            name: format!("ldfi-{cluster}-broker-1"),
+            network: false,
+            cluster: cluster.into(),
+            campaign: campaign.map(Into::into),
+            owner: None,
+        };
+        let found = [part("shared", None), part("theirs", Some("other")), part("mine", Some("c"))];
+        assert_eq!(borrowable(&found, "shared", "c"), Ok(()));
+        assert_eq!(borrowable(&found, "mine", "c"), Ok(()));
+        assert_eq!(borrowable(&found, "gone", "c"), Err("it is gone".to_string()));
+        assert_eq!(borrowable(&found, "theirs", "c"), Err("it is campaign other's own".to_string()));
+    }
+}
