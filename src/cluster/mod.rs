@@ -395,7 +395,7 @@ impl Drop for Inner {
         let name = self.spec.name.clone();
         engine::finish_on_own_runtime(&format!("remove cluster {name}"), async move {
             if let Err(e) = engine::clean(&engine, Some(&name)).await {
-                eprintln!("ldfi: could not remove cluster {name}: {e}; run `ldfi clean`");
+                eprintln!("ldfi: could not remove cluster {name}: {e}; run `ldfi clean --cluster {name}`");
             }
         });
     }
