@@ -264,6 +264,38 @@ fn resume_refuses_a_hostile_journal_with_exit_2_and_renames_nothing() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A replay writes its runs beside the campaign's: names and the
+/// counterexample's traces from the journal are checked first.
+#[test]
+fn replay_refuses_a_hostile_journal_with_exit_2() {
+    let dir = temp_dir("hostile-replay");
+    let plan = r#"{"seed":0,"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":2,"end":4}]}"#;
+    let cases = [
+        ("campaign", "../victim", "r1", "/t/c1/r1"),
+        ("counterexamples[0].run", "c1", "../r1", "/t/c1/r1"),
+        ("counterexamples[0].traces", "c1", "r1", "/t/c1/../../etc/r1"),
+        ("counterexamples[0].traces", "c1", "r1", "/etc/passwd"),
+    ];
+    for (field, campaign, run, traces) in cases {
+        let report = dir.join("c1");
+        std::fs::create_dir_all(&report).unwrap();
+        let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+        std::fs::write(
+            report.join("summary.json"),
+            format!(
+                r#"{{"schema_version":2,"campaign":{campaign:?},"scenario":"copy-commit-before-produce","scenario_path":"{scenario}","seed":1,
+                   "strategy":"ldfi","outcome":{{"kind":"violation"}},"runs":[],"hypotheses_tried":0,"wall_ms":5,
+                   "counterexamples":[{{"run":{run:?},"plan":{plan},"results":[],"traces":{traces:?}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let (code, stderr) = ldfi(&["replay", report.to_str().unwrap()]);
+        assert_eq!(code, 2, "{field}: {stderr}");
+        assert!(stderr.contains(&format!("summary.json: {field}: ")) && stderr.contains("fix:"), "{field}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn offline_output_into_a_closed_pipe_does_not_panic() {
     use std::process::Stdio;

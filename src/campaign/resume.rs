@@ -196,7 +196,7 @@ pub fn set_aside(campaign_dir: &Path, entries: &[String]) -> Result<Vec<String>,
 }
 
 mod journal;
-pub use journal::check as check_journal;
+pub use journal::{check as check_journal, check_names, traces_root_of};
 
 #[cfg(test)]
 mod hostile;

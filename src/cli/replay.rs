@@ -7,7 +7,7 @@
 //! cannot run what the campaign ran (an image missing, the program
 //! changed).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ldfi::campaign::replay::Conclusion;
 use ldfi::campaign::{replay, resume};
@@ -57,6 +57,10 @@ pub async fn run(args: ReplayArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
+    // Names from the journal become paths of the replay's runs.
+    if let Err(e) = resume::check_names(&summary, &args.report_dir) {
+        return fail(EXIT_BAD_INPUT, e);
+    }
     let counterexample = match replay::pick(&summary, args.counterexample.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
@@ -76,6 +80,16 @@ pub async fn run(args: ReplayArgs) -> u8 {
     if let Err(e) = plan.validate(scenario.budget.eff) {
         return fail(EXIT_BAD_INPUT, format!("counterexample {}: {e}", counterexample.run));
     }
+    let traces_root = match &args.traces {
+        Some(traces) => traces.clone(),
+        None => {
+            let index = summary.counterexamples.iter().position(|c| std::ptr::eq(c, counterexample)).expect("picked from the summary");
+            match resume::traces_root_of(&summary, index, &args.report_dir) {
+                Ok(root) => root,
+                Err(e) => return fail(EXIT_BAD_INPUT, e),
+            }
+        }
+    };
     // Run what the campaign ran, whatever this shell's environment says.
     let images = match &summary.ran {
         Some(ran) => {
@@ -123,9 +137,6 @@ pub async fn run(args: ReplayArgs) -> u8 {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
     };
-    let traces_root = args.traces.clone().unwrap_or_else(|| {
-        counterexample.traces.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("traces"))
-    });
     let term = Terminal::new(mode, u64::from(args.times), 0);
     term.line(&format!("replaying counterexample {} of {} {} time(s): {plan}", counterexample.run, summary.campaign, args.times));
     let print = |p| term.on(p);

@@ -72,8 +72,8 @@ pub async fn create(
                 return Err(EngineError::Clash {
                     what: format!("network {name}"),
                     fix: format!(
-                        "a cluster named {:?} exists: `ldfi cluster down --name {}` or `ldfi clean`",
-                        spec.name, spec.name
+                        "a cluster named {:?} exists: `ldfi cluster down --name {}` or `ldfi clean --cluster {}`",
+                        spec.name, spec.name, spec.name
                     ),
                 }
                 .into())

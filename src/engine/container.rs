@@ -66,7 +66,7 @@ impl Engine {
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, message }) => {
                 Err(EngineError::Clash {
                     what: format!("container name {} ({message})", config.name),
-                    fix: "run `ldfi clean`, or pick another cluster name".to_string(),
+                    fix: format!("`ldfi clean --cluster {}`, or pick another cluster name", config.cluster),
                 })
             }
             Err(source) => Err(EngineError::Api { action: format!("create container {}", config.name), source }),

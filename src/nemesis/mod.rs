@@ -251,7 +251,8 @@ impl Drop for Nemesis {
         let mut nemesis = Nemesis { cluster: self.cluster.clone(), active: std::mem::take(&mut self.active) };
         crate::engine::finish_on_own_runtime("heal the faults in force", async move {
             if let Err(e) = nemesis.heal_all().await {
-                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: a heal failed: {e}; run `ldfi clean` to remove the cluster"); };
+                let name = &nemesis.cluster.spec().name;
+                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: a heal failed: {e}; `ldfi clean --cluster {name}` removes the cluster once this process has ended"); };
             }
         });
     }

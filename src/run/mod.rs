@@ -352,7 +352,8 @@ impl Drop for Clients {
             let spawned: Vec<String> = cluster.clients().into_iter().map(|c| c.name).collect();
             for name in names.iter().filter(|n| spawned.contains(n)) {
                 if let Err(e) = cluster.remove_client(name).await {
-                    { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove {name}: {e}; run `ldfi clean`"); };
+                    let cluster = &cluster.spec().name;
+                    { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove {name}: {e}; `ldfi clean --cluster {cluster}` removes the cluster once this process has ended"); };
                 }
             }
         });

@@ -149,3 +149,30 @@ fn only_the_campaign_s_own_run_directories_are_moved_aside() {
     assert!(tree.root.join("victim/.git").is_dir());
     std::fs::remove_dir_all(&tree.root).unwrap();
 }
+
+#[test]
+fn a_replay_without_traces_root_writes_only_beside_the_campaign_s_runs() {
+    let tree = tree("replay");
+    let with_traces = |traces: String| {
+        journal(&tree, |j| {
+            j["counterexamples"] = serde_json::json!([{"run": "r1", "plan": {"seed": 0, "faults": []}, "results": [], "traces": traces}])
+        })
+    };
+    let ok = with_traces(tree.traces.join("c/r1").display().to_string());
+    assert_eq!(traces_root_of(&ok, 0, &tree.journal_dir).unwrap(), tree.traces);
+    let relative = with_traces("c/r1".to_string());
+    assert_eq!(traces_root_of(&relative, 0, &tree.journal_dir).unwrap(), PathBuf::from("."));
+    for (bad, why) in [
+        (format!("{}/c/../../victim/r1", tree.traces.display()), "'..'"),
+        ("/etc/passwd".to_string(), "is not <traces>/c/r1"),
+        (tree.traces.join("other/r1").display().to_string(), "is not <traces>/c/r1"),
+    ] {
+        let error = traces_root_of(&with_traces(bad.clone()), 0, &tree.journal_dir).unwrap_err().to_string();
+        assert!(error.contains("counterexamples[0].traces") && error.contains(why) && error.contains("fix: give the replay's traces root with --traces"), "{bad}: {error}");
+    }
+    std::fs::remove_dir_all(tree.traces.join("c")).unwrap();
+    std::os::unix::fs::symlink(tree.root.join("victim"), tree.traces.join("c")).unwrap();
+    let error = traces_root_of(&ok, 0, &tree.journal_dir).unwrap_err().to_string();
+    assert!(error.contains("symbolic link"), "{error}");
+    std::fs::remove_dir_all(&tree.root).unwrap();
+}
