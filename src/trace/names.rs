@@ -45,10 +45,6 @@ impl RunNames {
     /// the group's name).
     pub fn topic(&self, name: &str) -> String {
         let Some(suffix) = &self.suffix else { return name.to_string() };
-        // Kafka's own topics (`__transaction_state`) are the cluster's, not the run's.
-        if name.starts_with("__") {
-            return name.to_string();
-        }
         match name.strip_prefix(&format!("{}-", self.group)) {
             Some(rest) if !self.group.is_empty() => format!("{}-{rest}", self.group(&self.group)),
             _ => format!("{name}.{suffix}"),

@@ -525,7 +525,7 @@ final class Snapshot {
         }
         result.set("partitions", partArray);
         result.set("groups", groupArray);
-        result.set("transactions", transactions(groups, described.get(TRANSACTIONS_TOPIC), txLists, partArray));
+        result.set("transactions", transactions(groups, described.get(TRANSACTIONS_TOPIC), txLists));
         ArrayNode errArray = result.putArray("errors");
         errors.forEach(errArray::add);
         if (TRACE) {
@@ -921,12 +921,10 @@ final class Snapshot {
      * of the groups asked for (Kafka Streams names them {@code <application.id>-...}) and those
      * open right now (one pipeline runs on the cluster at a time, and the workload writes
      * without transactions). Each with its partition of {@code __transaction_state}, whose
-     * leader is its coordinator; that partition's state is added to {@code partitions}, so that
-     * the role {@code leader(__transaction_state/p)} resolves like any other leader.
+     * leader is its coordinator (the role {@code transaction-coordinator(group)}).
      */
     private ArrayNode transactions(List<String> groups, TopicState log,
-            Map<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> lists,
-            ArrayNode partArray) {
+            Map<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> lists) {
         ArrayNode out = F.arrayNode();
         TreeMap<String, ListTransactionsResponseData.TransactionState> mine = new TreeMap<>();
         for (Map.Entry<Integer, CompletableFuture<Outcome<List<ListTransactionsResponseData.TransactionState>>>> e
@@ -952,7 +950,6 @@ final class Snapshot {
             return out;
         }
         int n = log.partitions.size();
-        TreeSet<Integer> added = new TreeSet<>();
         for (ListTransactionsResponseData.TransactionState t : mine.values()) {
             int index = Utils.abs(t.transactionalId().hashCode()) % n;
             PartState p = log.partitions.stream().filter(x -> x.partition == index).findFirst().orElse(null);
@@ -965,19 +962,6 @@ final class Snapshot {
                 o.putNull("coordinator");
             } else {
                 o.put("coordinator", p.leader);
-            }
-            if (p != null && added.add(index)) {
-                ObjectNode s = partArray.addObject();
-                s.put("topic", TRANSACTIONS_TOPIC);
-                s.put("partition", index);
-                if (p.leader < 0) {
-                    s.putNull("leader");
-                } else {
-                    s.put("leader", p.leader);
-                }
-                s.set("replicas", ids(p.replicas));
-                s.set("isr", ids(p.isr));
-                s.set("elr", ids(p.elr));
             }
         }
         return out;
