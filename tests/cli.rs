@@ -264,6 +264,33 @@ fn resume_refuses_a_hostile_journal_with_exit_2_and_renames_nothing() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A campaign still running (its journal names a live process: here, this
+/// test) is not resumed a second time: nothing of it is moved aside.
+#[test]
+fn resume_refuses_a_campaign_whose_process_still_runs() {
+    let root = temp_dir("still-running");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+    let traces = root.join("traces");
+    std::fs::create_dir_all(traces.join("c1").join("r0")).unwrap();
+    let report = root.join("reports").join("c1");
+    std::fs::create_dir_all(&report).unwrap();
+    let owner = serde_json::to_string(ldfi::engine::Owner::current().expect("Linux has /proc")).unwrap();
+    std::fs::write(
+        report.join("summary.json"),
+        format!(
+            r#"{{"schema_version":2,"campaign":"c1","scenario":"copy-commit-before-produce","scenario_path":"{scenario}","seed":1,
+               "strategy":"ldfi","outcome":{{"kind":"in_progress"}},"runs":[],"counterexamples":[],"hypotheses_tried":0,"wall_ms":5,
+               "cluster":{{"name":"campaign-1","started":true,"owner":{owner}}}}}"#
+        ),
+    )
+    .unwrap();
+    let (code, stderr) = ldfi(&["campaign", scenario, "--resume", report.to_str().unwrap(), "--traces", traces.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("campaign c1 is still running: its journal names pid") && stderr.contains("fix:"), "{stderr}");
+    assert!(traces.join("c1").join("r0").is_dir(), "the running campaign's run was moved aside");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// A replay writes its runs beside the campaign's: names and the
 /// counterexample's traces from the journal are checked first.
 #[test]

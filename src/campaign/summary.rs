@@ -21,6 +21,7 @@ use super::minimize::MinimalPlan;
 use super::{compat, CampaignSettings, Outcome};
 use crate::checker::{PropertyResult, Verdict};
 use crate::cluster::ClusterSpec;
+use crate::engine::Owner;
 use crate::lineage::{Model, Source};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
@@ -181,6 +182,11 @@ pub struct ClusterUse {
     /// Whether the campaign started it for itself (and removes it when it
     /// ends), or borrowed it (`--cluster NAME`).
     pub started: bool,
+    /// The process running the campaign on it: while it runs, `--resume`
+    /// refuses (a second process would move its runs aside and heal its
+    /// faults away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
 }
 
 impl CampaignSummary {

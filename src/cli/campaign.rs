@@ -184,6 +184,10 @@ async fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         super::campaign_cluster::sweep_ended(term, &settings.name).await;
         return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
+    if let Some(why) = super::campaign_cluster::still_running(&restored.summary).await {
+        let message = format!("campaign {} is still running: {why}\n  fix: let it end, or stop it; then resume it", settings.name);
+        return Err(fail(EXIT_BAD_INPUT, message));
+    }
     let campaign_dir = settings.traces_root.join(&settings.name);
     let aside = resume::unaccounted(&restored.summary, &campaign_dir);
     let stale = resume::set_aside(&campaign_dir, &aside).map_err(|e| fail(EXIT_INFRA, e))?;

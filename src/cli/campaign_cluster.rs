@@ -27,12 +27,14 @@
 //! client nodes and topics removed), unless it is gone or is another
 //! campaign's own, and never while a client node on it belongs to a
 //! process that still runs. Nothing of a campaign whose process still runs
-//! is removed: resuming a campaign twice at once is refused.
+//! is removed, and resuming a campaign twice at once is refused before
+//! anything is moved aside ([`still_running`]: the journal names the
+//! process running the campaign, the clusters it starts carry it too).
 
 use ldfi::campaign::{CampaignSummary, ClusterUse};
 use ldfi::cluster::{Cluster, ClusterError};
 use ldfi::engine::sweep::{self, Found, Judged, Scope};
-use ldfi::engine::{self, Engine};
+use ldfi::engine::{self, Engine, Liveness, Owner};
 use ldfi::scenario::Scenario;
 
 use super::terminal::Terminal;
@@ -47,13 +49,15 @@ pub async fn choose(term: &Terminal, requested: Option<&str>, summary: &Campaign
     let engine = Engine::connect().await.map_err(infra)?;
     let found = engine::survey(&engine).await.map_err(infra)?;
     let campaign = &summary.campaign;
-    let own = || ClusterUse { name: format!("campaign-{}", std::process::id()), started: true };
+    let owner = Owner::current().cloned();
+    let own = || ClusterUse { name: format!("campaign-{}", std::process::id()), started: true, owner: owner.clone() };
+    let borrow = |name: &str| ClusterUse { name: name.to_string(), started: false, owner: owner.clone() };
     let target = match (requested, &summary.cluster) {
-        (Some(name), _) => ClusterUse { name: name.to_string(), started: false },
-        (None, Some(ClusterUse { name, started: false })) => match borrowable(&found, name, campaign) {
+        (Some(name), _) => borrow(name),
+        (None, Some(ClusterUse { name, started: false, .. })) => match borrowable(&found, name, campaign) {
             Ok(()) => {
                 term.line(&format!("reattaching to cluster {name}, which the campaign borrowed"));
-                ClusterUse { name: name.clone(), started: false }
+                borrow(name)
             }
             Err(why) => {
                 term.line(&format!("not reattaching to cluster {name}, which the campaign borrowed: {why}; starting one of its own"));
@@ -77,6 +81,27 @@ pub async fn choose(term: &Terminal, requested: Option<&str>, summary: &Campaign
         remove(term, &engine, cluster, campaign).await.map_err(infra)?;
     }
     Ok(target)
+}
+
+/// Why the campaign of `summary` is still running in another process, if
+/// it is: the process its journal names runs, or a cluster labelled with
+/// it belongs to a process that runs. Asked before a resume moves anything
+/// aside. Without a Docker engine, only the journal is asked.
+pub async fn still_running(summary: &CampaignSummary) -> Option<String> {
+    if let Some(owner) = journaled_owner(summary, |owner| owner.check()) {
+        return Some(format!("its journal names {owner} as running it"));
+    }
+    let engine = Engine::connect().await.ok()?;
+    let found = engine::survey(&engine).await.ok()?;
+    let judged = sweep::judge(&found, &Scope::Campaign(summary.campaign.clone()), false, |owner| owner.check());
+    judged.into_iter().find(|c| !c.remove).map(|c| format!("its cluster {}: {}", c.cluster, c.why))
+}
+
+/// The process the journal names as running the campaign, when it runs
+/// (or may: on another host) and is not this one.
+fn journaled_owner(summary: &CampaignSummary, liveness: impl Fn(&Owner) -> Liveness) -> Option<&Owner> {
+    let owner = summary.cluster.as_ref()?.owner.as_ref()?;
+    (Some(owner) != Owner::current() && liveness(owner) != Liveness::Exited).then_some(owner)
 }
 
 /// Starts the chosen cluster (labelled with `campaign`), or attaches to a
@@ -134,6 +159,35 @@ fn borrowable(found: &[Found], name: &str, campaign: &str) -> Result<(), String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_campaign_whose_journaled_process_runs_is_running() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
+        let scenario = Scenario::load(std::path::Path::new(path)).unwrap();
+        let settings = ldfi::campaign::CampaignSettings {
+            strategy: ldfi::scenario::Strategy::Ldfi,
+            max_runs: 1,
+            all: false,
+            traces_root: "traces".into(),
+            reports_root: "reports".into(),
+            name: "c".into(),
+            windows: Default::default(),
+            max_wall: None,
+            minimize: None,
+            tries: 1,
+        };
+        let mut summary = CampaignSummary::new(&scenario, &settings);
+        let other = Owner { pid: 1, start: 2, boot: "b".into(), host: "h".into() };
+        let with = |owner: Option<Owner>| ClusterUse { name: "campaign-1".into(), started: true, owner };
+        assert_eq!(journaled_owner(&summary, |_| Liveness::Running), None, "an older journal names no process");
+        summary.cluster = Some(with(Some(other.clone())));
+        assert_eq!(journaled_owner(&summary, |_| Liveness::Running), Some(&other));
+        assert_eq!(journaled_owner(&summary, |_| Liveness::Elsewhere), Some(&other));
+        assert_eq!(journaled_owner(&summary, |_| Liveness::Exited), None);
+        // This process resuming its own journal is not another one.
+        summary.cluster = Some(with(Owner::current().cloned()));
+        assert_eq!(journaled_owner(&summary, |_| Liveness::Running), None);
+    }
 
     #[test]
     fn a_borrowed_cluster_is_reattached_only_if_it_exists_and_is_no_other_campaign_s() {
