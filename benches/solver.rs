@@ -43,6 +43,7 @@ fn space() -> HypothesisSpace {
         eff: STEPS,
         max_crashes: 3,
         max_omissions: 2,
+        max_faults: None,
     }
 }
 

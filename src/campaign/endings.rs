@@ -2,11 +2,13 @@
 //! no cluster: certified, inconclusive (no baseline, unsettled runs, an
 //! instance whose faults were never considered), budget spent, violation.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::recorded::{record, Recorded, Recording};
 use super::*;
 use crate::campaign::fixtures::copy_scenario;
+use crate::solver::FaultVar;
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ldfi-endings-{name}-{}", std::process::id()));
@@ -183,5 +185,33 @@ fn a_recorded_run_that_lost_an_acknowledged_record_is_a_violation_with_its_plan(
     let lost: Vec<&str> = counterexample.results.iter().flat_map(|r| &r.lost).map(|l| l.id.as_str()).collect();
     assert_eq!(lost, ["in-1"]);
     assert!(summary.headline().starts_with("VIOLATION of no-lost-acked under:"), "{}", summary.headline());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// One instance, a crash or a cut of it within steps 0..4, one fault in all
+/// when `cap` says so.
+fn crash_or_cut(cap: &str) -> Scenario {
+    copy_scenario(&format!(
+        "eot = 4\neff = 4\nmax_crashes = 1\nmax_partitions = 1\n{cap}kinds = [\"crash\", \"isolate\"]\ntargets = [\"pipeline-1\"]"
+    ))
+}
+
+#[test]
+fn one_fault_in_all_certifies_every_single_fault_without_injecting_a_pair() {
+    // A recovery path seen under every fault (the record processed at step
+    // 3): without a cap, the solver goes on to the pairs that cut it too.
+    let root = temp("single");
+    let uncapped = campaign(&root, &crash_or_cut(""), &settings(&root, Strategy::Ldfi, 40), Recording::processed(1, 0), Recording::processed(1, 3));
+    assert!(uncapped.runs.iter().any(|r| r.hypothesis.len() == 2), "{:?}", uncapped.runs);
+    std::fs::remove_dir_all(&root).unwrap();
+
+    let root = temp("single-capped");
+    let capped =
+        campaign(&root, &crash_or_cut("max_faults = 1\n"), &settings(&root, Strategy::Ldfi, 40), Recording::processed(1, 0), Recording::processed(1, 3));
+    let Outcome::Certified { statement } = &capped.outcome else { panic!("{:?}\n{:#?}", capped.outcome, capped.runs) };
+    assert!(statement.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..4"), "{statement}");
+    assert!(capped.runs.iter().all(|r| r.hypothesis.len() <= 1), "{:?}", capped.runs);
+    let kinds: BTreeSet<bool> = capped.runs[1..].iter().map(|r| r.hypothesis.iter().any(|v| matches!(v, FaultVar::Crash { .. }))).collect();
+    assert_eq!(kinds.len(), 2, "both a crash and a cut were injected: {:?}", capped.runs);
     std::fs::remove_dir_all(&root).unwrap();
 }

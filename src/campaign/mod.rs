@@ -156,9 +156,13 @@ pub fn budget_words(scenario: &Scenario) -> String {
     if !network.is_empty() && b.max_partitions > 0 {
         parts.push(format!("{} ({})", count(b.max_partitions, "partition"), network.join(", ")));
     }
+    let mut counts = parts.join(" and ");
+    if let Some(cap) = b.max_faults {
+        counts.push_str(&format!(", {} in all,", count(cap, "fault")));
+    }
     format!(
         "any fault set of at most {} over steps 0..{} (EFF), targets {}",
-        parts.join(" and "),
+        counts,
         b.eff,
         if b.targets.is_empty() {
             "every broker role and pipeline instance".to_string()
@@ -633,5 +637,7 @@ mod budget_tests {
         assert!(statement.contains("at most 1 pause and 1 partition (cut) over steps"), "{statement}");
         let crashes = super::budget_statement(&copy_scenario("eot = 6\nmax_crashes = 2\nmax_partitions = 0\nkinds = [\"crash\"]"));
         assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
+        let single = super::budget_statement(&copy_scenario("eot = 6\nmax_faults = 1"));
+        assert!(single.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..5"), "{single}");
     }
 }

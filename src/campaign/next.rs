@@ -125,6 +125,7 @@ mod tests {
             eff: 12,
             max_crashes: 1,
             max_omissions: 1,
+            max_faults: None,
         };
         let pair: Hypothesis = [FaultVar::crash("leader@2", 0), FaultVar::omission("leader", "brokers", 1)].into_iter().collect();
         let one_round = solver::Z3Solver.hypotheses(&model, &space, &[], &[], 5).unwrap();

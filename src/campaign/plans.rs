@@ -12,9 +12,10 @@
 //! builds a set outside the budget.
 //!
 //! A hypothesis within budget is a set of at most `max_crashes` crash
-//! variables and at most `max_omissions` omission variables, not empty.
-//! With `Σ_A = Σ_{c ≤ max_crashes} C(crashes, c)` and `Σ_B` the same over
-//! omissions, there are `Σ_A · Σ_B − 1` of them.
+//! variables and at most `max_omissions` omission variables, at most
+//! `max_faults` in all, not empty: there are
+//! `Σ_{c + o ≤ max_faults} C(crashes, c) · C(omissions, o) − 1` of them
+//! ([`sets`]).
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -77,13 +78,31 @@ fn subsets_up_to(n: u64, max: u64) -> Option<u128> {
     Some(sum)
 }
 
+/// `Σ C(crashes, c) · C(omissions, o)` over `c ≤ max_c`, `o ≤ max_o` and
+/// `c + o ≤ total`, the empty set included, or `None` past [`COUNT_CAP`].
+/// The loop over `c` ends as soon as the sum passes the cap, so a huge
+/// `max_c` costs nothing.
+fn sets(crashes: u64, omissions: u64, max_c: u64, max_o: u64, total: u64) -> Option<u128> {
+    let cap = u128::from(COUNT_CAP);
+    let (mut binomial, mut sum) = (1u128, 0u128);
+    for c in 0..=max_c.min(crashes).min(total) {
+        if c > 0 {
+            binomial = binomial.checked_mul(u128::from(crashes - c + 1))? / u128::from(c);
+        }
+        sum = sum.checked_add(binomial.checked_mul(subsets_up_to(omissions, max_o.min(total - c))?)?)?;
+        if sum > cap {
+            return None;
+        }
+    }
+    Some(sum)
+}
+
 /// How many hypotheses the budget allows: what `random` draws from and
 /// `exhaustive` tries in turn.
 pub fn count(space: &HypothesisSpace) -> PlanCount {
     let (crashes, omissions) = pool_sizes(space);
-    let sets = subsets_up_to(crashes, u64::from(space.max_crashes))
-        .zip(subsets_up_to(omissions, u64::from(space.max_omissions)))
-        .map(|(a, b)| a * b - 1);
+    let sets = sets(crashes, omissions, u64::from(space.max_crashes), u64::from(space.max_omissions), u64::from(space.max_size()))
+        .map(|n| n - 1);
     match sets {
         Some(n) if n <= u128::from(COUNT_CAP) => PlanCount::Exact(n as u64),
         _ => PlanCount::MoreThanCap,
@@ -107,7 +126,9 @@ fn shape(h: &Hypothesis) -> (u64, u64) {
 /// Whether a set of variables is within the budget.
 pub fn within_budget(space: &HypothesisSpace, h: &Hypothesis) -> bool {
     let (crashes, omissions) = shape(h);
-    crashes <= u64::from(space.max_crashes) && omissions <= u64::from(space.max_omissions)
+    crashes <= u64::from(space.max_crashes)
+        && omissions <= u64::from(space.max_omissions)
+        && crashes + omissions <= u64::from(space.max_size())
 }
 
 /// The most broken hypotheses whose supersets are counted exactly
@@ -134,12 +155,9 @@ pub fn remaining(space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypoth
         if !within_budget(space, u) {
             return 0;
         }
-        let free = |n: u64, used: u64, max: u32| subsets_up_to(n - used, u64::from(max) - used);
-        // Within a space of at most 10^18 these cannot overflow.
-        match (free(crashes, c, space.max_crashes), free(omissions, o, space.max_omissions)) {
-            (Some(a), Some(b)) => (a * b) as i128,
-            _ => 0,
-        }
+        let (max_c, max_o, total) = (u64::from(space.max_crashes), u64::from(space.max_omissions), u64::from(space.max_size()));
+        // Within a space of at most 10^18 this cannot pass the cap.
+        sets(crashes - c, omissions - o, max_c - c, max_o - o, total - c - o).map_or(0, |n| n as i128)
     };
     let mut supersets: i128 = 0;
     for mask in 1u32..(1 << broken.len()) {
@@ -159,8 +177,9 @@ pub fn exhaustive(space: &HypothesisSpace) -> impl Iterator<Item = Hypothesis> +
     let (crashes, omissions) = pools(space);
     let max_c = (space.max_crashes as usize).min(crashes.len());
     let max_o = (space.max_omissions as usize).min(omissions.len());
+    let largest = (max_c + max_o).min(space.max_size() as usize);
     let (crashes, omissions) = (Rc::new(crashes), Rc::new(omissions));
-    (1..=max_c + max_o).flat_map(move |size| {
+    (1..=largest).flat_map(move |size| {
         let (crashes, omissions) = (crashes.clone(), omissions.clone());
         (size.saturating_sub(max_o)..=size.min(max_c)).rev().flat_map(move |c| {
             let (crashes, omissions) = (crashes.clone(), omissions.clone());
@@ -243,18 +262,18 @@ fn pick(logs: &[f64], u: f64) -> Option<usize> {
 pub fn random(space: &HypothesisSpace, seed: u64, draw: u64) -> Option<Hypothesis> {
     let (crashes, omissions) = pool_sizes(space);
     let (crashes, omissions) = (usize::try_from(crashes).ok()?, usize::try_from(omissions).ok()?);
-    let max_c = (space.max_crashes as usize).min(crashes);
+    let total = space.max_size() as usize;
+    let max_c = (space.max_crashes as usize).min(crashes).min(total);
     let max_o = (space.max_omissions as usize).min(omissions);
     let (log_c, log_o) = (log_binomials(crashes, max_c), log_binomials(omissions, max_o));
-    // `c` crashes come with any `o` (Σ_B choices), except that no crash
-    // needs at least one omission (Σ_B − 1).
-    let sum_o = log_sum(&log_o);
-    let sum_o_but_empty = sum_o + (-(-sum_o).exp()).ln_1p();
-    let shares: Vec<f64> = log_c.iter().enumerate().map(|(c, l)| if c == 0 { sum_o_but_empty } else { l + sum_o }).collect();
+    // `c` crashes come with any `o` up to what the total leaves, except
+    // that no crash needs at least one omission.
+    let omissions_with = |c: usize| &log_o[usize::from(c == 0)..=max_o.min(total - c)];
+    let shares: Vec<f64> = log_c.iter().enumerate().map(|(c, l)| l + log_sum(omissions_with(c))).collect();
     let mut r = mix(seed ^ mix(draw.wrapping_mul(7919)));
     let c = pick(&shares, unit(r))?;
     r = mix(r);
-    let o = if c == 0 { pick(&log_o[1..], unit(r))? + 1 } else { pick(&log_o, unit(r))? };
+    let o = pick(omissions_with(c), unit(r))? + usize::from(c == 0);
     let mut h = Hypothesis::new();
     for (pool, count, crash) in [(crashes, c, true), (omissions, o, false)] {
         // Floyd's sampling: `count` distinct picks, each set equally likely.
@@ -304,6 +323,7 @@ mod tests {
             eff,
             max_crashes,
             max_omissions,
+            max_faults: None,
         }
     }
 
@@ -317,6 +337,38 @@ mod tests {
             assert_eq!(all.len() as u64, listed, "no hypothesis listed twice");
             assert!(all.iter().all(|h| !h.is_empty() && within_budget(&s, h)));
         }
+    }
+
+    #[test]
+    fn a_total_cap_counts_lists_draws_and_leaves_only_sets_within_it() {
+        for (c, l, eff, mc, mo, total) in [(3, 2, 2, 1, 1, 1), (4, 2, 3, 2, 2, 3), (5, 1, 3, 3, 2, 2), (4, 3, 2, 9, 9, 2)] {
+            let s = HypothesisSpace { max_faults: Some(total), ..space(c, l, eff, mc, mo) };
+            let all: BTreeSet<Hypothesis> = exhaustive(&s).collect();
+            let uncapped: Vec<Hypothesis> = exhaustive(&space(c, l, eff, mc, mo)).collect();
+            let want: BTreeSet<Hypothesis> = uncapped.into_iter().filter(|h| h.len() <= total as usize).collect();
+            assert_eq!(all, want, "{c} {l} {eff} {mc} {mo} {total}");
+            assert_eq!(count(&s), PlanCount::Exact(all.len() as u64));
+            let listed: Vec<Hypothesis> = all.iter().cloned().collect();
+            let (tried, broken) = (vec![listed[2].clone()], vec![listed[0].clone(), listed[4].clone()]);
+            let left = listed.iter().filter(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))).count() as u64;
+            assert_eq!(remaining(&s, &tried, &broken), Some(left));
+            for draw in 0..200 {
+                let h = random(&s, 5, draw).expect("a hypothesis");
+                assert!(all.contains(&h), "{h:?} drawn outside the capped space");
+            }
+        }
+    }
+
+    #[test]
+    fn one_fault_in_all_draws_each_single_fault_equally_often() {
+        // 2 crash and 2 omission variables, one fault in all: 4 hypotheses.
+        let space = HypothesisSpace { max_faults: Some(1), ..space(2, 1, 2, 1, 1) };
+        let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
+        for draw in 0..8_000 {
+            *counts.entry(random(&space, 7, draw).expect("a hypothesis")).or_default() += 1;
+        }
+        assert_eq!(counts.len(), 4, "{counts:?}");
+        assert!(counts.values().all(|n| (1700..2300).contains(n)), "{counts:?}");
     }
 
     #[test]
@@ -361,6 +413,7 @@ mod tests {
             eff: 2,
             max_crashes: 1,
             max_omissions: 1,
+            max_faults: None,
         };
         let draws = 16_000;
         let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();

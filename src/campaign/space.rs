@@ -129,6 +129,7 @@ fn within_budget_kinds(scenario: &Scenario, nodes: &[String], links: Vec<(String
         eff: budget.eff,
         max_crashes: if crash { budget.max_crashes } else { 0 },
         max_omissions: if cut { budget.max_partitions } else { 0 },
+        max_faults: budget.max_faults,
     }
 }
 

@@ -36,14 +36,15 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     let space = campaign::space(&scenario, &model);
     let solver_model = campaign::solver_model(&model);
     say!(
-        "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s)",
+        "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s){}",
         model.outcomes.len(),
         model.derivation_count(),
         space.crashable.len(),
         space.links.len(),
         space.eff,
         space.max_crashes,
-        space.max_omissions
+        space.max_omissions,
+        space.max_faults.map_or(String::new(), |cap| format!(", {cap} in all"))
     );
     let symmetries = campaign::automorphisms(&model, &scenario);
     say!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());

@@ -329,6 +329,11 @@ pub struct FaultBudget {
     pub eff: u32,
     pub max_crashes: u32,
     pub max_partitions: u32,
+    /// At most this many faults in one plan, of any kind, when fewer than
+    /// `max_crashes + max_partitions`: `max_faults = 1` with a crash and a
+    /// partition allowed asks for every single fault, never a pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_faults: Option<u32>,
     pub kinds: Vec<FaultKind>,
     /// Nodes faults may target; empty means every broker and instance.
     pub targets: Vec<NodeId>,

@@ -114,6 +114,7 @@ pub struct RawFaults {
     pub eff: Option<Spanned<u32>>,
     pub max_crashes: Option<u32>,
     pub max_partitions: Option<u32>,
+    pub max_faults: Option<Spanned<u32>>,
     pub kinds: Option<Spanned<Vec<String>>>,
     pub targets: Option<Spanned<Vec<String>>>,
 }

@@ -340,6 +340,16 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             "set faults.max_crashes or faults.max_partitions to 1 or more");
     }
     unreachable_kinds(&mut c, kind_list, &kinds, max_crashes, max_partitions);
+    let max_faults = f.max_faults.as_ref().and_then(|m| {
+        let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
+        if cap == 0 {
+            c.at(m, "faults.max_faults", "max_faults = 0: the budget allows no fault", "use 1 or more, or drop the field");
+        } else if cap > sum {
+            c.at(m, "faults.max_faults", format!("max_faults = {cap} but max_crashes + max_partitions = {sum}"),
+                format!("a plan holds at most {sum} faults: use 1 to {sum}, or drop the field"));
+        }
+        (cap < sum).then_some(cap)
+    });
     let mut targets = Vec::new();
     let target_list = f.targets.as_ref().unwrap_or(&empty);
     for text in target_list.get_ref() {
@@ -444,6 +454,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             eff,
             max_crashes,
             max_partitions,
+            max_faults,
             kinds,
             targets,
         },
@@ -649,6 +660,21 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(both.budget.kinds, vec![FaultKind::Crash, FaultKind::Isolate]);
         let nothing = problems(&no_kinds.replace("eff = 5", "eff = 5\nmax_crashes = 0\nmax_partitions = 0"));
         assert_eq!(fields(&nothing), ["faults"]);
+    }
+
+    #[test]
+    fn a_total_fault_cap_below_the_kinds_counts_is_kept_and_others_are_refused() {
+        let single = parse(Path::new("s.toml"), &GOOD.replace("eff = 5", "eff = 5\nmax_faults = 1")).unwrap();
+        assert_eq!(single.budget.max_faults, Some(1));
+        // Equal to the sum: no cap beyond the counts.
+        let both = parse(Path::new("s.toml"), &GOOD.replace("eff = 5", "eff = 5\nmax_faults = 2")).unwrap();
+        assert_eq!(both.budget.max_faults, None);
+        let above = problems(&GOOD.replace("eff = 5", "eff = 5\nmax_faults = 3"));
+        assert_eq!(fields(&above), ["faults.max_faults"]);
+        assert!(above[0].message.contains("max_faults = 3 but max_crashes + max_partitions = 2"), "{}", above[0].message);
+        assert_eq!(above[0].position.map(|p| p.0), Some(GOOD.lines().position(|l| l == "eff = 5").unwrap() + 2));
+        let zero = problems(&GOOD.replace("eff = 5", "eff = 5\nmax_faults = 0"));
+        assert_eq!(fields(&zero), ["faults.max_faults"]);
     }
 
     #[test]

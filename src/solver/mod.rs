@@ -23,6 +23,7 @@
 //!     eff: 1,
 //!     max_crashes: 3,
 //!     max_omissions: 0,
+//!     max_faults: None,
 //! };
 //! let found = Z3Solver.hypotheses(&model, &space, &[], &[], 10)?;
 //! let all_three = replicas.map(|b| FaultVar::crash(b, 0)).into_iter().collect();

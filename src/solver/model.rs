@@ -241,4 +241,9 @@ pub struct HypothesisSpace {
     pub eff: u32,
     pub max_crashes: u32,
     pub max_omissions: u32,
+    /// At most this many faults of any kind in one hypothesis, if less than
+    /// `max_crashes + max_omissions` (a budget of "one fault, a crash or a
+    /// cut": pairs cost far more runs than single faults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_faults: Option<u32>,
 }

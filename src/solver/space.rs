@@ -59,7 +59,8 @@ impl HypothesisSpace {
     }
 
     /// Whether `h` respects the budget: at most `max_crashes` crashes, at
-    /// most one per node, at most `max_omissions` omissions.
+    /// most one per node, at most `max_omissions` omissions, at most
+    /// [`Self::max_size`] in all.
     pub fn within_budget(&self, h: &Hypothesis) -> bool {
         let mut crashed = BTreeSet::new();
         let mut omissions = 0u32;
@@ -73,12 +74,15 @@ impl HypothesisSpace {
                 FaultVar::Omission { .. } => omissions += 1,
             }
         }
-        crashed.len() as u32 <= self.max_crashes && omissions <= self.max_omissions
+        crashed.len() as u32 <= self.max_crashes && omissions <= self.max_omissions && h.len() as u64 <= u64::from(self.max_size())
     }
 
-    /// The most variables a hypothesis within budget can hold.
+    /// The most variables a hypothesis within budget can hold: the sum of
+    /// the kinds' counts, or `max_faults` if smaller. The solver enumerates
+    /// sizes up to it, which is what enforces `max_faults`.
     pub fn max_size(&self) -> u32 {
-        self.max_crashes.saturating_add(self.max_omissions)
+        let sum = self.max_crashes.saturating_add(self.max_omissions);
+        self.max_faults.map_or(sum, |cap| cap.min(sum))
     }
 }
 

@@ -52,5 +52,6 @@ pub(super) fn space(
         eff,
         max_crashes,
         max_omissions,
+        max_faults: None,
     }
 }

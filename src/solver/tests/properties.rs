@@ -52,13 +52,15 @@ fn space() -> impl Strategy<Value = HypothesisSpace> {
         1..=3u32,
         prop_oneof![1 => Just(0u32), 4 => 1..=3u32],
         0..=2u32,
+        prop_oneof![3 => Just(None), 1 => (1..=2u32).prop_map(Some)],
     )
-        .prop_map(|(crashable, links, eff, max_crashes, max_omissions)| HypothesisSpace {
+        .prop_map(|(crashable, links, eff, max_crashes, max_omissions, max_faults)| HypothesisSpace {
             crashable: crashable.into_iter().map(str::to_string).collect(),
             links,
             eff,
             max_crashes,
             max_omissions,
+            max_faults,
         })
 }
 
