@@ -17,6 +17,7 @@ mod hostile;
 mod lifecycle;
 mod partitions;
 mod producer_ids;
+mod python;
 mod recovery;
 mod runs;
 mod sources;
@@ -58,6 +59,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("lineage_sources_events_and_kafka_alone_on_a_copy_run", |c| Box::pin(sources::events_and_kafka_alone_on_a_copy_run(c))),
         ("lineage_sources_opentelemetry_and_kafka_alone_on_a_streams_run", |c| {
             Box::pin(sources::opentelemetry_and_kafka_alone_on_a_streams_run(c))
+        }),
+        ("python_app_commit_first_loses_records_under_a_crash_commit_after_does_not", |c| {
+            Box::pin(python::a_python_app_that_commits_first_loses_records_under_a_crash_and_one_that_commits_after_does_not(c))
         }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
