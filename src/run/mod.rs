@@ -392,6 +392,11 @@ async fn steps(
     let mut applied: HashMap<usize, Fault> = HashMap::new();
     let mut bound: HashMap<Role, Vec<NodeId>> = HashMap::new();
     for step in 0..scenario.budget.eot {
+        // A step lasts `step_millis` from its start, the batch's write and
+        // the faults' application included: waiting a whole step after
+        // them made each step of 1 s last 1.7 s (a `docker exec` of the
+        // workload costs about 0.65 s), and a run a third longer.
+        let started = tokio::time::Instant::now();
         for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.end == step) {
             let Some(fault) = applied.remove(&index) else { continue };
             match nemesis.heal(&fault).await {
@@ -422,7 +427,7 @@ async fn steps(
             }
             next_id += u64::from(w.records_per_step);
         }
-        tokio::time::sleep(Duration::from_millis(w.step_millis)).await;
+        tokio::time::sleep_until(started + Duration::from_millis(w.step_millis)).await;
         match cluster.snapshot(&observe.topics, &observe.groups).await {
             Ok(snapshot) => note(step, Event::Snapshot { snapshot })?,
             Err(e) => note(step, Event::Note { message: format!("no snapshot at step {step}: {e}") })?,
