@@ -358,3 +358,95 @@ fn a_closed_pipe_ends_a_command_quietly_or_not_at_all() {
     }
     std::fs::remove_dir_all(out).unwrap();
 }
+
+const FIXTURE: &str = "copy-commit-before-produce-ldfi-1795613541";
+
+/// Copies a directory tree (no links in it).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().map(|e| e.unwrap()) {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The recorded failing campaign under `root` (reports/ and traces/), with
+/// its summary.json changed by `edit`; returns the report directory.
+fn campaign_copy(root: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let _ = std::fs::remove_dir_all(root);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(FIXTURE), root);
+    let report = root.join("reports").join(FIXTURE);
+    let file = report.join("summary.json");
+    let mut summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    edit(&mut summary);
+    std::fs::write(&file, serde_json::to_string_pretty(&summary).unwrap()).unwrap();
+    report
+}
+
+#[test]
+fn a_report_reads_no_directory_summary_json_points_elsewhere() {
+    let dir = temp_dir("report-dirs");
+    // Another campaign's traces, with the same names, outside the report's
+    // traces root: what a hostile summary would have the report read.
+    let victim = dir.join("victim");
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(FIXTURE).join("traces"), &victim);
+    let victim_run = |run: &str| victim.join(FIXTURE).join(run).display().to_string();
+    let own = |run: &str| format!("traces/{FIXTURE}/{run}");
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let set = |field: &'static str, index: usize, value: String| -> Edit {
+        let list = if field == "dir" { "runs" } else { "counterexamples" };
+        Box::new(move |s| s[list][index][field] = value.into())
+    };
+    let cases: Vec<(&str, Edit, &str, &str)> = vec![
+        ("/etc", set("dir", 1, "/etc".into()), "runs[1].dir", "is not the run's directory"),
+        ("climbing", set("dir", 0, format!("traces/{FIXTURE}/../../victim/{FIXTURE}/r0")), "runs[0].dir", "'..'"),
+        ("another run's", set("dir", 0, own("r1")), "runs[0].dir", "is not the run's directory"),
+        ("empty", set("dir", 2, String::new()), "runs[2].dir", "is not the run's directory"),
+        ("another root", set("dir", 0, victim_run("r0")), "runs[0].dir", "--traces"),
+        ("counterexample elsewhere", set("traces", 0, victim_run("r2")), "counterexamples[0].traces", "--traces"),
+        ("counterexample at /", set("traces", 0, "/".into()), "counterexamples[0].traces", "is not the run's directory"),
+        ("campaign a path", Box::new(|s| s["campaign"] = "../victim".into()), "campaign", "is not a campaign name"),
+        ("run a path", Box::new(|s| s["runs"][0]["run"] = "../r0".into()), "runs[0].run", "is not a run name"),
+    ];
+    for (i, (what, edit, field, says)) in cases.into_iter().enumerate() {
+        let report = campaign_copy(&dir.join(format!("case-{i}")), edit);
+        let ran = ldfi(&["report", report.to_str().unwrap()]);
+        assert_refused(&ran, what, &format!("summary.json: {field}: "));
+        assert!(ran.stderr.contains(says), "{what}: {says:?} not in:\n{}", ran.stderr);
+        assert!(!report.join("report.md").exists(), "{what}: a refused summary gives no report");
+    }
+
+    // A link at the run's own place is refused, whatever it points to.
+    let report = campaign_copy(&dir.join("link"), |_| {});
+    let r0 = dir.join("link/traces").join(FIXTURE).join("r0");
+    std::fs::remove_dir_all(&r0).unwrap();
+    std::os::unix::fs::symlink(victim.join(FIXTURE).join("r0"), &r0).unwrap();
+    let ran = ldfi(&["report", report.to_str().unwrap()]);
+    assert_refused(&ran, "a linked run directory", "summary.json: runs[0].dir: ");
+    assert!(ran.stderr.contains("symbolic link"), "{}", ran.stderr);
+
+    // The summary as the campaign wrote it reports; so does one whose runs
+    // are under the --traces the campaign ran with, when it is given.
+    let report = campaign_copy(&dir.join("good"), |_| {});
+    let ran = ldfi(&["report", report.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(report.join("report.md").is_file());
+    let report = campaign_copy(&dir.join("moved"), |s| {
+        for run in s["runs"].as_array_mut().unwrap() {
+            let name = run["run"].as_str().unwrap().to_string();
+            run["dir"] = victim_run(&name).into();
+        }
+        s["counterexamples"][0]["traces"] = victim_run("r2").into();
+    });
+    let ran = ldfi(&["report", report.to_str().unwrap()]);
+    assert_refused(&ran, "runs under another root", "summary.json: runs[0].dir: ");
+    let ran = ldfi(&["report", report.to_str().unwrap(), "--traces", victim.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("crash pipeline-1 at step 2") && !md.contains("could not be read"), "{md}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

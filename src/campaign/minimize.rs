@@ -14,18 +14,19 @@
 //! under faults is not deterministic.
 //!
 //! [`candidates`] is the pure part (which smaller plans, in which order);
-//! [`minimize`] runs them.
+//! [`minimize`] runs them through [`Runs`]: the campaign hands it the live
+//! cluster ([`Bench`]), the tests recorded runs.
 
 use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Counterexample, Progress};
+use super::{Counterexample, Progress, Runs};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::nemesis::FaultPlan;
-use crate::run::{self, Binaries};
+use crate::run::Binaries;
 use crate::scenario::Scenario;
 
 /// How much minimization may cost.
@@ -109,12 +110,15 @@ pub struct Bench<'a> {
     pub campaign: &'a str,
 }
 
-/// Shrinks `counterexample`'s plan on the live cluster within `settings`.
-/// An infrastructure error ends the search with what was found so far (and
+/// Shrinks `counterexample`'s plan within `settings`, running each candidate
+/// through `runs` as `<counterexample>-min1`, `-min2`, ... At most
+/// `settings.max_runs` runs in all: the search stops `settings.confirm`
+/// runs short of it, and the confirmations get what is left. An
+/// infrastructure error ends the search with what was found so far (and
 /// says so in [`MinimalPlan::note`]): a violation found is never turned into
 /// an infrastructure failure.
 pub async fn minimize(
-    bench: &Bench<'_>,
+    runs: &impl Runs,
     counterexample: &Counterexample,
     settings: MinimizeSettings,
     progress: &(dyn Fn(Progress) + Sync),
@@ -132,7 +136,8 @@ pub async fn minimize(
         async move {
             progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
             let started = Instant::now();
-            let outcome = run::execute(bench.cluster, bench.binaries, bench.scenario, &plan, bench.traces_root, bench.campaign, &run_id)
+            let outcome = runs
+                .run(&plan, &run_id)
                 .await
                 .map_err(|e| format!("minimization run {run_id}: {e}"))?;
             let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
@@ -170,6 +175,9 @@ pub async fn minimize(
         break;
     }
     for _ in 0..settings.confirm {
+        if count >= settings.max_runs {
+            break;
+        }
         if late() {
             result.note = Some(LATE.to_string());
             break;
@@ -232,3 +240,6 @@ mod tests {
         assert!(candidates(&FaultPlan::none()).is_empty());
     }
 }
+
+#[cfg(test)]
+mod search;

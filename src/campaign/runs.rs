@@ -5,7 +5,9 @@
 //! recorded earlier (the tests' recorded runs) is not its business. That
 //! is what lets every ending of the loop be tested on recorded traces,
 //! without Docker. Minimizing a counterexample needs fresh runs of plans
-//! nobody recorded, so only a live cluster offers it ([`Runs::bench`]).
+//! nobody recorded, so the campaign minimizes only on a live cluster
+//! ([`Runs::bench`]); the search itself runs its candidates through this
+//! trait, which is how its tests drive it on recorded runs.
 
 use std::future::Future;
 

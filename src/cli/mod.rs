@@ -105,6 +105,11 @@ enum Command {
         /// reports/<campaign> for traces).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The traces root the campaign ran with (default: the traces/
+        /// beside reports/): a run directory summary.json names must be
+        /// <traces>/<campaign>/<run>.
+        #[arg(long)]
+        traces: Option<PathBuf>,
     },
     /// Run a campaign's counterexample again, N times, and say how often
     /// the violation reproduces.
@@ -143,7 +148,7 @@ pub async fn run(args: Args) -> u8 {
         }
         Command::Check { run_dir } => run::check(&run_dir),
         Command::Lineage { run_dir, dot } => lineage::run(&run_dir, dot.as_deref()),
-        Command::Report { dir, out } => report::run(&dir, out.as_deref()),
+        Command::Report { dir, out, traces } => report::run(&dir, out.as_deref(), traces.as_deref()),
     }
 }
 

@@ -8,8 +8,8 @@ use ldfi::report::{self, load::Source};
 
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
 
-pub fn run(dir: &Path, out: Option<&Path>) -> u8 {
-    let (summary, source) = match report::load(dir) {
+pub fn run(dir: &Path, out: Option<&Path>, traces: Option<&Path>) -> u8 {
+    let (summary, source) = match report::load::load_from(dir, traces) {
         Ok(loaded) => loaded,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };

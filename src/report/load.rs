@@ -3,8 +3,15 @@
 //! alone, reconstructing each run from its plan.json, verdict.json and
 //! harness trace. What traces alone cannot tell (the solver's hypotheses,
 //! whether the budget was spent or exhausted) is left empty, not invented.
+//!
+//! A summary.json is data, and it names the directories the report then
+//! reads (`runs[].dir`, `counterexamples[].traces`). Before any of them is
+//! read, its names pass the journal's rule and each directory must be the
+//! run's own place under the traces root, as for `--resume`
+//! ([`crate::trace::place`]); anything else is refused with the field, the
+//! value and the fix, and nothing is read.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
 
@@ -14,7 +21,7 @@ use crate::checker::{RunVerdict, Verdict};
 use crate::lineage::{self, Model};
 use crate::nemesis::FaultPlan;
 use crate::scenario::{Property, Strategy};
-use crate::trace::{self, Event, TraceError};
+use crate::trace::{self, place, Event, TraceError};
 
 /// Input that is not a report or a traces directory.
 #[derive(Debug, Error)]
@@ -25,6 +32,10 @@ pub enum LoadError {
     Malformed { file: PathBuf, what: &'static str, message: String, fix: String },
     #[error("{dir}: {why}\n  fix: {fix}")]
     Unusable { dir: PathBuf, why: String, fix: String },
+    /// A name or directory in summary.json the report may not use; `value`
+    /// is quoted and escaped.
+    #[error("{}: {field}: {value} {why}\n  fix: {fix}", file.display())]
+    Refused { file: PathBuf, field: String, value: String, why: String, fix: String },
     /// A file that is no regular file, or too large to be one of ldfi's.
     #[error(transparent)]
     Untrusted(TraceError),
@@ -53,8 +64,15 @@ pub enum Source {
     Traces,
 }
 
-/// Reads a campaign from `dir`, a report directory or a traces directory.
+/// Reads a campaign from `dir`, a report directory or a traces directory;
+/// a report's runs are under the `traces/` beside its `reports/`.
 pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
+    load_from(dir, None)
+}
+
+/// [`load`], with a report's runs under `traces` (the `--traces` the
+/// campaign ran with) when given.
+pub fn load_from(dir: &Path, traces: Option<&Path>) -> Result<(CampaignSummary, Source), LoadError> {
     let summary_file = dir.join("summary.json");
     if is_file(&summary_file) {
         let text = read_text(&summary_file, "check the file's permissions")?;
@@ -65,8 +83,10 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
             fix: "it must follow docs/summary-schema.md; rebuild from the traces instead: ldfi report traces/<campaign> --out DIR"
                 .into(),
         })?;
-        // Summaries written before these fields existed: recompute them.
         let root = super::root_of(dir).to_path_buf();
+        let traces = traces.map_or_else(|| root.join("traces"), Path::to_path_buf);
+        check_places(&summary, dir, &root, &traces)?;
+        // Summaries written before these fields existed: recompute them.
         if summary.runs.iter().all(|r| r.learned.is_none()) {
             fill_learned(&mut summary.runs, &root);
         }
@@ -90,6 +110,39 @@ pub fn load(dir: &Path) -> Result<(CampaignSummary, Source), LoadError> {
         });
     }
     from_traces(dir).map(|s| (s, Source::Traces))
+}
+
+/// Checks the names of `summary` (read from `dir/summary.json`) and that
+/// every directory it names, resolved as the report resolves it against
+/// `root` ([`resolve`]), is its run's place under `traces`.
+fn check_places(summary: &CampaignSummary, dir: &Path, root: &Path, traces: &Path) -> Result<(), LoadError> {
+    let file = dir.join("summary.json");
+    crate::campaign::resume::check_names(summary, dir).map_err(|e| match e {
+        crate::campaign::resume::ResumeError::Journal { path, field, value, why, fix } => LoadError::Refused { file: path, field, value, why, fix },
+        other => LoadError::Malformed { file: file.clone(), what: "campaign summary", message: other.to_string(), fix: "rebuild from the traces: ldfi report traces/<campaign> --out DIR".into() },
+    })?;
+    let campaign = &summary.campaign;
+    let roots = place::roots(traces);
+    let runs = summary.runs.iter().enumerate().map(|(i, r)| (format!("runs[{i}].dir"), &r.dir, &r.run));
+    let counterexamples = summary.counterexamples.iter().enumerate().map(|(i, c)| (format!("counterexamples[{i}].traces"), &c.traces, &c.run));
+    for (field, named, run) in runs.chain(counterexamples) {
+        // Nothing that climbs is even looked at.
+        let at = if named.components().any(|c| c == Component::ParentDir) { named.clone() } else { resolve(named, root) };
+        if let Err(why) = place::inside(&at, &roots, campaign, run) {
+            let fix = match place::guessed_root(named, campaign, run).filter(|r| !r.as_os_str().is_empty()) {
+                Some(other) => format!(
+                    "if the campaign ran with --traces {:?}, give it: ldfi report {} --traces {:?}; or rebuild from the traces alone: ldfi report <traces>/{campaign}",
+                    other.display().to_string(),
+                    dir.display(),
+                    other.display().to_string()
+                ),
+                None => format!("set it to the run's directory, <traces>/{campaign}/{run}, or rebuild from the traces alone: ldfi report <traces>/{campaign}"),
+            };
+            let value = format!("{:?}", named.display().to_string());
+            return Err(LoadError::Refused { file, field, value, why, fix });
+        }
+    }
+    Ok(())
 }
 
 /// The campaign reconstructed from its run directories.

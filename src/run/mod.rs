@@ -5,11 +5,14 @@
 //! at step boundaries, heal everything by EFF, drain, read the outputs, and
 //! record all of it in `traces/<campaign>/<run>/`: the harness's files
 //! there, each client node's in `nodes/<node>/`, the one directory the
-//! node can write (see [`crate::trace`]). The verdict is then
-//! computed from those traces alone, exactly as `ldfi check` does offline.
+//! node can write (see [`crate::trace`]), and bounded there ([`quota`]: a
+//! node past its limit is stopped and the run ends without a verdict). The
+//! verdict is then computed from those traces alone, exactly as `ldfi
+//! check` does offline.
 
 mod drain;
 mod nodes;
+pub mod quota;
 mod recover;
 mod startup;
 
@@ -50,6 +53,11 @@ pub enum RunError {
     Trace(#[from] TraceError),
     #[error("{dir}: {message}")]
     History { dir: PathBuf, message: String },
+    /// A client node wrote past what its trace directory may hold
+    /// ([`quota`]): the run ends without a verdict, not as a failure of the
+    /// harness.
+    #[error("{0}")]
+    NodeDirFull(quota::Breach),
 }
 
 /// What a run produced.
@@ -224,6 +232,9 @@ pub async fn execute(
         std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o777)).map_err(io(&own))?;
     }
     let mut leftovers = Clients::guard(cluster, &node_names);
+    let watched: Vec<(String, PathBuf)> = node_names.iter().map(|n| (n.clone(), trace::node_dir(&dir, n))).collect();
+    let limit = quota::limit();
+    let watch = quota::Watch::start(cluster, watched.clone(), limit);
     let outcome = async {
         for spec in nodes {
             let node = cluster.spawn_client(spec).await?;
@@ -241,7 +252,7 @@ pub async fn execute(
         observed.extend(startup::internal_topics(cluster, &names).await.unwrap_or_default());
         let observe = Observed { topics: observed, groups: vec![group.clone()] };
         let mut nemesis = Nemesis::new(cluster);
-        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input, &observe).await;
+        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input, &observe, &watch).await;
         for fault in nemesis.active().to_vec() {
             match nemesis.heal(&fault).await {
                 Ok(()) => harness.write(Some(scenario.budget.eot), Event::FaultHealed { fault }),
@@ -296,6 +307,7 @@ pub async fn execute(
         );
         harness.write(Some(scenario.budget.eot), Event::Note { message }).map_err(io(&harness_path))?;
     }
+    let breach = watch.stop();
     // Whatever happened, the run's client nodes and topics go away; the
     // cluster stays for the next run. What each node printed (a pipeline's
     // retries and errors, which its trace does not carry) is kept beside
@@ -311,9 +323,18 @@ pub async fn execute(
     }
     leftovers.disarm();
     startup::tidy(cluster, scenario, &names).await;
+    // A node past its limit, seen while the run lasted or now that no node
+    // can write: the run ends without a verdict, whatever else happened
+    // (its removal may be why the pipeline never started), and what the
+    // node wrote goes, so that no run leaves more than the limit behind.
+    let outcome = quota::settle(&dir, breach.or_else(|| quota::first_over(&watched, limit)), outcome);
     let error = outcome.as_ref().err().map(|e| e.to_string());
     harness.write(None, Event::RunFinished { error }).map_err(io(&harness_path))?;
-    outcome?;
+    match outcome {
+        // Judged from the traces, as a run that failed itself: no verdict.
+        Ok(()) | Err(RunError::NodeDirFull(_)) => {}
+        Err(e) => return Err(e),
+    }
     let (_, verdict) = check_dir(&dir)?;
     let verdict_path = dir.join("verdict.json");
     trace::write_atomic(&verdict_path, serde_json::to_string_pretty(&verdict).expect("verdict serializes").as_bytes())
@@ -382,6 +403,7 @@ async fn steps(
     names: &RunNames,
     input: &str,
     observe: &Observed,
+    watch: &quota::Watch,
 ) -> Result<(), RunError> {
     let w = &scenario.workload;
     let note = |step: u32, event: Event| {
@@ -392,6 +414,10 @@ async fn steps(
     let mut applied: HashMap<usize, Fault> = HashMap::new();
     let mut bound: HashMap<Role, Vec<NodeId>> = HashMap::new();
     for step in 0..scenario.budget.eot {
+        // A node killed for writing too much: the run stops here.
+        if let Some(breach) = watch.breached() {
+            return Err(RunError::NodeDirFull(breach));
+        }
         // A step lasts `step_millis` from its start, the batch's write and
         // the faults' application included: waiting a whole step after
         // them made each step of 1 s last 1.7 s (a `docker exec` of the

@@ -35,6 +35,7 @@
 
 mod error;
 mod names;
+pub mod place;
 mod read;
 pub mod untrusted;
 mod write;
