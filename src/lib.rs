@@ -34,6 +34,7 @@ pub mod checker;
 pub mod cluster;
 pub mod lineage;
 pub mod engine;
+pub mod fuzzing;
 pub mod nemesis;
 pub mod otlp;
 pub mod probe;

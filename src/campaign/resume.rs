@@ -89,10 +89,16 @@ impl Restored {
     }
 }
 
-/// Reads the journal of a campaign: `dir/summary.json`.
+/// Reads the journal of a campaign: `dir/summary.json`, as untrusted
+/// input ([`trace::untrusted`]): a regular file, no link followed, of at
+/// most [`trace::untrusted::MAX_FILE_BYTES`] (a FIFO would block the read
+/// forever, `/dev/zero` would never end).
 pub fn read_journal(dir: &Path) -> Result<CampaignSummary, ResumeError> {
     let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| ResumeError::NoJournal { path: path.clone(), source })?;
+    let text = trace::untrusted::read_text(&path).map_err(|e| match e {
+        TraceError::Io { source, .. } => ResumeError::NoJournal { path: path.clone(), source },
+        other => ResumeError::Trace(other),
+    })?;
     serde_json::from_str(&text).map_err(|e| ResumeError::Malformed { path, message: e.to_string() })
 }
 

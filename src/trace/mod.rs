@@ -42,7 +42,7 @@ mod write;
 
 pub use error::TraceError;
 pub use names::RunNames;
-pub use read::{node_dir, read_dir, read_file, MAX_STEP, NODES};
+pub use read::{node_dir, parse_lines, read_dir, read_file, MAX_STEP, NODES};
 pub use write::{sync_dir, write_atomic, TraceWriter};
 
 use serde::{Deserialize, Serialize};

@@ -62,6 +62,12 @@ pub fn read_file(path: &Path) -> Result<Vec<TraceLine>, TraceError> {
     read_run_file(path, &mut None)
 }
 
+/// The trace lines of a trace file's bytes, every line taken as written,
+/// as [`read_file`] reads them; `file` names the file in errors.
+pub fn parse_lines(file: &Path, bytes: &[u8]) -> Result<Vec<TraceLine>, TraceError> {
+    parse(file, bytes, &mut None)
+}
+
 /// Where a run's `run_started` line was seen: a run starts once, and a
 /// second start would silently replace what the first said.
 type Started = Option<(PathBuf, usize)>;

@@ -166,3 +166,21 @@ fn an_ended_journal_says_so_and_a_lost_run_is_an_error() {
     assert!(error.contains("no campaign journal here") && error.contains("fix:"), "{error}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn a_journal_that_is_a_fifo_or_a_link_is_refused_not_waited_on_or_followed() {
+    let root = temp("fifo");
+    let fifo = root.join("fifo");
+    std::fs::create_dir_all(&fifo).unwrap();
+    let c = std::ffi::CString::new(fifo.join("summary.json").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let error = read_journal(&fifo).unwrap_err().to_string();
+    assert!(error.contains("a FIFO, not a regular file") && error.contains("fix:"), "{error}");
+
+    let linked = root.join("linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", linked.join("summary.json")).unwrap();
+    let error = read_journal(&linked).unwrap_err().to_string();
+    assert!(error.contains("a symbolic link, not a regular file"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
