@@ -173,3 +173,60 @@ pub async fn a_hostile_pipeline_cannot_reach_the_harness_files(cluster: &Cluster
     let _ = std::fs::remove_dir_all(&root);
     Ok(())
 }
+
+/// The instance's script for the disk-filling test: the copy pipeline in
+/// the background, and a megabyte into its trace directory every 100 ms.
+const FILLER: &str = r#"#!/bin/sh
+/usr/local/bin/ldfi-copy &
+i=0
+while true; do
+  i=$((i + 1))
+  dd if=/dev/zero of=/trace/fill-$i bs=1048576 count=1 2>/dev/null
+  sleep 0.1
+done
+"#;
+
+/// A pipeline that writes without end into its trace directory is stopped
+/// once past the limit (lowered here to 8 MiB through the harness's test
+/// variable), its directory is removed, the run ends without a verdict
+/// and names why, and its container is gone.
+pub async fn a_pipeline_that_fills_its_trace_directory_is_stopped_and_its_run_has_no_verdict(cluster: &Cluster) -> Result<(), String> {
+    let root = std::env::temp_dir().join(format!("ldfi-filler-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let script_dir = root.join("script");
+    std::fs::create_dir_all(&script_dir).map_err(|e| e.to_string())?;
+    std::fs::write(script_dir.join("attack.sh"), FILLER).map_err(|e| e.to_string())?;
+    let binaries = binaries();
+    let scenario = scenario(&script_dir, &binaries.pipelines.join("ldfi-copy"))?;
+    const LIMIT: u64 = 8 << 20;
+    std::env::set_var(ldfi::run::quota::LIMIT_VAR, LIMIT.to_string());
+    let outcome = run::execute(cluster, &binaries, &scenario, &FaultPlan::none(), &root.join("traces"), "filler", "r0").await;
+    std::env::remove_var(ldfi::run::quota::LIMIT_VAR);
+    let outcome = outcome.map_err(|e| format!("the run did not finish: {e}"))?;
+    if outcome.verdict.verdict != Verdict::Unknown {
+        return Err(format!("expected no verdict, got {:?}", outcome.verdict));
+    }
+    let lines = trace::read_dir(&outcome.dir).map_err(|e| e.to_string())?;
+    let why = lines.iter().find_map(|l| match &l.event {
+        Event::RunFinished { error: Some(e) } => Some(e.clone()),
+        _ => None,
+    });
+    let why = why.ok_or("run_finished names no error")?;
+    if !why.contains("pipeline-1 wrote") || !why.contains("over the limit of 8 MiB") {
+        return Err(format!("the run's end does not say why: {why}"));
+    }
+    if trace::node_dir(&outcome.dir, "pipeline-1").exists() {
+        return Err("the filler's directory was kept".into());
+    }
+    let container = cluster.spec().client_container("pipeline-1");
+    let listed = std::process::Command::new("docker")
+        .args(["ps", "-a", "-q", "--filter", &format!("name=^{container}$")])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !String::from_utf8_lossy(&listed.stdout).trim().is_empty() {
+        return Err(format!("{container} is still there"));
+    }
+    println!("    filler stopped in {:.1} s: {why}", outcome.wall.as_secs_f64());
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(())
+}

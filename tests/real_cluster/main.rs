@@ -56,6 +56,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("hostile_pipeline_cannot_reach_the_harness_files_nor_forge_its_verdict", |c| {
             Box::pin(hostile::a_hostile_pipeline_cannot_reach_the_harness_files(c))
         }),
+        ("hostile_pipeline_filling_its_trace_directory_is_stopped_without_a_verdict", |c| {
+            Box::pin(hostile::a_pipeline_that_fills_its_trace_directory_is_stopped_and_its_run_has_no_verdict(c))
+        }),
         ("lineage_sources_events_and_kafka_alone_on_a_copy_run", |c| Box::pin(sources::events_and_kafka_alone_on_a_copy_run(c))),
         ("lineage_sources_opentelemetry_and_kafka_alone_on_a_streams_run", |c| {
             Box::pin(sources::opentelemetry_and_kafka_alone_on_a_streams_run(c))
