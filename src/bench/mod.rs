@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::campaign::{CampaignSummary, Outcome};
 use crate::scenario::Strategy;
+use crate::trace::Phases;
 
 /// Version of `bench.json`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -47,6 +48,9 @@ pub struct Trial {
     /// 10^18.
     #[serde(default)]
     pub plans: Option<u64>,
+    /// Where a run's time went, the mean over the campaign's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
 }
 
 impl Trial {
@@ -73,6 +77,7 @@ impl Trial {
             report,
             cause: summary.counterexamples.first().map(|c| c.plan.to_string()),
             plans: None,
+            phases: Phases::mean(summary.runs.iter().filter_map(|r| r.phases.as_ref())),
         }
     }
 }
@@ -119,6 +124,9 @@ pub struct Row {
     /// Fault plans within the scenario's budget.
     #[serde(default)]
     pub plans: Option<u64>,
+    /// Where a run's time went: the mean of the trials' means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
 }
 
 /// Rows of every (scenario, strategy) pair, in first-seen order.
@@ -147,6 +155,7 @@ pub fn rows(trials: &[Trial]) -> Vec<Row> {
                 wall_secs: Spread::of(&mine.iter().map(|t| t.wall_ms as f64 / 1000.0).collect::<Vec<_>>())
                     .expect("a row has trials"),
                 plans: mine.iter().find_map(|t| t.plans),
+                phases: Phases::mean(mine.iter().filter_map(|t| t.phases.as_ref())),
                 scenario,
                 strategy,
             }
@@ -228,6 +237,24 @@ pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
             r.wall_secs.max,
         ));
     }
+    if rows.iter().any(|r| r.phases.is_some()) {
+        out.push_str("\nWhere a run's time goes (mean seconds per run):\n\n| scenario | strategy | start-up | steps | drain | read | teardown |\n|---|---|---|---|---|---|---|\n");
+        let s = |ms: u64| format!("{:.1}", ms as f64 / 1000.0);
+        for r in rows {
+            if let Some(p) = &r.phases {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} |\n",
+                    r.scenario,
+                    r.strategy.name(),
+                    s(p.startup_ms),
+                    s(p.steps_ms),
+                    s(p.drain_ms),
+                    s(p.read_ms),
+                    s(p.teardown_ms)
+                ));
+            }
+        }
+    }
     if !ratios.is_empty() {
         out.push_str("\n| scenario | goal | baseline | baseline median runs | ldfi median runs | baseline / ldfi |\n|---|---|---|---|---|---|\n");
         for q in ratios {
@@ -280,6 +307,7 @@ mod tests {
             report: String::new(),
             cause: None,
             plans: Some(24),
+            phases: None,
         }
     }
 
@@ -323,6 +351,23 @@ mod tests {
         assert_eq!(ratios[0].goal, "certificate");
         assert!((ratios[0].ratio - 10.75).abs() < 1e-9);
         assert!(!ratios[0].lower_bound);
+    }
+
+    #[test]
+    fn the_table_says_where_a_runs_time_goes_when_the_runs_recorded_it() {
+        let phases = |startup_ms| Phases { startup_ms, steps_ms: 22_000, drain_ms: 4_000, read_ms: 2_500, teardown_ms: 3_000 };
+        let mut a = trial("s", Strategy::Ldfi, Ending::Certified, 3);
+        a.phases = Some(phases(9_000));
+        let mut b = trial("s", Strategy::Ldfi, Ending::Certified, 5);
+        b.phases = Some(phases(11_000));
+        let bare = trial("s", Strategy::Random, Ending::Certified, 4);
+        let rows = rows(&[a, b, bare]);
+        assert_eq!(rows[0].phases, Some(phases(10_000)));
+        assert_eq!(rows[1].phases, None);
+        let table = table(&rows, &[]);
+        assert!(table.contains("| s | ldfi | 10.0 | 22.0 | 4.0 | 2.5 | 3.0 |"), "{table}");
+        assert!(!table.contains("| s | random | "), "{table}");
+        assert!(!super::table(&super::rows(&[trial("s", Strategy::Ldfi, Ending::Certified, 3)]), &[]).contains("time goes"));
     }
 
     #[test]

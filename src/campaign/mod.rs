@@ -324,15 +324,18 @@ async fn drive(
         progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
         let run_started = Instant::now();
         let outcome = runs.run(&plan, &run_id).await?;
+        let wall_ms = run_started.elapsed().as_millis() as u64;
+        let lines = trace::read_dir(&outcome.dir);
         let record = RunRecord {
             run: run_id.clone(),
             plan: plan.clone(),
             hypothesis: hypothesis.clone(),
             verdict: outcome.verdict.verdict,
-            wall_ms: run_started.elapsed().as_millis() as u64,
+            wall_ms,
             dir: outcome.dir.clone(),
             failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
             learned: None,
+            phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
         };
         progress(Progress::RunFinished { record: record.clone() });
         summary.runs.push(record);
@@ -360,7 +363,7 @@ async fn drive(
             if !hypothesis.is_empty() {
                 tried.push(hypothesis);
             }
-            let lines = trace::read_dir(&outcome.dir)?;
+            let lines = lines?;
             if fault_free {
                 summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
             }
@@ -587,6 +590,7 @@ mod tries_tests {
             dir: PathBuf::new(),
             failed: vec![],
             learned: None,
+            phases: None,
         };
         let runs = vec![
             run("r0", Hypothesis::new(), Verdict::Unknown),

@@ -48,6 +48,10 @@ pub struct RunRecord {
     /// runs and in summaries written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learned: Option<Learned>,
+    /// Where the run's wall time went (absent when its trace lacks a
+    /// phase's mark, and in summaries written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<crate::trace::Phases>,
 }
 
 /// What one run taught the lineage model: the good outcomes and derivations
@@ -305,6 +309,7 @@ mod unsettled_tests {
             dir: PathBuf::new(),
             failed: vec![],
             learned: None,
+            phases: None,
         };
         let runs = vec![run("r0", false, Verdict::Pass), run("r1", true, Verdict::Unknown), run("r2", true, Verdict::Pass)];
         let words = unsettled_words(&runs);

@@ -251,6 +251,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
             dir: run_dir.clone(),
             failed: failed.iter().map(|r| r.property.name().to_string()).collect(),
             learned: None,
+            phases: None,
         });
     }
     fill_learned(&mut runs, Path::new("."));

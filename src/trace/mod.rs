@@ -35,6 +35,7 @@
 
 mod error;
 mod names;
+pub mod phases;
 pub mod place;
 mod read;
 pub mod untrusted;
@@ -42,6 +43,7 @@ mod write;
 
 pub use error::TraceError;
 pub use names::RunNames;
+pub use phases::Phases;
 pub use read::{node_dir, parse_lines, read_dir, read_file, MAX_STEP, NODES};
 pub use write::{sync_dir, write_atomic, TraceWriter};
 

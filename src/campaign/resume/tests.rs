@@ -70,6 +70,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
         dir: dir.join(run),
         failed: if verdict == Verdict::Fail { vec!["no-lost-acked".into()] } else { vec![] },
         learned: None,
+        phases: None,
     }
 }
 

@@ -1,0 +1,140 @@
+//! Where a run's time goes, read from the harness's own trace lines. Pure.
+//!
+//! A campaign's cost is its runs' wall time, and a run is mostly waiting:
+//! for the pipeline to join its group, for the steps, for the output to
+//! settle. Which wait dominates decides what to shorten, so every run
+//! records its phases (in summary.json) and `ldfi bench` prints their
+//! means. The harness marks each phase's end with an event of its own, so
+//! the breakdown needs no clock but the trace's.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Event, TraceLine};
+
+/// One run's wall time by phase, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phases {
+    /// From the run's start to step 0: topics created, nodes started, the
+    /// pipeline's group stable.
+    pub startup_ms: u64,
+    /// Steps 0..EOT: faults, batches, a snapshot after each step.
+    pub steps_ms: u64,
+    /// From the last step's end until the output caught up (or the drain
+    /// gave up).
+    pub drain_ms: u64,
+    /// Reading the output back until it stayed unchanged, and the end of
+    /// the run's trace.
+    pub read_ms: u64,
+    /// What the run's wall time holds past its trace: nodes removed,
+    /// internal topics deleted, the verdict written.
+    pub teardown_ms: u64,
+}
+
+impl Phases {
+    /// The phases of a run from its harness lines and its wall time, or
+    /// `None` when the trace lacks a mark (a run that never reached step 0
+    /// or never finished).
+    pub fn of(lines: &[TraceLine], wall_ms: u64) -> Option<Phases> {
+        let harness = || lines.iter().filter(|l| l.source == "harness");
+        let at = |wanted: fn(&Event) -> bool| harness().find(|l| wanted(&l.event)).map(|l| l.time_ms);
+        let started = at(|e| matches!(e, Event::RunStarted { .. }))?;
+        let first_step = at(|e| matches!(e, Event::Step { .. }))?;
+        let drained = at(|e| matches!(e, Event::Drained { .. }))?;
+        let finished = at(|e| matches!(e, Event::RunFinished { .. }))?;
+        // The steps end with the last step's snapshot (or, without one, its
+        // start): whatever the harness wrote last before the drain.
+        let steps_end = harness().filter(|l| l.time_ms <= drained && !matches!(l.event, Event::Drained { .. })).map(|l| l.time_ms).max()?;
+        let span = |from: u64, to: u64| to.saturating_sub(from);
+        Some(Phases {
+            startup_ms: span(started, first_step),
+            steps_ms: span(first_step, steps_end),
+            drain_ms: span(steps_end, drained),
+            read_ms: span(drained, finished),
+            teardown_ms: wall_ms.saturating_sub(span(started, finished)),
+        })
+    }
+
+    /// The mean of each phase over `runs`, or `None` for no run.
+    pub fn mean<'a>(runs: impl IntoIterator<Item = &'a Phases>) -> Option<Phases> {
+        let (mut sum, mut n) = (Phases::default(), 0u64);
+        for p in runs {
+            sum.startup_ms += p.startup_ms;
+            sum.steps_ms += p.steps_ms;
+            sum.drain_ms += p.drain_ms;
+            sum.read_ms += p.read_ms;
+            sum.teardown_ms += p.teardown_ms;
+            n += 1;
+        }
+        (n > 0).then(|| Phases {
+            startup_ms: sum.startup_ms / n,
+            steps_ms: sum.steps_ms / n,
+            drain_ms: sum.drain_ms / n,
+            read_ms: sum.read_ms / n,
+            teardown_ms: sum.teardown_ms / n,
+        })
+    }
+
+    /// "start-up 9.4 s, steps 23.1 s, drain 4.0 s, read 1.2 s, teardown 3.3 s".
+    pub fn words(&self) -> String {
+        let s = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
+        format!(
+            "start-up {}, steps {}, drain {}, read {}, teardown {}",
+            s(self.startup_ms),
+            s(self.steps_ms),
+            s(self.drain_ms),
+            s(self.read_ms),
+            s(self.teardown_ms)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(time_ms: u64, source: &str, json: &str) -> TraceLine {
+        let text = format!(r#"{{"time_ms":{time_ms},"source":"{source}",{json}}}"#);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn run() -> Vec<TraceLine> {
+        vec![
+            line(1_000, "harness", r#""type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":{},"input_topic":"i","output_topic":"o","group":"g","properties":[],"read_committed":false,"acks":"all""#),
+            line(9_000, "harness", r#""type":"note","message":"pipeline ready""#),
+            line(10_000, "harness", r#""step":0,"type":"step","step_index":0"#),
+            line(10_500, "workload", r#""step":0,"type":"note","message":"a workload line is not the harness's""#),
+            line(11_000, "harness", r#""step":1,"type":"step","step_index":1"#),
+            line(12_150, "harness", r#""step":1,"type":"snapshot","snapshot":{}"#),
+            line(90_000, "pipeline-1", r#""type":"note","message":"nor is the pipeline's""#),
+            line(16_050, "harness", r#""step":2,"type":"drained","caught_up":true,"waited_ms":4000,"detail":"caught up""#),
+            line(18_050, "harness", r#""type":"run_finished","error":null"#),
+        ]
+    }
+
+    #[test]
+    fn each_phase_ends_at_its_own_harness_mark() {
+        let phases = Phases::of(&run(), 20_000).unwrap();
+        assert_eq!(
+            phases,
+            Phases { startup_ms: 9_000, steps_ms: 2_150, drain_ms: 3_900, read_ms: 2_000, teardown_ms: 2_950 }
+        );
+        assert_eq!(phases.words(), "start-up 9.0 s, steps 2.1 s, drain 3.9 s, read 2.0 s, teardown 3.0 s");
+    }
+
+    #[test]
+    fn a_run_without_a_mark_has_no_breakdown_and_a_short_wall_time_no_negative_phase() {
+        let unfinished: Vec<TraceLine> = run().into_iter().filter(|l| !matches!(l.event, Event::RunFinished { .. })).collect();
+        assert_eq!(Phases::of(&unfinished, 20_000), None);
+        let never_stepped: Vec<TraceLine> = run().into_iter().filter(|l| !matches!(l.event, Event::Step { .. })).collect();
+        assert_eq!(Phases::of(&never_stepped, 20_000), None);
+        assert_eq!(Phases::of(&run(), 5).unwrap().teardown_ms, 0);
+    }
+
+    #[test]
+    fn the_mean_is_taken_phase_by_phase() {
+        let a = Phases { startup_ms: 10, steps_ms: 20, drain_ms: 30, read_ms: 40, teardown_ms: 50 };
+        let b = Phases { startup_ms: 30, steps_ms: 40, drain_ms: 50, read_ms: 60, teardown_ms: 70 };
+        assert_eq!(Phases::mean([&a, &b]), Some(Phases { startup_ms: 20, steps_ms: 30, drain_ms: 40, read_ms: 50, teardown_ms: 60 }));
+        assert_eq!(Phases::mean([]), None);
+    }
+}
