@@ -41,6 +41,8 @@ pub mod probe;
 pub mod report;
 pub mod run;
 pub mod scenario;
+#[cfg(test)]
+mod scratch;
 pub mod solver;
 pub mod trace;
 pub mod workload;

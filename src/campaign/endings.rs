@@ -11,10 +11,7 @@ use crate::campaign::fixtures::copy_scenario;
 use crate::solver::FaultVar;
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ldfi-endings-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::scratch::dir("endings", name)
 }
 
 fn settings(root: &Path, strategy: Strategy, max_runs: u32) -> CampaignSettings {

@@ -123,14 +123,6 @@ fn shape(h: &Hypothesis) -> (u64, u64) {
     (crashes, h.len() as u64 - crashes)
 }
 
-/// Whether a set of variables is within the budget.
-pub fn within_budget(space: &HypothesisSpace, h: &Hypothesis) -> bool {
-    let (crashes, omissions) = shape(h);
-    crashes <= u64::from(space.max_crashes)
-        && omissions <= u64::from(space.max_omissions)
-        && crashes + omissions <= u64::from(space.max_size())
-}
-
 /// The most broken hypotheses whose supersets are counted exactly
 /// (inclusion–exclusion over their subsets: 2^12 terms).
 const MAX_BROKEN_COUNTED: usize = 12;
@@ -141,7 +133,7 @@ const MAX_BROKEN_COUNTED: usize = 12;
 pub fn remaining(space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypothesis]) -> Option<u64> {
     let total = count(space).exact()?;
     let (crashes, omissions) = pool_sizes(space);
-    let usable = |h: &Hypothesis| h.iter().all(|v| in_space(space, v)) && within_budget(space, h);
+    let usable = |h: &Hypothesis| h.iter().all(|v| in_space(space, v)) && space.within_budget(h);
     if broken.iter().any(|b| b.is_empty()) {
         return Some(0);
     }
@@ -152,7 +144,7 @@ pub fn remaining(space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypoth
     // Hypotheses holding `u`: the rest of each kind chosen freely.
     let holding = |u: &Hypothesis| -> i128 {
         let (c, o) = shape(u);
-        if !within_budget(space, u) {
+        if !space.within_budget(u) {
             return 0;
         }
         let (max_c, max_o, total) = (u64::from(space.max_crashes), u64::from(space.max_omissions), u64::from(space.max_size()));
@@ -335,7 +327,7 @@ mod tests {
             assert_eq!(count(&s), PlanCount::Exact(listed), "{c} {l} {eff} {mc} {mo}");
             let all: BTreeSet<Hypothesis> = exhaustive(&s).collect();
             assert_eq!(all.len() as u64, listed, "no hypothesis listed twice");
-            assert!(all.iter().all(|h| !h.is_empty() && within_budget(&s, h)));
+            assert!(all.iter().all(|h| !h.is_empty() && s.within_budget(h)));
         }
     }
 
@@ -419,7 +411,7 @@ mod tests {
         let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
         for draw in 0..draws {
             let h = random(&space, 7, draw).expect("a hypothesis");
-            assert!(!h.is_empty() && within_budget(&space, &h), "{h:?}");
+            assert!(!h.is_empty() && space.within_budget(&h), "{h:?}");
             *counts.entry(h).or_default() += 1;
         }
         assert_eq!(counts.len(), 8, "{counts:?}");

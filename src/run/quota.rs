@@ -216,10 +216,7 @@ mod tests {
     use std::io::Write;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ldfi-quota-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        crate::scratch::dir("quota", name)
     }
 
     fn file(path: &Path, len: usize) {

@@ -12,10 +12,7 @@ use crate::scenario::Strategy;
 use crate::solver::FaultVar;
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ldfi-resume-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::scratch::dir("resume", name)
 }
 
 /// A run of one record `in-0` that pipeline-1 consumed and wrote out

@@ -2,10 +2,7 @@ use super::*;
 use crate::trace::TraceWriter;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ldfi-read-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::scratch::dir("read", name)
 }
 
 fn line(time: u64, source: &str, rest: &str) -> String {
