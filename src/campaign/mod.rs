@@ -61,6 +61,7 @@ pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
+pub use summary::program_words;
 pub use symmetry::{automorphisms, images};
 pub use summary::{inconclusive_reason, CampaignSummary, ClusterUse, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
 
@@ -179,9 +180,10 @@ pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
     format!("lineage: {}", each.join(", "))
 }
 
-/// The pipeline's instances by name: `pipeline-1` .. `pipeline-N`.
+/// The pipeline's instances by name, over every stage of a chain:
+/// `pipeline-1` .. `pipeline-N`.
 fn instances(scenario: &Scenario) -> Vec<String> {
-    (1..=scenario.pipeline.instances).map(|i| format!("pipeline-{i}")).collect()
+    scenario.instance_names()
 }
 
 /// Runs a campaign on `cluster` and writes its summary (journaled after

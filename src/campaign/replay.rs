@@ -381,6 +381,7 @@ mod tests {
             client_image: "ldfi/kafka:local".into(),
             pipeline_image: Some("my-streams:1".into()),
             program: "the image's entrypoint".into(),
+            stage_images: Vec::new(),
         };
         assert_eq!(missing_images(&ran, |_| true), vec![]);
         let missing = missing_images(&ran, |_| false);

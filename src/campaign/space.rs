@@ -140,7 +140,7 @@ fn targets(scenario: &Scenario) -> Vec<NodeId> {
         return scenario.budget.targets.clone();
     }
     let brokers = (1..=scenario.cluster.brokers).map(NodeId::Broker);
-    let instances = (1..=scenario.pipeline.instances).map(|i| NodeId::Client(format!("pipeline-{i}")));
+    let instances = scenario.instance_names().into_iter().map(NodeId::Client);
     brokers.chain(instances).collect()
 }
 

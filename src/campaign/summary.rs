@@ -117,8 +117,12 @@ pub struct Ran {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_image: Option<String>,
     /// The pipeline's program, as text (`wordcount`, `com.x.App from
-    /// app.jar`, a command line).
+    /// app.jar`, a command line); a chain's stages' joined by ` → `.
     pub program: String,
+    /// A chain's later stages' own images, in order (`None`: the client
+    /// image).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_images: Vec<Option<String>>,
 }
 
 impl Ran {
@@ -128,7 +132,8 @@ impl Ran {
             broker_image: spec.image.clone(),
             client_image: spec.client_image.clone(),
             pipeline_image: scenario.pipeline.image.clone(),
-            program: scenario.pipeline.program.to_string(),
+            program: program_words(scenario),
+            stage_images: scenario.stages.iter().map(|s| s.image.clone()).collect(),
         }
     }
 
@@ -138,8 +143,14 @@ impl Ran {
         if let Some(image) = &self.pipeline_image {
             images.push(("ran.pipeline_image", image.as_str()));
         }
+        images.extend(self.stage_images.iter().flatten().map(|image| ("ran.stage_images", image.as_str())));
         images
     }
+}
+
+/// The program a scenario runs, as text: a chain's stages joined by ` → `.
+pub fn program_words(scenario: &Scenario) -> String {
+    scenario.chain().map(|s| s.program.to_string()).collect::<Vec<_>>().join(" → ")
 }
 
 /// Everything a campaign found.

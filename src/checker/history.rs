@@ -18,6 +18,9 @@ pub struct RunInfo {
     pub input_topic: String,
     pub output_topic: String,
     pub group: String,
+    /// A chain's later stages (run names); empty for one pipeline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<crate::trace::StageNames>,
     pub properties: Vec<String>,
     pub read_committed: bool,
     /// How the pipeline encodes the values the checker reads as numbers
@@ -102,7 +105,7 @@ impl History {
         for line in lines {
             match &line.event {
                 Event::RunStarted {
-                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, properties, read_committed,
+                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, stages, properties, read_committed,
                     value_format, ..
                 } => {
                     started = true;
@@ -115,6 +118,7 @@ impl History {
                         input_topic: input_topic.clone(),
                         output_topic: output_topic.clone(),
                         group: group.clone(),
+                        stages: stages.clone(),
                         properties: properties.clone(),
                         read_committed: *read_committed,
                         value_format: value_format.unwrap_or_default(),
@@ -177,6 +181,7 @@ mod tests {
                 input_topic: format!("in.c-{run}"),
                 output_topic: format!("out.c-{run}"),
                 group: format!("g.c-{run}"),
+                stages: Vec::new(),
                 properties: vec!["no-lost-acked".into()],
                 read_committed: false,
                 acks: None,

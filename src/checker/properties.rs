@@ -350,6 +350,7 @@ mod tests {
             input_topic: "words".into(),
             output_topic: "counts".into(),
             group: "wordcount".into(),
+            stages: Vec::new(),
             properties: vec!["word_counts".into()],
             read_committed: false,
             acks: Some("all".into()),

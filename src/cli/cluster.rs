@@ -305,19 +305,26 @@ pub async fn heal_left_behind(
 /// is started for it: a name mistyped in the scenario is bad input (exit
 /// 2), found in a second, not after the cluster's half minute.
 pub async fn check_pipeline_image(scenario: &ldfi::scenario::Scenario) -> Result<(), (u8, String)> {
-    let Some(image) = &scenario.pipeline.image else { return Ok(()) };
-    let engine = Engine::connect().await.map_err(|e| (EXIT_INFRA, e.to_string()))?;
-    match engine.has_image(image).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err((
-            EXIT_BAD_INPUT,
-            format!(
-                "{}: pipeline.image: {image:?} is not on this Docker engine\n  fix: build it (`docker build -t {image} .`), `docker pull {image}`, or correct the name",
-                scenario.path.display()
-            ),
-        )),
-        Err(e) => Err((EXIT_INFRA, e.to_string())),
+    let tables = std::iter::once("pipeline".to_string()).chain((0..scenario.stages.len()).map(|i| format!("stages[{i}]")));
+    let images: Vec<(String, &String)> = tables.zip(scenario.chain()).filter_map(|(t, s)| Some((t, s.image.as_ref()?))).collect();
+    if images.is_empty() {
+        return Ok(());
     }
+    let engine = Engine::connect().await.map_err(|e| (EXIT_INFRA, e.to_string()))?;
+    for (table, image) in images {
+        match engine.has_image(image).await {
+            Ok(true) => {}
+            Ok(false) => return Err((
+                EXIT_BAD_INPUT,
+                format!(
+                    "{}: {table}.image: {image:?} is not on this Docker engine\n  fix: build it (`docker build -t {image} .`), `docker pull {image}`, or correct the name",
+                    scenario.path.display()
+                ),
+            )),
+            Err(e) => return Err((EXIT_INFRA, e.to_string())),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

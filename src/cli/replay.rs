@@ -93,7 +93,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
     // Run what the campaign ran, whatever this shell's environment says.
     let images = match &summary.ran {
         Some(ran) => {
-            let program = scenario.pipeline.program.to_string();
+            let program = ldfi::campaign::program_words(&scenario);
             if program != ran.program {
                 return fail(
                     EXIT_BAD_INPUT,
@@ -105,6 +105,9 @@ pub async fn run(args: ReplayArgs) -> u8 {
                 );
             }
             scenario.pipeline.image = ran.pipeline_image.clone();
+            for (stage, image) in scenario.stages.iter_mut().zip(&ran.stage_images) {
+                stage.image = image.clone();
+            }
             let engine = match Engine::connect().await {
                 Ok(engine) => engine,
                 Err(e) => return fail(EXIT_INFRA, e),

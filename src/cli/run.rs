@@ -30,13 +30,12 @@ pub fn validate(path: &Path) -> u8 {
     match load(path) {
         Ok(s) => {
             say!(
-                "{}: valid scenario {} ({}, {}, {} pipeline x{}, {})",
+                "{}: valid scenario {} ({}, {}, {} pipeline, {})",
                 path.display(),
                 s.name,
                 counted(usize::from(s.cluster.brokers), "broker"),
                 counted(s.topics.len(), "topic"),
-                s.pipeline.program,
-                s.pipeline.instances,
+                s.chain().map(|p| format!("{} x{}", p.program, p.instances)).collect::<Vec<_>>().join(" → "),
                 counted(s.budget.eot as usize, "step"),
             );
             let plans = ldfi::campaign::plans::count(&ldfi::campaign::budget_space(&s));

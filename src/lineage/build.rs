@@ -46,13 +46,17 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let before = |s: u32| -> Option<&Snapshot> {
         snapshots.iter().rev().find(|(t, _)| *t < s).or(snapshots.first()).map(|(_, snap)| *snap)
     };
-    let handled = handled_inputs(lines, &clock, &info.input_topic, &info.output_topic);
+    let handled = handled_inputs(lines, &clock, info);
     let mut read: HashMap<&str, (i32, i64)> = history
         .outputs
         .iter()
         .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), (o.partition, o.offset))))
         .collect();
     let names = RunNames::of_run(&info.campaign, &info.run, &info.group);
+    let names = {
+        let later: Vec<String> = info.stages.iter().map(|s| names.scenario_group(&s.group)).collect();
+        names.with_stages(later)
+    };
     let instances: BTreeSet<String> = lines
         .iter()
         .filter_map(|l| match &l.event {
@@ -67,6 +71,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         input: &info.input_topic,
         output: &info.output_topic,
         group: &info.group,
+        stages: info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str())).collect(),
         instances: instances.into_iter().collect(),
         hosts: paths::hosts(lines),
         last_step,
@@ -107,7 +112,12 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     // Whether the run's snapshots list transactional producers of the
     // pipeline: then its writes commit through a transaction coordinator.
     let transactional = snapshots.iter().any(|(_, s)| !s.transactions.is_empty());
-    let transaction_coordinator = role(NodeId::Role(Role::TransactionCoordinator { group: base(&info.group) }).to_string());
+    // Each stage's group has its own; which stage is transactional the
+    // snapshots do not say, so a chain's every stage is taken to be.
+    let transaction_coordinators: Vec<String> = std::iter::once(base(&info.group))
+        .chain(info.stages.iter().map(|s| names.scenario_group(&s.group)))
+        .map(|group| role(NodeId::Role(Role::TransactionCoordinator { group }).to_string()))
+        .collect();
 
     let mut model = Model::default();
     for input in history.inputs.iter().filter(|i| i.acked) {
@@ -200,7 +210,8 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // processed again after a restart or rebalance. That matters
             // only to properties that count copies; for the others the
             // instance matters until the output is written.
-            let until = if commits_count { h.output.max(h.committed) } else { h.output };
+            let last_commit = h.stage_commits.iter().map(|(_, _, t)| *t).fold(h.committed, u32::max);
+            let until = if commits_count { h.output.max(last_commit) } else { h.output };
             let coordinator_fact = commits_count.then(|| Fact::Alive { node: coordinator.clone(), step: h.committed });
             let up = |node: &str, t: u32| !down.contains(&(node.to_string(), t));
             let connected = |node: &str, t: u32| !cut_off.contains(&(node.to_string(), t));
@@ -227,14 +238,38 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 // instance the record passed (a repartition hop) from its
                 // first to its last span, each connected when it took the
                 // record.
-                commit_facts.extend((h.consumed..=until).map(|t| Fact::Alive { node: h.reader.clone(), step: t }));
+                // In a chain the reader's part ends when it wrote the record
+                // on to the next stage (and committed it), not at the output.
+                let reader_end = match h.stage_commits.is_empty() {
+                    true => h.output,
+                    false => h.holds.iter().find(|(n, _, _)| *n == h.reader).map_or(h.output, |(_, _, to)| *to),
+                };
+                let reader_until = if commits_count { reader_end.max(h.committed) } else { reader_end };
+                commit_facts.extend((h.consumed..=reader_until).map(|t| Fact::Alive { node: h.reader.clone(), step: t }));
                 consumed_facts.push(Fact::Link { from: h.reader.clone(), to: BROKERS.to_string(), step: h.consumed });
                 for (node, from, to) in h.holds.iter().filter(|(n, _, _)| *n != h.reader) {
                     commit_facts.extend((*from..=*to).map(|t| Fact::Alive { node: node.clone(), step: t }));
                     consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: *from });
                 }
+                // Each hop's write (a repartition topic, a chain's next
+                // stage's input) went over its instance's link when it last
+                // held the record; the output's own write is below.
+                for (node, _, to) in h.holds.iter().filter(|(n, _, _)| *n != h.writer) {
+                    consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: *to });
+                }
             }
             commit_facts.extend(coordinator_fact);
+            // A chain's later stages commit their own offsets, each through
+            // its group's coordinator, the instance that read the record
+            // there alive until then.
+            if commits_count {
+                for (instance, group, t) in &h.stage_commits {
+                    commit_facts.push(Fact::Alive { node: role(coordinator_role(group)), step: *t });
+                    let Some(instance) = instance else { continue };
+                    let from = h.holds.iter().find(|(n, _, _)| n == instance).map_or(*t, |(_, _, to)| *to);
+                    commit_facts.extend((from..=*t).filter(|s| up(instance, *s)).map(|s| Fact::Alive { node: instance.clone(), step: s }));
+                }
+            }
             // A count kept only in the instance's memory (it restored no
             // state when it started) holds until the last count of its word
             // is written: crashed in between, the instance starts again from
@@ -287,7 +322,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // committed, only when its transaction commits, through the
             // transaction's coordinator.
             if transactional {
-                output_facts.push(Fact::Alive { node: transaction_coordinator.clone(), step: h.output });
+                output_facts.extend(transaction_coordinators.iter().map(|node| Fact::Alive { node: node.clone(), step: h.output }));
             }
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
@@ -385,56 +420,97 @@ pub(super) fn coordinator_role(group: &str) -> String {
     NodeId::Role(Role::Coordinator { group: group.to_string() }).to_string()
 }
 
-/// For each input id, what each pipeline instance did with it.
-fn handled_inputs(lines: &[TraceLine], clock: &StepClock, input: &str, output: &str) -> HashMap<String, Vec<Path>> {
-    // (instance, input id) -> each read of it: (time, partition, offset).
-    type Reads = Vec<(u64, i32, i64)>;
+/// For each input id, what each pipeline instance did with it, followed
+/// back from its output through every stage of a chain: the instance that
+/// wrote the output read it from the stage before's output, written there
+/// by an instance that read it from further up, down to the input.
+fn handled_inputs(lines: &[TraceLine], clock: &StepClock, info: &crate::checker::RunInfo) -> HashMap<String, Vec<Path>> {
+    let (input, output) = (info.input_topic.as_str(), info.output_topic.as_str());
+    // The topics a stage reads, with the stage's group: the input first.
+    let read_by: HashMap<&str, &str> =
+        std::iter::once((input, info.group.as_str())).chain(info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str()))).collect();
+    let names = RunNames::of_run(&info.campaign, &info.run, &info.group);
+    // (instance, input id) -> each read of it: (time, topic, partition, offset).
+    type Reads<'a> = Vec<(u64, &'a str, i32, i64)>;
     let mut consumed: HashMap<(&str, &str), Reads> = HashMap::new();
-    let mut commits: HashMap<(&str, i32), Vec<(u64, i64)>> = HashMap::new();
+    let mut commits: HashMap<(&str, &str, i32), Vec<(u64, i64)>> = HashMap::new();
+    // (topic, id) -> each write of it to a later stage's input: (instance, time, partition).
+    let mut passed: HashMap<(&str, &str), Vec<(&str, u64, i32)>> = HashMap::new();
     for line in lines {
         match &line.event {
-            Event::Consumed { topic, partition, offset, ids } if topic == input => {
+            Event::Consumed { topic, partition, offset, ids } if read_by.contains_key(topic.as_str()) => {
                 for id in ids {
-                    consumed.entry((line.source.as_str(), id.as_str())).or_default().push((line.time_ms, *partition, *offset));
+                    consumed.entry((line.source.as_str(), id.as_str())).or_default().push((line.time_ms, topic, *partition, *offset));
                 }
             }
-            Event::Committed { topic, partition, offset } if topic == input => {
-                commits.entry((line.source.as_str(), *partition)).or_default().push((line.time_ms, *offset));
+            Event::Committed { topic, partition, offset } if read_by.contains_key(topic.as_str()) => {
+                commits.entry((line.source.as_str(), topic.as_str(), *partition)).or_default().push((line.time_ms, *offset));
+            }
+            Event::Output { topic, partition, ids, .. } if topic != output && read_by.contains_key(topic.as_str()) => {
+                for id in ids {
+                    passed.entry((topic.as_str(), id.as_str())).or_default().push((line.source.as_str(), line.time_ms, *partition));
+                }
             }
             _ => {}
         }
     }
+    // When `instance` committed its read of `topic`/`partition` at `offset`.
+    let commit_of = |instance: &str, topic: &str, partition: i32, offset: i64, read_time: u64| {
+        commits
+            .get(&(instance, topic, partition))
+            .and_then(|c| c.iter().find(|(t, o)| *t >= read_time && *o > offset))
+            .map(|(t, _)| clock.step_at(*t))
+    };
     let mut handled: HashMap<String, Vec<Path>> = HashMap::new();
     for line in lines {
         let Event::Output { topic, partition, offset, ids, key } = &line.event else { continue };
         if topic != output {
             continue;
         }
-        for id in ids {
-            let Some(reads) = consumed.get(&(line.source.as_str(), id.as_str())) else { continue };
-            let Some(&(read_time, in_partition, in_offset)) = reads.iter().rev().find(|(t, _, _)| *t <= line.time_ms) else {
-                continue;
-            };
-            let committed = commits
-                .get(&(line.source.as_str(), in_partition))
-                .and_then(|c| c.iter().find(|(t, o)| *t >= read_time && *o > in_offset))
-                .map(|(t, _)| clock.step_at(*t))
-                .unwrap_or_else(|| clock.step_of(line));
-            let (consumed, written) = (clock.step_at(read_time), clock.step_of(line));
-            handled.entry(id.clone()).or_default().push(Path {
-                source: Source::Events,
-                writer: line.source.clone(),
-                reader: line.source.clone(),
-                consumed,
-                output: written,
-                output_at: (*partition, *offset),
-                key: key.clone(),
-                committed,
-                holds: vec![(line.source.clone(), consumed, written)],
-                internal: Vec::new(),
-                assumed: false,
-                state_logged: false,
-            });
+        'ids: for id in ids {
+            let written = clock.step_of(line);
+            let (mut instance, mut time) = (line.source.as_str(), line.time_ms);
+            let (mut holds, mut internal, mut stage_commits) = (Vec::new(), Vec::new(), Vec::new());
+            // At most one hop per stage: a trace cannot send the walk round.
+            for _ in 0..=info.stages.len() {
+                let Some(reads) = consumed.get(&(instance, id.as_str())) else { continue 'ids };
+                let Some(&(read_time, from, in_partition, in_offset)) = reads.iter().rev().find(|(t, ..)| *t <= time) else {
+                    continue 'ids;
+                };
+                let read = clock.step_at(read_time);
+                holds.push((instance.to_string(), read, clock.step_at(time)));
+                if from == input {
+                    let committed = commit_of(instance, from, in_partition, in_offset, read_time).unwrap_or(written);
+                    holds.reverse();
+                    handled.entry(id.clone()).or_default().push(Path {
+                        source: Source::Events,
+                        writer: line.source.clone(),
+                        reader: instance.to_string(),
+                        consumed: read,
+                        output: written,
+                        output_at: (*partition, *offset),
+                        key: key.clone(),
+                        committed,
+                        holds,
+                        internal,
+                        assumed: false,
+                        state_logged: false,
+                        stage_commits,
+                    });
+                    continue 'ids;
+                }
+                // A later stage's read: its commit, then who wrote it there.
+                let group = names.scenario_group(read_by[from]);
+                let committed = commit_of(instance, from, in_partition, in_offset, read_time).unwrap_or(written);
+                stage_commits.push((Some(instance.to_string()), group, committed));
+                let Some(&(writer, wrote, out_partition)) =
+                    passed.get(&(from, id.as_str())).and_then(|w| w.iter().rev().find(|(_, t, _)| *t <= read_time))
+                else {
+                    continue 'ids;
+                };
+                internal.push((names.scenario_topic(from), out_partition, clock.step_at(wrote)));
+                (instance, time) = (writer, wrote);
+            }
         }
     }
     handled

@@ -3,7 +3,10 @@
 //!
 //! Each source gives a [`Path`]: the instances that held the record and
 //! when, where it was written, when its input offset was committed, and the
-//! internal topics (repartition, changelog) it passed. The events and the
+//! internal topics (repartition, changelog) it passed. In a chain the path
+//! runs through every stage: a later stage's input is a topic the record
+//! passes, as a repartition topic is, and each stage's group commits its
+//! own offsets. The events and the
 //! spans show the path; Kafka alone shows only its ends (the input's
 //! acknowledgement, the output's offset, the group's assignment and
 //! committed offsets per step), so its path is assumed: every instance that
@@ -40,6 +43,10 @@ pub(super) struct Path {
     pub assumed: bool,
     /// State the writer keeps is in a changelog it was seen writing.
     pub state_logged: bool,
+    /// A chain's later stages: (the instance that read the record there,
+    /// if known; the stage's scenario group; the step its group committed
+    /// past it).
+    pub stage_commits: Vec<(Option<String>, String, u32)>,
 }
 
 /// What the run's snapshots say, step by step, about the pipeline's side.
@@ -49,6 +56,8 @@ pub(super) struct Observed<'a> {
     pub input: &'a str,
     pub output: &'a str,
     pub group: &'a str,
+    /// A chain's later stages, as the run names them: (input, group).
+    pub stages: Vec<(&'a str, &'a str)>,
     pub instances: Vec<String>,
     /// Group member host → instance.
     pub hosts: HashMap<String, String>,
@@ -69,15 +78,49 @@ impl Observed<'_> {
     /// The first step from `from` whose snapshot shows the group's
     /// committed offset of the input partition past `offset`.
     pub fn committed_by(&self, partition: i32, offset: i64, from: u32) -> u32 {
+        self.committed_in(self.group, self.input, partition, offset, from)
+    }
+
+    /// The first step from `from` whose snapshot shows `group`'s committed
+    /// offset of `topic`'s partition past `offset`.
+    fn committed_in(&self, group: &str, topic: &str, partition: i32, offset: i64, from: u32) -> u32 {
         self.snapshots
             .iter()
             .find(|(t, s)| {
                 *t >= from
-                    && s.group(self.group).is_some_and(|g| {
-                        g.committed.iter().any(|c| c.topic == self.input && c.partition == partition && c.offset > offset)
+                    && s.group(group).is_some_and(|g| {
+                        g.committed.iter().any(|c| c.topic == topic && c.partition == partition && c.offset > offset)
                     })
             })
             .map_or(self.last_step, |(t, _)| *t)
+    }
+
+    /// The first step from `from` at which `group` had committed, on every
+    /// partition of `topic`, everything written there by step `from`: when
+    /// a later stage of a chain was done with a record whose offset there
+    /// no source shows.
+    fn caught_up_in(&self, group: &str, topic: &str, from: u32) -> u32 {
+        let Some((_, then)) = self.snapshots.iter().rev().find(|(t, _)| *t <= from).or(self.snapshots.first()) else {
+            return self.last_step;
+        };
+        let ends: Vec<(i32, i64)> =
+            then.partitions.iter().filter(|p| p.topic == topic).filter_map(|p| Some((p.partition, p.high_watermark?))).collect();
+        self.snapshots
+            .iter()
+            .find(|(t, s)| {
+                *t >= from
+                    && s.group(group).is_some_and(|g| {
+                        ends.iter().all(|(partition, end)| {
+                            g.committed.iter().any(|c| c.topic == topic && c.partition == *partition && c.offset >= *end)
+                        })
+                    })
+            })
+            .map_or(self.last_step, |(t, _)| *t)
+    }
+
+    /// The scenario group of the later stage that reads `topic`, if any.
+    fn stage_reading(&self, topic: &str) -> Option<&str> {
+        self.stages.iter().find(|(input, _)| *input == topic).map(|(_, group)| *group)
     }
 
     /// The instances the group's assignment gave the input partition over
@@ -85,7 +128,10 @@ impl Observed<'_> {
     /// group seen, a member whose host is not an instance's), or when the
     /// pipeline has internal topics (the record may pass any instance).
     pub fn owners(&self, partition: i32, from: u32, to: u32) -> Vec<String> {
-        let internal = self.snapshots.iter().any(|(_, s)| s.partitions.iter().any(|p| self.names.is_internal(&p.topic)));
+        // A chain: a record passes the later stages' instances too, whose
+        // partitions of the stage's input no assignment ties to this one.
+        let internal = !self.stages.is_empty()
+            || self.snapshots.iter().any(|(_, s)| s.partitions.iter().any(|p| self.names.is_internal(&p.topic)));
         let mut owners = BTreeSet::new();
         let mut unknown = internal;
         let window: Vec<&Snapshot> = self.snapshots.iter().filter(|(t, _)| *t + 1 >= from && *t <= to).map(|(_, s)| *s).collect();
@@ -151,14 +197,23 @@ pub(super) fn from_spans(
         let mut holds: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
         let mut internal = Vec::new();
         let mut state_logged = BTreeSet::new();
+        let mut stage_commits = Vec::new();
         for span in spans {
             let (from, to) = (clock.step_at(span.start_ms), clock.step_at(span.end_ms));
             let hold = holds.entry(span.service.as_str()).or_insert((from, to));
             hold.0 = hold.0.min(from);
             hold.1 = hold.1.max(to);
+            if let (SpanOperation::Process, Some(topic), Some(partition), Some(offset)) =
+                (span.operation, &span.topic, span.partition, span.offset)
+            {
+                if let Some(group) = observed.stage_reading(topic) {
+                    let step = observed.committed_in(group, topic, partition, offset, from);
+                    stage_commits.push((Some(span.service.clone()), observed.names.scenario_group(group), step));
+                }
+            }
             if span.operation == SpanOperation::Publish {
                 if let (Some(topic), Some(partition)) = (&span.topic, span.partition) {
-                    if observed.names.is_internal(topic) {
+                    if observed.names.is_internal(topic) || observed.stage_reading(topic).is_some() {
                         internal.push((observed.names.scenario_topic(topic), partition, to));
                         if topic.ends_with("-changelog") {
                             state_logged.insert(span.service.as_str());
@@ -184,6 +239,7 @@ pub(super) fn from_spans(
                 internal: internal.clone(),
                 assumed: false,
                 state_logged: state_logged.contains(out.service.as_str()),
+                stage_commits: stage_commits.clone(),
             });
         }
     }
@@ -196,7 +252,15 @@ pub(super) fn from_spans(
 pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked: u32, read_at: (i32, i64), key: Option<String>) -> Path {
     let output = observed.written_by(observed.output, read_at.0, read_at.1, acked);
     let committed = observed.committed_by(partition, offset, acked);
-    let owners = observed.owners(partition, acked, output.max(committed));
+    // A later stage committed past the record once it had caught up with
+    // what its input held when the output was written.
+    let stage_commits: Vec<(Option<String>, String, u32)> = observed
+        .stages
+        .iter()
+        .map(|(input, group)| (None, observed.names.scenario_group(group), observed.caught_up_in(group, input, output)))
+        .collect();
+    let last_commit = stage_commits.iter().map(|(_, _, t)| *t).fold(committed, u32::max);
+    let owners = observed.owners(partition, acked, output.max(last_commit));
     let reader = owners.first().cloned().unwrap_or_default();
     Path {
         source: Source::Kafka,
@@ -211,5 +275,6 @@ pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked
         internal: Vec::new(),
         assumed: true,
         state_logged: false,
+        stage_commits,
     }
 }

@@ -618,3 +618,80 @@ mod properties {
         }
     }
 }
+
+/// `one_record_run` as a chain of two stages: pipeline-1 copies `in-1` to
+/// middle/1 during step 0, pipeline-2 copies it from there to the output
+/// during step 1 and commits its read of middle/1 then.
+fn chain_run() -> Vec<TraceLine> {
+    let mut lines = Vec::new();
+    for mut line in one_record_run("all") {
+        match &mut line.event {
+            Event::RunStarted { stages, .. } => {
+                stages.push(crate::trace::StageNames {
+                    input_topic: "middle.c-r0".into(),
+                    output_topic: "output.c-r0".into(),
+                    group: "s-stage2-group.c-r0".into(),
+                });
+            }
+            Event::Output { topic, partition, .. } if line.source == "pipeline-1" => {
+                *topic = "middle.c-r0".into();
+                *partition = 1;
+            }
+            _ => {}
+        }
+        lines.push(line);
+    }
+    let second = [
+        (T0 + 1100, r#""type":"consumed","topic":"middle.c-r0","partition":1,"offset":0,"ids":["in-1"]"#),
+        (T0 + 1200, r#""type":"output","topic":"output.c-r0","partition":2,"offset":0,"ids":["in-1"]"#),
+        (T0 + 1300, r#""type":"committed","topic":"middle.c-r0","partition":1,"offset":1"#),
+    ];
+    for (time, event) in second {
+        lines.push(serde_json::from_str(&format!(r#"{{"time_ms":{time},"source":"pipeline-2",{event}}}"#)).expect("line"));
+    }
+    lines.sort_by_key(|l| l.time_ms);
+    lines
+}
+
+#[test]
+fn a_chain_is_followed_through_every_stage_to_the_input() {
+    let model = build(&chain_run()).expect("lineage");
+    let derivations = &model.outcomes["r:in-1"];
+    let needed = [
+        Fact::Alive { node: "pipeline-1".into(), step: 0 },
+        Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 0 },
+        Fact::Link { from: "leader(middle/1)".into(), to: BROKERS.into(), step: 0 },
+        Fact::Alive { node: "pipeline-2".into(), step: 1 },
+        Fact::Link { from: "pipeline-2".into(), to: BROKERS.into(), step: 1 },
+        // no-duplicates counts copies: the second stage's commit matters,
+        // through its own group's coordinator.
+        Fact::Alive { node: "coordinator(s-stage2-group)".into(), step: 1 },
+        Fact::Alive { node: "coordinator(s-group)".into(), step: 0 },
+    ];
+    for d in derivations {
+        for fact in &needed {
+            assert!(d.contains(fact), "{fact} missing from {d:?}");
+        }
+    }
+    // The solver reaches the second stage's instance.
+    let crash = scenario(r#"["crash"]"#, 1, 0, r#"["pipeline-1"]"#);
+    let names: Vec<String> = model.outcomes.values().flatten().flatten().map(|f| f.to_string()).collect();
+    assert!(names.iter().any(|n| n.starts_with("pipeline-2 alive")), "{names:?}");
+    assert!(!first_hypotheses(&chain_run(), &crash, 5).is_empty());
+}
+
+#[test]
+fn kafka_alone_assumes_every_stages_instances_needed() {
+    let mut lines: Vec<TraceLine> = chain_run().into_iter().filter(|l| !l.source.starts_with("pipeline-")).collect();
+    for (n, node) in ["pipeline-1", "pipeline-2"].iter().enumerate() {
+        let address = format!(r#"{{"time_ms":1000002,"source":"harness","step":0,"type":"node_address","node":"{node}","address":"10.213.0.10{n}"}}"#);
+        lines.insert(1, serde_json::from_str(&address).expect("line"));
+    }
+    let model = build(&lines).expect("lineage");
+    for d in &model.outcomes["r:in-1"] {
+        for node in ["pipeline-1", "pipeline-2"] {
+            assert!(d.contains(&Fact::Alive { node: node.into(), step: 0 }), "{node} missing from {d:?}");
+        }
+        assert!(d.iter().any(|f| matches!(f, Fact::Alive { node, .. } if node == "coordinator(s-stage2-group)")), "{d:?}");
+    }
+}

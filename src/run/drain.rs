@@ -1,5 +1,6 @@
 //! The end of a run: wait until the pipeline has caught up with its input
-//! (its group's committed offsets reach the input's high watermarks) and
+//! (its group's committed offsets reach the input's high watermarks; in a
+//! chain, every stage's group with the topic it reads) and
 //! its output has been quiet for a while (a pipeline may commit before it
 //! writes: committed offsets alone can lie), or a bounded time passes,
 //! which is itself recorded.
@@ -43,24 +44,28 @@ fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
     snapshot.partitions.iter().filter(|p| p.topic == output).filter_map(|p| p.high_watermark).sum()
 }
 
-/// Waits until every input partition's committed offset reaches its high
-/// watermark and the output has not grown for `quiet`. Offsets of
-/// transaction markers count: a transactional pipeline's committed offset
-/// passes the marker after its last record.
+/// Waits until every stage's input partitions have committed offsets at
+/// their high watermarks and the output has not grown for `quiet`. Offsets
+/// of transaction markers count: a transactional pipeline's committed
+/// offset passes the marker after its last record. `stages` are (input,
+/// group) pairs, the first stage's first.
 pub async fn drain(
     cluster: &Cluster,
-    topic: &str,
+    stages: &[(String, String)],
     output: &str,
-    group: &str,
     quiet: Duration,
     limit: Duration,
 ) -> DrainOutcome {
     let started = Instant::now();
     let mut detail = String::from("no snapshot answered");
     let mut quiet_since: Option<(Instant, i64)> = None;
+    let mut topics: Vec<String> = stages.iter().map(|(t, _)| t.clone()).collect();
+    topics.push(output.to_string());
+    let groups: Vec<String> = stages.iter().map(|(_, g)| g.clone()).collect();
     loop {
-        if let Ok(snapshot) = cluster.snapshot(&[topic.to_string(), output.to_string()], &[group.to_string()]).await {
-            if let Some(lag) = lag(&snapshot, topic, group) {
+        if let Ok(snapshot) = cluster.snapshot(&topics, &groups).await {
+            let lags: Option<Vec<Vec<(i32, i64, i64)>>> = stages.iter().map(|(t, g)| lag(&snapshot, t, g)).collect();
+            if let Some(lag) = lags.map(|l| l.concat()) {
                 let behind: Vec<_> = lag.iter().filter(|(_, c, hw)| c < hw).collect();
                 let end = output_end(&snapshot, output);
                 detail = if behind.is_empty() {

@@ -30,7 +30,7 @@ use crate::checker::{self, History, RunVerdict};
 use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, Role, TopicSpec};
 use crate::nemesis::{role, Fault, FaultPlan, Nemesis};
 use crate::scenario::{Property, Scenario};
-use crate::trace::{self, Event, TraceError, TraceWriter};
+use crate::trace::{self, Event, StageNames, TraceError, TraceWriter};
 use crate::workload::{self, Acks};
 
 /// A run that could not be carried out (as opposed to one that found a
@@ -102,22 +102,23 @@ pub fn reads_committed(scenario: &Scenario) -> bool {
 /// Every node a plan's faults name must exist in this scenario.
 fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> {
     let topics: Vec<&str> = scenario.topics.iter().map(|t| t.name.as_str()).collect();
+    let instances = scenario.instance_names();
     let known = |node: &NodeId| match node {
         NodeId::Broker(b) => *b >= 1 && *b <= scenario.cluster.brokers,
-        NodeId::Client(name) => {
-            name == "workload" || (1..=scenario.pipeline.instances).any(|i| Scenario::instance_name(i) == *name)
-        }
-        // The pipeline's internal topics are named after its group.
+        NodeId::Client(name) => name == "workload" || instances.contains(name),
+        // A stage's internal topics are named after its group.
         NodeId::Role(Role::Leader { topic, .. } | Role::Followers { topic, .. }) => {
-            topics.contains(&topic.as_str()) || topic.starts_with(&format!("{}-", scenario.pipeline.group))
+            topics.contains(&topic.as_str()) || scenario.chain().any(|s| topic.starts_with(&format!("{}-", s.group)))
         }
-        NodeId::Role(Role::Coordinator { group } | Role::TransactionCoordinator { group }) => *group == scenario.pipeline.group,
+        NodeId::Role(Role::Coordinator { group } | Role::TransactionCoordinator { group }) => {
+            scenario.chain().any(|s| s.group == *group)
+        }
     };
     for planned in &plan.faults {
         if let Some(node) = planned.fault.nodes().into_iter().find(|n| !known(n)) {
             return Err(RunError::BadPlan(format!(
-                "{} targets {node}, which is not in scenario {} (brokers 1..{}, pipeline-1..{}, workload, roles over its topics and group)",
-                planned.fault, scenario.name, scenario.cluster.brokers, scenario.pipeline.instances
+                "{} targets {node}, which is not in scenario {} (brokers 1..{}, pipeline-1..{}, workload, roles over its topics and groups)",
+                planned.fault, scenario.name, scenario.cluster.brokers, instances.len()
             )));
         }
     }
@@ -126,11 +127,12 @@ fn check_targets(scenario: &Scenario, plan: &FaultPlan) -> Result<(), RunError> 
 
 /// How run `run` of `campaign` names the scenario's topics and group.
 pub fn run_names(scenario: &Scenario, campaign: &str, run: &str) -> RunNames {
-    if scenario.pipeline.run_suffix {
+    let names = if scenario.pipeline.run_suffix {
         RunNames::suffixed(campaign, run, &scenario.pipeline.group)
     } else {
         RunNames::unsuffixed(&scenario.pipeline.group)
-    }
+    };
+    names.with_stages(scenario.stages.iter().map(|s| s.group.clone()))
 }
 
 /// Carries out one run on `cluster` and judges it from its traces.
@@ -158,8 +160,10 @@ pub async fn execute(
 
     let names = run_names(scenario, campaign, run);
     let input = names.topic(&scenario.pipeline.input);
-    let output = names.topic(&scenario.pipeline.output);
+    let output = names.topic(scenario.output());
     let group = names.group(&scenario.pipeline.group);
+    // Each stage as the run names it: (its input, its group).
+    let stages: Vec<(String, String)> = scenario.chain().map(|s| (names.topic(&s.input), names.group(&s.group))).collect();
     let topics: Vec<TopicSpec> =
         scenario.topics.iter().map(|t| TopicSpec { name: names.topic(&t.name), ..t.clone() }).collect();
     if names.suffix.is_none() {
@@ -179,6 +183,11 @@ pub async fn execute(
                 input_topic: input.clone(),
                 output_topic: output.clone(),
                 group: group.clone(),
+                stages: scenario
+                    .stages
+                    .iter()
+                    .map(|s| StageNames { input_topic: names.topic(&s.input), output_topic: names.topic(&s.output), group: names.group(&s.group) })
+                    .collect(),
                 properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
                 read_committed,
                 acks: Some(match scenario.workload.acks {
@@ -186,7 +195,7 @@ pub async fn execute(
                     Acks::Leader => "1".to_string(),
                 }),
                 input_min_isr: Some(input_min_isr(scenario)),
-                value_format: Some(scenario.pipeline.value_format),
+                value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
             },
         )
         .map_err(io(&harness_path))?;
@@ -218,8 +227,8 @@ pub async fn execute(
     let endpoint = receiver.as_ref().map(|r| r.endpoint());
     let placement =
         nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), run_dir: &dir, files_dir: &files_dir };
-    for i in 1..=scenario.pipeline.instances {
-        nodes.push(nodes::pipeline_node(scenario, &placement, binaries, i).map_err(RunError::Pipeline)?);
+    for (name, stage) in scenario.instances() {
+        nodes.push(nodes::pipeline_node(stage, &name, &placement, binaries).map_err(RunError::Pipeline)?);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     // Each node's own trace directory, open to whatever user its image
@@ -248,9 +257,10 @@ pub async fn execute(
             .map_err(io(&harness_path))?;
         // What each step observes: the pipeline's topics, its internal
         // topics (created by the app as it started), and its group.
-        let mut observed: Vec<String> = vec![input.clone(), output.clone()];
+        let mut observed: Vec<String> = vec![input.clone()];
+        observed.extend(scenario.chain().map(|s| names.topic(&s.output)));
         observed.extend(startup::internal_topics(cluster, &names).await.unwrap_or_default());
-        let observe = Observed { topics: observed, groups: vec![group.clone()] };
+        let observe = Observed { topics: observed, groups: stages.iter().map(|(_, g)| g.clone()).collect() };
         let mut nemesis = Nemesis::new(cluster);
         let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input, &observe, &watch).await;
         for fault in nemesis.active().to_vec() {
@@ -270,7 +280,7 @@ pub async fn execute(
         }
         let limit = Duration::from_secs(scenario.workload.drain_secs);
         let quiet = Duration::from_millis(scenario.workload.quiet_millis);
-        let drained = drain(cluster, &input, &output, &group, quiet, limit).await;
+        let drained = drain(cluster, &stages, &output, quiet, limit).await;
         harness
             .write(
                 Some(scenario.budget.eot),

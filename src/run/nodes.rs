@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::cluster::ClientSpec;
 pub use crate::trace::RunNames;
 use crate::scenario::program::fill;
-use crate::scenario::{Bug, Program, Scenario};
+use crate::scenario::{Bug, PipelineSpec, Program};
 
 /// Where the binaries a run mounts into client nodes are.
 #[derive(Debug, Clone)]
@@ -90,10 +90,10 @@ pub struct Placement<'a> {
     pub files_dir: &'a Path,
 }
 
-/// Pipeline instance `i` (1-based).
-pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i: u8) -> Result<ClientSpec, String> {
-    let name = Scenario::instance_name(i);
-    let p = &scenario.pipeline;
+/// Pipeline instance `name` of stage `p` (the placeholders name the
+/// stage's own topics and group).
+pub fn pipeline_node(p: &PipelineSpec, name: &str, at: &Placement, binaries: &Binaries) -> Result<ClientSpec, String> {
+    let name = name.to_string();
     let names = at.names;
     let (input, output, group) = (names.topic(&p.input), names.topic(&p.output), names.group(&p.group));
     let values = [
@@ -219,6 +219,7 @@ pub fn pipeline_node(scenario: &Scenario, at: &Placement, binaries: &Binaries, i
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Scenario;
 
     fn scenario() -> Scenario {
         let text = r#"name = "s"
@@ -248,7 +249,7 @@ eot = 3
         let binaries = Binaries { workload: "/bin/ldfi-workload".into(), pipelines: "/bin".into(), java: "/java".into() };
         let names = RunNames::suffixed("c", "r0", "g");
         let at = Placement { names: &names, bootstrap: "b:9092", otlp: None, run_dir, files_dir: Path::new("/traces/c/.r0-files") };
-        let pipeline = pipeline_node(&scenario(), &at, &binaries, 2).unwrap();
+        let pipeline = pipeline_node(&scenario().pipeline, "pipeline-2", &at, &binaries).unwrap();
         let workload = workload_node(&binaries, &crate::trace::node_dir(run_dir, "workload"));
         for (node, own) in [(&pipeline, "/traces/c/r0/nodes/pipeline-2:/trace"), (&workload, "/traces/c/r0/nodes/workload:/trace")] {
             let writable: Vec<&String> = node.binds.iter().filter(|b| !b.ends_with(":ro")).collect();

@@ -31,7 +31,7 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
     let engine = cluster.engine().clone();
     let mut recovered = Recovered::default();
     let mut clients = vec!["workload".to_string()];
-    clients.extend((1..=scenario.pipeline.instances).map(Scenario::instance_name));
+    clients.extend(scenario.instance_names());
     for name in &clients {
         // A node whose creator still runs is another harness's run in
         // progress, not something a killed one left: healing would break it.

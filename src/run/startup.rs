@@ -51,9 +51,14 @@ pub async fn run_topics(cluster: &Cluster, scenario: &Scenario, names: &RunNames
 pub async fn clean_slate(cluster: &Cluster, scenario: &Scenario, names: &RunNames) -> Result<(), ClusterError> {
     let topics = run_topics(cluster, scenario, names).await;
     let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-    let group = names.group(&scenario.pipeline.group);
-    cluster.delete_groups(&[group.as_str()]).await?;
+    let groups = run_groups(scenario, names);
+    cluster.delete_groups(&groups.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     cluster.delete_topics_and_wait(&refs, DELETION).await
+}
+
+/// Every stage's group, as the run names it.
+fn run_groups(scenario: &Scenario, names: &RunNames) -> Vec<String> {
+    scenario.chain().map(|s| names.group(&s.group)).collect()
 }
 
 /// After the run: its topics and internal topics, and with unsuffixed
@@ -68,9 +73,9 @@ pub async fn tidy(cluster: &Cluster, scenario: &Scenario, names: &RunNames) {
         }
         return;
     }
-    let group = names.group(&scenario.pipeline.group);
-    if let Err(e) = cluster.delete_groups(&[group.as_str()]).await {
-        tracing::warn!("deleting group {group}: {e}");
+    let groups = run_groups(scenario, names);
+    if let Err(e) = cluster.delete_groups(&groups.iter().map(String::as_str).collect::<Vec<_>>()).await {
+        tracing::warn!("deleting groups {groups:?}: {e}");
     }
     if let Err(e) = cluster.delete_topics_and_wait(&refs, DELETION).await {
         tracing::warn!("deleting the run's topics: {e}");
@@ -96,31 +101,37 @@ pub fn ready(snapshot: &Snapshot, group: &str, input: &str, partitions: i32, ins
     Ok(())
 }
 
-/// Waits until the pipeline is [`ready`], up to the scenario's start-up
-/// time.
+/// Waits until every stage is [`ready`], each up to its start-up time
+/// (the stages start together, so a chain waits about as long as its
+/// slowest stage).
 pub async fn wait_ready(cluster: &Cluster, scenario: &Scenario, names: &RunNames) -> Result<Duration, RunError> {
     let started = Instant::now();
-    let limit = Duration::from_secs(scenario.pipeline.startup_secs);
-    let input = names.topic(&scenario.pipeline.input);
-    let group = names.group(&scenario.pipeline.group);
-    let partitions = scenario.topics.iter().find(|t| t.name == scenario.pipeline.input).map_or(1, |t| t.partitions);
-    let mut last = String::from("no snapshot yet");
-    while started.elapsed() < limit {
-        match cluster.snapshot(std::slice::from_ref(&input), std::slice::from_ref(&group)).await {
-            Ok(snapshot) => match ready(&snapshot, &group, &input, partitions, scenario.pipeline.instances) {
-                Ok(()) => return Ok(started.elapsed()),
-                Err(why) => last = why,
-            },
-            Err(e) => last = e.to_string(),
+    for (index, stage) in scenario.chain().enumerate() {
+        let limit = Duration::from_secs(stage.startup_secs);
+        let input = names.topic(&stage.input);
+        let group = names.group(&stage.group);
+        let partitions = scenario.topics.iter().find(|t| t.name == stage.input).map_or(1, |t| t.partitions);
+        let mut last: String;
+        loop {
+            match cluster.snapshot(std::slice::from_ref(&input), std::slice::from_ref(&group)).await {
+                Ok(snapshot) => match ready(&snapshot, &group, &input, partitions, stage.instances) {
+                    Ok(()) => break,
+                    Err(why) => last = why,
+                },
+                Err(e) => last = e.to_string(),
+            }
+            if started.elapsed() >= limit {
+                let table = if index == 0 { "[pipeline]".to_string() } else { format!("[[stages]] {index}") };
+                return Err(RunError::PipelineNeverStarted(format!(
+                    "after {} s: {last}\n  fix: the pipeline must consume {input} with group.id (or application.id) {group} — pass {{group}} and {{input}} to it; \
+                     see pipeline-N.log in the run's traces for why it did not; raise {table} startup_secs if it only starts slowly",
+                    limit.as_secs(),
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Err(RunError::PipelineNeverStarted(format!(
-        "after {} s: {last}\n  fix: the pipeline must consume {} with group.id (or application.id) {group} — pass {{group}} and {{input}} to it; \
-         see pipeline-N.log in the run's traces for why it did not; raise [pipeline] startup_secs if it only starts slowly",
-        limit.as_secs(),
-        input
-    )))
+    Ok(started.elapsed())
 }
 
 #[cfg(test)]

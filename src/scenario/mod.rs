@@ -42,7 +42,12 @@ pub struct Scenario {
     pub seed: u64,
     pub cluster: ClusterSettings,
     pub topics: Vec<TopicSpec>,
+    /// The pipeline, or the first stage of a chain.
     pub pipeline: PipelineSpec,
+    /// A chain's later stages, in order: each reads the output of the one
+    /// before it; the checker reads the last one's output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<PipelineSpec>,
     pub workload: WorkloadSpec,
     pub properties: Vec<Property>,
     pub budget: FaultBudget,
@@ -395,5 +400,36 @@ impl Scenario {
     /// The client node name of pipeline instance `i` (1-based).
     pub fn instance_name(i: u8) -> String {
         format!("pipeline-{i}")
+    }
+
+    /// The pipeline's stages in order: the first, then a chain's later ones.
+    pub fn chain(&self) -> impl Iterator<Item = &PipelineSpec> {
+        std::iter::once(&self.pipeline).chain(&self.stages)
+    }
+
+    /// Every instance of every stage: instances are numbered along the
+    /// chain (a first stage of 2 runs pipeline-1 and pipeline-2, the next
+    /// stage's first instance is pipeline-3), so that a node's name says
+    /// what it is wherever a fault, a fact or a report names it.
+    pub fn instances(&self) -> Vec<(String, &PipelineSpec)> {
+        let mut n = 0u8;
+        let mut all = Vec::new();
+        for stage in self.chain() {
+            for _ in 0..stage.instances {
+                n += 1;
+                all.push((Scenario::instance_name(n), stage));
+            }
+        }
+        all
+    }
+
+    /// The names of every instance of every stage.
+    pub fn instance_names(&self) -> Vec<String> {
+        self.instances().into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// The topic the checker reads: the last stage's output.
+    pub fn output(&self) -> &str {
+        &self.stages.last().unwrap_or(&self.pipeline).output
     }
 }

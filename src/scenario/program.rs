@@ -34,26 +34,58 @@ pub(super) struct ProgramFields {
     pub startup_secs: u64,
 }
 
-pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFields {
+/// Where a pipeline's table is in the file: `[pipeline]`, or the N-th
+/// `[[stages]]` of a chain; problems are named after it.
+pub(super) struct Table {
+    name: String,
+    path: Vec<String>,
+}
+
+impl Table {
+    pub fn pipeline() -> Table {
+        Table { name: "pipeline".into(), path: vec!["pipeline".into()] }
+    }
+
+    pub fn stage(index: usize) -> Table {
+        Table { name: format!("stages[{index}]"), path: vec!["stages".into(), index.to_string()] }
+    }
+
+    /// The field's name in problems: `pipeline.jar`, `stages[0].jar`.
+    pub fn field(&self, field: &str) -> String {
+        format!("{}.{field}", self.name)
+    }
+
+    /// The table's own name, for problems of no one field.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key path of `rest` under the table, for [`Checker::at_key`].
+    pub fn key<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
+        self.path.iter().map(String::as_str).chain(rest.iter().copied()).collect()
+    }
+}
+
+pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -> ProgramFields {
     let image = p.image.as_ref().map(|i| i.get_ref().clone());
     if let Some(i) = &p.image {
         if let Err(why) = image::reference(i.get_ref()) {
-            c.at(i, "pipeline.image", format!("{:?}: {why}", i.get_ref()), "name an image as Docker does, e.g. \"my-app:1.0\"");
+            c.at(i, &t.field("image"), format!("{:?}: {why}", i.get_ref()), "name an image as Docker does, e.g. \"my-app:1.0\"");
         }
     }
-    for (list, field) in [(&p.command, "pipeline.command"), (&p.args, "pipeline.args")] {
+    for (list, field) in [(&p.command, &t.field("command")), (&p.args, &t.field("args"))] {
         if let Some(list) = list {
             placeholders_in(c, list, field);
         }
     }
     for (k, v) in &p.env {
         for name in unknown_placeholders(v) {
-            c.at_key(&["pipeline", "env", k], &format!("pipeline.env.{}", super::locate::key(k)), unknown(&name), known());
+            c.at_key(&t.key(&["env", k]), &t.field(&format!("env.{}", super::locate::key(k))), unknown(&name), known());
         }
     }
     let chosen = [p.kind.is_some(), p.command.is_some(), p.jar.is_some()].iter().filter(|b| **b).count();
     let program = if chosen > 1 {
-        c.nowhere("pipeline", "more than one of kind, command and jar is set", "keep one of them");
+        c.nowhere(t.name(), "more than one of kind, command and jar is set", "keep one of them");
         None
     } else if let Some(kind) = &p.kind {
         let shipped = match kind.get_ref().as_str() {
@@ -61,18 +93,18 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
             "wordcount" => Some(PipelineKind::Wordcount),
             "exactly-once" => Some(PipelineKind::ExactlyOnce),
             other => {
-                c.at(kind, "pipeline.kind", format!("unknown pipeline {other:?}"),
+                c.at(kind, &t.field("kind"), format!("unknown pipeline {other:?}"),
                     "use copy, wordcount or exactly-once, or give a command, an image or a jar instead");
                 None
             }
         };
         if let (Some(_), Some(i)) = (shipped, &p.image) {
-            c.at(i, "pipeline.image", "a shipped pipeline runs in the client image", "drop image, or run your own program with command");
+            c.at(i, &t.field("image"), "a shipped pipeline runs in the client image", "drop image, or run your own program with command");
         }
         shipped.map(Program::Shipped)
     } else if let Some(command) = &p.command {
         if command.get_ref().is_empty() {
-            c.at(command, "pipeline.command", "is empty", "give the program and its arguments");
+            c.at(command, &t.field("command"), "is empty", "give the program and its arguments");
             None
         } else {
             Some(Program::Command(command.get_ref().clone()))
@@ -80,17 +112,17 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
     } else if let Some(jar) = &p.jar {
         let path = resolve(dir, jar.get_ref());
         if !path.is_file() {
-            c.at(jar, "pipeline.jar", format!("{} is not a file", path.display()),
+            c.at(jar, &t.field("jar"), format!("{} is not a file", path.display()),
                 "give the path of the app's jar, relative to the scenario file (build it first)");
         }
         let main_class = match &p.main_class {
             Some(m) if is_class_name(m.get_ref()) => Some(m.get_ref().clone()),
             Some(m) => {
-                c.at(m, "pipeline.main_class", format!("{:?} is not a Java class name", m.get_ref()), "e.g. \"com.example.WordCount\"");
+                c.at(m, &t.field("main_class"), format!("{:?} is not a Java class name", m.get_ref()), "e.g. \"com.example.WordCount\"");
                 None
             }
             None => {
-                c.at(jar, "pipeline.main_class", "a jar needs its main class", "set main_class = \"com.example.App\"");
+                c.at(jar, &t.field("main_class"), "a jar needs its main class", "set main_class = \"com.example.App\"");
                 None
             }
         };
@@ -99,16 +131,16 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
     } else if p.image.is_some() {
         Some(Program::Entrypoint)
     } else {
-        c.nowhere("pipeline", "no program: none of kind, command, image or jar is set",
+        c.nowhere(t.name(), "no program: none of kind, command, image or jar is set",
             "set kind = \"copy\", command = [...], image = \"my-app:1\" or jar = \"app.jar\" with main_class");
         None
     };
     if p.jar.is_none() {
         if let Some(m) = &p.main_class {
-            c.at(m, "pipeline.main_class", "main_class without jar", "set jar, or drop main_class");
+            c.at(m, &t.field("main_class"), "main_class without jar", "set jar, or drop main_class");
         }
         if let Some(a) = &p.args {
-            c.at(a, "pipeline.args", "args are the arguments of a jar's main class", "put them in command, or set jar");
+            c.at(a, &t.field("args"), "args are the arguments of a jar's main class", "put them in command, or set jar");
         }
     }
 
@@ -116,17 +148,17 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
     for (i, m) in p.mounts.iter().enumerate() {
         let host = resolve(dir, m.host.get_ref());
         if !host.exists() {
-            c.at(&m.host, &format!("pipeline.mounts[{i}].host"), format!("{} does not exist", host.display()),
+            c.at(&m.host, &t.field(&format!("mounts[{i}].host")), format!("{} does not exist", host.display()),
                 "give a file or folder, relative to the scenario file");
         }
         if let Err(why) = container_path(m.path.get_ref()) {
-            c.at(&m.path, &format!("pipeline.mounts[{i}].path"), why, "give an absolute path inside the container, e.g. /app");
+            c.at(&m.path, &t.field(&format!("mounts[{i}].path")), why, "give an absolute path inside the container, e.g. /app");
         }
         mounts.push(Mount { host, path: m.path.get_ref().clone() });
     }
     let mut files = Vec::new();
     for (i, f) in p.files.iter().enumerate() {
-        let field = format!("pipeline.files[{i}]");
+        let field = t.field(&format!("files[{i}]"));
         if let Err(why) = container_path(f.path.get_ref()) {
             c.at(&f.path, &format!("{field}.path"), why, "give an absolute path inside the container, e.g. /etc/app/streams.properties");
         }
@@ -146,7 +178,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
         }
     }
     if files.iter().enumerate().any(|(i, f)| files[..i].iter().any(|g| g.path == f.path)) {
-        c.nowhere("pipeline.files", "two files have the same path", "give each file its own path");
+        c.nowhere(&t.field("files"), "two files have the same path", "give each file its own path");
     }
 
     let otel_agent = p.otel_agent.unwrap_or(matches!(program, Some(Program::Jar { .. })));
@@ -156,7 +188,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
         Some("json") => ValueFormat::Json,
         Some(other) => {
             let v = p.value_format.as_ref().expect("present");
-            c.at(v, "pipeline.value_format", format!("unknown value format {other:?}"),
+            c.at(v, &t.field("value_format"), format!("unknown value format {other:?}"),
                 "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()) or json (a JSON number)");
             ValueFormat::Text
         }
@@ -165,7 +197,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, dir: &Path) -> ProgramFi
         None => 120,
         Some(s) if (1..=900).contains(s.get_ref()) => *s.get_ref(),
         Some(s) => {
-            c.at(s, "pipeline.startup_secs", format!("{} seconds", s.get_ref()), "use 1 to 900 seconds");
+            c.at(s, &t.field("startup_secs"), format!("{} seconds", s.get_ref()), "use 1 to 900 seconds");
             120
         }
     };

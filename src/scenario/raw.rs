@@ -19,6 +19,9 @@ pub struct RawScenario {
     #[serde(default)]
     pub topics: Vec<RawTopic>,
     pub pipeline: RawPipeline,
+    /// Later stages of a chain, each reading the output of the one before.
+    #[serde(default)]
+    pub stages: Vec<RawPipeline>,
     pub workload: RawWorkload,
     pub properties: Option<Spanned<Vec<String>>>,
     pub faults: RawFaults,

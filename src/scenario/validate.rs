@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use super::error::{position, Problem};
 use super::locate::{key, key_span};
-use super::raw::RawKeys;
+use super::program::Table;
+use super::raw::{self, RawKeys};
 use super::{image, names, syntax};
 use super::*;
 
@@ -166,65 +167,45 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     }
     let declared = |topic: &str| topics.iter().any(|t| t.name == topic);
 
-    // Pipeline.
+    // Pipeline: the first stage, then any later stages of a chain, each
+    // reading what the one before it wrote.
     let p = &raw.pipeline;
     // Docker binds need absolute host paths, whatever folder ldfi runs in.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let fields = super::program::program(&mut c, p, &dir);
-    let program = fields.program.clone();
-    for (k, v) in &p.env {
-        let field = format!("pipeline.env.{}", key(k));
-        if let Err(why) = names::env_key(k) {
-            c.at_key(&["pipeline", "env", k], &field, why, "use letters, digits and '_', not starting with a digit (POSIX)");
+    let first = pipeline_table(&mut c, p, &Table::pipeline(), &dir, suffix, &declared, format!("{name}-group"));
+    let mut stages = Vec::new();
+    let mut before: (&str, String) = ("pipeline.output", p.output.get_ref().clone());
+    let mut groups = vec![(p.group.clone().unwrap_or_else(|| format!("{name}-group")), "pipeline.group".to_string())];
+    for (i, s) in raw.stages.iter().enumerate() {
+        let t = Table::stage(i);
+        if s.run_suffix.is_some() {
+            c.at_key(&t.key(&["run_suffix"]), &t.field("run_suffix"), "run_suffix is set for the whole chain",
+                "set it in [pipeline] only");
         }
-        if v.contains('\0') {
-            c.at_key(&["pipeline", "env", k], &field, "the value holds a NUL character", "remove it: an environment value is a C string");
+        if s.input.get_ref() != &before.1 {
+            c.at(&s.input, &t.field("input"), format!("reads {:?}, but the stage before writes {:?} ({})", s.input.get_ref(), before.1, before.0),
+                format!("set input = {:?}: a stage reads the output of the one before it", before.1));
         }
+        let group = s.group.clone().unwrap_or_else(|| format!("{name}-stage{}-group", i + 2));
+        if let Some((_, other)) = groups.iter().find(|(g, _)| *g == group) {
+            c.at_key(&t.key(&["group"]), &t.field("group"), format!("group {group:?} is also {other}'s"),
+                "give each stage its own group (application.id): two stages in one group would share its partitions");
+        }
+        groups.push((group.clone(), t.field("group")));
+        stages.extend(pipeline_table(&mut c, s, &t, &dir, suffix, &declared, group));
+        before = ("the stage before", s.output.get_ref().clone());
     }
-    if let Some(group) = &p.group {
-        if let Err(why) = names::topic(group, suffix) {
-            c.at_key(&["pipeline", "group"], "pipeline.group", why,
-                "use letters, digits, '.', '_' or '-': Kafka Streams names its internal topics after the group");
-        }
+    for stage in &mut stages {
+        stage.run_suffix = p.run_suffix.unwrap_or(true);
     }
-    let instances = p.instances.as_ref().map(|i| *i.get_ref()).unwrap_or(1);
-    if let Some(i) = &p.instances {
-        if !(1..=8).contains(i.get_ref()) {
-            c.at(i, "pipeline.instances", format!("{} instances", i.get_ref()), "use 1 to 8");
-        }
+    // Counted from the file, so that a stage refused for its program does
+    // not also make every target of a later stage unknown.
+    let instances: u8 = std::iter::once(p).chain(&raw.stages).map(|s| s.instances.as_ref().map_or(1, |i| *i.get_ref())).fold(0u8, u8::saturating_add);
+    if instances > 16 {
+        c.nowhere("stages", format!("{instances} instances in all"), "use at most 16 instances over the whole chain");
     }
-    for (topic, field) in [(&p.input, "pipeline.input"), (&p.output, "pipeline.output")] {
-        if !declared(topic.get_ref()) {
-            c.at(topic, field, format!("topic {:?} is not declared", topic.get_ref()), "add it under [[topics]]");
-        }
-    }
-    let mut bugs = Vec::new();
-    let empty = Spanned::new(0..0, Vec::new());
-    let bug_list = p.bugs.as_ref().unwrap_or(&empty);
-    for text in bug_list.get_ref() {
-        match Bug::ALL.iter().find(|b| b.name() == text) {
-            Some(bug) => bugs.push(*bug),
-            None => c.at(bug_list, "pipeline.bugs", format!("unknown bug {text:?}"), format!("use some of: {}", names(&Bug::ALL, Bug::name))),
-        }
-    }
-    if let Some(Program::Shipped(kind)) = &program {
-        for bug in &bugs {
-            let transactional = *kind == PipelineKind::Wordcount
-                || (*kind == PipelineKind::ExactlyOnce && !bugs.contains(&Bug::NoTransactions));
-            let fits = match bug {
-                Bug::NoTransactions => *kind == PipelineKind::ExactlyOnce,
-                Bug::NoStateRestore => *kind == PipelineKind::Wordcount,
-                // A transactional producer needs acks=all and idempotence.
-                Bug::AcksOne | Bug::NoIdempotence => !transactional,
-                Bug::CommitBeforeProduce => true,
-            };
-            if !fits {
-                c.at(bug_list, "pipeline.bugs", format!("{} does not apply to the {kind:?} pipeline", bug.name()),
-                    "remove it, or pick the pipeline it belongs to");
-            }
-        }
-    }
+    let last_program = stages.last().or(first.as_ref()).map(|s| s.program.clone());
 
     // Workload.
     let w = &raw.workload;
@@ -260,7 +241,9 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
                 "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
         }
     }
-    let wordcount = matches!(program, Some(Program::Shipped(PipelineKind::Wordcount)));
+    // The instances of the chain's word count, if it has one.
+    let counting = first.iter().chain(&stages).filter(|s| s.program == Program::Shipped(PipelineKind::Wordcount)).map(|s| s.instances).max();
+    let wordcount = counting.is_some();
     let keys = match w.keys.as_ref() {
         // A word count is right with any number of instances only when one
         // word lives in one partition.
@@ -276,7 +259,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
                 c.at(v, "workload.keys", "must be at least 1", "use 1 or more, or \"word\"");
                 Keys::Count(8)
             }
-            RawKeys::Count(n) if wordcount && instances > 1 => {
+            RawKeys::Count(n) if counting.is_some_and(|i| i > 1) => {
+                let instances = counting.unwrap_or_default();
                 c.at(v, "workload.keys", format!("keys = {n} with {instances} wordcount instances: a word would \
                      reach several instances, each counting it from its own state"),
                     "use keys = \"word\" (inputs keyed by their word), or one instance");
@@ -287,6 +271,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     };
 
     // Properties.
+    let empty = Spanned::new(0..0, Vec::new());
     let mut properties = Vec::new();
     let property_list = raw.properties.as_ref().unwrap_or(&empty);
     for text in property_list.get_ref() {
@@ -297,7 +282,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         }
     }
     if properties.is_empty() {
-        properties = match &program {
+        properties = match &last_program {
             Some(Program::Shipped(PipelineKind::Wordcount)) => vec![Property::WordCounts],
             Some(Program::Shipped(PipelineKind::ExactlyOnce)) => vec![Property::ExactlyOnce],
             _ => vec![Property::NoLostAcked],
@@ -408,7 +393,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         c.problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
         return Err(c.problems);
     }
-    let shipped = matches!(program, Some(Program::Shipped(_)));
+    let shipped = first.iter().chain(&stages).all(|s| matches!(s.program, Program::Shipped(_)));
     Ok(Scenario {
         name: name.clone(),
         description: raw.description.clone().unwrap_or_default(),
@@ -416,22 +401,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         seed: raw.seed.unwrap_or(1),
         cluster: ClusterSettings { brokers, image: raw.cluster.image.clone(), broker_configs, reuse: raw.cluster.reuse.unwrap_or(true) },
         topics,
-        pipeline: PipelineSpec {
-            program: program.expect("checked above"),
-            instances,
-            input: p.input.get_ref().clone(),
-            output: p.output.get_ref().clone(),
-            group: p.group.clone().unwrap_or_else(|| format!("{name}-group")),
-            bugs,
-            env: p.env.clone(),
-            image: fields.image,
-            mounts: fields.mounts,
-            files: fields.files,
-            run_suffix: p.run_suffix.unwrap_or(true),
-            otel_agent: fields.otel_agent,
-            value_format: fields.value_format,
-            startup_secs: fields.startup_secs,
-        },
+        pipeline: first.expect("checked above"),
+        stages,
         workload: WorkloadSpec {
             topic,
             records_per_step: w.records_per_step.as_ref().map(|v| *v.get_ref()).unwrap_or(20),
@@ -459,6 +430,90 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             targets,
         },
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
+    })
+}
+
+/// One stage's table (`[pipeline]` or a `[[stages]]` item), checked:
+/// its program, environment, group, instances, topics and bugs. `None`
+/// when it names no runnable program (a problem says why).
+#[allow(clippy::too_many_arguments)]
+fn pipeline_table(
+    c: &mut Checker,
+    p: &raw::RawPipeline,
+    t: &Table,
+    dir: &Path,
+    suffix: usize,
+    declared: &dyn Fn(&str) -> bool,
+    group: String,
+) -> Option<PipelineSpec> {
+    let fields = super::program::program(c, p, t, dir);
+    for (k, v) in &p.env {
+        let field = t.field(&format!("env.{}", key(k)));
+        if let Err(why) = names::env_key(k) {
+            c.at_key(&t.key(&["env", k]), &field, why, "use letters, digits and '_', not starting with a digit (POSIX)");
+        }
+        if v.contains('\0') {
+            c.at_key(&t.key(&["env", k]), &field, "the value holds a NUL character", "remove it: an environment value is a C string");
+        }
+    }
+    if let Some(group) = &p.group {
+        if let Err(why) = names::topic(group, suffix) {
+            c.at_key(&t.key(&["group"]), &t.field("group"), why,
+                "use letters, digits, '.', '_' or '-': Kafka Streams names its internal topics after the group");
+        }
+    }
+    let instances = p.instances.as_ref().map(|i| *i.get_ref()).unwrap_or(1);
+    if let Some(i) = &p.instances {
+        if !(1..=8).contains(i.get_ref()) {
+            c.at(i, &t.field("instances"), format!("{} instances", i.get_ref()), "use 1 to 8");
+        }
+    }
+    for (topic, field) in [(&p.input, "input"), (&p.output, "output")] {
+        if !declared(topic.get_ref()) {
+            c.at(topic, &t.field(field), format!("topic {:?} is not declared", topic.get_ref()), "add it under [[topics]]");
+        }
+    }
+    let mut bugs = Vec::new();
+    let empty = Spanned::new(0..0, Vec::new());
+    let bug_list = p.bugs.as_ref().unwrap_or(&empty);
+    for text in bug_list.get_ref() {
+        match Bug::ALL.iter().find(|b| b.name() == text) {
+            Some(bug) => bugs.push(*bug),
+            None => c.at(bug_list, &t.field("bugs"), format!("unknown bug {text:?}"), format!("use some of: {}", names(&Bug::ALL, Bug::name))),
+        }
+    }
+    if let Some(Program::Shipped(kind)) = &fields.program {
+        for bug in &bugs {
+            let transactional = *kind == PipelineKind::Wordcount
+                || (*kind == PipelineKind::ExactlyOnce && !bugs.contains(&Bug::NoTransactions));
+            let fits = match bug {
+                Bug::NoTransactions => *kind == PipelineKind::ExactlyOnce,
+                Bug::NoStateRestore => *kind == PipelineKind::Wordcount,
+                // A transactional producer needs acks=all and idempotence.
+                Bug::AcksOne | Bug::NoIdempotence => !transactional,
+                Bug::CommitBeforeProduce => true,
+            };
+            if !fits {
+                c.at(bug_list, &t.field("bugs"), format!("{} does not apply to the {kind:?} pipeline", bug.name()),
+                    "remove it, or pick the pipeline it belongs to");
+            }
+        }
+    }
+    Some(PipelineSpec {
+        program: fields.program?,
+        instances,
+        input: p.input.get_ref().clone(),
+        output: p.output.get_ref().clone(),
+        group,
+        bugs,
+        env: p.env.clone(),
+        image: fields.image,
+        mounts: fields.mounts,
+        files: fields.files,
+        run_suffix: p.run_suffix.unwrap_or(true),
+        otel_agent: fields.otel_agent,
+        value_format: fields.value_format,
+        startup_secs: fields.startup_secs,
     })
 }
 
@@ -790,4 +845,39 @@ targets = ["broker-1", "pipeline-2"]
         assert!(zero[0].fix.contains("1 to 10"), "{}", zero[0].fix);
         assert_eq!(fields(&problems(&with(11))), ["strategy.tries"]);
     }
+
+    /// GOOD with a middle topic and a second stage reading it.
+    fn chain(stage: &str) -> String {
+        GOOD.replace("[[topics]]\nname = \"output\"", "[[topics]]\nname = \"middle\"\n\n[[topics]]\nname = \"output\"")
+            .replace("output = \"output\"\nbugs", "output = \"middle\"\nbugs")
+            .replace("[workload]", &format!("[[stages]]\n{stage}\n\n[workload]"))
+    }
+
+    #[test]
+    fn a_chain_numbers_its_instances_along_its_stages_and_reads_the_last_output() {
+        let text = chain("kind = \"copy\"\ninput = \"middle\"\noutput = \"output\"\n").replace("\"pipeline-2\"]", "\"pipeline-3\"]");
+        let s = parse(Path::new("s.toml"), &text).expect("valid chain");
+        assert_eq!(s.instance_names(), ["pipeline-1", "pipeline-2", "pipeline-3"]);
+        assert_eq!(s.output(), "output");
+        assert_eq!(s.stages[0].group, "copy-alo-stage2-group");
+        assert!(s.budget.targets.contains(&NodeId::client("pipeline-3")));
+        let one = parse(Path::new("s.toml"), GOOD).expect("valid");
+        assert_eq!((one.output(), one.instance_names().len()), ("output", 2));
+    }
+
+    #[test]
+    fn a_stage_must_read_what_the_stage_before_wrote_in_a_group_of_its_own() {
+        let wrong = chain("kind = \"copy\"\ninput = \"input\"\noutput = \"output\"\ngroup = \"copy-alo-group\"\nrun_suffix = false\n");
+        let found = problems(&wrong);
+        assert_eq!(fields(&found), ["stages[0].input", "stages[0].group", "stages[0].run_suffix"]);
+        assert!(found[0].message.contains("\"middle\"") && found[0].fix.contains("input = \"middle\""), "{:?}", found[0]);
+        assert!(found[1].message.contains("pipeline.group"), "{:?}", found[1]);
+        let unknown = chain("kind = \"copy\"\ninput = \"middle\"\noutput = \"nowhere\"\nbugs = [\"x\"]\n");
+        assert_eq!(fields(&problems(&unknown)), ["stages[0].output", "stages[0].bugs"]);
+        let targets = chain("kind = \"copy\"\ninput = \"middle\"\noutput = \"output\"\n").replace("\"pipeline-2\"]", "\"pipeline-4\"]");
+        let found = problems(&targets);
+        assert_eq!(fields(&found), ["faults.targets"]);
+        assert!(found[0].fix.contains("pipeline-3"), "{:?}", found[0]);
+    }
+
 }

@@ -66,6 +66,15 @@ pub struct TraceLine {
     pub event: Event,
 }
 
+/// One later stage of a chain, as a run names it: the topic it reads
+/// (the stage before's output), the topic it writes, and its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageNames {
+    pub input_topic: String,
+    pub output_topic: String,
+    pub group: String,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -78,10 +87,16 @@ pub enum Event {
         seed: u64,
         /// The fault plan, as JSON (see `nemesis::FaultPlan`).
         plan: serde_json::Value,
-        /// Topic names as used in this run (they carry a run suffix).
+        /// Topic names as used in this run (they carry a run suffix): the
+        /// input the workload writes, the output the checker reads (a
+        /// chain's last), and the first stage's group.
         input_topic: String,
         output_topic: String,
         group: String,
+        /// A chain's later stages, as this run names them. Absent for a
+        /// single pipeline and in older traces.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        stages: Vec<StageNames>,
         /// Property names checked after the run.
         properties: Vec<String>,
         /// Read outputs with read_committed.
