@@ -167,6 +167,105 @@ pub(super) fn hosts(lines: &[TraceLine]) -> HashMap<String, String> {
         .collect()
 }
 
+/// For each input id, what each pipeline instance did with it, followed
+/// back from its output through every stage of a chain: the instance that
+/// wrote the output read it from the stage before's output, written there
+/// by an instance that read it from further up, down to the input.
+pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::checker::RunInfo) -> HashMap<String, Vec<Path>> {
+    let (input, output) = (info.input_topic.as_str(), info.output_topic.as_str());
+    // The topics a stage reads, with the stage's group: the input first.
+    let read_by: HashMap<&str, &str> =
+        std::iter::once((input, info.group.as_str())).chain(info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str()))).collect();
+    let names = RunNames::of_run(&info.campaign, &info.run, &info.group);
+    // (instance, input id) -> each read of it: (time, topic, partition, offset).
+    type Reads<'a> = Vec<(u64, &'a str, i32, i64)>;
+    // (instance, topic, partition) -> each commit: (time, offset).
+    type Commits<'a> = HashMap<(&'a str, &'a str, i32), Vec<(u64, i64)>>;
+    // (topic, id) -> each write of it to a later stage's input: (instance, time, partition).
+    type Passed<'a> = HashMap<(&'a str, &'a str), Vec<(&'a str, u64, i32)>>;
+    let mut consumed: HashMap<(&str, &str), Reads> = HashMap::new();
+    let mut commits: Commits = HashMap::new();
+    let mut passed: Passed = HashMap::new();
+    for line in lines {
+        match &line.event {
+            Event::Consumed { topic, partition, offset, ids } if read_by.contains_key(topic.as_str()) => {
+                for id in ids {
+                    consumed.entry((line.source.as_str(), id.as_str())).or_default().push((line.time_ms, topic, *partition, *offset));
+                }
+            }
+            Event::Committed { topic, partition, offset } if read_by.contains_key(topic.as_str()) => {
+                commits.entry((line.source.as_str(), topic.as_str(), *partition)).or_default().push((line.time_ms, *offset));
+            }
+            Event::Output { topic, partition, ids, .. } if topic != output && read_by.contains_key(topic.as_str()) => {
+                for id in ids {
+                    passed.entry((topic.as_str(), id.as_str())).or_default().push((line.source.as_str(), line.time_ms, *partition));
+                }
+            }
+            _ => {}
+        }
+    }
+    // When `instance` committed its read of `topic`/`partition` at `offset`.
+    let commit_of = |instance: &str, topic: &str, partition: i32, offset: i64, read_time: u64| {
+        commits
+            .get(&(instance, topic, partition))
+            .and_then(|c| c.iter().find(|(t, o)| *t >= read_time && *o > offset))
+            .map(|(t, _)| clock.step_at(*t))
+    };
+    let mut handled: HashMap<String, Vec<Path>> = HashMap::new();
+    for line in lines {
+        let Event::Output { topic, partition, offset, ids, key } = &line.event else { continue };
+        if topic != output {
+            continue;
+        }
+        'ids: for id in ids {
+            let written = clock.step_of(line);
+            let (mut instance, mut time) = (line.source.as_str(), line.time_ms);
+            let (mut holds, mut internal, mut stage_commits) = (Vec::new(), Vec::new(), Vec::new());
+            // At most one hop per stage: a trace cannot send the walk round.
+            for _ in 0..=info.stages.len() {
+                let Some(reads) = consumed.get(&(instance, id.as_str())) else { continue 'ids };
+                let Some(&(read_time, from, in_partition, in_offset)) = reads.iter().rev().find(|(t, ..)| *t <= time) else {
+                    continue 'ids;
+                };
+                let read = clock.step_at(read_time);
+                holds.push((instance.to_string(), read, clock.step_at(time)));
+                if from == input {
+                    let committed = commit_of(instance, from, in_partition, in_offset, read_time).unwrap_or(written);
+                    holds.reverse();
+                    handled.entry(id.clone()).or_default().push(Path {
+                        source: Source::Events,
+                        writer: line.source.clone(),
+                        reader: instance.to_string(),
+                        consumed: read,
+                        output: written,
+                        output_at: (*partition, *offset),
+                        key: key.clone(),
+                        committed,
+                        holds,
+                        internal,
+                        assumed: false,
+                        state_logged: false,
+                        stage_commits,
+                    });
+                    continue 'ids;
+                }
+                // A later stage's read: its commit, then who wrote it there.
+                let group = names.scenario_group(read_by[from]);
+                let committed = commit_of(instance, from, in_partition, in_offset, read_time).unwrap_or(written);
+                stage_commits.push((Some(instance.to_string()), group, committed));
+                let Some(&(writer, wrote, out_partition)) =
+                    passed.get(&(from, id.as_str())).and_then(|w| w.iter().rev().find(|(_, t, _)| *t <= read_time))
+                else {
+                    continue 'ids;
+                };
+                internal.push((names.scenario_topic(from), out_partition, clock.step_at(wrote)));
+                (instance, time) = (writer, wrote);
+            }
+        }
+    }
+    handled
+}
+
 /// Paths from OpenTelemetry spans, by input id: each trace that starts at
 /// the process of an input record, followed through every publish and
 /// process it caused (context rides in the records' headers), to the

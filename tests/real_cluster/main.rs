@@ -12,6 +12,7 @@
 //! and says how to set up (`scripts/setup`). Run a subset with
 //! `cargo test --test real_cluster -- <substring>`.
 
+mod chains;
 mod faults;
 mod hostile;
 mod lifecycle;
@@ -65,6 +66,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         }),
         ("python_app_commit_first_loses_records_under_a_crash_commit_after_does_not", |c| {
             Box::pin(python::a_python_app_that_commits_first_loses_records_under_a_crash_and_one_that_commits_after_does_not(c))
+        }),
+        ("chain_loses_records_under_a_crash_of_its_buggy_second_stage_only", |c| {
+            Box::pin(chains::a_chain_loses_records_under_a_crash_of_its_buggy_second_stage_only(c))
         }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
