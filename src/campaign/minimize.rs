@@ -20,9 +20,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use super::{Counterexample, Progress, Runs};
+pub use crate::summary::{Attempt, MinimalPlan};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::nemesis::FaultPlan;
@@ -44,36 +43,6 @@ impl Default for MinimizeSettings {
     fn default() -> MinimizeSettings {
         MinimizeSettings { max_runs: 6, confirm: 2, deadline: None }
     }
-}
-
-/// One run tried while minimizing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
-    pub run: String,
-    pub plan: FaultPlan,
-    pub verdict: Verdict,
-    /// Whether a property the counterexample broke broke again.
-    pub reproduced: bool,
-    pub wall_ms: u64,
-    /// A re-run of the final plan, for its reproduction rate (not a
-    /// smaller candidate).
-    #[serde(default)]
-    pub confirmation: bool,
-}
-
-/// The smallest plan found that still breaks a property.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MinimalPlan {
-    pub plan: FaultPlan,
-    /// Runs of `plan` that broke a property again...
-    pub reproduced: u32,
-    /// ...out of this many runs of `plan` (the one that found it included).
-    pub of: u32,
-    /// Every run minimization made, in order.
-    pub attempts: Vec<Attempt>,
-    /// Why the search stopped early, if it did (an infrastructure error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// Smaller plans to try, in order: the plan without each fault (when it has

@@ -25,13 +25,11 @@
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
 mod baseline;
-mod compat;
 mod coverage;
 #[cfg(test)]
 mod endings;
 #[cfg(test)]
 mod fixtures;
-mod learn;
 pub mod minimize;
 mod next;
 pub mod plans;
@@ -42,19 +40,15 @@ pub mod replay;
 pub mod resume;
 mod runs;
 mod space;
-mod summary;
 mod shift;
 mod symmetry;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 pub use plans::{exhaustive, PlanCount};
 pub use space::{budget_space, realize, solver_model, space, Windows};
-pub use learn::{learn, Conditional};
+pub use crate::lineage::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
 pub use shift::Pictures;
@@ -62,7 +56,7 @@ pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
 pub use symmetry::{automorphisms, images};
-pub use summary::{inconclusive_reason, CampaignSummary, ClusterUse, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
+pub use crate::summary::{inconclusive_reason, lineage_words, CampaignSummary, ClusterUse, Counterexample, Learned, Outcome, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -72,33 +66,6 @@ use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;
 use crate::trace;
-
-/// How a campaign ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Outcome {
-    /// The campaign has not ended: it is running, or it was killed (resume
-    /// it with `ldfi campaign SCENARIO --resume REPORT_DIR`).
-    InProgress,
-    /// A fault plan broke a property.
-    Violation,
-    /// No hypothesis is left within the budget.
-    Certified { statement: String },
-    /// The run budget (or wall time) ran out first.
-    BudgetSpent { explored: usize, remaining: Option<usize> },
-    /// Nothing is certified, and `reason` says why and what to check: the
-    /// fault-free run was no baseline, a targeted instance's
-    /// faults were never considered, or every hypothesis was injected but
-    /// the runs of some (`runs`) gave no verdict (the output did not settle,
-    /// twice) and so prove nothing. `reason` is empty in older summaries,
-    /// which meant the last.
-    Inconclusive {
-        explored: usize,
-        runs: Vec<String>,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        reason: String,
-    },
-}
 
 /// Settings of one campaign.
 #[derive(Debug, Clone)]
@@ -172,13 +139,6 @@ pub fn budget_words(scenario: &Scenario) -> String {
     )
 }
 
-/// What the certificate assumed, per instance: "lineage: pipeline-1 from
-/// its own trace events, pipeline-2 from Kafka alone (assumed ...)".
-pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
-    let each: Vec<String> = sources.iter().map(|(instance, source)| format!("{instance} from {}", source.describe())).collect();
-    format!("lineage: {}", each.join(", "))
-}
-
 /// The pipeline's instances by name: `pipeline-1` .. `pipeline-N`.
 fn instances(scenario: &Scenario) -> Vec<String> {
     (1..=scenario.pipeline.instances).map(|i| format!("pipeline-{i}")).collect()
@@ -193,7 +153,7 @@ pub async fn campaign(
     settings: &CampaignSettings,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<CampaignSummary, RunError> {
-    let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
     drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, progress).await
 }
 
@@ -221,7 +181,7 @@ fn bench<'a>(
 
 fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(), RunError> {
     let dir = report_dir(settings);
-    summary.write(&dir).map_err(|source| RunError::Io { path: dir, source })
+    crate::report::write_all(summary, &dir).map_err(|source| RunError::Io { path: dir, source })
 }
 
 /// The loop itself, from any state: a fresh one or one restored from a
@@ -369,7 +329,7 @@ async fn drive(
             }
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
-            let added = learn::learn(&mut model, learned, &plan);
+            let added = crate::lineage::learn(&mut model, learned, &plan);
             conditional.push(&plan, added);
             if let Some(last) = summary.runs.last_mut() {
                 last.learned = Some(Learned::since(before, &model));

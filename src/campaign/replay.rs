@@ -20,7 +20,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use super::summary::Ran;
+pub use crate::summary::Ran;
 use super::{CampaignSummary, Counterexample, Progress};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;

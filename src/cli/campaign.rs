@@ -253,7 +253,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e) => return fail(EXIT_INFRA, e),
     };
     let resumed = restored.is_some();
-    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings)));
+    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy)));
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
     // The journal names the cluster before it starts: whenever this process
     // is killed, `--resume` or `ldfi clean --campaign` finds what it left.

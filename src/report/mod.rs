@@ -33,7 +33,7 @@ use std::path::Path;
 pub use evidence::{gather, Evidence};
 pub use load::{load, LoadError};
 
-use crate::campaign::CampaignSummary;
+use crate::summary::CampaignSummary;
 use crate::trace::write_atomic;
 
 /// The folder that holds `reports/` and `traces/`, for a report directory
@@ -47,19 +47,19 @@ pub fn root_of(report_dir: &Path) -> &Path {
 /// each atomically. Traces that cannot be read make notes in the reports,
 /// never an error: only writing can fail.
 pub fn write_all(summary: &CampaignSummary, dir: &Path) -> std::io::Result<()> {
+    summary.write(dir)?;
+    write_reports(summary, dir)
+}
+
+/// Writes report.md, report.html and junit.xml into `dir`, each
+/// atomically: the renders that read the traces, rebuild the lineage of a
+/// broken outcome and run Graphviz ([`gather`]).
+pub fn write_reports(summary: &CampaignSummary, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     let evidence = gather(summary, root_of(dir));
     let shown = dir.display().to_string();
     write_atomic(&dir.join("report.md"), markdown::render(summary, &evidence, &shown).as_bytes())?;
     write_atomic(&dir.join("report.html"), html::render(summary, &evidence, &shown).as_bytes())?;
     let xml = junit::render(summary, &evidence, &shown).map_err(std::io::Error::other)?;
     write_atomic(&dir.join("junit.xml"), xml.as_bytes())
-}
-
-/// report.md for a summary whose run directories resolve against `root`.
-pub fn markdown_from_disk(summary: &CampaignSummary, root: &Path) -> String {
-    let evidence = gather(summary, root);
-    markdown::render(summary, &evidence, &format!("reports/{}", summary.campaign))
 }
