@@ -42,7 +42,9 @@ fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault
     };
     let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(drive(&runs, scenario, settings, fresh, &|_| {})).unwrap()
+    let dir = report_dir(settings);
+    let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
+    runtime.block_on(drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap()
 }
 
 /// One instance, crashes of it alone within steps 0..2.
@@ -110,7 +112,9 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
     let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &|_| {})).unwrap();
+    let dir = report_dir(&settings);
+    let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
+    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap();
     let reason = reason(&summary);
     assert!(reason.contains("nothing was read back from the output (1 inputs acknowledged)"), "{reason}");
     std::fs::remove_dir_all(&root).unwrap();

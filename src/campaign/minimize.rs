@@ -20,7 +20,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{Counterexample, Progress, Runs};
+use super::{CampaignEvent, Counterexample, Listener, Runs};
 pub use crate::summary::{Attempt, MinimalPlan};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -90,7 +90,7 @@ pub async fn minimize(
     runs: &impl Runs,
     counterexample: &Counterexample,
     settings: MinimizeSettings,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> MinimalPlan {
     let broken: Vec<&str> = counterexample.results.iter().map(|r| r.property.name()).collect();
     let mut result = MinimalPlan { plan: counterexample.plan.clone(), reproduced: 1, of: 1, attempts: Vec::new(), note: None };
@@ -98,23 +98,9 @@ pub async fn minimize(
     let mut count = 0u32;
     let late = || settings.deadline.is_some_and(|d| Instant::now() >= d);
     const LATE: &str = "the campaign's wall-time limit was reached";
-    let attempt = |plan: FaultPlan, count: &mut u32, confirmation: bool| {
+    let next_run = |count: &mut u32| {
         *count += 1;
-        let run_id = format!("{}-min{}", counterexample.run, count);
-        let broken = &broken;
-        async move {
-            progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
-            let started = Instant::now();
-            let outcome = runs
-                .run(&plan, &run_id)
-                .await
-                .map_err(|e| format!("minimization run {run_id}: {e}"))?;
-            let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
-            let wall_ms = started.elapsed().as_millis() as u64;
-            let attempt = Attempt { run: run_id, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
-            progress(Progress::Minimizing { attempt: attempt.clone() });
-            Ok::<Attempt, String>(attempt)
-        }
+        format!("{}-min{}", counterexample.run, count)
     };
 
     'shrink: loop {
@@ -126,7 +112,7 @@ pub async fn minimize(
                 result.note = Some(LATE.to_string());
                 return result;
             }
-            match attempt(candidate.clone(), &mut count, false).await {
+            match attempt(runs, &broken, next_run(&mut count), candidate.clone(), false, listener).await {
                 Ok(a) => {
                     let kept = a.reproduced;
                     result.attempts.push(a);
@@ -151,7 +137,7 @@ pub async fn minimize(
             result.note = Some(LATE.to_string());
             break;
         }
-        match attempt(result.plan.clone(), &mut count, true).await {
+        match attempt(runs, &broken, next_run(&mut count), result.plan.clone(), true, listener).await {
             Ok(a) => {
                 result.of += 1;
                 result.reproduced += u32::from(a.reproduced);
@@ -164,6 +150,28 @@ pub async fn minimize(
         }
     }
     result
+}
+
+/// One run of a minimization: `plan` as run `run`, and whether it broke
+/// one of the `broken` properties again. An infrastructure error is the
+/// note the search stops with.
+async fn attempt(
+    runs: &impl Runs,
+    broken: &[&str],
+    run: String,
+    plan: FaultPlan,
+    confirmation: bool,
+    listener: &mut dyn Listener,
+) -> Result<Attempt, String> {
+    let told = |e: std::io::Error| format!("minimization run {run}: {e}");
+    listener.on(&CampaignEvent::RunStarted { run: &run, plan: &plan }).map_err(told)?;
+    let started = Instant::now();
+    let outcome = runs.run(&plan, &run).await.map_err(|e| format!("minimization run {run}: {e}"))?;
+    let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
+    let wall_ms = started.elapsed().as_millis() as u64;
+    let attempt = Attempt { run, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
+    listener.on(&CampaignEvent::Minimizing { attempt: &attempt }).map_err(|e| format!("minimization run {}: {e}", attempt.run))?;
+    Ok(attempt)
 }
 
 #[cfg(test)]

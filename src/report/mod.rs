@@ -1,9 +1,10 @@
 //! Reports: what a person reads after a campaign, and what CI consumes.
 //!
-//! `reports/<campaign>/` holds, all rewritten atomically after every run
-//! (a counterexample once found is never lost, a crash never leaves half a
-//! file):
-//! - `summary.json`: the campaign as data (schema: docs/summary-schema.md);
+//! `reports/<campaign>/` holds, each written atomically (a crash never
+//! leaves half a file):
+//! - `summary.json`: the campaign as data (schema: docs/summary-schema.md),
+//!   its journal, rewritten after every run so that a counterexample once
+//!   found is never lost;
 //! - `report.md`: the report in plain text, for a terminal or a CI log;
 //! - `report.html`: one self-contained page (verdict in a sentence, the
 //!   minimal fault set in words, a space-time diagram of the failing run,
@@ -11,10 +12,18 @@
 //!   command);
 //! - `junit.xml`: one test case per property, failing with the counterexample.
 //!
+//! The last three are rendered when the campaign ends (or is interrupted),
+//! and by `ldfi report`: rendering reads the traces back, rebuilds lineage
+//! and runs Graphviz, which is too much to repeat after every run for files
+//! nobody reads until the end (`crate::campaign::subscribers`). This module
+//! reads the campaign's record ([`crate::summary`]) and knows nothing of
+//! the loop that wrote it.
+//!
 //! Pure cores, thin shell: [`evidence`] reads the traces (and calls
 //! Graphviz) once; [`content`], [`markdown`], [`html`], [`junit`],
 //! [`timeline`] and [`words`] are pure functions from the summary and that
-//! evidence to strings; [`write_all`] writes the files; [`load()`] rebuilds a
+//! evidence to strings; [`write_reports`] writes the renders, [`write_all`]
+//! the record and the renders; [`load()`] rebuilds a
 //! summary from a report or a traces directory (`ldfi report`).
 
 pub mod content;

@@ -1,6 +1,6 @@
 //! A counterexample minimized: the smallest plan found that still breaks a
 //! property, how often it did, and every run it took
-//! ([`crate::campaign::minimize`] does the search).
+//! (the campaign's `minimize` does the search).
 
 use serde::{Deserialize, Serialize};
 
