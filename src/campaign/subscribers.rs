@@ -28,6 +28,7 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// The journal of the campaign whose report directory is `dir`.
     pub fn new(dir: &Path) -> Journal {
         Journal { dir: dir.to_path_buf() }
     }
@@ -50,6 +51,8 @@ pub struct Reports {
 }
 
 impl Reports {
+    /// The reports of the campaign whose report directory is `dir`
+    /// (its journal, summary.json, is read from there if dropped early).
     pub fn new(dir: &Path) -> Reports {
         Reports { dir: dir.to_path_buf(), rendered: false }
     }
