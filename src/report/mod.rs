@@ -15,7 +15,7 @@
 //! The last three are rendered when the campaign ends (or is interrupted),
 //! and by `ldfi report`: rendering reads the traces back, rebuilds lineage
 //! and runs Graphviz, which is too much to repeat after every run for files
-//! nobody reads until the end (`crate::campaign::subscribers`). This module
+//! nobody reads until the end (see the campaign's subscribers). This module
 //! reads the campaign's record ([`crate::summary`]) and knows nothing of
 //! the loop that wrote it.
 //!
