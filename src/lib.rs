@@ -44,5 +44,6 @@ pub mod scenario;
 #[cfg(test)]
 mod scratch;
 pub mod solver;
+pub mod summary;
 pub mod trace;
 pub mod workload;

@@ -40,9 +40,11 @@ fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault
         traces: settings.traces_root.join(&settings.name),
         pick: Box::new(move |plan: &FaultPlan| if plan.faults.is_empty() { clean.clone() } else { faulty.clone() }),
     };
-    let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(drive(&runs, scenario, settings, fresh, &|_| {})).unwrap()
+    let dir = report_dir(settings);
+    let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
+    runtime.block_on(drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap()
 }
 
 /// One instance, crashes of it alone within steps 0..2.
@@ -108,9 +110,11 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
     let settings = settings(&root, Strategy::Ldfi, 20);
     let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
-    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings));
+    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &|_| {})).unwrap();
+    let dir = report_dir(&settings);
+    let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
+    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap();
     let reason = reason(&summary);
     assert!(reason.contains("nothing was read back from the output (1 inputs acknowledged)"), "{reason}");
     std::fs::remove_dir_all(&root).unwrap();

@@ -20,9 +20,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Counterexample, Progress, Runs};
+use super::{CampaignEvent, Counterexample, Listener, Runs};
+pub use crate::summary::{Attempt, MinimalPlan};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::nemesis::FaultPlan;
@@ -44,36 +43,6 @@ impl Default for MinimizeSettings {
     fn default() -> MinimizeSettings {
         MinimizeSettings { max_runs: 6, confirm: 2, deadline: None }
     }
-}
-
-/// One run tried while minimizing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
-    pub run: String,
-    pub plan: FaultPlan,
-    pub verdict: Verdict,
-    /// Whether a property the counterexample broke broke again.
-    pub reproduced: bool,
-    pub wall_ms: u64,
-    /// A re-run of the final plan, for its reproduction rate (not a
-    /// smaller candidate).
-    #[serde(default)]
-    pub confirmation: bool,
-}
-
-/// The smallest plan found that still breaks a property.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MinimalPlan {
-    pub plan: FaultPlan,
-    /// Runs of `plan` that broke a property again...
-    pub reproduced: u32,
-    /// ...out of this many runs of `plan` (the one that found it included).
-    pub of: u32,
-    /// Every run minimization made, in order.
-    pub attempts: Vec<Attempt>,
-    /// Why the search stopped early, if it did (an infrastructure error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// Smaller plans to try, in order: the plan without each fault (when it has
@@ -121,7 +90,7 @@ pub async fn minimize(
     runs: &impl Runs,
     counterexample: &Counterexample,
     settings: MinimizeSettings,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> MinimalPlan {
     let broken: Vec<&str> = counterexample.results.iter().map(|r| r.property.name()).collect();
     let mut result = MinimalPlan { plan: counterexample.plan.clone(), reproduced: 1, of: 1, attempts: Vec::new(), note: None };
@@ -129,23 +98,9 @@ pub async fn minimize(
     let mut count = 0u32;
     let late = || settings.deadline.is_some_and(|d| Instant::now() >= d);
     const LATE: &str = "the campaign's wall-time limit was reached";
-    let attempt = |plan: FaultPlan, count: &mut u32, confirmation: bool| {
+    let next_run = |count: &mut u32| {
         *count += 1;
-        let run_id = format!("{}-min{}", counterexample.run, count);
-        let broken = &broken;
-        async move {
-            progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
-            let started = Instant::now();
-            let outcome = runs
-                .run(&plan, &run_id)
-                .await
-                .map_err(|e| format!("minimization run {run_id}: {e}"))?;
-            let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
-            let wall_ms = started.elapsed().as_millis() as u64;
-            let attempt = Attempt { run: run_id, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
-            progress(Progress::Minimizing { attempt: attempt.clone() });
-            Ok::<Attempt, String>(attempt)
-        }
+        format!("{}-min{}", counterexample.run, count)
     };
 
     'shrink: loop {
@@ -157,7 +112,7 @@ pub async fn minimize(
                 result.note = Some(LATE.to_string());
                 return result;
             }
-            match attempt(candidate.clone(), &mut count, false).await {
+            match attempt(runs, &broken, next_run(&mut count), candidate.clone(), false, listener).await {
                 Ok(a) => {
                     let kept = a.reproduced;
                     result.attempts.push(a);
@@ -182,7 +137,7 @@ pub async fn minimize(
             result.note = Some(LATE.to_string());
             break;
         }
-        match attempt(result.plan.clone(), &mut count, true).await {
+        match attempt(runs, &broken, next_run(&mut count), result.plan.clone(), true, listener).await {
             Ok(a) => {
                 result.of += 1;
                 result.reproduced += u32::from(a.reproduced);
@@ -195,6 +150,28 @@ pub async fn minimize(
         }
     }
     result
+}
+
+/// One run of a minimization: `plan` as run `run`, and whether it broke
+/// one of the `broken` properties again. An infrastructure error is the
+/// note the search stops with.
+async fn attempt(
+    runs: &impl Runs,
+    broken: &[&str],
+    run: String,
+    plan: FaultPlan,
+    confirmation: bool,
+    listener: &mut dyn Listener,
+) -> Result<Attempt, String> {
+    let told = |e: std::io::Error| format!("minimization run {run}: {e}");
+    listener.on(&CampaignEvent::RunStarted { run: &run, plan: &plan }).map_err(told)?;
+    let started = Instant::now();
+    let outcome = runs.run(&plan, &run).await.map_err(|e| format!("minimization run {run}: {e}"))?;
+    let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
+    let wall_ms = started.elapsed().as_millis() as u64;
+    let attempt = Attempt { run, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
+    listener.on(&CampaignEvent::Minimizing { attempt: &attempt }).map_err(|e| format!("minimization run {}: {e}", attempt.run))?;
+    Ok(attempt)
 }
 
 #[cfg(test)]

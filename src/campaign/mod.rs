@@ -15,9 +15,12 @@
 //! campaign inconclusive, saying why. Runs come through [`Runs`]: a live
 //! cluster, or recorded runs in tests.
 //!
-//! The summary is journaled before the first run and after each one, with
-//! the outcome `in_progress` until the loop ends; `ldfi campaign --resume`
-//! rebuilds the loop's state from it ([`mod@resume`]) and goes on. A
+//! The loop tells what it does as events ([`events`]) to listeners its
+//! caller picks: the terminal, the journal and the reports
+//! ([`subscribers`]). The summary is journaled before the first run and
+//! after each one, with the outcome `in_progress` until the loop ends;
+//! `ldfi campaign --resume` rebuilds the loop's state from it
+//! ([`mod@resume`]) and goes on. The reports are rendered when it ends. A
 //! counterexample is minimized on the live cluster ([`minimize`]) and can be
 //! replayed later on a fresh cluster ([`replay`]).
 //!
@@ -25,13 +28,12 @@
 //! `exhaustive` tries every plan in order of size, `random` draws plans.
 
 mod baseline;
-mod compat;
 mod coverage;
 #[cfg(test)]
 mod endings;
+pub mod events;
 #[cfg(test)]
 mod fixtures;
-mod learn;
 pub mod minimize;
 mod next;
 pub mod plans;
@@ -42,28 +44,27 @@ pub mod replay;
 pub mod resume;
 mod runs;
 mod space;
-mod summary;
+pub mod subscribers;
 mod shift;
 mod symmetry;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 pub use plans::{exhaustive, PlanCount};
 pub use space::{budget_space, realize, solver_model, space, Windows};
-pub use learn::{learn, Conditional};
+pub use crate::lineage::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
 pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
-pub use summary::program_words;
+pub use crate::summary::program_words;
+pub use events::{CampaignEvent, Listener, Listeners};
+pub use subscribers::{Journal, Reports};
 pub use symmetry::{automorphisms, images};
-pub use summary::{inconclusive_reason, CampaignSummary, ClusterUse, Counterexample, Learned, RunRecord, SCHEMA_VERSION};
+pub use crate::summary::{inconclusive_reason, lineage_words, CampaignSummary, ClusterUse, Counterexample, Learned, Outcome, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
@@ -73,33 +74,6 @@ use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;
 use crate::trace;
-
-/// How a campaign ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Outcome {
-    /// The campaign has not ended: it is running, or it was killed (resume
-    /// it with `ldfi campaign SCENARIO --resume REPORT_DIR`).
-    InProgress,
-    /// A fault plan broke a property.
-    Violation,
-    /// No hypothesis is left within the budget.
-    Certified { statement: String },
-    /// The run budget (or wall time) ran out first.
-    BudgetSpent { explored: usize, remaining: Option<usize> },
-    /// Nothing is certified, and `reason` says why and what to check: the
-    /// fault-free run was no baseline, a targeted instance's
-    /// faults were never considered, or every hypothesis was injected but
-    /// the runs of some (`runs`) gave no verdict (the output did not settle,
-    /// twice) and so prove nothing. `reason` is empty in older summaries,
-    /// which meant the last.
-    Inconclusive {
-        explored: usize,
-        runs: Vec<String>,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        reason: String,
-    },
-}
 
 /// Settings of one campaign.
 #[derive(Debug, Clone)]
@@ -120,20 +94,6 @@ pub struct CampaignSettings {
     /// survived: timing makes some bugs break a plan only some of the time
     /// (an unclean election needs the ISR to shrink before the crash).
     pub tries: u32,
-}
-
-/// What a campaign tells its reporters as it goes.
-#[derive(Debug, Clone)]
-pub enum Progress {
-    RunStarted { run: String, plan: FaultPlan },
-    RunFinished { record: RunRecord },
-    Solving { outcomes: usize, derivations: usize },
-    /// A run of the minimization of a counterexample ended.
-    Minimizing { attempt: minimize::Attempt },
-    /// The minimization of counterexample `run` ended.
-    Minimized { run: String, minimal: MinimalPlan },
-    /// A run of `ldfi replay` ended.
-    Replayed { run: replay::ReplayRun },
 }
 
 /// The certificate: "no violation for " and the budget in words.
@@ -173,30 +133,23 @@ pub fn budget_words(scenario: &Scenario) -> String {
     )
 }
 
-/// What the certificate assumed, per instance: "lineage: pipeline-1 from
-/// its own trace events, pipeline-2 from Kafka alone (assumed ...)".
-pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
-    let each: Vec<String> = sources.iter().map(|(instance, source)| format!("{instance} from {}", source.describe())).collect();
-    format!("lineage: {}", each.join(", "))
-}
-
 /// The pipeline's instances by name, over every stage of a chain:
 /// `pipeline-1` .. `pipeline-N`.
 fn instances(scenario: &Scenario) -> Vec<String> {
     scenario.instance_names()
 }
 
-/// Runs a campaign on `cluster` and writes its summary (journaled after
-/// every run, see [`mod@resume`]).
+/// Runs a campaign on `cluster`, telling `listener` as it goes (the
+/// journal and the reports among them: [`subscribers`]).
 pub async fn campaign(
     cluster: &Cluster,
     binaries: &Binaries,
     scenario: &Scenario,
     settings: &CampaignSettings,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
-    let fresh = Restored::fresh(CampaignSummary::new(scenario, settings));
-    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, progress).await
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, listener).await
 }
 
 /// Continues a campaign from its journal ([`resume::restore`]): same name,
@@ -207,9 +160,9 @@ pub async fn resume(
     scenario: &Scenario,
     settings: &CampaignSettings,
     restored: Restored,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
-    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, restored, progress).await
+    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, restored, listener).await
 }
 
 fn bench<'a>(
@@ -221,9 +174,10 @@ fn bench<'a>(
     minimize::Bench { cluster, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
 }
 
-fn journal(summary: &CampaignSummary, settings: &CampaignSettings) -> Result<(), RunError> {
-    let dir = report_dir(settings);
-    summary.write(&dir).map_err(|source| RunError::Io { path: dir, source })
+/// Tells `listener` of `event`; a listener that cannot keep it (the
+/// journal, in the report directory) stops the campaign.
+fn tell(listener: &mut dyn Listener, event: CampaignEvent<'_>, settings: &CampaignSettings) -> Result<(), RunError> {
+    listener.on(&event).map_err(|source| RunError::Io { path: report_dir(settings), source })
 }
 
 /// The loop itself, from any state: a fresh one or one restored from a
@@ -233,7 +187,7 @@ async fn drive(
     scenario: &Scenario,
     settings: &CampaignSettings,
     restored: Restored,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
     let started = Instant::now();
     let Restored { mut summary, mut model, mut conditional, mut tried, mut broken, next: mut index, .. } = restored;
@@ -244,17 +198,18 @@ async fn drive(
     // Until the loop ends, the journal says so: a reader of a killed
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
-    journal(&summary, settings)?;
+    tell(listener, CampaignEvent::Started { summary: &summary }, settings)?;
 
     loop {
         if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
             limits.deadline = deadline(started, settings.max_wall);
             for i in 0..summary.counterexamples.len() {
                 if summary.counterexamples[i].minimal.is_none() {
-                    let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, progress).await;
-                    progress(Progress::Minimized { run: summary.counterexamples[i].run.clone(), minimal: minimal.clone() });
+                    let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, listener).await;
                     summary.counterexamples[i].minimal = Some(minimal);
-                    journal(&summary, settings)?;
+                    let c = &summary.counterexamples[i];
+                    let minimal = c.minimal.as_ref().expect("just set");
+                    tell(listener, CampaignEvent::Minimized { run: &c.run, minimal, summary: &summary }, settings)?;
                 }
             }
         }
@@ -278,7 +233,7 @@ async fn drive(
             (h.clone(), p.clone())
         } else {
             let survived = survived(&summary.runs);
-            match choose(scenario, settings, &model, &conditional, &tried, &survived, &broken, index, &mut draws, progress).await? {
+            match choose(scenario, settings, &model, &conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
@@ -323,7 +278,7 @@ async fn drive(
         };
 
         let run_id = format!("r{index}");
-        progress(Progress::RunStarted { run: run_id.clone(), plan: plan.clone() });
+        tell(listener, CampaignEvent::RunStarted { run: &run_id, plan: &plan }, settings)?;
         let run_started = Instant::now();
         let outcome = runs.run(&plan, &run_id).await?;
         let wall_ms = run_started.elapsed().as_millis() as u64;
@@ -339,7 +294,6 @@ async fn drive(
             learned: None,
             phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
         };
-        progress(Progress::RunFinished { record: record.clone() });
         summary.runs.push(record);
         summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
         summary.hypotheses_tried = tried.len() + broken.len();
@@ -349,14 +303,11 @@ async fn drive(
             summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
         again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
         let fault_free = hypothesis.is_empty();
-        if fault_free {
-            if let Some(reason) = baseline::missing(&outcome.verdict, &run_id) {
-                summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
-                break;
-            }
-        }
-        if outcome.verdict.verdict == Verdict::Fail {
-            // Journal at once: a counterexample found is never lost.
+        let no_baseline = if fault_free { baseline::missing(&outcome.verdict, &run_id) } else { None };
+        if no_baseline.is_some() {
+            // Nothing to learn from, and nothing to count as broken.
+        } else if outcome.verdict.verdict == Verdict::Fail {
+            // Journaled with its run, below: a counterexample found is never lost.
             summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
             if !hypothesis.is_empty() {
                 broken.push(hypothesis);
@@ -371,18 +322,23 @@ async fn drive(
             }
             let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             let before = (model.outcomes.len(), model.derivation_count());
-            let added = learn::learn(&mut model, learned, &plan);
+            let added = crate::lineage::learn(&mut model, learned, &plan);
             conditional.push(&plan, added);
             if let Some(last) = summary.runs.last_mut() {
                 last.learned = Some(Learned::since(before, &model));
             }
         }
         summary.hypotheses_tried = tried.len() + broken.len();
-        journal(&summary, settings)?;
+        let record = summary.runs.last().expect("just pushed");
+        tell(listener, CampaignEvent::RunFinished { record, summary: &summary }, settings)?;
+        if let Some(reason) = no_baseline {
+            summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
+            break;
+        }
     }
     summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
     summary.hypotheses_tried = tried.len() + broken.len();
-    journal(&summary, settings)?;
+    tell(listener, CampaignEvent::Ended { summary: &summary }, settings)?;
     Ok(summary)
 }
 
@@ -442,7 +398,7 @@ async fn choose(
     broken: &[Hypothesis],
     index: u32,
     draws: &mut u64,
-    progress: &(dyn Fn(Progress) + Sync),
+    listener: &mut dyn Listener,
 ) -> Result<Option<(Hypothesis, FaultPlan)>, RunError> {
     let space = strategy_space(scenario, settings.strategy, model);
     // Under ldfi, hypotheses equivalent under a renaming of interchangeable
@@ -468,7 +424,7 @@ async fn choose(
     let (tried, broken) = (&with_images(&tried)[..], &with_images(broken)[..]);
     let candidate = match settings.strategy {
         Strategy::Ldfi => {
-            progress(Progress::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() });
+            tell(listener, CampaignEvent::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() }, settings)?;
             let (space_c, tried_c, broken_c) = (space.clone(), tried.to_vec(), broken.to_vec());
             let (scenario_c, model_c, conditional_c, windows) = (scenario.clone(), model.clone(), conditional.clone(), settings.windows);
             let eff = space.eff;

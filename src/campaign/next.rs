@@ -21,7 +21,7 @@
 //! cut) filled the 48 asked for, and the cut + crash pair of acks=1 came
 //! third, after two single faults.
 
-use super::learn::Conditional;
+use crate::lineage::Conditional;
 use super::space;
 use crate::lineage;
 use crate::scenario::Scenario;
@@ -151,7 +151,7 @@ mod tests {
         run.outcomes.insert("r:a".into(), [Derivation::from([alive("pipeline-1", 5), alive("broker-1", 5)])].into());
         // The learning rule needs the plan to cut r:a's path: say it relied on broker-1 at 3 too.
         model.outcomes.insert("r:a".into(), [Derivation::from([alive("pipeline-1", 3), alive("broker-1", 3)])].into());
-        let added = super::super::learn::learn(&mut model, run, &plan);
+        let added = crate::lineage::learn(&mut model, run, &plan);
         let mut conditional = Conditional::default();
         conditional.push(&plan, added);
         let space = space::space(&scenario, &model);

@@ -20,8 +20,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use super::summary::Ran;
-use super::{CampaignSummary, Counterexample, Progress};
+pub use crate::summary::Ran;
+use super::{CampaignEvent, CampaignSummary, Counterexample, Listener};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::nemesis::FaultPlan;
@@ -200,8 +200,9 @@ pub struct ReplaySetup<'a> {
     pub report_dir: &'a Path,
 }
 
-/// Runs the plan `times` times, journaling `replay.json` after each run.
-pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync)) -> Result<ReplayReport, RunError> {
+/// Runs the plan `times` times, journaling `replay.json` after each run
+/// and telling `listener` of each.
+pub async fn replay(setup: &ReplaySetup<'_>, listener: &mut dyn Listener) -> Result<ReplayReport, RunError> {
     let started_ms = trace::now_ms();
     let broken: Vec<&str> = setup.counterexample.results.iter().map(|r| r.property.name()).collect();
     let mut report = ReplayReport {
@@ -217,10 +218,11 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
         started_ms,
     };
     let io = |source| RunError::Io { path: setup.report_dir.join("replay.json"), source };
+    let mut tell = |event: CampaignEvent<'_>| listener.on(&event).map_err(|source| RunError::Io { path: setup.report_dir.to_path_buf(), source });
     report.write(setup.report_dir).map_err(io)?;
     for i in 1..=setup.times {
         let run_id = format!("replay-{}-{}-{i}", setup.counterexample.run, started_ms / 1000);
-        progress(Progress::RunStarted { run: run_id.clone(), plan: setup.plan.clone() });
+        tell(CampaignEvent::RunStarted { run: &run_id, plan: &setup.plan })?;
         let started = Instant::now();
         let executed = run::execute(
             setup.cluster,
@@ -244,7 +246,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
                     wall_ms: started.elapsed().as_millis() as u64,
                     never_started: Some(why),
                 };
-                progress(Progress::Replayed { run: run.clone() });
+                tell(CampaignEvent::Replayed { run: &run })?;
                 report.runs.push(run);
                 report.write(setup.report_dir).map_err(io)?;
                 // The next run would start the same pipeline the same way.
@@ -265,7 +267,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, progress: &(dyn Fn(Progress) + Sync
             dir: outcome.dir,
             never_started: None,
         };
-        progress(Progress::Replayed { run: run.clone() });
+        tell(CampaignEvent::Replayed { run: &run })?;
         report.reproduced += u32::from(reproduced);
         report.runs.push(run);
         report.write(setup.report_dir).map_err(io)?;

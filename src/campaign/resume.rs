@@ -47,6 +47,13 @@ pub enum ResumeError {
     SetAside { dir: PathBuf, #[source] source: std::io::Error },
 }
 
+impl From<crate::summary::names::Refused> for ResumeError {
+    fn from(r: crate::summary::names::Refused) -> ResumeError {
+        let crate::summary::names::Refused { path, field, value, why, fix } = r;
+        ResumeError::Journal { path, field, value, why, fix }
+    }
+}
+
 /// The loop's state, rebuilt from a journal (or fresh).
 #[derive(Debug, Clone)]
 pub struct Restored {
@@ -121,7 +128,7 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
             }
             let lines = trace::read_dir(&record.dir)?;
             let learned = lineage::build(&lines).map_err(|message| ResumeError::Lineage { dir: record.dir.clone(), message })?;
-            let added = super::learn::learn(&mut model, learned, &record.plan);
+            let added = crate::lineage::learn(&mut model, learned, &record.plan);
             conditional.push(&record.plan, added);
         }
     }

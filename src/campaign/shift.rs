@@ -45,7 +45,7 @@
 
 use std::collections::BTreeSet;
 
-use super::learn::{threatens, Conditional};
+use crate::lineage::learn::{threatens, Conditional};
 use super::space::{self, Windows};
 use super::symmetry;
 use crate::lineage::{Fact, Model, BROKERS};

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use ldfi::bench::{self, BenchReport, Trial};
-use ldfi::campaign::{self, CampaignSettings, Progress, Windows};
+use ldfi::campaign::{self, CampaignEvent, CampaignSettings, Journal, Listener, Listeners, Reports, Windows};
 use ldfi::cluster::Cluster;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
@@ -124,12 +124,10 @@ async fn bench_scenario(
                 tries: scenario.strategy.tries,
             };
             let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
-            let print = |p: Progress| {
-                if let Progress::RunFinished { record } = p {
-                    note!("ldfi bench: {label}: {} {} {} in {:.1} s", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0);
-                }
-            };
-            let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &print).await?;
+            let dir = campaign::report_dir(&settings);
+            let (mut journal, mut reports, mut print) = (Journal::new(&dir), Reports::new(&dir), RunLines { label: &label });
+            let mut listeners = Listeners(vec![&mut journal, &mut reports, &mut print]);
+            let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &mut listeners).await?;
             let trial = Trial { plans: plans.exact(), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
             note!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
             trials.push(trial);
@@ -137,6 +135,21 @@ async fn bench_scenario(
         }
     }
     Ok(())
+}
+
+/// A line on stderr per run of a bench campaign.
+struct RunLines<'a> {
+    label: &'a str,
+}
+
+impl Listener for RunLines<'_> {
+    fn on(&mut self, event: &CampaignEvent<'_>) -> std::io::Result<()> {
+        if let CampaignEvent::RunFinished { record, .. } = event {
+            let label = self.label;
+            note!("ldfi bench: {label}: {} {} {} in {:.1} s", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0);
+        }
+        Ok(())
+    }
 }
 
 /// Writes bench.json and bench.md atomically.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ValueEnum;
-use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, MinimizeSettings, Outcome, Restored, Windows};
+use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, Journal, Listeners, MinimizeSettings, Outcome, Reports, Restored, Windows};
 use ldfi::cluster::ClusterError;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, Strategy};
@@ -253,7 +253,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e) => return fail(EXIT_INFRA, e),
     };
     let resumed = restored.is_some();
-    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings)));
+    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy)));
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
     // The journal names the cluster before it starts: whenever this process
     // is killed, `--resume` or `ldfi clean --campaign` finds what it left.
@@ -266,7 +266,10 @@ pub async fn run(args: CampaignArgs) -> u8 {
     if let Err(e) = restored.summary.write(&report_dir) {
         return fail(EXIT_INFRA, format!("{}: cannot write the journal: {e}", report_dir.display()));
     }
-    let print = |p| term.on(p);
+    // The campaign's listeners: the journal first (nothing is shown that is
+    // not kept), the reports when it ends (or, however this function is
+    // left, from the journal: see `campaign::subscribers`), the terminal.
+    let (mut journal, mut reports, mut shown) = (Journal::new(&report_dir), Reports::new(&report_dir), &term);
     let work = async {
         let cluster = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale).await?;
         // The summary records the images of the cluster the runs use (an
@@ -278,7 +281,8 @@ pub async fn run(args: CampaignArgs) -> u8 {
         } else {
             restored.summary.ran = Some(ran);
         }
-        let result = campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &print).await;
+        let mut listeners = Listeners(vec![&mut journal, &mut reports, &mut shown]);
+        let result = campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &mut listeners).await;
         if target.started {
             let _ = cluster.down().await;
         }
@@ -316,7 +320,8 @@ pub async fn run(args: CampaignArgs) -> u8 {
 
 /// JUnit XML for CI (`--junit PATH`): the report module's junit.xml, one
 /// test case per property of the scenario, the broken ones failing with the
-/// counterexample; also written to the report directory after every run.
+/// counterexample; also written to the report directory when the campaign
+/// ends.
 pub fn write_junit(summary: &CampaignSummary, scenario: &Scenario, report_dir: &Path, path: &Path) -> std::io::Result<()> {
     let evidence = ldfi::report::Evidence {
         properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),

@@ -176,7 +176,7 @@ mod tests {
             minimize: None,
             tries: 1,
         };
-        let mut summary = CampaignSummary::new(&scenario, &settings);
+        let mut summary = CampaignSummary::new(&scenario, &settings.name, settings.strategy);
         let other = Owner { pid: 1, start: 2, boot: "b".into(), host: "h".into() };
         let with = |owner: Option<Owner>| ClusterUse { name: "campaign-1".into(), started: true, owner };
         assert_eq!(journaled_owner(&summary, |_| Liveness::Running), None, "an older journal names no process");

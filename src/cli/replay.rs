@@ -142,7 +142,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
     };
     let term = Terminal::new(mode, u64::from(args.times), 0);
     term.line(&format!("replaying counterexample {} of {} {} time(s): {plan}", counterexample.run, summary.campaign, args.times));
-    let print = |p| term.on(p);
+    let mut shown = &term;
     let work = async {
         let images = images.as_ref().map(|(broker, client)| (broker.as_str(), client.as_str()));
         let cluster = super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, "replay").await?;
@@ -161,7 +161,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
             traces_root: &traces_root,
             report_dir: &args.report_dir,
         };
-        let result = replay::replay(&setup, &print).await;
+        let result = replay::replay(&setup, &mut shown).await;
         if args.cluster.is_none() {
             let _ = cluster.down().await;
         }

@@ -1,5 +1,5 @@
-//! The terminal reporter of campaigns and replays: a subscriber of the
-//! campaign's [`Progress`] events.
+//! The terminal reporter of campaigns and replays: a listener of the
+//! campaign's events ([`CampaignEvent`]).
 //!
 //! People get a progress bar (runs done of the budget, the current run's
 //! plan and elapsed time) and a spinner during long waits, both drawn on
@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ldfi::campaign::Progress;
+use ldfi::campaign::{CampaignEvent, Listener};
 
 /// What goes to the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,28 +104,29 @@ impl Terminal {
     }
 
     /// Reports one campaign event.
-    pub fn on(&self, event: Progress) {
-        match event {
-            Progress::RunStarted { run, plan } => match &self.bar {
+    pub fn on(&self, event: &CampaignEvent<'_>) {
+        match *event {
+            CampaignEvent::Started { .. } | CampaignEvent::Ended { .. } => {}
+            CampaignEvent::RunStarted { run, plan } => match &self.bar {
                 Some(bar) => {
                     bar.reset_elapsed();
                     bar.set_message(format!("{run}: {plan}"));
                 }
                 None => self.line(&format!("{run}: {plan} ...")),
             },
-            Progress::RunFinished { record } => {
+            CampaignEvent::RunFinished { record, .. } => {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
                 let broke = if record.failed.is_empty() { String::new() } else { format!(" (broke {})", record.failed.join(", ")) };
                 self.line(&format!("{}: {} -> {} in {:.1} s{broke}", record.run, record.plan, record.verdict, record.wall_ms as f64 / 1000.0));
             }
-            Progress::Solving { outcomes, derivations } => {
+            CampaignEvent::Solving { outcomes, derivations } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("solving over {outcomes} good outcomes, {derivations} derivations"));
                 }
             }
-            Progress::Minimizing { attempt } => self.line(&format!(
+            CampaignEvent::Minimizing { attempt } => self.line(&format!(
                 "{} {}: {} -> {} in {:.1} s ({})",
                 if attempt.confirmation { "confirm" } else { "minimize" },
                 attempt.run,
@@ -139,13 +140,13 @@ impl Terminal {
                     (false, false) => "does not break it",
                 }
             )),
-            Progress::Minimized { run, minimal } => {
+            CampaignEvent::Minimized { run, minimal, .. } => {
                 self.line(&format!("counterexample {run} minimized to: {} (reproduced {} of {} times)", minimal.plan, minimal.reproduced, minimal.of));
                 if let Some(note) = &minimal.note {
                     self.line(&format!("minimization stopped early: {note}"));
                 }
             }
-            Progress::Replayed { run } => {
+            CampaignEvent::Replayed { run } => {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
@@ -166,6 +167,14 @@ impl Terminal {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The terminal shows; it keeps nothing that could fail to be written.
+impl Listener for &Terminal {
+    fn on(&mut self, event: &CampaignEvent<'_>) -> std::io::Result<()> {
+        Terminal::on(self, event);
+        Ok(())
     }
 }
 

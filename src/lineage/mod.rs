@@ -33,7 +33,7 @@
 //! run that survived a fault contributes the path it took instead (a new
 //! leader, a restarted instance reprocessing from its committed offset).
 //! The campaign merges only the paths of outcomes the run's faults
-//! threatened (`campaign::learn`): the rest is timing jitter.
+//! threatened ([`learn()`]): the rest is timing jitter.
 //!
 //! Known redundancy seeds alternatives before any run proves them: a record
 //! acknowledged with acks=all sits on every ISR member of its step (where
@@ -44,6 +44,7 @@
 
 mod build;
 mod graph;
+pub mod learn;
 mod paths;
 mod sources;
 mod steps;
@@ -57,6 +58,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::build;
 pub use graph::to_dot;
+pub use learn::{learn, Conditional};
 pub use sources::sources;
 pub use steps::StepClock;
 

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use super::evidence::Evidence;
 use super::words;
-use crate::campaign::{CampaignSummary, Outcome, RunRecord};
+use crate::summary::{CampaignSummary, Outcome, RunRecord};
 use crate::checker::{PropertyResult, Verdict};
 use crate::trace::Event;
 
 /// The heading of the `i`th counterexample: "minimal" only where the
 /// campaign minimized it (a plan never shrunk may hold faults it does not
 /// need).
-pub fn counterexample_heading(i: usize, c: &crate::campaign::Counterexample) -> &'static str {
+pub fn counterexample_heading(i: usize, c: &crate::summary::Counterexample) -> &'static str {
     match (i, c.minimal.is_some()) {
         (0, true) => "Minimal fault set",
         (0, false) => "Fault set that broke it, not minimized",
@@ -24,7 +24,7 @@ pub fn counterexample_heading(i: usize, c: &crate::campaign::Counterexample) -> 
 
 /// The minimized plan of a counterexample in words, with how often it
 /// reproduced, when the campaign minimized it.
-pub fn minimal_sentence(c: &crate::campaign::Counterexample) -> Option<String> {
+pub fn minimal_sentence(c: &crate::summary::Counterexample) -> Option<String> {
     let m = c.minimal.as_ref()?;
     Some(format!(
         "{}; it broke a property in {} of {} runs{}",
@@ -69,7 +69,7 @@ pub fn verdict_sentence(summary: &CampaignSummary) -> String {
         }
         (Outcome::Inconclusive { explored, runs: unsettled, reason }, _) => format!(
             "No violation found, but not certified ({explored} hypotheses explored): {}.",
-            crate::campaign::inconclusive_reason(unsettled, reason)
+            crate::summary::inconclusive_reason(unsettled, reason)
         ),
         (Outcome::BudgetSpent { explored, remaining }, _) => format!(
             "No violation found, but not certified: the budget ran out after {runs} runs ({explored} hypotheses explored, {} left).",
@@ -84,7 +84,7 @@ pub fn lineage_sentence(summary: &CampaignSummary) -> Option<String> {
     if summary.lineage_sources.is_empty() || matches!(summary.outcome, Outcome::Certified { .. }) {
         return None;
     }
-    let mut words = crate::campaign::lineage_words(&summary.lineage_sources);
+    let mut words = crate::summary::lineage_words(&summary.lineage_sources);
     words[..1].make_ascii_uppercase();
     Some(format!("{words}."))
 }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::campaign::CampaignSummary;
+use crate::summary::CampaignSummary;
 use crate::checker::Verdict;
 use crate::lineage::{self, Trail};
 use crate::trace::{self, Event, TraceLine};

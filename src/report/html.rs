@@ -9,7 +9,7 @@ use super::escape::{attr, text};
 use super::evidence::Evidence;
 use super::timeline::{self, Marks};
 use super::words;
-use crate::campaign::{CampaignSummary, Outcome};
+use crate::summary::{CampaignSummary, Outcome};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#202124;line-height:1.45}

@@ -9,7 +9,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use super::content::{self, CAP};
 use super::evidence::Evidence;
 use super::words;
-use crate::campaign::CampaignSummary;
+use crate::summary::CampaignSummary;
 
 /// The JUnit XML document.
 pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) -> Result<String, quick_junit::SerializeError> {

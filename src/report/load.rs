@@ -16,7 +16,8 @@ use std::path::{Component, Path, PathBuf};
 use thiserror::Error;
 
 use super::evidence::resolve;
-use crate::campaign::{CampaignSummary, Counterexample, Learned, Outcome, RunRecord};
+use crate::summary::names::Refused;
+use crate::summary::{CampaignSummary, Counterexample, Learned, Outcome, RunRecord};
 use crate::checker::{RunVerdict, Verdict};
 use crate::lineage::{self, Model};
 use crate::nemesis::FaultPlan;
@@ -117,10 +118,8 @@ pub fn load_from(dir: &Path, traces: Option<&Path>) -> Result<(CampaignSummary, 
 /// `root` ([`resolve`]), is its run's place under `traces`.
 fn check_places(summary: &CampaignSummary, dir: &Path, root: &Path, traces: &Path) -> Result<(), LoadError> {
     let file = dir.join("summary.json");
-    crate::campaign::resume::check_names(summary, dir).map_err(|e| match e {
-        crate::campaign::resume::ResumeError::Journal { path, field, value, why, fix } => LoadError::Refused { file: path, field, value, why, fix },
-        other => LoadError::Malformed { file: file.clone(), what: "campaign summary", message: other.to_string(), fix: "rebuild from the traces: ldfi report traces/<campaign> --out DIR".into() },
-    })?;
+    crate::summary::names::check_names(summary, dir)
+        .map_err(|Refused { path, field, value, why, fix }| LoadError::Refused { file: path, field, value, why, fix })?;
     let campaign = &summary.campaign;
     let roots = place::roots(traces);
     let runs = summary.runs.iter().enumerate().map(|(i, r)| (format!("runs[{i}].dir"), &r.dir, &r.run));
@@ -262,7 +261,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         .unwrap_or(Strategy::Ldfi);
     let faulted = runs.iter().filter(|r| !r.plan.faults.is_empty()).count();
     Ok(CampaignSummary {
-        schema_version: crate::campaign::SCHEMA_VERSION,
+        schema_version: crate::summary::SCHEMA_VERSION,
         campaign,
         scenario_path: PathBuf::from(format!("scenarios/{scenario}.toml")),
         scenario,
@@ -300,7 +299,7 @@ fn properties_from_traces(runs: &[RunRecord], root: &Path) -> Vec<Property> {
 }
 
 /// What each run taught the lineage model, recomputed from the traces with
-/// the campaign's own learning ([`crate::campaign::learn`]): every run that
+/// the campaign's own learning ([`crate::lineage::learn()`]): every run that
 /// did not fail adds what its plan shows. Runs whose traces cannot be read
 /// are left as they are.
 pub fn fill_learned(runs: &mut [RunRecord], root: &Path) {
@@ -309,7 +308,7 @@ pub fn fill_learned(runs: &mut [RunRecord], root: &Path) {
         let Ok(lines) = trace::read_dir(&resolve(&run.dir, root)) else { continue };
         let Ok(learned) = lineage::build(&lines) else { continue };
         let before = (model.outcomes.len(), model.derivation_count());
-        crate::campaign::learn(&mut model, learned, &run.plan);
+        crate::lineage::learn(&mut model, learned, &run.plan);
         run.learned = Some(Learned::since(before, &model));
     }
 }

@@ -10,7 +10,7 @@ use super::content::{self, CAP};
 use super::escape::{lines, plain};
 use super::evidence::Evidence;
 use super::{timeline, words};
-use crate::campaign::CampaignSummary;
+use crate::summary::CampaignSummary;
 
 /// Markdown cells: no pipes, newlines or control characters from
 /// untrusted text.

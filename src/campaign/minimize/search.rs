@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -83,20 +83,27 @@ fn needs_pipeline_1_down_at_3(plan: &FaultPlan) -> bool {
     plan.faults.iter().any(|f| f.fault == Fault::Crash { node: NodeId::client("pipeline-1") } && f.start <= 3 && 3 < f.end)
 }
 
-/// Minimizes with `settings`, and the run ids the progress events named.
-fn search(runs: &Recorded, counterexample: &Counterexample, settings: MinimizeSettings) -> (MinimalPlan, Vec<String>) {
-    let events = Mutex::new(Vec::new());
-    let progress = |p: Progress| {
-        let line = match p {
-            Progress::RunStarted { run, .. } => format!("started {run}"),
-            Progress::Minimizing { attempt } => format!("ended {}", attempt.run),
+/// The events of a minimization, one line each.
+#[derive(Default)]
+struct Told(Vec<String>);
+
+impl Listener for Told {
+    fn on(&mut self, event: &CampaignEvent<'_>) -> std::io::Result<()> {
+        self.0.push(match event {
+            CampaignEvent::RunStarted { run, .. } => format!("started {run}"),
+            CampaignEvent::Minimizing { attempt } => format!("ended {}", attempt.run),
             other => panic!("minimize reports its runs only: {other:?}"),
-        };
-        events.lock().unwrap().push(line);
-    };
+        });
+        Ok(())
+    }
+}
+
+/// Minimizes with `settings`, and the run ids the events named.
+fn search(runs: &Recorded, counterexample: &Counterexample, settings: MinimizeSettings) -> (MinimalPlan, Vec<String>) {
+    let mut told = Told::default();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let minimal = runtime.block_on(minimize(runs, counterexample, settings, &progress));
-    (minimal, events.into_inner().unwrap())
+    let minimal = runtime.block_on(minimize(runs, counterexample, settings, &mut told));
+    (minimal, told.0)
 }
 
 /// Each attempt as (run, plan, reproduced, confirmation).

@@ -26,18 +26,12 @@ use std::path::{Component, Path, PathBuf};
 
 use super::ResumeError;
 use crate::trace::place::{guessed_root, inside, roots};
-use crate::campaign::{CampaignSummary, SCHEMA_VERSION};
-use crate::scenario::{is_name, NAME_RULE};
+use crate::summary::CampaignSummary;
+pub use crate::summary::names::check_names;
 
 /// A problem with one field of the journal at `path`.
 fn problem(path: &Path, field: impl Into<String>, value: &str, why: impl Into<String>, fix: impl Into<String>) -> ResumeError {
-    ResumeError::Journal {
-        path: path.to_path_buf(),
-        field: field.into(),
-        value: format!("{value:?}"),
-        why: why.into(),
-        fix: fix.into(),
-    }
+    crate::summary::names::problem(path, field, value, why, fix).into()
 }
 
 /// Checks every name and run directory of `summary`, read from
@@ -45,7 +39,7 @@ fn problem(path: &Path, field: impl Into<String>, value: &str, why: impl Into<St
 /// folder (where the resumed campaign writes) and each run's directory
 /// against the traces root `traces` (the user's `--traces`).
 pub fn check(summary: &CampaignSummary, journal_dir: &Path, traces: &Path) -> Result<(), ResumeError> {
-    check_names(summary, journal_dir)?;
+    check_names(summary, journal_dir).map_err(ResumeError::from)?;
     let path = journal_dir.join("summary.json");
     let campaign = &summary.campaign;
     if let Some(folder) = journal_dir.file_name().and_then(|f| f.to_str()) {
@@ -67,44 +61,6 @@ pub fn check(summary: &CampaignSummary, journal_dir: &Path, traces: &Path) -> Re
                 None => format!("set it to the run's directory, <traces>/{campaign}/{}, or start a new campaign", record.run),
             };
             return Err(problem(&path, format!("runs[{i}].dir"), &record.dir.display().to_string(), why, fix));
-        }
-    }
-    Ok(())
-}
-
-/// Checks the schema version and every name of `summary` (read from
-/// `journal_dir/summary.json`): the campaign's, its runs', its
-/// counterexamples' and their minimization runs', its cluster's. What
-/// reads a journal checks this before it joins any of them onto a path.
-pub fn check_names(summary: &CampaignSummary, journal_dir: &Path) -> Result<(), ResumeError> {
-    let path = journal_dir.join("summary.json");
-    if !(1..=SCHEMA_VERSION).contains(&summary.schema_version) {
-        return Err(problem(
-            &path,
-            "schema_version",
-            &summary.schema_version.to_string(),
-            format!("is not a version this ldfi reads (1 to {SCHEMA_VERSION})"),
-            "use the ldfi release that wrote it",
-        ));
-    }
-    let campaign = &summary.campaign;
-    if !is_name(campaign) {
-        let fix = format!("set it to the campaign's name, its folder under reports/ and traces/ ({NAME_RULE}), or start a new campaign");
-        return Err(problem(&path, "campaign", campaign, "is not a campaign name", fix));
-    }
-    let run_fix = format!("set it to the run's name as ldfi gave it (r0, r1, r1-min1: {NAME_RULE}), or start a new campaign");
-    let runs = summary.runs.iter().enumerate().map(|(i, r)| (format!("runs[{i}].run"), &r.run));
-    let counterexamples = summary.counterexamples.iter().enumerate().flat_map(|(i, c)| {
-        let attempts = c.minimal.iter().flat_map(|m| &m.attempts).enumerate();
-        std::iter::once((format!("counterexamples[{i}].run"), &c.run))
-            .chain(attempts.map(move |(j, a)| (format!("counterexamples[{i}].minimal.attempts[{j}].run"), &a.run)))
-    });
-    if let Some((field, run)) = runs.chain(counterexamples).find(|(_, run)| !is_name(run)) {
-        return Err(problem(&path, field, run, "is not a run name", run_fix));
-    }
-    if let Some(cluster) = &summary.cluster {
-        if let Err(why) = crate::cluster::spec::check_name(&cluster.name) {
-            return Err(problem(&path, "cluster.name", &cluster.name, format!("is not a cluster name: {why}"), "remove the `cluster` field: the campaign then starts a cluster of its own"));
         }
     }
     Ok(())

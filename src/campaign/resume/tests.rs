@@ -85,7 +85,7 @@ fn journal(traces: &Path) -> CampaignSummary {
     let counterexample =
         Counterexample { run: "r2".into(), plan: runs[2].plan.clone(), results: vec![], traces: traces.join("r2"), minimal: None };
     CampaignSummary {
-        schema_version: super::super::summary::SCHEMA_VERSION,
+        schema_version: crate::summary::SCHEMA_VERSION,
         campaign: "c".into(),
         scenario: "s".into(),
         scenario_path: "scenarios/s.toml".into(),

@@ -1,7 +1,12 @@
 //! The campaign's record: `reports/<campaign>/summary.json`, a versioned
 //! schema documented in docs/summary-schema.md, rewritten atomically after
-//! each run (with report.md, report.html and junit.xml, see
-//! [`crate::report`]) so that a counterexample once found is never lost.
+//! each run so that a counterexample once found is never lost.
+//!
+//! Plain data with serde, below both the campaign that fills it in and the
+//! report that reads it: neither imports the other to share it. How a
+//! record is checked before its names touch the file system is here too
+//! ([`names`]), for every reader of a journal (`--resume`, `ldfi replay`,
+//! `ldfi report`).
 //!
 //! Schema history: version 2 stores each run's hypothesis as the solver's
 //! fault variables (`{"kind": "crash", "node": "pipeline-1@2", "step": 0}`)
@@ -17,19 +22,51 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::minimize::MinimalPlan;
-use super::{compat, CampaignSettings, Outcome};
+mod compat;
+mod minimal;
+pub mod names;
+
+pub use minimal::{Attempt, MinimalPlan};
+
 use crate::checker::{PropertyResult, Verdict};
 use crate::cluster::ClusterSpec;
 use crate::engine::Owner;
-use crate::lineage::{Model, Source};
+use crate::lineage::{self, Model, Source};
 use crate::nemesis::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Property, Scenario, Strategy};
 use crate::solver::Hypothesis;
+use crate::trace::write_atomic;
 
 /// Version of the summary.json schema.
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// How a campaign ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The campaign has not ended: it is running, or it was killed (resume
+    /// it with `ldfi campaign SCENARIO --resume REPORT_DIR`).
+    InProgress,
+    /// A fault plan broke a property.
+    Violation,
+    /// No hypothesis is left within the budget.
+    Certified { statement: String },
+    /// The run budget (or wall time) ran out first.
+    BudgetSpent { explored: usize, remaining: Option<usize> },
+    /// Nothing is certified, and `reason` says why and what to check: the
+    /// fault-free run was no baseline, a targeted instance's
+    /// faults were never considered, or every hypothesis was injected but
+    /// the runs of some (`runs`) gave no verdict (the output did not settle,
+    /// twice) and so prove nothing. `reason` is empty in older summaries,
+    /// which meant the last.
+    Inconclusive {
+        explored: usize,
+        runs: Vec<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+}
 
 /// One run of the campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,15 +242,17 @@ pub struct ClusterUse {
 }
 
 impl CampaignSummary {
-    pub fn new(scenario: &Scenario, settings: &CampaignSettings) -> CampaignSummary {
+    /// The record of campaign `name` of `scenario` under `strategy`, before
+    /// its first run.
+    pub fn new(scenario: &Scenario, name: &str, strategy: Strategy) -> CampaignSummary {
         CampaignSummary {
             schema_version: SCHEMA_VERSION,
-            campaign: settings.name.clone(),
+            campaign: name.to_string(),
             scenario: scenario.name.clone(),
             scenario_path: scenario.path.clone(),
             properties: scenario.properties.clone(),
             seed: scenario.seed,
-            strategy: settings.strategy,
+            strategy,
             outcome: Outcome::InProgress,
             runs: Vec::new(),
             counterexamples: Vec::new(),
@@ -223,7 +262,7 @@ impl CampaignSummary {
             // The cluster a campaign starts for this scenario; a caller
             // running on another cluster records that one
             // ([`CampaignSummary::ran_on`]).
-            ran: Some(Ran::of(&crate::run::cluster_spec(scenario, &settings.name), scenario)),
+            ran: Some(Ran::of(&crate::run::cluster_spec(scenario, name), scenario)),
             cluster: None,
         }
     }
@@ -267,17 +306,21 @@ impl CampaignSummary {
         }
     }
 
-    /// The plain-text report (report.md), run directories read from the
-    /// current directory.
-    pub fn markdown(&self) -> String {
-        crate::report::markdown_from_disk(self, Path::new("."))
-    }
-
-    /// Writes summary.json, report.md, report.html and junit.xml
-    /// atomically into `dir` ([`crate::report::write_all`]).
+    /// Writes summary.json into `dir` (made if missing), atomically: a
+    /// reader, or a campaign killed mid-write, sees the old record or the
+    /// new one, never half of one.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        crate::report::write_all(self, dir)
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_atomic(&dir.join("summary.json"), json.as_bytes())
     }
+}
+
+/// What a certificate assumed, per instance: "lineage: pipeline-1 from
+/// its own trace events, pipeline-2 from Kafka alone (assumed ...)".
+pub fn lineage_words(sources: &BTreeMap<String, lineage::Source>) -> String {
+    let each: Vec<String> = sources.iter().map(|(instance, source)| format!("{instance} from {}", source.describe())).collect();
+    format!("lineage: {}", each.join(", "))
 }
 
 /// Why an inconclusive campaign certified nothing: its `reason`, or, in

@@ -1,4 +1,5 @@
-//! What a survived run teaches the lineage model. Pure.
+//! What a survived run teaches the lineage model. Pure: the campaign, a
+//! resumed campaign, `ldfi solve` and `ldfi report` learn by the same rule.
 //!
 //! Molly merges every derivation a survived run showed. That rule assumes a
 //! deterministic system, where the only new paths are the ones the injected
@@ -124,7 +125,7 @@ fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
 /// Whether some fault of `plan` hits the node a fact relies on, in time: a
 /// node down (crash, stop, pause) from its start until the step it comes
 /// back in, a cut until it is healed.
-pub(super) fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
+pub fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
     let (nodes, step): (Vec<&str>, u32) = match fact {
         Fact::Alive { node, step } => (vec![node], *step),
         Fact::Link { from, to, step } => ([from.as_str(), to.as_str()].into_iter().filter(|n| *n != BROKERS).collect(), *step),

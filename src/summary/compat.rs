@@ -85,7 +85,7 @@ mod tests {
         }
         for known in [1, 2] {
             let read = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {known}}}")).unwrap();
-            assert_eq!(read.schema_version, crate::campaign::SCHEMA_VERSION, "read, it is in the current shape");
+            assert_eq!(read.schema_version, super::super::SCHEMA_VERSION, "read, it is in the current shape");
         }
         for unknown in ["0", "3", "99", "4294967295"] {
             let e = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {unknown}}}")).unwrap_err().to_string();
