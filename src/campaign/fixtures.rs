@@ -19,6 +19,18 @@ pub fn copy_scenario_with(instances: u8, faults: &str) -> Scenario {
     Scenario::parse(std::path::Path::new("test.toml"), &text).unwrap()
 }
 
+/// A chain of two copies (`input` → `middle` → `output`), one instance
+/// each: `pipeline-1` in the first stage, `pipeline-2` in the second.
+pub fn chain_scenario(faults: &str) -> Scenario {
+    let text = format!(
+        "name = \"s\"\n[[topics]]\nname = \"input\"\n[[topics]]\nname = \"middle\"\n[[topics]]\nname = \"output\"\n\
+         [pipeline]\nkind = \"copy\"\ninput = \"input\"\noutput = \"middle\"\n\
+         [[stages]]\nkind = \"copy\"\ninput = \"middle\"\noutput = \"output\"\n\
+         [workload]\nrecords_per_step = 1\n[faults]\n{faults}"
+    );
+    Scenario::parse(std::path::Path::new("test.toml"), &text).unwrap()
+}
+
 /// `node` alive during `step`.
 pub fn alive(node: &str, step: u32) -> Fact {
     Fact::Alive { node: node.into(), step }

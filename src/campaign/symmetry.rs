@@ -128,15 +128,17 @@ pub fn images(hypothesis: &Hypothesis, renamings: &[Renaming]) -> Vec<Hypothesis
 /// and the one back, the identity (two empty renamings) first: for one
 /// whose roles name one partition `t/p`, its roles moved to each other
 /// partition `t/q` the model's roles name; for one that faults one
-/// pipeline instance, that instance swapped for each other one the model
-/// names. Used by time shifts ([`super::shift`]), which judge the moved
+/// pipeline instance, that instance swapped for each other one of its
+/// stage the model names (a chain's stages run different programs: an
+/// instance of one stands for no instance of another, however alike Kafka
+/// alone makes their lineage look). Used by time shifts ([`super::shift`]), which judge the moved
 /// hypothesis by the shape of what it threatens, not by an exact symmetry
 /// of the whole model.
-pub(super) fn moves(hypothesis: &Hypothesis, model: &Model) -> Vec<(Renaming, Renaming)> {
+pub(super) fn moves(hypothesis: &Hypothesis, model: &Model, scenario: &Scenario) -> Vec<(Renaming, Renaming)> {
     let mut moves = vec![(Renaming::new(), Renaming::new())];
     let names = hypothesis_nodes(hypothesis);
     moves.extend(partition_moves(&names, model));
-    moves.extend(instance_moves(&names, model));
+    moves.extend(instance_moves(&names, model, scenario));
     moves
 }
 
@@ -155,14 +157,16 @@ fn is_instance(name: &str) -> bool {
     name.starts_with("pipeline-")
 }
 
-fn instance_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Renaming)> {
+fn instance_moves(names: &BTreeSet<String>, model: &Model, scenario: &Scenario) -> Vec<(Renaming, Renaming)> {
     let mine: Vec<&String> = names.iter().filter(|n| is_instance(n)).collect();
     let [from] = mine[..] else { return Vec::new() };
+    let stage = scenario.stage_of(from);
     let nodes = model.outcomes.values().flatten().flatten().flat_map(|fact| match fact {
         Fact::Alive { node, .. } => vec![node],
         Fact::Link { from, to, .. } => vec![from, to],
     });
-    let others: BTreeSet<&String> = nodes.filter(|n| is_instance(n) && *n != from).collect();
+    let others: BTreeSet<&String> =
+        nodes.filter(|n| is_instance(n) && *n != from && stage.is_some() && scenario.stage_of(n) == stage).collect();
     others
         .into_iter()
         .map(|to| (Renaming::from([(from.clone(), to.clone())]), Renaming::from([(to.clone(), from.clone())])))

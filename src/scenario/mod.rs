@@ -423,6 +423,19 @@ impl Scenario {
         all
     }
 
+    /// Which stage of the chain (0: `[pipeline]`) runs instance `name`.
+    pub fn stage_of(&self, name: &str) -> Option<usize> {
+        let mut last = 0u8;
+        for (index, stage) in self.chain().enumerate() {
+            let first = last + 1;
+            last += stage.instances;
+            if (first..=last).any(|i| Scenario::instance_name(i) == name) {
+                return Some(index);
+            }
+        }
+        None
+    }
+
     /// The names of every instance of every stage.
     pub fn instance_names(&self) -> Vec<String> {
         self.instances().into_iter().map(|(name, _)| name).collect()
