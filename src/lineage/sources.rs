@@ -20,13 +20,24 @@ use crate::trace::{Event, SpanOperation, TraceLine};
 /// [`Source::Kafka`].
 pub fn sources(lines: &[TraceLine], instances: &[String]) -> BTreeMap<String, Source> {
     let mut best: BTreeMap<String, Source> = instances.iter().map(|i| (i.clone(), Source::Kafka)).collect();
+    // Spans show a path only from where the input is processed: a chain
+    // whose first stage exports none is followed by Kafka alone through
+    // every stage, whatever the later ones export.
+    let chain_input = lines.iter().find_map(|l| match &l.event {
+        Event::RunStarted { input_topic, stages, .. } if !stages.is_empty() => Some(input_topic.as_str()),
+        _ => None,
+    });
+    let rooted = chain_input.is_none_or(|input| {
+        lines.iter().any(|l| matches!(&l.event, Event::Span(s) if s.operation == SpanOperation::Process && s.topic.as_deref() == Some(input)))
+    });
     for line in lines {
         let (instance, source) = match &line.event {
             Event::Consumed { .. } | Event::Output { .. } => (&line.source, Source::Events),
             // Only a span that places a record (a process or publish with
             // its partition and offset) shows a path; a poll shows none.
             Event::Span(span)
-                if matches!(span.operation, SpanOperation::Process | SpanOperation::Publish)
+                if rooted
+                    && matches!(span.operation, SpanOperation::Process | SpanOperation::Publish)
                     && span.partition.is_some()
                     && span.offset.is_some() =>
             {
@@ -77,6 +88,27 @@ mod tests {
                 ("pipeline-3".to_string(), Source::Kafka),
             ]
         );
+    }
+
+    #[test]
+    fn a_chains_spans_count_only_when_its_first_stage_processed_the_input() {
+        let started = line(
+            "harness",
+            r#""type":"run_started","scenario":"s","campaign":"c","run":"r0","seed":1,"plan":null,"input_topic":"first","output_topic":"out","group":"g","stages":[{"input_topic":"in","output_topic":"out","group":"h"}],"properties":[],"read_committed":false"#,
+        );
+        let instances = ["pipeline-1".to_string(), "pipeline-2".to_string()];
+        // pipeline-2 processes the second stage's input (`in`); nothing
+        // processed the chain's input (`first`).
+        let later_only = vec![started.clone(), span("pipeline-2")];
+        assert_eq!(sources(&later_only, &instances)["pipeline-2"], Source::Kafka);
+        let mut rooted = later_only.clone();
+        let mut first = span("pipeline-1");
+        if let Event::Span(s) = &mut first.event {
+            s.topic = Some("first".into());
+        }
+        rooted.push(first);
+        let found = sources(&rooted, &instances);
+        assert_eq!((found["pipeline-1"], found["pipeline-2"]), (Source::OpenTelemetry, Source::OpenTelemetry));
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub async fn wait_ready(cluster: &Cluster, scenario: &Scenario, names: &RunNames
                 Err(e) => last = e.to_string(),
             }
             if started.elapsed() >= limit {
-                let table = if index == 0 { "[pipeline]".to_string() } else { format!("[[stages]] {index}") };
+                let table = if index == 0 { "[pipeline]".to_string() } else { format!("stages[{}]", index - 1) };
                 return Err(RunError::PipelineNeverStarted(format!(
                     "after {} s: {last}\n  fix: the pipeline must consume {input} with group.id (or application.id) {group} — pass {{group}} and {{input}} to it; \
                      see pipeline-N.log in the run's traces for why it did not; raise {table} startup_secs if it only starts slowly",
