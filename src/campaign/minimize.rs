@@ -177,7 +177,7 @@ async fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::NodeId;
+    use crate::model::NodeId;
     use crate::nemesis::{Fault, PlannedFault};
 
     fn crash(node: NodeId, start: u32, end: u32) -> PlannedFault {

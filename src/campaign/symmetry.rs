@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::space;
-use crate::cluster::{NodeId, Role};
+use crate::model::{NodeId, Role};
 use crate::lineage::{Fact, Model};
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Hypothesis};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::NodeId;
+use crate::model::NodeId;
 use crate::engine::EngineError;
 
 /// A cluster failure.

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::paths::{self, Observed, Path};
 use super::{Derivation, Fact, Model, Source, StepClock, Trail, BROKERS};
 use crate::checker::History;
-use crate::cluster::{NodeId, Role, Snapshot};
+use crate::model::{NodeId, Role, Snapshot};
 use crate::trace::{Event, RunNames, TraceLine};
 
 /// Builds the lineage of every good outcome of a run.

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
 use super::Fault;
-use crate::cluster::{NodeId, BROKER_PORT};
+use crate::cluster::BROKER_PORT;
+use crate::model::NodeId;
 use crate::engine::EngineError;
 
 /// Comment on every rule ldfi installs.

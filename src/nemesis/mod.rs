@@ -31,8 +31,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::cluster::NodeId;
 use crate::cluster::{Cluster, ClusterError};
+use crate::model::NodeId;
 
 /// One fault, as data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -75,7 +75,7 @@ impl std::fmt::Display for FaultPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::NodeId;
+    use crate::model::NodeId;
 
     #[test]
     fn windows_start_and_end_at_step_boundaries() {

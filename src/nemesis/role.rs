@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Fault;
-use crate::cluster::{NodeId, Role, Snapshot};
+use crate::model::{NodeId, Role, Snapshot};
 
 /// Every role a fault names.
 pub fn roles(fault: &Fault) -> Vec<&Role> {
@@ -113,7 +113,7 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::snapshot::{GroupState, PartitionState};
+    use crate::model::snapshot::{GroupState, PartitionState};
 
     fn snapshot() -> Snapshot {
         Snapshot {

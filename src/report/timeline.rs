@@ -11,7 +11,8 @@ use std::fmt::Write;
 
 use super::escape::{attr, text};
 use super::words;
-use crate::nemesis::{Fault, NodeId};
+use crate::model::NodeId;
+use crate::nemesis::Fault;
 use crate::trace::{Event, TraceLine};
 
 const WIDTH: f64 = 960.0;

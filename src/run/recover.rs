@@ -12,7 +12,8 @@
 
 use std::time::Duration;
 
-use crate::cluster::{Cluster, ClusterError, NodeId};
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::NodeId;
 use crate::engine::Liveness;
 use crate::nemesis::firewall;
 use crate::scenario::Scenario;

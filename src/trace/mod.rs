@@ -49,7 +49,7 @@ pub use write::{sync_dir, write_atomic, TraceWriter};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::Snapshot;
+use crate::model::Snapshot;
 use crate::nemesis::{Fault, FaultPlan};
 
 /// One line of a trace file.

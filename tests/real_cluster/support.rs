@@ -3,7 +3,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use ldfi::cluster::{ClientNode, ClientSpec, Cluster, Snapshot};
+use ldfi::cluster::{ClientNode, ClientSpec, Cluster};
+use ldfi::model::Snapshot;
 use ldfi::engine::{self, Engine};
 
 /// Polls `probe` every 200 ms until it returns `Some`, or fails after `limit`.

@@ -1,0 +1,15 @@
+//! The plain vocabulary every stage shares: nodes and the roles that name
+//! them, snapshots of what the cluster believes, and (added in later
+//! steps) faults and fault plans.
+//!
+//! Data with serde and pure methods only, no Docker: the modules that
+//! touch the world (cluster, nemesis, run) and the pure cores that judge
+//! what they recorded (trace, lineage, checker, solver, report) both import
+//! these types from here, so that no pure core imports a module that
+//! touches the world to name a broker or read a snapshot.
+
+pub mod node;
+pub mod snapshot;
+
+pub use node::{NodeId, Role};
+pub use snapshot::Snapshot;
