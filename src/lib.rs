@@ -5,7 +5,8 @@
 //! follow the loop of a campaign:
 //!
 //! - [`model`]: the plain vocabulary under everything (nodes and roles,
-//!   snapshots), serde data that touches no container;
+//!   faults and fault plans, snapshots), serde data that touches no
+//!   container;
 //! - [`engine`]: the container engine (Docker) that every real part runs on,
 //!   and the cleanup of anything ldfi left behind;
 //! - [`cluster`]: a multi-broker KRaft cluster, client nodes with their own
@@ -20,8 +21,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use ldfi::cluster::{Cluster, ClusterSpec};
-//! use ldfi::model::NodeId;
-//! use ldfi::nemesis::{Fault, Nemesis};
+//! use ldfi::model::{Fault, NodeId};
+//! use ldfi::nemesis::Nemesis;
 //!
 //! let cluster = Cluster::start(ClusterSpec::new("demo")).await?;
 //! let mut nemesis = Nemesis::new(&cluster);

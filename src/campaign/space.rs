@@ -31,9 +31,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::NodeId;
 use crate::lineage::{self, BROKERS};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, NodeId, PlannedFault};
 use crate::scenario::{FaultKind, Scenario};
 use crate::solver::{self, FaultVar, Hypothesis, HypothesisSpace};
 

@@ -440,7 +440,7 @@ fn faulted(lines: &[TraceLine], clock: &StepClock, last_step: u32) -> (NodeSteps
             _ => continue,
         };
         let (node, isolated) = match fault {
-            crate::nemesis::Fault::Isolate { node } => (node, true),
+            crate::model::Fault::Isolate { node } => (node, true),
             other => match other.process_target() {
                 Some(node) => (node, false),
                 None => continue,

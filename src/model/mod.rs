@@ -1,6 +1,6 @@
 //! The plain vocabulary every stage shares: nodes and the roles that name
-//! them, snapshots of what the cluster believes, and (added in later
-//! steps) faults and fault plans.
+//! them, faults and fault plans, and snapshots of what the cluster
+//! believes.
 //!
 //! Data with serde and pure methods only, no Docker: the modules that
 //! touch the world (cluster, nemesis, run) and the pure cores that judge
@@ -8,8 +8,12 @@
 //! these types from here, so that no pure core imports a module that
 //! touches the world to name a broker or read a snapshot.
 
+pub mod fault;
 pub mod node;
+pub mod plan;
 pub mod snapshot;
 
+pub use fault::Fault;
 pub use node::{NodeId, Role};
+pub use plan::{FaultPlan, PlannedFault};
 pub use snapshot::Snapshot;

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::Fault;
-use crate::model::{NodeId, Role, Snapshot};
+use crate::model::{Fault, NodeId, Role, Snapshot};
 
 /// Every role a fault names.
 pub fn roles(fault: &Fault) -> Vec<&Role> {

@@ -13,8 +13,8 @@
 use std::time::Duration;
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::model::NodeId;
 use crate::engine::Liveness;
+use crate::model::NodeId;
 use crate::nemesis::firewall;
 use crate::scenario::Scenario;
 

@@ -293,7 +293,7 @@ pub enum FaultKind {
     OneWayCut,
     /// A broker's replication traffic only (the broker listener between
     /// brokers); the controller quorum still flows. See
-    /// [`crate::nemesis::Fault::CutReplication`].
+    /// [`crate::model::Fault::CutReplication`].
     ReplicationCut,
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ldfi::cluster::{Cluster, TopicSpec};
 use ldfi::model::snapshot::PartitionState;
-use ldfi::model::NodeId;
-use ldfi::nemesis::{Fault, Nemesis};
+use ldfi::model::{Fault, NodeId};
+use ldfi::nemesis::Nemesis;
 use ldfi::workload::{self, Acks, Delivery, WorkloadRecord};
 
 use crate::support::{eventually, snapshot};

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use ldfi::cluster::Cluster;
-use ldfi::model::NodeId;
-use ldfi::nemesis::{Fault, Nemesis};
+use ldfi::model::{Fault, NodeId};
+use ldfi::nemesis::Nemesis;
 
 const ASK: Duration = Duration::from_secs(3);
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::campaign::{Counterexample, RunRecord};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::Strategy;
 use crate::solver::FaultVar;
 

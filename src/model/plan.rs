@@ -1,6 +1,10 @@
 //! Fault plans: which faults, over which steps. The same value is produced
 //! by the solver, executed by a run, shown in a report and read back by
 //! `replay`.
+//!
+//! Here, below every stage that handles plans: the solver and the lineage
+//! build and read them without a cluster; only the run executes them on
+//! one.
 
 use std::collections::BTreeSet;
 
