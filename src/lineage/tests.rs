@@ -10,8 +10,7 @@
 use super::*;
 use crate::campaign::{realize, solver_model, space, Windows};
 use crate::model::snapshot::GroupState;
-use crate::model::{Fault, NodeId, Role, Snapshot};
-use crate::nemesis::role;
+use crate::model::{role, Fault, NodeId, Role, Snapshot};
 use crate::run::RunNames;
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Solver, Z3Solver};

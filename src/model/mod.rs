@@ -1,6 +1,6 @@
 //! The plain vocabulary every stage shares: nodes and the roles that name
-//! them, faults and fault plans, and snapshots of what the cluster
-//! believes.
+//! them, faults and fault plans, snapshots of what the cluster believes,
+//! and how a role resolves to nodes in a snapshot.
 //!
 //! Data with serde and pure methods only, no Docker: the modules that
 //! touch the world (cluster, nemesis, run) and the pure cores that judge
@@ -11,6 +11,7 @@
 pub mod fault;
 pub mod node;
 pub mod plan;
+pub mod role;
 pub mod snapshot;
 
 pub use fault::Fault;

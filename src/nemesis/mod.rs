@@ -22,7 +22,6 @@
 //! cut.
 
 pub mod firewall;
-pub mod role;
 
 use std::time::Duration;
 

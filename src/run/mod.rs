@@ -28,8 +28,8 @@ pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};
 use crate::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
-use crate::model::{Fault, FaultPlan, NodeId, Role, Snapshot};
-use crate::nemesis::{role, Nemesis};
+use crate::model::{role, Fault, FaultPlan, NodeId, Role, Snapshot};
+use crate::nemesis::Nemesis;
 use crate::scenario::{Property, Scenario};
 use crate::trace::{self, Event, StageNames, TraceError, TraceWriter};
 use crate::workload::{self, Acks};

@@ -1,9 +1,13 @@
 //! Resolving roles in a fault (`leader(input/0)`) to concrete nodes, from
-//! the snapshot taken at the step boundary where the fault starts. Pure.
+//! the snapshot taken at the step boundary where the fault starts.
+//!
+//! Pure, over a fault and a snapshot: the run resolves roles before the
+//! nemesis applies a fault, and the lineage's tests resolve them over
+//! recorded snapshots, neither with the nemesis in hand.
 
 use std::collections::HashMap;
 
-use crate::model::{Fault, NodeId, Role, Snapshot};
+use super::{Fault, NodeId, Role, Snapshot};
 
 /// Every role a fault names.
 pub fn roles(fault: &Fault) -> Vec<&Role> {
