@@ -10,7 +10,8 @@
 use std::time::{Duration, Instant};
 
 use ldfi::cluster::{Cluster, ClusterSpec, TopicSpec};
-use ldfi::nemesis::{Nemesis, NodeId};
+use ldfi::model::NodeId;
+use ldfi::nemesis::Nemesis;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());

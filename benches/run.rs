@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ldfi::cluster::Cluster;
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::run::{self, Binaries};
 use ldfi::scenario::Scenario;
 

@@ -4,6 +4,9 @@
 //! a workload against it, and breaks the cluster on purpose. The modules
 //! follow the loop of a campaign:
 //!
+//! - [`model`]: the plain vocabulary under everything (nodes and roles,
+//!   faults and fault plans, snapshots), serde data that touches no
+//!   container;
 //! - [`engine`]: the container engine (Docker) that every real part runs on,
 //!   and the cleanup of anything ldfi left behind;
 //! - [`cluster`]: a multi-broker KRaft cluster, client nodes with their own
@@ -18,7 +21,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use ldfi::cluster::{Cluster, ClusterSpec};
-//! use ldfi::nemesis::{Fault, Nemesis, NodeId};
+//! use ldfi::model::{Fault, NodeId};
+//! use ldfi::nemesis::Nemesis;
 //!
 //! let cluster = Cluster::start(ClusterSpec::new("demo")).await?;
 //! let mut nemesis = Nemesis::new(&cluster);
@@ -33,6 +37,7 @@ pub mod campaign;
 pub mod checker;
 pub mod cluster;
 pub mod lineage;
+pub mod model;
 pub mod engine;
 pub mod fuzzing;
 pub mod nemesis;

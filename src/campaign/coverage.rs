@@ -10,8 +10,8 @@
 use std::collections::BTreeSet;
 
 use super::space::{budget_space, crash_name};
-use crate::cluster::NodeId;
 use crate::lineage::{self, Fact};
+use crate::model::NodeId;
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Hypothesis};
 

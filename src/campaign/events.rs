@@ -11,7 +11,7 @@
 //! The events that change the record carry it whole ([`CampaignEvent::summary`]),
 //! so that a listener that writes it needs nothing else.
 
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::summary::{Attempt, CampaignSummary, MinimalPlan, RunRecord};
 
 use super::replay::ReplayRun;

@@ -24,7 +24,7 @@ use super::{CampaignEvent, Counterexample, Listener, Runs};
 pub use crate::summary::{Attempt, MinimalPlan};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::Binaries;
 use crate::scenario::Scenario;
 
@@ -177,8 +177,7 @@ async fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::NodeId;
-    use crate::nemesis::{Fault, PlannedFault};
+    use crate::model::{Fault, NodeId, PlannedFault};
 
     fn crash(node: NodeId, start: u32, end: u32) -> PlannedFault {
         PlannedFault { fault: Fault::Crash { node }, start, end }

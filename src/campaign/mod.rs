@@ -69,7 +69,7 @@ pub use crate::summary::{inconclusive_reason, lineage_words, CampaignSummary, Cl
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::lineage;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, Strategy};
 use crate::solver::Hypothesis;

@@ -99,7 +99,7 @@ pub fn two_sizes(
 mod tests {
     use super::*;
     use crate::lineage::{Derivation, Model};
-    use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+    use crate::model::{Fault, FaultPlan, PlannedFault};
     use crate::solver::FaultVar;
     use super::super::fixtures::{alive, copy_scenario};
 

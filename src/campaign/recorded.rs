@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::Runs;
 use crate::checker::RunVerdict;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::{self, RunError, RunOutcome};
 
 /// What one recorded run did with the record `in-0`.

@@ -24,7 +24,7 @@ pub use crate::summary::Ran;
 use super::{CampaignEvent, CampaignSummary, Counterexample, Listener};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::{self, Binaries, RunError};
 use crate::scenario::Scenario;
 use crate::trace;

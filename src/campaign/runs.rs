@@ -12,7 +12,7 @@
 use std::future::Future;
 
 use super::minimize;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::{self, RunError, RunOutcome};
 
 /// Where the campaign's runs come from.

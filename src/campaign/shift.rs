@@ -49,7 +49,7 @@ use crate::lineage::learn::{threatens, Conditional};
 use super::space::{self, Windows};
 use super::symmetry;
 use crate::lineage::{Fact, Model, BROKERS};
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Hypothesis};
 

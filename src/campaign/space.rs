@@ -31,9 +31,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::cluster::NodeId;
 use crate::lineage::{self, BROKERS};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, NodeId, PlannedFault};
 use crate::scenario::{FaultKind, Scenario};
 use crate::solver::{self, FaultVar, Hypothesis, HypothesisSpace};
 
@@ -247,8 +246,8 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                 }
                 let node: NodeId = from.parse()?;
                 let right = match &node {
-                    NodeId::Role(crate::cluster::Role::Leader { topic, partition }) => {
-                        vec![NodeId::Role(crate::cluster::Role::Followers { topic: topic.clone(), partition: *partition })]
+                    NodeId::Role(crate::model::Role::Leader { topic, partition }) => {
+                        vec![NodeId::Role(crate::model::Role::Followers { topic: topic.clone(), partition: *partition })]
                     }
                     NodeId::Broker(_) => brokers.iter().filter(|b| **b != node).cloned().collect(),
                     _ => brokers.clone(),

@@ -88,7 +88,7 @@ impl Drop for Reports {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nemesis::FaultPlan;
+    use crate::model::FaultPlan;
     use crate::scenario::Strategy;
     use crate::summary::{CampaignSummary, Outcome, RunRecord};
 

@@ -25,8 +25,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::space;
-use crate::cluster::{NodeId, Role};
 use crate::lineage::{Fact, Model};
+use crate::model::{NodeId, Role};
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Hypothesis};
 

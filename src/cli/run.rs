@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use ldfi::checker::{RunVerdict, Verdict};
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::report::words::counted;
 use ldfi::run::{self, Binaries, RunError};
 use ldfi::scenario::Scenario;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::NodeId;
 use crate::engine::EngineError;
+use crate::model::NodeId;
 
 /// A cluster failure.
 #[derive(Debug, Error)]

@@ -8,9 +8,7 @@
 
 mod error;
 pub mod network;
-mod node;
 pub mod observer;
-pub mod snapshot;
 pub mod spec;
 mod topic;
 
@@ -20,13 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use error::ClusterError;
-pub use node::{NodeId, Role};
 pub use observer::Observer;
-pub use snapshot::Snapshot;
 pub use spec::{Addressing, ClusterSpec, BROKER_PORT};
 pub use topic::TopicSpec;
 
 use crate::engine::{self, ContainerConfig, ContainerState, Engine};
+use crate::model::{NodeId, Snapshot};
 
 /// A client node: a process of the workload or the pipeline (or a probe) in
 /// a container of its own, so that faults can target it precisely.

@@ -22,7 +22,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
 
-use super::snapshot::Snapshot;
+use crate::model::Snapshot;
 use super::ClusterError;
 
 /// A running observer process.

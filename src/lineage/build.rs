@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::paths::{self, Observed, Path};
 use super::{Derivation, Fact, Model, Source, StepClock, Trail, BROKERS};
 use crate::checker::History;
-use crate::cluster::{NodeId, Role, Snapshot};
+use crate::model::{NodeId, Role, Snapshot};
 use crate::trace::{Event, RunNames, TraceLine};
 
 /// Builds the lineage of every good outcome of a run.
@@ -440,7 +440,7 @@ fn faulted(lines: &[TraceLine], clock: &StepClock, last_step: u32) -> (NodeSteps
             _ => continue,
         };
         let (node, isolated) = match fault {
-            crate::nemesis::Fault::Isolate { node } => (node, true),
+            crate::model::Fault::Isolate { node } => (node, true),
             other => match other.process_target() {
                 Some(node) => (node, false),
                 None => continue,

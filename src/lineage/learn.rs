@@ -25,7 +25,7 @@
 use std::collections::BTreeSet;
 
 use crate::lineage::{Derivation, Fact, Model, BROKERS};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, PlannedFault};
 
 /// Merges what a survived run under `plan` showed into `model`, and
 /// returns the recovery paths it added (the derivations of outcomes that
@@ -141,7 +141,7 @@ pub fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nemesis::{Fault, PlannedFault};
+    use crate::model::{Fault, PlannedFault};
 
     fn alive(node: &str, step: u32) -> Fact {
         Fact::Alive { node: node.into(), step }

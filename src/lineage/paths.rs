@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Source, StepClock};
-use crate::cluster::Snapshot;
+use crate::model::Snapshot;
 use crate::trace::{Event, RunNames, SpanOperation, TraceLine};
 
 /// One input's way through the pipeline to one output.

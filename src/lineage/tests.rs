@@ -9,9 +9,8 @@
 
 use super::*;
 use crate::campaign::{realize, solver_model, space, Windows};
-use crate::cluster::snapshot::GroupState;
-use crate::cluster::{NodeId, Role, Snapshot};
-use crate::nemesis::{role, Fault};
+use crate::model::snapshot::GroupState;
+use crate::model::{role, Fault, NodeId, Role, Snapshot};
 use crate::run::RunNames;
 use crate::scenario::Scenario;
 use crate::solver::{FaultVar, Solver, Z3Solver};
@@ -483,7 +482,7 @@ fn transactional_run() -> Vec<TraceLine> {
     let mut lines = one_record_run("all");
     for line in &mut lines {
         if let Event::Snapshot { snapshot } = &mut line.event {
-            snapshot.transactions.push(crate::cluster::snapshot::TransactionState {
+            snapshot.transactions.push(crate::model::snapshot::TransactionState {
                 transactional_id: "s-group.c-r0-5f0c-1".into(),
                 state: Some("CompleteCommit".into()),
                 partition: 21,

@@ -17,9 +17,9 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
-use super::Fault;
-use crate::cluster::{NodeId, BROKER_PORT};
+use crate::cluster::BROKER_PORT;
 use crate::engine::EngineError;
+use crate::model::{Fault, NodeId};
 
 /// Comment on every rule ldfi installs.
 pub const RULE_COMMENT: &str = "ldfi";

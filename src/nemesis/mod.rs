@@ -11,8 +11,8 @@
 //! | [`Fault::OneWayCut`]    | drop one way   | heal             |
 //! | [`Fault::CutReplication`] | drop the broker listener between | heal |
 //!
-//! The same value is what a fault plan holds, what the injector executes
-//! and what a report shows. A [`Nemesis`] remembers what it applied and
+//! The same value ([`Fault`], plain data in [`crate::model`]) is what a
+//! fault plan holds, what the injector executes and what a report shows. A [`Nemesis`] remembers what it applied and
 //! heals it all when asked, when dropped (an error, a panic), and the CLI
 //! calls [`Nemesis::heal_all`] on Ctrl-C. A restarted node gets back the
 //! rules of every cut still in force, since its namespace is new.
@@ -22,86 +22,11 @@
 //! cut.
 
 pub mod firewall;
-mod plan;
-pub mod role;
-
-pub use plan::{FaultPlan, PlannedFault};
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-pub use crate::cluster::NodeId;
 use crate::cluster::{Cluster, ClusterError};
-
-/// One fault, as data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Fault {
-    /// SIGKILL the node's process; healed by a restart with its data intact.
-    Crash { node: NodeId },
-    /// Stop the node cleanly (SIGTERM); healed by starting it again.
-    Stop { node: NodeId },
-    /// Freeze every process of the node; healed by resuming it.
-    Pause { node: NodeId },
-    /// Drop every packet between the node and every other node.
-    Isolate { node: NodeId },
-    /// Drop every packet between the two groups, both ways.
-    Cut { left: Vec<NodeId>, right: Vec<NodeId> },
-    /// Drop packets sent from `from` to `to`; the other way still flows.
-    OneWayCut { from: Vec<NodeId>, to: Vec<NodeId> },
-    /// Drop the broker listener's traffic between the two groups, both
-    /// ways: followers stop fetching from a leader (replication, transaction
-    /// markers), while the KRaft controller listener still flows, so the
-    /// brokers keep their sessions and the leader can still shrink its ISR.
-    /// A full [`Fault::Cut`] between brokers also cuts a leader off the
-    /// active controller when that controller is on the other side, which
-    /// fences the leader: a different fault.
-    CutReplication { left: Vec<NodeId>, right: Vec<NodeId> },
-}
-
-impl Fault {
-    /// The nodes whose process the fault stops (crash, stop, pause).
-    pub fn process_target(&self) -> Option<&NodeId> {
-        match self {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } => Some(node),
-            _ => None,
-        }
-    }
-
-    /// Every node the fault names.
-    pub fn nodes(&self) -> Vec<&NodeId> {
-        match self {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
-            Fault::Cut { left, right } | Fault::CutReplication { left, right } => left.iter().chain(right).collect(),
-            Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
-        }
-    }
-
-    /// Whether this fault is a network partition.
-    pub fn is_partition(&self) -> bool {
-        self.process_target().is_none()
-    }
-}
-
-impl std::fmt::Display for Fault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |nodes: &[NodeId]| nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
-        match self {
-            Fault::Crash { node } => write!(f, "crash {node}"),
-            Fault::Stop { node } => write!(f, "stop {node}"),
-            Fault::Pause { node } => write!(f, "pause {node}"),
-            Fault::Isolate { node } => write!(f, "isolate {node}"),
-            Fault::Cut { left, right } => write!(f, "cut {{{}}} from {{{}}}", list(left), list(right)),
-            Fault::CutReplication { left, right } => {
-                write!(f, "cut replication between {{{}}} and {{{}}}", list(left), list(right))
-            }
-            Fault::OneWayCut { from, to } => {
-                write!(f, "drop packets from {{{}}} to {{{}}}", list(from), list(to))
-            }
-        }
-    }
-}
+use crate::model::{Fault, NodeId};
 
 /// Applies faults to a cluster and heals them.
 pub struct Nemesis {
@@ -255,31 +180,5 @@ impl Drop for Nemesis {
                 { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: a heal failed: {e}; `ldfi clean --cluster {name}` removes the cluster once this process has ended"); };
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn faults_are_plain_json_values() {
-        let fault = Fault::OneWayCut { from: vec![NodeId::client("pipeline-1")], to: vec![NodeId::broker(2)] };
-        let json = serde_json::to_string(&fault).unwrap();
-        assert_eq!(json, r#"{"kind":"one_way_cut","from":["pipeline-1"],"to":["broker-2"]}"#);
-        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), fault);
-        assert_eq!(fault.to_string(), "drop packets from {pipeline-1} to {broker-2}");
-        let crash: Fault = serde_json::from_str(r#"{"kind":"crash","node":"broker-1"}"#).unwrap();
-        assert_eq!(crash.process_target(), Some(&NodeId::broker(1)));
-        assert!(serde_json::from_str::<Fault>(r#"{"kind":"crash","node":"broker-0"}"#).is_err());
-        let replication = Fault::CutReplication {
-            left: vec!["leader(input/0)".parse().unwrap()],
-            right: vec!["followers(input/0)".parse().unwrap()],
-        };
-        let json = serde_json::to_string(&replication).unwrap();
-        assert_eq!(json, r#"{"kind":"cut_replication","left":["leader(input/0)"],"right":["followers(input/0)"]}"#);
-        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), replication);
-        assert!(replication.is_partition());
-        assert_eq!(replication.to_string(), "cut replication between {leader(input/0)} and {followers(input/0)}");
     }
 }

@@ -20,7 +20,7 @@ use crate::summary::names::Refused;
 use crate::summary::{CampaignSummary, Counterexample, Learned, Outcome, RunRecord};
 use crate::checker::{RunVerdict, Verdict};
 use crate::lineage::{self, Model};
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::scenario::{Property, Strategy};
 use crate::trace::{self, place, Event, TraceError};
 

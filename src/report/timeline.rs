@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use super::escape::{attr, text};
 use super::words;
-use crate::nemesis::{Fault, NodeId};
+use crate::model::{Fault, NodeId};
 use crate::trace::{Event, TraceLine};
 
 const WIDTH: f64 = 960.0;

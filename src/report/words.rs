@@ -3,8 +3,7 @@
 //! step 2". The `Display` of a plan is exact but terse; this is the sentence
 //! a report leads with. Pure.
 
-use crate::cluster::{NodeId, Role};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Role};
 
 /// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
 pub fn counted(n: usize, one: &str) -> String {

@@ -7,7 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Cluster, Snapshot};
+use crate::cluster::Cluster;
+use crate::model::Snapshot;
 
 /// How the drain ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub async fn drain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::snapshot::{CommittedOffset, GroupState, PartitionState};
+    use crate::model::snapshot::{CommittedOffset, GroupState, PartitionState};
 
     #[test]
     fn lag_pairs_committed_offsets_with_high_watermarks() {

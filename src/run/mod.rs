@@ -27,8 +27,9 @@ pub use nodes::{java_dir, Binaries, RunNames};
 pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};
-use crate::cluster::{Cluster, ClusterError, ClusterSpec, NodeId, Role, TopicSpec};
-use crate::nemesis::{role, Fault, FaultPlan, Nemesis};
+use crate::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
+use crate::model::{role, Fault, FaultPlan, NodeId, Role, Snapshot};
+use crate::nemesis::Nemesis;
 use crate::scenario::{Property, Scenario};
 use crate::trace::{self, Event, StageNames, TraceError, TraceWriter};
 use crate::workload::{self, Acks};
@@ -520,7 +521,7 @@ async fn resolve_roles(
     bound: &mut HashMap<Role, Vec<NodeId>>,
 ) -> Result<Fault, String> {
     let roles: Vec<Role> = role::roles(fault).into_iter().filter(|r| !bound.contains_key(*r)).cloned().collect();
-    let mut snapshot = crate::cluster::Snapshot::default();
+    let mut snapshot = Snapshot::default();
     if !roles.is_empty() {
         snapshot = fresh_snapshot(cluster, &roles, names).await?;
     }
@@ -531,7 +532,7 @@ async fn resolve_roles(
     role::resolve_bound(fault, bound)
 }
 
-async fn fresh_snapshot(cluster: &Cluster, roles: &[Role], names: &RunNames) -> Result<crate::cluster::Snapshot, String> {
+async fn fresh_snapshot(cluster: &Cluster, roles: &[Role], names: &RunNames) -> Result<Snapshot, String> {
     let mut topics = Vec::new();
     let mut groups = Vec::new();
     for r in roles {

@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::RunError;
-use crate::cluster::{Cluster, NodeId};
+use crate::cluster::Cluster;
+use crate::model::NodeId;
 
 /// The most bytes of regular files a client node may keep in its trace
 /// directory during a run: 1 GiB. A real run's node traces are a few MiB

@@ -12,8 +12,9 @@
 
 use std::time::Duration;
 
-use crate::cluster::{Cluster, ClusterError, NodeId};
+use crate::cluster::{Cluster, ClusterError};
 use crate::engine::Liveness;
+use crate::model::NodeId;
 use crate::nemesis::firewall;
 use crate::scenario::Scenario;
 

@@ -18,7 +18,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Cluster, ClusterError, Snapshot};
+use crate::cluster::{Cluster, ClusterError};
+use crate::model::Snapshot;
 use crate::scenario::Scenario;
 use crate::trace::RunNames;
 
@@ -137,7 +138,7 @@ pub async fn wait_ready(cluster: &Cluster, scenario: &Scenario, names: &RunNames
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::snapshot::{GroupMember, GroupState, TopicPartition};
+    use crate::model::snapshot::{GroupMember, GroupState, TopicPartition};
 
     fn member(partitions: &[i32]) -> GroupMember {
         GroupMember {

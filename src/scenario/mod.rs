@@ -28,7 +28,8 @@ pub use error::{Problem, ScenarioError};
 pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
-use crate::cluster::{NodeId, TopicSpec};
+use crate::cluster::TopicSpec;
+use crate::model::NodeId;
 use crate::trace::ValueFormat;
 use crate::workload::{Acks, Keys};
 
@@ -292,7 +293,7 @@ pub enum FaultKind {
     OneWayCut,
     /// A broker's replication traffic only (the broker listener between
     /// brokers); the controller quorum still flows. See
-    /// [`crate::nemesis::Fault::CutReplication`].
+    /// [`crate::model::Fault::CutReplication`].
     ReplicationCut,
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checker::Verdict;
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 
 /// One run tried while minimizing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -32,7 +32,7 @@ use crate::checker::{PropertyResult, Verdict};
 use crate::cluster::ClusterSpec;
 use crate::engine::Owner;
 use crate::lineage::{self, Model, Source};
-use crate::nemesis::FaultPlan;
+use crate::model::FaultPlan;
 use crate::run::RunOutcome;
 use crate::scenario::{Property, Scenario, Strategy};
 use crate::solver::Hypothesis;

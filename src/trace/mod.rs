@@ -49,8 +49,7 @@ pub use write::{sync_dir, write_atomic, TraceWriter};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::Snapshot;
-use crate::nemesis::{Fault, FaultPlan};
+use crate::model::{Fault, FaultPlan, Snapshot};
 
 /// One line of a trace file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,7 +84,7 @@ pub enum Event {
         campaign: String,
         run: String,
         seed: u64,
-        /// The fault plan, as JSON (see `nemesis::FaultPlan`).
+        /// The fault plan, as JSON (see `model::FaultPlan`).
         plan: serde_json::Value,
         /// Topic names as used in this run (they carry a run suffix): the
         /// input the workload writes, the output the checker reads (a

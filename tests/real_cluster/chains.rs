@@ -9,7 +9,7 @@
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
 use ldfi::lineage::{self, Fact, Model};
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::scenario::Property;
 use ldfi::trace::{self, TraceLine};
 

@@ -4,8 +4,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use ldfi::cluster::{snapshot::PartitionState, Cluster, TopicSpec};
-use ldfi::nemesis::{Fault, Nemesis, NodeId};
+use ldfi::cluster::{Cluster, TopicSpec};
+use ldfi::model::snapshot::PartitionState;
+use ldfi::model::{Fault, NodeId};
+use ldfi::nemesis::Nemesis;
 use ldfi::workload::{self, Acks, Delivery, WorkloadRecord};
 
 use crate::support::{eventually, snapshot};

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::run;
 use ldfi::scenario::Scenario;
 use ldfi::trace::{self, Event};

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use ldfi::cluster::{ClientNode, Cluster};
-use ldfi::nemesis::{Fault, Nemesis, NodeId};
+use ldfi::model::{Fault, NodeId};
+use ldfi::nemesis::Nemesis;
 
 use crate::support::{probe, probe_node, received};
 

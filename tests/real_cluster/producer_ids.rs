@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use ldfi::cluster::Cluster;
-use ldfi::nemesis::{Fault, Nemesis, NodeId};
+use ldfi::model::{Fault, NodeId};
+use ldfi::nemesis::Nemesis;
 
 const ASK: Duration = Duration::from_secs(3);
 

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::scenario::{Property, Scenario};
 
 use super::runs::run_once;

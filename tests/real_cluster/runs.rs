@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ldfi::checker::{RunVerdict, Verdict};
 use ldfi::cluster::Cluster;
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::run::{self, Binaries, RunOutcome};
 use ldfi::scenario::{Property, Scenario};
 

@@ -7,7 +7,7 @@
 
 use ldfi::cluster::Cluster;
 use ldfi::lineage::{self, Fact, Model};
-use ldfi::nemesis::FaultPlan;
+use ldfi::model::FaultPlan;
 use ldfi::trace::{self, Event, TraceLine};
 
 use crate::runs::{run_once, scenario};

@@ -3,8 +3,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use ldfi::cluster::{ClientNode, ClientSpec, Cluster, Snapshot};
+use ldfi::cluster::{ClientNode, ClientSpec, Cluster};
 use ldfi::engine::{self, Engine};
+use ldfi::model::Snapshot;
 
 /// Polls `probe` every 200 ms until it returns `Some`, or fails after `limit`.
 pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> Result<(T, Duration), String>

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::campaign::recorded::{record, Recorded, Recording};
 use crate::checker::RunVerdict;
-use crate::cluster::NodeId;
-use crate::nemesis::{Fault, PlannedFault};
+use crate::model::{Fault, NodeId, PlannedFault};
 
 fn crash(node: NodeId, start: u32, end: u32) -> PlannedFault {
     PlannedFault { fault: Fault::Crash { node }, start, end }

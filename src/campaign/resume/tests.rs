@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::campaign::{Counterexample, RunRecord};
-use crate::nemesis::{Fault, FaultPlan, PlannedFault};
+use crate::model::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::Strategy;
 use crate::solver::FaultVar;
 
@@ -55,7 +55,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
         seed: 0,
         faults: hypothesis
             .iter()
-            .map(|_| PlannedFault { fault: Fault::Crash { node: crate::cluster::NodeId::client("pipeline-1") }, start: 0, end: 2 })
+            .map(|_| PlannedFault { fault: Fault::Crash { node: crate::model::NodeId::client("pipeline-1") }, start: 0, end: 2 })
             .collect(),
     };
     RunRecord {

@@ -1,9 +1,12 @@
 //! What the cluster believes at one moment, as plain serializable data.
 //!
-//! A snapshot is taken by the harness's observer (see [`super::observer`])
+//! A snapshot is taken by the harness's observer (in the cluster module)
 //! at each step boundary; lineage is built from these. A snapshot taken
 //! while brokers are down is partial, never a failure: what could not be
 //! read is listed in `errors`.
+//!
+//! Here rather than beside the observer: the trace records snapshots and
+//! lineage reads them back, long after the cluster is gone.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,9 @@
-//! Names of the nodes a fault can target: brokers and client nodes.
+//! Names of the nodes a fault can target: brokers and client nodes, and
+//! the roles that name a node by what it does (`leader(input/0)`).
+//!
+//! Scenarios, fault plans, lineage and reports all name nodes, and none of
+//! them needs a running cluster to do it: the names live here, not with
+//! the containers.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,6 +1,10 @@
 //! Fault plans: which faults, over which steps. The same value is produced
 //! by the solver, executed by a run, shown in a report and read back by
 //! `replay`.
+//!
+//! Here, below every stage that handles plans: the solver and the lineage
+//! build and read them without a cluster; only the run executes them on
+//! one.
 
 use std::collections::BTreeSet;
 
@@ -75,7 +79,7 @@ impl std::fmt::Display for FaultPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::NodeId;
+    use crate::model::NodeId;
 
     #[test]
     fn windows_start_and_end_at_step_boundaries() {

@@ -1,10 +1,13 @@
 //! Resolving roles in a fault (`leader(input/0)`) to concrete nodes, from
-//! the snapshot taken at the step boundary where the fault starts. Pure.
+//! the snapshot taken at the step boundary where the fault starts.
+//!
+//! Pure, over a fault and a snapshot: the run resolves roles before the
+//! nemesis applies a fault, and the lineage's tests resolve them over
+//! recorded snapshots, neither with the nemesis in hand.
 
 use std::collections::HashMap;
 
-use super::Fault;
-use crate::cluster::{NodeId, Role, Snapshot};
+use super::{Fault, NodeId, Role, Snapshot};
 
 /// Every role a fault names.
 pub fn roles(fault: &Fault) -> Vec<&Role> {
@@ -113,7 +116,7 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::snapshot::{GroupState, PartitionState};
+    use crate::model::snapshot::{GroupState, PartitionState};
 
     fn snapshot() -> Snapshot {
         Snapshot {
