@@ -15,6 +15,7 @@ pub mod image;
 mod locate;
 pub mod names;
 mod name;
+mod problems;
 pub mod program;
 mod raw;
 mod syntax;

@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::file::{read_text, ReadError};
 use super::raw::RawPipeline;
-use super::validate::Checker;
+use super::problems::Checker;
 use super::{image, FileTemplate, Mount, PipelineKind, Program, PLACEHOLDERS};
 use crate::trace::ValueFormat;
 
