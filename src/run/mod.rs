@@ -228,7 +228,7 @@ pub async fn execute(
     let endpoint = receiver.as_ref().map(|r| r.endpoint());
     let placement =
         nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), run_dir: &dir, files_dir: &files_dir };
-    for (name, stage) in scenario.instances() {
+    for (name, _, stage) in scenario.instances() {
         nodes.push(nodes::pipeline_node(stage, &name, &placement, binaries).map_err(RunError::Pipeline)?);
     }
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();

@@ -409,17 +409,16 @@ impl Scenario {
         std::iter::once(&self.pipeline).chain(&self.stages)
     }
 
-    /// Every instance of every stage: instances are numbered along the
-    /// chain (a first stage of 2 runs pipeline-1 and pipeline-2, the next
-    /// stage's first instance is pipeline-3), so that a node's name says
-    /// what it is wherever a fault, a fact or a report names it.
-    pub fn instances(&self) -> Vec<(String, &PipelineSpec)> {
-        let mut n = 0u8;
+    /// Every instance of every stage, with its stage's index in the chain
+    /// (0: `[pipeline]`): instances are numbered along the chain (a first
+    /// stage of 2 runs pipeline-1 and pipeline-2, the next stage's first
+    /// instance is pipeline-3), so that a node's name says what it is
+    /// wherever a fault, a fact or a report names it.
+    pub fn instances(&self) -> Vec<(String, usize, &PipelineSpec)> {
         let mut all = Vec::new();
-        for stage in self.chain() {
+        for (index, stage) in self.chain().enumerate() {
             for _ in 0..stage.instances {
-                n += 1;
-                all.push((Scenario::instance_name(n), stage));
+                all.push((Scenario::instance_name(all.len() as u8 + 1), index, stage));
             }
         }
         all
@@ -427,20 +426,12 @@ impl Scenario {
 
     /// Which stage of the chain (0: `[pipeline]`) runs instance `name`.
     pub fn stage_of(&self, name: &str) -> Option<usize> {
-        let mut last = 0u8;
-        for (index, stage) in self.chain().enumerate() {
-            let first = last + 1;
-            last += stage.instances;
-            if (first..=last).any(|i| Scenario::instance_name(i) == name) {
-                return Some(index);
-            }
-        }
-        None
+        self.instances().into_iter().find(|(n, _, _)| n == name).map(|(_, index, _)| index)
     }
 
     /// The names of every instance of every stage.
     pub fn instance_names(&self) -> Vec<String> {
-        self.instances().into_iter().map(|(name, _)| name).collect()
+        self.instances().into_iter().map(|(name, _, _)| name).collect()
     }
 
     /// The topic the checker reads: the last stage's output.
