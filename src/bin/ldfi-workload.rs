@@ -39,8 +39,11 @@ pub struct Produce {
     #[arg(long, default_value = "8")]
     keys: workload::Keys,
         /// Comma-separated words drawn for values.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", conflicts_with = "numbers")]
     words: String,
+    /// `MIN,MAX`: whole numbers drawn for values instead of words.
+    #[arg(long, value_parser = parse_range)]
+    numbers: Option<(i64, i64)>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[arg(long, value_enum, default_value = "all")]
@@ -49,6 +52,16 @@ pub struct Produce {
     timeout_ms: u64,
     #[arg(long)]
     trace: PathBuf,
+}
+
+fn parse_range(text: &str) -> Result<(i64, i64), String> {
+    let bad = || format!("{text:?}: write MIN,MAX with MIN <= MAX, e.g. 1,100");
+    let (min, max) = text.split_once(',').ok_or_else(bad)?;
+    let (min, max): (i64, i64) = (min.trim().parse().map_err(|_| bad())?, max.trim().parse().map_err(|_| bad())?);
+    if min > max {
+        return Err(bad());
+    }
+    Ok((min, max))
 }
 
 const EXIT_OK: u8 = 0;
@@ -65,9 +78,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Produce) -> u8 {
-    let Produce { bootstrap, topic, step, first_id, count, keys, words, seed, acks, timeout_ms, trace } = command;
+    let Produce { bootstrap, topic, step, first_id, count, keys, words, numbers, seed, acks, timeout_ms, trace } = command;
     let words: Vec<String> = words.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect();
-    let records = workload::batch(seed, first_id, count, keys, &words);
+    let values = match numbers {
+        Some((min, max)) => workload::Values::Numbers { min, max },
+        None => workload::Values::Words(&words),
+    };
+    let records = workload::batch(seed, first_id, count, keys, values);
     let acks = match acks {
         AcksArg::All => Acks::All,
         AcksArg::One => Acks::Leader,
@@ -91,6 +108,7 @@ async fn run(command: Produce) -> u8 {
             offset: d.acked.map(|(_, o)| o),
             leader: None,
             error: d.error,
+            timestamp_ms: Some(d.timestamp_ms),
         };
         if let Err(e) = writer.write(Some(step), event) {
             return fail(EXIT_INFRA, format!("{}: {e}", trace.display()));

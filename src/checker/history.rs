@@ -27,6 +27,9 @@ pub struct RunInfo {
     /// (text when the trace does not say).
     #[serde(default)]
     pub value_format: ValueFormat,
+    /// What the properties must know of the pipeline's function.
+    #[serde(default)]
+    pub checker: crate::model::Expectations,
 }
 
 /// An input record the workload wrote.
@@ -41,6 +44,9 @@ pub struct Input {
     /// Acknowledged by the cluster.
     pub acked: bool,
     pub error: Option<String>,
+    /// Its event time, ms since the epoch (absent in older traces).
+    #[serde(default)]
+    pub timestamp_ms: Option<i64>,
 }
 
 /// An output record the checker read.
@@ -106,7 +112,7 @@ impl History {
             match &line.event {
                 Event::RunStarted {
                     scenario, campaign, run, seed, plan, input_topic, output_topic, group, stages, properties, read_committed,
-                    value_format, ..
+                    value_format, checker, ..
                 } => {
                     started = true;
                     history.run = RunInfo {
@@ -122,9 +128,10 @@ impl History {
                         properties: properties.clone(),
                         read_committed: *read_committed,
                         value_format: value_format.unwrap_or_default(),
+                        checker: *checker,
                     };
                 }
-                Event::Produced { id, key, value, partition, offset, error, .. } => history.inputs.push(Input {
+                Event::Produced { id, key, value, partition, offset, error, timestamp_ms, .. } => history.inputs.push(Input {
                     id: id.clone(),
                     key: key.clone(),
                     value: value.clone(),
@@ -133,6 +140,7 @@ impl History {
                     step: line.step,
                     acked: error.is_none() && offset.is_some(),
                     error: error.clone(),
+                    timestamp_ms: *timestamp_ms,
                 }),
                 Event::CheckerRead { partition, offset, key, value, value_hex, ids, .. } => history.outputs.push(Output {
                     partition: *partition,
@@ -187,6 +195,7 @@ mod tests {
                 acks: None,
                 input_min_isr: None,
                 value_format: None,
+                checker: Default::default(),
             },
         }
     }

@@ -8,9 +8,12 @@
 //! caught up when the outputs were read); verdicts compose as in Jepsen:
 //! fail beats unknown beats pass. Evidence is always concrete record ids.
 
+mod filter_map;
 mod history;
 mod properties;
+mod sums;
 mod values;
+mod windows;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +85,41 @@ pub struct CountMismatch {
     pub observed: u64,
 }
 
+/// An aggregate (a key's sum or count, a window's count) that is wrong,
+/// with the inputs the updates show it took twice or never took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateMismatch {
+    /// The key; a window is `<key>@<start ms>`.
+    pub key: String,
+    /// What is wrong: `sum`, `count`, `never emitted`, `emitted 2 times`,
+    /// `emitted before its window closed`.
+    pub what: String,
+    /// What the acknowledged inputs allow: `low..=high` (wider than one
+    /// value where unacknowledged inputs may have been written).
+    pub low: i64,
+    pub high: i64,
+    /// What the pipeline wrote last; `None` when it wrote nothing.
+    pub observed: Option<i64>,
+    /// Inputs whose id is on two or more of the key's updates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted_twice: Vec<String>,
+    /// Acknowledged inputs of the key whose id is on none of its updates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed: Vec<String>,
+}
+
+/// An output that should not be there, or not with that value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrongOutput {
+    /// The input it derives from (its `ldfi-id`).
+    pub id: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub observed: Option<String>,
+    /// Why it is wrong, in a few words.
+    pub why: String,
+}
+
 /// The result of one property on one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropertyResult {
@@ -95,6 +133,10 @@ pub struct PropertyResult {
     pub duplicated: Vec<Duplicate>,
     pub reordered: Vec<Reorder>,
     pub counts: Vec<CountMismatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregates: Vec<AggregateMismatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrong: Vec<WrongOutput>,
 }
 
 /// The verdict of one run over all its properties.

@@ -6,7 +6,7 @@ use super::values::{self, UnreadableValue};
 use super::{CountMismatch, Duplicate, History, PropertyResult, RecordRef, Reorder, Verdict};
 use crate::scenario::Property;
 
-fn result(property: Property) -> PropertyResult {
+pub(super) fn result(property: Property) -> PropertyResult {
     PropertyResult {
         property,
         verdict: Verdict::Pass,
@@ -16,6 +16,8 @@ fn result(property: Property) -> PropertyResult {
         duplicated: Vec::new(),
         reordered: Vec::new(),
         counts: Vec::new(),
+        aggregates: Vec::new(),
+        wrong: Vec::new(),
     }
 }
 
@@ -27,11 +29,14 @@ pub fn check(property: Property, history: &History) -> PropertyResult {
         Property::PerKeyOrder => per_key_order(history),
         Property::ExactlyOnce => exactly_once(history),
         Property::WordCounts => word_counts(history),
+        Property::FilterMap => super::filter_map::check(history),
+        Property::KeySums => super::sums::check(history),
+        Property::WindowCounts => super::windows::check(history),
     }
 }
 
 /// Unless the pipeline caught up, a missing output may still be on its way.
-fn missing_verdict(history: &History) -> Verdict {
+pub(super) fn missing_verdict(history: &History) -> Verdict {
     if history.caught_up == Some(true) {
         Verdict::Fail
     } else {
@@ -249,6 +254,7 @@ mod tests {
             step: Some(0),
             acked,
             error: (!acked).then(|| "timed out".into()),
+            timestamp_ms: None,
         }
     }
 
@@ -356,6 +362,7 @@ mod tests {
             acks: Some("all".into()),
             input_min_isr: None,
             value_format: format,
+            checker: Default::default(),
         })];
         let words = std::iter::repeat_n("cat", 3).chain(std::iter::repeat_n("dog", 200));
         for (i, word) in words.enumerate() {
@@ -368,6 +375,7 @@ mod tests {
                 offset: Some(i as i64),
                 leader: Some(1),
                 error: None,
+                timestamp_ms: None,
             }));
         }
         lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new() }));

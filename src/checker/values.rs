@@ -19,10 +19,12 @@ use crate::trace::ValueFormat;
 /// Why an output's value is not a count in the run's format.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum UnreadableValue {
-    /// The bytes are not a count as `format` reads them.
-    #[error("{} {} not a count as value_format \"{}\" reads it ({why}); {}",
-        describe(seen), if plural(seen) { "are" } else { "is" }, format.name(), advice(*fix))]
+    /// The bytes are not a count (or a sum, `what`) as `format` reads them.
+    #[error("{} {} not {what} as value_format \"{}\" reads it ({why}); {}",
+        describe(seen), if plural(seen) { "are" } else { "is" }, format.name(), advice(*fix, what))]
     NotACount {
+        /// `a count`, `a sum`.
+        what: &'static str,
         format: ValueFormat,
         seen: Vec<u8>,
         why: &'static str,
@@ -37,20 +39,82 @@ pub enum UnreadableValue {
 /// The count an output's recorded value holds, read as `format`; `None`
 /// when the record has no value at all (a tombstone).
 pub fn count(format: ValueFormat, value: Option<&str>, value_hex: Option<&str>) -> Option<Result<u64, UnreadableValue>> {
-    let bytes = match (value, value_hex) {
-        (Some(text), _) => text.as_bytes().to_vec(),
-        (None, Some(hex)) => match from_hex(hex) {
-            Some(bytes) => bytes,
-            None => return Some(Err(UnreadableValue::BadHex(hex.to_string()))),
-        },
-        (None, None) => return None,
+    let bytes = match bytes_of(value, value_hex)? {
+        Ok(bytes) => bytes,
+        Err(e) => return Some(Err(e)),
     };
     Some(decode(format, &bytes).map_err(|why| UnreadableValue::NotACount {
+        what: "a count",
         format,
-        fix: guess(format, &bytes),
+        fix: guess(format, &bytes, |f, b| decode(f, b).is_ok()),
         seen: bytes,
         why,
     }))
+}
+
+/// An aggregate as a pipeline writes it: a sum, and the count beside it
+/// when the value carries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aggregate {
+    pub sum: i64,
+    pub count: Option<u64>,
+}
+
+/// The aggregate an output's recorded value holds, read as `format`: a
+/// whole number (the sum) in any format, or with `json` an object with a
+/// `sum` and an optional `count` field. `None` for a tombstone.
+pub fn aggregate(format: ValueFormat, value: Option<&str>, value_hex: Option<&str>) -> Option<Result<Aggregate, UnreadableValue>> {
+    let bytes = match bytes_of(value, value_hex)? {
+        Ok(bytes) => bytes,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(decode_aggregate(format, &bytes).map_err(|why| UnreadableValue::NotACount {
+        what: "a sum",
+        format,
+        fix: guess(format, &bytes, |f, b| decode_aggregate(f, b).is_ok()),
+        seen: bytes,
+        why,
+    }))
+}
+
+fn bytes_of(value: Option<&str>, value_hex: Option<&str>) -> Option<Result<Vec<u8>, UnreadableValue>> {
+    match (value, value_hex) {
+        (Some(text), _) => Some(Ok(text.as_bytes().to_vec())),
+        (None, Some(hex)) => Some(from_hex(hex).ok_or_else(|| UnreadableValue::BadHex(hex.to_string()))),
+        (None, None) => None,
+    }
+}
+
+fn decode_aggregate(format: ValueFormat, bytes: &[u8]) -> Result<Aggregate, &'static str> {
+    let sum = |sum| Ok(Aggregate { sum, count: None });
+    match format {
+        ValueFormat::Text => {
+            let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text")?.trim();
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("not a whole decimal number");
+            }
+            text.parse().map_or(Err("too large for a sum"), sum)
+        }
+        ValueFormat::Long => {
+            let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
+            sum(i64::from_be_bytes(bytes))
+        }
+        ValueFormat::Json => match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(serde_json::Value::Number(n)) => n.as_i64().map_or(Err("not a whole number"), sum),
+            Ok(serde_json::Value::Object(fields)) => {
+                let sum = fields.get("sum").ok_or("a JSON object without a \"sum\" field")?;
+                let sum = sum.as_i64().ok_or("its \"sum\" is not a whole number")?;
+                let count = match fields.get("count") {
+                    None => None,
+                    Some(c) => Some(c.as_u64().ok_or("its \"count\" is not a whole non-negative number")?),
+                };
+                Ok(Aggregate { sum, count })
+            }
+            Ok(_) => Err("JSON, but neither a number nor an object"),
+            Err(_) => Err("not JSON"),
+        },
+    }
 }
 
 /// Reads `bytes` as a count in `format`, or says why it cannot.
@@ -86,21 +150,21 @@ pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
     }
 }
 
-/// The other format that reads `bytes` as a count, if any: a long first
-/// (8 bytes that are not digits are almost surely one), then text, then
-/// JSON.
-fn guess(format: ValueFormat, bytes: &[u8]) -> Option<ValueFormat> {
+/// The other format that `reads` the bytes, if any: a long first (8 bytes
+/// that are not digits are almost surely one), then text, then JSON.
+fn guess(format: ValueFormat, bytes: &[u8], reads: fn(ValueFormat, &[u8]) -> bool) -> Option<ValueFormat> {
     [ValueFormat::Long, ValueFormat::Text, ValueFormat::Json]
         .into_iter()
         .filter(|f| *f != format)
-        .find(|f| decode(*f, bytes).is_ok())
+        .find(|f| reads(*f, bytes))
 }
 
-fn advice(fix: Option<ValueFormat>) -> String {
+fn advice(fix: Option<ValueFormat>, what: &str) -> String {
     match fix {
         Some(f) => format!("set [pipeline] value_format = \"{}\" in the scenario", f.name()),
-        None => "no format ldfi knows (text, long, json) reads it as a count: is this the topic the pipeline writes its counts to?"
-            .to_string(),
+        None => format!(
+            "no format ldfi knows (text, long, json) reads it as {what}: is this the topic the pipeline writes its results to?"
+        ),
     }
 }
 
@@ -214,5 +278,18 @@ mod tests {
         let e = count(ValueFormat::Text, Some("cat"), None).unwrap().unwrap_err();
         assert!(matches!(e, UnreadableValue::NotACount { fix: None, .. }));
         assert!(e.to_string().contains("no format ldfi knows (text, long, json) reads it"), "{e}");
+    }
+
+    #[test]
+    fn aggregates_are_a_whole_number_or_a_json_object_with_sum_and_count() {
+        let read = |format, text: &str| aggregate(format, Some(text), None).unwrap();
+        assert_eq!(read(ValueFormat::Text, "-12"), Ok(Aggregate { sum: -12, count: None }));
+        assert_eq!(read(ValueFormat::Json, "{\"count\":3,\"sum\":120}"), Ok(Aggregate { sum: 120, count: Some(3) }));
+        assert_eq!(read(ValueFormat::Json, "7"), Ok(Aggregate { sum: 7, count: None }));
+        assert_eq!(aggregate(ValueFormat::Long, None, Some("fffffffffffffffe")).unwrap(), Ok(Aggregate { sum: -2, count: None }));
+        let e = read(ValueFormat::Text, "{\"count\":3,\"sum\":120}").unwrap_err();
+        assert!(e.to_string().contains("is not a sum") && e.to_string().ends_with("value_format = \"json\" in the scenario"), "{e}");
+        assert!(read(ValueFormat::Json, "{\"count\":3}").unwrap_err().to_string().contains("without a \"sum\" field"));
+        assert!(read(ValueFormat::Json, "{\"sum\":1,\"count\":-1}").is_err());
     }
 }

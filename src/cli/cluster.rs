@@ -162,7 +162,7 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
         return fail(code_of(&e), e);
     }
     let bootstrap = cluster.bootstrap_servers();
-    let batch = workload::batch(1, 0, records as u32, workload::Keys::Count(17), &[]);
+    let batch = workload::batch(1, 0, records as u32, workload::Keys::Count(17), workload::Values::Words(&[]));
     let started = Instant::now();
     let deliveries = match workload::produce(&bootstrap, &topic, &batch, Acks::All, Duration::from_secs(30)).await {
         Ok(deliveries) => deliveries,

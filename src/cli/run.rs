@@ -60,8 +60,8 @@ pub fn print_verdict(dir: &Path, verdict: &RunVerdict) {
         if !dups.is_empty() {
             say!("      duplicated: {}", dups.join(", "));
         }
-        for c in r.counts.iter().take(10) {
-            say!("      word {:?}: expected {} (+{} ambiguous), observed {}", c.word, c.expected, c.ambiguous, c.observed);
+        for line in ldfi::report::content::mismatch_lines(r).iter().take(10) {
+            say!("      {line}");
         }
         for o in r.reordered.iter().take(10) {
             say!("      key {}: {} came out after {}", o.key, o.earlier, o.later);

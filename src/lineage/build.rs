@@ -94,18 +94,39 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             *entry = (*entry).max(t);
         }
     }
-    // A pipeline whose outputs carry no input ids (it drops headers): a
-    // word count's output is its word's last count.
-    if counts_state && read.is_empty() {
-        for input in history.inputs.iter().filter(|i| i.acked) {
-            let last = history
-                .outputs
-                .iter()
-                .filter(|o| o.key.as_deref() == Some(input.value.as_str()))
-                .max_by_key(|o| (observed.written_by(&info.output_topic, o.partition, o.offset, 0), o.offset));
-            if let Some(o) = last {
-                read.insert(input.id.as_str(), (o.partition, o.offset));
-            }
+    // An aggregate's updates carry the id of the input that caused each
+    // one, and a suppressed window's single result one id only; a word
+    // count that drops headers carries none. An input without an update of
+    // its own is in its key's last aggregate (its word's count, its key's
+    // sum, its window's count): that is its outcome.
+    let aggregated = |input: &crate::checker::Input| -> Option<String> {
+        if counts_state {
+            return read.is_empty().then(|| input.value.clone());
+        }
+        if info.properties.iter().any(|p| p == "key-sums") {
+            return Some(input.key.clone());
+        }
+        if info.properties.iter().any(|p| p == "window-counts") {
+            let size = i64::try_from(info.checker.window_millis?).ok().filter(|s| *s > 0)?;
+            let ts = input.timestamp_ms?;
+            return Some(format!("{}@{}", input.key, ts - ts.rem_euclid(size)));
+        }
+        None
+    };
+    let unread: Vec<(&str, String)> = history
+        .inputs
+        .iter()
+        .filter(|i| i.acked && !read.contains_key(i.id.as_str()))
+        .filter_map(|i| Some((i.id.as_str(), aggregated(i)?)))
+        .collect();
+    for (id, key) in unread {
+        let last = history
+            .outputs
+            .iter()
+            .filter(|o| o.key.as_deref() == Some(key.as_str()))
+            .max_by_key(|o| (observed.written_by(&info.output_topic, o.partition, o.offset, 0), o.offset));
+        if let Some(o) = last {
+            read.insert(id, (o.partition, o.offset));
         }
     }
     let (down, cut_off) = faulted(lines, &clock, last_step);

@@ -694,3 +694,45 @@ fn kafka_alone_assumes_every_stages_instances_needed() {
         assert!(d.iter().any(|f| matches!(f, Fact::Alive { node, .. } if node == "coordinator(s-stage2-group)")), "{d:?}");
     }
 }
+
+/// Two inputs of key k1 summed into one aggregate whose last update names
+/// only the second (an aggregation keeps the id of the input that caused
+/// each update; a suppressed window emits once).
+fn aggregate_run(property: &str) -> Vec<TraceLine> {
+    let mut lines = without_pipeline_events("all");
+    for line in &mut lines {
+        match &mut line.event {
+            Event::RunStarted { properties, checker, .. } => {
+                *properties = vec![property.into()];
+                checker.window_millis = Some(1000);
+            }
+            Event::Produced { timestamp_ms, .. } => *timestamp_ms = Some(5_000),
+            Event::CheckerRead { ids, key, .. } => {
+                *ids = vec!["in-2".into()];
+                *key = Some(if property == "window-counts" { "k1@5000".into() } else { "k1".into() });
+            }
+            _ => {}
+        }
+    }
+    let at = lines.iter().position(|l| matches!(l.event, Event::Produced { .. })).expect("produced");
+    let mut second = lines[at].clone();
+    if let Event::Produced { id, offset, .. } = &mut second.event {
+        *id = "in-2".into();
+        *offset = Some(1);
+    }
+    lines.insert(at + 1, second);
+    lines
+}
+
+#[test]
+fn every_input_of_an_aggregate_has_the_aggregate_as_its_outcome() {
+    for property in ["key-sums", "window-counts"] {
+        let model = build(&aggregate_run(property)).expect("lineage");
+        let outcomes: Vec<&String> = model.outcomes.keys().collect();
+        assert_eq!(outcomes, ["r:in-1", "r:in-2"], "{property}");
+    }
+    // Without a property that aggregates, an input no output names has no
+    // outcome of its own.
+    let model = build(&aggregate_run("no-lost-acked")).expect("lineage");
+    assert_eq!(model.outcomes.keys().collect::<Vec<_>>(), ["r:in-2"]);
+}

@@ -8,12 +8,14 @@
 //! these types from here, so that no pure core imports a module that
 //! touches the world to name a broker or read a snapshot.
 
+pub mod expect;
 pub mod fault;
 pub mod node;
 pub mod plan;
 pub mod role;
 pub mod snapshot;
 
+pub use expect::Expectations;
 pub use fault::Fault;
 pub use node::{NodeId, Role};
 pub use plan::{FaultPlan, PlannedFault};

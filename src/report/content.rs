@@ -159,12 +159,38 @@ pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<Recor
     (rows, more)
 }
 
-/// Word-count mismatches of a result, as sentences.
-pub fn count_lines(r: &PropertyResult) -> Vec<String> {
-    r.counts
-        .iter()
-        .map(|m| format!("word {:?}: expected {} (+{} ambiguous), observed {}", m.word, m.expected, m.ambiguous, m.observed))
-        .collect()
+/// The wrong counts, aggregates and outputs of a result, as sentences.
+pub fn mismatch_lines(r: &PropertyResult) -> Vec<String> {
+    let counts = r.counts.iter().map(|m| {
+        format!("word {:?}: expected {} (+{} ambiguous), observed {}", m.word, m.expected, m.ambiguous, m.observed)
+    });
+    let aggregates = r.aggregates.iter().map(|m| {
+        let expected = if m.low == m.high { m.low.to_string() } else { format!("{}..{} (unacknowledged inputs either way)", m.low, m.high) };
+        let observed = m.observed.map_or("nothing".to_string(), |o| o.to_string());
+        let ids = |what: &str, ids: &[String]| match ids.len() {
+            0 => String::new(),
+            n if n <= 10 => format!("; {what}: {}", ids.join(", ")),
+            n => format!("; {what}: {} and {} more", ids[..10].join(", "), n - 10),
+        };
+        format!(
+            "{:?} {}: expected {expected}, observed {observed}{}{}",
+            m.key,
+            m.what,
+            ids("counted twice", &m.counted_twice),
+            ids("never counted", &m.missed)
+        )
+    });
+    let wrong = r.wrong.iter().map(|w| {
+        format!(
+            "output {}@{} of {} (value {}): {}",
+            w.partition,
+            w.offset,
+            if w.id.is_empty() { "no input" } else { &w.id },
+            w.observed.as_deref().map_or("none".to_string(), |v| format!("{v:?}")),
+            w.why
+        )
+    });
+    counts.chain(aggregates).chain(wrong).collect()
 }
 
 /// One run of the search, in order.

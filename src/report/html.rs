@@ -86,7 +86,7 @@ fn faults(h: &mut String, summary: &CampaignSummary) {
         let _ = write!(h, "<p>Exact plan: <code>{}</code>, seed {}.</p><ul>", text(&plan.to_string()), plan.seed);
         for r in &c.results {
             let _ = write!(h, "<li><b>{}</b>: {}", text(r.property.name()), text(&r.summary));
-            let counts = content::count_lines(r);
+            let counts = content::mismatch_lines(r);
             if !counts.is_empty() {
                 h.push_str("<ul>");
                 for line in counts.iter().take(CAP) {

@@ -58,7 +58,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
                 body.push_str(&ids(r.lost.iter().map(|l| format!("{} (partition {}, offset {})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect(), "lost"));
                 body.push_str(&ids(r.duplicated.iter().map(|d| format!("{} x{}", d.id, d.outputs.len())).collect(), "duplicated"));
                 body.push_str(&ids(r.reordered.iter().map(|o| format!("{} before {}", o.later, o.earlier)).collect(), "reordered"));
-                body.push_str(&ids(content::count_lines(r), "counts"));
+                body.push_str(&ids(content::mismatch_lines(r), "counts"));
                 body.push_str(&format!("traces: {}\nreplay:\n", c.traces.display()));
                 for command in &replay {
                     body.push_str(&format!("  {command}\n"));

@@ -57,7 +57,7 @@ fn document(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) ->
         let _ = writeln!(md, "Exact plan: `{}` (seed {})\n", plan, plan.seed);
         for r in &c.results {
             let _ = writeln!(md, "- **{}**: {}", r.property.name(), plain(&r.summary));
-            for line in content::count_lines(r).iter().take(CAP) {
+            for line in content::mismatch_lines(r).iter().take(CAP) {
                 let _ = writeln!(md, "  - {}", cell(line));
             }
         }

@@ -498,7 +498,7 @@ mod tests {
             line(0, "harness", Event::Step { step_index: 0 }),
             line(5, "workload", Event::Produced {
                 id: "<b>in-1".into(), key: "k\"".into(), value: "<script>x</script>".into(), topic: "t".into(),
-                partition: Some(0), offset: Some(3), leader: Some(1), error: None,
+                partition: Some(0), offset: Some(3), leader: Some(1), error: None, timestamp_ms: None,
             }),
             line(10, "harness", Event::FaultApplied { fault: crash.clone() }),
             line(10, "harness", Event::Step { step_index: 1 }),

@@ -97,7 +97,11 @@ pub fn input_min_isr(scenario: &Scenario) -> u32 {
 
 /// Whether outputs are read with `read_committed`.
 pub fn reads_committed(scenario: &Scenario) -> bool {
-    scenario.properties.iter().any(|p| matches!(p, Property::ExactlyOnce | Property::WordCounts))
+    // What a transactional pipeline aborted is not its output; a pipeline
+    // that writes no transactions reads the same either way.
+    scenario.properties.iter().any(|p| {
+        matches!(p, Property::ExactlyOnce | Property::WordCounts | Property::FilterMap | Property::KeySums | Property::WindowCounts)
+    })
 }
 
 /// Every node a plan's faults name must exist in this scenario.
@@ -197,6 +201,7 @@ pub async fn execute(
                 }),
                 input_min_isr: Some(input_min_isr(scenario)),
                 value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
+                checker: scenario.checker,
             },
         )
         .map_err(io(&harness_path))?;
@@ -489,18 +494,21 @@ async fn produce_batch(
         Acks::All => "all",
         Acks::Leader => "1",
     };
-    let (step_text, first, count, keys, words, seed) = (
+    let (step_text, first, count, keys, seed) = (
         step.to_string(),
         first_id.to_string(),
         w.records_per_step.to_string(),
         w.keys.to_string(),
-        w.words.join(","),
         (scenario.seed ^ plan.seed).to_string(),
     );
+    let (values_flag, values) = match w.numbers {
+        Some((min, max)) => ("--numbers", format!("{min},{max}")),
+        None => ("--words", w.words.join(",")),
+    };
     let bootstrap = cluster.bootstrap_servers();
     let command = [
         "/usr/local/bin/ldfi-workload", "--bootstrap", &bootstrap, "--topic", input, "--step",
-        &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, "--words", &words, "--seed", &seed,
+        &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, values_flag, &values, "--seed", &seed,
         "--acks", acks, "--trace", "/trace/workload.jsonl",
     ];
     Ok(match cluster.engine().exec(&workload, &command).await {

@@ -10,6 +10,7 @@
 //! before a cluster starts.
 
 mod error;
+mod expect;
 mod file;
 pub mod image;
 mod locate;
@@ -30,7 +31,7 @@ pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::TopicSpec;
-use crate::model::NodeId;
+use crate::model::{Expectations, NodeId};
 use crate::trace::ValueFormat;
 use crate::workload::{Acks, Keys};
 
@@ -52,6 +53,9 @@ pub struct Scenario {
     pub stages: Vec<PipelineSpec>,
     pub workload: WorkloadSpec,
     pub properties: Vec<Property>,
+    /// What the properties must know of the pipeline's function.
+    #[serde(default, skip_serializing_if = "Expectations::is_empty")]
+    pub checker: Expectations,
     pub budget: FaultBudget,
     pub strategy: StrategySpec,
 }
@@ -231,6 +235,10 @@ pub struct WorkloadSpec {
     /// up, before the checker reads it.
     pub quiet_millis: u64,
     pub words: Vec<String>,
+    /// Whole numbers drawn from `min..=max` as the values, instead of
+    /// words (`numbers = [1, 100]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<(i64, i64)>,
     /// The steps at which the workload writes its batch, ascending; `None`:
     /// every step. Traffic in bursts, as in production: between them nothing
     /// is in flight, and the lineage shows it.
@@ -239,6 +247,14 @@ pub struct WorkloadSpec {
 }
 
 impl WorkloadSpec {
+    /// What the inputs' values are drawn from.
+    pub fn values(&self) -> crate::workload::Values<'_> {
+        match self.numbers {
+            Some((min, max)) => crate::workload::Values::Numbers { min, max },
+            None => crate::workload::Values::Words(&self.words),
+        }
+    }
+
     /// Whether the workload writes its batch at `step`.
     pub fn busy(&self, step: u32) -> bool {
         self.busy_steps.as_ref().is_none_or(|steps| steps.contains(&step))
@@ -259,15 +275,29 @@ pub enum Property {
     ExactlyOnce,
     /// Final word counts equal the counts of the acknowledged inputs.
     WordCounts,
+    /// A stateless filter and map of numbers: each acknowledged input the
+    /// filter keeps (`[checker] keep_at_least`) reaches the output once,
+    /// with its number times `[checker] multiply`; no other does.
+    FilterMap,
+    /// The final sum and count of each key equal those of its acknowledged
+    /// inputs' numbers.
+    KeySums,
+    /// Each tumbling window of each key (`[checker] window_millis`,
+    /// `grace_millis`) is emitted once it has closed, once, with the count
+    /// of its acknowledged inputs.
+    WindowCounts,
 }
 
 impl Property {
-    pub const ALL: [Property; 5] = [
+    pub const ALL: [Property; 8] = [
         Property::NoLostAcked,
         Property::NoDuplicates,
         Property::PerKeyOrder,
         Property::ExactlyOnce,
         Property::WordCounts,
+        Property::FilterMap,
+        Property::KeySums,
+        Property::WindowCounts,
     ];
 
     /// The name used in scenario files and reports.
@@ -278,6 +308,9 @@ impl Property {
             Property::PerKeyOrder => "per-key-order",
             Property::ExactlyOnce => "exactly-once",
             Property::WordCounts => "word-counts",
+            Property::FilterMap => "filter-map",
+            Property::KeySums => "key-sums",
+            Property::WindowCounts => "window-counts",
         }
     }
 }

@@ -24,6 +24,7 @@ pub struct RawScenario {
     pub stages: Vec<RawPipeline>,
     pub workload: RawWorkload,
     pub properties: Option<Spanned<Vec<String>>>,
+    pub checker: Option<RawChecker>,
     pub faults: RawFaults,
     #[serde(default)]
     pub strategy: RawStrategy,
@@ -106,8 +107,20 @@ pub struct RawWorkload {
     pub quiet_millis: Option<u64>,
     /// Words drawn for record values (word count); default: w0..w9.
     pub words: Option<Vec<String>>,
+    /// `[min, max]`: whole numbers as values instead of words.
+    pub numbers: Option<Spanned<Vec<i64>>>,
     /// The steps that carry a batch; the others are quiet.
     pub busy_steps: Option<Spanned<Vec<u32>>>,
+}
+
+/// `[checker]`: what the properties must know of the pipeline's function.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChecker {
+    pub keep_at_least: Option<i64>,
+    pub multiply: Option<i64>,
+    pub window_millis: Option<Spanned<u64>>,
+    pub grace_millis: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]

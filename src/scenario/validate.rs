@@ -215,6 +215,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
                 "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
         }
     }
+    let numbers = super::expect::numbers(&mut c, w);
     // The instances of the chain's word count, if it has one.
     let counting = first.iter().chain(&stages).filter(|s| s.program == Program::Shipped(PipelineKind::Wordcount)).map(|s| s.instances).max();
     let wordcount = counting.is_some();
@@ -262,6 +263,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             _ => vec![Property::NoLostAcked],
         };
     }
+
+    let checker = super::expect::expectations(&mut c, raw.checker.as_ref(), &properties, w.numbers.is_some());
 
     // Fault budget.
     let f = &raw.faults;
@@ -391,9 +394,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             drain_secs: w.drain_secs.unwrap_or(if shipped { 30 } else { 75 }),
             quiet_millis: w.quiet_millis.unwrap_or(2000),
             words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
+            numbers,
             busy_steps,
         },
         properties,
+        checker,
         budget: FaultBudget {
             eot,
             eff,
@@ -577,6 +582,32 @@ targets = ["broker-1", "pipeline-2"]
 
     fn problems(text: &str) -> Vec<Problem> {
         parse(Path::new("s.toml"), text).expect_err("should be refused")
+    }
+
+    /// GOOD with `workload` lines added to its [workload], `properties`
+    /// before [cluster] and `checker` as a table of its own.
+    fn checked(workload: &str, properties: &str, checker: &str) -> String {
+        GOOD.replace("records_per_step = 10", &format!("records_per_step = 10\n{workload}"))
+            .replace("[cluster]", &format!("properties = {properties}\n\n[cluster]"))
+            .replace("[faults]", &format!("{checker}\n[faults]"))
+    }
+
+    #[test]
+    fn sums_filters_and_windows_get_what_they_need_or_say_which_field_to_add() {
+        let s = parse(Path::new("s.toml"), &checked("numbers = [1, 100]", r#"["key-sums", "filter-map"]"#,
+            "[checker]\nkeep_at_least = 50\nmultiply = 3")).unwrap();
+        assert_eq!(s.workload.numbers, Some((1, 100)));
+        assert_eq!((s.checker.keep_at_least, s.checker.multiply), (Some(50), Some(3)));
+        assert_eq!(fields(&problems(&checked("", r#"["key-sums"]"#, ""))), ["workload.numbers"]);
+        assert_eq!(fields(&problems(&checked("numbers = [9, 1]", r#"["filter-map"]"#, ""))), ["workload.numbers"]);
+        assert_eq!(fields(&problems(&checked("numbers = [1, 2]\nwords = [\"a\"]", "[]", ""))), ["workload.numbers"]);
+        assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, ""))), ["checker.window_millis"]);
+        assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, "[checker]\ngrace_millis = 10"))), ["checker.window_millis"]);
+        assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 0"))), ["checker.window_millis"]);
+        let s = parse(Path::new("s.toml"), &checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 4000\ngrace_millis = 1000")).unwrap();
+        assert_eq!((s.checker.window_millis, s.checker.grace_millis), (Some(4000), Some(1000)));
+        let e = problems(&checked("", "[]", "[checker]\nwindow = 4000"));
+        assert!(e[0].message.contains("window"), "{e:?}");
     }
 
     #[test]

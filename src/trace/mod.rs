@@ -114,6 +114,10 @@ pub enum Event {
         /// Absent in older traces: text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value_format: Option<ValueFormat>,
+        /// What the checker must know of the pipeline's function (the
+        /// scenario's `[checker]`). Absent when nothing is set.
+        #[serde(default, skip_serializing_if = "crate::model::Expectations::is_empty")]
+        checker: crate::model::Expectations,
     },
     /// A client node got its address (harness): a group member's host is
     /// that address, which tells which instance owns which partitions.
@@ -142,6 +146,10 @@ pub enum Event {
         leader: Option<i32>,
         /// Set when the record was not acknowledged.
         error: Option<String>,
+        /// The record's timestamp (event time), ms since the epoch. Absent
+        /// in older traces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timestamp_ms: Option<i64>,
     },
     /// A pipeline consumed input records.
     Consumed { topic: String, partition: i32, offset: i64, ids: Vec<String> },

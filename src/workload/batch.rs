@@ -40,16 +40,31 @@ impl std::fmt::Display for Keys {
     }
 }
 
+/// What the values of the inputs are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values<'a> {
+    /// Words drawn from a list (`v<n>` when it is empty): what a word
+    /// count or a copy reads.
+    Words(&'a [String]),
+    /// Whole numbers drawn from `min..=max`, as decimal text: what a sum, a
+    /// filter on a threshold or a join on amounts reads.
+    Numbers { min: i64, max: i64 },
+}
+
 /// The records of one step: ids `in-<n>` from `first_id`, keyed by
-/// `keys`, values drawn from `words`.
-pub fn batch(seed: u64, first_id: u64, count: u32, keys: Keys, words: &[String]) -> Vec<WorkloadRecord> {
+/// `keys`, values drawn from `values`.
+pub fn batch(seed: u64, first_id: u64, count: u32, keys: Keys, values: Values) -> Vec<WorkloadRecord> {
     (first_id..first_id + u64::from(count))
         .map(|n| {
             let r = mix(mix(seed).wrapping_add(n));
-            let value = if words.is_empty() {
-                format!("v{n}")
-            } else {
-                words[(mix(r) % words.len() as u64) as usize].clone()
+            let value = match values {
+                Values::Words([]) => format!("v{n}"),
+                Values::Words(words) => words[(mix(r) % words.len() as u64) as usize].clone(),
+                Values::Numbers { min, max } => {
+                    let span = max.abs_diff(min).saturating_add(1);
+                    let offset = if span == 0 { mix(r) } else { mix(r) % span };
+                    min.wrapping_add(offset as i64).to_string()
+                }
             };
             let key = match keys {
                 Keys::Count(keys) => format!("k{}", r % u64::from(keys.max(1))),
@@ -67,10 +82,11 @@ mod tests {
     #[test]
     fn batches_are_deterministic_and_ids_unique_across_steps() {
         let words: Vec<String> = vec!["a".into(), "b".into()];
-        let first = batch(7, 0, 10, Keys::Count(3), &words);
-        assert_eq!(first, batch(7, 0, 10, Keys::Count(3), &words));
-        assert_ne!(first, batch(8, 0, 10, Keys::Count(3), &words));
-        let second = batch(7, 10, 10, Keys::Count(3), &words);
+        let words = Values::Words(&words);
+        let first = batch(7, 0, 10, Keys::Count(3), words);
+        assert_eq!(first, batch(7, 0, 10, Keys::Count(3), words));
+        assert_ne!(first, batch(8, 0, 10, Keys::Count(3), words));
+        let second = batch(7, 10, 10, Keys::Count(3), words);
         assert_eq!(first[9].id, "in-9");
         assert_eq!(second[0].id, "in-10");
         assert!(first.iter().all(|r| ["k0", "k1", "k2"].contains(&r.key.as_str())));
@@ -80,12 +96,23 @@ mod tests {
     #[test]
     fn keyed_by_word_each_key_is_its_value() {
         let words: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
-        let by_word = batch(7, 0, 20, Keys::Word, &words);
+        let by_word = batch(7, 0, 20, Keys::Word, Values::Words(&words));
         assert!(by_word.iter().all(|r| r.key == r.value));
         let values = |b: &[WorkloadRecord]| b.iter().map(|r| r.value.clone()).collect::<Vec<_>>();
-        assert_eq!(values(&by_word), values(&batch(7, 0, 20, Keys::Count(3), &words)));
+        assert_eq!(values(&by_word), values(&batch(7, 0, 20, Keys::Count(3), Values::Words(&words))));
         assert_eq!("word".parse::<Keys>(), Ok(Keys::Word));
         assert_eq!("8".parse::<Keys>(), Ok(Keys::Count(8)));
         assert!("many".parse::<Keys>().is_err());
+    }
+
+    #[test]
+    fn numbers_are_whole_and_within_their_range_and_cover_it() {
+        let numbers = batch(3, 0, 400, Keys::Count(4), Values::Numbers { min: -2, max: 5 });
+        let seen: std::collections::BTreeSet<i64> = numbers.iter().map(|r| r.value.parse::<i64>().unwrap()).collect();
+        assert_eq!(seen, (-2..=5).collect());
+        let one = batch(3, 0, 5, Keys::Count(4), Values::Numbers { min: 7, max: 7 });
+        assert!(one.iter().all(|r| r.value == "7"));
+        let wide = batch(3, 0, 50, Keys::Count(4), Values::Numbers { min: i64::MIN, max: i64::MAX });
+        assert!(wide.iter().all(|r| r.value.parse::<i64>().is_ok()));
     }
 }

@@ -28,6 +28,9 @@ pub struct Delivery {
     pub acked: Option<(i32, i64)>,
     /// The error when not acknowledged.
     pub error: Option<String>,
+    /// The record's timestamp (ms since the epoch), set by the workload:
+    /// the event time a windowed pipeline assigns it by.
+    pub timestamp_ms: i64,
 }
 
 /// A record the workload writes: unique id (also in the `ldfi-id` header),
@@ -58,11 +61,15 @@ pub async fn produce(
         Acks::Leader => config.set("acks", "1").set("enable.idempotence", "false"),
     };
     let producer: FutureProducer = config.create()?;
+    // One event time for the batch, set explicitly rather than left to the
+    // client, so that the trace knows the window each input falls in.
+    let timestamp_ms = i64::try_from(crate::trace::now_ms()).unwrap_or(i64::MAX);
     let sends = records.iter().map(|WorkloadRecord { id, key, value }| {
         let producer = &producer;
         async move {
             let headers = OwnedHeaders::new().insert(Header { key: ID_HEADER, value: Some(id.as_str()) });
-            let record = FutureRecord::to(topic).key(key).payload(value).headers(headers);
+            let record =
+                FutureRecord::to(topic).key(key).payload(value).headers(headers).timestamp(timestamp_ms);
             let result = producer.send(record, Duration::from_secs(0)).await;
             match result {
                 Ok(delivered) => Delivery {
@@ -71,6 +78,7 @@ pub async fn produce(
                     value: value.clone(),
                     acked: Some((delivered.partition, delivered.offset)),
                     error: None,
+                    timestamp_ms,
                 },
                 Err((e, _)) => Delivery {
                     id: id.clone(),
@@ -78,6 +86,7 @@ pub async fn produce(
                     value: value.clone(),
                     acked: None,
                     error: Some(e.to_string()),
+                    timestamp_ms,
                 },
             }
         }

@@ -1,0 +1,238 @@
+//! `window-counts`: per-key counts in tumbling windows of event time,
+//! emitted once each window has closed (`suppress(untilWindowCloses)`).
+//!
+//! Everything is computed from the acknowledged inputs and their
+//! timestamps, as Kafka Streams assigns them: a window is `[start, start +
+//! size)` aligned to the epoch; a task's stream time is the largest
+//! timestamp it has read from its partition; a record whose window ended
+//! `grace` or more before the stream time it arrives at is late and
+//! dropped; a window closes when the stream time reaches its end plus the
+//! grace. So a window whose partition has read past its close must have
+//! been emitted, with the count of its inputs; none may be emitted twice,
+//! or before any input could have closed it. Where an unacknowledged input
+//! may or may not have been written, the count it could add is allowed,
+//! not required; at the boundary itself (stream time exactly end + grace)
+//! emission is allowed, not required.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::properties::{missing_verdict, result};
+use super::values;
+use super::{AggregateMismatch, History, Input, PropertyResult, Verdict};
+use crate::scenario::Property;
+
+/// One window of one key, as its inputs make it.
+#[derive(Default)]
+struct Window {
+    acked: u64,
+    maybe: u64,
+    /// The input partition its key lives in (from an acknowledged input).
+    partition: Option<i32>,
+}
+
+pub fn check(history: &History) -> PropertyResult {
+    let mut r = result(Property::WindowCounts);
+    let unknown = |mut r: crate::checker::PropertyResult, why: String| {
+        r.verdict = Verdict::Unknown;
+        r.summary = why;
+        r
+    };
+    let expect = history.run.checker;
+    let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
+        return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
+    };
+    let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
+    if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
+        return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
+    }
+    let start_of = |ts: i64| ts - ts.rem_euclid(size);
+    let mut windows: BTreeMap<(&str, i64), Window> = BTreeMap::new();
+    let mut stream_time: HashMap<i32, i64> = HashMap::new();
+    let mut late = 0;
+    let mut acked: Vec<&Input> = history.inputs.iter().filter(|i| i.acked).collect();
+    if acked.is_empty() {
+        r.vacuous = true;
+        r.summary = "no input was acknowledged: no window to check".into();
+        return r;
+    }
+    // Each partition in the order its task reads it.
+    acked.sort_by_key(|i| (i.partition, i.offset));
+    for input in acked {
+        let (ts, partition) = (input.timestamp_ms.unwrap_or_default(), input.partition.unwrap_or(-1));
+        let start = start_of(ts);
+        let seen = stream_time.entry(partition).or_insert(i64::MIN);
+        if start.saturating_add(size).saturating_add(grace) <= *seen {
+            late += 1;
+            continue;
+        }
+        *seen = (*seen).max(ts);
+        let w = windows.entry((input.key.as_str(), start)).or_default();
+        w.acked += 1;
+        w.partition = Some(partition);
+    }
+    for input in history.inputs.iter().filter(|i| !i.acked) {
+        windows.entry((input.key.as_str(), start_of(input.timestamp_ms.unwrap_or_default()))).or_default().maybe += 1;
+    }
+    let latest = history.inputs.iter().filter_map(|i| i.timestamp_ms).max().unwrap_or(i64::MIN);
+
+    let format = history.run.value_format;
+    let mut emitted: BTreeMap<(&str, i64), Vec<u64>> = BTreeMap::new();
+    for o in &history.outputs {
+        let Some((key, start)) = o.key.as_deref().and_then(|k| k.rsplit_once('@')).and_then(|(k, s)| Some((k, s.parse::<i64>().ok()?))) else {
+            return unknown(r, format!(
+                "output {}@{} has the key {:?}, not <key>@<window start ms>: window-counts reads windows keyed that way",
+                o.partition, o.offset, o.key.as_deref().unwrap_or_default()
+            ));
+        };
+        match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
+            Some(Ok(count)) => emitted.entry((key, start)).or_default().push(count),
+            Some(Err(e)) => return unknown(r, format!("cannot read the count of output {}@{}: {e}", o.partition, o.offset)),
+            None => {}
+        }
+    }
+
+    let none = Window::default();
+    let all: BTreeSet<(&str, i64)> = windows.keys().chain(emitted.keys()).copied().collect();
+    let mut missing_only = true;
+    for (key, start) in all {
+        let w = windows.get(&(key, start)).unwrap_or(&none);
+        let close = start.saturating_add(size).saturating_add(grace);
+        let closed = w.partition.and_then(|p| stream_time.get(&p)).is_some_and(|t| *t > close);
+        let (low, high) = (w.acked, w.acked + w.maybe);
+        let mut wrong = |what: String, observed: Option<u64>| {
+            let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            r.aggregates.push(AggregateMismatch {
+                key: format!("{key}@{start}"),
+                what,
+                low: clamp(low),
+                high: clamp(high),
+                observed: observed.map(clamp),
+                counted_twice: Vec::new(),
+                missed: Vec::new(),
+            });
+        };
+        match emitted.get(&(key, start)).map(Vec::as_slice) {
+            None | Some([]) => {
+                if closed && low > 0 {
+                    wrong("never emitted, though its window closed".into(), None);
+                }
+            }
+            Some(counts) => {
+                missing_only = false;
+                if counts.len() > 1 {
+                    wrong(format!("emitted {} times", counts.len()), counts.last().copied());
+                }
+                if latest < close {
+                    wrong("emitted before its window could close".into(), counts.first().copied());
+                }
+                for count in counts.iter().filter(|c| !(low..=high).contains(c)) {
+                    wrong("count".into(), Some(*count));
+                }
+            }
+        }
+    }
+    let late_note = if late > 0 { format!("; {late} acknowledged inputs arrived after their window closed (dropped)") } else { String::new() };
+    if r.aggregates.is_empty() {
+        r.summary = format!("every closed window of {} was emitted once with its count{late_note}", windows.len());
+        return r;
+    }
+    r.verdict = if missing_only { missing_verdict(history) } else { Verdict::Fail };
+    r.summary = format!("{} windows are wrong{late_note}", r.aggregates.len());
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Input, Output};
+    use super::*;
+    use crate::model::Expectations;
+
+    /// An input of `word` at `ts` in partition 0.
+    fn input(id: u32, word: &str, ts: i64, acked: bool) -> Input {
+        Input {
+            id: format!("in-{id}"),
+            key: word.into(),
+            value: word.into(),
+            partition: acked.then_some(0),
+            offset: acked.then_some(i64::from(id)),
+            step: Some(0),
+            acked,
+            error: (!acked).then(|| "timed out".into()),
+            timestamp_ms: Some(ts),
+        }
+    }
+
+    fn window(offset: i64, key: &str, count: i64) -> Output {
+        let (value, value_hex) = crate::workload::raw_value(Some(&count.to_be_bytes()));
+        Output { partition: 0, offset, key: Some(key.into()), value, value_hex, ids: Vec::new() }
+    }
+
+    /// Windows of 1000 ms with 100 ms grace: cat twice in [0, 1000), dog
+    /// once in [1000, 2000), then cat at 2500 closes [0, 1000) only.
+    fn history(outputs: Vec<Output>) -> History {
+        let mut h = History {
+            inputs: vec![input(0, "cat", 100, true), input(1, "cat", 900, true), input(2, "dog", 1500, true), input(3, "cat", 2500, true)],
+            outputs,
+            caught_up: Some(true),
+            ..History::default()
+        };
+        h.run.value_format = crate::trace::ValueFormat::Long;
+        h.run.checker = Expectations { window_millis: Some(1000), grace_millis: Some(100), ..Expectations::default() };
+        h
+    }
+
+    #[test]
+    fn closed_windows_emitted_once_with_their_counts_pass_and_open_ones_need_not_be() {
+        // cat's [2000, 3000) closes at 3100, after the last input: open.
+        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "dog@1000", 1)]));
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        // dog's [1000, 2000) closed at 2100 < 2500: it must be there.
+        let r = check(&history(vec![window(0, "cat@0", 2)]));
+        assert_eq!((r.verdict, r.aggregates[0].key.as_str()), (Verdict::Fail, "dog@1000"));
+    }
+
+    #[test]
+    fn a_window_emitted_twice_or_with_a_wrong_count_fails() {
+        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@0", 2)]));
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.aggregates[0].what, "emitted 2 times");
+        let r = check(&history(vec![window(0, "cat@0", 3)]));
+        assert_eq!((r.verdict, r.aggregates[0].what.as_str(), r.aggregates[0].observed), (Verdict::Fail, "count", Some(3)));
+    }
+
+    #[test]
+    fn a_closed_window_never_emitted_is_missing_and_an_early_one_fails() {
+        let r = check(&history(vec![]));
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.aggregates[0].key, "cat@0");
+        let mut h = history(vec![]);
+        h.caught_up = Some(false);
+        assert_eq!(check(&h).verdict, Verdict::Unknown);
+        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@2000", 1)]));
+        assert_eq!((r.verdict, r.aggregates[0].what.as_str()), (Verdict::Fail, "emitted before its window could close"));
+    }
+
+    #[test]
+    fn a_late_input_is_dropped_and_an_unacknowledged_one_is_allowed_either_way() {
+        let mut h = history(vec![window(0, "cat@0", 2), window(1, "dog@1000", 1)]);
+        h.inputs.push(input(4, "cat", 500, true));
+        let r = check(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.contains("1 acknowledged inputs arrived after their window closed"), "{}", r.summary);
+        h.inputs.pop();
+        h.inputs.insert(2, input(9, "cat", 950, false));
+        assert_eq!(check(&h).verdict, Verdict::Pass);
+        h.outputs[0] = window(0, "cat@0", 3);
+        assert_eq!(check(&h).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn keys_not_naming_a_window_and_runs_without_a_window_are_unknown() {
+        let r = check(&history(vec![window(0, "cat", 2)]));
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("<key>@<window start ms>"));
+        let mut h = history(vec![]);
+        h.run.checker = Expectations::default();
+        assert!(check(&h).summary.contains("window_millis"));
+    }
+}

@@ -1,0 +1,38 @@
+//! What the checker must know of the pipeline's function to compute, from
+//! the acknowledged inputs alone, the outputs it should have written: the
+//! `[checker]` table of a scenario.
+//!
+//! A property of a stateless filter, of a sum or of a window is exact only
+//! with these numbers, and the app cannot be asked for them (its answer is
+//! what is under test). They travel in the run's `run_started` line, so
+//! that `ldfi check` recomputes a verdict from the trace alone.
+
+use serde::{Deserialize, Serialize};
+
+/// The `[checker]` settings of a scenario; every field optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectations {
+    /// `filter-map`: an input whose number is below this is expected to be
+    /// dropped; `None` keeps every input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_at_least: Option<i64>,
+    /// `filter-map`: a kept input's output value is its number times this
+    /// (1 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiply: Option<i64>,
+    /// `window-counts`: the tumbling window's size, aligned to the epoch as
+    /// Kafka Streams aligns `TimeWindows`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_millis: Option<u64>,
+    /// `window-counts`: how long after its end a window still takes late
+    /// records, and so when a suppressed window is emitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_millis: Option<u64>,
+}
+
+impl Expectations {
+    /// Nothing set: what older traces carry.
+    pub fn is_empty(&self) -> bool {
+        *self == Expectations::default()
+    }
+}
