@@ -112,6 +112,15 @@ public final class StreamsSettings {
         return (int) value;
     }
 
+    /** A set int variable that must be at least {@code min}. */
+    private int atLeast(String name, int min) {
+        int value = integer(name, min);
+        if (value < min) {
+            throw new Misconfigured(name + " is " + value + "; use " + min + " or more");
+        }
+        return value;
+    }
+
     /** A duration in milliseconds: a whole number, at least 0. */
     public long millis(String name, long otherwise) {
         long value = number(name, otherwise);
@@ -137,22 +146,28 @@ public final class StreamsSettings {
             throw new Misconfigured("PROCESSING_GUARANTEE is " + guarantee + "; use at_least_once or exactly_once_v2");
         }
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, integer("REPLICATION_FACTOR", 3));
+        // Streams takes any number here and fails only when it creates a
+        // topic; -1 is its own word for the brokers' default.
+        int replicas = integer("REPLICATION_FACTOR", 3);
+        if (replicas < 1 && replicas != -1) {
+            throw new Misconfigured("REPLICATION_FACTOR is " + replicas + "; use 1 or more (or -1: the brokers' default)");
+        }
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicas);
         if (isSet("TOPIC_MIN_INSYNC_REPLICAS")) {
             props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
-                    integer("TOPIC_MIN_INSYNC_REPLICAS", 1));
+                    atLeast("TOPIC_MIN_INSYNC_REPLICAS", 1));
         }
         props.put(StreamsConfig.STATE_DIR_CONFIG, optional("STATE_DIR", "/tmp/kafka-streams"));
         if (isSet("COMMIT_INTERVAL_MS")) {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, millis("COMMIT_INTERVAL_MS", 0));
         }
         if (isSet("NUM_STANDBY_REPLICAS")) {
-            props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, integer("NUM_STANDBY_REPLICAS", 0));
+            props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, atLeast("NUM_STANDBY_REPLICAS", 0));
         }
         // How long the group waits for a member that vanished (a crashed
         // instance) before it rebalances without it; 45 s by default.
         if (isSet("SESSION_TIMEOUT_MS")) {
-            props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), integer("SESSION_TIMEOUT_MS", 45000));
+            props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), atLeast("SESSION_TIMEOUT_MS", 1));
         }
         if (isSet("PRODUCER_ACKS")) {
             props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), acks(guarantee));
