@@ -20,7 +20,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *                              of the internal topics (required)
  *   INPUT_TOPIC, OUTPUT_TOPIC  (required; read by each app)
  *   PROCESSING_GUARANTEE       at_least_once (default) or exactly_once_v2
- *   REPLICATION_FACTOR         of the internal topics (default 3)
+ *   REPLICATION_FACTOR         of the internal topics (default 3; -1: the brokers' default)
  *   TOPIC_MIN_INSYNC_REPLICAS  min.insync.replicas of the internal topics
  *                              (optional: the brokers' default otherwise)
  *   COMMIT_INTERVAL_MS         optional (Streams: 30000, or 100 with exactly_once_v2)
