@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Java kit that ldfi mounts into JVM pipeline instances:
-#   target/ldfi-streams-wordcount.jar   the shipped Kafka Streams word count
+#   target/ldfi-streams.jar             the shipped Kafka Streams apps, one main class each:
+#                                       ldfi.streams.WordCount (the manifest's default),
+#                                       FilterMap, Sum, WindowedCount, Enrich, StreamJoin
 #   target/lib/*.jar                    Kafka Streams, Kafka clients, deps, slf4j-simple
 #                                       (/opt/ldfi/lib: the classpath of every jar pipeline)
 #   target/opentelemetry-javaagent.jar  the OpenTelemetry Java agent (its Kafka publish and
@@ -10,13 +12,15 @@
 #
 # Idempotent: does nothing when every output is newer than pom.xml and the sources.
 # Tries an offline Maven build first (no network when ~/.m2 already has everything),
-# then an online one (Maven Central only).
+# then an online one (Maven Central only). Tests are compiled, not run (test.sh runs
+# them); compiling them is what puts their dependencies in ~/.m2 for test.sh's
+# offline run.
 #
 #   pipelines/java/build.sh [--force]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/ldfi-streams-wordcount.jar"
+jar="$here/target/ldfi-streams.jar"
 agent="$here/target/opentelemetry-javaagent.jar"
 lib="$here/target/lib"
 

@@ -1,0 +1,75 @@
+package ldfi.streams;
+
+import java.util.Locale;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.ValueJoiner;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A stream-table join: each input record is enriched with the table's
+ * current value for its key, TABLE_TOPIC read into a KTable (the store
+ * "table-store", with its changelog
+ * {@code <APPLICATION_ID>-table-store-changelog}). An input joins the
+ * value the table holds when the input is processed, not the one it held
+ * when the input was produced: a table update delayed by a fault changes
+ * the output.
+ *
+ * <pre>
+ *   INPUT_TOPIC         key "k&lt;j&gt;", value a decimal integer as text (required)
+ *   TABLE_TOPIC         key "k&lt;j&gt;", value a name (required); a null value
+ *                       (tombstone) removes the key from the table
+ *   OUTPUT_TOPIC        same key -> {"value":"57","table":"alice"} (required)
+ *   JOIN                inner (default): an input whose key the table lacks
+ *                       is dropped; left: it is written with "table":null
+ *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
+ *   REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS, COMMIT_INTERVAL_MS,
+ *   NUM_STANDBY_REPLICAS, SESSION_TIMEOUT_MS, PRODUCER_ACKS, STATE_DIR:
+ *                       see {@link StreamsSettings}
+ * </pre>
+ *
+ * The input's value is passed through as text, not parsed.
+ */
+public final class Enrich {
+    private Enrich() {}
+
+    /** The table's store; its changelog is named after it. */
+    public static final String STORE = "table-store";
+
+    public static void main(String[] args) {
+        StreamsMain.run("enrich", StreamsSettings.of(System.getenv()), Enrich::topology);
+    }
+
+    /** The topology, from the settings (topics, join kind). */
+    public static Topology topology(StreamsSettings settings) {
+        String input = settings.required("INPUT_TOPIC");
+        String tableTopic = settings.required("TABLE_TOPIC");
+        String output = settings.required("OUTPUT_TOPIC");
+        String join = settings.optional("JOIN", "inner").toLowerCase(Locale.ROOT);
+        if (!join.equals("inner") && !join.equals("left")) {
+            throw new StreamsSettings.Misconfigured("JOIN is " + join + "; use inner (the default) or left");
+        }
+
+        StreamsBuilder builder = new StreamsBuilder();
+        // Named, so that its changelog has a name an operator (and a
+        // harness) can find, not one derived from the node numbering.
+        KTable<String, String> table = builder.table(tableTopic,
+                Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Serdes.String()));
+        KStream<String, String> stream = builder.stream(input);
+        ValueJoiner<String, String, String> enrich =
+                (value, name) -> "{\"value\":" + Values.json(value) + ",\"table\":" + Values.json(name) + "}";
+        KStream<String, String> enriched = join.equals("left")
+                ? stream.leftJoin(table, enrich)
+                : stream.join(table, enrich);
+        enriched.to(output);
+        return builder.build();
+    }
+}

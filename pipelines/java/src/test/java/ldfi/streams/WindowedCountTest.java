@@ -1,0 +1,65 @@
+package ldfi.streams;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+class WindowedCountTest {
+    /** The records written so far as "key=count", sorted: Streams emits a closing batch in no set order. */
+    private static List<String> sorted(TestOutputTopic<String, Long> out) {
+        return out.readKeyValuesToList().stream().map(kv -> kv.key + "=" + kv.value).sorted().toList();
+    }
+
+    // The defaults: windows of 4000 ms, grace 1000 ms; window [0, 4000)
+    // closes when stream time reaches 5000.
+
+    @Test
+    void writesOneFinalCountPerWordAndWindowOnceTheWindowCloses() {
+        try (TopologyTestDriver driver = Drivers.driver(WindowedCount::topology, Drivers.env())) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, Long> out = driver.createOutputTopic("out", new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("kafka", "x", 0L);
+            in.pipeInput("kafka", "x", 1000L);
+            in.pipeInput("fault", "x", 3999L);
+            in.pipeInput("kafka", "x", 4500L);   // the next window, [4000, 8000)
+            in.pipeInput("kafka", "x", 3000L);   // late, but within the grace: counts
+            in.pipeInput("fault", "x", 4999L);   // stream time 4999: window [0, 4000) still open
+            assertTrue(out.isEmpty(), "a result before its window closed: " + out.readKeyValuesToList());
+
+            in.pipeInput("lineage", "x", 5000L); // stream time reaches end + grace
+            assertEquals(List.of("fault@0=1", "kafka@0=3"), sorted(out));
+
+            in.pipeInput("kafka", "x", 2000L);   // too late for the closed window: dropped
+            in.pipeInput("broker", "x", 8999L);  // window [4000, 8000) still open
+            assertTrue(out.isEmpty(), "a second result for a closed window, or an early one: "
+                    + out.readKeyValuesToList());
+
+            in.pipeInput("broker", "x", 9000L);
+            assertEquals(List.of("fault@4000=1", "kafka@4000=1", "lineage@4000=1"), sorted(out));
+        }
+    }
+
+    @Test
+    void windowSizeAndGraceComeFromTheEnvironment() {
+        try (TopologyTestDriver driver = Drivers.driver(WindowedCount::topology,
+                Drivers.env("WINDOW_SIZE_MS", "1000", "WINDOW_GRACE_MS", "0"))) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, Long> out = driver.createOutputTopic("out", new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("a", "x", 100L);
+            in.pipeInput("a", "x", 999L);
+            assertTrue(out.isEmpty());
+            in.pipeInput("b", "x", 1000L);
+            assertEquals(List.of(KeyValue.pair("a@0", 2L)), out.readKeyValuesToList());
+        }
+    }
+}
