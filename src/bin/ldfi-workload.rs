@@ -46,6 +46,10 @@ pub struct Produce {
     numbers: Option<(i64, i64)>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// A side topic's batch: one record per key (`--keys N`), ids
+    /// `side-<n>`, values the ids unless words or numbers are given.
+    #[arg(long)]
+    side: bool,
     #[arg(long, value_enum, default_value = "all")]
     acks: AcksArg,
     #[arg(long, default_value_t = 10_000)]
@@ -78,13 +82,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Produce) -> u8 {
-    let Produce { bootstrap, topic, step, first_id, count, keys, words, numbers, seed, acks, timeout_ms, trace } = command;
+    let Produce { bootstrap, topic, step, first_id, count, keys, words, numbers, seed, side, acks, timeout_ms, trace } = command;
     let words: Vec<String> = words.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect();
     let values = match numbers {
         Some((min, max)) => workload::Values::Numbers { min, max },
+        None if side && words.is_empty() => workload::Values::Ids,
         None => workload::Values::Words(&words),
     };
-    let records = workload::batch(seed, first_id, count, keys, values);
+    let records = match (side, keys) {
+        (false, _) => workload::batch(seed, first_id, count, keys, values),
+        (true, workload::Keys::Count(n)) => workload::side_batch(seed, first_id, n, values),
+        (true, workload::Keys::Word) => return fail(EXIT_INFRA, "--side needs --keys N: one record per key k0 .. k<N-1>"),
+    };
     let acks = match acks {
         AcksArg::All => Acks::All,
         AcksArg::One => Acks::Leader,

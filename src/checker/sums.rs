@@ -128,6 +128,8 @@ pub fn check(history: &History) -> PropertyResult {
             *seen.entry(id).or_default() += 1;
         }
         m.counted_twice = seen.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.to_string()).collect();
+        // in-9 before in-10, as the workload wrote them.
+        m.counted_twice.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
         if !ids.is_empty() {
             let acked = expected.get(m.key.as_str()).map(|e| e.acked.as_slice()).unwrap_or_default();
             m.missed = acked.iter().filter(|id| !seen.contains_key(*id)).map(|id| id.to_string()).collect();

@@ -1,14 +1,16 @@
-//! The workload's numbers and the `[checker]` table, checked against the
-//! properties that need them: a property that computes sums, filters or
-//! windows from the inputs cannot be exact without numbers to sum and the
-//! window the app uses, so a scenario missing them is refused before a
-//! cluster starts, naming the field to add.
+//! The workload's numbers, its side topic and the `[checker]` table,
+//! checked against the properties that need them: a property that computes
+//! sums, filters, windows or joins from the inputs cannot be exact without
+//! numbers to sum, the window the app uses or the other side of the join,
+//! so a scenario missing them is refused before a cluster starts, naming
+//! the field to add.
 
 use toml::Spanned;
 
 use super::problems::Checker;
-use super::raw::{RawChecker, RawWorkload};
-use super::Property;
+use super::raw::{RawChecker, RawSide, RawWorkload};
+use super::{Property, SideSpec};
+use crate::workload::Keys;
 use crate::model::Expectations;
 
 /// Longest window the checker accepts: a day.
@@ -16,23 +18,64 @@ const MAX_WINDOW_MILLIS: u64 = 86_400_000;
 
 /// `[workload] numbers = [min, max]`, checked.
 pub(super) fn numbers(c: &mut Checker, w: &RawWorkload) -> Option<(i64, i64)> {
-    let n = w.numbers.as_ref()?;
+    range(c, w.numbers.as_ref()?, w.words.is_some(), "workload.numbers")
+}
+
+fn range(c: &mut Checker, n: &Spanned<Vec<i64>>, words: bool, field: &str) -> Option<(i64, i64)> {
     match n.get_ref().as_slice() {
         [min, max] if min <= max => {
-            if w.words.is_some() {
-                c.at(n, "workload.numbers", "numbers and words are both set", "keep one: numbers for sums and filters, words for counts");
+            if words {
+                c.at(n, field, "numbers and words are both set", "keep one: numbers for sums and filters, words for counts");
             }
             Some((*min, *max))
         }
         [min, max] => {
-            c.at(n, "workload.numbers", format!("[{min}, {max}]: the first is larger"), format!("write [{max}, {min}]"));
+            c.at(n, field, format!("[{min}, {max}]: the first is larger"), format!("write [{max}, {min}]"));
             None
         }
         other => {
-            c.at(n, "workload.numbers", format!("{} numbers", other.len()), "write [min, max], e.g. [1, 100]");
+            c.at(n, field, format!("{} numbers", other.len()), "write [min, max], e.g. [1, 100]");
             None
         }
     }
+}
+
+/// `[workload.side]`, checked: a declared topic other than the
+/// workload's, keys counted (one record per key), steps within the run.
+pub(super) fn side(
+    c: &mut Checker,
+    raw: Option<&RawSide>,
+    keys: Keys,
+    workload_topic: &str,
+    eot: u32,
+    declared: &dyn Fn(&str) -> bool,
+) -> Option<SideSpec> {
+    let raw = raw?;
+    let topic = raw.topic.get_ref();
+    if !declared(topic) {
+        c.at(&raw.topic, "workload.side.topic", format!("topic {topic:?} is not declared"), "add it under [[topics]]");
+    } else if topic == workload_topic {
+        c.at(&raw.topic, "workload.side.topic", format!("{topic:?} is the workload's own topic"),
+            "name the join's other input topic (its table, or its other stream)");
+    }
+    if keys == Keys::Word {
+        c.nowhere("workload.keys", "keys = \"word\" with a [workload.side]: the side writes one record per key k0 .. k<N-1>",
+            "set [workload] keys to a number of keys, shared by both sides of the join");
+    }
+    if let Some(steps) = &raw.busy_steps {
+        if steps.get_ref().is_empty() {
+            c.at(steps, "workload.side.busy_steps", "no step carries a record", "list at least one step, or drop the field (every step)");
+        } else if let Some(late) = steps.get_ref().iter().find(|s| **s >= eot) {
+            c.at(steps, "workload.side.busy_steps", format!("step {late} with eot = {eot}"), format!("list steps below {eot}"));
+        }
+    }
+    let numbers = raw.numbers.as_ref().and_then(|n| range(c, n, raw.words.is_some(), "workload.side.numbers"));
+    let mut busy_steps = raw.busy_steps.as_ref().map(|s| s.get_ref().clone());
+    if let Some(steps) = &mut busy_steps {
+        steps.sort_unstable();
+        steps.dedup();
+    }
+    Some(SideSpec { topic: topic.clone(), busy_steps, words: raw.words.clone().unwrap_or_default(), numbers })
 }
 
 /// The `[checker]` table, checked against the properties that read it.

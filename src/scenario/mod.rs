@@ -239,11 +239,41 @@ pub struct WorkloadSpec {
     /// words (`numbers = [1, 100]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numbers: Option<(i64, i64)>,
+    /// A second topic the workload writes, one record per key at each of
+    /// its busy steps, before the step's batch: a join's table, or the
+    /// other stream of a stream-stream join.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<SideSpec>,
     /// The steps at which the workload writes its batch, ascending; `None`:
     /// every step. Traffic in bursts, as in production: between them nothing
     /// is in flight, and the lineage shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy_steps: Option<Vec<u32>>,
+}
+
+/// The workload's second topic (`[workload.side]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideSpec {
+    pub topic: String,
+    /// The steps that carry a record per key; `None`: every step.
+    pub busy_steps: Option<Vec<u32>>,
+    /// Values drawn from these words; empty: each record's value is its id.
+    pub words: Vec<String>,
+    pub numbers: Option<(i64, i64)>,
+}
+
+impl SideSpec {
+    pub fn busy(&self, step: u32) -> bool {
+        self.busy_steps.as_ref().is_none_or(|steps| steps.contains(&step))
+    }
+
+    pub fn values(&self) -> crate::workload::Values<'_> {
+        match self.numbers {
+            Some((min, max)) => crate::workload::Values::Numbers { min, max },
+            None if self.words.is_empty() => crate::workload::Values::Ids,
+            None => crate::workload::Values::Words(&self.words),
+        }
+    }
 }
 
 impl WorkloadSpec {

@@ -109,8 +109,21 @@ pub struct RawWorkload {
     pub words: Option<Vec<String>>,
     /// `[min, max]`: whole numbers as values instead of words.
     pub numbers: Option<Spanned<Vec<i64>>>,
+    /// `[workload.side]`: a second topic the workload writes (a join's
+    /// table or other stream).
+    pub side: Option<RawSide>,
     /// The steps that carry a batch; the others are quiet.
     pub busy_steps: Option<Spanned<Vec<u32>>>,
+}
+
+/// `[workload.side]`: one record per key at each of its busy steps.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSide {
+    pub topic: Spanned<String>,
+    pub busy_steps: Option<Spanned<Vec<u32>>>,
+    pub words: Option<Vec<String>>,
+    pub numbers: Option<Spanned<Vec<i64>>>,
 }
 
 /// `[checker]`: what the properties must know of the pipeline's function.

@@ -356,6 +356,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         steps
     });
 
+    let side = super::expect::side(&mut c, w.side.as_ref(), keys, &topic, eot, &declared);
+
     let tries = match &raw.strategy.tries {
         None => 1,
         Some(t) if (1..=10).contains(t.get_ref()) => *t.get_ref(),
@@ -395,6 +397,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             quiet_millis: w.quiet_millis.unwrap_or(2000),
             words: w.words.clone().unwrap_or_else(|| (0..10).map(|i| format!("w{i}")).collect()),
             numbers,
+            side,
             busy_steps,
         },
         properties,

@@ -49,6 +49,9 @@ pub enum Values<'a> {
     /// Whole numbers drawn from `min..=max`, as decimal text: what a sum, a
     /// filter on a threshold or a join on amounts reads.
     Numbers { min: i64, max: i64 },
+    /// Each record's own id: values that tell records apart (the two
+    /// sides of a join, each output naming both).
+    Ids,
 }
 
 /// The records of one step: ids `in-<n>` from `first_id`, keyed by
@@ -57,15 +60,7 @@ pub fn batch(seed: u64, first_id: u64, count: u32, keys: Keys, values: Values) -
     (first_id..first_id + u64::from(count))
         .map(|n| {
             let r = mix(mix(seed).wrapping_add(n));
-            let value = match values {
-                Values::Words([]) => format!("v{n}"),
-                Values::Words(words) => words[(mix(r) % words.len() as u64) as usize].clone(),
-                Values::Numbers { min, max } => {
-                    let span = max.abs_diff(min).saturating_add(1);
-                    let offset = if span == 0 { mix(r) } else { mix(r) % span };
-                    min.wrapping_add(offset as i64).to_string()
-                }
-            };
+            let value = draw(values, n, r);
             let key = match keys {
                 Keys::Count(keys) => format!("k{}", r % u64::from(keys.max(1))),
                 Keys::Word => value.clone(),
@@ -73,6 +68,35 @@ pub fn batch(seed: u64, first_id: u64, count: u32, keys: Keys, values: Values) -
             WorkloadRecord { id: format!("in-{n}"), key, value }
         })
         .collect()
+}
+
+/// A side topic's records at one step: one per key `k0 .. k<keys-1>`, in
+/// order, ids `side-<n>` from `first_id` (so that a join's every key has a
+/// table row, or an other-stream record, at that step).
+pub fn side_batch(seed: u64, first_id: u64, keys: u32, values: Values) -> Vec<WorkloadRecord> {
+    (0..u64::from(keys))
+        .map(|k| {
+            let n = first_id + k;
+            // Its own stream of draws, apart from the main batch's.
+            let r = mix(mix(seed ^ 0x5151_5151).wrapping_add(n));
+            let id = format!("side-{n}");
+            let value = if values == Values::Ids { id.clone() } else { draw(values, n, r) };
+            WorkloadRecord { id, key: format!("k{k}"), value }
+        })
+        .collect()
+}
+
+/// Record `n`'s value, from its draw `r`.
+fn draw(values: Values, n: u64, r: u64) -> String {
+    match values {
+        Values::Words([]) | Values::Ids => format!("v{n}"),
+        Values::Words(words) => words[(mix(r) % words.len() as u64) as usize].clone(),
+        Values::Numbers { min, max } => {
+            let span = max.abs_diff(min).saturating_add(1);
+            let offset = if span == 0 { mix(r) } else { mix(r) % span };
+            min.wrapping_add(offset as i64).to_string()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +138,15 @@ mod tests {
         assert!(one.iter().all(|r| r.value == "7"));
         let wide = batch(3, 0, 50, Keys::Count(4), Values::Numbers { min: i64::MIN, max: i64::MAX });
         assert!(wide.iter().all(|r| r.value.parse::<i64>().is_ok()));
+    }
+
+    #[test]
+    fn a_side_batch_has_one_record_per_key_with_ids_of_its_own() {
+        let side = side_batch(3, 16, 4, Values::Ids);
+        assert_eq!(side.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["k0", "k1", "k2", "k3"]);
+        assert_eq!(side[0].id, "side-16");
+        assert!(side.iter().all(|r| r.value == r.id));
+        let words = vec!["alice".to_string(), "bob".to_string()];
+        assert_eq!(side_batch(3, 0, 4, Values::Words(&words)), side_batch(3, 0, 4, Values::Words(&words)));
     }
 }

@@ -10,7 +10,7 @@ mod batch;
 mod read;
 mod write;
 
-pub use batch::{batch, mix, Keys, Values};
+pub use batch::{batch, mix, side_batch, Keys, Values};
 pub use read::{raw_value, read_all, ReadRecord};
 pub use write::{produce, Acks, Delivery, WorkloadRecord};
 
