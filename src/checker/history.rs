@@ -30,6 +30,9 @@ pub struct RunInfo {
     /// What the properties must know of the pipeline's function.
     #[serde(default)]
     pub checker: crate::model::Expectations,
+    /// The workload's second topic, if it wrote one.
+    #[serde(default)]
+    pub side_topic: Option<String>,
 }
 
 /// An input record the workload wrote.
@@ -68,6 +71,10 @@ pub struct Output {
 pub struct History {
     pub run: RunInfo,
     pub inputs: Vec<Input>,
+    /// What the workload wrote to its side topic (a join's other input):
+    /// not inputs that must reach the output, but what they meet there.
+    #[serde(default)]
+    pub side_inputs: Vec<Input>,
     pub outputs: Vec<Output>,
     /// `Some(true)` when the pipeline caught up before the outputs were read.
     pub caught_up: Option<bool>,
@@ -105,14 +112,19 @@ pub fn run_started_once(lines: &[TraceLine]) -> Result<Option<&TraceLine>, Strin
 impl History {
     /// Builds the history from a run's trace lines.
     pub fn from_trace(lines: &[TraceLine]) -> Result<History, String> {
-        run_started_once(lines)?;
+        // Known before any record is sorted: the trace's files are not
+        // read in time order.
+        let side_topic = match run_started_once(lines)? {
+            Some(TraceLine { event: Event::RunStarted { side_topic, .. }, .. }) => side_topic.clone(),
+            _ => None,
+        };
         let mut history = History::default();
         let mut started = false;
         for line in lines {
             match &line.event {
                 Event::RunStarted {
                     scenario, campaign, run, seed, plan, input_topic, output_topic, group, stages, properties, read_committed,
-                    value_format, checker, ..
+                    value_format, checker, side_topic, ..
                 } => {
                     started = true;
                     history.run = RunInfo {
@@ -129,19 +141,27 @@ impl History {
                         read_committed: *read_committed,
                         value_format: value_format.unwrap_or_default(),
                         checker: *checker,
+                        side_topic: side_topic.clone(),
                     };
                 }
-                Event::Produced { id, key, value, partition, offset, error, timestamp_ms, .. } => history.inputs.push(Input {
-                    id: id.clone(),
-                    key: key.clone(),
-                    value: value.clone(),
-                    partition: *partition,
-                    offset: *offset,
-                    step: line.step,
-                    acked: error.is_none() && offset.is_some(),
-                    error: error.clone(),
-                    timestamp_ms: *timestamp_ms,
-                }),
+                Event::Produced { id, key, value, topic, partition, offset, error, timestamp_ms, .. } => {
+                    let input = Input {
+                        id: id.clone(),
+                        key: key.clone(),
+                        value: value.clone(),
+                        partition: *partition,
+                        offset: *offset,
+                        step: line.step,
+                        acked: error.is_none() && offset.is_some(),
+                        error: error.clone(),
+                        timestamp_ms: *timestamp_ms,
+                    };
+                    if side_topic.as_deref() == Some(topic.as_str()) {
+                        history.side_inputs.push(input);
+                    } else {
+                        history.inputs.push(input);
+                    }
+                }
                 Event::CheckerRead { partition, offset, key, value, value_hex, ids, .. } => history.outputs.push(Output {
                     partition: *partition,
                     offset: *offset,
@@ -196,6 +216,7 @@ mod tests {
                 input_min_isr: None,
                 value_format: None,
                 checker: Default::default(),
+                side_topic: None,
             },
         }
     }

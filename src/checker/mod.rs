@@ -10,6 +10,7 @@
 
 mod filter_map;
 mod history;
+mod joins;
 mod properties;
 mod sums;
 mod values;

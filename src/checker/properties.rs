@@ -32,6 +32,8 @@ pub fn check(property: Property, history: &History) -> PropertyResult {
         Property::FilterMap => super::filter_map::check(history),
         Property::KeySums => super::sums::check(history),
         Property::WindowCounts => super::windows::check(history),
+        Property::TableJoin => super::joins::table(history),
+        Property::StreamJoin => super::joins::streams(history),
     }
 }
 
@@ -363,6 +365,7 @@ mod tests {
             input_min_isr: None,
             value_format: format,
             checker: Default::default(),
+            side_topic: None,
         })];
         let words = std::iter::repeat_n("cat", 3).chain(std::iter::repeat_n("dog", 200));
         for (i, word) in words.enumerate() {

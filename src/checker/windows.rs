@@ -119,14 +119,16 @@ pub fn check(history: &History) -> PropertyResult {
             }
             Some(counts) => {
                 missing_only = false;
-                if counts.len() > 1 {
-                    wrong(format!("emitted {} times", counts.len()), counts.last().copied());
-                }
                 if latest < close {
                     wrong("emitted before its window could close".into(), counts.first().copied());
                 }
-                for count in counts.iter().filter(|c| !(low..=high).contains(c)) {
-                    wrong("count".into(), Some(*count));
+                if let [count] = counts {
+                    if !(low..=high).contains(count) {
+                        wrong("count".into(), Some(*count));
+                    }
+                } else {
+                    let all: Vec<String> = counts.iter().map(u64::to_string).collect();
+                    wrong(format!("emitted {} times (counts {})", counts.len(), all.join(", ")), counts.last().copied());
                 }
             }
         }
@@ -137,7 +139,8 @@ pub fn check(history: &History) -> PropertyResult {
         return r;
     }
     r.verdict = if missing_only { missing_verdict(history) } else { Verdict::Fail };
-    r.summary = format!("{} windows are wrong{late_note}", r.aggregates.len());
+    let wrong: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();
+    r.summary = format!("{} of {} windows are wrong{late_note}", wrong.len(), windows.len());
     r
 }
 
@@ -193,9 +196,10 @@ mod tests {
 
     #[test]
     fn a_window_emitted_twice_or_with_a_wrong_count_fails() {
-        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@0", 2)]));
+        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@0", 2), window(2, "dog@1000", 1)]));
         assert_eq!(r.verdict, Verdict::Fail);
-        assert_eq!(r.aggregates[0].what, "emitted 2 times");
+        assert_eq!((r.aggregates.len(), r.aggregates[0].what.as_str()), (1, "emitted 2 times (counts 2, 2)"));
+        assert!(r.summary.starts_with("1 of 3 windows are wrong"), "{}", r.summary);
         let r = check(&history(vec![window(0, "cat@0", 3)]));
         assert_eq!((r.verdict, r.aggregates[0].what.as_str(), r.aggregates[0].observed), (Verdict::Fail, "count", Some(3)));
     }

@@ -84,6 +84,9 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let spans = paths::from_spans(lines, &clock, &observed, &ids_at);
     let outputs_at: HashMap<(i32, i64), Option<String>> = history.outputs.iter().map(|o| ((o.partition, o.offset), o.key.clone())).collect();
     let counts_state = info.properties.iter().any(|p| p == "word-counts");
+    // Properties whose outcome is an aggregate built across inputs: the
+    // state holding it matters until its key's last output.
+    let aggregates = info.properties.iter().any(|p| matches!(p.as_str(), "word-counts" | "key-sums" | "window-counts"));
     // The step each key's last output was written, as the output's high
     // watermarks show it: where state kept in memory is last used.
     let mut last_output: HashMap<String, u32> = HashMap::new();
@@ -140,23 +143,15 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         .map(|group| role(NodeId::Role(Role::TransactionCoordinator { group }).to_string()))
         .collect();
 
-    let mut model = Model::default();
-    for input in history.inputs.iter().filter(|i| i.acked) {
-        let Some(read_at) = read.get(input.id.as_str()) else { continue };
-        let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step.map(|s| clock.clamp(s))) else {
-            continue;
-        };
-        let leader_role = role(format!("leader({input_topic}/{partition})"));
-        let state = before(step).and_then(|s| s.partition(&info.input_topic, partition));
+    // Where an acknowledged record of `topic` (as the run names it; `base`
+    // as the scenario does) lives, as alternatives: the leader from the ack
+    // on, or each follower of the ISR. With the sentence for its trail.
+    let durability = |topic: &str, base: &str, partition: i32, offset: i64, step: u32| -> (Vec<Derivation>, String, u32) {
+        let leader_role = role(format!("leader({base}/{partition})"));
+        let state = before(step).and_then(|s| s.partition(topic, partition));
         let leader = state.and_then(|p| p.leader);
         let isr: Vec<i32> = state.map(|p| p.isr.clone()).unwrap_or_default();
         let name = |broker: i32| if Some(broker) == leader { leader_role.clone() } else { format!("broker-{broker}") };
-        let mut trail = Trail::default();
-        trail.events.push((
-            format!("{} produced to {} and acknowledged at offset {offset}", input.id, leader_role),
-            step,
-            vec![],
-        ));
 
         // Durability: where the acknowledged record lives. The leader holds
         // it from the ack on: a crash from the next step until one step after
@@ -167,7 +162,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         // example: the cut plus the crash). With acks=all, `replicated` is
         // the ack's step; with acks=1, the first snapshot whose high
         // watermark passed the record.
-        let replicated = if acks_one { observed.written_by(&info.input_topic, partition, offset, step) } else { step };
+        let replicated = if acks_one { observed.written_by(topic, partition, offset, step) } else { step };
         let mut durable: Vec<Derivation> = Vec::new();
         if leader.is_some_and(|l| isr.contains(&l)) || isr.is_empty() {
             durable.push((step + 1..=replicated + 1).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
@@ -203,13 +198,55 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             }
         }
         let how = if acks_one { "acks=1, replicated" } else { "acks=all" };
-        trail.events.push((
-            format!("held by the leader and sent to the ISR {isr:?} ({how} at step {replicated})"),
-            replicated,
-            durable.iter().flatten().cloned().collect(),
-        ));
         if durable.is_empty() {
             durable.push(BTreeSet::new());
+        }
+        (durable, format!("held by the leader and sent to the ISR {isr:?} ({how} at step {replicated})"), replicated)
+    };
+    // The side topic's records a join's output of `input` met: the row its
+    // key had (a table), or every partner within the window (a stream).
+    let side_base = info.side_topic.as_deref().map(base);
+    let met = |input: &crate::checker::Input| -> Vec<&crate::checker::Input> {
+        let ts = |i: &crate::checker::Input| i.timestamp_ms.unwrap_or_default();
+        let same_key = history.side_inputs.iter().filter(|s| s.acked && s.key == input.key);
+        if info.properties.iter().any(|p| p == "table-join") {
+            same_key.filter(|s| ts(s) < ts(input)).max_by_key(|s| (ts(s), s.offset)).into_iter().collect()
+        } else if info.properties.iter().any(|p| p == "stream-join") {
+            let window = info.checker.join_window_millis.and_then(|w| i64::try_from(w).ok()).unwrap_or(0);
+            same_key.filter(|s| (ts(s) - ts(input)).abs() <= window).collect()
+        } else {
+            Vec::new()
+        }
+    };
+
+    let mut model = Model::default();
+    for input in history.inputs.iter().filter(|i| i.acked) {
+        let Some(read_at) = read.get(input.id.as_str()) else { continue };
+        let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step.map(|s| clock.clamp(s))) else {
+            continue;
+        };
+        let leader_role = role(format!("leader({input_topic}/{partition})"));
+        let mut trail = Trail::default();
+        trail.events.push((
+            format!("{} produced to {} and acknowledged at offset {offset}", input.id, leader_role),
+            step,
+            vec![],
+        ));
+        let (mut durable, held, replicated) = durability(&info.input_topic, &input_topic, partition, offset, step);
+        trail.events.push((held, replicated, durable.iter().flatten().cloned().collect()));
+        // A join's output needs what it met as much as its own input: each
+        // record met must be held too (every combination of where each
+        // lives).
+        if let (Some(side), Some(side_base)) = (info.side_topic.as_deref(), side_base.as_deref()) {
+            for other in met(input) {
+                let (Some(p), Some(o), Some(s)) = (other.partition, other.offset, other.step.map(|s| clock.clamp(s))) else { continue };
+                let (held_there, text, at) = durability(side, side_base, p, o, s);
+                trail.events.push((format!("met {} of {side_base}/{p}, {text}", other.id), at, held_there.iter().flatten().cloned().collect()));
+                durable = durable
+                    .iter()
+                    .flat_map(|d| held_there.iter().map(move |h| d.union(h).cloned().collect::<Derivation>()))
+                    .collect();
+            }
         }
 
         // Processing: the instances that turned it into the output read
@@ -300,7 +337,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             let last_use = match h.source {
                 Source::Events => h.key.as_ref().and_then(|k| in_memory.get(&(h.writer.clone(), k.clone()))).copied(),
                 Source::OpenTelemetry => None,
-                Source::Kafka if counts_state && !h.state_logged => h.key.as_ref().and_then(|k| last_output.get(k)).copied(),
+                Source::Kafka if aggregates && !h.state_logged => h.key.as_ref().and_then(|k| last_output.get(k)).copied(),
                 Source::Kafka => None,
             };
             let kept: Vec<Fact> = match last_use {

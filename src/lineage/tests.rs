@@ -736,3 +736,36 @@ fn every_input_of_an_aggregate_has_the_aggregate_as_its_outcome() {
     let model = build(&aggregate_run("no-lost-acked")).expect("lineage");
     assert_eq!(model.outcomes.keys().collect::<Vec<_>>(), ["r:in-2"]);
 }
+
+#[test]
+fn a_joined_output_needs_the_table_row_it_met_held_too() {
+    let mut lines = one_record_run("all");
+    for line in &mut lines {
+        match &mut line.event {
+            Event::RunStarted { properties, side_topic, .. } => {
+                *properties = vec!["table-join".into()];
+                *side_topic = Some("side.c-r0".into());
+            }
+            Event::Produced { timestamp_ms, .. } => *timestamp_ms = Some(5_000),
+            _ => {}
+        }
+    }
+    let model = build(&lines).expect("lineage");
+    let alone = model.outcomes["r:in-1"].clone();
+    let at = lines.iter().position(|l| matches!(l.event, Event::Produced { .. })).expect("produced");
+    let mut row = lines[at].clone();
+    if let Event::Produced { id, topic, timestamp_ms, .. } = &mut row.event {
+        *id = "side-0".into();
+        *topic = "side.c-r0".into();
+        *timestamp_ms = Some(4_000);
+    }
+    lines.insert(at, row);
+    let model = build(&lines).expect("lineage");
+    let derivations = &model.outcomes["r:in-1"];
+    let row_held = Fact::Alive { node: "leader(side/0)".into(), step: 1 };
+    assert!(!alone.iter().any(|d| d.contains(&row_held)), "{alone:?}");
+    assert!(!derivations.is_empty() && derivations.iter().all(|d| d.contains(&row_held)), "{derivations:?}");
+    assert!(model.trails["r:in-1"].events.iter().any(|(text, _, _)| text.starts_with("met side-0 of side/0")));
+    // The row is not an outcome of its own: it need not reach the output.
+    assert!(!model.outcomes.contains_key("r:side-0"));
+}

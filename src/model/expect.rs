@@ -28,6 +28,14 @@ pub struct Expectations {
     /// records, and so when a suppressed window is emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_millis: Option<u64>,
+    /// `table-join`: a left join (a stream record without a table row is
+    /// written with a null table value) rather than an inner one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_join: Option<bool>,
+    /// `stream-join`: the largest time difference between two records
+    /// that join (`JoinWindows.ofTimeDifference...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_window_millis: Option<u64>,
 }
 
 impl Expectations {

@@ -100,7 +100,7 @@ pub fn reads_committed(scenario: &Scenario) -> bool {
     // What a transactional pipeline aborted is not its output; a pipeline
     // that writes no transactions reads the same either way.
     scenario.properties.iter().any(|p| {
-        matches!(p, Property::ExactlyOnce | Property::WordCounts | Property::FilterMap | Property::KeySums | Property::WindowCounts)
+        !matches!(p, Property::NoLostAcked | Property::NoDuplicates | Property::PerKeyOrder)
     })
 }
 
@@ -202,6 +202,7 @@ pub async fn execute(
                 input_min_isr: Some(input_min_isr(scenario)),
                 value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
                 checker: scenario.checker,
+                side_topic: scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)),
             },
         )
         .map_err(io(&harness_path))?;
@@ -231,8 +232,15 @@ pub async fn execute(
         }
     };
     let endpoint = receiver.as_ref().map(|r| r.endpoint());
-    let placement =
-        nodes::Placement { names: &names, bootstrap: &bootstrap, otlp: endpoint.as_deref(), run_dir: &dir, files_dir: &files_dir };
+    let side = scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)).unwrap_or_default();
+    let placement = nodes::Placement {
+        names: &names,
+        bootstrap: &bootstrap,
+        otlp: endpoint.as_deref(),
+        run_dir: &dir,
+        files_dir: &files_dir,
+        side: &side,
+    };
     for (name, _, stage) in scenario.instances() {
         nodes.push(nodes::pipeline_node(stage, &name, &placement, binaries).map_err(RunError::Pipeline)?);
     }
@@ -264,6 +272,7 @@ pub async fn execute(
         // What each step observes: the pipeline's topics, its internal
         // topics (created by the app as it started), and its group.
         let mut observed: Vec<String> = vec![input.clone()];
+        observed.extend(scenario.workload.side.iter().map(|s| names.topic(&s.topic)));
         observed.extend(scenario.chain().map(|s| names.topic(&s.output)));
         observed.extend(startup::internal_topics(cluster, &names).await.unwrap_or_default());
         let observe = Observed { topics: observed, groups: stages.iter().map(|(_, g)| g.clone()).collect() };
@@ -286,7 +295,13 @@ pub async fn execute(
         }
         let limit = Duration::from_secs(scenario.workload.drain_secs);
         let quiet = Duration::from_millis(scenario.workload.quiet_millis);
-        let drained = drain(cluster, &stages, &output, quiet, limit).await;
+        // A join's side topic is read by the first stage's group too: the
+        // drain waits for it as for the input.
+        let mut read_by: Vec<(String, String)> = stages.clone();
+        if let Some(side) = &scenario.workload.side {
+            read_by.push((names.topic(&side.topic), group.clone()));
+        }
+        let drained = drain(cluster, &read_by, &output, quiet, limit).await;
         harness
             .write(
                 Some(scenario.budget.eot),
@@ -426,6 +441,7 @@ async fn steps(
         harness.write(Some(step), event).map_err(|source| RunError::Io { path: "harness.jsonl".into(), source })
     };
     let mut next_id: u64 = 0;
+    let mut next_side_id: u64 = 0;
     // Faults as applied, roles resolved, by their index in the plan.
     let mut applied: HashMap<usize, Fault> = HashMap::new();
     let mut bound: HashMap<Role, Vec<NodeId>> = HashMap::new();
@@ -463,8 +479,19 @@ async fn steps(
             }
         }
         note(step, Event::Step { step_index: step })?;
+        // The side topic's records first: a join's table row written in a
+        // step is older than the stream records of that step.
+        if let (Some(side), crate::workload::Keys::Count(keys)) = (&w.side, w.keys) {
+            if side.busy(step) {
+                let batch = Batch::Side { topic: &names.topic(&side.topic), first_id: next_side_id };
+                if let Some(message) = produce_batch(cluster, scenario, plan, batch, step).await? {
+                    note(step, Event::Note { message })?;
+                }
+                next_side_id += u64::from(keys);
+            }
+        }
         if w.busy(step) {
-            if let Some(message) = produce_batch(cluster, scenario, plan, input, step, next_id).await? {
+            if let Some(message) = produce_batch(cluster, scenario, plan, Batch::Main { topic: input, first_id: next_id }, step).await? {
                 note(step, Event::Note { message })?;
             }
             next_id += u64::from(w.records_per_step);
@@ -478,17 +505,28 @@ async fn steps(
     Ok(())
 }
 
+/// Which of the workload's batches a step writes.
+enum Batch<'a> {
+    /// `records_per_step` inputs to the workload's topic.
+    Main { topic: &'a str, first_id: u64 },
+    /// One record per key to the side topic.
+    Side { topic: &'a str, first_id: u64 },
+}
+
 /// Runs one step's batch in the workload's node; what went wrong, if
 /// anything, as a note for the harness trace.
 async fn produce_batch(
     cluster: &Cluster,
     scenario: &Scenario,
     plan: &FaultPlan,
-    input: &str,
+    batch: Batch<'_>,
     step: u32,
-    first_id: u64,
 ) -> Result<Option<String>, RunError> {
     let w = &scenario.workload;
+    let (input, first_id, side) = match batch {
+        Batch::Main { topic, first_id } => (topic, first_id, None),
+        Batch::Side { topic, first_id } => (topic, first_id, w.side.as_ref()),
+    };
     let workload = cluster.container(&NodeId::client("workload"))?;
     let acks = match w.acks {
         Acks::All => "all",
@@ -501,16 +539,23 @@ async fn produce_batch(
         w.keys.to_string(),
         (scenario.seed ^ plan.seed).to_string(),
     );
-    let (values_flag, values) = match w.numbers {
+    let (numbers, words) = match side {
+        Some(side) => (side.numbers, side.words.join(",")),
+        None => (w.numbers, w.words.join(",")),
+    };
+    let (values_flag, values) = match numbers {
         Some((min, max)) => ("--numbers", format!("{min},{max}")),
-        None => ("--words", w.words.join(",")),
+        None => ("--words", words),
     };
     let bootstrap = cluster.bootstrap_servers();
-    let command = [
+    let mut command = vec![
         "/usr/local/bin/ldfi-workload", "--bootstrap", &bootstrap, "--topic", input, "--step",
         &step_text, "--first-id", &first, "--count", &count, "--keys", &keys, values_flag, &values, "--seed", &seed,
         "--acks", acks, "--trace", "/trace/workload.jsonl",
     ];
+    if side.is_some() {
+        command.push("--side");
+    }
     Ok(match cluster.engine().exec(&workload, &command).await {
         Ok(out) if out.exit_code == 0 => None,
         Ok(out) => Some(format!("workload step {step} exited {}: {}", out.exit_code, out.stderr.trim())),

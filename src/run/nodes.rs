@@ -88,6 +88,9 @@ pub struct Placement<'a> {
     /// A harness-owned folder for the instance's rendered files (never the
     /// trace folder, which the instance can write).
     pub files_dir: &'a Path,
+    /// The workload's side topic as the run names it (`{side}`: a join's
+    /// table or other stream), empty without one.
+    pub side: &'a str,
 }
 
 /// Pipeline instance `name` of stage `p` (the placeholders name the
@@ -103,6 +106,7 @@ pub fn pipeline_node(p: &PipelineSpec, name: &str, at: &Placement, binaries: &Bi
         ("group", group.as_str()),
         ("instance", name.as_str()),
         ("otlp", at.otlp.unwrap_or("")),
+        ("side", at.side),
     ];
     let filled = |v: &[String]| -> Vec<String> { v.iter().map(|a| fill(a, &values)).collect() };
     let mut binds = vec![format!("{}:/trace", crate::trace::node_dir(at.run_dir, &name).display())];
@@ -248,7 +252,7 @@ eot = 3
         let run_dir = Path::new("/traces/c/r0");
         let binaries = Binaries { workload: "/bin/ldfi-workload".into(), pipelines: "/bin".into(), java: "/java".into() };
         let names = RunNames::suffixed("c", "r0", "g");
-        let at = Placement { names: &names, bootstrap: "b:9092", otlp: None, run_dir, files_dir: Path::new("/traces/c/.r0-files") };
+        let at = Placement { names: &names, bootstrap: "b:9092", otlp: None, run_dir, files_dir: Path::new("/traces/c/.r0-files"), side: "" };
         let pipeline = pipeline_node(&scenario().pipeline, "pipeline-2", &at, &binaries).unwrap();
         let workload = workload_node(&binaries, &crate::trace::node_dir(run_dir, "workload"));
         for (node, own) in [(&pipeline, "/traces/c/r0/nodes/pipeline-2:/trace"), (&workload, "/traces/c/r0/nodes/workload:/trace")] {

@@ -40,6 +40,23 @@ fn range(c: &mut Checker, n: &Spanned<Vec<i64>>, words: bool, field: &str) -> Op
     }
 }
 
+/// What the join properties need of the workload: a side topic, and for
+/// a stream-stream join values that tell records apart (each output names
+/// its pair by their values).
+pub(super) fn joins(c: &mut Checker, properties: &[Property], side: bool, w: &RawWorkload) {
+    for p in [Property::TableJoin, Property::StreamJoin] {
+        if properties.contains(&p) && !side {
+            c.nowhere("workload.side", format!("property {} joins two topics, but the workload writes one", p.name()),
+                "add [workload.side] with topic = <the join's other input topic>");
+        }
+    }
+    let unique = w.numbers.is_none() && w.words.as_ref().is_some_and(Vec::is_empty);
+    if properties.contains(&Property::StreamJoin) && !unique {
+        c.nowhere("workload.words", "property stream-join tells each output's pair apart by their values, which words or numbers repeat",
+            "set [workload] words = [] (each value then its own, v<n>)");
+    }
+}
+
 /// `[workload.side]`, checked: a declared topic other than the
 /// workload's, keys counted (one record per key), steps within the run.
 pub(super) fn side(
@@ -97,8 +114,19 @@ pub(super) fn expectations(
             c.nowhere("checker.window_millis", "property window-counts needs the pipeline's window",
                 "add [checker] window_millis = <the app's window size in ms> and grace_millis = <its grace in ms>");
         }
+        if wants(Property::StreamJoin) {
+            c.nowhere("checker.join_window_millis", "property stream-join needs the pipeline's join window",
+                "add [checker] join_window_millis = <the app's JoinWindows time difference in ms>");
+        }
         return Expectations::default();
     };
+    match (&raw.join_window_millis, wants(Property::StreamJoin)) {
+        (None, true) => c.nowhere("checker.join_window_millis", "property stream-join needs the pipeline's join window",
+            "add join_window_millis = <the app's JoinWindows time difference in ms> to [checker]"),
+        (Some(w), _) if *w.get_ref() > MAX_WINDOW_MILLIS => c.at(w, "checker.join_window_millis",
+            format!("{} ms", w.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms")),
+        _ => {}
+    }
     let window_millis = raw.window_millis.as_ref().map(Spanned::get_ref).copied();
     match (&raw.window_millis, wants(Property::WindowCounts)) {
         (None, true) => c.nowhere("checker.window_millis", "property window-counts needs the pipeline's window",
@@ -117,5 +145,7 @@ pub(super) fn expectations(
         multiply: raw.multiply,
         window_millis,
         grace_millis: raw.grace_millis.as_ref().map(Spanned::get_ref).copied(),
+        left_join: raw.left_join,
+        join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
     }
 }

@@ -134,7 +134,7 @@ pub struct FileTemplate {
 
 /// The placeholders a pipeline's command, args, env values and file
 /// templates may hold, each filled per run and instance.
-pub const PLACEHOLDERS: [&str; 6] = ["bootstrap", "input", "output", "group", "instance", "otlp"];
+pub const PLACEHOLDERS: [&str; 7] = ["bootstrap", "input", "output", "group", "instance", "otlp", "side"];
 
 /// Which program a pipeline instance runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,10 +316,17 @@ pub enum Property {
     /// `grace_millis`) is emitted once it has closed, once, with the count
     /// of its acknowledged inputs.
     WindowCounts,
+    /// A stream–table join: each acknowledged stream record written once
+    /// with its own value and a table row of its key no newer than itself.
+    TableJoin,
+    /// A windowed stream–stream join: every pair of acknowledged records of
+    /// one key within `[checker] join_window_millis` written once, no
+    /// other pair.
+    StreamJoin,
 }
 
 impl Property {
-    pub const ALL: [Property; 8] = [
+    pub const ALL: [Property; 10] = [
         Property::NoLostAcked,
         Property::NoDuplicates,
         Property::PerKeyOrder,
@@ -328,6 +335,8 @@ impl Property {
         Property::FilterMap,
         Property::KeySums,
         Property::WindowCounts,
+        Property::TableJoin,
+        Property::StreamJoin,
     ];
 
     /// The name used in scenario files and reports.
@@ -341,6 +350,8 @@ impl Property {
             Property::FilterMap => "filter-map",
             Property::KeySums => "key-sums",
             Property::WindowCounts => "window-counts",
+            Property::TableJoin => "table-join",
+            Property::StreamJoin => "stream-join",
         }
     }
 }

@@ -357,6 +357,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     });
 
     let side = super::expect::side(&mut c, w.side.as_ref(), keys, &topic, eot, &declared);
+    super::expect::joins(&mut c, &properties, side.is_some(), w);
 
     let tries = match &raw.strategy.tries {
         None => 1,

@@ -118,6 +118,10 @@ pub enum Event {
         /// scenario's `[checker]`). Absent when nothing is set.
         #[serde(default, skip_serializing_if = "crate::model::Expectations::is_empty")]
         checker: crate::model::Expectations,
+        /// The workload's second topic as this run names it (a join's
+        /// table or other stream). Absent when there is none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        side_topic: Option<String>,
     },
     /// A client node got its address (harness): a group member's host is
     /// that address, which tells which instance owns which partitions.

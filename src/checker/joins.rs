@@ -1,0 +1,352 @@
+//! `table-join` and `stream-join`: joins checked from what the workload
+//! wrote to both sides, never from the app.
+//!
+//! A stream–table join writes each stream record with the table row its
+//! key had when the record was processed. Kafka Streams processes the two
+//! topics in timestamp order as far as it can see them, but only as far as
+//! it can (timestamp synchronization is best effort), so the row a record
+//! meets is fixed above only: never a row written after the record (that
+//! one comes from the future, as when a crash makes an old record be
+//! processed again), and with an inner join, a record whose key had a row
+//! written a whole [`SETTLED_MILLIS`] earlier must be written. A row older
+//! than the newest one before the record is allowed and counted: an honest
+//! "ambiguous", not a failure.
+//!
+//! A windowed stream–stream join writes every pair of one key whose
+//! timestamps are within the window, once each, and no other pair; the
+//! pair at exactly the window's edge may go either way. Both sides' values
+//! must tell records apart, since an output names its pair by them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::properties::{missing_verdict, result};
+use super::{Duplicate, History, Input, Output, PropertyResult, RecordRef, Verdict, WrongOutput};
+use crate::scenario::Property;
+
+/// How long before a stream record a table row must have been written for
+/// an inner join to be sure to meet it: a step of the workload.
+pub const SETTLED_MILLIS: i64 = 1000;
+
+fn unknown(mut r: PropertyResult, why: String) -> PropertyResult {
+    r.verdict = Verdict::Unknown;
+    r.summary = why;
+    r
+}
+
+fn wrong(o: &Output, id: &str, why: String) -> WrongOutput {
+    WrongOutput { id: id.to_string(), partition: o.partition, offset: o.offset, observed: o.value.clone(), why }
+}
+
+/// The outputs by the `ldfi-id` they carry; `Err` when none carries one.
+fn by_id(history: &History) -> Result<BTreeMap<&str, Vec<&Output>>, String> {
+    if !history.outputs.is_empty() && history.outputs.iter().all(|o| o.ids.is_empty()) {
+        return Err(format!(
+            "none of the {} outputs carries an ldfi-id header, which the join's check matches outputs to stream records by: \
+             make the pipeline keep record headers",
+            history.outputs.len()
+        ));
+    }
+    let mut copies: BTreeMap<&str, Vec<&Output>> = BTreeMap::new();
+    for o in &history.outputs {
+        for id in &o.ids {
+            copies.entry(id.as_str()).or_default().push(o);
+        }
+    }
+    Ok(copies)
+}
+
+/// The two string fields `a` and `b` of a JSON object value (`b` may be
+/// null).
+fn fields(o: &Output, a: &str, b: &str) -> Result<(String, Option<String>), String> {
+    let parsed: Option<serde_json::Value> = o.value.as_deref().and_then(|v| serde_json::from_str(v).ok());
+    let field = |v: &serde_json::Value, f: &str| v.get(f).map(|x| x.as_str().map(str::to_string));
+    match parsed.as_ref().map(|v| (field(v, a), field(v, b))) {
+        Some((Some(Some(first)), Some(second))) => Ok((first, second)),
+        _ => Err(format!(
+            "output {}@{} has the value {:?}, not a JSON object {{\"{a}\": \"...\", \"{b}\": \"...\"}}: is this the join's output?",
+            o.partition, o.offset, o.value.as_deref().unwrap_or_default()
+        )),
+    }
+}
+
+pub fn table(history: &History) -> PropertyResult {
+    let mut r = result(Property::TableJoin);
+    let left = history.run.checker.left_join == Some(true);
+    if let Some(i) = history.inputs.iter().chain(&history.side_inputs).find(|i| i.timestamp_ms.is_none()) {
+        return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): the rows it met cannot be told", i.id));
+    }
+    if !history.inputs.iter().any(|i| i.acked) {
+        r.vacuous = true;
+        r.summary = "no stream record was acknowledged: nothing to join".into();
+        return r;
+    }
+    let copies = match by_id(history) {
+        Ok(copies) => copies,
+        Err(why) => return unknown(r, why),
+    };
+    let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
+    let mut rows: HashMap<&str, Vec<&Input>> = HashMap::new();
+    for row in &history.side_inputs {
+        rows.entry(row.key.as_str()).or_default().push(row);
+    }
+    for versions in rows.values_mut() {
+        versions.sort_by_key(|v| (ts(v), v.offset));
+    }
+    let mut stale = 0;
+    let mut joined = 0;
+    for s in history.inputs.iter().filter(|i| i.acked) {
+        let versions = rows.get(s.key.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let older: Vec<&Input> = versions.iter().copied().filter(|v| ts(v) < ts(s)).collect();
+        let newest = older.iter().rposition(|v| v.acked);
+        // The newest acknowledged row before the record, and any row after
+        // it that may have been written: what the record may meet.
+        let allowed: Vec<&str> = older[newest.unwrap_or(0)..].iter().map(|v| v.value.as_str()).collect();
+        let superseded: Vec<&str> = older[..newest.unwrap_or(0)].iter().map(|v| v.value.as_str()).collect();
+        let settled = newest.is_some_and(|n| ts(older[n]) <= ts(s) - SETTLED_MILLIS);
+        let outs = copies.get(s.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        if outs.len() > 1 {
+            r.duplicated.push(Duplicate { id: s.id.clone(), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+        }
+        if outs.is_empty() && (left || settled) {
+            r.lost.push(RecordRef { id: s.id.clone(), key: s.key.clone(), partition: s.partition, offset: s.offset });
+        }
+        for o in outs {
+            let (value, table) = match fields(o, "value", "table") {
+                Ok(f) => f,
+                Err(why) => return unknown(r, why),
+            };
+            joined += 1;
+            if value != s.value {
+                r.wrong.push(wrong(o, &s.id, format!("carries the value {value:?}, its stream record's is {:?}", s.value)));
+            }
+            match table.as_deref() {
+                None if !left => r.wrong.push(wrong(o, &s.id, "a null table row in an inner join".into())),
+                None if newest.is_some() => stale += 1,
+                None => {}
+                Some(t) if allowed.contains(&t) => {}
+                Some(t) if superseded.contains(&t) => stale += 1,
+                Some(t) if versions.iter().any(|v| v.value == t && ts(v) >= ts(s)) => r.wrong.push(wrong(
+                    o,
+                    &s.id,
+                    format!("met the row {t:?} of key {:?}, written after the record (from the future)", s.key),
+                )),
+                Some(t) => r.wrong.push(wrong(o, &s.id, format!("met {t:?}, which is no row of key {:?}", s.key))),
+            }
+        }
+    }
+    r.lost.sort_by_key(|l| (l.partition, l.offset));
+    r.verdict = if !r.wrong.is_empty() || !r.duplicated.is_empty() {
+        Verdict::Fail
+    } else if !r.lost.is_empty() {
+        missing_verdict(history)
+    } else {
+        Verdict::Pass
+    };
+    let stale_note = match stale {
+        0 => String::new(),
+        n => format!("; {n} met a row older than the newest before them (allowed: Streams synchronizes the two sides by timestamp only as far as it has fetched them)"),
+    };
+    r.summary = if r.verdict == Verdict::Pass {
+        format!("{joined} joined outputs, each from one stream record with a row it could meet{stale_note}")
+    } else {
+        format!(
+            "{} stream records missing, {} written more than once, {} outputs wrong{stale_note}",
+            r.lost.len(),
+            r.duplicated.len(),
+            r.wrong.len()
+        )
+    };
+    r
+}
+
+pub fn streams(history: &History) -> PropertyResult {
+    let mut r = result(Property::StreamJoin);
+    let Some(window) = history.run.checker.join_window_millis.and_then(|w| i64::try_from(w).ok()) else {
+        return unknown(r, "the run names no join window: set [checker] join_window_millis".into());
+    };
+    if let Some(i) = history.inputs.iter().chain(&history.side_inputs).find(|i| i.timestamp_ms.is_none()) {
+        return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): pairs cannot be told", i.id));
+    }
+    let index = |side: &'_ [Input]| -> Result<HashMap<String, usize>, String> {
+        let mut at = HashMap::new();
+        for (n, i) in side.iter().enumerate() {
+            if at.insert(i.value.clone(), n).is_some() {
+                return Err(format!("two inputs have the value {:?}: stream-join names each output's pair by their values (set [workload] words = [])", i.value));
+            }
+        }
+        Ok(at)
+    };
+    let (lefts, rights) = match (index(&history.inputs), index(&history.side_inputs)) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(why), _) | (_, Err(why)) => return unknown(r, why),
+    };
+    let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
+    let mut written: BTreeMap<(usize, usize), Vec<&Output>> = BTreeMap::new();
+    for o in &history.outputs {
+        let (l, rv) = match fields(o, "left", "right") {
+            Ok((l, Some(rv))) => (l, rv),
+            Ok((_, None)) => return unknown(r, format!("output {}@{} has a null right side: stream-join checks inner joins", o.partition, o.offset)),
+            Err(why) => return unknown(r, why),
+        };
+        let (Some(&li), Some(&ri)) = (lefts.get(&l), rights.get(&rv)) else {
+            r.wrong.push(wrong(o, "", format!("pairs {l:?} and {rv:?}, not both written by the workload")));
+            continue;
+        };
+        let (a, b) = (&history.inputs[li], &history.side_inputs[ri]);
+        if a.key != b.key || (ts(a) - ts(b)).abs() > window {
+            r.wrong.push(wrong(o, &a.id, format!("pairs {} (key {:?}) with {} (key {:?}), {} ms apart: not a pair of the join",
+                a.id, a.key, b.id, b.key, (ts(a) - ts(b)).abs())));
+            continue;
+        }
+        written.entry((li, ri)).or_default().push(o);
+    }
+    let mut pairs = 0;
+    for (li, a) in history.inputs.iter().enumerate().filter(|(_, i)| i.acked) {
+        for (ri, b) in history.side_inputs.iter().enumerate().filter(|(_, i)| i.acked && i.key == a.key) {
+            if (ts(a) - ts(b)).abs() >= window {
+                continue;
+            }
+            pairs += 1;
+            if !written.contains_key(&(li, ri)) {
+                r.lost.push(RecordRef { id: format!("{}+{}", a.id, b.id), key: a.key.clone(), partition: a.partition, offset: a.offset });
+            }
+        }
+    }
+    for ((li, ri), outs) in &written {
+        if outs.len() > 1 {
+            let id = format!("{}+{}", history.inputs[*li].id, history.side_inputs[*ri].id);
+            r.duplicated.push(Duplicate { id, outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+        }
+    }
+    if pairs == 0 && written.is_empty() && r.wrong.is_empty() {
+        r.vacuous = true;
+        r.summary = "no two acknowledged records of one key fell within the window: nothing to join".into();
+        return r;
+    }
+    r.verdict = if !r.wrong.is_empty() || !r.duplicated.is_empty() {
+        Verdict::Fail
+    } else if !r.lost.is_empty() {
+        missing_verdict(history)
+    } else {
+        Verdict::Pass
+    };
+    r.summary = if r.verdict == Verdict::Pass {
+        format!("every one of {pairs} pairs within {window} ms was written once, and no other")
+    } else {
+        format!("of {pairs} pairs, {} missing and {} written more than once; {} outputs wrong", r.lost.len(), r.duplicated.len(), r.wrong.len())
+    };
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Expectations;
+
+    fn input(id: &str, key: &str, value: &str, ts: i64, acked: bool) -> Input {
+        Input {
+            id: id.into(),
+            key: key.into(),
+            value: value.into(),
+            partition: acked.then_some(0),
+            offset: acked.then_some(ts),
+            step: Some(0),
+            acked,
+            error: (!acked).then(|| "timed out".into()),
+            timestamp_ms: Some(ts),
+        }
+    }
+
+    fn out(offset: i64, value: &str, id: &str) -> Output {
+        Output { partition: 0, offset, key: None, value: Some(value.into()), value_hex: None, ids: vec![id.into()] }
+    }
+
+    fn joined(offset: i64, value: &str, table: &str, id: &str) -> Output {
+        out(offset, &format!("{{\"value\":\"{value}\",\"table\":\"{table}\"}}"), id)
+    }
+
+    /// Rows of k1: alice at 0, bob at 5000; stream records of k1 at 3000
+    /// and 6000 (in-2 only 1000 ms after bob), and k2 with no row.
+    fn enrich(outputs: Vec<Output>) -> History {
+        History {
+            inputs: vec![input("in-1", "k1", "10", 3000, true), input("in-2", "k1", "20", 6000, true), input("in-3", "k2", "30", 3000, true)],
+            side_inputs: vec![input("side-0", "k1", "alice", 0, true), input("side-1", "k1", "bob", 5000, true)],
+            outputs,
+            caught_up: Some(true),
+            ..History::default()
+        }
+    }
+
+    #[test]
+    fn a_stream_record_meets_the_newest_row_before_it_or_an_older_one_never_a_later_one() {
+        let good = enrich(vec![joined(0, "10", "alice", "in-1"), joined(1, "20", "bob", "in-2")]);
+        assert_eq!(table(&good).verdict, Verdict::Pass, "{}", table(&good).summary);
+        let stale = enrich(vec![joined(0, "10", "alice", "in-1"), joined(1, "20", "alice", "in-2")]);
+        let r = table(&stale);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert!(r.summary.contains("1 met a row older"), "{}", r.summary);
+        let future = enrich(vec![joined(0, "10", "bob", "in-1"), joined(1, "20", "bob", "in-2")]);
+        let r = table(&future);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.wrong[0].why.contains("from the future"), "{:?}", r.wrong);
+    }
+
+    #[test]
+    fn a_record_whose_row_had_settled_must_be_joined_once_with_its_own_value() {
+        let r = table(&enrich(vec![joined(1, "20", "bob", "in-2")]));
+        assert_eq!((r.verdict, r.lost.iter().map(|l| l.id.as_str()).collect::<Vec<_>>()), (Verdict::Fail, vec!["in-1"]));
+        let twice = table(&enrich(vec![joined(0, "10", "alice", "in-1"), joined(1, "10", "alice", "in-1"), joined(2, "20", "bob", "in-2")]));
+        assert_eq!(twice.duplicated[0].id, "in-1");
+        let r = table(&enrich(vec![joined(0, "11", "alice", "in-1"), joined(1, "20", "bob", "in-2")]));
+        assert!(r.wrong[0].why.contains("its stream record's is \"10\""), "{:?}", r.wrong);
+    }
+
+    #[test]
+    fn a_left_join_writes_every_record_with_a_null_row_where_none_was_written() {
+        let mut h = enrich(vec![joined(0, "10", "alice", "in-1"), joined(1, "20", "bob", "in-2")]);
+        h.run.checker = Expectations { left_join: Some(true), ..Expectations::default() };
+        assert_eq!(table(&h).lost.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["in-3"]);
+        h.outputs.push(out(2, "{\"value\":\"30\",\"table\":null}", "in-3"));
+        assert_eq!(table(&h).verdict, Verdict::Pass, "{}", table(&h).summary);
+        h.run.checker.left_join = None;
+        assert!(table(&h).wrong[0].why.contains("null table row in an inner join"));
+    }
+
+    fn pair(offset: i64, left: &str, right: &str) -> Output {
+        out(offset, &format!("{{\"left\":\"{left}\",\"right\":\"{right}\"}}"), "in-0")
+    }
+
+    /// Window 2000 ms: v0 (k1, 1000) pairs with side-0 (k1, 0), not with
+    /// side-1 (k1, 5000); v1 (k2, 1000) has no partner.
+    fn stream_join(outputs: Vec<Output>) -> History {
+        let mut h = History {
+            inputs: vec![input("in-0", "k1", "v0", 1000, true), input("in-1", "k2", "v1", 1000, true)],
+            side_inputs: vec![input("side-0", "k1", "side-0", 0, true), input("side-1", "k1", "side-1", 5000, true)],
+            outputs,
+            caught_up: Some(true),
+            ..History::default()
+        };
+        h.run.checker = Expectations { join_window_millis: Some(2000), ..Expectations::default() };
+        h
+    }
+
+    #[test]
+    fn every_pair_within_the_window_once_and_no_other() {
+        assert_eq!(streams(&stream_join(vec![pair(0, "v0", "side-0")])).verdict, Verdict::Pass);
+        let r = streams(&stream_join(vec![]));
+        assert_eq!((r.verdict, r.lost[0].id.as_str()), (Verdict::Fail, "in-0+side-0"));
+        let r = streams(&stream_join(vec![pair(0, "v0", "side-0"), pair(1, "v0", "side-0")]));
+        assert_eq!(r.duplicated[0].id, "in-0+side-0");
+        let r = streams(&stream_join(vec![pair(0, "v0", "side-0"), pair(1, "v0", "side-1")]));
+        assert!(r.wrong[0].why.contains("4000 ms apart"), "{:?}", r.wrong);
+    }
+
+    #[test]
+    fn values_that_do_not_tell_records_apart_are_unknown_with_the_fix() {
+        let mut h = stream_join(vec![]);
+        h.inputs[1].value = "v0".into();
+        let r = streams(&h);
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("words = []"), "{}", r.summary);
+    }
+}
