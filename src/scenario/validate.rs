@@ -147,10 +147,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     // Docker binds need absolute host paths, whatever folder ldfi runs in.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let first = pipeline_table(&mut c, p, &Table::pipeline(), &dir, suffix, &declared, format!("{name}-group"));
+    let first_group = p.group.clone().unwrap_or_else(|| format!("{name}-group"));
+    let first = pipeline_table(&mut c, p, &Table::pipeline(), &dir, suffix, &declared, first_group.clone());
     let mut stages = Vec::new();
     let mut before: (&str, String) = ("pipeline.output", p.output.get_ref().clone());
-    let mut groups = vec![(p.group.clone().unwrap_or_else(|| format!("{name}-group")), "pipeline.group".to_string())];
+    let mut groups = vec![(first_group, "pipeline.group".to_string())];
     for (i, s) in raw.stages.iter().enumerate() {
         let t = Table::stage(i);
         if s.run_suffix.is_some() {
@@ -621,6 +622,10 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(s.topics[0].configs["min.insync.replicas"], "2");
         assert_eq!(s.pipeline.program, Program::Shipped(PipelineKind::Copy));
         assert_eq!(s.pipeline.group, "copy-alo-group");
+        // A group the file names is the one used (a Streams app's
+        // application.id, a fixed group of an app with hard-coded names).
+        let named = parse(Path::new("s.toml"), &GOOD.replace("bugs = [", "group = \"orders-app\"\nbugs = [")).unwrap();
+        assert_eq!(named.pipeline.group, "orders-app");
         assert_eq!(s.workload.topic, "input");
         assert_eq!(s.properties, vec![Property::NoLostAcked]);
         assert_eq!(s.budget.targets, vec![NodeId::broker(1), NodeId::client("pipeline-2")]);
