@@ -16,6 +16,7 @@ mod chains;
 mod faults;
 mod hostile;
 mod lifecycle;
+mod operators;
 mod partitions;
 mod producer_ids;
 mod python;
@@ -69,6 +70,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         }),
         ("chain_loses_records_under_a_crash_of_its_buggy_second_stage_only", |c| {
             Box::pin(chains::a_chain_loses_records_under_a_crash_of_its_buggy_second_stage_only(c))
+        }),
+        ("streams_operators_sum_counts_twice_after_a_crash_and_a_join_meets_its_rows", |c| {
+            Box::pin(operators::a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c))
         }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
