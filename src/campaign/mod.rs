@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use plans::{exhaustive, PlanCount};
-pub use space::{budget_space, realize, solver_model, space, Windows};
+pub use space::{budget_space, realize, space, Windows};
 pub use crate::lineage::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
@@ -432,7 +432,7 @@ async fn choose(
                 let found = next::hypotheses(&scenario_c, &space_c, &model_c, &conditional_c, &tried_c, &broken_c, windows, RANKED)?;
                 let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
                 let mut pictures = shift::Pictures::new(conditional_c.base(&model_c), &scenario_c, windows);
-                let picked = rank::pick(&space::solver_model(&model_c), found, &injected, eff, &mut |v| pictures.of(v));
+                let picked = rank::pick(&model_c, found, &injected, eff, &mut |v| pictures.of(v));
                 Ok::<_, crate::solver::SolverError>(picked)
             })
             .await
@@ -526,7 +526,7 @@ pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
 #[cfg(test)]
 mod tries_tests {
     use super::*;
-    use crate::solver::FaultVar;
+    use crate::solver::testing::crash;
 
     #[test]
     fn a_wall_time_limit_beyond_an_instant_is_no_limit() {
@@ -538,7 +538,7 @@ mod tries_tests {
 
     #[test]
     fn a_hypothesis_whose_every_run_gave_no_verdict_is_inconclusive() {
-        let h = |n: &str| -> Hypothesis { [FaultVar::crash(n, 0)].into_iter().collect() };
+        let h = |n: &str, step: u32| -> Hypothesis { [crash(n, step)].into_iter().collect() };
         let run = |id: &str, hypothesis: Hypothesis, verdict: Verdict| RunRecord {
             run: id.into(),
             plan: FaultPlan::none(),
@@ -552,10 +552,10 @@ mod tries_tests {
         };
         let runs = vec![
             run("r0", Hypothesis::new(), Verdict::Unknown),
-            run("r1", h("pipeline-1@2"), Verdict::Unknown),
-            run("r2", h("pipeline-1@2"), Verdict::Pass),
-            run("r3", h("coordinator(g)@3"), Verdict::Unknown),
-            run("r4", h("coordinator(g)@3"), Verdict::Unknown),
+            run("r1", h("pipeline-1", 2), Verdict::Unknown),
+            run("r2", h("pipeline-1", 2), Verdict::Pass),
+            run("r3", h("coordinator(g)", 3), Verdict::Unknown),
+            run("r4", h("coordinator(g)", 3), Verdict::Unknown),
         ];
         // Settled by its second run, the first hypothesis is covered; the
         // fault-free run is no hypothesis.
@@ -563,15 +563,15 @@ mod tries_tests {
         assert!(inconclusive(&runs[..3]).is_empty());
         // Only the settled one stands for its time shifts; one that later
         // broke (a second try) stands for nothing.
-        assert_eq!(survived(&runs), vec![h("pipeline-1@2")]);
+        assert_eq!(survived(&runs), vec![h("pipeline-1", 2)]);
         let mut broke = runs.clone();
-        broke.push(run("r5", h("pipeline-1@2"), Verdict::Fail));
+        broke.push(run("r5", h("pipeline-1", 2), Verdict::Fail));
         assert!(survived(&broke).is_empty());
     }
 
     #[test]
     fn a_survived_plan_is_injected_until_its_tries_are_spent() {
-        let h: Hypothesis = [FaultVar::crash("pipeline-1@2", 0)].into_iter().collect();
+        let h: Hypothesis = [crash("pipeline-1", 2)].into_iter().collect();
         let plan = FaultPlan::none();
         // Three tries: after the first pass, two more; then one; then none.
         let after_first = next_try(None, &h, &plan, Verdict::Pass, false, 3);

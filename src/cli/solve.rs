@@ -34,12 +34,11 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         }
     }
     let space = campaign::space(&scenario, &model);
-    let solver_model = campaign::solver_model(&model);
     say!(
         "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s){}",
         model.outcomes.len(),
         model.derivation_count(),
-        space.crashable.len(),
+        space.crash_count(),
         space.links.len(),
         space.eff,
         space.max_crashes,
@@ -53,7 +52,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
         Ok(found) => {
             let mut pictures = campaign::Pictures::new(conditional.base(&model), &scenario, Windows::default());
-            campaign::order(&solver_model, found, space.eff, &mut |v| pictures.of(v))
+            campaign::order(&model, found, space.eff, &mut |v| pictures.of(v))
         }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };

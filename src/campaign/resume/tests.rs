@@ -9,7 +9,7 @@ use super::*;
 use crate::campaign::{Counterexample, RunRecord};
 use crate::model::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::Strategy;
-use crate::solver::FaultVar;
+use crate::solver::testing::crash;
 
 fn temp(name: &str) -> PathBuf {
     crate::scratch::dir("resume", name)
@@ -72,7 +72,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
 }
 
 fn journal(traces: &Path) -> CampaignSummary {
-    let crash_at = |s: u32| -> Hypothesis { [FaultVar::crash(format!("pipeline-1@{s}"), 0)].into_iter().collect() };
+    let crash_at = |s: u32| -> Hypothesis { [crash("pipeline-1", s)].into_iter().collect() };
     write_run(&traces.join("r0"), "r0", 0, Some(Verdict::Pass));
     write_run(&traces.join("r1"), "r1", 1, Some(Verdict::Pass));
     write_run(&traces.join("r2"), "r2", 2, Some(Verdict::Fail));
@@ -115,7 +115,7 @@ fn resume_rebuilds_model_tried_broken_and_numbering_from_journal_and_traces() {
     let restored = restore(summary).unwrap();
     assert!(!restored.ended());
     assert_eq!(restored.next, 3);
-    let crash_at = |s: u32| -> Hypothesis { [FaultVar::crash(format!("pipeline-1@{s}"), 0)].into_iter().collect() };
+    let crash_at = |s: u32| -> Hypothesis { [crash("pipeline-1", s)].into_iter().collect() };
     assert_eq!(restored.tried, vec![crash_at(0)]);
     assert_eq!(restored.broken, vec![crash_at(1)]);
 
