@@ -333,8 +333,9 @@ fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&s
     for line in lines {
         let Event::Snapshot { snapshot } = &line.event else { continue };
         let x = axis.x(line.time_ms) + 2.0;
-        for (name, i) in row.iter().filter(|(name, _)| name.starts_with("broker-")) {
-            let Ok(broker) = name["broker-".len()..].parse::<i32>() else { continue };
+        for (name, i) in row {
+            let Ok(NodeId::Broker(broker)) = name.parse::<NodeId>() else { continue };
+            let broker = i32::from(broker);
             let led = |topic: &str| -> Vec<String> {
                 snapshot
                     .partitions
