@@ -190,7 +190,7 @@ async fn drive(
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
     let started = Instant::now();
-    let Restored { mut summary, mut model, mut conditional, mut tried, mut broken, next: mut index, .. } = restored;
+    let Restored { mut summary, mut knowledge, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
     let mut draws = 0u64;
     // A survived plan to inject again, and how many more times.
@@ -220,7 +220,7 @@ async fn drive(
         }
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
             summary.outcome = if summary.counterexamples.is_empty() {
-                let remaining = remaining(scenario, settings, &model, &conditional, &tried, &survived(&summary.runs), &broken).await;
+                let remaining = remaining(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived(&summary.runs), &broken).await;
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
                 Outcome::Violation
@@ -233,12 +233,12 @@ async fn drive(
             (h.clone(), p.clone())
         } else {
             let survived = survived(&summary.runs);
-            match choose(scenario, settings, &model, &conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
+            match choose(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
                     let injected: Vec<Hypothesis> = tried.iter().chain(&broken).cloned().collect();
-                    let unconsidered = coverage::unconsidered(scenario, &model, &injected);
+                    let unconsidered = coverage::unconsidered(scenario, &knowledge.model, &injected);
                     summary.outcome = if !summary.counterexamples.is_empty() {
                         Outcome::Violation
                     } else if !unconsidered.is_empty() {
@@ -262,7 +262,7 @@ async fn drive(
                             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
                         }
                         if settings.strategy == Strategy::Ldfi {
-                            let alike = shift::with_shifts(&tried, &survived, &model, &conditional, scenario, settings.windows).len()
+                            let alike = shift::with_shifts(&tried, &survived, &knowledge.model, &knowledge.conditional, scenario, settings.windows).len()
                                 - tried.len();
                             if alike > 0 {
                                 statement.push_str(&format!(
@@ -320,12 +320,9 @@ async fn drive(
             if fault_free {
                 summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
             }
-            let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
-            let before = (model.outcomes.len(), model.derivation_count());
-            let added = crate::lineage::learn(&mut model, learned, &plan);
-            conditional.push(&plan, added);
+            let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             if let Some(last) = summary.runs.last_mut() {
-                last.learned = Some(Learned::since(before, &model));
+                last.learned = Some(Learned::since(before, &knowledge.model));
             }
         }
         summary.hypotheses_tried = tried.len() + broken.len();

@@ -21,11 +21,41 @@
 //! alternative it would mask a hypothesis never tried (a leader cut off at
 //! step 2 and crashed at 3 is not shown harmless by a run that cut it at 0
 //! and crashed it at 1). Outcomes no earlier run showed are taken whole.
+//!
+//! Whoever takes in a finished run (the campaign after each run, a resumed
+//! campaign from its journal, `ldfi solve` from saved traces, `ldfi report`
+//! counting what each run taught) does it through [`Knowledge::absorb`],
+//! so that all of them learn the same thing from the same run.
 
 use std::collections::BTreeSet;
 
+use super::build;
 use crate::lineage::{Derivation, Fact, Model};
 use crate::model::{Fault, FaultPlan, PlannedFault};
+use crate::trace::TraceLine;
+
+/// What the runs taken in so far taught: the merged lineage model, and the
+/// recovery paths each run's faults caused, kept with their plan.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub model: Model,
+    pub conditional: Conditional,
+}
+
+impl Knowledge {
+    /// Takes in a finished run that broke nothing, injected under `plan`:
+    /// its lineage, built from its trace lines, merged by the rule of
+    /// [`learn`], its recovery paths kept with `plan`. Returns the model's
+    /// size before it (outcomes, derivations); an error says why its
+    /// lineage could not be built.
+    pub fn absorb(&mut self, lines: &[TraceLine], plan: &FaultPlan) -> Result<(usize, usize), String> {
+        let learned = build(lines)?;
+        let before = (self.model.outcomes.len(), self.model.derivation_count());
+        let added = learn(&mut self.model, learned, plan);
+        self.conditional.push(plan, added);
+        Ok(before)
+    }
+}
 
 /// Merges what a survived run under `plan` showed into `model`, and
 /// returns the recovery paths it added (the derivations of outcomes that

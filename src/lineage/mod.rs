@@ -60,7 +60,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::build;
 pub use graph::to_dot;
-pub use learn::{learn, Conditional};
+pub use learn::{learn, Conditional, Knowledge};
 pub use sources::sources;
 pub use steps::StepClock;
 

@@ -9,6 +9,7 @@ use super::*;
 use crate::campaign::{Counterexample, RunRecord};
 use crate::model::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::Strategy;
+use crate::lineage;
 use crate::solver::testing::crash;
 
 fn temp(name: &str) -> PathBuf {
@@ -124,8 +125,8 @@ fn resume_rebuilds_model_tried_broken_and_numbering_from_journal_and_traces() {
     for run in ["r0", "r1"] {
         expected.merge(lineage::build(&trace::read_dir(&traces.join(run)).unwrap()).unwrap());
     }
-    assert_eq!(restored.model, expected);
-    let derivations = &restored.model.outcomes["r:in-0"];
+    assert_eq!(restored.knowledge.model, expected);
+    let derivations = &restored.knowledge.model.outcomes["r:in-0"];
     assert_eq!(derivations.len(), 2, "one derivation per processing step: {derivations:?}");
     assert!(derivations.iter().all(|d| !d.iter().any(|f| matches!(f, lineage::Fact::Alive { step: 2, .. }))), "the failing run taught nothing");
 
