@@ -22,23 +22,30 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use ldfi::solver::{Derivation, Fact, HypothesisSpace, Model, ModelBuilder, Solver, Z3Solver};
+use std::collections::BTreeSet;
 
-const BROKERS: [&str; 3] = ["broker-1", "broker-2", "broker-3"];
+use ldfi::model::NodeId;
+use ldfi::solver::{Derivation, Fact, HypothesisSpace, Model, ModelBuilder, Peer, Solver, Z3Solver};
+
+const BROKERS: [u8; 3] = [1, 2, 3];
 const INSTANCES: [&str; 2] = ["pipeline-1", "pipeline-2"];
+
+fn nodes() -> impl Iterator<Item = NodeId> {
+    BROKERS.into_iter().map(NodeId::Broker).chain(INSTANCES.into_iter().map(NodeId::client))
+}
 const PARTITIONS: usize = 6;
 const STEPS: u32 = 10;
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 
 fn space() -> HypothesisSpace {
     let mut links = Vec::new();
-    for from in BROKERS {
-        for to in BROKERS.iter().chain(&INSTANCES).filter(|to| **to != from) {
-            links.push((from.to_string(), to.to_string()));
+    for from in BROKERS.map(NodeId::Broker) {
+        for to in nodes().filter(|to| *to != from) {
+            links.push((Peer::Node(from.clone()), Peer::Node(to)));
         }
     }
     HypothesisSpace {
-        crashable: BROKERS.iter().chain(&INSTANCES).map(|n| n.to_string()).collect(),
+        crashable: nodes().collect(),
         links,
         eff: STEPS,
         max_crashes: 3,
@@ -50,14 +57,15 @@ fn space() -> HypothesisSpace {
 /// The derivations of a record of `partition` written at `step`: one
 /// through each replica, read by the partition's instance.
 fn derivations(partition: usize, step: u32) -> Vec<Vec<Fact>> {
-    let instance = INSTANCES[partition % INSTANCES.len()];
+    let instance = NodeId::client(INSTANCES[partition % INSTANCES.len()]);
     BROKERS
-        .iter()
-        .map(|&replica| {
+        .map(NodeId::Broker)
+        .into_iter()
+        .map(|replica| {
             vec![
-                Fact::alive(replica, step),
-                Fact::link(replica, instance, step),
-                Fact::alive(instance, step),
+                Fact::alive(replica.clone(), step),
+                Fact::link(replica, instance.clone(), step),
+                Fact::alive(instance.clone(), step),
             ]
         })
         .collect()
@@ -66,7 +74,7 @@ fn derivations(partition: usize, step: u32) -> Vec<Vec<Fact>> {
 /// `outcomes` records spread over partitions and steps; derivations shared.
 fn lineage(outcomes: usize) -> Model {
     let mut builder = ModelBuilder::new();
-    let supports: Vec<Vec<Derivation>> = (0..STEPS)
+    let supports: Vec<BTreeSet<Derivation>> = (0..STEPS)
         .flat_map(|step| (0..PARTITIONS).map(move |p| (p, step)))
         .map(|(p, step)| {
             derivations(p, step)
@@ -87,10 +95,8 @@ fn lineage(outcomes: usize) -> Model {
 /// after reading the model back from JSON: merging then has to hash facts.
 fn lineage_unshared(outcomes: usize) -> Model {
     let mut model = lineage(outcomes);
-    for outcome in &mut model.outcomes {
-        for d in &mut outcome.derivations {
-            *d = (**d).clone().into();
-        }
+    for derivations in model.outcomes.values_mut() {
+        *derivations = derivations.iter().map(|d| (**d).clone().into()).collect();
     }
     model
 }

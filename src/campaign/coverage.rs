@@ -9,50 +9,30 @@
 
 use std::collections::BTreeSet;
 
-use super::space::{budget_space, crash_name};
+use super::space::budget_space;
 use crate::lineage::{self, Fact};
 use crate::model::NodeId;
 use crate::scenario::Scenario;
-use crate::solver::{FaultVar, Hypothesis};
+use crate::solver::{FaultVar, Hypothesis, Peer};
 
 /// The pipeline instances the budget may fault (its targets, or every
 /// instance, as far as its kinds can reach them) that no fact of `model`
 /// names and no hypothesis of `injected` faulted, in order.
 pub fn unconsidered(scenario: &Scenario, model: &lineage::Model, injected: &[Hypothesis]) -> Vec<String> {
     let space = budget_space(scenario);
+    let link_ends = space.links.iter().flat_map(|(from, to)| [from, to]).filter_map(Peer::node);
     let targeted: BTreeSet<&str> = space
         .crashable
         .iter()
-        .map(|n| crash_name(n).0)
-        .chain(space.links.iter().flat_map(|(from, to)| [from.as_str(), to.as_str()]))
-        .filter(|n| is_instance(n))
+        .chain(link_ends)
+        .filter_map(|n| match n {
+            NodeId::Client(name) if scenario.stage_of(name).is_some() => Some(name.as_str()),
+            _ => None,
+        })
         .collect();
-    let mut considered: BTreeSet<&str> = BTreeSet::new();
-    for fact in model.outcomes.values().flatten().flatten() {
-        match fact {
-            Fact::Alive { node, .. } => {
-                considered.insert(node);
-            }
-            Fact::Link { from, to, .. } => {
-                considered.extend([from.as_str(), to.as_str()]);
-            }
-        }
-    }
-    for var in injected.iter().flatten() {
-        match var {
-            FaultVar::Crash { node, .. } => {
-                considered.insert(crash_name(node).0);
-            }
-            FaultVar::Omission { from, to, .. } => {
-                considered.extend([from.as_str(), to.as_str()]);
-            }
-        }
-    }
-    targeted.into_iter().filter(|n| !considered.contains(n)).map(str::to_string).collect()
-}
-
-fn is_instance(node: &str) -> bool {
-    matches!(node.parse::<NodeId>(), Ok(NodeId::Client(name)) if name.starts_with("pipeline-"))
+    let considered: BTreeSet<&NodeId> =
+        model.facts().flat_map(Fact::nodes).chain(injected.iter().flatten().flat_map(FaultVar::nodes)).collect();
+    targeted.into_iter().filter(|n| !considered.contains(&NodeId::client(*n))).map(str::to_string).collect()
 }
 
 /// Why the campaign certifies nothing when `instances` were never
@@ -73,7 +53,7 @@ pub fn reason(instances: &[String], fault_free_run: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::fixtures::{alive, copy_scenario_with};
+    use crate::campaign::fixtures::{alive, copy_scenario_with, crash, link};
 
     fn model(facts: Vec<Fact>) -> lineage::Model {
         let mut m = lineage::Model::default();
@@ -85,9 +65,9 @@ mod tests {
     fn an_instance_neither_named_nor_faulted_is_unconsidered() {
         let scenario = copy_scenario_with(3, "eot = 4\neff = 2\nkinds = [\"crash\"]");
         let seen = model(vec![alive("pipeline-1", 0), alive("leader(input/0)", 0)]);
-        let crashed: Hypothesis = [FaultVar::crash("pipeline-3@1", 0)].into_iter().collect();
+        let crashed: Hypothesis = [crash("pipeline-3", 1)].into_iter().collect();
         assert_eq!(unconsidered(&scenario, &seen, &[crashed]), vec!["pipeline-2".to_string()]);
-        let linked = model(vec![Fact::Link { from: "pipeline-2".into(), to: lineage::BROKERS.into(), step: 0 }, alive("pipeline-1", 0)]);
+        let linked = model(vec![link("pipeline-2", "brokers", 0), alive("pipeline-1", 0)]);
         assert_eq!(unconsidered(&scenario, &linked, &[]), vec!["pipeline-3".to_string()]);
     }
 

@@ -1,8 +1,10 @@
 //! Test fixtures shared by the campaign's pure modules: a small copy
-//! scenario with the fault budget each test needs, and lineage facts.
+//! scenario with the fault budget each test needs, and lineage facts and
+//! fault variables written as text.
 
-use crate::lineage::Fact;
 use crate::scenario::Scenario;
+
+pub use crate::solver::testing::{alive, crash, link, node, omission, peer};
 
 /// A copy pipeline from `input` to `output` with `faults` as its
 /// `[faults]` table body (TOML lines).
@@ -31,7 +33,3 @@ pub fn chain_scenario(faults: &str) -> Scenario {
     Scenario::parse(std::path::Path::new("test.toml"), &text).unwrap()
 }
 
-/// `node` alive during `step`.
-pub fn alive(node: &str, step: u32) -> Fact {
-    Fact::Alive { node: node.into(), step }
-}

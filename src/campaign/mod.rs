@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use plans::{exhaustive, PlanCount};
-pub use space::{budget_space, realize, solver_model, space, Windows};
+pub use space::{budget_space, realize, space, Windows};
 pub use crate::lineage::{learn, Conditional};
 pub use next::hypotheses;
 pub use rank::order;
@@ -190,7 +190,7 @@ async fn drive(
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
     let started = Instant::now();
-    let Restored { mut summary, mut model, mut conditional, mut tried, mut broken, next: mut index, .. } = restored;
+    let Restored { mut summary, mut knowledge, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
     let mut draws = 0u64;
     // A survived plan to inject again, and how many more times.
@@ -220,7 +220,7 @@ async fn drive(
         }
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
             summary.outcome = if summary.counterexamples.is_empty() {
-                let remaining = remaining(scenario, settings, &model, &conditional, &tried, &survived(&summary.runs), &broken).await;
+                let remaining = remaining(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived(&summary.runs), &broken).await;
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
                 Outcome::Violation
@@ -233,12 +233,12 @@ async fn drive(
             (h.clone(), p.clone())
         } else {
             let survived = survived(&summary.runs);
-            match choose(scenario, settings, &model, &conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
+            match choose(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
                     let injected: Vec<Hypothesis> = tried.iter().chain(&broken).cloned().collect();
-                    let unconsidered = coverage::unconsidered(scenario, &model, &injected);
+                    let unconsidered = coverage::unconsidered(scenario, &knowledge.model, &injected);
                     summary.outcome = if !summary.counterexamples.is_empty() {
                         Outcome::Violation
                     } else if !unconsidered.is_empty() {
@@ -262,7 +262,7 @@ async fn drive(
                             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
                         }
                         if settings.strategy == Strategy::Ldfi {
-                            let alike = shift::with_shifts(&tried, &survived, &model, &conditional, scenario, settings.windows).len()
+                            let alike = shift::with_shifts(&tried, &survived, &knowledge.model, &knowledge.conditional, scenario, settings.windows).len()
                                 - tried.len();
                             if alike > 0 {
                                 statement.push_str(&format!(
@@ -320,12 +320,9 @@ async fn drive(
             if fault_free {
                 summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
             }
-            let learned = lineage::build(&lines).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
-            let before = (model.outcomes.len(), model.derivation_count());
-            let added = crate::lineage::learn(&mut model, learned, &plan);
-            conditional.push(&plan, added);
+            let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
             if let Some(last) = summary.runs.last_mut() {
-                last.learned = Some(Learned::since(before, &model));
+                last.learned = Some(Learned::since(before, &knowledge.model));
             }
         }
         summary.hypotheses_tried = tried.len() + broken.len();
@@ -432,7 +429,7 @@ async fn choose(
                 let found = next::hypotheses(&scenario_c, &space_c, &model_c, &conditional_c, &tried_c, &broken_c, windows, RANKED)?;
                 let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
                 let mut pictures = shift::Pictures::new(conditional_c.base(&model_c), &scenario_c, windows);
-                let picked = rank::pick(&space::solver_model(&model_c), found, &injected, eff, &mut |v| pictures.of(v));
+                let picked = rank::pick(&model_c, found, &injected, eff, &mut |v| pictures.of(v));
                 Ok::<_, crate::solver::SolverError>(picked)
             })
             .await
@@ -526,7 +523,7 @@ pub fn read_summary(dir: &Path) -> std::io::Result<CampaignSummary> {
 #[cfg(test)]
 mod tries_tests {
     use super::*;
-    use crate::solver::FaultVar;
+    use crate::solver::testing::crash;
 
     #[test]
     fn a_wall_time_limit_beyond_an_instant_is_no_limit() {
@@ -538,7 +535,7 @@ mod tries_tests {
 
     #[test]
     fn a_hypothesis_whose_every_run_gave_no_verdict_is_inconclusive() {
-        let h = |n: &str| -> Hypothesis { [FaultVar::crash(n, 0)].into_iter().collect() };
+        let h = |n: &str, step: u32| -> Hypothesis { [crash(n, step)].into_iter().collect() };
         let run = |id: &str, hypothesis: Hypothesis, verdict: Verdict| RunRecord {
             run: id.into(),
             plan: FaultPlan::none(),
@@ -552,10 +549,10 @@ mod tries_tests {
         };
         let runs = vec![
             run("r0", Hypothesis::new(), Verdict::Unknown),
-            run("r1", h("pipeline-1@2"), Verdict::Unknown),
-            run("r2", h("pipeline-1@2"), Verdict::Pass),
-            run("r3", h("coordinator(g)@3"), Verdict::Unknown),
-            run("r4", h("coordinator(g)@3"), Verdict::Unknown),
+            run("r1", h("pipeline-1", 2), Verdict::Unknown),
+            run("r2", h("pipeline-1", 2), Verdict::Pass),
+            run("r3", h("coordinator(g)", 3), Verdict::Unknown),
+            run("r4", h("coordinator(g)", 3), Verdict::Unknown),
         ];
         // Settled by its second run, the first hypothesis is covered; the
         // fault-free run is no hypothesis.
@@ -563,15 +560,15 @@ mod tries_tests {
         assert!(inconclusive(&runs[..3]).is_empty());
         // Only the settled one stands for its time shifts; one that later
         // broke (a second try) stands for nothing.
-        assert_eq!(survived(&runs), vec![h("pipeline-1@2")]);
+        assert_eq!(survived(&runs), vec![h("pipeline-1", 2)]);
         let mut broke = runs.clone();
-        broke.push(run("r5", h("pipeline-1@2"), Verdict::Fail));
+        broke.push(run("r5", h("pipeline-1", 2), Verdict::Fail));
         assert!(survived(&broke).is_empty());
     }
 
     #[test]
     fn a_survived_plan_is_injected_until_its_tries_are_spent() {
-        let h: Hypothesis = [FaultVar::crash("pipeline-1@2", 0)].into_iter().collect();
+        let h: Hypothesis = [crash("pipeline-1", 2)].into_iter().collect();
         let plan = FaultPlan::none();
         // Three tries: after the first pass, two more; then one; then none.
         let after_first = next_try(None, &h, &plan, Verdict::Pass, false, 3);

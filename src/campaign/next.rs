@@ -43,17 +43,16 @@ pub fn hypotheses(
     limit: usize,
 ) -> Result<Vec<Hypothesis>, SolverError> {
     let solver = solver::Z3Solver;
-    let mut found = two_sizes(&solver, &space::solver_model(model), space, tried, broken, limit)?;
+    let mut found = two_sizes(&solver, model, space, tried, broken, limit)?;
     if !conditional.learned.is_empty() {
         let base = conditional.base(model);
-        let base_solver = space::solver_model(&base);
-        for h in two_sizes(&solver, &base_solver, space, tried, broken, limit)? {
+        for h in two_sizes(&solver, &base, space, tried, broken, limit)? {
             if found.contains(&h) {
                 continue;
             }
             let Ok(plan) = space::realize(&h, scenario, windows, scenario.seed) else { continue };
             let judged = conditional.model_for(&base, &plan);
-            if solver::fails_some_outcome(&space::solver_model(&judged), &h, space.eff) {
+            if solver::fails_some_outcome(&judged, &h, space.eff) {
                 found.push(h);
             }
         }
@@ -97,11 +96,10 @@ pub fn two_sizes(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{alive, copy_scenario, crash, link, node, omission, peer};
     use super::*;
     use crate::lineage::{Derivation, Model};
     use crate::model::{Fault, FaultPlan, PlannedFault};
-    use crate::solver::FaultVar;
-    use super::super::fixtures::{alive, copy_scenario};
 
     fn scenario() -> Scenario {
         copy_scenario("eot = 6\neff = 6\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n")
@@ -113,21 +111,21 @@ mod tests {
         // by the leader or by a follower it could send to: the cut + crash pair.
         let mut model = solver::ModelBuilder::new();
         for s in 0..12 {
-            model.outcome(format!("r:{s}"), [solver::Derivation::from_iter([solver::Fact::alive(format!("p@{s}"), 0)])]);
+            model.outcome(format!("r:{s}"), [Derivation::from([alive("p", s)])]);
         }
-        let by_leader = solver::Derivation::from_iter([solver::Fact::alive("leader@2", 0)]);
-        let by_follower = solver::Derivation::from_iter([solver::Fact::link("leader", "brokers", 1)]);
+        let by_leader = Derivation::from([alive("leader", 2)]);
+        let by_follower = Derivation::from([link("leader", "brokers", 1)]);
         model.outcome("r:acked", [by_leader, by_follower]);
         let model = model.build();
         let space = HypothesisSpace {
-            crashable: (0..12).map(|s| format!("p@{s}")).chain(["leader@2".to_string()]).collect(),
-            links: vec![("leader".into(), "brokers".into())],
+            crashable: vec![node("p"), node("leader")],
+            links: vec![(peer("leader"), peer("brokers"))],
             eff: 12,
             max_crashes: 1,
             max_omissions: 1,
             max_faults: None,
         };
-        let pair: Hypothesis = [FaultVar::crash("leader@2", 0), FaultVar::omission("leader", "brokers", 1)].into_iter().collect();
+        let pair: Hypothesis = [crash("leader", 2), omission("leader", "brokers", 1)].into_iter().collect();
         let one_round = solver::Z3Solver.hypotheses(&model, &space, &[], &[], 5).unwrap();
         assert!(one_round.iter().all(|h| h.len() == 1), "{one_round:?}");
         let found = two_sizes(&solver::Z3Solver, &model, &space, &[], &[], 5).unwrap();
@@ -155,8 +153,8 @@ mod tests {
         let mut conditional = Conditional::default();
         conditional.push(&plan, added);
         let space = space::space(&scenario, &model);
-        let tried: Vec<Hypothesis> = vec![[FaultVar::crash("broker-1@2", 0)].into_iter().collect()];
-        let crash_at_3: Hypothesis = [FaultVar::crash("pipeline-1@3", 0)].into_iter().collect();
+        let tried: Vec<Hypothesis> = vec![[crash("broker-1", 2)].into_iter().collect()];
+        let crash_at_3: Hypothesis = [crash("pipeline-1", 3)].into_iter().collect();
         // Counted as an alternative, the delayed path hides the crash at 3.
         let unconditional = hypotheses(&scenario, &space, &model, &Conditional::default(), &tried, &[], Windows::default(), 48).unwrap();
         assert!(!unconditional.contains(&crash_at_3), "{unconditional:?}");

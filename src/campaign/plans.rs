@@ -60,7 +60,7 @@ fn pools(space: &HypothesisSpace) -> (Vec<FaultVar>, Vec<FaultVar>) {
 
 /// How many variables of each kind a space has, without listing them.
 fn pool_sizes(space: &HypothesisSpace) -> (u64, u64) {
-    (space.crashable.len() as u64, (space.links.len() as u64).saturating_mul(u64::from(space.eff)))
+    (space.crash_count() as u64, (space.links.len() as u64).saturating_mul(u64::from(space.eff)))
 }
 
 /// `Σ_{k ≤ max} C(n, k)`, or `None` past [`COUNT_CAP`]. Each term follows
@@ -109,14 +109,6 @@ pub fn count(space: &HypothesisSpace) -> PlanCount {
     }
 }
 
-/// Whether `var` is a variable of `space`.
-fn in_space(space: &HypothesisSpace, var: &FaultVar) -> bool {
-    match var {
-        FaultVar::Crash { node, step } => *step == 0 && space.crashable.contains(node),
-        FaultVar::Omission { from, to, step } => *step < space.eff && space.links.iter().any(|(f, t)| f == from && t == to),
-    }
-}
-
 /// Crash and omission variables of a hypothesis.
 fn shape(h: &Hypothesis) -> (u64, u64) {
     let crashes = h.iter().filter(|v| matches!(v, FaultVar::Crash { .. })).count() as u64;
@@ -133,7 +125,7 @@ const MAX_BROKEN_COUNTED: usize = 12;
 pub fn remaining(space: &HypothesisSpace, tried: &[Hypothesis], broken: &[Hypothesis]) -> Option<u64> {
     let total = count(space).exact()?;
     let (crashes, omissions) = pool_sizes(space);
-    let usable = |h: &Hypothesis| h.iter().all(|v| in_space(space, v)) && space.within_budget(h);
+    let usable = |h: &Hypothesis| h.iter().all(|v| space.offers(v)) && space.within_budget(h);
     if broken.iter().any(|b| b.is_empty()) {
         return Some(0);
     }
@@ -282,9 +274,11 @@ pub fn random(space: &HypothesisSpace, seed: u64, draw: u64) -> Option<Hypothesi
     Some(h)
 }
 
-/// Crash variable `i` of the space, as [`pools`] orders them.
+/// Crash variable `i` of the space, as [`pools`] orders them: node by
+/// node, step by step.
 fn crash_var(space: &HypothesisSpace, i: usize) -> FaultVar {
-    FaultVar::Crash { node: space.crashable[i].clone(), step: 0 }
+    let eff = space.eff.max(1) as usize;
+    FaultVar::crash(space.crashable[i / eff].clone(), (i % eff) as u32)
 }
 
 /// Omission variable `i` of the space, as [`pools`] orders them: link by
@@ -292,7 +286,7 @@ fn crash_var(space: &HypothesisSpace, i: usize) -> FaultVar {
 fn omission_var(space: &HypothesisSpace, i: usize) -> FaultVar {
     let eff = space.eff.max(1) as usize;
     let (from, to) = &space.links[i / eff];
-    FaultVar::Omission { from: from.clone(), to: to.clone(), step: (i % eff) as u32 }
+    FaultVar::omission(from.clone(), to.clone(), (i % eff) as u32)
 }
 
 /// A float in [0, 1) from a mixed word.
@@ -306,12 +300,14 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::lineage::BROKERS;
+    use crate::model::NodeId;
+    use crate::solver::Peer;
 
-    fn space(crashable: usize, links: usize, eff: u32, max_crashes: u32, max_omissions: u32) -> HypothesisSpace {
+    /// `nodes` crashable nodes and `links` links, each at every step of `0..eff`.
+    fn space(nodes: usize, links: usize, eff: u32, max_crashes: u32, max_omissions: u32) -> HypothesisSpace {
         HypothesisSpace {
-            crashable: (0..crashable).map(|i| format!("n{i}@{}", i % 7)).collect(),
-            links: (0..links).map(|i| (format!("pipeline-{i}"), BROKERS.to_string())).collect(),
+            crashable: (0..nodes).map(|i| NodeId::client(format!("n{i}"))).collect(),
+            links: (0..links).map(|i| (Peer::Node(NodeId::client(format!("pipeline-{i}"))), Peer::Brokers)).collect(),
             eff,
             max_crashes,
             max_omissions,
@@ -354,7 +350,7 @@ mod tests {
     #[test]
     fn one_fault_in_all_draws_each_single_fault_equally_often() {
         // 2 crash and 2 omission variables, one fault in all: 4 hypotheses.
-        let space = HypothesisSpace { max_faults: Some(1), ..space(2, 1, 2, 1, 1) };
+        let space = HypothesisSpace { max_faults: Some(1), ..space(1, 1, 2, 1, 1) };
         let mut counts: BTreeMap<Hypothesis, u32> = BTreeMap::new();
         for draw in 0..8_000 {
             *counts.entry(random(&space, 7, draw).expect("a hypothesis")).or_default() += 1;
@@ -367,16 +363,16 @@ mod tests {
     fn huge_budgets_are_counted_at_once_and_never_overflow() {
         let started = Instant::now();
         // eot = 100, five targets, three crashes and one omission.
-        let big = space(5 * 99, 7, 99, 3, 1);
+        let big = space(5, 7, 99, 3, 1);
         let a = 1 + 495 + 495 * 494 / 2 + 495 * 494 * 493 / 6;
         assert_eq!(count(&big), PlanCount::Exact(a * (1 + 7 * 99) - 1));
-        let huge = space(17 * 99, 34, 99, u32::MAX, u32::MAX);
+        let huge = space(17, 34, 99, u32::MAX, u32::MAX);
         assert_eq!(count(&huge), PlanCount::MoreThanCap);
         assert_eq!(count(&huge).to_string(), "more than 10^18");
         assert_eq!(remaining(&huge, &[], &[]), None);
         for draw in 0..10 {
             let h = random(&huge, 3, draw).expect("a hypothesis");
-            assert!(!h.is_empty() && h.iter().all(|v| in_space(&huge, v)));
+            assert!(!h.is_empty() && h.iter().all(|v| huge.offers(v)));
         }
         assert_eq!(exhaustive(&huge).take(3).count(), 3);
         // Debug builds on a busy machine included.
@@ -400,8 +396,8 @@ mod tests {
         // 2 crash and 2 omission variables, at most one of each: 2 + 2 + 4
         // hypotheses, each drawn about 1 time in 8.
         let space = HypothesisSpace {
-            crashable: vec!["broker-1@0".into(), "broker-2@0".into()],
-            links: vec![("pipeline-1".into(), BROKERS.into())],
+            crashable: vec![NodeId::broker(1)],
+            links: vec![(Peer::Node(NodeId::client("pipeline-1")), Peer::Brokers)],
             eff: 2,
             max_crashes: 1,
             max_omissions: 1,

@@ -38,22 +38,48 @@
 
 use std::collections::BTreeSet;
 
-use super::space;
-use crate::solver::{cuts_derivation, FaultVar, Hypothesis, Model};
+use crate::model::{NodeId, Role};
+use crate::solver::{fails, FaultVar, Hypothesis, Model, Peer};
 
 /// A fault variable without its step, and roles without their partition:
 /// what it does to which node, role or link, and on what work the lineage
 /// shows there (`picture`, alike at every steady step, see
 /// [`super::shift::Pictures`]).
-type Mechanism = (String, String, usize);
+type Mechanism = (Kind, Target, Target, usize);
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Down,
+    Drop,
+}
+
+/// A node, role or link end a fault targets, with a role's partition left
+/// out: a leader of one partition meets the recovery code a leader of
+/// another meets.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    None,
+    Brokers,
+    Node(NodeId),
+    Leader(String),
+    Followers(String),
+}
+
+fn target(peer: &Peer) -> Target {
+    match peer {
+        Peer::Brokers => Target::Brokers,
+        Peer::Node(NodeId::Role(Role::Leader { topic, .. })) => Target::Leader(topic.clone()),
+        Peer::Node(NodeId::Role(Role::Followers { topic, .. })) => Target::Followers(topic.clone()),
+        Peer::Node(node) => Target::Node(node.clone()),
+    }
+}
 
 fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mechanism {
     let n = picture(var);
     match var {
-        FaultVar::Crash { node, .. } => {
-            ("crash".into(), without_partition(space::crash_name(node).0), n)
-        }
-        FaultVar::Omission { from, to, .. } => (without_partition(from), without_partition(to), n),
+        FaultVar::Crash { node, .. } => (Kind::Down, target(&Peer::Node(node.clone())), Target::None, n),
+        FaultVar::Omission { from, to, .. } => (Kind::Drop, target(from), target(to), n),
     }
 }
 
@@ -63,21 +89,7 @@ fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mec
 /// as it was in an earlier run (a follower then) may hold another part
 /// now, and the same plan breaks the pipeline in one run and not the next.
 fn by_role(h: &Hypothesis) -> usize {
-    let broker = |name: &str| name.starts_with("broker-");
-    h.iter()
-        .filter(|var| match var {
-            FaultVar::Crash { node, .. } => !broker(node),
-            FaultVar::Omission { from, to, .. } => !broker(from) && !broker(to),
-        })
-        .count()
-}
-
-/// `leader(input/2)` -> `leader(input)`; anything else as it is.
-fn without_partition(name: &str) -> String {
-    match (name.rsplit_once('/'), name.ends_with(')')) {
-        (Some((role_topic, _)), true) => format!("{role_topic})"),
-        _ => name.to_string(),
-    }
+    h.iter().filter(|var| !var.nodes().any(|n| matches!(n, NodeId::Broker(_)))).count()
 }
 
 /// How a hypothesis ranks, highest first: new mechanisms, mechanisms met
@@ -100,11 +112,7 @@ pub fn pick(
     let repeats = |mine: &BTreeSet<Mechanism>| shapes.iter().filter(|s| !s.is_disjoint(mine)).count();
     let novel = |mine: &BTreeSet<Mechanism>| mine.iter().filter(|m| !seen.contains(m)).count();
     let broken = |h: &Hypothesis| {
-        model
-            .outcomes
-            .iter()
-            .filter(|o| !o.derivations.is_empty() && o.derivations.iter().all(|d| cuts_derivation(h, d, eff)))
-            .count()
+        model.outcomes.values().filter(|derivations| fails(derivations, h, eff)).count()
     };
     let mut best: Option<(Score, Hypothesis)> = None;
     for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
@@ -132,60 +140,61 @@ pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32, picture: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solver::{Derivation, Fact, ModelBuilder};
+    use crate::solver::testing::{alive, crash, link, omission};
+    use crate::solver::{Derivation, ModelBuilder};
 
-    fn one(n: &str) -> Hypothesis {
-        [FaultVar::crash(n, 0)].into_iter().collect()
+    fn one(node: &str, step: u32) -> Hypothesis {
+        [crash(node, step)].into_iter().collect()
     }
 
     /// The unclean-election shape on input partition `p`: its leader cut
     /// off at step `s`, crashed at `s + 1`.
     fn pair(p: u32, s: u32) -> Hypothesis {
-        [FaultVar::crash(format!("leader(input/{p})@{}", s + 1), 0), FaultVar::omission(format!("leader(input/{p})"), "brokers", s)]
+        [crash(&format!("leader(input/{p})"), s + 1), omission(&format!("leader(input/{p})"), "brokers", s)]
             .into_iter()
             .collect()
     }
 
     fn model() -> Model {
         let mut model = ModelBuilder::new();
-        model.outcome("r:1", [Derivation::from_iter([Fact::alive("p@0", 0)])]);
-        model.outcome("r:2", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
-        model.outcome("r:3", [Derivation::from_iter([Fact::alive("p@1", 0)])]);
-        model.outcome("r:4", [Derivation::from_iter([Fact::link("p", "brokers", 2)])]);
+        model.outcome("r:1", [Derivation::from([alive("p", 0)])]);
+        model.outcome("r:2", [Derivation::from([alive("p", 1)])]);
+        model.outcome("r:3", [Derivation::from([alive("p", 1)])]);
+        model.outcome("r:4", [Derivation::from([link("p", "brokers", 2)])]);
         model.build()
     }
 
     #[test]
     fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
         // A pair of the same mechanisms brings no more that is new.
-        let two: Hypothesis = [FaultVar::crash("p@2", 0), FaultVar::crash("p@3", 0)].into_iter().collect();
-        assert_eq!(pick(&model(), vec![one("p@0"), one("p@1"), two], &[], 3, &mut |_| 0), Some(one("p@1")));
+        let two: Hypothesis = [crash("p", 2), crash("p", 3)].into_iter().collect();
+        assert_eq!(pick(&model(), vec![one("p", 0), one("p", 1), two], &[], 3, &mut |_| 0), Some(one("p", 1)));
         assert_eq!(pick(&model(), vec![], &[], 3, &mut |_| 0), None);
     }
 
     #[test]
     fn a_pair_of_new_mechanisms_goes_before_a_single_one_already_tried() {
         let pair: Hypothesis =
-            [FaultVar::crash("leader(input/1)@2", 0), FaultVar::omission("leader(input/1)", "brokers", 1)].into_iter().collect();
-        let three: Hypothesis = [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect();
-        let found = vec![one("p@0"), one("p@1"), pair.clone(), three];
+            [crash("leader(input/1)", 2), omission("leader(input/1)", "brokers", 1)].into_iter().collect();
+        let three: Hypothesis = [crash("a", 0), crash("b", 0), crash("c", 0)].into_iter().collect();
+        let found = vec![one("p", 0), one("p", 1), pair.clone(), three];
         // p crashed before (at another step), the input leader never was.
-        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3, &mut |_| 0), Some(pair.clone()));
+        assert_eq!(pick(&model(), found.clone(), &[one("p", 3)], 3, &mut |_| 0), Some(pair.clone()));
         // Once a leader of the input was cut and crashed (another partition,
         // another step), the pair is nothing new: the smaller one goes first.
         let before: Hypothesis =
-            [FaultVar::crash("leader(input/0)@4", 0), FaultVar::omission("leader(input/0)", "brokers", 3)].into_iter().collect();
-        assert_eq!(pick(&model(), found, &[one("p@3"), before], 3, &mut |_| 0), Some(one("p@1")));
+            [crash("leader(input/0)", 4), omission("leader(input/0)", "brokers", 3)].into_iter().collect();
+        assert_eq!(pick(&model(), found, &[one("p", 3), before], 3, &mut |_| 0), Some(one("p", 1)));
         // Never more than one fault past the smallest size.
-        let lone_three: Vec<Hypothesis> = vec![one("p@0"), [FaultVar::crash("a@0", 0), FaultVar::crash("b@0", 0), FaultVar::crash("c@0", 0)].into_iter().collect()];
-        assert_eq!(pick(&model(), lone_three, &[one("p@3")], 3, &mut |_| 0), Some(one("p@0")));
+        let lone_three: Vec<Hypothesis> = vec![one("p", 0), [crash("a", 0), crash("b", 0), crash("c", 0)].into_iter().collect()];
+        assert_eq!(pick(&model(), lone_three, &[one("p", 3)], 3, &mut |_| 0), Some(one("p", 0)));
     }
 
     #[test]
     fn the_order_of_a_whole_list_counts_each_pick_as_injected() {
-        let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
+        let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
         // p@1 breaks the most; then the cut is a new mechanism, p@0 is not.
-        assert_eq!(order(&model(), vec![one("p@0"), one("p@1"), cut.clone()], 3, &mut |_| 0), vec![one("p@1"), cut, one("p@0")]);
+        assert_eq!(order(&model(), vec![one("p", 0), one("p", 1), cut.clone()], 3, &mut |_| 0), vec![one("p", 1), cut, one("p", 0)]);
     }
 
     #[test]
@@ -193,9 +202,9 @@ mod tests {
         // The cut+crash pair survived once, the output cut once, the
         // instance's crash twice: the pair and the cut tie, the smaller
         // goes; once the cut was tried again the pair comes back.
-        let out = |s: u32| -> Hypothesis { [FaultVar::omission("leader(output/0)", "brokers", s)].into_iter().collect() };
-        let found = vec![one("p@1"), out(3), pair(1, 2)];
-        let injected = vec![pair(0, 0), out(0), one("p@0"), one("p@2")];
+        let out = |s: u32| -> Hypothesis { [omission("leader(output/0)", "brokers", s)].into_iter().collect() };
+        let found = vec![one("p", 1), out(3), pair(1, 2)];
+        let injected = vec![pair(0, 0), out(0), one("p", 0), one("p", 2)];
         assert_eq!(pick(&model(), found.clone(), &injected, 3, &mut |_| 0), Some(out(3)));
         let injected = [injected, vec![out(1)]].concat();
         assert_eq!(pick(&model(), found, &injected, 3, &mut |_| 0), Some(pair(1, 2)));
@@ -207,9 +216,9 @@ mod tests {
         // the instance was crashed and cut off. The pair of those two is a
         // new shape but meets mechanisms two runs met; the pair's retry
         // (another partition) meets one run's.
-        let cut = |s: u32| FaultVar::omission("p", "brokers", s);
-        let mixed: Hypothesis = [FaultVar::crash("p@0", 0), cut(3)].into_iter().collect();
-        let injected = vec![pair(1, 1), one("p@0"), [cut(2)].into_iter().collect()];
+        let cut = |s: u32| omission("p", "brokers", s);
+        let mixed: Hypothesis = [crash("p", 0), cut(3)].into_iter().collect();
+        let injected = vec![pair(1, 1), one("p", 0), [cut(2)].into_iter().collect()];
         assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3, &mut |_| 0), Some(pair(2, 2)));
         // Once the pair met as many runs, the smaller or more damaging decides again.
         let injected = [injected, vec![pair(0, 3)]].concat();
@@ -222,19 +231,19 @@ mod tests {
         // run) cut off, then the leader crashed. The first hits the leader
         // whatever the election did; the second only if broker-2 still follows.
         let molly: Hypothesis =
-            [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("leader(input/0)", "brokers", 0)].into_iter().collect();
+            [crash("leader(input/0)", 1), omission("leader(input/0)", "brokers", 0)].into_iter().collect();
         let lagging: Hypothesis =
-            [FaultVar::crash("leader(input/0)@1", 0), FaultVar::omission("broker-2", "brokers", 0)].into_iter().collect();
+            [crash("leader(input/0)", 1), omission("broker-2", "brokers", 0)].into_iter().collect();
         assert_eq!(pick(&model(), vec![lagging.clone(), molly.clone()], &[], 3, &mut |_| 0), Some(molly));
         assert_eq!(pick(&model(), vec![lagging.clone()], &[], 3, &mut |_| 0), Some(lagging));
     }
 
     #[test]
     fn a_mechanism_never_injected_goes_before_more_damage() {
-        let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
-        let found = vec![one("p@0"), one("p@1"), cut.clone()];
-        assert_eq!(pick(&model(), found.clone(), &[], 3, &mut |_| 0), Some(one("p@1")), "nothing injected yet: damage decides");
-        assert_eq!(pick(&model(), found, &[one("p@3")], 3, &mut |_| 0), Some(cut), "p was crashed before: the cut is new");
+        let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
+        let found = vec![one("p", 0), one("p", 1), cut.clone()];
+        assert_eq!(pick(&model(), found.clone(), &[], 3, &mut |_| 0), Some(one("p", 1)), "nothing injected yet: damage decides");
+        assert_eq!(pick(&model(), found, &[one("p", 3)], 3, &mut |_| 0), Some(cut), "p was crashed before: the cut is new");
     }
 
     #[test]
@@ -242,11 +251,11 @@ mod tests {
         // p crashed at step 3 and survived; at step 1 the lineage shows p
         // holding other work (another picture): that crash is as new as the
         // cut, and breaks more.
-        let cut: Hypothesis = [FaultVar::omission("p", "brokers", 2)].into_iter().collect();
-        let found = vec![one("p@1"), cut.clone()];
+        let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
+        let found = vec![one("p", 1), cut.clone()];
         let mut alike = |_: &FaultVar| 0;
-        assert_eq!(pick(&model(), found.clone(), &[one("p@3")], 3, &mut alike), Some(cut));
-        let mut other_work = |v: &FaultVar| usize::from(*v == FaultVar::crash("p@1", 0));
-        assert_eq!(pick(&model(), found, &[one("p@3")], 3, &mut other_work), Some(one("p@1")));
+        assert_eq!(pick(&model(), found.clone(), &[one("p", 3)], 3, &mut alike), Some(cut));
+        let mut other_work = |v: &FaultVar| usize::from(*v == crash("p", 1));
+        assert_eq!(pick(&model(), found, &[one("p", 3)], 3, &mut other_work), Some(one("p", 1)));
     }
 }

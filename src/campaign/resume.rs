@@ -20,7 +20,7 @@ use thiserror::Error;
 
 use super::{CampaignSummary, Outcome};
 use crate::checker::Verdict;
-use crate::lineage;
+use crate::lineage::Knowledge;
 use crate::solver::Hypothesis;
 use crate::trace::{self, TraceError};
 
@@ -58,10 +58,8 @@ impl From<crate::summary::names::Refused> for ResumeError {
 #[derive(Debug, Clone)]
 pub struct Restored {
     pub summary: CampaignSummary,
-    /// Merged lineage of the passing runs.
-    pub model: lineage::Model,
-    /// The recovery paths each run added, with its plan.
-    pub conditional: super::Conditional,
+    /// What the runs that broke nothing taught.
+    pub knowledge: Knowledge,
     /// Hypotheses injected without breaking anything.
     pub tried: Vec<Hypothesis>,
     /// Hypotheses that broke a property.
@@ -75,8 +73,7 @@ impl Restored {
     pub fn fresh(summary: CampaignSummary) -> Restored {
         Restored {
             summary,
-            model: lineage::Model::default(),
-            conditional: Default::default(),
+            knowledge: Knowledge::default(),
             tried: Vec::new(),
             broken: Vec::new(),
             next: 0,
@@ -111,8 +108,7 @@ pub fn read_journal(dir: &Path) -> Result<CampaignSummary, ResumeError> {
 
 /// Rebuilds the loop's state from a journal and the traces of its runs.
 pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
-    let mut model = lineage::Model::default();
-    let mut conditional = super::Conditional::default();
+    let mut knowledge = Knowledge::default();
     let (mut tried, mut broken) = (Vec::new(), Vec::new());
     for record in &summary.runs {
         if !record.dir.join("verdict.json").is_file() {
@@ -127,9 +123,7 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
                 tried.push(record.hypothesis.clone());
             }
             let lines = trace::read_dir(&record.dir)?;
-            let learned = lineage::build(&lines).map_err(|message| ResumeError::Lineage { dir: record.dir.clone(), message })?;
-            let added = crate::lineage::learn(&mut model, learned, &record.plan);
-            conditional.push(&record.plan, added);
+            knowledge.absorb(&lines, &record.plan).map_err(|message| ResumeError::Lineage { dir: record.dir.clone(), message })?;
         }
     }
     let next = summary
@@ -140,7 +134,7 @@ pub fn restore(summary: CampaignSummary) -> Result<Restored, ResumeError> {
         .max()
         .unwrap_or(0)
         .max(summary.runs.len() as u32);
-    Ok(Restored { summary, model, conditional, tried, broken, next })
+    Ok(Restored { summary, knowledge, tried, broken, next })
 }
 
 /// Whether a name in a campaign's traces directory is one the campaign

@@ -45,13 +45,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::lineage::learn::{threatens, Conditional};
 use super::space::{self, Windows};
 use super::symmetry;
-use crate::lineage::{Fact, Model, BROKERS};
-use crate::model::FaultPlan;
+use crate::lineage::learn::{threatens, Conditional};
+use crate::lineage::{Fact, Model};
+use crate::model::{FaultPlan, NodeId};
 use crate::scenario::Scenario;
-use crate::solver::{FaultVar, Hypothesis};
+use crate::solver::{FaultVar, Hypothesis, Peer};
 
 /// Where a step lies from a fault's point of view: before it, while it
 /// holds (a node down, a link cut), or from the step it is healed in on (a
@@ -68,15 +68,12 @@ enum Zone {
     After,
 }
 
-/// The name facts on nodes the plan does not fault are given.
-const OTHER: &str = "*";
-
 /// A fact, its step placed against each fault of a plan, its node named
-/// only if the plan faults it.
+/// only if the plan faults it (`None`: a node the plan leaves alone).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Relative {
-    Alive(String, Vec<Zone>),
-    Link(String, String, Vec<Zone>),
+    Alive(Option<NodeId>, Vec<Zone>),
+    Link(Option<Peer>, Option<Peer>, Vec<Zone>),
 }
 
 /// The outcomes a plan threatens, as shapes: each derivation reduced to
@@ -91,8 +88,8 @@ pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, window
     let mut out: Vec<Hypothesis> = Vec::new();
     for h in survived.iter().filter(|h| !h.is_empty()) {
         let Ok(plan) = space::realize(h, scenario, windows, 0) else { continue };
-        let Some(first) = h.iter().map(step_of).min() else { continue };
-        let last = h.iter().map(step_of).max().unwrap_or(first);
+        let Some(first) = h.iter().map(FaultVar::step).min() else { continue };
+        let last = h.iter().map(FaultVar::step).max().unwrap_or(first);
         let mine = footprint(base, &plan);
         if mine.is_empty() {
             continue;
@@ -146,22 +143,8 @@ pub fn with_shifts(
     all
 }
 
-fn step_of(var: &FaultVar) -> u32 {
-    match var {
-        FaultVar::Crash { node, .. } => space::crash_name(node).1.unwrap_or(0),
-        FaultVar::Omission { step, .. } => *step,
-    }
-}
-
 fn shifted(var: &FaultVar, delta: i64) -> FaultVar {
-    let moved = |step: u32| (i64::from(step) + delta) as u32;
-    match var {
-        FaultVar::Crash { node, step } => match space::crash_name(node) {
-            (name, Some(at)) => FaultVar::Crash { node: format!("{name}@{}", moved(at)), step: *step },
-            (_, None) => var.clone(),
-        },
-        FaultVar::Omission { from, to, step } => FaultVar::Omission { from: from.clone(), to: to.clone(), step: moved(*step) },
-    }
+    var.at((i64::from(var.step()) + delta) as u32)
 }
 
 fn shifted_plan(plan: &FaultPlan, delta: i64) -> FaultPlan {
@@ -173,21 +156,22 @@ fn shifted_plan(plan: &FaultPlan, delta: i64) -> FaultPlan {
     out
 }
 
-/// A footprint with its node names renamed (a partition move taken back).
+/// A footprint with its nodes renamed (a partition move taken back).
 fn renamed(footprint: Footprint, r: &symmetry::Renaming) -> Footprint {
     if r.is_empty() {
         return footprint;
     }
-    let name = |n: &String| symmetry::rename(n, r).to_string();
+    let node = |n: &Option<NodeId>| n.as_ref().map(|n| symmetry::rename(n, r).clone());
+    let peer = |p: &Option<Peer>| p.as_ref().map(|p| symmetry::rename_peer(p, r));
     let fact = |f: &Relative| match f {
-        Relative::Alive(n, z) => Relative::Alive(name(n), z.clone()),
-        Relative::Link(a, b, z) => Relative::Link(name(a), name(b), z.clone()),
+        Relative::Alive(n, z) => Relative::Alive(node(n), z.clone()),
+        Relative::Link(a, b, z) => Relative::Link(peer(a), peer(b), z.clone()),
     };
     footprint.iter().map(|outcome| outcome.iter().map(|d| d.iter().map(fact).collect()).collect()).collect()
 }
 
 fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
-    let faulted: BTreeSet<String> = plan.faults.iter().flat_map(|f| f.fault.nodes()).map(|n| n.to_string()).collect();
+    let faulted: BTreeSet<&NodeId> = plan.faults.iter().flat_map(|f| f.fault.nodes()).collect();
     let zones = |step: u32| -> Vec<Zone> {
         plan.faults
             .iter()
@@ -198,10 +182,14 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
             })
             .collect()
     };
-    let named = |node: &String| if faulted.contains(node) || node == BROKERS { node.clone() } else { OTHER.to_string() };
+    let node = |n: &NodeId| faulted.contains(n).then(|| n.clone());
+    let peer = |p: &Peer| match p {
+        Peer::Brokers => Some(Peer::Brokers),
+        Peer::Node(n) => node(n).map(Peer::Node),
+    };
     let relative = |fact: &Fact| match fact {
-        Fact::Alive { node, step } => Relative::Alive(named(node), zones(*step)),
-        Fact::Link { from, to, step } => Relative::Link(named(from), named(to), zones(*step)),
+        Fact::Alive { node: n, step } => Relative::Alive(node(n), zones(*step)),
+        Fact::Link { from, to, step } => Relative::Link(peer(from), peer(to), zones(*step)),
     };
     model
         .outcomes
@@ -260,7 +248,7 @@ impl Pictures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use super::super::fixtures::{alive, chain_scenario, copy_scenario, copy_scenario_with};
+    use super::super::fixtures::{alive, chain_scenario, copy_scenario, copy_scenario_with, link, node, omission};
     use crate::lineage::Derivation;
 
     fn scenario() -> Scenario {
@@ -280,7 +268,12 @@ mod tests {
     }
 
     fn crash(node: &str, step: u32) -> Hypothesis {
-        [FaultVar::crash(format!("{node}@{step}"), 0)].into_iter().collect()
+        [super::super::fixtures::crash(node, step)].into_iter().collect()
+    }
+
+    /// Whether every variable of `found` crashes `name`.
+    fn all_crash(found: &[Hypothesis], name: &str) -> bool {
+        found.iter().flatten().all(|v| matches!(v, FaultVar::Crash { node: n, .. } if *n == node(name)))
     }
 
     #[test]
@@ -288,9 +281,9 @@ mod tests {
         // Records at every step 0..8: the window 3..5 threatens every shape
         // the windows 0..2 (fewer records) to 6..8 do; 7..8 is cut short by EFF.
         let found = images(&[crash("pipeline-1", 3)], &steady(0..8), &scenario(), Windows::default());
-        let steps: BTreeSet<u32> = found.iter().flatten().map(step_of).collect();
+        let steps: BTreeSet<u32> = found.iter().flatten().map(FaultVar::step).collect();
         assert_eq!(steps, BTreeSet::from([0, 1, 2, 4, 5, 6]), "{found:?}");
-        assert!(found.iter().flatten().all(|v| matches!(v, FaultVar::Crash { node, .. } if node.starts_with("pipeline-1@"))));
+        assert!(all_crash(&found, "pipeline-1"));
     }
 
     #[test]
@@ -317,7 +310,7 @@ mod tests {
         let model = steady([3]);
         let scenario = copy_scenario("eot = 14\neff = 14\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n");
         let mut pictures = Pictures::new(model, &scenario, Windows::default());
-        let var = |step: u32| FaultVar::crash(format!("pipeline-1@{step}"), 0);
+        let var = |step: u32| super::super::fixtures::crash("pipeline-1", step);
         let (at, after, before, idle) = (pictures.of(&var(3)), pictures.of(&var(4)), pictures.of(&var(0)), pictures.of(&var(10)));
         assert_ne!(at, after, "the burst's first step and its second are other work");
         assert_eq!(before, idle, "no work, one picture");
@@ -370,12 +363,12 @@ mod tests {
             let on_follower: Derivation = processing
                 .iter()
                 .cloned()
-                .chain([alive("broker-2", s), Fact::Link { from: leader.into(), to: BROKERS.into(), step: s }])
+                .chain([alive("broker-2", s), link(leader, "brokers", s)])
                 .collect();
             model.outcomes.insert(format!("r:{s}"), [on_leader, on_follower].into());
         }
         let pair = |s: u32| -> Hypothesis {
-            [FaultVar::omission(leader, BROKERS, s), FaultVar::crash(format!("{leader}@{}", s + 1), 0)].into_iter().collect()
+            [omission(leader, "brokers", s), super::super::fixtures::crash(leader, s + 1)].into_iter().collect()
         };
         let found = images(&[pair(0)], &model, &scenario, Windows::default());
         assert!((1..6).all(|s| !found.contains(&pair(s))), "{found:?}");
@@ -395,7 +388,7 @@ mod tests {
             for s in 0..8u32 {
                 let leader = format!("leader(output/{p})");
                 let mut waited: Derivation =
-                    [alive("pipeline-1", s), Fact::Link { from: leader.clone(), to: BROKERS.into(), step: s }].into();
+                    [alive("pipeline-1", s), link(&leader, "brokers", s)].into();
                 if p == 2 {
                     waited.insert(alive(&leader, s + 1));
                 }
@@ -403,7 +396,7 @@ mod tests {
                 model.outcomes.insert(format!("r:{p}:{s}"), [waited, other].into());
             }
         }
-        let cut = |p: u32, s: u32| -> Hypothesis { [FaultVar::omission(format!("leader(output/{p})"), BROKERS, s)].into_iter().collect() };
+        let cut = |p: u32, s: u32| -> Hypothesis { [omission(&format!("leader(output/{p})"), "brokers", s)].into_iter().collect() };
         let found = images(&[cut(0, 3)], &model, &scenario, Windows::default());
         assert!(found.contains(&cut(1, 3)) && found.contains(&cut(1, 5)) && found.contains(&cut(0, 5)), "{found:?}");
         assert!((0..8).all(|s| !found.contains(&cut(2, s))), "{found:?}");
@@ -445,7 +438,7 @@ mod tests {
         let scenario = chain_scenario("eot = 8\neff = 8\nkinds = [\"crash\"]\n");
         let found = images(&[crash("pipeline-1", 3)], &model, &scenario, Windows::default());
         assert!(found.contains(&crash("pipeline-1", 4)), "{found:?}");
-        assert!(found.iter().flatten().all(|v| matches!(v, FaultVar::Crash { node, .. } if node.starts_with("pipeline-1@"))), "{found:?}");
+        assert!(all_crash(&found, "pipeline-1"), "{found:?}");
         let two = copy_scenario_with(2, "eot = 8\neff = 8\nkinds = [\"crash\"]\n");
         assert!(images(&[crash("pipeline-1", 3)], &model, &two, Windows::default()).contains(&crash("pipeline-2", 3)));
     }
@@ -506,8 +499,8 @@ mod tests {
                     prop_assert!(*h != survived);
                     prop_assert_eq!(h.len(), 1);
                     let var = h.iter().next().unwrap();
-                    prop_assert!(matches!(var, FaultVar::Crash { node: n, .. } if space::crash_name(n).0 == node), "{:?}", h);
-                    prop_assert!(step_of(var) < eff, "{:?} beyond EFF {}", h, eff);
+                    prop_assert!(all_crash(std::slice::from_ref(h), node), "{:?}", h);
+                    prop_assert!(var.step() < eff, "{:?} beyond EFF {}", h, eff);
                     prop_assert!(footprint_of(h, &model, &scenario).is_subset(&mine), "{:?} threatens a shape {:?} did not", h, survived);
                 }
             }
@@ -523,7 +516,7 @@ mod tests {
                 // short). The others threaten fewer shapes, never more.
                 let at = 1 + pick % (eff - 2).min(5);
                 let found = images(&[crash("pipeline-1", at)], &steady(0..8), &scenario_with(eff), Windows::default());
-                let steps: BTreeSet<u32> = found.iter().flatten().map(step_of).collect();
+                let steps: BTreeSet<u32> = found.iter().flatten().map(FaultVar::step).collect();
                 let expected: BTreeSet<u32> = (0..eff - 1).filter(|t| *t != at).collect();
                 prop_assert_eq!(steps, expected);
             }
@@ -542,7 +535,7 @@ mod tests {
                 prop_assume!(!unlike(at));
                 let found = images(&[crash("pipeline-1", at)], &model, &scenario_with(8), Windows::default());
                 for h in &found {
-                    let t = step_of(h.iter().next().unwrap());
+                    let t = h.iter().next().unwrap().step();
                     prop_assert!(!unlike(t), "crash at {} (unlike the others) judged alike to {}: {:?}", t, at, found);
                 }
             }

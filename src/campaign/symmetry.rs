@@ -24,32 +24,30 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::space;
 use crate::lineage::{Fact, Model};
 use crate::model::{NodeId, Role};
 use crate::scenario::Scenario;
-use crate::solver::{FaultVar, Hypothesis};
+use crate::solver::{FaultVar, Hypothesis, Peer};
 
-/// A renaming of broker nodes, `broker-a` → `broker-b`.
-pub type Renaming = BTreeMap<String, String>;
+/// A renaming of nodes, `broker-a` → `broker-b`, `leader(t/p)` →
+/// `leader(t/q)`.
+pub type Renaming = BTreeMap<NodeId, NodeId>;
 
 /// The renamings of brokers and partitions, other than the identity, that
 /// map the model's supports onto themselves and keep the scenario's targets.
 pub fn automorphisms(model: &Model, scenario: &Scenario) -> Vec<Renaming> {
-    let brokers: Vec<String> = (1..=scenario.cluster.brokers).map(|b| format!("broker-{b}")).collect();
+    let brokers: Vec<NodeId> = (1..=scenario.cluster.brokers).map(NodeId::Broker).collect();
     let partitions = partitions(model);
     let (mut broker_moves, mut partition_moves) = (permutations(&brokers), permutations(&partitions));
     if broker_moves.len() * partition_moves.len() > CANDIDATES {
         broker_moves = transpositions(&brokers);
         broker_moves.push(Renaming::new());
         partition_moves = transpositions(&partitions);
-        partition_moves.push(Renaming::new());
+        partition_moves.push(BTreeMap::new());
     }
     let roles = roles(model);
     let supports = supports(model, &Renaming::new());
-    let targeted = |b: &String| {
-        scenario.budget.targets.is_empty() || scenario.budget.targets.iter().any(|t| t.to_string() == *b)
-    };
+    let targeted = |b: &NodeId| scenario.budget.targets.is_empty() || scenario.budget.targets.contains(b);
     let mut found = Vec::new();
     for moved in &partition_moves {
         let on_roles = rename_roles(&roles, moved);
@@ -71,43 +69,28 @@ pub fn automorphisms(model: &Model, scenario: &Scenario) -> Vec<Renaming> {
 const CANDIDATES: usize = 5_000;
 
 /// The partition roles the lineage names (`leader(t/p)`, `followers(t/p)`).
-fn roles(model: &Model) -> BTreeSet<String> {
-    let names = model.outcomes.values().flatten().flatten().flat_map(|fact| match fact {
-        Fact::Alive { node, .. } => vec![node.clone()],
-        Fact::Link { from, to, .. } => vec![from.clone(), to.clone()],
-    });
-    names.filter(|n| partition_of(n).is_some()).collect()
+fn roles(model: &Model) -> BTreeSet<NodeId> {
+    model.facts().flat_map(Fact::nodes).filter(|n| topic_partition(n).is_some()).cloned().collect()
 }
 
-/// A partition role's name parsed, with its partition number as text.
-fn partition_of(name: &str) -> Option<(Role, String)> {
-    match name.parse::<NodeId>().ok()? {
-        NodeId::Role(role @ (Role::Leader { partition, .. } | Role::Followers { partition, .. })) => {
-            Some((role, partition.to_string()))
-        }
-        _ => None,
-    }
-}
-
-/// The partition numbers the lineage's roles name, as text.
-fn partitions(model: &Model) -> Vec<String> {
-    let found: BTreeSet<String> = roles(model).iter().filter_map(|n| partition_of(n)).map(|(_, p)| p).collect();
+/// The partition numbers the lineage's roles name.
+fn partitions(model: &Model) -> Vec<i32> {
+    let found: BTreeSet<i32> = roles(model).iter().filter_map(topic_partition).map(|(_, p)| p).collect();
     found.into_iter().collect()
 }
 
 /// Each role moved to the partition `moved` sends its partition to.
-fn rename_roles(roles: &BTreeSet<String>, moved: &Renaming) -> Renaming {
+fn rename_roles(roles: &BTreeSet<NodeId>, moved: &BTreeMap<i32, i32>) -> Renaming {
     roles
         .iter()
-        .filter_map(|name| {
-            let (role, partition) = partition_of(name)?;
-            let to: i32 = moved.get(&partition)?.parse().ok()?;
+        .filter_map(|node| {
+            let NodeId::Role(role) = node else { return None };
             let image = match role {
-                Role::Leader { topic, .. } => Role::Leader { topic, partition: to },
-                Role::Followers { topic, .. } => Role::Followers { topic, partition: to },
+                Role::Leader { topic, partition } => Role::Leader { topic: topic.clone(), partition: *moved.get(partition)? },
+                Role::Followers { topic, partition } => Role::Followers { topic: topic.clone(), partition: *moved.get(partition)? },
                 Role::Coordinator { .. } | Role::TransactionCoordinator { .. } => return None,
             };
-            Some((name.clone(), NodeId::Role(image).to_string()))
+            Some((node.clone(), NodeId::Role(image)))
         })
         .collect()
 }
@@ -136,57 +119,45 @@ pub fn images(hypothesis: &Hypothesis, renamings: &[Renaming]) -> Vec<Hypothesis
 /// of the whole model.
 pub(super) fn moves(hypothesis: &Hypothesis, model: &Model, scenario: &Scenario) -> Vec<(Renaming, Renaming)> {
     let mut moves = vec![(Renaming::new(), Renaming::new())];
-    let names = hypothesis_nodes(hypothesis);
+    let names: BTreeSet<&NodeId> = hypothesis.iter().flat_map(FaultVar::nodes).collect();
     moves.extend(partition_moves(&names, model));
     moves.extend(instance_moves(&names, model, scenario));
     moves
 }
 
-/// The nodes a hypothesis names (crash variables without their `@step`).
-fn hypothesis_nodes(hypothesis: &Hypothesis) -> BTreeSet<String> {
-    hypothesis
-        .iter()
-        .flat_map(|v| match v {
-            FaultVar::Crash { node, .. } => vec![space::crash_name(node).0.to_string()],
-            FaultVar::Omission { from, to, .. } => vec![from.clone(), to.clone()],
-        })
-        .collect()
+/// The stage of the scenario `node` is an instance of, if it is one.
+fn stage(node: &NodeId, scenario: &Scenario) -> Option<usize> {
+    match node {
+        NodeId::Client(name) => scenario.stage_of(name),
+        _ => None,
+    }
 }
 
-fn is_instance(name: &str) -> bool {
-    name.starts_with("pipeline-")
-}
-
-fn instance_moves(names: &BTreeSet<String>, model: &Model, scenario: &Scenario) -> Vec<(Renaming, Renaming)> {
-    let mine: Vec<&String> = names.iter().filter(|n| is_instance(n)).collect();
-    let [from] = mine[..] else { return Vec::new() };
-    let stage = scenario.stage_of(from);
-    let nodes = model.outcomes.values().flatten().flatten().flat_map(|fact| match fact {
-        Fact::Alive { node, .. } => vec![node],
-        Fact::Link { from, to, .. } => vec![from, to],
-    });
-    let others: BTreeSet<&String> =
-        nodes.filter(|n| is_instance(n) && *n != from && stage.is_some() && scenario.stage_of(n) == stage).collect();
+fn instance_moves(names: &BTreeSet<&NodeId>, model: &Model, scenario: &Scenario) -> Vec<(Renaming, Renaming)> {
+    let mine: Vec<(&NodeId, usize)> = names.iter().filter_map(|n| Some((*n, stage(n, scenario)?))).collect();
+    let [(from, at)] = mine[..] else { return Vec::new() };
+    let others: BTreeSet<&NodeId> =
+        model.facts().flat_map(Fact::nodes).filter(|n| *n != from && stage(n, scenario) == Some(at)).collect();
     others
         .into_iter()
         .map(|to| (Renaming::from([(from.clone(), to.clone())]), Renaming::from([(to.clone(), from.clone())])))
         .collect()
 }
 
-fn partition_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Renaming)> {
-    let named: BTreeSet<(String, i32)> = names.iter().filter_map(|n| topic_partition(n)).collect();
-    let named: Vec<(String, i32)> = named.into_iter().collect();
-    let [(topic, from)] = &named[..] else {
+fn partition_moves(names: &BTreeSet<&NodeId>, model: &Model) -> Vec<(Renaming, Renaming)> {
+    let named: BTreeSet<(&str, i32)> = names.iter().filter_map(|n| topic_partition(n)).collect();
+    let named: Vec<(&str, i32)> = named.into_iter().collect();
+    let [(topic, from)] = named[..] else {
         return Vec::new();
     };
-    let others: BTreeSet<i32> =
-        roles(model).iter().filter_map(|n| topic_partition(n)).filter(|(t, _)| t == topic).map(|(_, p)| p).collect();
-    let mine: BTreeSet<String> = names.iter().filter(|n| topic_partition(n).is_some()).cloned().collect();
+    let roles = roles(model);
+    let others: BTreeSet<i32> = roles.iter().filter_map(topic_partition).filter(|(t, _)| *t == topic).map(|(_, p)| p).collect();
+    let mine: BTreeSet<NodeId> = names.iter().filter(|n| topic_partition(n).is_some()).map(|n| (*n).clone()).collect();
     others
         .into_iter()
-        .filter(|to| to != from)
+        .filter(|to| *to != from)
         .map(|to| {
-            let there = rename_roles(&mine, &Renaming::from([(from.to_string(), to.to_string())]));
+            let there = rename_roles(&mine, &BTreeMap::from([(from, to)]));
             let back = there.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
             (there, back)
         })
@@ -194,39 +165,35 @@ fn partition_moves(names: &BTreeSet<String>, model: &Model) -> Vec<(Renaming, Re
 }
 
 /// The topic and partition a partition role names.
-fn topic_partition(name: &str) -> Option<(String, i32)> {
-    match partition_of(name)?.0 {
-        Role::Leader { topic, partition } | Role::Followers { topic, partition } => Some((topic, partition)),
-        Role::Coordinator { .. } | Role::TransactionCoordinator { .. } => None,
+fn topic_partition(node: &NodeId) -> Option<(&str, i32)> {
+    match node {
+        NodeId::Role(Role::Leader { topic, partition } | Role::Followers { topic, partition }) => Some((topic, *partition)),
+        _ => None,
     }
 }
 
-pub(super) fn rename<'a>(name: &'a str, r: &'a Renaming) -> &'a str {
-    r.get(name).map(String::as_str).unwrap_or(name)
+pub(super) fn rename<'a>(node: &'a NodeId, r: &'a Renaming) -> &'a NodeId {
+    r.get(node).unwrap_or(node)
+}
+
+pub(super) fn rename_peer(peer: &Peer, r: &Renaming) -> Peer {
+    match peer {
+        Peer::Node(node) => Peer::Node(rename(node, r).clone()),
+        Peer::Brokers => Peer::Brokers,
+    }
 }
 
 pub(super) fn rename_var(var: &FaultVar, r: &Renaming) -> FaultVar {
     match var {
-        // Crash variables name `node@step` (see space.rs).
-        FaultVar::Crash { node, step } => {
-            let renamed = match space::crash_name(node) {
-                (name, Some(at)) => format!("{}@{at}", rename(name, r)),
-                (_, None) => rename(node, r).to_string(),
-            };
-            FaultVar::Crash { node: renamed, step: *step }
-        }
-        FaultVar::Omission { from, to, step } => {
-            FaultVar::Omission { from: rename(from, r).to_string(), to: rename(to, r).to_string(), step: *step }
-        }
+        FaultVar::Crash { node, step } => FaultVar::crash(rename(node, r).clone(), *step),
+        FaultVar::Omission { from, to, step } => FaultVar::omission(rename_peer(from, r), rename_peer(to, r), *step),
     }
 }
 
 fn rename_fact(fact: &Fact, r: &Renaming) -> Fact {
     match fact {
-        Fact::Alive { node, step } => Fact::Alive { node: rename(node, r).to_string(), step: *step },
-        Fact::Link { from, to, step } => {
-            Fact::Link { from: rename(from, r).to_string(), to: rename(to, r).to_string(), step: *step }
-        }
+        Fact::Alive { node, step } => Fact::alive(rename(node, r).clone(), *step),
+        Fact::Link { from, to, step } => Fact::link(rename_peer(from, r), rename_peer(to, r), *step),
     }
 }
 
@@ -244,7 +211,7 @@ fn supports_equal(model: &Model, r: &Renaming, original: &Supports) -> bool {
     supports(model, r) == *original
 }
 
-fn permutations(items: &[String]) -> Vec<Renaming> {
+fn permutations<T: Clone + Ord>(items: &[T]) -> Vec<BTreeMap<T, T>> {
     let mut out = Vec::new();
     let mut order: Vec<usize> = (0..items.len()).collect();
     permute(&mut order, 0, &mut |order| {
@@ -265,11 +232,11 @@ fn permute(order: &mut Vec<usize>, k: usize, visit: &mut dyn FnMut(&[usize])) {
     }
 }
 
-fn transpositions(items: &[String]) -> Vec<Renaming> {
+fn transpositions<T: Clone + Ord>(items: &[T]) -> Vec<BTreeMap<T, T>> {
     let mut out = Vec::new();
     for i in 0..items.len() {
         for j in i + 1..items.len() {
-            out.push(Renaming::from([(items[i].clone(), items[j].clone()), (items[j].clone(), items[i].clone())]));
+            out.push(BTreeMap::from([(items[i].clone(), items[j].clone()), (items[j].clone(), items[i].clone())]));
         }
     }
     out
@@ -278,10 +245,8 @@ fn transpositions(items: &[String]) -> Vec<Renaming> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn alive(node: &str, step: u32) -> Fact {
-        Fact::Alive { node: node.into(), step }
-    }
+    use crate::lineage::Derivation;
+    use crate::solver::testing::{alive, crash, link, node, omission};
 
     fn model(outcomes: Vec<Vec<Vec<Fact>>>) -> Model {
         let mut m = Model::default();
@@ -302,11 +267,11 @@ mod tests {
         let m = model(vec![vec![vec![alive("leader(input/0)", 1)], vec![alive("broker-2", 0)], vec![alive("broker-3", 0)]]]);
         let found = automorphisms(&m, &scenario());
         assert_eq!(found.len(), 1, "{found:?}");
-        let tried: Hypothesis = [FaultVar::crash("broker-2@0", 0)].into_iter().collect();
-        let expected: Hypothesis = [FaultVar::crash("broker-3@0", 0)].into_iter().collect();
+        let tried: Hypothesis = [crash("broker-2", 0)].into_iter().collect();
+        let expected: Hypothesis = [crash("broker-3", 0)].into_iter().collect();
         assert_eq!(images(&tried, &found), vec![expected]);
         // A hypothesis on the leader role has no other image.
-        let on_role: Hypothesis = [FaultVar::crash("leader(input/0)@1", 0)].into_iter().collect();
+        let on_role: Hypothesis = [crash("leader(input/0)", 1)].into_iter().collect();
         assert!(images(&on_role, &found).is_empty());
     }
 
@@ -326,14 +291,14 @@ mod tests {
         let record = |p: u32, followers: [&str; 2]| {
             let leader = format!("leader(input/{p})");
             let out = format!("leader(output/{p})");
-            let processing = [alive("pipeline-1", 0), Fact::Link { from: out, to: "brokers".into(), step: 0 }];
+            let processing = [alive("pipeline-1", 0), link(&out, "brokers", 0)];
             let mut ds = vec![vec![alive(&leader, 1)]];
-            ds.extend(followers.iter().map(|f| vec![alive(f, 0), Fact::Link { from: leader.clone(), to: "brokers".into(), step: 0 }]));
+            ds.extend(followers.iter().map(|f| vec![alive(f, 0), link(&leader, "brokers", 0)]));
             ds.into_iter().map(|mut d| { d.extend(processing.iter().cloned()); d }).collect::<Vec<_>>()
         };
         let m = model(vec![record(0, ["broker-2", "broker-3"]), record(1, ["broker-1", "broker-3"])]);
         let found = automorphisms(&m, &scenario());
-        let cut = |p: u32| -> Hypothesis { [FaultVar::omission(format!("leader(output/{p})"), "brokers", 0)].into_iter().collect() };
+        let cut = |p: u32| -> Hypothesis { [omission(&format!("leader(output/{p})"), "brokers", 0)].into_iter().collect() };
         assert!(images(&cut(0), &found).contains(&cut(1)), "{found:?}");
         // Its only image is the same cut on the other partition.
         assert!(images(&cut(0), &found).iter().all(|h| *h == cut(1)));
@@ -346,8 +311,8 @@ mod tests {
 
     #[test]
     fn every_permutation_of_three_brokers_is_considered() {
-        assert_eq!(permutations(&["a".into(), "b".into(), "c".into()]).len(), 6);
-        assert_eq!(transpositions(&["a".into(), "b".into(), "c".into(), "d".into()]).len(), 6);
+        assert_eq!(permutations(&["a", "b", "c"]).len(), 6);
+        assert_eq!(transpositions(&["a", "b", "c", "d"]).len(), 6);
     }
 
     mod properties {
@@ -365,8 +330,8 @@ mod tests {
         fn fact() -> impl Strategy<Value = Fact> {
             let name = || prop::sample::select(&NAMES[..]).prop_map(str::to_string);
             prop_oneof![
-                2 => (name(), 0..3u32).prop_map(|(node, step)| Fact::Alive { node, step }),
-                1 => (name(), 0..3u32).prop_map(|(from, step)| Fact::Link { from, to: "brokers".into(), step }),
+                2 => (name(), 0..3u32).prop_map(|(node, step)| alive(&node, step)),
+                1 => (name(), 0..3u32).prop_map(|(from, step)| link(&from, "brokers", step)),
             ]
         }
 
@@ -385,10 +350,14 @@ mod tests {
 
         /// The model's supports, each fact's names mapped by `f`: computed
         /// here, apart from the module's own `supports`.
-        fn mapped(m: &Model, f: &dyn Fn(&str) -> String) -> BTreeSet<BTreeSet<BTreeSet<Fact>>> {
+        fn mapped(m: &Model, f: &dyn Fn(&NodeId) -> NodeId) -> BTreeSet<BTreeSet<BTreeSet<Fact>>> {
+            let peer = |p: &Peer| match p {
+                Peer::Node(n) => Peer::Node(f(n)),
+                Peer::Brokers => Peer::Brokers,
+            };
             let fact = |x: &Fact| match x {
-                Fact::Alive { node, step } => Fact::Alive { node: f(node), step: *step },
-                Fact::Link { from, to, step } => Fact::Link { from: f(from), to: f(to), step: *step },
+                Fact::Alive { node, step } => Fact::alive(f(node), *step),
+                Fact::Link { from, to, step } => Fact::link(peer(from), peer(to), *step),
             };
             m.outcomes.values().map(|ds| ds.iter().map(|d| d.iter().map(fact).collect()).collect()).collect()
         }
@@ -406,49 +375,44 @@ mod tests {
                 // σ swaps broker-a and broker-b and, if asked, partitions 0
                 // and 1 of every topic; the model is closed under it.
                 let (ba, bb) = (format!("broker-{a}"), format!("broker-{b}"));
-                let sigma = |n: &str| -> String {
-                    match n {
-                        _ if n == ba => bb.clone(),
-                        _ if n == bb => ba.clone(),
-                        "leader(input/0)" if swap_partitions => "leader(input/1)".into(),
-                        "leader(input/1)" if swap_partitions => "leader(input/0)".into(),
-                        "leader(output/0)" if swap_partitions => "leader(output/1)".into(),
-                        "leader(output/1)" if swap_partitions => "leader(output/0)".into(),
-                        _ => n.to_string(),
-                    }
+                let sigma = |n: &NodeId| -> NodeId {
+                    let text = n.to_string();
+                    node(match text.as_str() {
+                        t if t == ba => &bb,
+                        t if t == bb => &ba,
+                        "leader(input/0)" if swap_partitions => "leader(input/1)",
+                        "leader(input/1)" if swap_partitions => "leader(input/0)",
+                        "leader(output/0)" if swap_partitions => "leader(output/1)",
+                        "leader(output/1)" if swap_partitions => "leader(output/0)",
+                        t => t,
+                    })
                 };
                 let mut m = model(outcomes);
-                let images: Vec<_> = m.outcomes.values().map(|ds| ds.iter().map(|d| d.iter().map(|x| match x {
-                    Fact::Alive { node, step } => Fact::Alive { node: sigma(node), step: *step },
-                    Fact::Link { from, to, step } => Fact::Link { from: sigma(from), to: sigma(to), step: *step },
-                }).collect()).collect()).collect();
+                let images: Vec<_> = mapped(&m, &sigma).into_iter().collect();
                 for (i, ds) in images.into_iter().enumerate() {
-                    m.outcomes.insert(format!("r:image-{i}"), ds);
+                    m.outcomes.insert(format!("r:image-{i}"), ds.into_iter().map(Derivation::from).collect());
                 }
                 let scenario = scenario_targeting(&targets);
-                let targeted = |n: &str| targets.is_empty() || targets.contains(&n);
+                let targeted = |n: &NodeId| targets.is_empty() || targets.contains(&n.to_string().as_str());
                 let found = automorphisms(&m, &scenario);
-                let original = mapped(&m, &|n| n.to_string());
+                let original = mapped(&m, &|n| n.clone());
                 for r in &found {
                     prop_assert!(r.iter().any(|(x, y)| x != y), "the identity is left out: {:?}", r);
-                    prop_assert_eq!(&mapped(&m, &|n| rename(n, r).to_string()), &original, "{:?}", r);
+                    prop_assert_eq!(&mapped(&m, &|n| rename(n, r).clone()), &original, "{:?}", r);
                     // A permutation of the names it moves, keeping targets.
-                    let from: BTreeSet<&String> = r.keys().collect();
-                    let to: BTreeSet<&String> = r.values().collect();
+                    let from: BTreeSet<&NodeId> = r.keys().collect();
+                    let to: BTreeSet<&NodeId> = r.values().collect();
                     prop_assert_eq!(from, to, "{:?}", r);
                     prop_assert!(r.iter().all(|(x, y)| targeted(x) == targeted(y)), "{:?} mixes targets {:?}", r, targets);
                     // Its images never include the hypothesis itself.
-                    let h: Hypothesis = r.keys().map(|n| FaultVar::crash(format!("{n}@0"), 0)).collect();
+                    let h: Hypothesis = r.keys().map(|n| FaultVar::crash(n.clone(), 0)).collect();
                     prop_assert!(!super::images(&h, &found).contains(&h));
                 }
                 // σ itself is found when it moves something and keeps targets.
-                let names: BTreeSet<String> = m.outcomes.values().flatten().flatten().flat_map(|x| match x {
-                    Fact::Alive { node, .. } => vec![node.clone()],
-                    Fact::Link { from, to, .. } => vec![from.clone(), to.clone()],
-                }).collect();
-                if names.iter().any(|n| sigma(n) != *n) && targeted(&ba) == targeted(&bb) {
+                let names: BTreeSet<&NodeId> = m.facts().flat_map(Fact::nodes).collect();
+                if names.iter().any(|n| sigma(n) != **n) && targeted(&node(&ba)) == targeted(&node(&bb)) {
                     prop_assert!(
-                        found.iter().any(|r| names.iter().all(|n| rename(n, r) == sigma(n))),
+                        found.iter().any(|r| names.iter().all(|n| *rename(n, r) == sigma(n))),
                         "σ ({} ↔ {}, partitions {}) not found among {:?}", ba, bb, swap_partitions, found
                     );
                 }

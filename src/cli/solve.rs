@@ -17,29 +17,26 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
-    let mut model = lineage::Model::default();
-    let mut conditional = campaign::Conditional::default();
+    // Every run given is taken in, whatever its verdict: the traces are
+    // the user's choice of what the lineage has seen.
+    let mut knowledge = lineage::Knowledge::default();
     for dir in runs {
         let lines = match trace::read_dir(dir) {
             Ok(lines) => lines,
             Err(e) => return fail(EXIT_BAD_INPUT, e),
         };
-        match lineage::build(&lines) {
-            Ok(learned) => {
-                let plan = trace::started_plan(&lines).unwrap_or_default();
-                let added = campaign::learn(&mut model, learned, &plan);
-                conditional.push(&plan, added);
-            }
-            Err(e) => return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display())),
+        let plan = trace::started_plan(&lines).unwrap_or_default();
+        if let Err(e) = knowledge.absorb(&lines, &plan) {
+            return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display()));
         }
     }
+    let lineage::Knowledge { model, conditional } = knowledge;
     let space = campaign::space(&scenario, &model);
-    let solver_model = campaign::solver_model(&model);
     say!(
         "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s){}",
         model.outcomes.len(),
         model.derivation_count(),
-        space.crashable.len(),
+        space.crash_count(),
         space.links.len(),
         space.eff,
         space.max_crashes,
@@ -53,7 +50,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
         Ok(found) => {
             let mut pictures = campaign::Pictures::new(conditional.base(&model), &scenario, Windows::default());
-            campaign::order(&solver_model, found, space.eff, &mut |v| pictures.of(v))
+            campaign::order(&model, found, space.eff, &mut |v| pictures.of(v))
         }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::paths::{self, Observed, Path};
-use super::{Derivation, Fact, Model, Source, StepClock, Trail, BROKERS};
+use super::{Derivation, Fact, Model, Peer, Source, StepClock, Trail};
 use crate::checker::History;
 use crate::model::{NodeId, Role, Snapshot};
 use crate::trace::{Event, RunNames, TraceLine};
@@ -39,7 +39,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     // coordinator): named as itself, a crash of it is one hypothesis, not
     // one per role.
     let lone = lone_broker(snapshots.iter().map(|(_, s)| *s));
-    let role = |name: String| lone.map_or(name, |b| NodeId::Broker(b).to_string());
+    let role = |role: Role| lone.map_or(NodeId::Role(role), NodeId::Broker);
     let coordinator = role(coordinator_role(&base(&info.group)));
     // The cluster as it stood when step `s` began: the last snapshot before
     // it, else the first one.
@@ -138,20 +138,20 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let transactional = snapshots.iter().any(|(_, s)| !s.transactions.is_empty());
     // Each stage's group has its own; which stage is transactional the
     // snapshots do not say, so a chain's every stage is taken to be.
-    let transaction_coordinators: Vec<String> = std::iter::once(base(&info.group))
+    let transaction_coordinators: Vec<NodeId> = std::iter::once(base(&info.group))
         .chain(info.stages.iter().map(|s| names.scenario_group(&s.group)))
-        .map(|group| role(NodeId::Role(Role::TransactionCoordinator { group }).to_string()))
+        .map(|group| role(Role::TransactionCoordinator { group }))
         .collect();
 
     // Where an acknowledged record of `topic` (as the run names it; `base`
     // as the scenario does) lives, as alternatives: the leader from the ack
     // on, or each follower of the ISR. With the sentence for its trail.
     let durability = |topic: &str, base: &str, partition: i32, offset: i64, step: u32| -> (Vec<Derivation>, String, u32) {
-        let leader_role = role(format!("leader({base}/{partition})"));
+        let leader_role = role(Role::Leader { topic: base.to_string(), partition });
         let state = before(step).and_then(|s| s.partition(topic, partition));
         let leader = state.and_then(|p| p.leader);
         let isr: Vec<i32> = state.map(|p| p.isr.clone()).unwrap_or_default();
-        let name = |broker: i32| if Some(broker) == leader { leader_role.clone() } else { format!("broker-{broker}") };
+        let name = |broker: i32| if Some(broker) == leader { leader_role.clone() } else { broker_node(broker) };
 
         // Durability: where the acknowledged record lives. The leader holds
         // it from the ack on: a crash from the next step until one step after
@@ -165,7 +165,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         let replicated = if acks_one { observed.written_by(topic, partition, offset, step) } else { step };
         let mut durable: Vec<Derivation> = Vec::new();
         if leader.is_some_and(|l| isr.contains(&l)) || isr.is_empty() {
-            durable.push((step + 1..=replicated + 1).map(|t| Fact::Alive { node: leader_role.clone(), step: t }).collect());
+            durable.push((step + 1..=replicated + 1).map(|t| Fact::alive(leader_role.clone(), t)).collect());
         }
         let followers: Vec<i32> = isr.iter().copied().filter(|b| Some(*b) != leader).collect();
         if acks_one && !followers.is_empty() {
@@ -176,12 +176,12 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // truncate the record away. So the followers hold it only
             // together: every one alive and able to fetch, and the leader
             // able to send.
-            let mut all = BTreeSet::from([Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step }]);
+            let mut all = BTreeSet::from([Fact::link(leader_role.clone(), Peer::Brokers, step)]);
             for follower in &followers {
-                all.insert(Fact::Alive { node: name(*follower), step: replicated });
-                all.insert(Fact::Link { from: name(*follower), to: BROKERS.to_string(), step });
+                all.insert(Fact::alive(name(*follower), replicated));
+                all.insert(Fact::link(name(*follower), Peer::Brokers, step));
             }
-            durable.push(all);
+            durable.push(all.into());
         } else {
             // acks=all: each ISR follower had it when it was acknowledged.
             // Where the leader can acknowledge alone (min ISR 1), that holds
@@ -190,16 +190,16 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // unclean election). At min ISR 2 or more such a cut stops the
             // acknowledgements instead, so the follower alone is the fact.
             for follower in &followers {
-                let mut held = BTreeSet::from([Fact::Alive { node: name(*follower), step: replicated }]);
+                let mut held = BTreeSet::from([Fact::alive(name(*follower), replicated)]);
                 if leader_alone {
-                    held.insert(Fact::Link { from: leader_role.clone(), to: BROKERS.to_string(), step });
+                    held.insert(Fact::link(leader_role.clone(), Peer::Brokers, step));
                 }
-                durable.push(held);
+                durable.push(held.into());
             }
         }
         let how = if acks_one { "acks=1, replicated" } else { "acks=all" };
         if durable.is_empty() {
-            durable.push(BTreeSet::new());
+            durable.push(Derivation::default());
         }
         (durable, format!("held by the leader and sent to the ISR {isr:?} ({how} at step {replicated})"), replicated)
     };
@@ -225,7 +225,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step.map(|s| clock.clamp(s))) else {
             continue;
         };
-        let leader_role = role(format!("leader({input_topic}/{partition})"));
+        let leader_role = role(Role::Leader { topic: input_topic.clone(), partition });
         let mut trail = Trail::default();
         trail.events.push((
             format!("{} produced to {} and acknowledged at offset {offset}", input.id, leader_role),
@@ -251,7 +251,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
 
         // Processing: the instances that turned it into the output read
         // back, as the best source shows them.
-        let mut processing: Derivation = BTreeSet::new();
+        let mut processing = Derivation::default();
         let pick = |all: &Vec<Path>| all.iter().find(|h| h.output_at == *read_at).or(all.last()).cloned();
         let path = handled
             .get(input.id.as_str())
@@ -270,7 +270,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // instance matters until the output is written.
             let last_commit = h.stage_commits.iter().map(|(_, _, t)| *t).fold(h.committed, u32::max);
             let until = if commits_count { h.output.max(last_commit) } else { h.output };
-            let coordinator_fact = commits_count.then(|| Fact::Alive { node: coordinator.clone(), step: h.committed });
+            let coordinator_fact = commits_count.then(|| Fact::alive(coordinator.clone(), h.committed));
             let up = |node: &str, t: u32| !down.contains(&(node.to_string(), t));
             let connected = |node: &str, t: u32| !cut_off.contains(&(node.to_string(), t));
             let mut commit_facts: Vec<Fact> = Vec::new();
@@ -283,11 +283,11 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 for (node, from, _) in &h.holds {
                     for t in *from..=until {
                         if up(node, t) {
-                            commit_facts.push(Fact::Alive { node: node.clone(), step: t });
+                            commit_facts.push(Fact::alive(instance(node), t));
                         }
                         if t <= h.output && connected(node, t) {
-                            consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: t });
-                            consumed_facts.push(Fact::Link { from: BROKERS.to_string(), to: node.clone(), step: t });
+                            consumed_facts.push(Fact::link(instance(node), Peer::Brokers, t));
+                            consumed_facts.push(Fact::link(Peer::Brokers, instance(node), t));
                         }
                     }
                 }
@@ -303,17 +303,17 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                     false => h.holds.iter().find(|(n, _, _)| *n == h.reader).map_or(h.output, |(_, _, to)| *to),
                 };
                 let reader_until = if commits_count { reader_end.max(h.committed) } else { reader_end };
-                commit_facts.extend((h.consumed..=reader_until).map(|t| Fact::Alive { node: h.reader.clone(), step: t }));
-                consumed_facts.push(Fact::Link { from: h.reader.clone(), to: BROKERS.to_string(), step: h.consumed });
+                commit_facts.extend((h.consumed..=reader_until).map(|t| Fact::alive(instance(&h.reader), t)));
+                consumed_facts.push(Fact::link(instance(&h.reader), Peer::Brokers, h.consumed));
                 for (node, from, to) in h.holds.iter().filter(|(n, _, _)| *n != h.reader) {
-                    commit_facts.extend((*from..=*to).map(|t| Fact::Alive { node: node.clone(), step: t }));
-                    consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: *from });
+                    commit_facts.extend((*from..=*to).map(|t| Fact::alive(instance(node), t)));
+                    consumed_facts.push(Fact::link(instance(node), Peer::Brokers, *from));
                 }
                 // Each hop's write (a repartition topic, a chain's next
                 // stage's input) went over its instance's link when it last
                 // held the record; the output's own write is below.
                 for (node, _, to) in h.holds.iter().filter(|(n, _, _)| *n != h.writer) {
-                    consumed_facts.push(Fact::Link { from: node.clone(), to: BROKERS.to_string(), step: *to });
+                    consumed_facts.push(Fact::link(instance(node), Peer::Brokers, *to));
                 }
             }
             commit_facts.extend(coordinator_fact);
@@ -321,11 +321,11 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // its group's coordinator, the instance that read the record
             // there alive until then.
             if commits_count {
-                for (instance, group, t) in &h.stage_commits {
-                    commit_facts.push(Fact::Alive { node: role(coordinator_role(group)), step: *t });
-                    let Some(instance) = instance else { continue };
-                    let from = h.holds.iter().find(|(n, _, _)| n == instance).map_or(*t, |(_, _, to)| *to);
-                    commit_facts.extend((from..=*t).filter(|s| up(instance, *s)).map(|s| Fact::Alive { node: instance.clone(), step: s }));
+                for (reader, group, t) in &h.stage_commits {
+                    commit_facts.push(Fact::alive(role(coordinator_role(group)), *t));
+                    let Some(reader) = reader else { continue };
+                    let from = h.holds.iter().find(|(n, _, _)| n == reader).map_or(*t, |(_, _, to)| *to);
+                    commit_facts.extend((from..=*t).filter(|s| up(reader, *s)).map(|s| Fact::alive(instance(reader), s)));
                 }
             }
             // A count kept only in the instance's memory (it restored no
@@ -344,11 +344,11 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 Some(last) if last > until => h
                     .holds
                     .iter()
-                    .flat_map(|(node, _, _)| (until + 1..=last).filter(|t| up(node, *t)).map(|t| Fact::Alive { node: node.clone(), step: t }))
+                    .flat_map(|(node, _, _)| (until + 1..=last).filter(|t| up(node, *t)).map(|t| Fact::alive(instance(node), t)))
                     .collect(),
                 _ => vec![],
             };
-            let output_role = role(format!("leader({output_topic}/{})", h.output_at.0));
+            let output_role = role(Role::Leader { topic: output_topic.clone(), partition: h.output_at.0 });
             // The write, and its acknowledgement coming back: without it the
             // producer retries (a duplicate unless it is idempotent). With
             // acks=all the acknowledgement also waits for the output
@@ -365,22 +365,22 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // for an answer when the cut hits.
             let mut output_facts = Vec::new();
             if !h.assumed {
-                output_facts.push(Fact::Link { from: h.writer.clone(), to: BROKERS.to_string(), step: h.output });
+                output_facts.push(Fact::link(instance(&h.writer), Peer::Brokers, h.output));
             }
-            output_facts.push(Fact::Link { from: output_role.clone(), to: BROKERS.to_string(), step: h.output });
+            output_facts.push(Fact::link(output_role.clone(), Peer::Brokers, h.output));
             if !h.assumed && h.consumed < h.output {
-                output_facts.push(Fact::Link { from: BROKERS.to_string(), to: h.writer.clone(), step: h.output });
+                output_facts.push(Fact::link(Peer::Brokers, instance(&h.writer), h.output));
             }
             // Internal topics (repartition, changelog) the record was written
             // to: their leaders took it, as the output's did.
             for (topic, p, t) in &h.internal {
-                output_facts.push(Fact::Link { from: role(format!("leader({topic}/{p})")), to: BROKERS.to_string(), step: *t });
+                output_facts.push(Fact::link(role(Role::Leader { topic: topic.clone(), partition: *p }), Peer::Brokers, *t));
             }
             // A transactional write becomes visible, and its input's offset
             // committed, only when its transaction commits, through the
             // transaction's coordinator.
             if transactional {
-                output_facts.extend(transaction_coordinators.iter().map(|node| Fact::Alive { node: node.clone(), step: h.output }));
+                output_facts.extend(transaction_coordinators.iter().map(|node| Fact::alive(node.clone(), h.output)));
             }
             processing.extend(consumed_facts.iter().cloned());
             processing.extend(output_facts.iter().cloned());
@@ -474,8 +474,20 @@ fn lone_broker<'a>(snapshots: impl Iterator<Item = &'a Snapshot>) -> Option<u8> 
 /// `leader(t/p)`). The fact names the role, not a broker, so it needs no
 /// group snapshot: whichever broker coordinates the group when the fault
 /// starts is the one crashed.
-pub(super) fn coordinator_role(group: &str) -> String {
-    NodeId::Role(Role::Coordinator { group: group.to_string() }).to_string()
+pub(super) fn coordinator_role(group: &str) -> Role {
+    Role::Coordinator { group: group.to_string() }
+}
+
+/// A pipeline instance the trace names (`pipeline-1`), as a node.
+fn instance(name: &str) -> NodeId {
+    NodeId::client(name)
+}
+
+/// Broker `id` of a snapshot, as a node. An id no broker can have (below
+/// 1 or above 255: a hostile or damaged trace) keeps the trace's name as a
+/// client's, so that it matches no broker the budget targets.
+fn broker_node(id: i32) -> NodeId {
+    u8::try_from(id).ok().filter(|b| *b >= 1).map_or_else(|| NodeId::client(format!("broker-{id}")), NodeId::Broker)
 }
 
 /// The (node, step) pairs this run shows a node down (crashed, stopped,

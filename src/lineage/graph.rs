@@ -56,8 +56,8 @@ fn escape(label: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Fact;
     use super::*;
+    use crate::solver::testing::alive;
 
     #[test]
     fn dot_has_the_record_events_and_facts_and_escapes_quotes() {
@@ -65,7 +65,7 @@ mod tests {
             events: vec![(
                 "consumed by \"p1\"".to_string(),
                 2,
-                vec![Fact::Alive { node: "pipeline-1".into(), step: 2 }],
+                vec![alive("pipeline-1", 2)],
             )],
         };
         let dot = to_dot("r:in-1", &trail);

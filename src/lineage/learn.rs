@@ -21,11 +21,41 @@
 //! alternative it would mask a hypothesis never tried (a leader cut off at
 //! step 2 and crashed at 3 is not shown harmless by a run that cut it at 0
 //! and crashed it at 1). Outcomes no earlier run showed are taken whole.
+//!
+//! Whoever takes in a finished run (the campaign after each run, a resumed
+//! campaign from its journal, `ldfi solve` from saved traces, `ldfi report`
+//! counting what each run taught) does it through [`Knowledge::absorb`],
+//! so that all of them learn the same thing from the same run.
 
 use std::collections::BTreeSet;
 
-use crate::lineage::{Derivation, Fact, Model, BROKERS};
+use super::build;
+use crate::lineage::{Derivation, Fact, Model};
 use crate::model::{Fault, FaultPlan, PlannedFault};
+use crate::trace::TraceLine;
+
+/// What the runs taken in so far taught: the merged lineage model, and the
+/// recovery paths each run's faults caused, kept with their plan.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub model: Model,
+    pub conditional: Conditional,
+}
+
+impl Knowledge {
+    /// Takes in a finished run that broke nothing, injected under `plan`:
+    /// its lineage, built from its trace lines, merged by the rule of
+    /// [`learn`], its recovery paths kept with `plan`. Returns the model's
+    /// size before it (outcomes, derivations); an error says why its
+    /// lineage could not be built.
+    pub fn absorb(&mut self, lines: &[TraceLine], plan: &FaultPlan) -> Result<(usize, usize), String> {
+        let learned = build(lines)?;
+        let before = (self.model.outcomes.len(), self.model.derivation_count());
+        let added = learn(&mut self.model, learned, plan);
+        self.conditional.push(plan, added);
+        Ok(before)
+    }
+}
 
 /// Merges what a survived run under `plan` showed into `model`, and
 /// returns the recovery paths it added (the derivations of outcomes that
@@ -126,15 +156,11 @@ fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
 /// node down (crash, stop, pause) from its start until the step it comes
 /// back in, a cut until it is healed.
 pub fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
-    let (nodes, step): (Vec<&str>, u32) = match fact {
-        Fact::Alive { node, step } => (vec![node], *step),
-        Fact::Link { from, to, step } => ([from.as_str(), to.as_str()].into_iter().filter(|n| *n != BROKERS).collect(), *step),
-    };
+    let step = fact.step();
     plan.faults.iter().any(|planned| {
         let down = matches!(planned.fault, Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. });
         let until = if down { planned.end } else { planned.end.saturating_sub(1) };
-        (planned.start..=until).contains(&step)
-            && planned.fault.nodes().iter().any(|n| nodes.contains(&n.to_string().as_str()))
+        (planned.start..=until).contains(&step) && planned.fault.nodes().iter().any(|n| fact.nodes().any(|m| m == *n))
     })
 }
 
@@ -142,10 +168,7 @@ pub fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
 mod tests {
     use super::*;
     use crate::model::{Fault, PlannedFault};
-
-    fn alive(node: &str, step: u32) -> Fact {
-        Fact::Alive { node: node.into(), step }
-    }
+    use crate::solver::testing::{alive, link};
 
     fn model(outcomes: &[(&str, Vec<Vec<Fact>>)]) -> Model {
         let mut m = Model::default();
@@ -218,7 +241,7 @@ mod tests {
         // the follower's path (the leader's link at 3) was hit, the
         // leader's (alive at 4) was not. The record did not need to recover.
         let leader = "leader(input/0)";
-        let link = |step| Fact::Link { from: leader.into(), to: BROKERS.into(), step };
+        let link = |step| link(leader, "brokers", step);
         let known = model(&[
             ("r:3", vec![vec![alive(leader, 4)], vec![alive("broker-2", 3), link(3)]]),
             ("r:1", vec![vec![alive(leader, 2)], vec![alive("broker-2", 1), link(1)]]),
@@ -243,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_fault_on_another_node_or_later_threatens_nothing() {
-        let known = model(&[("r:a", vec![vec![alive("pipeline-1", 2), Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 2 }]])]);
+        let known = model(&[("r:a", vec![vec![alive("pipeline-1", 2), link("pipeline-1", "brokers", 2)]])]);
         let run = model(&[("r:a", vec![vec![alive("pipeline-1", 3)]])]);
         for plan in [crash("broker-2", 1, 3), crash("pipeline-1", 4, 6), FaultPlan::none()] {
             let mut m = known.clone();

@@ -18,6 +18,10 @@
 //! only if every derivation is cut; a derivation is cut if any of its facts
 //! is.
 //!
+//! The facts, derivations and model are the solver's own types
+//! ([`crate::solver::Model`]): lineage speaks the solver's vocabulary, so
+//! nothing translates between the two.
+//!
 //! Sources, all in the trace: the workload's delivery reports (partition,
 //! offset, step), the harness's snapshots (leader, ISR, high watermark per
 //! step), the pipeline's own events (which instance consumed, produced and
@@ -52,75 +56,17 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 pub use build::build;
 pub use graph::to_dot;
-pub use learn::{learn, Conditional};
+pub use learn::{learn, Conditional, Knowledge};
 pub use sources::sources;
 pub use steps::StepClock;
 
-/// The pseudo-peer of a [`Fact::Link`]: "the other brokers" (for a leader:
-/// its followers; for a client: every broker).
-pub const BROKERS: &str = "brokers";
-
-/// A fact a derivation relied on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Fact {
-    /// `node` was alive (not crashed) during step `step`.
-    Alive { node: String, step: u32 },
-    /// Packets from `from` to `to` flowed during step `step`.
-    Link { from: String, to: String, step: u32 },
-}
-
-impl std::fmt::Display for Fact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Fact::Alive { node, step } => write!(f, "{node} alive @{step}"),
-            Fact::Link { from, to, step } => write!(f, "{from} -> {to} @{step}"),
-        }
-    }
-}
-
-/// The facts that together supported an outcome once.
-pub type Derivation = BTreeSet<Fact>;
-
-/// What a good outcome relied on, step by step, as a small graph: the
-/// record, the events that moved it, and the facts each event relied on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Trail {
-    /// `(event, step, facts it relied on)`, in the order they happened.
-    pub events: Vec<(String, u32, Vec<Fact>)>,
-}
-
-/// The lineage of every good outcome of one or more runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Model {
-    /// Outcome id → its distinct derivations.
-    pub outcomes: BTreeMap<String, BTreeSet<Derivation>>,
-    /// Outcome id → how it happened in the run that first showed it.
-    #[serde(default)]
-    pub trails: BTreeMap<String, Trail>,
-}
-
-impl Model {
-    /// Adds the derivations another run showed.
-    pub fn merge(&mut self, other: Model) {
-        for (id, derivations) in other.outcomes {
-            self.outcomes.entry(id).or_default().extend(derivations);
-        }
-        for (id, trail) in other.trails {
-            self.trails.entry(id).or_insert(trail);
-        }
-    }
-
-    /// Number of distinct derivations over all outcomes.
-    pub fn derivation_count(&self) -> usize {
-        self.outcomes.values().map(BTreeSet::len).sum()
-    }
-}
+/// The lineage's vocabulary is the solver's: lineage produces the model
+/// the solver reads, in the solver's facts.
+pub use crate::solver::{Derivation, Fact, Model, Peer, Trail};
 
 /// Where the lineage of an instance's part of the outcomes came from, best
 /// first.

@@ -7,13 +7,16 @@
 //! acknowledgement held up is a cut of the output leader's followers. A
 //! commit relies on the group's coordinator, named by the scenario's group.
 
+use std::collections::BTreeSet;
+
 use super::*;
-use crate::campaign::{realize, solver_model, space, Windows};
+use crate::campaign::{realize, space, Windows};
 use crate::model::snapshot::GroupState;
 use crate::model::{role, Fault, NodeId, Role, Snapshot};
 use crate::run::RunNames;
 use crate::scenario::Scenario;
-use crate::solver::{FaultVar, Solver, Z3Solver};
+use crate::solver::testing::{alive, crash, link, omission};
+use crate::solver::{FaultVar, Peer, Solver, Z3Solver};
 use crate::trace::{Event, TraceLine};
 
 const T0: u64 = 1_000_000;
@@ -77,7 +80,7 @@ targets = {targets}
 fn first_hypotheses(lines: &[TraceLine], scenario: &Scenario, limit: usize) -> Vec<crate::solver::Hypothesis> {
     let model = build(lines).expect("lineage");
     let space = space(scenario, &model);
-    Z3Solver.hypotheses(&solver_model(&model), &space, &[], &[], limit).expect("solver")
+    Z3Solver.hypotheses(&model, &space, &[], &[], limit).expect("solver")
 }
 
 #[test]
@@ -85,19 +88,19 @@ fn an_acked_record_has_one_derivation_per_isr_member_times_its_processing_path()
     let model = build(&one_record_run("all")).unwrap();
     let derivations = &model.outcomes["r:in-1"];
     assert_eq!(derivations.len(), 3);
-    let leader = Fact::Alive { node: "leader(input/0)".into(), step: 1 };
+    let leader = alive("leader(input/0)", 1);
     assert!(derivations.iter().any(|d| d.contains(&leader)), "{derivations:?}");
-    let follower = Fact::Alive { node: "broker-2".into(), step: 0 };
-    let sent = Fact::Link { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 };
+    let follower = alive("broker-2", 0);
+    let sent = link("leader(input/0)", "brokers", 0);
     assert!(derivations.iter().any(|d| d.contains(&follower) && d.contains(&sent)));
-    let processed = Fact::Alive { node: "pipeline-1".into(), step: 0 };
+    let processed = alive("pipeline-1", 0);
     assert!(derivations.iter().all(|d| d.contains(&processed)));
     // The output's answer is a fact once the output is written a step after
     // its input came (in the same step, see below).
     let late = build(&written_a_step_later(one_record_run("all"))).unwrap();
-    let acked = Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 1 };
+    let acked = link("brokers", "pipeline-1", 1);
     assert!(late.outcomes["r:in-1"].iter().all(|d| d.contains(&acked)));
-    assert!(derivations.iter().all(|d| d.iter().all(|f| !matches!(f, Fact::Link { to, .. } if to == "pipeline-1"))));
+    assert!(derivations.iter().all(|d| d.iter().all(|f| !matches!(f, Fact::Link { to, .. } if to.to_string() == "pipeline-1"))));
 }
 
 #[test]
@@ -107,7 +110,7 @@ fn a_record_on_three_in_sync_replicas_needs_three_crashes() {
     // One crash of the coordinator during the commit cuts the processing
     // path; the record itself needs one crash per replica.
     let on_replicas = |found: Vec<crate::solver::Hypothesis>| {
-        found.into_iter().filter(|h| !h.contains(&FaultVar::crash("coordinator(s-group)@0", 0))).collect::<Vec<_>>()
+        found.into_iter().filter(|h| !h.contains(&crash("coordinator(s-group)", 0))).collect::<Vec<_>>()
     };
     assert!(on_replicas(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 2, 0, brokers), 10)).is_empty());
     let found = on_replicas(first_hypotheses(&lines, &scenario(r#"["crash"]"#, 3, 0, brokers), 10));
@@ -121,8 +124,8 @@ fn acks_one_is_broken_by_a_cut_then_the_crash_of_the_leader() {
     let scenario = scenario(r#"["crash", "cut"]"#, 1, 1, brokers);
     let found = first_hypotheses(&one_record_run("1"), &scenario, 10);
     let expected: crate::solver::Hypothesis = [
-        FaultVar::crash("leader(input/0)@1", 0),
-        FaultVar::Omission { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 },
+        crash("leader(input/0)", 1),
+        omission("leader(input/0)", "brokers", 0),
     ]
     .into_iter()
     .collect();
@@ -130,15 +133,16 @@ fn acks_one_is_broken_by_a_cut_then_the_crash_of_the_leader() {
     // (its leader cut from its followers) and the coordinator's crash
     // during the commit. The input's durability needs two.
     let single = |h: &&crate::solver::Hypothesis| h.len() == 1;
-    let singles: Vec<String> = found.iter().filter(single).map(|h| format!("{h:?}")).collect();
+    let text = |h: &crate::solver::Hypothesis| h.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let singles: Vec<String> = found.iter().filter(single).map(text).collect();
     assert!(singles.iter().any(|h| h.contains("leader(output/2)")), "{found:?}");
-    assert!(singles.iter().any(|h| h.contains("coordinator(s-group)@0")), "{found:?}");
+    assert!(singles.iter().any(|h| h == "crash coordinator(s-group) @0"), "{found:?}");
     assert!(found.contains(&expected), "{found:?}");
     // The other acks=1 loss: a follower cut off stays in the ISR, the leader
     // crashes, the lagging follower is elected and the others truncate.
     let lagging: crate::solver::Hypothesis = [
-        FaultVar::crash("leader(input/0)@1", 0),
-        FaultVar::Omission { from: "broker-2".into(), to: BROKERS.into(), step: 0 },
+        crash("leader(input/0)", 1),
+        omission("broker-2", "brokers", 0),
     ]
     .into_iter()
     .collect();
@@ -146,7 +150,7 @@ fn acks_one_is_broken_by_a_cut_then_the_crash_of_the_leader() {
     // Neither cut alone breaks it: the leader still holds the record.
     assert!(!singles.iter().any(|h| h.contains("input/0") || h.contains("broker-2")), "{singles:?}");
     let pairs: Vec<&crate::solver::Hypothesis> = found.iter().filter(|h| !single(h)).collect();
-    assert!(pairs.iter().all(|h| h.contains(&FaultVar::crash("leader(input/0)@1", 0))), "{pairs:?}");
+    assert!(pairs.iter().all(|h| h.contains(&crash("leader(input/0)", 1))), "{pairs:?}");
     let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
     assert_eq!(plan.to_string(), "crash leader(input/0) over steps 1..3; cut {leader(input/0)} from {followers(input/0)} over steps 0..2");
 }
@@ -157,7 +161,7 @@ fn a_lost_produce_response_is_a_one_way_cut_towards_the_instance() {
     // Consumed at step 0, written at step 1: the write waits for its answer.
     let late = written_a_step_later(one_record_run("all"));
     let found = first_hypotheses(&late, &scenario, 10);
-    let response = FaultVar::Omission { from: BROKERS.into(), to: "pipeline-1".into(), step: 1 };
+    let response = omission("brokers", "pipeline-1", 1);
     let hypothesis = found.iter().find(|h| h.contains(&response)).expect("the lost response is proposed");
     let plan = realize(hypothesis, &scenario, Windows::default(), 7).unwrap();
     assert!(matches!(&plan.faults[0].fault, Fault::OneWayCut { to, .. } if to.len() == 1 && to[0].to_string() == "pipeline-1"));
@@ -174,7 +178,7 @@ fn a_response_cut_in_the_step_the_input_came_only_holds_the_input_back() {
     let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["pipeline-1"]"#);
     let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
     let towards_instance = |h: &crate::solver::Hypothesis| {
-        h.iter().any(|v| matches!(v, FaultVar::Omission { from, to, .. } if from == BROKERS && to == "pipeline-1"))
+        h.iter().any(|v| matches!(v, FaultVar::Omission { from: Peer::Brokers, to, .. } if to.to_string() == "pipeline-1"))
     };
     assert!(!found.is_empty());
     assert!(!found.iter().any(towards_instance), "{found:?}");
@@ -203,7 +207,7 @@ fn an_output_waiting_for_its_followers_is_a_cut_of_the_output_leader() {
     let scenario = scenario(r#"["one-way-cut"]"#, 0, 1, r#"["broker-1", "broker-2", "broker-3"]"#);
     let found = first_hypotheses(&one_record_run("all"), &scenario, 10);
     let expected: crate::solver::Hypothesis =
-        [FaultVar::Omission { from: "leader(output/2)".into(), to: BROKERS.into(), step: 0 }].into_iter().collect();
+        [omission("leader(output/2)", "brokers", 0)].into_iter().collect();
     assert_eq!(found.first(), Some(&expected), "{found:?}");
     let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
     assert_eq!(plan.to_string(), "drop packets from {leader(output/2)} to {followers(output/2)} over steps 0..2");
@@ -232,9 +236,9 @@ fn late_commit_run() -> Vec<TraceLine> {
 
 #[test]
 fn the_coordinator_role_is_named_by_the_scenario_group_not_the_run_group() {
-    assert_eq!(build::coordinator_role("s-group"), "coordinator(s-group)");
+    assert_eq!(NodeId::Role(build::coordinator_role("s-group")).to_string(), "coordinator(s-group)");
     let model = build(&one_record_run("all")).unwrap();
-    let coordinator = Fact::Alive { node: "coordinator(s-group)".into(), step: 0 };
+    let coordinator = alive("coordinator(s-group)", 0);
     assert!(model.outcomes["r:in-1"].iter().all(|d| d.contains(&coordinator)), "{:?}", model.outcomes);
     let names = model.outcomes.values().flatten().flatten().map(|f| f.to_string()).collect::<Vec<_>>();
     assert!(!names.iter().any(|n| n.contains("c-r0")), "{names:?}");
@@ -248,7 +252,7 @@ fn a_late_commit_is_broken_by_a_crash_of_the_coordinator_alone() {
     let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
     let scenario = scenario(r#"["crash"]"#, 1, 0, brokers);
     let found = first_hypotheses(&late_commit_run(), &scenario, 10);
-    let expected: crate::solver::Hypothesis = [FaultVar::crash("coordinator(s-group)@2", 0)].into_iter().collect();
+    let expected: crate::solver::Hypothesis = [crash("coordinator(s-group)", 2)].into_iter().collect();
     assert_eq!(found, vec![expected.clone()]);
     let plan = realize(&expected, &scenario, Windows::default(), 7).unwrap();
     assert_eq!(plan.to_string(), "crash coordinator(s-group) over steps 2..3");
@@ -292,13 +296,13 @@ fn properties_that_do_not_count_copies_leave_the_commit_out() {
     let model = build(&lines).unwrap();
     let facts: BTreeSet<&Fact> = model.outcomes["r:in-1"].iter().flatten().collect();
     assert!(facts.iter().all(|f| !f.to_string().starts_with("coordinator(")), "{facts:?}");
-    assert!(facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{facts:?}");
-    assert!(!facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 2 }), "{facts:?}");
+    assert!(facts.contains(&alive("pipeline-1", 0)), "{facts:?}");
+    assert!(!facts.contains(&alive("pipeline-1", 2)), "{facts:?}");
     // With a property that counts copies, both are back.
     let counted = build(&late_commit_run()).unwrap();
     let facts: BTreeSet<&Fact> = counted.outcomes["r:in-1"].iter().flatten().collect();
-    assert!(facts.contains(&Fact::Alive { node: "coordinator(s-group)".into(), step: 2 }), "{facts:?}");
-    assert!(facts.contains(&Fact::Alive { node: "pipeline-1".into(), step: 2 }), "{facts:?}");
+    assert!(facts.contains(&alive("coordinator(s-group)", 2)), "{facts:?}");
+    assert!(facts.contains(&alive("pipeline-1", 2)), "{facts:?}");
 }
 
 #[test]
@@ -309,7 +313,7 @@ fn at_min_isr_two_a_cut_leader_cannot_acknowledge_alone() {
     let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
     let scenario = scenario(r#"["crash", "cut"]"#, 1, 1, brokers);
     let pair: crate::solver::Hypothesis =
-        [FaultVar::crash("leader(input/0)@1", 0), FaultVar::Omission { from: "leader(input/0)".into(), to: BROKERS.into(), step: 0 }]
+        [crash("leader(input/0)", 1), omission("leader(input/0)", "brokers", 0)]
             .into_iter()
             .collect();
     let with_min_isr = |m: u32| -> Vec<TraceLine> {
@@ -325,7 +329,7 @@ fn at_min_isr_two_a_cut_leader_cannot_acknowledge_alone() {
     };
     assert!(first_hypotheses(&with_min_isr(1), &scenario, 50).contains(&pair));
     let found = first_hypotheses(&with_min_isr(2), &scenario, 50);
-    assert!(!found.iter().any(|h| h.contains(&FaultVar::crash("leader(input/0)@1", 0))), "{found:?}");
+    assert!(!found.iter().any(|h| h.contains(&crash("leader(input/0)", 1))), "{found:?}");
 }
 
 /// `one_record_run` checked for word counts: `in-1` counted as `w1` at
@@ -359,18 +363,18 @@ fn a_count_kept_only_in_memory_relies_on_its_instance_until_the_last_count_of_it
     // from zero, and the count written at 2 misses in-1.
     let model = build(&counted_twice_run(false)).unwrap();
     for step in 0..=2 {
-        let alive = Fact::Alive { node: "pipeline-1".into(), step };
+        let alive = alive("pipeline-1", step);
         assert!(model.outcomes["r:in-1"].iter().all(|d| d.contains(&alive)), "step {step}: {:?}", model.outcomes);
     }
     let events = &model.trails["r:in-1"].events;
     assert!(events.iter().any(|(e, step, _)| e.contains("memory only") && *step == 2), "{events:?}");
     let scenario = scenario(r#"["crash"]"#, 1, 0, r#"["pipeline-1"]"#);
     let found = first_hypotheses(&counted_twice_run(false), &scenario, 10);
-    assert!(found.contains(&[FaultVar::crash("pipeline-1@2", 0)].into_iter().collect()), "{found:?}");
+    assert!(found.contains(&[crash("pipeline-1", 2)].into_iter().collect()), "{found:?}");
     // An instance that restored its counts at start keeps them in the
     // changelog too: after its commit it no longer matters.
     let restored = build(&counted_twice_run(true)).unwrap();
-    let late = Fact::Alive { node: "pipeline-1".into(), step: 2 };
+    let late = alive("pipeline-1", 2);
     assert!(!restored.outcomes["r:in-1"].iter().any(|d| d.contains(&late)), "{:?}", restored.outcomes);
 }
 
@@ -422,8 +426,8 @@ fn kafka_alone_assumes_the_instance_needed_from_ack_to_output_and_commit() {
     let model = build(&lines).expect("lineage");
     let derivations = &model.outcomes["r:in-1"];
     for d in derivations {
-        assert!(d.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{d:?}");
-        assert!(d.contains(&Fact::Link { from: BROKERS.into(), to: "pipeline-1".into(), step: 0 }), "{d:?}");
+        assert!(d.contains(&alive("pipeline-1", 0)), "{d:?}");
+        assert!(d.contains(&link("brokers", "pipeline-1", 0)), "{d:?}");
     }
     let trail = &model.trails["r:in-1"];
     assert!(trail.events.iter().any(|(text, _, _)| text.contains("assumed")), "{trail:?}");
@@ -447,7 +451,7 @@ fn an_assumed_path_leaves_out_the_steps_the_run_survived_a_crash_over() {
     lines.push(crash("fault_healed", T0 + 1500));
     let model = build(&lines).expect("lineage");
     for d in &model.outcomes["r:in-1"] {
-        assert!(!d.contains(&Fact::Alive { node: "pipeline-1".into(), step: 0 }), "{d:?}");
+        assert!(!d.contains(&alive("pipeline-1", 0)), "{d:?}");
     }
 }
 
@@ -466,10 +470,10 @@ fn spans_show_the_path_through_internal_topics() {
     lines.push(span("03", "02", "publish", "output.c-r0", 2, 0, T0 + 40));
     lines.sort_by_key(|l| l.time_ms);
     let model = build(&lines).expect("lineage");
-    let repartition = Fact::Link { from: "leader(s-group-store-repartition/1)".into(), to: BROKERS.into(), step: 0 };
+    let repartition = link("leader(s-group-store-repartition/1)", "brokers", 0);
     for d in &model.outcomes["r:in-1"] {
         assert!(d.contains(&repartition), "{d:?}");
-        assert!(d.contains(&Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 0 }), "{d:?}");
+        assert!(d.contains(&link("pipeline-1", "brokers", 0)), "{d:?}");
     }
     let trail = &model.trails["r:in-1"];
     assert!(trail.events.iter().any(|(text, _, _)| text.contains("OpenTelemetry")), "{trail:?}");
@@ -496,7 +500,7 @@ fn transactional_run() -> Vec<TraceLine> {
 
 #[test]
 fn a_transactional_write_needs_the_transaction_coordinator_named_by_the_scenario_group() {
-    let coordinator = Fact::Alive { node: "transaction-coordinator(s-group)".into(), step: 0 };
+    let coordinator = alive("transaction-coordinator(s-group)", 0);
     let plain = build(&one_record_run("all")).unwrap();
     assert!(!plain.outcomes.values().flatten().flatten().any(|f| *f == coordinator), "no transaction, no coordinator");
     let model = build(&transactional_run()).unwrap();
@@ -508,7 +512,7 @@ fn a_transactional_write_needs_the_transaction_coordinator_named_by_the_scenario
     // the nemesis to the broker the run's snapshot names.
     let brokers = r#"["broker-1", "broker-2", "broker-3"]"#;
     let found = first_hypotheses(&transactional_run(), &scenario(r#"["crash"]"#, 1, 0, brokers), 10);
-    let expected: crate::solver::Hypothesis = [FaultVar::crash("transaction-coordinator(s-group)@0", 0)].into_iter().collect();
+    let expected: crate::solver::Hypothesis = [crash("transaction-coordinator(s-group)", 0)].into_iter().collect();
     assert!(found.contains(&expected), "{found:?}");
     let role: Role = match "transaction-coordinator(s-group)".parse::<NodeId>().unwrap() {
         NodeId::Role(r) => r,
@@ -530,7 +534,9 @@ mod properties {
     //! and every outcome has something that supported it.
     use proptest::prelude::*;
 
-    use super::*;
+    use std::collections::BTreeSet;
+
+use super::*;
 
     /// A record: (input partition, produce step, acknowledged, steps until
     /// consumed, instance, read back).
@@ -657,15 +663,15 @@ fn a_chain_is_followed_through_every_stage_to_the_input() {
     let model = build(&chain_run()).expect("lineage");
     let derivations = &model.outcomes["r:in-1"];
     let needed = [
-        Fact::Alive { node: "pipeline-1".into(), step: 0 },
-        Fact::Link { from: "pipeline-1".into(), to: BROKERS.into(), step: 0 },
-        Fact::Link { from: "leader(middle/1)".into(), to: BROKERS.into(), step: 0 },
-        Fact::Alive { node: "pipeline-2".into(), step: 1 },
-        Fact::Link { from: "pipeline-2".into(), to: BROKERS.into(), step: 1 },
+        alive("pipeline-1", 0),
+        link("pipeline-1", "brokers", 0),
+        link("leader(middle/1)", "brokers", 0),
+        alive("pipeline-2", 1),
+        link("pipeline-2", "brokers", 1),
         // no-duplicates counts copies: the second stage's commit matters,
         // through its own group's coordinator.
-        Fact::Alive { node: "coordinator(s-stage2-group)".into(), step: 1 },
-        Fact::Alive { node: "coordinator(s-group)".into(), step: 0 },
+        alive("coordinator(s-stage2-group)", 1),
+        alive("coordinator(s-group)", 0),
     ];
     for d in derivations {
         for fact in &needed {
@@ -689,9 +695,9 @@ fn kafka_alone_assumes_every_stages_instances_needed() {
     let model = build(&lines).expect("lineage");
     for d in &model.outcomes["r:in-1"] {
         for node in ["pipeline-1", "pipeline-2"] {
-            assert!(d.contains(&Fact::Alive { node: node.into(), step: 0 }), "{node} missing from {d:?}");
+            assert!(d.contains(&alive(node, 0)), "{node} missing from {d:?}");
         }
-        assert!(d.iter().any(|f| matches!(f, Fact::Alive { node, .. } if node == "coordinator(s-stage2-group)")), "{d:?}");
+        assert!(d.iter().any(|f| matches!(f, Fact::Alive { node, .. } if node.to_string() == "coordinator(s-stage2-group)")), "{d:?}");
     }
 }
 
@@ -762,7 +768,7 @@ fn a_joined_output_needs_the_table_row_it_met_held_too() {
     lines.insert(at, row);
     let model = build(&lines).expect("lineage");
     let derivations = &model.outcomes["r:in-1"];
-    let row_held = Fact::Alive { node: "leader(side/0)".into(), step: 1 };
+    let row_held = alive("leader(side/0)", 1);
     assert!(!alone.iter().any(|d| d.contains(&row_held)), "{alone:?}");
     assert!(!derivations.is_empty() && derivations.iter().all(|d| d.contains(&row_held)), "{derivations:?}");
     assert!(model.trails["r:in-1"].events.iter().any(|(text, _, _)| text.starts_with("met side-0 of side/0")));

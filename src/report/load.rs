@@ -19,7 +19,7 @@ use super::evidence::resolve;
 use crate::summary::names::Refused;
 use crate::summary::{CampaignSummary, Counterexample, Learned, Outcome, RunRecord};
 use crate::checker::{RunVerdict, Verdict};
-use crate::lineage::{self, Model};
+use crate::lineage::Knowledge;
 use crate::model::FaultPlan;
 use crate::scenario::{Property, Strategy};
 use crate::trace::{self, place, Event, TraceError};
@@ -303,12 +303,10 @@ fn properties_from_traces(runs: &[RunRecord], root: &Path) -> Vec<Property> {
 /// did not fail adds what its plan shows. Runs whose traces cannot be read
 /// are left as they are.
 pub fn fill_learned(runs: &mut [RunRecord], root: &Path) {
-    let mut model = Model::default();
+    let mut knowledge = Knowledge::default();
     for run in runs.iter_mut().filter(|r| r.verdict != Verdict::Fail) {
         let Ok(lines) = trace::read_dir(&resolve(&run.dir, root)) else { continue };
-        let Ok(learned) = lineage::build(&lines) else { continue };
-        let before = (model.outcomes.len(), model.derivation_count());
-        crate::lineage::learn(&mut model, learned, &run.plan);
-        run.learned = Some(Learned::since(before, &model));
+        let Ok(before) = knowledge.absorb(&lines, &run.plan) else { continue };
+        run.learned = Some(Learned::since(before, &knowledge.model));
     }
 }

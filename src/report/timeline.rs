@@ -333,8 +333,12 @@ fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&s
     for line in lines {
         let Event::Snapshot { snapshot } = &line.event else { continue };
         let x = axis.x(line.time_ms) + 2.0;
-        for (name, i) in row.iter().filter(|(name, _)| name.starts_with("broker-")) {
-            let Ok(broker) = name["broker-".len()..].parse::<i32>() else { continue };
+        // In lane order: the same report every time it is rendered.
+        let mut lanes: Vec<(&&str, &usize)> = row.iter().collect();
+        lanes.sort_by_key(|(_, i)| **i);
+        for (name, i) in lanes {
+            let Ok(NodeId::Broker(broker)) = name.parse::<NodeId>() else { continue };
+            let broker = i32::from(broker);
             let led = |topic: &str| -> Vec<String> {
                 snapshot
                     .partitions

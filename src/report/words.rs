@@ -4,6 +4,7 @@
 //! a report leads with. Pure.
 
 use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Role};
+use crate::solver::{FaultVar, Peer};
 
 /// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
 pub fn counted(n: usize, one: &str) -> String {
@@ -26,33 +27,30 @@ pub fn node(node: &NodeId) -> String {
     }
 }
 
-/// A node as the lineage names it (`broker-2`, `leader(input/0)`), in words
-/// where it parses, as it is where it does not.
-fn named(name: &str) -> String {
-    name.parse::<NodeId>().map_or_else(|_| name.to_string(), |n| node(&n))
+/// One end of a link in words: a node, or `brokers` (the other brokers).
+fn peer(peer: &Peer) -> String {
+    match peer {
+        Peer::Node(n) => node(n),
+        Peer::Brokers => Peer::BROKERS.to_string(),
+    }
 }
 
 /// One fault variable of the solver in words: what the hypothesis takes
 /// away, at which step (`pipeline-1 down during step 2`, `the leader of
 /// input/0 cut off from the other brokers during step 1`). The plan that
 /// realizes it is said by [`plan`].
-pub fn variable(var: &crate::solver::FaultVar) -> String {
-    use crate::lineage::BROKERS;
-    use crate::solver::FaultVar;
+pub fn variable(var: &FaultVar) -> String {
     match var {
-        FaultVar::Crash { node, step } => match node.rsplit_once('@') {
-            Some((name, at)) => format!("{} down during step {at}", named(name)),
-            None => format!("{} down from step {step}", named(node)),
-        },
-        FaultVar::Omission { from, to, step } if from == BROKERS => {
-            format!("the brokers' packets to {} lost during step {step}", named(to))
+        FaultVar::Crash { node: n, step } => format!("{} down during step {step}", node(n)),
+        FaultVar::Omission { from: Peer::Brokers, to, step } => {
+            format!("the brokers' packets to {} lost during step {step}", peer(to))
         }
-        FaultVar::Omission { from, to, step } if to == BROKERS => match from.parse::<NodeId>() {
-            Ok(NodeId::Role(Role::Leader { .. })) => format!("{} cut off from its followers during step {step}", named(from)),
-            Ok(NodeId::Broker(_)) => format!("{} cut off from the other brokers during step {step}", named(from)),
-            _ => format!("{}'s packets to the brokers lost during step {step}", named(from)),
+        FaultVar::Omission { from: Peer::Node(from), to: Peer::Brokers, step } => match from {
+            NodeId::Role(Role::Leader { .. }) => format!("{} cut off from its followers during step {step}", node(from)),
+            NodeId::Broker(_) => format!("{} cut off from the other brokers during step {step}", node(from)),
+            _ => format!("{}'s packets to the brokers lost during step {step}", node(from)),
         },
-        FaultVar::Omission { from, to, step } => format!("{}'s packets to {} lost during step {step}", named(from), named(to)),
+        FaultVar::Omission { from, to, step } => format!("{}'s packets to {} lost during step {step}", peer(from), peer(to)),
     }
 }
 
@@ -177,13 +175,14 @@ pub fn plan(plan: &FaultPlan) -> String {
 mod tests {
     #[test]
     fn hypotheses_in_words() {
-        use crate::solver::{FaultVar, Hypothesis};
+        use crate::solver::testing::{crash, omission};
+        use crate::solver::Hypothesis;
         let h: Hypothesis = [
-            FaultVar::crash("leader(input/0)@2", 0),
-            FaultVar::omission("leader(input/0)", "brokers", 1),
-            FaultVar::omission("brokers", "pipeline-1", 3),
-            FaultVar::omission("pipeline-1", "brokers", 4),
-            FaultVar::omission("broker-2", "brokers", 0),
+            crash("leader(input/0)", 2),
+            omission("leader(input/0)", "brokers", 1),
+            omission("brokers", "pipeline-1", 3),
+            omission("pipeline-1", "brokers", 4),
+            omission("broker-2", "brokers", 0),
         ]
         .into_iter()
         .collect();

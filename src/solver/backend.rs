@@ -9,7 +9,8 @@
 use std::ops::ControlFlow;
 
 use super::enumerate::{Enumeration, Order};
-use super::model::{Hypothesis, HypothesisSpace, Model};
+use super::model::Model;
+use super::var::{Hypothesis, HypothesisSpace};
 use super::reduce::{Reduced, VarId};
 use super::{Solver, SolverError};
 

@@ -5,7 +5,8 @@
 //! encoding or the enumeration of the z3 backend, so tests can hold the two
 //! against each other. Use it on tiny spaces only.
 
-use super::model::{Hypothesis, HypothesisSpace, Model};
+use super::model::Model;
+use super::var::{Hypothesis, HypothesisSpace};
 use super::space::fails_some_outcome;
 use super::{Solver, SolverError};
 

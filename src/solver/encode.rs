@@ -5,7 +5,7 @@
 //! - `fails_s → AND { cut_c : c in support s }`, one per distinct outcome;
 //! - `OR fails_s`: some outcome fails;
 //! - budget as cardinality constraints: at most `max_crashes` crash
-//!   variables, at most one per node, at most `max_omissions` omissions;
+//!   variables, at most `max_omissions` omissions;
 //! - `level_k → atmost(x, k)`, one indicator per size `k`, passed as an
 //!   assumption so the bound can grow without popping learned clauses;
 //! - blocking clauses `OR { ¬x_i : i in M }`: no superset of `M`.
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use z3::ast::{atmost, Bool};
 use z3::{SatResult, Solver};
 
-use super::model::{FaultVar, HypothesisSpace};
+use super::var::{FaultVar, HypothesisSpace};
 use super::reduce::{Reduced, VarId};
 use super::SolverError;
 
@@ -68,19 +68,15 @@ impl Encoding {
             .collect();
         solver.assert(Bool::or(&fails));
 
-        let mut crashes_by_node: BTreeMap<&str, Vec<&Bool>> = BTreeMap::new();
-        let mut omissions = Vec::new();
+        let (mut crashes, mut omissions) = (Vec::new(), Vec::new());
         for (var, b) in reduced.vars.iter().zip(&x) {
             match var {
-                FaultVar::Crash { node, .. } => crashes_by_node.entry(node).or_default().push(b),
+                FaultVar::Crash { .. } => crashes.push(b),
                 FaultVar::Omission { .. } => omissions.push(b),
             }
         }
-        for group in crashes_by_node.values().filter(|g| g.len() > 1) {
-            solver.assert(atmost(group.iter().copied(), 1));
-        }
-        if crashes_by_node.len() > space.max_crashes as usize {
-            solver.assert(atmost(crashes_by_node.values().flatten().copied(), space.max_crashes));
+        if crashes.len() > space.max_crashes as usize {
+            solver.assert(atmost(crashes, space.max_crashes));
         }
         if omissions.len() > space.max_omissions as usize {
             solver.assert(atmost(omissions, space.max_omissions));

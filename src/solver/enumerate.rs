@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 use z3::ast::Bool;
 
 use super::encode::Encoding;
-use super::model::{Hypothesis, HypothesisSpace};
+use super::var::{Hypothesis, HypothesisSpace};
 use super::reduce::{Reduced, VarId};
 use super::SolverError;
 

@@ -10,15 +10,16 @@
 //! one that already broke something.
 //!
 //! ```
+//! use ldfi::model::NodeId;
 //! use ldfi::solver::{Derivation, Fact, FaultVar, HypothesisSpace, ModelBuilder, Solver, Z3Solver};
 //!
 //! // A record on three replicas, written at step 0: any one of them is enough.
 //! let mut model = ModelBuilder::new();
-//! let replicas = ["broker-1", "broker-2", "broker-3"];
-//! model.outcome("r:1", replicas.map(|b| Derivation::from_iter([Fact::alive(b, 0)])));
+//! let replicas = [1, 2, 3].map(NodeId::broker);
+//! model.outcome("r:1", replicas.clone().map(|b| Derivation::from([Fact::alive(b, 0)])));
 //! let model = model.build();
 //! let space = HypothesisSpace {
-//!     crashable: vec!["broker-1".into(), "broker-2".into(), "broker-3".into()],
+//!     crashable: replicas.to_vec(),
 //!     links: vec![],
 //!     eff: 1,
 //!     max_crashes: 3,
@@ -33,7 +34,8 @@
 //!
 //! # How
 //!
-//! One file per stage: `model` (the data), `space` (the reference
+//! One file per stage: `model` (the lineage model: facts and derivations),
+//! `var` (fault variables, hypotheses and their space), `space` (the reference
 //! semantics of faults and budget), `reduce` (merges the model: each
 //! derivation becomes the set of fault variables that cut it, identical ones
 //! and identical outcome supports are interned, so a million records on the
@@ -68,14 +70,18 @@ mod enumerate;
 mod model;
 mod reduce;
 mod space;
+mod var;
 
+#[cfg(test)]
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
 pub use backend::Z3Solver;
 pub use brute::BruteForce;
-pub use model::{Derivation, Fact, FaultVar, Hypothesis, HypothesisSpace, Model, ModelBuilder, Outcome};
-pub use space::{cuts_derivation, fails_some_outcome};
+pub use model::{Derivation, Fact, Model, ModelBuilder, Peer, Trail};
+pub use space::{cuts_derivation, fails, fails_some_outcome};
+pub use var::{FaultVar, Hypothesis, HypothesisSpace};
 
 /// Why the solver could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,50 +1,138 @@
-//! The solver's input and output as plain data: facts, derivations,
-//! outcomes (the lineage model), fault variables, hypotheses and the space
-//! they are drawn from.
+//! The solver's input as plain data: facts, derivations and the lineage
+//! model they make up.
 //!
-//! These are the values the lineage builder produces, the campaign stores
-//! and the report shows, so all of them are serde values. The one departure
-//! from a plain `BTreeSet<Fact>` is that a [`Derivation`] is shared behind an
-//! `Arc`: a million records that went through the same replicas at the same
-//! step hold one set of facts between them, not a million copies (a
-//! `BTreeSet` of three facts costs ~0.8 KiB, so a million outcomes with three
-//! private derivations each would need ~2.5 GiB before any solving starts).
+//! One model for every stage: lineage builds it from a run's traces, the
+//! campaign merges runs into it, the solver reads its derivations and the
+//! report draws its trails. Facts name nodes as [`NodeId`]s (brokers,
+//! clients, roles) and link ends as [`Peer`]s, never as text to be parsed
+//! again. All of them are serde values. The one departure from a plain
+//! `BTreeSet<Fact>` is that a [`Derivation`] is shared behind an `Arc`: a
+//! million records that went through the same replicas at the same step
+//! hold one set of facts between them, not a million copies (a `BTreeSet`
+//! of three facts costs ~0.8 KiB, so a million outcomes with three private
+//! derivations each would need ~2.5 GiB before any solving starts).
 //! Cloning a derivation is a reference-count bump; the solver also uses the
 //! shared pointer to merge identical supports without hashing their facts.
 
 use std::borrow::Borrow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::NodeId;
+
+/// One end of a link: a node, or "the other brokers" (for a leader, its
+/// followers; for a client, every broker), which lineage cannot name one
+/// by one because which broker answers changes from run to run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Peer {
+    Node(NodeId),
+    Brokers,
+}
+
+impl Peer {
+    /// How "the other brokers" is written.
+    pub const BROKERS: &'static str = "brokers";
+
+    /// The node, unless this is "the other brokers".
+    pub fn node(&self) -> Option<&NodeId> {
+        match self {
+            Peer::Node(node) => Some(node),
+            Peer::Brokers => None,
+        }
+    }
+}
+
+impl From<NodeId> for Peer {
+    fn from(node: NodeId) -> Peer {
+        Peer::Node(node)
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Node(node) => node.fmt(f),
+            Peer::Brokers => f.write_str(Peer::BROKERS),
+        }
+    }
+}
+
+impl FromStr for Peer {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Peer, String> {
+        if s == Peer::BROKERS {
+            return Ok(Peer::Brokers);
+        }
+        s.parse().map(Peer::Node)
+    }
+}
+
+impl TryFrom<String> for Peer {
+    type Error = String;
+    fn try_from(s: String) -> Result<Peer, String> {
+        s.parse()
+    }
+}
+
+impl From<Peer> for String {
+    fn from(peer: Peer) -> String {
+        peer.to_string()
+    }
+}
 
 /// A fact a derivation relied on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fact {
     /// `node` was alive (not crashed) during step `step`.
-    Alive { node: String, step: u32 },
+    Alive { node: NodeId, step: u32 },
     /// Packets from `from` to `to` flowed during step `step`.
-    Link { from: String, to: String, step: u32 },
+    Link { from: Peer, to: Peer, step: u32 },
 }
 
 impl Fact {
     /// `node` was alive during `step`.
-    pub fn alive(node: impl Into<String>, step: u32) -> Fact {
-        Fact::Alive {
-            node: node.into(),
-            step,
-        }
+    pub fn alive(node: NodeId, step: u32) -> Fact {
+        Fact::Alive { node, step }
     }
 
     /// Packets flowed from `from` to `to` during `step`.
-    pub fn link(from: impl Into<String>, to: impl Into<String>, step: u32) -> Fact {
+    pub fn link(from: impl Into<Peer>, to: impl Into<Peer>, step: u32) -> Fact {
         Fact::Link {
             from: from.into(),
             to: to.into(),
             step,
+        }
+    }
+
+    /// The step the fact holds at.
+    pub fn step(&self) -> u32 {
+        match self {
+            Fact::Alive { step, .. } | Fact::Link { step, .. } => *step,
+        }
+    }
+
+    /// The nodes the fact names ("the other brokers" is none of them).
+    pub fn nodes(&self) -> impl Iterator<Item = &NodeId> {
+        let (a, b) = match self {
+            Fact::Alive { node, .. } => (Some(node), None),
+            Fact::Link { from, to, .. } => (from.node(), to.node()),
+        };
+        a.into_iter().chain(b)
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fact::Alive { node, step } => write!(f, "{node} alive @{step}"),
+            Fact::Link { from, to, step } => write!(f, "{from} -> {to} @{step}"),
         }
     }
 }
@@ -115,22 +203,65 @@ impl<'de> Deserialize<'de> for Derivation {
     }
 }
 
-/// A good outcome and all its known derivations (it fails only if every
-/// derivation is cut).
+impl<'a> IntoIterator for &'a Derivation {
+    type Item = &'a Fact;
+    type IntoIter = std::collections::btree_set::Iter<'a, Fact>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<const N: usize> From<[Fact; N]> for Derivation {
+    fn from(facts: [Fact; N]) -> Derivation {
+        facts.into_iter().collect()
+    }
+}
+
+/// What a good outcome relied on, step by step, as a small graph: the
+/// record, the events that moved it, and the facts each event relied on.
+/// For readers (the report, `ldfi lineage --dot`); the solver reads only
+/// the derivations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trail {
+    /// `(event, step, facts it relied on)`, in the order they happened.
+    pub events: Vec<(String, u32, Vec<Fact>)>,
+}
+
+/// The lineage model: every good outcome with its known derivations (it
+/// fails only if every derivation is cut), as one or more runs showed them.
 ///
 /// An outcome with no derivation at all is ignored by the solver: lineage
 /// knows nothing about why it happened, and the only set of faults that
 /// "cuts" it is the empty one, i.e. the fault-free run already made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub id: String,
-    pub derivations: Vec<Derivation>,
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Outcome id → its distinct derivations.
+    pub outcomes: BTreeMap<String, BTreeSet<Derivation>>,
+    /// Outcome id → how it happened in the run that first showed it.
+    #[serde(default)]
+    pub trails: BTreeMap<String, Trail>,
 }
 
-/// The lineage model: every good outcome with its derivations.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Model {
-    pub outcomes: Vec<Outcome>,
+impl Model {
+    /// Adds the derivations another run showed.
+    pub fn merge(&mut self, other: Model) {
+        for (id, derivations) in other.outcomes {
+            self.outcomes.entry(id).or_default().extend(derivations);
+        }
+        for (id, trail) in other.trails {
+            self.trails.entry(id).or_insert(trail);
+        }
+    }
+
+    /// Number of distinct derivations over all outcomes.
+    pub fn derivation_count(&self) -> usize {
+        self.outcomes.values().map(BTreeSet::len).sum()
+    }
+
+    /// Every fact of every derivation (with repeats).
+    pub fn facts(&self) -> impl Iterator<Item = &Fact> {
+        self.outcomes.values().flatten().flat_map(|d| d.iter())
+    }
 }
 
 /// Builds a [`Model`] while storing each distinct derivation once.
@@ -141,7 +272,7 @@ pub struct Model {
 #[derive(Debug, Default)]
 pub struct ModelBuilder {
     distinct: HashSet<Derivation>,
-    outcomes: Vec<Outcome>,
+    model: Model,
 }
 
 impl ModelBuilder {
@@ -162,18 +293,12 @@ impl ModelBuilder {
     /// Adds an outcome, sharing each of its derivations with earlier ones.
     pub fn outcome<D: Into<Derivation>>(&mut self, id: impl Into<String>, derivations: impl IntoIterator<Item = D>) {
         let derivations = derivations.into_iter().map(|d| self.derivation(d)).collect();
-        self.outcomes.push(Outcome {
-            id: id.into(),
-            derivations,
-        });
+        self.outcome_shared(id, derivations);
     }
 
     /// Adds an outcome whose derivations the caller already shares.
-    pub fn outcome_shared(&mut self, id: impl Into<String>, derivations: Vec<Derivation>) {
-        self.outcomes.push(Outcome {
-            id: id.into(),
-            derivations,
-        });
+    pub fn outcome_shared(&mut self, id: impl Into<String>, derivations: BTreeSet<Derivation>) {
+        self.model.outcomes.insert(id.into(), derivations);
     }
 
     /// How many distinct derivations went through [`ModelBuilder::derivation`].
@@ -182,68 +307,6 @@ impl ModelBuilder {
     }
 
     pub fn build(self) -> Model {
-        Model {
-            outcomes: self.outcomes,
-        }
+        self.model
     }
-}
-
-/// A fault variable of the hypothesis space.
-///
-/// The derived order (crashes before omissions, then by node or link, then
-/// by step) is the order hypotheses of equal size are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FaultVar {
-    /// `node` crashes at the start of step `step` and stays down until EFF.
-    Crash { node: String, step: u32 },
-    /// Packets from `from` to `to` are dropped during step `step` only.
-    Omission { from: String, to: String, step: u32 },
-}
-
-impl FaultVar {
-    pub fn crash(node: impl Into<String>, step: u32) -> FaultVar {
-        FaultVar::Crash {
-            node: node.into(),
-            step,
-        }
-    }
-
-    pub fn omission(from: impl Into<String>, to: impl Into<String>, step: u32) -> FaultVar {
-        FaultVar::Omission {
-            from: from.into(),
-            to: to.into(),
-            step,
-        }
-    }
-}
-
-impl fmt::Display for FaultVar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FaultVar::Crash { node, step } => write!(f, "crash {node} @{step}"),
-            FaultVar::Omission { from, to, step } => write!(f, "drop {from}->{to} @{step}"),
-        }
-    }
-}
-
-/// A set of faults to inject together.
-pub type Hypothesis = BTreeSet<FaultVar>;
-
-/// Which faults may be hypothesized, and how many at once.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HypothesisSpace {
-    /// Nodes that may crash.
-    pub crashable: Vec<String>,
-    /// Directed links that may drop packets.
-    pub links: Vec<(String, String)>,
-    /// End of finite failures: faults only at steps `0..eff`.
-    pub eff: u32,
-    pub max_crashes: u32,
-    pub max_omissions: u32,
-    /// At most this many faults of any kind in one hypothesis, if less than
-    /// `max_crashes + max_omissions` (a budget of "one fault, a crash or a
-    /// cut": pairs cost far more runs than single faults).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_faults: Option<u32>,
 }

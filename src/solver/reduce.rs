@@ -2,8 +2,8 @@
 //!
 //! A million records that went through the same replicas at the same step
 //! are one problem, not a million. Each derivation becomes the sorted set of
-//! variables that cut it (its "cut set"; a crash at `t'` cuts every fact of
-//! its node from `t'` to EFF, so the facts themselves disappear here); each
+//! variables that cut it (its "cut set": the facts themselves disappear
+//! here, see [`FaultVar::cuts`] for which variable cuts which); each
 //! outcome becomes the sorted set of its cut sets. Both are interned, so the
 //! formula has one auxiliary per *distinct* cut set and per *distinct*
 //! outcome support, whatever the number of records.
@@ -15,13 +15,15 @@
 //!
 //! Also dropped here, all without changing the set of minimal hypotheses:
 //! outcomes with a derivation nothing can cut (they can never fail),
-//! outcomes without derivations (see [`super::model::Outcome`]), cut sets
+//! outcomes without derivations (see [`super::model::Model`]), cut sets
 //! implied by a smaller one of the same outcome (cutting `{a}` cuts
 //! `{a, b}`), and variables that cut nothing left (never in a minimal set).
 
 use rustc_hash::FxHashMap;
 
-use super::model::{Derivation, Fact, FaultVar, Hypothesis, HypothesisSpace, Model};
+use super::model::{Derivation, Fact, Model, Peer};
+use super::var::{FaultVar, Hypothesis, HypothesisSpace};
+use crate::model::NodeId;
 use super::SolverError;
 
 /// Index of a variable in [`Reduced::vars`].
@@ -40,31 +42,32 @@ pub(crate) struct Reduced {
 }
 
 /// Where each variable of a space sits in the global [`FaultVar`] order:
-/// crashes by (node, step), then omissions by (from, to, step).
+/// crashes first, then omissions by link, then by step.
 struct SpaceIndex<'a> {
     eff: u32,
-    nodes: Vec<&'a str>,
-    node_rank: FxHashMap<&'a str, u32>,
-    links: Vec<(&'a str, &'a str)>,
-    link_rank: FxHashMap<(&'a str, &'a str), u32>,
-    crash_count: u32,
+    /// Crash variables, in order.
+    crashes: Vec<(&'a NodeId, u32)>,
+    crash_rank: FxHashMap<(&'a NodeId, u32), u32>,
+    links: Vec<(&'a Peer, &'a Peer)>,
+    link_rank: FxHashMap<(&'a Peer, &'a Peer), u32>,
 }
 
 impl<'a> SpaceIndex<'a> {
     fn new(space: &'a HypothesisSpace) -> Result<SpaceIndex<'a>, SolverError> {
-        let mut nodes: Vec<&str> = if space.max_crashes > 0 && space.eff > 0 {
-            space.crashable.iter().map(String::as_str).collect()
+        let mut nodes: Vec<&NodeId> = if space.max_crashes > 0 && space.eff > 0 {
+            space.crashable.iter().collect()
         } else {
             Vec::new()
         };
         nodes.sort_unstable();
         nodes.dedup();
-        let mut links: Vec<(&str, &str)> = if space.max_omissions > 0 && space.eff > 0 {
-            space.links.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+        let mut links: Vec<(&Peer, &Peer)> = if space.max_omissions > 0 && space.eff > 0 {
+            space.links.iter().map(|(a, b)| (a, b)).collect()
         } else {
             Vec::new()
         };
-        links.sort_unstable();
+        // In the order of their omission variables (see `FaultVar`'s `Ord`).
+        links.sort_by_cached_key(|(a, b)| (a.to_string(), b.to_string(), *a, *b));
         links.dedup();
         let too_large = || SolverError::SpaceTooLarge {
             nodes: nodes.len(),
@@ -80,48 +83,41 @@ impl<'a> SpaceIndex<'a> {
             .and_then(|n| n.checked_mul(space.eff))
             .and_then(|n| n.checked_add(crash_count))
             .ok_or_else(too_large)?;
-        let node_rank = nodes.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect();
+        let mut crashes: Vec<(&NodeId, u32)> = nodes.iter().flat_map(|n| (0..space.eff).map(move |t| (*n, t))).collect();
+        crashes.sort_by_cached_key(|(node, step)| FaultVar::crash((*node).clone(), *step));
+        let crash_rank = crashes.iter().enumerate().map(|(i, c)| (*c, i as u32)).collect();
         let link_rank = links.iter().enumerate().map(|(i, l)| (*l, i as u32)).collect();
         Ok(SpaceIndex {
             eff: space.eff,
-            nodes,
-            node_rank,
+            crashes,
+            crash_rank,
             links,
             link_rank,
-            crash_count,
         })
-    }
-
-    /// Crashes of `node` at steps `0..=step`: each keeps it down at `step`.
-    fn crashes_upto(&self, node: &str, step: u32, out: &mut Vec<u32>) {
-        if let Some(&rank) = self.node_rank.get(node) {
-            let base = rank * self.eff;
-            out.extend(base..=base + step);
-        }
     }
 
     /// Every variable that cuts `fact` (unsorted, may repeat).
     fn cutters(&self, fact: &Fact, out: &mut Vec<u32>) {
         match fact {
-            Fact::Alive { node, step } if *step < self.eff => self.crashes_upto(node, *step, out),
+            Fact::Alive { node, step } if *step < self.eff => out.extend(self.crash_rank.get(&(node, *step))),
             Fact::Link { from, to, step } if *step < self.eff => {
-                if let Some(&rank) = self.link_rank.get(&(from.as_str(), to.as_str())) {
-                    out.push(self.crash_count + rank * self.eff + step);
+                if let Some(&rank) = self.link_rank.get(&(from, to)) {
+                    out.push(self.crashes.len() as u32 + rank * self.eff + step);
                 }
-                self.crashes_upto(from, *step, out);
-                self.crashes_upto(to, *step, out);
             }
             _ => {}
         }
     }
 
     fn var(&self, global: u32) -> FaultVar {
-        if global < self.crash_count {
-            FaultVar::crash(self.nodes[(global / self.eff) as usize], global % self.eff)
+        let crash_count = self.crashes.len() as u32;
+        if global < crash_count {
+            let (node, step) = self.crashes[global as usize];
+            FaultVar::crash(node.clone(), step)
         } else {
-            let local = global - self.crash_count;
+            let local = global - crash_count;
             let (from, to) = self.links[(local / self.eff) as usize];
-            FaultVar::omission(from, to, local % self.eff)
+            FaultVar::omission(from.clone(), to.clone(), local % self.eff)
         }
     }
 }
@@ -177,19 +173,19 @@ impl Reduced {
         let mut previous: Vec<usize> = Vec::new();
         let mut addresses: Vec<usize> = Vec::new();
         let mut buffer: Vec<u32> = Vec::new();
-        for outcome in &model.outcomes {
-            if outcome.derivations.is_empty() {
+        for derivations in model.outcomes.values() {
+            if derivations.is_empty() {
                 continue;
             }
             addresses.clear();
-            addresses.extend(outcome.derivations.iter().map(|d| d.shared_ptr() as usize));
+            addresses.extend(derivations.iter().map(|d| d.shared_ptr() as usize));
             if addresses == previous {
                 continue; // the same support as the previous record, already counted
             }
             std::mem::swap(&mut addresses, &mut previous);
             buffer.clear();
             let mut can_fail = true;
-            for derivation in &outcome.derivations {
+            for derivation in derivations {
                 let id = *by_address
                     .entry(derivation.shared_ptr() as usize)
                     .or_insert_with(|| cuts.intern(&index, derivation));

@@ -7,34 +7,29 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Derivation, Fact, FaultVar, Hypothesis, HypothesisSpace, Model};
+use super::model::{Derivation, Fact, Model};
+use super::var::{FaultVar, Hypothesis, HypothesisSpace};
 
 impl FaultVar {
     /// Whether this fault, injected in a run whose faults end at `eff`,
     /// cuts `fact`.
     ///
-    /// A crash at `t'` keeps the node down during `t'..eff`, so it cuts the
-    /// node's liveness and every link to or from it at those steps. An
-    /// omission cuts its own link at its own step. Nothing is cut at or
-    /// after `eff`: every fault is healed then.
+    /// A crash at `t` takes its node down during step `t`, which cuts the
+    /// node's liveness at `t` and nothing else: the node comes back with its
+    /// data (Kafka's reality, and what lets the search learn the recovery
+    /// path), so a crash is a bounded window, not a death, and the step it
+    /// starts at is the one it is chosen for (the campaign's plan may keep
+    /// the node down a little longer while it restarts). Its links are not
+    /// cut by it: lineage names a link only together with the liveness of
+    /// what relied on it. An omission cuts its own link at its own step.
+    /// Nothing is cut at or after `eff`: every fault is healed then.
     pub fn cuts(&self, fact: &Fact, eff: u32) -> bool {
-        let down_at = |node: &str, crashed: u32, who: &str, t: u32| node == who && crashed <= t && t < eff;
         match (self, fact) {
-            (FaultVar::Crash { node, step: crashed }, Fact::Alive { node: who, step }) => {
-                down_at(node, *crashed, who, *step)
+            (FaultVar::Crash { node, step }, Fact::Alive { node: who, step: at }) => node == who && step == at && *at < eff,
+            (FaultVar::Omission { from, to, step }, Fact::Link { from: f, to: t, step: at }) => {
+                from == f && to == t && step == at && *at < eff
             }
-            (FaultVar::Crash { node, step: crashed }, Fact::Link { from, to, step }) => {
-                down_at(node, *crashed, from, *step) || down_at(node, *crashed, to, *step)
-            }
-            (
-                FaultVar::Omission { from, to, step },
-                Fact::Link {
-                    from: f,
-                    to: t,
-                    step: s,
-                },
-            ) => from == f && to == t && step == s && *s < eff,
-            (FaultVar::Omission { .. }, Fact::Alive { .. }) => false,
+            _ => false,
         }
     }
 }
@@ -58,23 +53,24 @@ impl HypothesisSpace {
         vars.into_iter().collect()
     }
 
-    /// Whether `h` respects the budget: at most `max_crashes` crashes, at
-    /// most one per node, at most `max_omissions` omissions, at most
-    /// [`Self::max_size`] in all.
-    pub fn within_budget(&self, h: &Hypothesis) -> bool {
-        let mut crashed = BTreeSet::new();
-        let mut omissions = 0u32;
-        for var in h {
-            match var {
-                FaultVar::Crash { node, .. } => {
-                    if !crashed.insert(node.as_str()) {
-                        return false;
-                    }
-                }
-                FaultVar::Omission { .. } => omissions += 1,
+    /// Whether `var` is one of [`Self::vars`], without listing them.
+    pub fn offers(&self, var: &FaultVar) -> bool {
+        match var {
+            FaultVar::Crash { node, step } => self.max_crashes > 0 && *step < self.eff && self.crashable.contains(node),
+            FaultVar::Omission { from, to, step } => {
+                self.max_omissions > 0 && *step < self.eff && self.links.iter().any(|(f, t)| f == from && t == to)
             }
         }
-        crashed.len() as u32 <= self.max_crashes && omissions <= self.max_omissions && h.len() as u64 <= u64::from(self.max_size())
+    }
+
+    /// Whether `h` respects the budget: at most `max_crashes` crashes, at
+    /// most `max_omissions` omissions, at most [`Self::max_size`] in all.
+    pub fn within_budget(&self, h: &Hypothesis) -> bool {
+        let crashes = h.iter().filter(|var| matches!(var, FaultVar::Crash { .. })).count() as u64;
+        let omissions = h.len() as u64 - crashes;
+        crashes <= u64::from(self.max_crashes)
+            && omissions <= u64::from(self.max_omissions)
+            && h.len() as u64 <= u64::from(self.max_size())
     }
 
     /// The most variables a hypothesis within budget can hold: the sum of
@@ -84,6 +80,12 @@ impl HypothesisSpace {
         let sum = self.max_crashes.saturating_add(self.max_omissions);
         self.max_faults.map_or(sum, |cap| cap.min(sum))
     }
+
+    /// How many crash variables the space has (every crashable node at
+    /// every step before EFF).
+    pub fn crash_count(&self) -> usize {
+        self.crashable.len() * self.eff as usize
+    }
 }
 
 /// Whether `h` cuts `derivation`: some fact of it is cut by some fault.
@@ -91,10 +93,14 @@ pub fn cuts_derivation(h: &Hypothesis, derivation: &Derivation, eff: u32) -> boo
     derivation.iter().any(|fact| h.iter().any(|var| var.cuts(fact, eff)))
 }
 
-/// Whether `h` makes some outcome of `model` fail (every derivation cut).
-/// Outcomes without derivations are ignored (see [`super::model::Outcome`]).
+/// Whether `h` makes `outcome` (its derivations) fail: it has some, and
+/// every one is cut. An outcome without derivations is ignored (see
+/// [`super::model::Model`]).
+pub fn fails(derivations: &BTreeSet<Derivation>, h: &Hypothesis, eff: u32) -> bool {
+    !derivations.is_empty() && derivations.iter().all(|d| cuts_derivation(h, d, eff))
+}
+
+/// Whether `h` makes some outcome of `model` fail.
 pub fn fails_some_outcome(model: &Model, h: &Hypothesis, eff: u32) -> bool {
-    model.outcomes.iter().any(|outcome| {
-        !outcome.derivations.is_empty() && outcome.derivations.iter().all(|d| cuts_derivation(h, d, eff))
-    })
+    model.outcomes.values().any(|derivations| fails(derivations, h, eff))
 }

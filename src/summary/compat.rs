@@ -1,19 +1,44 @@
 //! Reading older journals. Schema 1 stored a run's hypothesis as the Debug
 //! strings of its fault variables (`Crash { node: "pipeline-1@2", step: 0 }`);
-//! schema 2 stores the variables themselves. Both are read, so that a
-//! campaign journaled by an older ldfi can still be resumed. A version this
-//! ldfi does not know is refused: a newer ldfi changes the version only
-//! when a field changes meaning, and reading on would misread it.
+//! schema 2 stored the variables themselves, a crash's node and step
+//! encoded in one name (`{"kind": "crash", "node": "pipeline-1@2", "step":
+//! 0}`); schema 3 stores them typed (`{"kind": "crash", "node":
+//! "pipeline-1", "step": 2}`). All three are read, so that a campaign
+//! journaled by an older ldfi can still be resumed. A version this ldfi
+//! does not know is refused: a newer ldfi changes the version only when a
+//! field changes meaning, and reading on would misread it.
 
 use serde::{Deserialize, Deserializer};
 
-use crate::solver::{FaultVar, Hypothesis};
+use crate::model::NodeId;
+use crate::solver::{FaultVar, Hypothesis, Peer};
 
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Stored {
     Var(FaultVar),
+    Encoded(Encoded),
     Legacy(String),
+}
+
+/// A schema-2 crash: its node is `node@step`, its own step 0.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Encoded {
+    Crash { node: String, step: u32 },
+}
+
+impl Encoded {
+    fn var(&self) -> Option<FaultVar> {
+        let Encoded::Crash { node, step: 0 } = self else { return None };
+        crash(node)
+    }
+}
+
+/// A crash written `node@step` (schemas 1 and 2).
+fn crash(encoded: &str) -> Option<FaultVar> {
+    let (node, step) = encoded.rsplit_once('@')?;
+    Some(FaultVar::crash(node.parse::<NodeId>().ok()?, step.parse().ok()?))
 }
 
 /// A summary's `schema_version`, when this ldfi reads it (1 to
@@ -32,20 +57,23 @@ pub fn schema_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32,
     )))
 }
 
-/// A hypothesis as schema 2 writes it, or as schema 1 did.
+/// A hypothesis as schema 3 writes it, or as schema 2 or 1 did.
 pub fn hypothesis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Hypothesis, D::Error> {
     let stored = Vec::<Stored>::deserialize(deserializer)?;
     stored
         .into_iter()
         .map(|s| match s {
             Stored::Var(var) => Ok(var),
+            Stored::Encoded(encoded) => encoded.var().ok_or_else(|| {
+                serde::de::Error::custom("a schema-2 crash variable names its node as node@step, with step 0")
+            }),
             Stored::Legacy(text) => parse_debug(&text)
                 .ok_or_else(|| serde::de::Error::custom(format!("hypothesis variable {text:?} is neither a fault variable nor its schema-1 Debug form"))),
         })
         .collect()
 }
 
-/// Parses the Debug form of a [`FaultVar`].
+/// Parses the Debug form of a schema-1 fault variable.
 pub fn parse_debug(text: &str) -> Option<FaultVar> {
     let (kind, rest) = text.trim().split_once(" {")?;
     let body = rest.trim().strip_suffix('}')?.trim();
@@ -66,8 +94,11 @@ pub fn parse_debug(text: &str) -> Option<FaultVar> {
     }
     let step = fields.get("step")?.parse().ok()?;
     match kind.trim() {
-        "Crash" => Some(FaultVar::crash(fields.get("node")?.clone(), step)),
-        "Omission" => Some(FaultVar::omission(fields.get("from")?.clone(), fields.get("to")?.clone(), step)),
+        "Crash" if step == 0 => crash(fields.get("node")?),
+        "Omission" => {
+            let end = |name: &str| fields.get(name)?.parse::<Peer>().ok();
+            Some(FaultVar::omission(end("from")?, end("to")?, step))
+        }
         _ => None,
     }
 }
@@ -75,6 +106,7 @@ pub fn parse_debug(text: &str) -> Option<FaultVar> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solver::testing;
 
     #[test]
     fn only_the_schema_versions_this_ldfi_knows_are_read() {
@@ -83,31 +115,38 @@ mod tests {
             #[serde(deserialize_with = "schema_version")]
             schema_version: u32,
         }
-        for known in [1, 2] {
+        for known in [1, 2, 3] {
             let read = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {known}}}")).unwrap();
             assert_eq!(read.schema_version, super::super::SCHEMA_VERSION, "read, it is in the current shape");
         }
-        for unknown in ["0", "3", "99", "4294967295"] {
+        for unknown in ["0", "4", "99", "4294967295"] {
             let e = serde_json::from_str::<Versioned>(&format!("{{\"schema_version\": {unknown}}}")).unwrap_err().to_string();
             assert!(e.contains(&format!("schema_version {unknown} is not one this ldfi reads")), "{e}");
         }
     }
 
     #[test]
-    fn schema_1_debug_strings_and_schema_2_values_both_read() {
-        for var in [FaultVar::crash("leader(input/0)@3", 0), FaultVar::omission("pipeline-1", "brokers", 2)] {
-            assert_eq!(parse_debug(&format!("{var:?}")), Some(var.clone()));
-        }
+    fn schema_1_debug_strings_and_schema_2_and_3_values_all_read() {
+        assert_eq!(parse_debug(r#"Crash { node: "leader(input/0)@3", step: 0 }"#), Some(testing::crash("leader(input/0)", 3)));
+        assert_eq!(
+            parse_debug(r#"Omission { from: "pipeline-1", to: "brokers", step: 2 }"#),
+            Some(testing::omission("pipeline-1", "brokers", 2))
+        );
         #[derive(Deserialize)]
         struct Record {
             #[serde(deserialize_with = "hypothesis")]
             h: Hypothesis,
         }
-        let old = r#"{"h": ["Crash { node: \"pipeline-1@2\", step: 0 }"]}"#;
-        let new = r#"{"h": [{"kind": "crash", "node": "pipeline-1@2", "step": 0}]}"#;
-        let expected: Hypothesis = [FaultVar::crash("pipeline-1@2", 0)].into_iter().collect();
-        assert_eq!(serde_json::from_str::<Record>(old).unwrap().h, expected);
-        assert_eq!(serde_json::from_str::<Record>(new).unwrap().h, expected);
-        assert!(serde_json::from_str::<Record>(r#"{"h": ["garbage"]}"#).is_err());
+        let first = r#"{"h": ["Crash { node: \"pipeline-1@2\", step: 0 }"]}"#;
+        let second = r#"{"h": [{"kind": "crash", "node": "pipeline-1@2", "step": 0}]}"#;
+        let third = r#"{"h": [{"kind": "crash", "node": "pipeline-1", "step": 2}]}"#;
+        let expected: Hypothesis = [testing::crash("pipeline-1", 2)].into_iter().collect();
+        for text in [first, second, third] {
+            assert_eq!(serde_json::from_str::<Record>(text).unwrap().h, expected, "{text}");
+        }
+        assert_eq!(serde_json::to_string(&expected).unwrap(), r#"[{"kind":"crash","node":"pipeline-1","step":2}]"#);
+        for bad in [r#"["garbage"]"#, r#"[{"kind": "crash", "node": "pipeline-1@2", "step": 1}]"#, r#"[{"kind": "crash", "node": "a b@2", "step": 0}]"#] {
+            assert!(serde_json::from_str::<Record>(&format!(r#"{{"h": {bad}}}"#)).is_err(), "{bad}");
+        }
     }
 }

@@ -8,10 +8,13 @@
 //! ([`names`]), for every reader of a journal (`--resume`, `ldfi replay`,
 //! `ldfi report`).
 //!
-//! Schema history: version 2 stores each run's hypothesis as the solver's
-//! fault variables (`{"kind": "crash", "node": "pipeline-1@2", "step": 0}`)
-//! instead of their Debug strings, so that `--resume` can rebuild the tried
-//! and broken sets; version-1 strings are still read. Version 2 also adds
+//! Schema history: version 3 stores a crash variable typed, its node and
+//! step apart (`{"kind": "crash", "node": "pipeline-1", "step": 2}`), where
+//! version 2 encoded both in the node's name (`"node": "pipeline-1@2",
+//! "step": 0`). Version 2 stored each run's hypothesis as the solver's
+//! fault variables instead of their Debug strings, so that `--resume` can
+//! rebuild the tried and broken sets. Versions 1 and 2 are still read
+//! ([`compat`]). Version 2 also added
 //! the `in_progress` outcome (the journal of a campaign still running, or
 //! killed) and `Counterexample.minimal`. Fields added without changing
 //! meaning (`properties`, `RunRecord.learned`, `lineage_sources`,
@@ -39,7 +42,7 @@ use crate::solver::Hypothesis;
 use crate::trace::write_atomic;
 
 /// Version of the summary.json schema.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How a campaign ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,7 +360,7 @@ mod unsettled_tests {
         let run = |id: &str, crash: bool, verdict: Verdict| RunRecord {
             run: id.into(),
             plan: FaultPlan::none(),
-            hypothesis: if crash { [crate::solver::FaultVar::crash("pipeline-1@2", 0)].into_iter().collect() } else { Default::default() },
+            hypothesis: if crash { [crate::solver::testing::crash("pipeline-1", 2)].into_iter().collect() } else { Default::default() },
             verdict,
             wall_ms: 0,
             dir: PathBuf::new(),

@@ -30,7 +30,7 @@ fn everywhere(model: &Model, is: impl Fn(&Fact) -> bool) -> bool {
 fn through_both_stages(lines: &[TraceLine], source: &str) -> Result<usize, String> {
     let model = lineage::build(lines)?;
     for node in ["pipeline-1", "pipeline-2"] {
-        if !everywhere(&model, |f| matches!(f, Fact::Alive { node: n, .. } if n == node)) {
+        if !everywhere(&model, |f| matches!(f, Fact::Alive { node: n, .. } if n.to_string() == node)) {
             return Err(format!("{source}: an outcome does not rely on {node}"));
         }
     }
@@ -53,7 +53,7 @@ pub async fn a_chain_loses_records_under_a_crash_of_its_buggy_second_stage_only(
     let lines = trace::read_dir(&kept.dir).map_err(|e| e.to_string())?;
     let seen = through_both_stages(&lines, "events")?;
     let model = lineage::build(&lines)?;
-    if !everywhere(&model, |f| matches!(f, Fact::Link { from, .. } if from.starts_with("leader(middle/"))) {
+    if !everywhere(&model, |f| matches!(f, Fact::Link { from, .. } if from.to_string().starts_with("leader(middle/"))) {
         return Err("events: an outcome does not rely on the middle topic's leader".into());
     }
     let kafka_only: Vec<TraceLine> = lines.iter().filter(|l| !l.source.starts_with("pipeline-")).cloned().collect();

@@ -19,7 +19,7 @@ fn trails_saying(model: &Model, word: &str) -> usize {
 
 /// Every outcome relies on `node` alive at some step, in every derivation.
 fn relies_on(model: &Model, node: &str) -> bool {
-    model.outcomes.values().all(|ds| ds.iter().all(|d| d.iter().any(|f| matches!(f, Fact::Alive { node: n, .. } if n == node))))
+    model.outcomes.values().all(|ds| ds.iter().all(|d| d.iter().any(|f| matches!(f, Fact::Alive { node: n, .. } if n.to_string() == node))))
 }
 
 fn kafka_only(lines: &[TraceLine]) -> Vec<TraceLine> {
@@ -65,7 +65,7 @@ pub async fn opentelemetry_and_kafka_alone_on_a_streams_run(cluster: &Cluster) -
     if seen.outcomes.is_empty() || traced * 10 < seen.outcomes.len() * 9 {
         return Err(format!("{traced} of {} outcomes traced from {spans} spans", seen.outcomes.len()));
     }
-    let internal = seen.outcomes.values().flatten().flatten().any(|f| matches!(f, Fact::Link { from, .. } if from.contains("-counts-store-")));
+    let internal = seen.outcomes.values().flatten().flatten().any(|f| matches!(f, Fact::Link { from, .. } if from.to_string().contains("-counts-store-")));
     if !internal {
         return Err("no internal topic (repartition, changelog) in the spans' lineage".into());
     }

@@ -9,7 +9,8 @@ use super::*;
 use crate::campaign::{Counterexample, RunRecord};
 use crate::model::{Fault, FaultPlan, PlannedFault};
 use crate::scenario::Strategy;
-use crate::solver::FaultVar;
+use crate::lineage;
+use crate::solver::testing::crash;
 
 fn temp(name: &str) -> PathBuf {
     crate::scratch::dir("resume", name)
@@ -72,7 +73,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
 }
 
 fn journal(traces: &Path) -> CampaignSummary {
-    let crash_at = |s: u32| -> Hypothesis { [FaultVar::crash(format!("pipeline-1@{s}"), 0)].into_iter().collect() };
+    let crash_at = |s: u32| -> Hypothesis { [crash("pipeline-1", s)].into_iter().collect() };
     write_run(&traces.join("r0"), "r0", 0, Some(Verdict::Pass));
     write_run(&traces.join("r1"), "r1", 1, Some(Verdict::Pass));
     write_run(&traces.join("r2"), "r2", 2, Some(Verdict::Fail));
@@ -115,7 +116,7 @@ fn resume_rebuilds_model_tried_broken_and_numbering_from_journal_and_traces() {
     let restored = restore(summary).unwrap();
     assert!(!restored.ended());
     assert_eq!(restored.next, 3);
-    let crash_at = |s: u32| -> Hypothesis { [FaultVar::crash(format!("pipeline-1@{s}"), 0)].into_iter().collect() };
+    let crash_at = |s: u32| -> Hypothesis { [crash("pipeline-1", s)].into_iter().collect() };
     assert_eq!(restored.tried, vec![crash_at(0)]);
     assert_eq!(restored.broken, vec![crash_at(1)]);
 
@@ -124,8 +125,8 @@ fn resume_rebuilds_model_tried_broken_and_numbering_from_journal_and_traces() {
     for run in ["r0", "r1"] {
         expected.merge(lineage::build(&trace::read_dir(&traces.join(run)).unwrap()).unwrap());
     }
-    assert_eq!(restored.model, expected);
-    let derivations = &restored.model.outcomes["r:in-0"];
+    assert_eq!(restored.knowledge.model, expected);
+    let derivations = &restored.knowledge.model.outcomes["r:in-0"];
     assert_eq!(derivations.len(), 2, "one derivation per processing step: {derivations:?}");
     assert!(derivations.iter().all(|d| !d.iter().any(|f| matches!(f, lineage::Fact::Alive { step: 2, .. }))), "the failing run taught nothing");
 

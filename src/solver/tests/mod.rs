@@ -4,23 +4,8 @@
 mod examples;
 mod properties;
 
+pub(super) use super::testing::{alive, crash, link, node, omission, peer};
 use super::{Derivation, Fact, FaultVar, Hypothesis, HypothesisSpace, Model, ModelBuilder};
-
-pub(super) fn alive(node: &str, step: u32) -> Fact {
-    Fact::alive(node, step)
-}
-
-pub(super) fn link(from: &str, to: &str, step: u32) -> Fact {
-    Fact::link(from, to, step)
-}
-
-pub(super) fn crash(node: &str, step: u32) -> FaultVar {
-    FaultVar::crash(node, step)
-}
-
-pub(super) fn omission(from: &str, to: &str, step: u32) -> FaultVar {
-    FaultVar::omission(from, to, step)
-}
 
 pub(super) fn derivation<const N: usize>(facts: [Fact; N]) -> Derivation {
     facts.into_iter().collect()
@@ -47,8 +32,8 @@ pub(super) fn space(
     max_omissions: u32,
 ) -> HypothesisSpace {
     HypothesisSpace {
-        crashable: crashable.iter().map(|s| s.to_string()).collect(),
-        links: links.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        crashable: crashable.iter().map(|s| node(s)).collect(),
+        links: links.iter().map(|(a, b)| (peer(a), peer(b))).collect(),
         eff,
         max_crashes,
         max_omissions,

@@ -5,19 +5,20 @@ use proptest::sample::subsequence;
 
 use super::super::reduce::Reduced;
 use super::super::{
-    fails_some_outcome, BruteForce, Derivation, Fact, Hypothesis, HypothesisSpace, Model, Outcome, Solver, Z3Solver,
+    fails_some_outcome, BruteForce, Derivation, Fact, Hypothesis, HypothesisSpace, Model, Peer, Solver, Z3Solver,
 };
+use crate::model::NodeId;
 
 const NODES: [&str; 4] = ["a", "b", "c", "d"];
 
-fn node() -> impl Strategy<Value = String> {
-    prop::sample::select(&NODES[..]).prop_map(str::to_string)
+fn node() -> impl Strategy<Value = NodeId> {
+    prop::sample::select(&NODES[..]).prop_map(NodeId::client)
 }
 
 fn fact() -> impl Strategy<Value = Fact> {
     prop_oneof![
-        2 => (node(), 0..3u32).prop_map(|(node, step)| Fact::Alive { node, step }),
-        1 => (node(), node(), 0..3u32).prop_map(|(from, to, step)| Fact::Link { from, to, step }),
+        2 => (node(), 0..3u32).prop_map(|(node, step)| Fact::alive(node, step)),
+        1 => (node(), node(), 0..3u32).prop_map(|(from, to, step)| Fact::link(from, to, step)),
     ]
 }
 
@@ -28,22 +29,20 @@ fn model() -> impl Strategy<Value = Model> {
         outcomes: outcomes
             .into_iter()
             .enumerate()
-            .map(|(i, derivations)| Outcome {
-                id: format!("r:{i}"),
-                derivations,
-            })
+            .map(|(i, derivations)| (format!("r:{i}"), derivations.into_iter().collect()))
             .collect(),
+        trails: Default::default(),
     })
 }
 
 fn space() -> impl Strategy<Value = HypothesisSpace> {
-    let pairs: Vec<(String, String)> = NODES
+    let pairs: Vec<(Peer, Peer)> = NODES
         .iter()
         .flat_map(|a| {
             NODES
                 .iter()
                 .filter(move |b| a != *b)
-                .map(move |b| (a.to_string(), b.to_string()))
+                .map(move |b| (Peer::Node(NodeId::client(*a)), Peer::Node(NodeId::client(*b))))
         })
         .collect();
     (
@@ -55,7 +54,7 @@ fn space() -> impl Strategy<Value = HypothesisSpace> {
         prop_oneof![3 => Just(None), 1 => (1..=2u32).prop_map(Some)],
     )
         .prop_map(|(crashable, links, eff, max_crashes, max_omissions, max_faults)| HypothesisSpace {
-            crashable: crashable.into_iter().map(str::to_string).collect(),
+            crashable: crashable.into_iter().map(NodeId::client).collect(),
             links,
             eff,
             max_crashes,
@@ -120,6 +119,7 @@ proptest! {
     #[test]
     fn the_reduction_keeps_the_semantics((model, space) in (model(), space()), picks in seeds()) {
         let reduced = Reduced::new(&model, &space).unwrap();
+        prop_assert!(space.vars().iter().all(|v| space.offers(v)));
         for h in random_sets(&space, &picks) {
             // Variables the reduction dropped cut nothing that can fail.
             let ids: Vec<u32> = h.iter().filter_map(|v| reduced.vars.binary_search(v).ok().map(|i| i as u32)).collect();
