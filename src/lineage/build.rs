@@ -368,6 +368,18 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
                 output_facts.push(Fact::link(instance(&h.writer), Peer::Brokers, h.output));
             }
             output_facts.push(Fact::link(output_role.clone(), Peer::Brokers, h.output));
+            // An output its leader held alone: the high watermark passed
+            // it a whole step or more after the step it was written in (the
+            // followers could not fetch, and the producer did not wait for
+            // them, as with acks=1). Until they had it, a crash of the
+            // leader loses it: a clean election picks a follower still in
+            // the ISR that lacks it. The app's acks setting is not visible;
+            // the watermark is. One step of lag is the snapshot's timing (a
+            // write after the step's snapshot is seen in the next).
+            let replicated = observed.written_by(&info.output_topic, h.output_at.0, h.output_at.1, h.output);
+            if replicated > h.output + 1 {
+                output_facts.extend((h.output + 1..=(replicated + 1).min(last_step)).map(|t| Fact::alive(output_role.clone(), t)));
+            }
             if !h.assumed && h.consumed < h.output {
                 output_facts.push(Fact::link(Peer::Brokers, instance(&h.writer), h.output));
             }

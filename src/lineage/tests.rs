@@ -775,3 +775,37 @@ fn a_joined_output_needs_the_table_row_it_met_held_too() {
     // The row is not an outcome of its own: it need not reach the output.
     assert!(!model.outcomes.contains_key("r:side-0"));
 }
+
+/// `one_record_run` whose output the leader held alone for two steps: the
+/// output's high watermark passed it only in step 2's snapshot, and the
+/// run went on to step 3. `lag` false: it passed in step 0's.
+fn output_held_alone(lag: bool) -> Vec<TraceLine> {
+    let mut lines = one_record_run("all");
+    let snapshot = |time: u64, hw: i64| -> TraceLine {
+        let json = format!(
+            r#"{{"time_ms":{time},"source":"harness","type":"snapshot","snapshot":{{"partitions":[{{"topic":"output.c-r0","partition":2,"leader":2,"replicas":[1,2,3],"isr":[1,2,3],"high_watermark":{hw}}}]}}}}"#
+        );
+        serde_json::from_str(&json).expect("snapshot line")
+    };
+    let step = |time: u64, index: u32| -> TraceLine {
+        let json = format!(r#"{{"time_ms":{time},"source":"harness","step":{index},"type":"step","step_index":{index}}}"#);
+        serde_json::from_str(&json).expect("step line")
+    };
+    lines.push(snapshot(T0 + 950, if lag { 0 } else { 1 }));
+    lines.push(snapshot(T0 + 1950, if lag { 0 } else { 1 }));
+    lines.push(step(T0 + 2100, 2));
+    lines.push(snapshot(T0 + 2950, 1));
+    lines.push(step(T0 + 3100, 3));
+    lines.sort_by_key(|l| l.time_ms);
+    lines
+}
+
+#[test]
+fn an_output_its_leader_held_alone_needs_the_leader_until_its_followers_had_it() {
+    let leader_up = |model: &Model, step: u32| model.outcomes["r:in-1"].iter().all(|d| d.contains(&alive("leader(output/2)", step)));
+    let lagging = build(&output_held_alone(true)).expect("lineage");
+    assert!(leader_up(&lagging, 1) && leader_up(&lagging, 2), "{:?}", lagging.outcomes["r:in-1"]);
+    // Replicated in the step it was written: no fact about the leader.
+    let prompt = build(&output_held_alone(false)).expect("lineage");
+    assert!(!leader_up(&prompt, 1), "{:?}", prompt.outcomes["r:in-1"]);
+}
