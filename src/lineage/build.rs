@@ -376,8 +376,9 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
             // the ISR that lacks it. The app's acks setting is not visible;
             // the watermark is. One step of lag is the snapshot's timing (a
             // write after the step's snapshot is seen in the next).
-            let replicated = observed.written_by(&info.output_topic, h.output_at.0, h.output_at.1, h.output);
-            if replicated > h.output + 1 {
+            // No snapshot showing the watermark pass is no evidence either way.
+            let replicated = observed.seen_written(&info.output_topic, h.output_at.0, h.output_at.1, h.output);
+            if let Some(replicated) = replicated.filter(|r| *r > h.output + 1) {
                 output_facts.extend((h.output + 1..=(replicated + 1).min(last_step)).map(|t| Fact::alive(output_role.clone(), t)));
             }
             if !h.assumed && h.consumed < h.output {

@@ -69,10 +69,16 @@ impl Observed<'_> {
     /// high watermark past `offset`: the record was written to every ISR
     /// member by then (the last step if no snapshot shows it).
     pub fn written_by(&self, topic: &str, partition: i32, offset: i64, from: u32) -> u32 {
+        self.seen_written(topic, partition, offset, from).unwrap_or(self.last_step)
+    }
+
+    /// The first step from `from` whose snapshot shows the high watermark
+    /// of `topic`'s partition past `offset`; `None` when none does.
+    pub fn seen_written(&self, topic: &str, partition: i32, offset: i64, from: u32) -> Option<u32> {
         self.snapshots
             .iter()
             .find(|(t, s)| *t >= from && s.partition(topic, partition).and_then(|p| p.high_watermark).is_some_and(|hw| hw > offset))
-            .map_or(self.last_step, |(t, _)| *t)
+            .map(|(t, _)| *t)
     }
 
     /// The first step from `from` whose snapshot shows the group's
