@@ -86,6 +86,14 @@ pub(super) fn side(
             c.at(steps, "workload.side.busy_steps", format!("step {late} with eot = {eot}"), format!("list steps below {eot}"));
         }
     }
+    // Words travel to the workload joined by commas, as the batch's do.
+    for (i, word) in raw.words.iter().flatten().enumerate() {
+        if word.is_empty() || word.len() > 100 || word.chars().any(|ch| ch == ',' || ch.is_whitespace() || ch.is_control()) {
+            let index = i.to_string();
+            c.at_key(&["workload", "side", "words", &index], &format!("workload.side.words[{i}]"), format!("{word:?} is not one word"),
+                "give 1 to 100 characters without spaces, commas or control characters");
+        }
+    }
     let numbers = raw.numbers.as_ref().and_then(|n| range(c, n, raw.words.is_some(), "workload.side.numbers"));
     let mut busy_steps = raw.busy_steps.as_ref().map(|s| s.get_ref().clone());
     if let Some(steps) = &mut busy_steps {

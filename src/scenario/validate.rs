@@ -611,6 +611,14 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 0"))), ["checker.window_millis"]);
         let s = parse(Path::new("s.toml"), &checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 4000\ngrace_millis = 1000")).unwrap();
         assert_eq!((s.checker.window_millis, s.checker.grace_millis), (Some(4000), Some(1000)));
+        let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
+        let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
+        assert_eq!(s.workload.side.as_ref().map(|x| (x.topic.as_str(), x.busy_steps.clone())), Some(("output", Some(vec![0, 3]))));
+        assert_eq!(fields(&problems(&side("topic = \"nowhere\""))), ["workload.side.topic"]);
+        assert_eq!(fields(&problems(&side("topic = \"input\""))), ["workload.side.topic"]);
+        assert_eq!(fields(&problems(&side("topic = \"output\"\nbusy_steps = [6]"))), ["workload.side.busy_steps"]);
+        assert_eq!(fields(&problems(&side("topic = \"output\"\nwords = [\"a,b\"]"))), ["workload.side.words[0]"]);
+        assert_eq!(fields(&problems(&checked("", r#"["table-join"]"#, ""))), ["workload.side"]);
         let e = problems(&checked("", "[]", "[checker]\nwindow = 4000"));
         assert!(e[0].message.contains("window"), "{e:?}");
     }
