@@ -7,10 +7,11 @@
 //! second copy or an output of no input is a failure; a kept input never
 //! written is lost (a failure once the pipeline caught up).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use super::properties::{missing_verdict, result};
-use super::{Duplicate, History, Output, PropertyResult, RecordRef, Verdict, WrongOutput};
+use super::properties::result;
+use super::records::{self, unknown};
+use super::{Duplicate, History, PropertyResult, RecordRef, WrongOutput};
 use crate::scenario::Property;
 
 pub fn check(history: &History) -> PropertyResult {
@@ -23,12 +24,10 @@ pub fn check(history: &History) -> PropertyResult {
         match input.value.trim().parse::<i64>() {
             Ok(n) => numbers.insert(input.id.as_str(), n),
             Err(_) => {
-                r.verdict = Verdict::Unknown;
-                r.summary = format!(
+                return unknown(r, format!(
                     "input {} has the value {:?}, not a whole number: filter-map filters numbers (set [workload] numbers = [min, max])",
                     input.id, input.value
-                );
-                return r;
+                ))
             }
         };
     }
@@ -38,46 +37,28 @@ pub fn check(history: &History) -> PropertyResult {
         r.summary = "no acknowledged input passes the filter: nothing to find in the output".into();
         return r;
     }
-    if !history.outputs.is_empty() && history.outputs.iter().all(|o| o.ids.is_empty()) {
-        r.verdict = Verdict::Unknown;
-        r.summary = format!(
-            "none of the {} outputs carries an ldfi-id header, which filter-map matches outputs to inputs by: \
-             make the pipeline copy record headers to its outputs",
-            history.outputs.len()
-        );
-        return r;
-    }
-    let wrong = |o: &Output, id: &str, why: String| WrongOutput {
-        id: id.to_string(),
-        partition: o.partition,
-        offset: o.offset,
-        observed: o.value.clone(),
-        why,
+    let copies = match records::by_id(history, "filter-map") {
+        Ok(copies) => copies,
+        Err(why) => return unknown(r, why),
     };
-    let mut copies: BTreeMap<&str, Vec<&Output>> = BTreeMap::new();
-    for o in &history.outputs {
-        if o.ids.is_empty() {
-            r.wrong.push(wrong(o, "", "carries no ldfi-id header".into()));
-        }
-        for id in &o.ids {
-            copies.entry(id.as_str()).or_default().push(o);
-        }
+    for o in history.outputs.iter().filter(|o| o.ids.is_empty()) {
+        r.wrong.push(WrongOutput::at(o, "", "carries no ldfi-id header".into()));
     }
     for (id, outputs) in &copies {
         let Some(&n) = numbers.get(id) else {
-            r.wrong.extend(outputs.iter().map(|o| wrong(o, id, "from no input the workload wrote".into())));
+            r.wrong.extend(outputs.iter().map(|o| WrongOutput::at(o, id, "from no input the workload wrote".into())));
             continue;
         };
         if !keeps(n) {
             let min = expect.keep_at_least.unwrap_or(i64::MIN);
-            r.wrong.extend(outputs.iter().map(|o| wrong(o, id, format!("from {n}, below keep_at_least {min}: the filter drops it"))));
+            r.wrong.extend(outputs.iter().map(|o| WrongOutput::at(o, id, format!("from {n}, below keep_at_least {min}: the filter drops it"))));
             continue;
         }
         let expected = i128::from(n) * i128::from(factor);
         for o in outputs {
             let observed = o.value.as_deref().and_then(|v| v.trim().parse::<i128>().ok());
             if observed != Some(expected) {
-                r.wrong.push(wrong(o, id, format!("expected {expected} ({n} × {factor})")));
+                r.wrong.push(WrongOutput::at(o, id, format!("expected {expected} ({n} × {factor})")));
             }
         }
         if outputs.len() > 1 {
@@ -90,14 +71,8 @@ pub fn check(history: &History) -> PropertyResult {
         .map(|i| RecordRef { id: i.id.clone(), key: i.key.clone(), partition: i.partition, offset: i.offset })
         .collect();
     r.lost.sort_by_key(|l| (l.partition, l.offset));
-    r.verdict = if !r.wrong.is_empty() || !r.duplicated.is_empty() {
-        Verdict::Fail
-    } else if !r.lost.is_empty() {
-        missing_verdict(history)
-    } else {
-        Verdict::Pass
-    };
-    r.summary = if r.verdict == Verdict::Pass {
+    r.verdict = records::verdict(history, !r.wrong.is_empty() || !r.duplicated.is_empty(), !r.lost.is_empty());
+    r.summary = if r.verdict == super::Verdict::Pass {
         format!("each of the {} acknowledged inputs the filter keeps was written once, mapped right", kept.len())
     } else {
         format!(
@@ -113,7 +88,7 @@ pub fn check(history: &History) -> PropertyResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Input, Output};
+    use super::super::{Input, Output, Verdict};
     use super::*;
     use crate::model::Expectations;
 

@@ -19,41 +19,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::properties::{missing_verdict, result};
+use super::properties::result;
+use super::records::{self, by_id, unknown};
 use super::{Duplicate, History, Input, Output, PropertyResult, RecordRef, Verdict, WrongOutput};
 use crate::scenario::Property;
 
 /// How long before a stream record a table row must have been written for
 /// an inner join to be sure to meet it: a step of the workload.
 pub const SETTLED_MILLIS: i64 = 1000;
-
-fn unknown(mut r: PropertyResult, why: String) -> PropertyResult {
-    r.verdict = Verdict::Unknown;
-    r.summary = why;
-    r
-}
-
-fn wrong(o: &Output, id: &str, why: String) -> WrongOutput {
-    WrongOutput { id: id.to_string(), partition: o.partition, offset: o.offset, observed: o.value.clone(), why }
-}
-
-/// The outputs by the `ldfi-id` they carry; `Err` when none carries one.
-fn by_id(history: &History) -> Result<BTreeMap<&str, Vec<&Output>>, String> {
-    if !history.outputs.is_empty() && history.outputs.iter().all(|o| o.ids.is_empty()) {
-        return Err(format!(
-            "none of the {} outputs carries an ldfi-id header, which the join's check matches outputs to stream records by: \
-             make the pipeline keep record headers",
-            history.outputs.len()
-        ));
-    }
-    let mut copies: BTreeMap<&str, Vec<&Output>> = BTreeMap::new();
-    for o in &history.outputs {
-        for id in &o.ids {
-            copies.entry(id.as_str()).or_default().push(o);
-        }
-    }
-    Ok(copies)
-}
 
 /// The two string fields `a` and `b` of a JSON object value (`b` may be
 /// null).
@@ -80,7 +53,7 @@ pub fn table(history: &History) -> PropertyResult {
         r.summary = "no stream record was acknowledged: nothing to join".into();
         return r;
     }
-    let copies = match by_id(history) {
+    let copies = match by_id(history, "table-join") {
         Ok(copies) => copies,
         Err(why) => return unknown(r, why),
     };
@@ -117,31 +90,25 @@ pub fn table(history: &History) -> PropertyResult {
             };
             joined += 1;
             if value != s.value {
-                r.wrong.push(wrong(o, &s.id, format!("carries the value {value:?}, its stream record's is {:?}", s.value)));
+                r.wrong.push(WrongOutput::at(o, &s.id, format!("carries the value {value:?}, its stream record's is {:?}", s.value)));
             }
             match table.as_deref() {
-                None if !left => r.wrong.push(wrong(o, &s.id, "a null table row in an inner join".into())),
+                None if !left => r.wrong.push(WrongOutput::at(o, &s.id, "a null table row in an inner join".into())),
                 None if newest.is_some() => stale += 1,
                 None => {}
                 Some(t) if allowed.contains(&t) => {}
                 Some(t) if superseded.contains(&t) => stale += 1,
-                Some(t) if versions.iter().any(|v| v.value == t && ts(v) >= ts(s)) => r.wrong.push(wrong(
+                Some(t) if versions.iter().any(|v| v.value == t && ts(v) >= ts(s)) => r.wrong.push(WrongOutput::at(
                     o,
                     &s.id,
                     format!("met the row {t:?} of key {:?}, written after the record (from the future)", s.key),
                 )),
-                Some(t) => r.wrong.push(wrong(o, &s.id, format!("met {t:?}, which is no row of key {:?}", s.key))),
+                Some(t) => r.wrong.push(WrongOutput::at(o, &s.id, format!("met {t:?}, which is no row of key {:?}", s.key))),
             }
         }
     }
     r.lost.sort_by_key(|l| (l.partition, l.offset));
-    r.verdict = if !r.wrong.is_empty() || !r.duplicated.is_empty() {
-        Verdict::Fail
-    } else if !r.lost.is_empty() {
-        missing_verdict(history)
-    } else {
-        Verdict::Pass
-    };
+    r.verdict = records::verdict(history, !r.wrong.is_empty() || !r.duplicated.is_empty(), !r.lost.is_empty());
     let stale_note = match stale {
         0 => String::new(),
         n => format!("; {n} met a row older than the newest before them (allowed: Streams synchronizes the two sides by timestamp only as far as it has fetched them)"),
@@ -189,12 +156,12 @@ pub fn streams(history: &History) -> PropertyResult {
             Err(why) => return unknown(r, why),
         };
         let (Some(&li), Some(&ri)) = (lefts.get(&l), rights.get(&rv)) else {
-            r.wrong.push(wrong(o, "", format!("pairs {l:?} and {rv:?}, not both written by the workload")));
+            r.wrong.push(WrongOutput::at(o, "", format!("pairs {l:?} and {rv:?}, not both written by the workload")));
             continue;
         };
         let (a, b) = (&history.inputs[li], &history.side_inputs[ri]);
         if a.key != b.key || (ts(a) - ts(b)).abs() > window {
-            r.wrong.push(wrong(o, &a.id, format!("pairs {} (key {:?}) with {} (key {:?}), {} ms apart: not a pair of the join",
+            r.wrong.push(WrongOutput::at(o, &a.id, format!("pairs {} (key {:?}) with {} (key {:?}), {} ms apart: not a pair of the join",
                 a.id, a.key, b.id, b.key, (ts(a) - ts(b)).abs())));
             continue;
         }
@@ -223,13 +190,7 @@ pub fn streams(history: &History) -> PropertyResult {
         r.summary = "no two acknowledged records of one key fell within the window: nothing to join".into();
         return r;
     }
-    r.verdict = if !r.wrong.is_empty() || !r.duplicated.is_empty() {
-        Verdict::Fail
-    } else if !r.lost.is_empty() {
-        missing_verdict(history)
-    } else {
-        Verdict::Pass
-    };
+    r.verdict = records::verdict(history, !r.wrong.is_empty() || !r.duplicated.is_empty(), !r.lost.is_empty());
     r.summary = if r.verdict == Verdict::Pass {
         format!("every one of {pairs} pairs within {window} ms was written once, and no other")
     } else {

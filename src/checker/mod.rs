@@ -12,6 +12,7 @@ mod filter_map;
 mod history;
 mod joins;
 mod properties;
+mod records;
 mod sums;
 mod values;
 mod windows;

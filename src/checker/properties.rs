@@ -151,13 +151,7 @@ fn exactly_once(history: &History) -> PropertyResult {
     let known: std::collections::HashSet<&str> = history.inputs.iter().map(|i| i.id.as_str()).collect();
     let phantoms: Vec<&str> =
         history.outputs.iter().flat_map(|o| o.ids.iter()).map(String::as_str).filter(|id| !known.contains(id)).collect();
-    r.verdict = if !r.duplicated.is_empty() || !phantoms.is_empty() {
-        Verdict::Fail
-    } else if !r.lost.is_empty() {
-        missing_verdict(history)
-    } else {
-        Verdict::Pass
-    };
+    r.verdict = super::records::verdict(history, !r.duplicated.is_empty() || !phantoms.is_empty(), !r.lost.is_empty());
     r.summary = if r.verdict == Verdict::Pass {
         format!("every acknowledged input appears exactly once among {} committed outputs", history.outputs.len())
     } else {

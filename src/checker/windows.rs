@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::properties::{missing_verdict, result};
+use super::records::unknown;
 use super::values;
 use super::{AggregateMismatch, History, Input, PropertyResult, Verdict};
 use crate::scenario::Property;
@@ -32,11 +33,6 @@ struct Window {
 
 pub fn check(history: &History) -> PropertyResult {
     let mut r = result(Property::WindowCounts);
-    let unknown = |mut r: crate::checker::PropertyResult, why: String| {
-        r.verdict = Verdict::Unknown;
-        r.summary = why;
-        r
-    };
     let expect = history.run.checker;
     let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());

@@ -57,6 +57,13 @@ pub(super) fn joins(c: &mut Checker, properties: &[Property], side: bool, w: &Ra
     }
 }
 
+/// A value the workload can draw: 1 to 100 characters without commas (the
+/// words travel to it comma-joined), spaces (a word count splits on them)
+/// or control characters.
+pub(super) fn one_word(word: &str) -> bool {
+    !word.is_empty() && word.len() <= 100 && !word.chars().any(|ch| ch == ',' || ch.is_whitespace() || ch.is_control())
+}
+
 /// `[workload.side]`, checked: a declared topic other than the
 /// workload's, keys counted (one record per key), steps within the run.
 pub(super) fn side(
@@ -86,9 +93,8 @@ pub(super) fn side(
             c.at(steps, "workload.side.busy_steps", format!("step {late} with eot = {eot}"), format!("list steps below {eot}"));
         }
     }
-    // Words travel to the workload joined by commas, as the batch's do.
     for (i, word) in raw.words.iter().flatten().enumerate() {
-        if word.is_empty() || word.len() > 100 || word.chars().any(|ch| ch == ',' || ch.is_whitespace() || ch.is_control()) {
+        if !one_word(word) {
             let index = i.to_string();
             c.at_key(&["workload", "side", "words", &index], &format!("workload.side.words[{i}]"), format!("{word:?} is not one word"),
                 "give 1 to 100 characters without spaces, commas or control characters");

@@ -210,7 +210,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     bounded(&mut c, "drain_secs", w.drain_secs, MAX_DRAIN_SECS, "s");
     bounded(&mut c, "quiet_millis", w.quiet_millis, MAX_QUIET_MILLIS, "ms");
     for (i, word) in w.words.iter().flatten().enumerate() {
-        if word.is_empty() || word.len() > 100 || word.chars().any(|ch| ch == ',' || ch.is_whitespace() || ch.is_control()) {
+        if !super::expect::one_word(word) {
             let index = i.to_string();
             c.at_key(&["workload", "words", &index], &format!("workload.words[{i}]"), format!("{word:?} is not one word"),
                 "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
