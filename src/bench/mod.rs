@@ -238,17 +238,20 @@ pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
         ));
     }
     if rows.iter().any(|r| r.phases.is_some()) {
-        out.push_str("\nWhere a run's time goes (mean seconds per run):\n\n| scenario | strategy | start-up | steps | drain | read | teardown |\n|---|---|---|---|---|---|---|\n");
+        out.push_str("\nWhere a run's time goes (mean seconds per run):\n\n| scenario | strategy | topics | start-up | steps | of which snapshots | drain | of which quiet | read | teardown |\n|---|---|---|---|---|---|---|---|---|---|\n");
         let s = |ms: u64| format!("{:.1}", ms as f64 / 1000.0);
         for r in rows {
             if let Some(p) = &r.phases {
                 out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     r.scenario,
                     r.strategy.name(),
+                    s(p.topics_ms),
                     s(p.startup_ms),
                     s(p.steps_ms),
+                    s(p.snapshots_ms),
                     s(p.drain_ms),
+                    s(p.quiet_ms),
                     s(p.read_ms),
                     s(p.teardown_ms)
                 ));
@@ -355,7 +358,7 @@ mod tests {
 
     #[test]
     fn the_table_says_where_a_runs_time_goes_when_the_runs_recorded_it() {
-        let phases = |startup_ms| Phases { startup_ms, steps_ms: 22_000, drain_ms: 4_000, read_ms: 2_500, teardown_ms: 3_000 };
+        let phases = |startup_ms| Phases { startup_ms, steps_ms: 22_000, drain_ms: 4_000, read_ms: 2_500, teardown_ms: 3_000, ..Phases::default() };
         let mut a = trial("s", Strategy::Ldfi, Ending::Certified, 3);
         a.phases = Some(phases(9_000));
         let mut b = trial("s", Strategy::Ldfi, Ending::Certified, 5);
@@ -365,7 +368,7 @@ mod tests {
         assert_eq!(rows[0].phases, Some(phases(10_000)));
         assert_eq!(rows[1].phases, None);
         let table = table(&rows, &[]);
-        assert!(table.contains("| s | ldfi | 10.0 | 22.0 | 4.0 | 2.5 | 3.0 |"), "{table}");
+        assert!(table.contains("| s | ldfi | 0.0 | 10.0 | 22.0 | 0.0 | 4.0 | 0.0 | 2.5 | 3.0 |"), "{table}");
         assert!(!table.contains("| s | random | "), "{table}");
         assert!(!super::table(&super::rows(&[trial("s", Strategy::Ldfi, Ending::Certified, 3)]), &[]).contains("time goes"));
     }

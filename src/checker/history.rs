@@ -217,6 +217,7 @@ mod tests {
                 value_format: None,
                 checker: Default::default(),
                 side_topic: None,
+                setup_ms: None,
             },
         }
     }

@@ -360,6 +360,7 @@ mod tests {
             value_format: format,
             checker: Default::default(),
             side_topic: None,
+            setup_ms: None,
         })];
         let words = std::iter::repeat_n("cat", 3).chain(std::iter::repeat_n("dog", 200));
         for (i, word) in words.enumerate() {
@@ -375,7 +376,7 @@ mod tests {
                 timestamp_ms: None,
             }));
         }
-        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new() }));
+        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new(), quiet_ms: None }));
         for (offset, (word, count)) in [("cat", 3i64), ("dog", 200)].into_iter().enumerate() {
             let bytes = count.to_be_bytes();
             let (value, value_hex) = crate::workload::raw_value(Some(&bytes));

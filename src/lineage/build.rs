@@ -31,7 +31,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     let snapshots: Vec<(u32, &Snapshot)> = lines
         .iter()
         .filter_map(|l| match &l.event {
-            Event::Snapshot { snapshot } => Some((clock.step_of(l), snapshot)),
+            Event::Snapshot { snapshot, .. } => Some((clock.step_of(l), snapshot)),
             _ => None,
         })
         .collect();

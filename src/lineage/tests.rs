@@ -397,7 +397,7 @@ fn a_step_a_pipeline_names_does_not_set_how_many_steps_lineage_builds() {
 fn a_lone_broker_is_named_as_itself_in_place_of_every_role() {
     let mut lines = one_record_run("all");
     for line in &mut lines {
-        if let Event::Snapshot { snapshot } = &mut line.event {
+        if let Event::Snapshot { snapshot, .. } = &mut line.event {
             snapshot.brokers = vec![1];
         }
     }
@@ -485,7 +485,7 @@ fn spans_show_the_path_through_internal_topics() {
 fn transactional_run() -> Vec<TraceLine> {
     let mut lines = one_record_run("all");
     for line in &mut lines {
-        if let Event::Snapshot { snapshot } = &mut line.event {
+        if let Event::Snapshot { snapshot, .. } = &mut line.event {
             snapshot.transactions.push(crate::model::snapshot::TransactionState {
                 transactional_id: "s-group.c-r0-5f0c-1".into(),
                 state: Some("CompleteCommit".into()),
@@ -520,7 +520,7 @@ fn a_transactional_write_needs_the_transaction_coordinator_named_by_the_scenario
     };
     let names = RunNames::suffixed("c", "r0", "s-group");
     let snapshot = Snapshot { transactions: transactional_run().iter().find_map(|l| match &l.event {
-        Event::Snapshot { snapshot } => Some(snapshot.transactions.clone()),
+        Event::Snapshot { snapshot, .. } => Some(snapshot.transactions.clone()),
         _ => None,
     }).unwrap(), ..Default::default() };
     let resolved = role::resolve_role(&role, &snapshot, &|t| names.topic(t), &|g| names.group(g)).unwrap();

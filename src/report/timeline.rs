@@ -50,7 +50,7 @@ fn lanes(lines: &[TraceLine]) -> Vec<String> {
     let mut clients: BTreeSet<String> = BTreeSet::new();
     for line in lines {
         match &line.event {
-            Event::Snapshot { snapshot } => {
+            Event::Snapshot { snapshot, .. } => {
                 brokers.extend(snapshot.brokers.iter().copied());
                 for p in &snapshot.partitions {
                     brokers.extend(p.replicas.iter().copied());
@@ -331,7 +331,7 @@ fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&s
     // Drawn where it changes, so that the lanes stay readable.
     let mut shown: HashMap<&str, String> = HashMap::new();
     for line in lines {
-        let Event::Snapshot { snapshot } = &line.event else { continue };
+        let Event::Snapshot { snapshot, .. } = &line.event else { continue };
         let x = axis.x(line.time_ms) + 2.0;
         // In lane order: the same report every time it is rendered.
         let mut lanes: Vec<(&&str, &usize)> = row.iter().collect();

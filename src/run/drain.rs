@@ -4,17 +4,68 @@
 //! its output has been quiet for a while (a pipeline may commit before it
 //! writes: committed offsets alone can lie), or a bounded time passes,
 //! which is itself recorded.
+//!
+//! The quiet wait is cut short when the output is complete: caught up,
+//! and every acknowledged input already read back from the output
+//! ([`Completeness`]). That holds only for properties judged record by
+//! record on ids (a lost input can then only be one not read back, and no
+//! later write can bring one back that the wait would have seen); a run
+//! that lost inputs still waits the whole quiet time for them, as before.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cluster::Cluster;
 use crate::model::Snapshot;
+use crate::trace::{self, Event, TraceLine};
+use crate::workload;
+
+/// What lets the drain see that the output is complete before its quiet
+/// wait ends: the workload's trace (which inputs were acknowledged, to
+/// which topic) and how the checker reads the output.
+#[derive(Debug, Clone)]
+pub struct Completeness {
+    pub workload_trace: PathBuf,
+    pub input: String,
+    pub read_committed: bool,
+}
+
+/// Whether every input acknowledged on `input` in the workload's `lines`
+/// is among the ids `read` back from the output. No acknowledged input at
+/// all is not complete: there is nothing to tell the wait from a stall.
+pub fn every_acked_read(lines: &[TraceLine], input: &str, read: &HashSet<&str>) -> bool {
+    let mut acked = lines
+        .iter()
+        .filter_map(|l| match &l.event {
+            Event::Produced { id, topic, error: None, .. } if topic == input => Some(id.as_str()),
+            _ => None,
+        })
+        .peekable();
+    acked.peek().is_some() && acked.all(|id| read.contains(id))
+}
+
+impl Completeness {
+    /// Reads the workload's trace and the output as the checker will; an
+    /// unreadable trace or output is not complete (the wait goes on).
+    async fn holds(&self, bootstrap: &str, output: &str) -> bool {
+        let Ok(lines) = trace::read_file(&self.workload_trace) else { return false };
+        let Ok(records) = workload::read_all(bootstrap, output, self.read_committed, Duration::from_secs(10)).await else {
+            return false;
+        };
+        let read: HashSet<&str> = records.iter().filter_map(|r| r.id.as_deref()).collect();
+        every_acked_read(&lines, &self.input, &read)
+    }
+}
 
 /// How the drain ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrainOutcome {
     pub caught_up: bool,
     pub waited: Duration,
+    /// Of `waited`, the time since the pipeline last caught up with the
+    /// output unchanged: the quiet wait.
+    pub quiet: Duration,
     pub detail: String,
 }
 
@@ -46,7 +97,8 @@ fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
 }
 
 /// Waits until every stage's input partitions have committed offsets at
-/// their high watermarks and the output has not grown for `quiet`. Offsets
+/// their high watermarks and the output has not grown for `quiet`, or the
+/// output is complete (`complete`, checked once per output size). Offsets
 /// of transaction markers count: a transactional pipeline's committed
 /// offset passes the marker after its last record. `stages` are (input,
 /// group) pairs, the first stage's first.
@@ -56,10 +108,13 @@ pub async fn drain(
     output: &str,
     quiet: Duration,
     limit: Duration,
+    complete: Option<&Completeness>,
 ) -> DrainOutcome {
     let started = Instant::now();
     let mut detail = String::from("no snapshot answered");
     let mut quiet_since: Option<(Instant, i64)> = None;
+    // The output size last found incomplete: the same size is not read again.
+    let mut incomplete_at: Option<i64> = None;
     let mut topics: Vec<String> = stages.iter().map(|(t, _)| t.clone()).collect();
     topics.push(output.to_string());
     let groups: Vec<String> = stages.iter().map(|(_, g)| g.clone()).collect();
@@ -78,7 +133,14 @@ pub async fn drain(
                     match quiet_since {
                         Some((since, seen)) if seen == end => {
                             if since.elapsed() >= quiet {
-                                return DrainOutcome { caught_up: true, waited: started.elapsed(), detail };
+                                return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail };
+                            }
+                            if let Some(complete) = complete.filter(|_| incomplete_at != Some(end)) {
+                                if complete.holds(&cluster.bootstrap_servers(), output).await {
+                                    detail.push_str("; every acknowledged input read back");
+                                    return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail };
+                                }
+                                incomplete_at = Some(end);
                             }
                         }
                         _ => quiet_since = Some((Instant::now(), end)),
@@ -89,7 +151,8 @@ pub async fn drain(
             }
         }
         if started.elapsed() > limit {
-            return DrainOutcome { caught_up: false, waited: started.elapsed(), detail };
+            let quiet = quiet_since.map_or(Duration::ZERO, |(since, _)| since.elapsed());
+            return DrainOutcome { caught_up: false, waited: started.elapsed(), quiet, detail };
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -99,6 +162,35 @@ pub async fn drain(
 mod tests {
     use super::*;
     use crate::model::snapshot::{CommittedOffset, GroupState, PartitionState};
+
+    fn produced(id: &str, topic: &str, error: Option<&str>) -> TraceLine {
+        TraceLine {
+            time_ms: 0,
+            source: "workload".into(),
+            step: Some(0),
+            event: Event::Produced {
+                id: id.into(),
+                key: "k".into(),
+                value: "v".into(),
+                topic: topic.into(),
+                partition: Some(0),
+                offset: error.is_none().then_some(0),
+                leader: None,
+                error: error.map(str::to_string),
+                timestamp_ms: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_output_is_complete_once_every_acknowledged_input_is_read_back() {
+        let lines = vec![produced("in-0", "in", None), produced("in-1", "in", None), produced("in-2", "in", Some("timed out")), produced("side-0", "side", None)];
+        let read = |ids: &[&'static str]| ids.iter().copied().collect::<HashSet<&str>>();
+        assert!(every_acked_read(&lines, "in", &read(&["in-0", "in-1"])), "an unacknowledged input and another topic's records are not waited for");
+        assert!(!every_acked_read(&lines, "in", &read(&["in-0"])), "in-1 was acknowledged and is not read back");
+        assert!(!every_acked_read(&[], "in", &read(&[])), "nothing acknowledged proves nothing");
+        assert!(!every_acked_read(&lines[2..3], "in", &read(&[])), "nothing acknowledged proves nothing");
+    }
 
     #[test]
     fn lag_pairs_committed_offsets_with_high_watermarks() {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-pub use drain::{drain, DrainOutcome};
+pub use drain::{drain, Completeness, DrainOutcome};
 pub use nodes::{java_dir, Binaries, RunNames};
 pub use recover::{recover, Recovered};
 
@@ -101,6 +101,16 @@ pub fn reads_committed(scenario: &Scenario) -> bool {
     // that writes no transactions reads the same either way.
     scenario.properties.iter().any(|p| {
         !matches!(p, Property::NoLostAcked | Property::NoDuplicates | Property::PerKeyOrder)
+    })
+}
+
+/// Whether every property judges the output record by record on input
+/// ids, so that an output holding every acknowledged input is complete
+/// (the drain's quiet wait may end then). Aggregates, filters and joins
+/// are judged on values that a later write could still change.
+pub fn judged_on_ids(scenario: &Scenario) -> bool {
+    scenario.properties.iter().all(|p| {
+        matches!(p, Property::NoLostAcked | Property::NoDuplicates | Property::PerKeyOrder | Property::ExactlyOnce)
     })
 }
 
@@ -203,6 +213,7 @@ pub async fn execute(
                 value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
                 checker: scenario.checker,
                 side_topic: scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)),
+                setup_ms: Some(started.elapsed().as_millis() as u64),
             },
         )
         .map_err(io(&harness_path))?;
@@ -301,7 +312,12 @@ pub async fn execute(
         if let Some(side) = &scenario.workload.side {
             read_by.push((names.topic(&side.topic), group.clone()));
         }
-        let drained = drain(cluster, &read_by, &output, quiet, limit).await;
+        let complete = judged_on_ids(scenario).then(|| Completeness {
+            workload_trace: trace::node_dir(&dir, "workload").join("workload.jsonl"),
+            input: input.clone(),
+            read_committed,
+        });
+        let drained = drain(cluster, &read_by, &output, quiet, limit, complete.as_ref()).await;
         harness
             .write(
                 Some(scenario.budget.eot),
@@ -309,6 +325,7 @@ pub async fn execute(
                     caught_up: drained.caught_up,
                     waited_ms: drained.waited.as_millis() as u64,
                     detail: drained.detail,
+                    quiet_ms: Some(drained.quiet.as_millis() as u64),
                 },
             )
             .map_err(io(&harness_path))?;
@@ -497,8 +514,9 @@ async fn steps(
             next_id += u64::from(w.records_per_step);
         }
         tokio::time::sleep_until(started + Duration::from_millis(w.step_millis)).await;
+        let asked = Instant::now();
         match cluster.snapshot(&observe.topics, &observe.groups).await {
-            Ok(snapshot) => note(step, Event::Snapshot { snapshot })?,
+            Ok(snapshot) => note(step, Event::Snapshot { snapshot, took_ms: Some(asked.elapsed().as_millis() as u64) })?,
             Err(e) => note(step, Event::Note { message: format!("no snapshot at step {step}: {e}") })?,
         }
     }

@@ -122,6 +122,11 @@ pub enum Event {
         /// table or other stream). Absent when there is none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         side_topic: Option<String>,
+        /// How long the run took before this line: its directory, a clean
+        /// slate for fixed names, the topics created. Absent in older
+        /// traces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        setup_ms: Option<u64>,
     },
     /// A client node got its address (harness): a group member's host is
     /// that address, which tells which instance owns which partitions.
@@ -135,7 +140,13 @@ pub enum Event {
     /// A fault could not be applied or healed (harness).
     FaultFailed { fault: Fault, error: String },
     /// The cluster as observed at a step boundary (harness).
-    Snapshot { snapshot: Snapshot },
+    Snapshot {
+        snapshot: Snapshot,
+        /// How long the observer took to answer (the step's cost of
+        /// observing). Absent in older traces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        took_ms: Option<u64>,
+    },
     /// A delivery report of the workload.
     Produced {
         id: String,
@@ -173,7 +184,15 @@ pub enum Event {
     /// A free-form note from any writer.
     Note { message: String },
     /// The drain ended (harness): caught up, or gave up after the bound.
-    Drained { caught_up: bool, waited_ms: u64, detail: String },
+    Drained {
+        caught_up: bool,
+        waited_ms: u64,
+        detail: String,
+        /// Of `waited_ms`, the wait after the pipeline had caught up, for
+        /// its output to stay unchanged. Absent in older traces.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quiet_ms: Option<u64>,
+    },
     /// A record the checker read from an output topic (harness).
     CheckerRead {
         topic: String,
