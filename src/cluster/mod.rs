@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub use error::ClusterError;
 pub use observer::Observer;
 pub use spec::{Addressing, ClusterSpec, BROKER_PORT};
-pub use topic::TopicSpec;
+pub use topic::{Settled, TopicSpec};
 
 use crate::engine::{self, ContainerConfig, ContainerState, Engine};
 use crate::model::{NodeId, Snapshot};

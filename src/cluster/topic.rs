@@ -40,6 +40,16 @@ impl TopicSpec {
     }
 }
 
+/// How far a new topic must be set up before it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Every partition has a leader: clients can find it.
+    Led,
+    /// Every partition has a leader and every replica in sync: a fault
+    /// plan starts from a whole cluster.
+    InSync,
+}
+
 impl Cluster {
     /// An admin client of the harness, bootstrapped at every broker.
     fn admin(&self) -> Result<AdminClient<DefaultClientContext>, ClusterError> {
@@ -52,6 +62,15 @@ impl Cluster {
     /// Creates topics and waits until each partition has a leader and all
     /// its replicas in sync.
     pub async fn create_topics(&self, topics: &[TopicSpec]) -> Result<(), ClusterError> {
+        self.create_topics_led(topics).await?;
+        self.wait_topics(topics, Settled::InSync).await
+    }
+
+    /// Creates topics and waits until each partition has a leader, not
+    /// until every replica is in sync ([`Cluster::wait_topics`] with
+    /// [`Settled::InSync`] does): clients can start against them while the
+    /// followers catch up.
+    pub async fn create_topics_led(&self, topics: &[TopicSpec]) -> Result<(), ClusterError> {
         let admin = self.admin()?;
         let new_topics: Vec<NewTopic> = topics
             .iter()
@@ -72,6 +91,12 @@ impl Cluster {
                 return Err(ClusterError::Kafka { action: format!("create topic {topic}"), detail: code.to_string() });
             }
         }
+        self.wait_topics(topics, Settled::Led).await
+    }
+
+    /// Waits until every partition of `topics` is settled as `settled`
+    /// says, 30 s at most.
+    pub async fn wait_topics(&self, topics: &[TopicSpec], settled: Settled) -> Result<(), ClusterError> {
         let names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
         let started = Instant::now();
         loop {
@@ -79,7 +104,7 @@ impl Cluster {
             let ready = topics.iter().all(|t| {
                 (0..t.partitions).all(|p| {
                     snapshot.partition(&t.name, p).is_some_and(|state| {
-                        state.leader.is_some() && state.isr.len() == state.replicas.len()
+                        state.leader.is_some() && (settled == Settled::Led || state.isr.len() == state.replicas.len())
                     })
                 })
             });
@@ -87,12 +112,16 @@ impl Cluster {
                 return Ok(());
             }
             if started.elapsed() > Duration::from_secs(30) {
+                let wanted = match settled {
+                    Settled::Led => "a leader",
+                    Settled::InSync => "a leader or full ISR",
+                };
                 return Err(ClusterError::Kafka {
                     action: format!("wait for topics {names:?}"),
-                    detail: format!("partitions without a leader or full ISR after 30 s: {:?}", snapshot.partitions),
+                    detail: format!("partitions without {wanted} after 30 s: {:?}", snapshot.partitions),
                 });
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -27,7 +27,7 @@ pub use nodes::{java_dir, Binaries, RunNames};
 pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};
-use crate::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
+use crate::cluster::{Cluster, ClusterError, ClusterSpec, Settled, TopicSpec};
 use crate::model::{role, Fault, FaultPlan, NodeId, Role, Snapshot};
 use crate::nemesis::Nemesis;
 use crate::scenario::{Property, Scenario};
@@ -184,7 +184,9 @@ pub async fn execute(
     if names.suffix.is_none() {
         startup::clean_slate(cluster, scenario, &names).await?;
     }
-    cluster.create_topics(&topics).await?;
+    // Led, not yet in sync: the nodes start while the followers catch up
+    // (below), and step 0 waits for both.
+    cluster.create_topics_led(&topics).await?;
     let read_committed = reads_committed(scenario);
     harness
         .write(
@@ -270,12 +272,18 @@ pub async fn execute(
     let limit = quota::limit();
     let watch = quota::Watch::start(cluster, watched.clone(), limit);
     let outcome = async {
-        for spec in nodes {
-            let node = cluster.spawn_client(spec).await?;
-            harness
-                .write(Some(0), Event::NodeAddress { node: node.name, address: node.address.to_string() })
-                .map_err(io(&harness_path))?;
-        }
+        let spawn = async {
+            for spec in nodes {
+                let node = cluster.spawn_client(spec).await?;
+                harness
+                    .write(Some(0), Event::NodeAddress { node: node.name, address: node.address.to_string() })
+                    .map_err(io(&harness_path))?;
+            }
+            Ok::<(), RunError>(())
+        };
+        let (in_sync, spawned) = tokio::join!(cluster.wait_topics(&topics, Settled::InSync), spawn);
+        spawned?;
+        in_sync?;
         let waited = startup::wait_ready(cluster, scenario, &names).await?;
         harness
             .write(Some(0), Event::Note { message: format!("pipeline ready (group stable, every input partition assigned) after {} ms", waited.as_millis()) })
