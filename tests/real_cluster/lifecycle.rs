@@ -39,7 +39,7 @@ async fn ldfi(args: &[&str]) -> Result<(i32, String, String), String> {
 }
 
 /// The known counterexample of the seeded bug, journaled as a campaign
-/// would have: crash pipeline-1 over steps 14..16, just after the burst,
+/// would have: crash pipeline-1 over steps 15..17, just after the burst,
 /// loses acknowledged records.
 pub async fn replay_reproduces_a_real_counterexample(cluster: &Cluster) -> Result<(), String> {
     let root = temp("replay");
@@ -49,7 +49,7 @@ pub async fn replay_reproduces_a_real_counterexample(cluster: &Cluster) -> Resul
         r#"{{"schema_version":2,"campaign":"known-{pid}","scenario":"copy-commit-before-produce","scenario_path":"{SCENARIO}","seed":1,
            "strategy":"ldfi","outcome":{{"kind":"violation"}},"runs":[],"hypotheses_tried":1,"wall_ms":0,
            "counterexamples":[{{"run":"r1","traces":"{traces}/known-{pid}/r1","results":[],
-             "plan":{{"seed":0,"faults":[{{"fault":{{"kind":"crash","node":"pipeline-1"}},"start":14,"end":16}}]}}}}]}}"#,
+             "plan":{{"seed":0,"faults":[{{"fault":{{"kind":"crash","node":"pipeline-1"}},"start":15,"end":17}}]}}}}]}}"#,
         pid = std::process::id(),
         traces = root.join("traces").display()
     );

@@ -87,9 +87,12 @@ pub async fn copy_passes_without_faults(cluster: &Cluster) -> Result<(), String>
 
 pub async fn commit_before_produce_with_instance_crash_loses_named_records(cluster: &Cluster) -> Result<(), String> {
     let s = scenario("copy-commit-before-produce")?;
-    // The burst is written at step 13; its batch is committed and not yet
-    // produced when step 14 begins.
-    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":14,"end":16}]}"#);
+    // The burst is written at step 13 (steps of 0.5 s); its batch is
+    // acknowledged and committed about 0.7 s after that step's start and
+    // produced 1.5 s later. Step 15 begins 1.0–1.6 s after step 13's (the
+    // batch's write stretches step 13): inside that window. Step 16 may
+    // already fall at its end.
+    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash","node":"pipeline-1"},"start":15,"end":17}]}"#);
     let outcome = run_once(cluster, &s, &crash, "crash").await?;
     let produced = std::fs::read_to_string(ldfi::trace::node_dir(&outcome.dir, "workload").join("workload.jsonl"))
         .map_err(|e| format!("workload.jsonl: {e}"))?;
