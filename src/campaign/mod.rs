@@ -115,7 +115,10 @@ pub fn budget_words(scenario: &Scenario) -> String {
         parts.push(count(b.max_crashes, kind.name()));
     }
     if !network.is_empty() && b.max_partitions > 0 {
-        parts.push(format!("{} ({})", count(b.max_partitions, "partition"), network.join(", ")));
+        // A degraded link is the only network kind of its campaign, and no partition.
+        let degraded = b.kinds.iter().any(FaultKind::is_degraded_link);
+        let one = if degraded { "degraded link" } else { "partition" };
+        parts.push(format!("{} ({})", count(b.max_partitions, one), network.join(", ")));
     }
     let mut counts = parts.join(" and ");
     if let Some(cap) = b.max_faults {
