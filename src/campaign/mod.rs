@@ -601,5 +601,7 @@ mod budget_tests {
         assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
         let single = super::budget_statement(&copy_scenario("eot = 6\nmax_faults = 1"));
         assert!(single.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..5"), "{single}");
+        let lossy = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 2\nkinds = [\"crash\", \"lossy-link\"]"));
+        assert!(lossy.contains("at most 1 crash and 2 degraded links (lossy-link) over steps"), "{lossy}");
     }
 }
