@@ -123,3 +123,36 @@ pub async fn slow_link(cluster: &Cluster) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A node restarted during a degraded link gets its rules and its bucket
+/// back in its new namespace; a nemesis dropped with both in force (an
+/// error, a panic) heals them.
+pub async fn restart_and_drop(cluster: &Cluster) -> Result<(), String> {
+    let a = probe_node(cluster, "probe-degraded-a").await?;
+    let b = probe_node(cluster, "probe-degraded-b").await?;
+    let (na, nb) = (NodeId::client(&a.name), NodeId::client(&b.name));
+    let lossy = Fault::LossyLink { left: vec![na.clone()], right: vec![nb.clone()], loss: Loss::new(0.2)? };
+    let slow = Fault::SlowLink { node: na.clone(), rate: "2mbit".parse()? };
+    let crash = Fault::Crash { node: na.clone() };
+    {
+        let mut nemesis = Nemesis::new(cluster);
+        for fault in [&lossy, &slow, &crash] {
+            nemesis.apply(fault).await.map_err(|e| e.to_string())?;
+        }
+        nemesis.heal(&crash).await.map_err(|e| e.to_string())?;
+        let rules = nemesis.rules_on(&na).await.map_err(|e| e.to_string())?;
+        let buckets = nemesis.buckets_on(&na).await.map_err(|e| e.to_string())?;
+        println!("    after a's restart: {} rule(s), {} bucket(s) reinstalled", rules.len(), buckets.len());
+        if rules.len() != 2 || buckets.len() != 1 {
+            return Err(format!("after a's restart expected 2 rules and 1 bucket, got {rules:?} and {buckets:?}"));
+        }
+        // Dropped here with the lossy and the slow link in force.
+    }
+    let observer = Nemesis::new(cluster);
+    let rules = observer.rules_on(&na).await.map_err(|e| e.to_string())?;
+    let buckets = observer.buckets_on(&na).await.map_err(|e| e.to_string())?;
+    if !rules.is_empty() || !buckets.is_empty() {
+        return Err(format!("a dropped nemesis left {rules:?} and {buckets:?} on a"));
+    }
+    Ok(())
+}
