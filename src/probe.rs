@@ -1,10 +1,11 @@
 //! Network probes run inside client nodes (`ldfi probe ...`), to show what
 //! a partition does to real packets: UDP datagrams show the direction of a
-//! cut, a TCP connect shows what a client on each side experiences.
+//! cut, a TCP connect shows what a client on each side experiences, and a
+//! timed TCP transfer shows the bandwidth a slow link leaves.
 
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 
 /// Outcome of a TCP connection attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,4 +56,37 @@ pub fn tcp_connect(to: SocketAddr, timeout: Duration) -> Reach {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Reach::Refused,
         Err(_) => Reach::TimedOut,
     }
+}
+
+/// Accepts TCP connections forever, each read to its end and then closed,
+/// so that a sender knows when everything it sent has arrived.
+pub fn tcp_sink(port: u16) -> std::io::Result<()> {
+    let listener = TcpListener::bind(("0.0.0.0", port))?;
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stream, &mut std::io::sink());
+        });
+    }
+    Ok(())
+}
+
+/// Sends `bytes` bytes to a [`tcp_sink`] at `to` and waits until the sink
+/// has read them all and closed: the time from connect to that close.
+pub fn tcp_send(to: SocketAddr, bytes: usize, timeout: Duration) -> std::io::Result<Duration> {
+    let start = Instant::now();
+    let mut stream = TcpStream::connect_timeout(&to, timeout)?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.set_read_timeout(Some(timeout))?;
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        stream.write_all(&chunk[..n])?;
+        left -= n;
+    }
+    stream.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest)?;
+    Ok(start.elapsed())
 }

@@ -19,7 +19,8 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum ProbeCommand {
-    /// Print `<source-ip> <payload>` for every UDP datagram received.
+    /// Print `<source-ip> <payload>` for every UDP datagram received, and
+    /// read to its end every TCP connection to the same port number.
     UdpListen {
         #[arg(long, default_value_t = 7000)]
         port: u16,
@@ -40,6 +41,16 @@ enum ProbeCommand {
         #[arg(long, default_value_t = 2000)]
         timeout_ms: u64,
     },
+    /// Send bytes to a listener's TCP port; print the microseconds until it
+    /// had read them all.
+    TcpSend {
+        #[arg(long)]
+        to: SocketAddr,
+        #[arg(long)]
+        bytes: usize,
+        #[arg(long, default_value_t = 60_000)]
+        timeout_ms: u64,
+    },
 }
 
 fn fail(error: impl std::fmt::Display) -> u8 {
@@ -53,10 +64,13 @@ fn main() -> ExitCode {
 
 fn run(command: ProbeCommand) -> u8 {
     match command {
-        ProbeCommand::UdpListen { port } => match probe::udp_listen(port) {
-            Ok(()) => 0,
-            Err(e) => fail(e),
-        },
+        ProbeCommand::UdpListen { port } => {
+            std::thread::spawn(move || probe::tcp_sink(port));
+            match probe::udp_listen(port) {
+                Ok(()) => 0,
+                Err(e) => fail(e),
+            }
+        }
         ProbeCommand::UdpSend { to, count, tag } => match probe::udp_send(to, count, &tag) {
             Ok(()) => 0,
             Err(e) => fail(e),
@@ -66,5 +80,12 @@ fn run(command: ProbeCommand) -> u8 {
             println!("{reach}");
             u8::from(reach != Reach::Connected)
         }
+        ProbeCommand::TcpSend { to, bytes, timeout_ms } => match probe::tcp_send(to, bytes, Duration::from_millis(timeout_ms)) {
+            Ok(elapsed) => {
+                println!("{}", elapsed.as_micros());
+                0
+            }
+            Err(e) => fail(e),
+        },
     }
 }

@@ -115,7 +115,10 @@ pub fn budget_words(scenario: &Scenario) -> String {
         parts.push(count(b.max_crashes, kind.name()));
     }
     if !network.is_empty() && b.max_partitions > 0 {
-        parts.push(format!("{} ({})", count(b.max_partitions, "partition"), network.join(", ")));
+        // A degraded link is the only network kind of its campaign, and no partition.
+        let degraded = b.kinds.iter().any(FaultKind::is_degraded_link);
+        let one = if degraded { "degraded link" } else { "partition" };
+        parts.push(format!("{} ({})", count(b.max_partitions, one), network.join(", ")));
     }
     let mut counts = parts.join(" and ");
     if let Some(cap) = b.max_faults {
@@ -598,5 +601,7 @@ mod budget_tests {
         assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
         let single = super::budget_statement(&copy_scenario("eot = 6\nmax_faults = 1"));
         assert!(single.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..5"), "{single}");
+        let lossy = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 2\nkinds = [\"crash\", \"lossy-link\"]"));
+        assert!(lossy.contains("at most 1 crash and 2 degraded links (lossy-link) over steps"), "{lossy}");
     }
 }

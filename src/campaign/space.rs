@@ -18,6 +18,23 @@
 //! leader cleanly, a recovery the hypothesis did not ask for (measured on
 //! `unclean-election`, where it hid the loss in most runs).
 //!
+//! A degraded link (`lossy-link`, `slow-link`) realizes the same omission
+//! variable in a weaker way: n's packets to the brokers dropped at random
+//! ([`Fault::LossyLink`], both ways on n's side), or everything n sends
+//! held to a rate ([`Fault::SlowLink`]). There is no variable of its own:
+//! what a late or lost packet breaks is what a dropped link breaks (an
+//! answer that does not come in time), and no source of lineage says
+//! which step a retransmitted packet belonged to. Sound because it is the
+//! only network kind of its campaign (the scenario refuses it beside a cut
+//! or the other degraded kind): every omission hypothesis is injected as
+//! that kind and no other, a survived one is survived under that kind,
+//! and the certificate names it ("1 degraded link (lossy-link)"). The
+//! fault is weaker than a cut, not stronger, so a survived lossy link
+//! proves nothing of a cut and is never taken to; nor, since a lossy
+//! link may break what a cut does not (a write that arrives, whose answer
+//! is late), is a cut taken for it. Loss is random: `tries` above 1 gives
+//! a plan more than one draw before it counts as survived.
+//!
 //! Two spaces over the same variables and budget. [`space`] holds the
 //! variables the lineage names (roles such as `leader(input/0)` and
 //! concrete nodes): `ldfi` asks the solver there for hypotheses that cut
@@ -229,11 +246,16 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                     NodeId::Broker(_) => brokers.iter().filter(|b| *b != node).cloned().collect(),
                     _ => brokers.clone(),
                 };
-                let kinds = &scenario.budget.kinds;
+                let budget = &scenario.budget;
+                let kinds = &budget.kinds;
                 let replication = kinds.contains(&FaultKind::ReplicationCut) && is_broker(node);
                 let two_way = kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate));
                 let left = vec![node.clone()];
-                faults.push(window(if replication {
+                faults.push(window(if kinds.contains(&FaultKind::LossyLink) {
+                    Fault::LossyLink { left, right, loss: budget.loss }
+                } else if kinds.contains(&FaultKind::SlowLink) {
+                    Fault::SlowLink { node: node.clone(), rate: budget.rate }
+                } else if replication {
                     Fault::CutReplication { left, right }
                 } else if two_way {
                     Fault::Cut { left, right }
@@ -279,6 +301,40 @@ mod tests {
         let h: Hypothesis = [omission("broker-2", "brokers", 1)].into_iter().collect();
         let plan = realize(&h, &s, Windows::default(), 1).unwrap();
         assert_eq!(plan.faults[0].fault, Fault::Cut { left: vec![NodeId::broker(2)], right: vec![NodeId::broker(1), NodeId::broker(3)] });
+    }
+
+    #[test]
+    fn a_campaign_of_degraded_links_explores_every_link_and_injects_only_its_kind() {
+        let s = scenario("eot = 5\neff = 4\nmax_crashes = 0\nkinds = [\"lossy-link\"]\nloss = 0.4");
+        let space = budget_space(&s);
+        // Each target's traffic to the brokers, as with a two-way cut; lost
+        // responses alone need a one-way cut.
+        assert_eq!(space.links.len(), 5);
+        assert!(space.links.iter().all(|(_, to)| *to == Peer::Brokers));
+        assert_eq!((space.max_omissions, space.crash_count()), (1, 0));
+        assert_eq!(count(&space), PlanCount::Exact(5 * 4));
+        let h: Hypothesis = [omission("leader(output/0)", "brokers", 1)].into_iter().collect();
+        let plan = realize(&h, &s, Windows::default(), 1).unwrap();
+        assert_eq!(
+            plan.faults[0].fault,
+            Fault::LossyLink {
+                left: vec!["leader(output/0)".parse().unwrap()],
+                right: vec!["followers(output/0)".parse().unwrap()],
+                loss: crate::model::Loss::new(0.4).unwrap(),
+            }
+        );
+        assert_eq!((plan.faults[0].start, plan.faults[0].end), (1, 3));
+        // ldfi's space takes the lineage's links too, with no cut listed.
+        let mut model = Model::default();
+        model.outcomes.insert("r:a".into(), [[link("pipeline-1", "brokers", 2)].into_iter().collect()].into());
+        assert_eq!(super::space(&s, &model).links, vec![(peer("pipeline-1"), Peer::Brokers)]);
+
+        let s = scenario("eot = 5\neff = 4\nkinds = [\"crash\", \"slow-link\"]\nrate = \"128kbit\"");
+        let h: Hypothesis = [omission("pipeline-2", "brokers", 0), crash("broker-1", 2)].into_iter().collect();
+        let plan = realize(&h, &s, Windows::default(), 1).unwrap();
+        let faults: Vec<&Fault> = plan.faults.iter().map(|p| &p.fault).collect();
+        assert!(faults.contains(&&Fault::SlowLink { node: NodeId::client("pipeline-2"), rate: "128kbit".parse().unwrap() }));
+        assert!(faults.contains(&&Fault::Crash { node: NodeId::broker(1) }));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::NodeId;
+use super::{Loss, NodeId, Rate};
 
 /// One fault, as data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,6 +32,15 @@ pub enum Fault {
     /// active controller when that controller is on the other side, which
     /// fences the leader: a different fault.
     CutReplication { left: Vec<NodeId>, right: Vec<NodeId> },
+    /// Drop each packet between the two groups with probability `loss`,
+    /// both ways, at random (not seeded: a replay injects the same loss,
+    /// not the same packets). TCP retransmits what is lost, so the link
+    /// still carries everything, late.
+    LossyLink { left: Vec<NodeId>, right: Vec<NodeId>, loss: Loss },
+    /// Limit everything `node` sends to `rate` (a token bucket on its
+    /// interface): its requests and answers arrive, late. What it receives
+    /// is not limited.
+    SlowLink { node: NodeId, rate: Rate },
 }
 
 impl Fault {
@@ -46,13 +55,20 @@ impl Fault {
     /// Every node the fault names.
     pub fn nodes(&self) -> Vec<&NodeId> {
         match self {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::Isolate { node } => vec![node],
-            Fault::Cut { left, right } | Fault::CutReplication { left, right } => left.iter().chain(right).collect(),
+            Fault::Crash { node }
+            | Fault::Stop { node }
+            | Fault::Pause { node }
+            | Fault::Isolate { node }
+            | Fault::SlowLink { node, .. } => vec![node],
+            Fault::Cut { left, right } | Fault::CutReplication { left, right } | Fault::LossyLink { left, right, .. } => {
+                left.iter().chain(right).collect()
+            }
             Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
         }
     }
 
-    /// Whether this fault is a network partition.
+    /// Whether this fault is on the network (a partition or a degraded
+    /// link) rather than on a node's process.
     pub fn is_partition(&self) -> bool {
         self.process_target().is_none()
     }
@@ -73,6 +89,10 @@ impl std::fmt::Display for Fault {
             Fault::OneWayCut { from, to } => {
                 write!(f, "drop packets from {{{}}} to {{{}}}", list(from), list(to))
             }
+            Fault::LossyLink { left, right, loss } => {
+                write!(f, "drop {} of packets between {{{}}} and {{{}}}", loss.percent(), list(left), list(right))
+            }
+            Fault::SlowLink { node, rate } => write!(f, "slow what {node} sends to {rate}"),
         }
     }
 }
@@ -100,5 +120,26 @@ mod tests {
         assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), replication);
         assert!(replication.is_partition());
         assert_eq!(replication.to_string(), "cut replication between {leader(input/0)} and {followers(input/0)}");
+    }
+
+    #[test]
+    fn degraded_links_are_plain_json_values_on_the_network() {
+        let lossy: Fault = serde_json::from_str(
+            r#"{"kind":"lossy_link","left":["leader(output/0)"],"right":["followers(output/0)"],"loss":0.3}"#,
+        )
+        .unwrap();
+        assert!(lossy.is_partition() && lossy.process_target().is_none());
+        assert_eq!(lossy.nodes().len(), 2);
+        assert_eq!(lossy.to_string(), "drop 30% of packets between {leader(output/0)} and {followers(output/0)}");
+        let json = r#"{"kind":"lossy_link","left":["leader(output/0)"],"right":["followers(output/0)"],"loss":0.3}"#;
+        assert_eq!(serde_json::to_string(&lossy).unwrap(), json);
+        let slow = Fault::SlowLink { node: NodeId::client("pipeline-1"), rate: "64kbit".parse().unwrap() };
+        let json = serde_json::to_string(&slow).unwrap();
+        assert_eq!(json, r#"{"kind":"slow_link","node":"pipeline-1","rate":"64kbit"}"#);
+        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), slow);
+        assert!(slow.is_partition() && slow.process_target().is_none());
+        assert_eq!(slow.to_string(), "slow what pipeline-1 sends to 64kbit");
+        let never: Result<Fault, _> = serde_json::from_str(r#"{"kind":"lossy_link","left":[],"right":[],"loss":1.0}"#);
+        assert!(never.is_err(), "a loss of 1 is a cut, not a lossy link");
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod expect;
 pub mod fault;
+pub mod link;
 pub mod node;
 pub mod plan;
 pub mod role;
@@ -17,6 +18,7 @@ pub mod snapshot;
 
 pub use expect::Expectations;
 pub use fault::Fault;
+pub use link::{Loss, Rate};
 pub use node::{NodeId, Role};
 pub use plan::{FaultPlan, PlannedFault};
 pub use snapshot::Snapshot;

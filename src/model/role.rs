@@ -110,6 +110,10 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
         Fault::Cut { left, right } => Fault::Cut { left: expand(left)?, right: expand(right)? },
         Fault::CutReplication { left, right } => Fault::CutReplication { left: expand(left)?, right: expand(right)? },
         Fault::OneWayCut { from, to } => Fault::OneWayCut { from: expand(from)?, to: expand(to)? },
+        Fault::LossyLink { left, right, loss } => {
+            Fault::LossyLink { left: expand(left)?, right: expand(right)?, loss: *loss }
+        }
+        Fault::SlowLink { node, rate } => Fault::SlowLink { node: single(node)?, rate: *rate },
     })
 }
 

@@ -9,6 +9,12 @@
 //! namespaces they vanish with the containers: nothing is ever installed in
 //! the host's own tables.
 //!
+//! A lossy link is the same kind of rule with iptables' `statistic` match
+//! (`-m statistic --mode random --probability P`): each packet is dropped
+//! with probability P, and TCP retransmits it. Its rules go on one side of
+//! the link only (the faulted node's), so that a packet meets one draw,
+//! and the loss is P, not 1 - (1 - P)².
+//!
 //! The pure part ([`plan_rules`]) says which rule goes on which node; the
 //! shell part ([`install`], [`remove`], [`list`]) runs `iptables`.
 
@@ -19,7 +25,7 @@ use tokio::process::Command;
 
 use crate::cluster::BROKER_PORT;
 use crate::engine::EngineError;
-use crate::model::{Fault, NodeId};
+use crate::model::{Fault, Loss, NodeId};
 
 /// Comment on every rule ldfi installs.
 pub const RULE_COMMENT: &str = "ldfi";
@@ -50,6 +56,9 @@ pub struct Rule {
     /// Only TCP packets to or from this port; `None` drops every packet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Port>,
+    /// Drop only this share of the packets, at random; `None` drops all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
 }
 
 impl Rule {
@@ -68,13 +77,17 @@ impl Rule {
             };
             args.extend(["-p".to_string(), "tcp".to_string(), flag.to_string(), number.to_string()]);
         }
+        if let Some(loss) = self.loss {
+            args.extend(["-m", "statistic", "--mode", "random", "--probability"].iter().map(|s| s.to_string()));
+            args.push(loss.iptables());
+        }
         args.extend(["-m", "comment", "--comment", RULE_COMMENT, "-j", "DROP"].iter().map(|s| s.to_string()));
         args
     }
 }
 
-/// The rules realizing a partition fault, by node; empty for faults that
-/// are not partitions. `address` resolves a node; `all` lists every node on
+/// The rules realizing a partition or a lossy link, by node; empty for
+/// faults that are neither. `address` resolves a node; `all` lists every node on
 /// the network (for isolation). Packets from `a` to `b` are dropped twice,
 /// on the way out of `a` and on the way into `b`, so a cut holds even while
 /// one side is being restarted. A replication cut drops only the TCP
@@ -90,8 +103,8 @@ pub fn plan_rules<E>(
         let mut rules = Vec::new();
         for a in from {
             for b in to.iter().filter(|b| *b != a) {
-                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port }));
-                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port }));
+                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port, loss: None }));
+                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port, loss: None }));
             }
         }
         Ok(rules)
@@ -120,7 +133,18 @@ pub fn plan_rules<E>(
             rules.extend(one_way(&others, me)?);
             rules
         }
-        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } => Vec::new(),
+        Fault::LossyLink { left, right, loss } => {
+            let mut rules = Vec::new();
+            for a in left {
+                for b in right.iter().filter(|b| *b != a) {
+                    for direction in [Direction::Outbound, Direction::Inbound] {
+                        rules.push((a.clone(), Rule { direction, peer: address(b)?, port: None, loss: Some(*loss) }));
+                    }
+                }
+            }
+            rules
+        }
+        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::SlowLink { .. } => Vec::new(),
     };
     rules.sort();
     rules.dedup();
@@ -210,8 +234,8 @@ mod tests {
         assert_eq!(
             rules,
             vec![
-                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None }),
-                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None }),
+                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None }),
+                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None, loss: None }),
             ]
         );
     }
@@ -228,7 +252,7 @@ mod tests {
         let b3 = Ipv4Addr::new(10, 0, 0, 13);
         assert!(!rules.iter().any(|(n, r)| *n == NodeId::broker(2) && r.peer == b3));
         assert!(rules.iter().all(|(n, _)| *n != NodeId::client("p")));
-        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None })));
+        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None, loss: None })));
     }
 
     #[test]
@@ -242,7 +266,7 @@ mod tests {
 
     #[test]
     fn rules_are_deletable_by_the_same_arguments() {
-        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None };
+        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None };
         let add = rule.iptables_args("-A");
         let del = rule.iptables_args("-D");
         assert_eq!(add[1], "-A");
@@ -258,7 +282,7 @@ mod tests {
         assert_eq!(rules.len(), 8);
         assert!(rules.iter().all(|(_, r)| matches!(r.port, Some(Port::To(9092)) | Some(Port::From(9092)))));
         let b1 = Ipv4Addr::new(10, 0, 0, 11);
-        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)) };
+        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)), loss: None };
         assert!(rules.contains(&(NodeId::broker(2), requests_out_of_2)));
         let args = requests_out_of_2.iptables_args("-A");
         let tail: Vec<&str> = args.iter().map(String::as_str).skip(3).collect();
@@ -267,8 +291,28 @@ mod tests {
     }
 
     #[test]
+    fn a_lossy_link_drops_a_share_of_both_ways_on_the_faulted_side_only() {
+        let loss = Loss::new(0.3).unwrap();
+        let fault = Fault::LossyLink { left: vec![NodeId::client("p")], right: vec![NodeId::broker(1), NodeId::broker(2)], loss };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        // 2 peers x 2 directions, all in p's namespace: one draw per packet.
+        assert_eq!(rules.len(), 4);
+        assert!(rules.iter().all(|(n, r)| *n == NodeId::client("p") && r.loss == Some(loss) && r.port.is_none()));
+        let out = rules.iter().find(|(_, r)| r.direction == Direction::Outbound).unwrap().1;
+        let args = out.iptables_args("-A");
+        let tail: Vec<&str> = args.iter().map(String::as_str).skip(3).collect();
+        assert_eq!(
+            tail,
+            ["-d", "10.0.0.11", "-m", "statistic", "--mode", "random", "--probability", "0.300000", "-m", "comment", "--comment", "ldfi", "-j", "DROP"]
+        );
+        assert_eq!(&out.iptables_args("-D")[2..], &args[2..], "deleted by the same arguments");
+    }
+
+    #[test]
     fn process_faults_need_no_rules() {
         let rules = plan_rules(&Fault::Crash { node: NodeId::broker(1) }, &all(), addr).unwrap();
         assert!(rules.is_empty());
+        let slow = Fault::SlowLink { node: NodeId::broker(1), rate: "64kbit".parse().unwrap() };
+        assert!(plan_rules(&slow, &all(), addr).unwrap().is_empty(), "a slow link is a qdisc, not a rule");
     }
 }

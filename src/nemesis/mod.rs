@@ -10,6 +10,8 @@
 //! | [`Fault::Cut`]          | drop between   | heal             |
 //! | [`Fault::OneWayCut`]    | drop one way   | heal             |
 //! | [`Fault::CutReplication`] | drop the broker listener between | heal |
+//! | [`Fault::LossyLink`]    | drop a share at random | heal     |
+//! | [`Fault::SlowLink`]     | token bucket on what a node sends | lift |
 //!
 //! The same value ([`Fault`], plain data in [`crate::model`]) is what a
 //! fault plan holds, what the injector executes and what a report shows. A [`Nemesis`] remembers what it applied and
@@ -20,8 +22,14 @@
 //! Faults target nodes: brokers and client nodes (workload, pipeline
 //! instances). The harness's own traffic comes from the host and is never
 //! cut.
+//!
+//! A lossy link is a firewall rule with a `statistic` match
+//! ([`firewall`]); a slow link is a token bucket on the node's interface
+//! ([`shaping`]). Both live in the node's namespace, are reinstalled when
+//! the node comes back, and are healed as cuts are.
 
 pub mod firewall;
+pub mod shaping;
 
 use std::time::Duration;
 
@@ -53,6 +61,13 @@ impl Nemesis {
             Fault::Crash { node } => engine.kill(&self.cluster.container(node)?, "SIGKILL").await?,
             Fault::Stop { node } => engine.stop(&self.cluster.container(node)?, 30).await?,
             Fault::Pause { node } => engine.pause(&self.cluster.container(node)?).await?,
+            Fault::SlowLink { node, rate } => {
+                let state = self.cluster.state(node).await?;
+                // A node that is down gets its bucket when it comes back.
+                if state.running {
+                    shaping::install(state.pid, *rate).await?;
+                }
+            }
             partition => {
                 let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
                 for (node, rule) in rules {
@@ -84,6 +99,13 @@ impl Nemesis {
                 engine.resume(&self.cluster.container(node)?).await?;
                 self.active.remove(index);
             }
+            Fault::SlowLink { node, .. } => {
+                let state = self.cluster.state(node).await?;
+                if state.running {
+                    shaping::remove(state.pid).await?;
+                }
+                self.active.remove(index);
+            }
             partition => {
                 let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
                 for (node, rule) in rules {
@@ -99,10 +121,17 @@ impl Nemesis {
     }
 
     /// After `node` came back with a fresh network namespace, installs the
-    /// rules of every cut in force that concerns it.
+    /// rules of every cut and lossy link in force that concerns it, and its
+    /// slow link's bucket.
     async fn reinstall_cuts(&self, node: &NodeId) -> Result<(), ClusterError> {
         let pid = wait_for_pid(&self.cluster, node).await?;
         for fault in self.active.iter().filter(|f| f.is_partition()) {
+            if let Fault::SlowLink { node: slowed, rate } = fault {
+                if slowed == node {
+                    shaping::install(pid, *rate).await?;
+                }
+                continue;
+            }
             let rules = firewall::plan_rules(fault, &self.cluster.nodes(), |n| self.cluster.address(n))?;
             for (_, rule) in rules.iter().filter(|(n, _)| n == node) {
                 firewall::install(pid, rule).await?;
@@ -133,6 +162,16 @@ impl Nemesis {
             return Ok(Vec::new());
         }
         Ok(firewall::list(state.pid).await?)
+    }
+
+    /// The token buckets in force in a node's network namespace, as `tc
+    /// qdisc show` prints them (empty for a node that is down).
+    pub async fn buckets_on(&self, node: &NodeId) -> Result<Vec<String>, ClusterError> {
+        let state = self.cluster.state(node).await?;
+        if !state.running {
+            return Ok(Vec::new());
+        }
+        Ok(shaping::list(state.pid).await?)
     }
 
     // Paired verbs, for people and tests.

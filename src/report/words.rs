@@ -97,6 +97,10 @@ pub fn verb(fault: &Fault) -> String {
             format!("cut the replication between {} and {}", nodes(left), nodes(right))
         }
         Fault::OneWayCut { from, to } => format!("drop the packets {} sends to {}", nodes(from), nodes(to)),
+        Fault::LossyLink { left, right, loss } => {
+            format!("drop at random {} of the packets between {} and {}", loss.percent(), nodes(left), nodes(right))
+        }
+        Fault::SlowLink { node: n, rate } => format!("slow what {} sends to {rate}", node(n)),
     }
 }
 
@@ -111,6 +115,7 @@ fn gerund(fault: &Fault) -> String {
         "isolate" => "isolating",
         "cut" => "cutting",
         "drop" => "dropping",
+        "slow" => "slowing",
         other => other,
     };
     format!("{head} {rest}")
@@ -127,6 +132,8 @@ fn healed(p: &PlannedFault) -> String {
         Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
             format!("the network healed at step {end}")
         }
+        Fault::LossyLink { .. } => format!("the link stopped dropping packets at step {end}"),
+        Fault::SlowLink { node: n, .. } => format!("{} sent at full speed again from step {end}", node(n)),
     }
 }
 
@@ -219,6 +226,26 @@ mod tests {
             "crash broker 1 at step 3 after cutting broker 1 off brokers 2 and 3 at step 2 \
              (the network healed at step 5 and broker 1 restarted at step 5)"
         );
+    }
+
+    #[test]
+    fn degraded_links_read_as_what_still_flows() {
+        let lossy = FaultPlan {
+            seed: 0,
+            faults: vec![planned(
+                r#"{"kind":"lossy_link","left":["leader(output/0)"],"right":["followers(output/0)"],"loss":0.3}"#,
+                13,
+                15,
+            )],
+        };
+        assert_eq!(
+            super::plan(&lossy),
+            "drop at random 30% of the packets between the leader of output/0 and the followers of output/0 at step 13 \
+             (the link stopped dropping packets at step 15)"
+        );
+        let slow = FaultPlan { seed: 0, faults: vec![planned(r#"{"kind":"slow_link","node":"pipeline-1","rate":"64kbit"}"#, 2, 4)] };
+        assert_eq!(super::plan(&slow), "slow what pipeline-1 sends to 64kbit at step 2 (pipeline-1 sent at full speed again from step 4)");
+        assert_eq!(gerund(&slow.faults[0].fault), "slowing what pipeline-1 sends to 64kbit");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //!
 //! A run heals its own faults and removes its own client nodes and topics;
 //! a killed one does neither. Before a resumed campaign redoes that run,
-//! every broker is started and unpaused, every ldfi packet filter is
-//! removed, the run's client nodes are removed and its topics deleted (the
-//! redone run uses the same names), and the cluster must be whole again.
+//! every broker is started and unpaused, every ldfi packet filter and
+//! token bucket (a slow link) is removed, the run's client nodes are
+//! removed and its topics deleted (the redone run uses the same names), and
+//! the cluster must be whole again.
 //! A client node whose creating process still runs is no leftover but
 //! another harness's run in progress on a shared cluster: recovery then
 //! refuses ([`ClusterError::InUse`]) before touching anything.
@@ -23,6 +24,7 @@ use crate::scenario::Scenario;
 pub struct Recovered {
     pub restarted: Vec<String>,
     pub resumed: Vec<String>,
+    /// Packet filters (cuts, lossy links) and token buckets (slow links).
     pub rules_removed: usize,
     pub clients_removed: Vec<String>,
 }
@@ -58,6 +60,7 @@ pub async fn recover(cluster: &Cluster, scenario: &Scenario, campaign: &str, sta
         let state = cluster.state(&NodeId::Broker(id)).await?;
         if state.running {
             recovered.rules_removed += firewall::flush(state.pid).await?;
+            recovered.rules_removed += crate::nemesis::shaping::flush(state.pid).await?;
         }
     }
     for name in clients {
@@ -93,7 +96,7 @@ impl std::fmt::Display for Recovered {
             parts.push(format!("unpaused {}", self.resumed.join(", ")));
         }
         if self.rules_removed > 0 {
-            parts.push(format!("removed {} packet filter(s)", self.rules_removed));
+            parts.push(format!("removed {} packet filter(s) and token bucket(s)", self.rules_removed));
         }
         if !self.clients_removed.is_empty() {
             parts.push(format!("removed client node(s) {}", self.clients_removed.join(", ")));

@@ -31,7 +31,7 @@ pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::TopicSpec;
-use crate::model::{Expectations, NodeId};
+use crate::model::{Expectations, Loss, NodeId, Rate};
 use crate::trace::ValueFormat;
 use crate::workload::{Acks, Keys};
 
@@ -370,10 +370,16 @@ pub enum FaultKind {
     /// brokers); the controller quorum still flows. See
     /// [`crate::model::Fault::CutReplication`].
     ReplicationCut,
+    /// Packets of a link dropped at random, `[faults] loss` of them:
+    /// [`crate::model::Fault::LossyLink`].
+    LossyLink,
+    /// What a node sends limited to `[faults] rate`:
+    /// [`crate::model::Fault::SlowLink`].
+    SlowLink,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Crash,
         FaultKind::Stop,
         FaultKind::Pause,
@@ -381,11 +387,29 @@ impl FaultKind {
         FaultKind::Cut,
         FaultKind::OneWayCut,
         FaultKind::ReplicationCut,
+        FaultKind::LossyLink,
+        FaultKind::SlowLink,
     ];
 
-    /// Whether the kind drops packets (a partition) rather than stopping a node.
+    /// Whether the kind acts on the network (a partition, or a degraded
+    /// link) rather than stopping a node; it counts against
+    /// `max_partitions`.
     pub fn is_partition(&self) -> bool {
-        matches!(self, FaultKind::Isolate | FaultKind::Cut | FaultKind::OneWayCut | FaultKind::ReplicationCut)
+        matches!(
+            self,
+            FaultKind::Isolate
+                | FaultKind::Cut
+                | FaultKind::OneWayCut
+                | FaultKind::ReplicationCut
+                | FaultKind::LossyLink
+                | FaultKind::SlowLink
+        )
+    }
+
+    /// Whether the kind degrades a link (its packets still flow, some
+    /// lost, or late) rather than cutting it.
+    pub fn is_degraded_link(&self) -> bool {
+        matches!(self, FaultKind::LossyLink | FaultKind::SlowLink)
     }
 
     pub fn name(&self) -> &'static str {
@@ -397,6 +421,8 @@ impl FaultKind {
             FaultKind::Cut => "cut",
             FaultKind::OneWayCut => "one-way-cut",
             FaultKind::ReplicationCut => "replication-cut",
+            FaultKind::LossyLink => "lossy-link",
+            FaultKind::SlowLink => "slow-link",
         }
     }
 }
@@ -418,6 +444,27 @@ pub struct FaultBudget {
     pub kinds: Vec<FaultKind>,
     /// Nodes faults may target; empty means every broker and instance.
     pub targets: Vec<NodeId>,
+    /// The share of packets a `lossy-link` drops.
+    #[serde(default = "FaultBudget::default_loss")]
+    pub loss: Loss,
+    /// The bandwidth a `slow-link` leaves to what its node sends.
+    #[serde(default = "FaultBudget::default_rate")]
+    pub rate: Rate,
+}
+
+impl FaultBudget {
+    /// `loss` when the scenario does not say: enough that TCP retransmits
+    /// often, not so much that nothing gets through.
+    pub fn default_loss() -> Loss {
+        Loss::new(0.3).expect("a probability")
+    }
+
+    /// `rate` when the scenario does not say: a few kilobytes a second, so
+    /// that a batch of records takes longer to send than a request's
+    /// timeout of seconds.
+    pub fn default_rate() -> Rate {
+        "64kbit".parse().expect("a rate")
+    }
 }
 
 /// How a campaign searches.

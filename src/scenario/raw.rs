@@ -148,6 +148,10 @@ pub struct RawFaults {
     pub max_faults: Option<Spanned<u32>>,
     pub kinds: Option<Spanned<Vec<String>>>,
     pub targets: Option<Spanned<Vec<String>>>,
+    /// A lossy link's share of dropped packets (0 < loss < 1).
+    pub loss: Option<Spanned<f64>>,
+    /// A slow link's bandwidth, as `tc` writes it (`"64kbit"`).
+    pub rate: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

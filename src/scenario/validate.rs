@@ -303,6 +303,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             "set faults.max_crashes or faults.max_partitions to 1 or more");
     }
     unreachable_kinds(&mut c, kind_list, &kinds, max_crashes, max_partitions);
+    let (loss, rate) = degradation(&mut c, f, &kinds);
     let max_faults = f.max_faults.as_ref().and_then(|m| {
         let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
         if cap == 0 {
@@ -412,6 +413,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             max_faults,
             kinds,
             targets,
+            loss,
+            rate,
         },
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
     })
@@ -520,9 +523,10 @@ fn bounded(c: &mut Checker, name: &str, value: Option<u64>, max: u64, unit: &str
 
 /// Kinds listed that no plan could ever inject: a node-down kind (crash,
 /// stop, pause) with `max_crashes = 0`, a network kind with
-/// `max_partitions = 0`, or a second node-down kind. A node down is
-/// realized one way per campaign (the first of crash, stop, pause): the
-/// lineage sees a node that did not work at a step, not how it stopped.
+/// `max_partitions = 0`, a second node-down kind, or a degraded link beside
+/// another network kind. A node down is realized one way per campaign (the
+/// first of crash, stop, pause): the lineage sees a node that did not work
+/// at a step, not how it stopped; so is a dropped link.
 fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], crashes: u32, partitions: u32) {
     let names = |partition: bool| -> Vec<&str> {
         let mut listed: Vec<FaultKind> = kinds.iter().filter(|k| k.is_partition() == partition).copied().collect();
@@ -546,6 +550,56 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
                 down.join(" and "), down[0], down[1..].join(" and ")),
             "keep one of them, and run a second campaign (a copy of the scenario) for the other");
     }
+    // A degraded link realizes the same solver variable as a cut ("link
+    // dropped during step s"), one way per campaign: listed beside a cut or
+    // the other degraded kind, one of them would never be injected, and a
+    // certificate would name a kind it never tried.
+    let mut degraded: Vec<FaultKind> = kinds.iter().filter(|k| k.is_degraded_link()).copied().collect();
+    degraded.sort();
+    degraded.dedup();
+    if let Some(first) = degraded.first() {
+        let others: Vec<&str> = network.iter().copied().filter(|n| *n != first.name()).collect();
+        if !others.is_empty() {
+            c.at(list, "faults.kinds",
+                format!("{} listed with {}: a dropped link is injected one way in a campaign, so one of them \
+                         would never be", first.name(), others.join(" and ")),
+                format!("keep {} alone among the network kinds, and run a second campaign (a copy of the \
+                         scenario) for {}", first.name(), others.join(" and ")));
+        }
+    }
+}
+
+/// `[faults] loss` and `rate`: how a lossy and a slow link degrade the
+/// link they realize; each only with its kind listed, where it means
+/// something.
+fn degradation(c: &mut Checker, f: &raw::RawFaults, kinds: &[FaultKind]) -> (Loss, Rate) {
+    let mut loss = FaultBudget::default_loss();
+    if let Some(spanned) = &f.loss {
+        match Loss::new(*spanned.get_ref()) {
+            Ok(l) => loss = l,
+            Err(e) => c.at(spanned, "faults.loss", e,
+                "use the share of packets a lossy link drops, above 0 and below 1, e.g. 0.3 (every packet is \
+                 kinds = [\"cut\"])"),
+        }
+        if !kinds.contains(&FaultKind::LossyLink) {
+            c.at(spanned, "faults.loss", "loss is set, but faults.kinds lists no lossy-link",
+                "add \"lossy-link\" to faults.kinds, or drop faults.loss");
+        }
+    }
+    let mut rate = FaultBudget::default_rate();
+    if let Some(spanned) = &f.rate {
+        match spanned.get_ref().parse::<Rate>() {
+            Ok(r) => rate = r,
+            Err(e) => c.at(spanned, "faults.rate", e,
+                "use the bandwidth a slow link leaves, a whole number and bit, kbit, mbit or gbit, at least \
+                 8kbit, e.g. \"64kbit\""),
+        }
+        if !kinds.contains(&FaultKind::SlowLink) {
+            c.at(spanned, "faults.rate", "rate is set, but faults.kinds lists no slow-link",
+                "add \"slow-link\" to faults.kinds, or drop faults.rate");
+        }
+    }
+    (loss, rate)
 }
 
 #[cfg(test)]
@@ -726,6 +780,57 @@ targets = ["broker-1", "pipeline-2"]
         let shadowed = problems(&both);
         assert!(shadowed[0].message.contains("crash and pause listed together"), "{}", shadowed[0].message);
         assert!(shadowed[0].message.contains("so pause would never be"), "{}", shadowed[0].message);
+    }
+
+    #[test]
+    fn a_degraded_link_takes_its_loss_and_rate_from_the_faults_table() {
+        let lossy = GOOD.replace(r#"kinds = ["crash", "isolate"]"#, "kinds = [\"crash\", \"lossy-link\"]\nloss = 0.5");
+        let budget = parse(Path::new("s.toml"), &lossy).unwrap().budget;
+        assert_eq!(budget.kinds, [FaultKind::Crash, FaultKind::LossyLink]);
+        assert_eq!(budget.loss, Loss::new(0.5).unwrap());
+        assert_eq!(budget.rate, FaultBudget::default_rate(), "no slow link: the default, unused");
+        let slow = GOOD.replace(r#"kinds = ["crash", "isolate"]"#, "kinds = [\"slow-link\"]\nrate = \"2mbit\"");
+        let budget = parse(Path::new("s.toml"), &slow).unwrap().budget;
+        assert_eq!(budget.rate.bits_per_second(), 2_000_000);
+        assert_eq!(budget.loss, FaultBudget::default_loss());
+        let defaults = GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["lossy-link", "crash"]"#);
+        assert_eq!(parse(Path::new("s.toml"), &defaults).unwrap().budget.loss.probability(), 0.3);
+    }
+
+    #[test]
+    fn a_loss_or_rate_out_of_range_or_without_its_kind_is_refused_by_name() {
+        let with = |kinds: &str, extra: &str| {
+            GOOD.replace(r#"kinds = ["crash", "isolate"]"#, &format!("kinds = {kinds}\n{extra}"))
+        };
+        for bad in ["loss = 1", "loss = 0.0", "loss = -0.2", "loss = 30"] {
+            let p = problems(&with(r#"["lossy-link"]"#, bad));
+            assert_eq!(fields(&p), ["faults.loss"], "{bad}");
+            assert!(p[0].message.contains("not a probability above 0 and below 1"), "{}", p[0].message);
+            assert!(p[0].fix.contains("e.g. 0.3"), "{}", p[0].fix);
+        }
+        for bad in [r#"rate = "64kb""#, r#"rate = "fast""#, r#"rate = "4kbit""#, r#"rate = "1.5mbit""#] {
+            let p = problems(&with(r#"["slow-link"]"#, bad));
+            assert_eq!(fields(&p), ["faults.rate"], "{bad}");
+            assert!(p[0].fix.contains("kbit"), "{}", p[0].fix);
+        }
+        let orphan = problems(&with(r#"["crash", "isolate"]"#, "loss = 0.3\nrate = \"64kbit\""));
+        assert_eq!(fields(&orphan), ["faults.loss", "faults.rate"]);
+        assert!(orphan[0].message.contains("lists no lossy-link") && orphan[0].fix.contains("add \"lossy-link\""));
+        assert!(orphan[1].message.contains("lists no slow-link") && orphan[1].fix.contains("drop faults.rate"));
+        assert!(orphan[0].position.is_some(), "the problem points at the field");
+    }
+
+    #[test]
+    fn a_degraded_link_is_the_only_network_kind_of_its_campaign() {
+        let mixed = problems(&GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["crash", "cut", "lossy-link"]"#));
+        assert_eq!(fields(&mixed), ["faults.kinds"]);
+        assert!(mixed[0].message.contains("lossy-link listed with cut"), "{}", mixed[0].message);
+        assert!(mixed[0].fix.contains("second campaign"), "{}", mixed[0].fix);
+        let both = problems(&GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["slow-link", "lossy-link"]"#));
+        assert!(both[0].message.contains("lossy-link listed with slow-link"), "{}", both[0].message);
+        let counted = problems(&GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["crash", "slow-link"]"#)
+            .replace("eff = 5", "eff = 5\nmax_partitions = 0"));
+        assert!(counted[0].message.contains("slow-link listed, but max_partitions = 0"), "{}", counted[0].message);
     }
 
     #[test]

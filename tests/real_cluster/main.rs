@@ -16,6 +16,7 @@ mod chains;
 mod faults;
 mod hostile;
 mod lifecycle;
+mod links;
 mod operators;
 mod partitions;
 mod producer_ids;
@@ -48,6 +49,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("replication_cut_shrinks_the_isr_to_a_leader_that_keeps_its_session", |c| Box::pin(faults::replication_cut(c))),
         ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
         ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
+        ("lossy_link_drops_its_share_both_ways_and_heals_without_a_trace", |c| Box::pin(links::lossy_link(c))),
+        ("slow_link_holds_what_a_node_sends_to_its_rate_and_heals_without_a_trace", |c| Box::pin(links::slow_link(c))),
+        ("degraded_links_come_back_after_a_restart_and_are_healed_on_drop", |c| Box::pin(links::restart_and_drop(c))),
         ("run_copy_passes_without_faults", |c| Box::pin(runs::copy_passes_without_faults(c))),
         ("run_commit_before_produce_with_instance_crash_loses_named_records", |c| {
             Box::pin(runs::commit_before_produce_with_instance_crash_loses_named_records(c))
