@@ -1,5 +1,6 @@
 package ldfi.streams;
 
+import java.time.Duration;
 import java.util.Locale;
 
 import org.apache.kafka.common.serialization.Serdes;
@@ -11,6 +12,7 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * A stream-table join: each input record is enriched with the table's
@@ -19,7 +21,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code <APPLICATION_ID>-table-store-changelog}). An input joins the
  * value the table holds when the input is processed, not the one it held
  * when the input was produced: a table update delayed by a fault changes
- * the output.
+ * the output, and a table read ahead of the stream (after a restart, the
+ * table's topic fetched further than the stream's) joins an input with a
+ * row written after it. TABLE_HISTORY_MS makes the table a versioned
+ * store (KIP-889, KIP-914): an input then joins the row that was current
+ * at its own timestamp, however far the table has been read, within that
+ * much history.
  *
  * <pre>
  *   INPUT_TOPIC         key "k&lt;j&gt;", value a decimal integer as text (required)
@@ -28,6 +35,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   OUTPUT_TOPIC        same key -> {"value":"57","table":"alice"} (required)
  *   JOIN                inner (default): an input whose key the table lacks
  *                       is dropped; left: it is written with "table":null
+ *   TABLE_HISTORY_MS    optional: keep this much of each key's history
+ *                       (a versioned store) and join each input with the
+ *                       row current at its timestamp; unset or 0: a plain
+ *                       store, the latest row
  *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
  *   REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS, COMMIT_INTERVAL_MS,
  *   NUM_STANDBY_REPLICAS, SESSION_TIMEOUT_MS, PRODUCER_ACKS, STATE_DIR:
@@ -56,13 +67,16 @@ public final class Enrich {
             throw new StreamsSettings.Misconfigured("JOIN is " + join + "; use inner (the default) or left");
         }
 
+        long history = settings.millis("TABLE_HISTORY_MS", 0);
+
         StreamsBuilder builder = new StreamsBuilder();
         // Named, so that its changelog has a name an operator (and a
         // harness) can find, not one derived from the node numbering.
+        Materialized<String, String, KeyValueStore<Bytes, byte[]>> store = history > 0
+                ? Materialized.<String, String>as(Stores.persistentVersionedKeyValueStore(STORE, Duration.ofMillis(history)))
+                : Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE);
         KTable<String, String> table = builder.table(tableTopic,
-                Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE)
-                        .withKeySerde(Serdes.String())
-                        .withValueSerde(Serdes.String()));
+                store.withKeySerde(Serdes.String()).withValueSerde(Serdes.String()));
         KStream<String, String> stream = builder.stream(input);
         ValueJoiner<String, String, String> enrich =
                 (value, name) -> "{\"value\":" + Values.json(value) + ",\"table\":" + Values.json(name) + "}";

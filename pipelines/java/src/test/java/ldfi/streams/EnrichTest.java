@@ -54,4 +54,47 @@ class EnrichTest {
                 KeyValue.pair("k3", "{\"value\":\"say \\\"hi\\\"\",\"table\":null}")),
                 run("left"));
     }
+
+    /** A table read ahead of the stream: both rows of k1 are in before
+     *  the input written between them is processed. */
+    private static List<KeyValue<String, String>> readAhead(String history) {
+        var env = history == null ? Drivers.env("TABLE_TOPIC", "names") : Drivers.env("TABLE_TOPIC", "names", "TABLE_HISTORY_MS", history);
+        try (TopologyTestDriver driver = Drivers.driver(Enrich::topology, env)) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestInputTopic<String, String> table = driver.createInputTopic("names", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, String> out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            table.pipeInput("k1", "alice", 100L);
+            table.pipeInput("k1", "bob", 300L);
+            in.pipeInput("k1", "57", 200L);   // written while alice was the row
+            in.pipeInput("k1", "58", 50L);    // older than any row
+            in.pipeInput("k1", "59", 400L);
+            return out.readKeyValuesToList();
+        }
+    }
+
+    @Test
+    void aPlainTableJoinsTheLatestRowEvenOneWrittenAfterTheInput() {
+        assertEquals(List.of(
+                KeyValue.pair("k1", "{\"value\":\"57\",\"table\":\"bob\"}"),
+                KeyValue.pair("k1", "{\"value\":\"58\",\"table\":\"bob\"}"),
+                KeyValue.pair("k1", "{\"value\":\"59\",\"table\":\"bob\"}")),
+                readAhead(null));
+        assertEquals(readAhead(null), readAhead("0"));
+    }
+
+    @Test
+    void aVersionedTableJoinsTheRowCurrentAtTheInputsTimestamp() {
+        assertEquals(List.of(
+                KeyValue.pair("k1", "{\"value\":\"57\",\"table\":\"alice\"}"),
+                KeyValue.pair("k1", "{\"value\":\"59\",\"table\":\"bob\"}")),
+                readAhead("60000"));
+    }
+
+    @Test
+    void aNegativeHistoryIsRefused() {
+        var env = Drivers.env("TABLE_TOPIC", "names", "TABLE_HISTORY_MS", "-1");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(StreamsSettings.Misconfigured.class,
+                () -> Enrich.topology(StreamsSettings.of(env)));
+        org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("TABLE_HISTORY_MS"), refused.getMessage());
+    }
 }
