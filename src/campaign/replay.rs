@@ -188,7 +188,9 @@ impl ReplayReport {
 
 /// Where a replay runs and what it writes.
 pub struct ReplaySetup<'a> {
-    pub cluster: &'a Cluster,
+    /// One or more clusters of the same spec: with several, the runs go
+    /// side by side, one per cluster, in rounds.
+    pub clusters: &'a [Cluster],
     pub binaries: &'a Binaries,
     pub scenario: &'a Scenario,
     pub summary: &'a CampaignSummary,
@@ -220,57 +222,69 @@ pub async fn replay(setup: &ReplaySetup<'_>, listener: &mut dyn Listener) -> Res
     let io = |source| RunError::Io { path: setup.report_dir.join("replay.json"), source };
     let mut tell = |event: CampaignEvent<'_>| listener.on(&event).map_err(|source| RunError::Io { path: setup.report_dir.to_path_buf(), source });
     report.write(setup.report_dir).map_err(io)?;
-    for i in 1..=setup.times {
-        let run_id = format!("replay-{}-{}-{i}", setup.counterexample.run, started_ms / 1000);
-        tell(CampaignEvent::RunStarted { run: &run_id, plan: &setup.plan })?;
+    let ids: Vec<String> = (1..=setup.times).map(|i| format!("replay-{}-{}-{i}", setup.counterexample.run, started_ms / 1000)).collect();
+    // Runs side by side, a round at a time, one per cluster; each round is
+    // recorded in the order of its runs, whichever finished first, so the
+    // journal reads the same for any number of clusters.
+    for round in ids.chunks(setup.clusters.len().max(1)) {
+        for run_id in round {
+            tell(CampaignEvent::RunStarted { run: run_id, plan: &setup.plan })?;
+        }
         let started = Instant::now();
-        let executed = run::execute(
-            setup.cluster,
-            setup.binaries,
-            setup.scenario,
-            &setup.plan,
-            setup.traces_root,
-            &setup.summary.campaign,
-            &run_id,
-        )
+        let executed = futures_util::future::join_all(round.iter().zip(setup.clusters).map(|(run_id, cluster)| async move {
+            let executed = run::execute(
+                cluster,
+                setup.binaries,
+                setup.scenario,
+                &setup.plan,
+                setup.traces_root,
+                &setup.summary.campaign,
+                run_id,
+            )
+            .await;
+            (executed, started.elapsed())
+        }))
         .await;
-        let outcome = match executed {
-            Ok(outcome) => outcome,
-            Err(RunError::PipelineNeverStarted(why)) => {
-                let run = ReplayRun {
-                    dir: setup.traces_root.join(&setup.summary.campaign).join(&run_id),
-                    run: run_id,
-                    verdict: Verdict::Unknown,
-                    reproduced: false,
-                    failed: Vec::new(),
-                    wall_ms: started.elapsed().as_millis() as u64,
-                    never_started: Some(why),
-                };
-                tell(CampaignEvent::Replayed { run: &run })?;
-                report.runs.push(run);
-                report.write(setup.report_dir).map_err(io)?;
-                // The next run would start the same pipeline the same way.
-                return Ok(report);
-            }
-            Err(e) => return Err(e),
-        };
-        let failed: Vec<String> =
-            outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect();
-        // With no recorded evidence (an old journal), any failure counts.
-        let reproduced = if broken.is_empty() { !failed.is_empty() } else { failed.iter().any(|f| broken.contains(&f.as_str())) };
-        let run = ReplayRun {
-            run: run_id,
-            verdict: outcome.verdict.verdict,
-            reproduced,
-            failed,
-            wall_ms: started.elapsed().as_millis() as u64,
-            dir: outcome.dir,
-            never_started: None,
-        };
-        tell(CampaignEvent::Replayed { run: &run })?;
-        report.reproduced += u32::from(reproduced);
-        report.runs.push(run);
-        report.write(setup.report_dir).map_err(io)?;
+        for (run_id, (executed, wall)) in round.iter().zip(executed) {
+            let outcome = match executed {
+                Ok(outcome) => outcome,
+                Err(RunError::PipelineNeverStarted(why)) => {
+                    let run = ReplayRun {
+                        dir: setup.traces_root.join(&setup.summary.campaign).join(run_id),
+                        run: run_id.clone(),
+                        verdict: Verdict::Unknown,
+                        reproduced: false,
+                        failed: Vec::new(),
+                        wall_ms: wall.as_millis() as u64,
+                        never_started: Some(why),
+                    };
+                    tell(CampaignEvent::Replayed { run: &run })?;
+                    report.runs.push(run);
+                    report.write(setup.report_dir).map_err(io)?;
+                    // The next run would start the same pipeline the same way.
+                    return Ok(report);
+                }
+                Err(e) => return Err(e),
+            };
+            let failed: Vec<String> =
+                outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect();
+            // With no recorded evidence (an old journal), any failure counts.
+            let reproduced =
+                if broken.is_empty() { !failed.is_empty() } else { failed.iter().any(|f| broken.contains(&f.as_str())) };
+            let run = ReplayRun {
+                run: run_id.clone(),
+                verdict: outcome.verdict.verdict,
+                reproduced,
+                failed,
+                wall_ms: wall.as_millis() as u64,
+                dir: outcome.dir,
+                never_started: None,
+            };
+            tell(CampaignEvent::Replayed { run: &run })?;
+            report.reproduced += u32::from(reproduced);
+            report.runs.push(run);
+            report.write(setup.report_dir).map_err(io)?;
+        }
     }
     report.finished = true;
     report.write(setup.report_dir).map_err(io)?;

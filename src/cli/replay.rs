@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use ldfi::campaign::replay::Conclusion;
 use ldfi::campaign::{replay, resume};
-use ldfi::cluster::ClusterError;
+use ldfi::cluster::{Cluster, ClusterError};
 use ldfi::engine::Engine;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::Scenario;
@@ -31,6 +31,11 @@ pub struct ReplayArgs {
     /// starting a fresh one.
     #[arg(long)]
     pub cluster: Option<String>,
+    /// Run the repetitions on N fresh clusters side by side (default 1).
+    /// Each cluster is a full one (3 broker JVMs for most scenarios): a
+    /// 2-core machine holds about two.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8), conflicts_with = "cluster")]
+    pub parallel: u32,
     /// Which counterexample, by its run (e.g. r3); default: the first.
     #[arg(long, value_name = "RUN")]
     pub counterexample: Option<String>,
@@ -145,12 +150,19 @@ pub async fn run(args: ReplayArgs) -> u8 {
     let mut shown = &term;
     let work = async {
         let images = images.as_ref().map(|(broker, client)| (broker.as_str(), client.as_str()));
-        let cluster = super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, "replay").await?;
+        // Started side by side; one that fails to start takes the others
+        // down with it as their handles drop.
+        let purposes: Vec<String> =
+            (1..=args.parallel).map(|k| if k == 1 { "replay".to_string() } else { format!("replay{k}") }).collect();
+        let clusters: Vec<Cluster> = futures_util::future::try_join_all(
+            purposes.iter().map(|purpose| super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, purpose)),
+        )
+        .await?;
         if args.cluster.is_some() {
-            super::cluster::heal_left_behind(&term, &cluster, &scenario, &summary.campaign, &[]).await?;
+            super::cluster::heal_left_behind(&term, &clusters[0], &scenario, &summary.campaign, &[]).await?;
         }
         let setup = replay::ReplaySetup {
-            cluster: &cluster,
+            clusters: &clusters,
             binaries: &binaries,
             scenario: &scenario,
             summary: &summary,
@@ -163,7 +175,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
         };
         let result = replay::replay(&setup, &mut shown).await;
         if args.cluster.is_none() {
-            let _ = cluster.down().await;
+            futures_util::future::join_all(clusters.iter().map(|c| c.down())).await;
         }
         result
     };

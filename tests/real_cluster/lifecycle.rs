@@ -42,7 +42,27 @@ async fn ldfi(args: &[&str]) -> Result<(i32, String, String), String> {
 /// would have: crash pipeline-1 over steps 15..17, just after the burst,
 /// loses acknowledged records.
 pub async fn replay_reproduces_a_real_counterexample(cluster: &Cluster) -> Result<(), String> {
-    let root = temp("replay");
+    replay_known("replay", &["--cluster", &cluster.spec().name]).await
+}
+
+/// The same replay on two clusters of its own, side by side: both runs
+/// recorded in their order, and both clusters gone afterwards.
+pub async fn replay_on_two_clusters_side_by_side_leaves_nothing() -> Result<(), String> {
+    let containers = || -> Result<std::collections::BTreeSet<String>, String> {
+        let out = std::process::Command::new("docker").args(["ps", "-a", "--format", "{{.Names}}"]).output().map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    };
+    let before = containers()?;
+    replay_known("replay-parallel", &["--parallel", "2"]).await?;
+    let left: Vec<String> = containers()?.difference(&before).cloned().collect();
+    if !left.is_empty() {
+        return Err(format!("the replay's clusters left containers behind: {left:?}"));
+    }
+    Ok(())
+}
+
+async fn replay_known(name: &str, extra: &[&str]) -> Result<(), String> {
+    let root = temp(name);
     let report = root.join("reports").join("known");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
     let summary = format!(
@@ -54,11 +74,16 @@ pub async fn replay_reproduces_a_real_counterexample(cluster: &Cluster) -> Resul
         traces = root.join("traces").display()
     );
     std::fs::write(report.join("summary.json"), summary).map_err(|e| e.to_string())?;
-    let (code, stdout, stderr) = ldfi(&["replay", report.to_str().unwrap(), "--times", "2", "--cluster", &cluster.spec().name]).await?;
+    let mut args = vec!["replay", report.to_str().unwrap(), "--times", "2"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = ldfi(&args).await?;
     println!("    {}", stdout.lines().next().unwrap_or(""));
     let replayed: ReplayReport = read(&report.join("replay.json"))?;
     if !replayed.finished || replayed.runs.len() != 2 {
         return Err(format!("replay.json: {} runs, finished {}\n{stderr}", replayed.runs.len(), replayed.finished));
+    }
+    if !replayed.runs.iter().enumerate().all(|(i, r)| r.run.ends_with(&format!("-{}", i + 1))) {
+        return Err(format!("replay.json's runs out of order: {:?}", replayed.runs.iter().map(|r| &r.run).collect::<Vec<_>>()));
     }
     if replayed.reproduced == 0 || code != 1 {
         return Err(format!("expected the violation to reproduce (exit 1), got exit {code}, {} of 2\n{stdout}\n{stderr}", replayed.reproduced));
