@@ -36,10 +36,10 @@ pub struct Phases {
     /// output to stay unchanged.
     #[serde(default)]
     pub quiet_ms: u64,
-    /// Reading the output back, and the end of the run's trace.
+    /// Reading the output back (to the last record the checker read).
     pub read_ms: u64,
-    /// What the run's wall time holds past its trace: nodes removed,
-    /// internal topics deleted, the verdict written.
+    /// The rest of the run's wall time: the nodes' logs kept, the nodes
+    /// removed, internal topics deleted, the verdict computed and written.
     pub teardown_ms: u64,
 }
 
@@ -55,7 +55,12 @@ impl Phases {
         let first_step = at(|e| matches!(e, Event::Step { .. }))?.time_ms;
         let drained_line = at(|e| matches!(e, Event::Drained { .. }))?;
         let drained = drained_line.time_ms;
-        let finished = at(|e| matches!(e, Event::RunFinished { .. }))?.time_ms;
+        at(|e| matches!(e, Event::RunFinished { .. }))?;
+        let read_end = harness()
+            .filter(|l| matches!(l.event, Event::CheckerRead { .. }) && l.time_ms >= drained)
+            .map(|l| l.time_ms)
+            .max()
+            .unwrap_or(drained);
         // The steps end with the last step's snapshot (or, without one, its
         // start): whatever the harness wrote last before the drain.
         let steps_end = harness().filter(|l| l.time_ms <= drained && !matches!(l.event, Event::Drained { .. })).map(|l| l.time_ms).max()?;
@@ -82,8 +87,8 @@ impl Phases {
             snapshots_ms: snapshots_ms.min(steps_ms),
             drain_ms,
             quiet_ms: quiet_ms.min(drain_ms),
-            read_ms: span(drained, finished),
-            teardown_ms: wall_ms.saturating_sub(span(started, finished)).saturating_sub(topics_ms),
+            read_ms: span(drained, read_end),
+            teardown_ms: wall_ms.saturating_sub(span(started, read_end)).saturating_sub(topics_ms),
         })
     }
 
@@ -151,6 +156,8 @@ mod tests {
             line(12_150, "harness", r#""step":1,"type":"snapshot","snapshot":{},"took_ms":1150"#),
             line(90_000, "pipeline-1", r#""type":"note","message":"nor is the pipeline's""#),
             line(16_050, "harness", r#""step":2,"type":"drained","caught_up":true,"waited_ms":4000,"detail":"caught up","quiet_ms":2500"#),
+            line(17_000, "harness", r#""step":2,"type":"checker_read","topic":"o","partition":0,"offset":0,"key":null,"value":"v","ids":[]"#),
+            line(17_410, "harness", r#""step":2,"type":"checker_read","topic":"o","partition":0,"offset":1,"key":null,"value":"v","ids":[]"#),
             line(18_050, "harness", r#""type":"run_finished","error":null"#),
         ]
     }
@@ -167,13 +174,13 @@ mod tests {
                 snapshots_ms: 1_230,
                 drain_ms: 3_900,
                 quiet_ms: 2_500,
-                read_ms: 2_000,
-                teardown_ms: 2_250
+                read_ms: 1_360,
+                teardown_ms: 2_890
             }
         );
         assert_eq!(
             phases.words(),
-            "topics 0.7 s, start-up 9.0 s, steps 2.1 s (snapshots 1.2 s), drain 3.9 s (quiet 2.5 s), read 2.0 s, teardown 2.2 s"
+            "topics 0.7 s, start-up 9.0 s, steps 2.1 s (snapshots 1.2 s), drain 3.9 s (quiet 2.5 s), read 1.4 s, teardown 2.9 s"
         );
     }
 
