@@ -61,6 +61,10 @@ use std::collections::BTreeSet;
 use crate::model::{NodeId, Role};
 use crate::solver::{fails, FaultVar, Hypothesis, Model, Peer};
 
+/// How many of the smallest hypotheses the solver is asked for, to pick
+/// the next one among them.
+pub const RANKED: usize = 48;
+
 /// A fault variable without its step, and roles without their partition:
 /// what it does to which node, role or link, and on what work the lineage
 /// shows there (`picture`, alike at every steady step, see
