@@ -29,9 +29,10 @@ use crate::solver::{Hypothesis, SolverError};
 
 use super::Windows;
 
-/// One search strategy, started fresh for each run of the loop (a resumed
-/// campaign starts it again: anything it needs to carry over is in
-/// [`Known`]).
+/// One search strategy, started once when a campaign starts and again when
+/// it resumes: what must outlast a resume is in [`Known`] (`random`'s
+/// count of draws does not, so a resumed campaign draws its first plans
+/// again and skips those already tried).
 pub trait Strategy: Send {
     /// Whether [`Strategy::next`] asks the solver, which the loop
     /// announces first: it can take seconds.
