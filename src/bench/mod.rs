@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::{CampaignSummary, Outcome};
-use crate::scenario::Strategy;
+use crate::scenario::StrategyName;
 use crate::trace::Phases;
 
 /// Version of `bench.json`.
@@ -32,7 +32,7 @@ pub enum Ending {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     pub scenario: String,
-    pub strategy: Strategy,
+    pub strategy: StrategyName,
     pub repeat: u32,
     pub seed: u64,
     pub ending: Ending,
@@ -68,7 +68,7 @@ impl Trial {
         };
         Trial {
             scenario: summary.scenario.clone(),
-            strategy: summary.strategy,
+            strategy: summary.strategy.clone(),
             repeat,
             seed: summary.seed,
             ending,
@@ -107,7 +107,7 @@ impl Spread {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub scenario: String,
-    pub strategy: Strategy,
+    pub strategy: StrategyName,
     pub trials: u32,
     pub violations: u32,
     pub certified: u32,
@@ -131,10 +131,10 @@ pub struct Row {
 
 /// Rows of every (scenario, strategy) pair, in first-seen order.
 pub fn rows(trials: &[Trial]) -> Vec<Row> {
-    let mut keys: Vec<(String, Strategy)> = Vec::new();
+    let mut keys: Vec<(String, StrategyName)> = Vec::new();
     for t in trials {
-        if !keys.contains(&(t.scenario.clone(), t.strategy)) {
-            keys.push((t.scenario.clone(), t.strategy));
+        if !keys.contains(&(t.scenario.clone(), t.strategy.clone())) {
+            keys.push((t.scenario.clone(), t.strategy.clone()));
         }
     }
     keys.into_iter()
@@ -167,7 +167,7 @@ pub fn rows(trials: &[Trial]) -> Vec<Row> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ratio {
     pub scenario: String,
-    pub baseline: Strategy,
+    pub baseline: StrategyName,
     /// What is compared: "violation" or "certificate".
     pub goal: String,
     pub baseline_median: f64,
@@ -182,20 +182,20 @@ pub struct Ratio {
 /// ran out of budget count with the runs they spent (a lower bound).
 pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
     let mut out = Vec::new();
-    for ldfi in rows.iter().filter(|r| r.strategy == Strategy::Ldfi) {
+    for ldfi in rows.iter().filter(|r| r.strategy == StrategyName::LDFI) {
         let (goal, ldfi_median) = match (&ldfi.runs_to_violation, &ldfi.runs_to_certify) {
             (Some(v), _) => ("violation", v.median),
             (None, Some(c)) => ("certificate", c.median),
             _ => continue,
         };
-        for base in rows.iter().filter(|r| r.scenario == ldfi.scenario && r.strategy != Strategy::Ldfi) {
+        for base in rows.iter().filter(|r| r.scenario == ldfi.scenario && r.strategy != StrategyName::LDFI) {
             let reached = if goal == "violation" { base.violations } else { base.certified };
             // Runs of the trials that reached the goal, plus the spent runs
             // of those that did not (they would have needed more).
             let baseline_median = base.runs_all.median;
             out.push(Ratio {
                 scenario: ldfi.scenario.clone(),
-                baseline: base.strategy,
+                baseline: base.strategy.clone(),
                 goal: goal.to_string(),
                 baseline_median,
                 ldfi_median,
@@ -298,7 +298,7 @@ impl BenchReport {
 mod tests {
     use super::*;
 
-    fn trial(scenario: &str, strategy: Strategy, ending: Ending, runs: u32) -> Trial {
+    fn trial(scenario: &str, strategy: StrategyName, ending: Ending, runs: u32) -> Trial {
         Trial {
             scenario: scenario.into(),
             strategy,
@@ -324,12 +324,12 @@ mod tests {
     #[test]
     fn ratio_of_random_to_ldfi_counts_spent_trials_as_lower_bounds() {
         let trials = vec![
-            trial("bug", Strategy::Ldfi, Ending::Violation, 3),
-            trial("bug", Strategy::Ldfi, Ending::Violation, 4),
-            trial("bug", Strategy::Ldfi, Ending::Violation, 2),
-            trial("bug", Strategy::Random, Ending::Violation, 30),
-            trial("bug", Strategy::Random, Ending::BudgetSpent, 40),
-            trial("bug", Strategy::Random, Ending::Violation, 12),
+            trial("bug", StrategyName::LDFI, Ending::Violation, 3),
+            trial("bug", StrategyName::LDFI, Ending::Violation, 4),
+            trial("bug", StrategyName::LDFI, Ending::Violation, 2),
+            trial("bug", StrategyName::from("random"), Ending::Violation, 30),
+            trial("bug", StrategyName::from("random"), Ending::BudgetSpent, 40),
+            trial("bug", StrategyName::from("random"), Ending::Violation, 12),
         ];
         let rows = rows(&trials);
         assert_eq!(rows.len(), 2);
@@ -347,8 +347,8 @@ mod tests {
     #[test]
     fn correct_scenarios_compare_certificates() {
         let trials = vec![
-            trial("ok", Strategy::Ldfi, Ending::Certified, 4),
-            trial("ok", Strategy::Exhaustive, Ending::Certified, 43),
+            trial("ok", StrategyName::LDFI, Ending::Certified, 4),
+            trial("ok", StrategyName::from("exhaustive"), Ending::Certified, 43),
         ];
         let ratios = ratios(&rows(&trials));
         assert_eq!(ratios[0].goal, "certificate");
@@ -359,23 +359,23 @@ mod tests {
     #[test]
     fn the_table_says_where_a_runs_time_goes_when_the_runs_recorded_it() {
         let phases = |startup_ms| Phases { startup_ms, steps_ms: 22_000, drain_ms: 4_000, read_ms: 2_500, teardown_ms: 3_000, ..Phases::default() };
-        let mut a = trial("s", Strategy::Ldfi, Ending::Certified, 3);
+        let mut a = trial("s", StrategyName::LDFI, Ending::Certified, 3);
         a.phases = Some(phases(9_000));
-        let mut b = trial("s", Strategy::Ldfi, Ending::Certified, 5);
+        let mut b = trial("s", StrategyName::LDFI, Ending::Certified, 5);
         b.phases = Some(phases(11_000));
-        let bare = trial("s", Strategy::Random, Ending::Certified, 4);
+        let bare = trial("s", StrategyName::from("random"), Ending::Certified, 4);
         let rows = rows(&[a, b, bare]);
         assert_eq!(rows[0].phases, Some(phases(10_000)));
         assert_eq!(rows[1].phases, None);
         let table = table(&rows, &[]);
         assert!(table.contains("| s | ldfi | 0.0 | 10.0 | 22.0 | 0.0 | 4.0 | 0.0 | 2.5 | 3.0 |"), "{table}");
         assert!(!table.contains("| s | random | "), "{table}");
-        assert!(!super::table(&super::rows(&[trial("s", Strategy::Ldfi, Ending::Certified, 3)]), &[]).contains("time goes"));
+        assert!(!super::table(&super::rows(&[trial("s", StrategyName::LDFI, Ending::Certified, 3)]), &[]).contains("time goes"));
     }
 
     #[test]
     fn the_table_says_how_many_plans_the_budget_allows() {
-        let trials = vec![trial("ok", Strategy::Ldfi, Ending::Certified, 4)];
+        let trials = vec![trial("ok", StrategyName::LDFI, Ending::Certified, 4)];
         let rows = rows(&trials);
         assert_eq!(rows[0].plans, Some(24));
         assert!(table(&rows, &[]).contains("| ok | 24 | ldfi | 1 |"), "{}", table(&rows, &[]));

@@ -14,7 +14,7 @@ fn temp(name: &str) -> PathBuf {
     crate::scratch::dir("endings", name)
 }
 
-fn settings(root: &Path, strategy: Strategy, max_runs: u32) -> CampaignSettings {
+fn settings(root: &Path, strategy: StrategyName, max_runs: u32) -> CampaignSettings {
     CampaignSettings {
         strategy,
         max_runs,
@@ -40,7 +40,7 @@ fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault
         traces: settings.traces_root.join(&settings.name),
         pick: Box::new(move |plan: &FaultPlan| if plan.faults.is_empty() { clean.clone() } else { faulty.clone() }),
     };
-    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(settings);
     let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
@@ -55,7 +55,7 @@ fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_each_instances_
     let root = temp("certified");
     let scenario = crate::campaign::fixtures::copy_scenario_with(3, CRASH_PIPELINE_1);
     let seen = |step| Recording { polled: vec![2], ..Recording::processed(1, step) };
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), seen(0), seen(3));
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), seen(0), seen(3));
     let Outcome::Certified { statement } = &summary.outcome else { panic!("{:?}\n{:#?}", summary.outcome, summary.runs) };
     assert!(statement.starts_with("no violation for any fault set of at most 1 crash"), "{statement}");
     assert!(
@@ -66,7 +66,7 @@ fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_each_instances_
         "{statement}"
     );
     assert!(summary.runs.len() > 1 && summary.runs[1..].iter().all(|r| r.verdict == Verdict::Pass), "{:?}", summary.runs);
-    let journal = read_summary(&settings(&root, Strategy::Ldfi, 20).reports_root.join("c")).unwrap();
+    let journal = read_summary(&settings(&root, StrategyName::LDFI, 20).reports_root.join("c")).unwrap();
     assert_eq!(journal.lineage_sources["pipeline-2"], lineage::Source::OpenTelemetry);
     let report = std::fs::read_to_string(root.join("reports").join("c").join("report.md")).unwrap();
     assert!(report.contains("pipeline-3 from Kafka alone"), "{report}");
@@ -85,7 +85,7 @@ fn a_fault_free_run_with_nothing_acknowledged_is_no_baseline_and_certifies_nothi
     let root = temp("unacked");
     let scenario = copy_scenario(CRASH_PIPELINE_1);
     let unacked = Recording { acked: false, read_back: false, ..Recording::processed(1, 0) };
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), unacked, Recording::processed(1, 3));
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), unacked, Recording::processed(1, 3));
     assert_eq!(summary.runs.len(), 1, "no hypothesis is tried without a baseline");
     let reason = reason(&summary);
     assert!(reason.starts_with("no baseline: in the fault-free run r0 no input was acknowledged"), "{reason}");
@@ -108,9 +108,9 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     let (_, verdict) = crate::run::check_dir(&clean).unwrap();
     assert_eq!(verdict.verdict, Verdict::Pass);
     std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
-    let settings = settings(&root, Strategy::Ldfi, 20);
+    let settings = settings(&root, StrategyName::LDFI, 20);
     let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
-    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy));
+    let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(&settings);
     let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
@@ -125,7 +125,7 @@ fn a_fault_free_run_without_a_verdict_is_no_baseline() {
     let root = temp("r0-unknown");
     let scenario = copy_scenario(CRASH_PIPELINE_1);
     let failed = Recording { error: Some("the pipeline exited".into()), ..Recording::processed(1, 0) };
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), failed, Recording::processed(1, 3));
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), failed, Recording::processed(1, 3));
     assert_eq!(summary.runs[0].verdict, Verdict::Unknown);
     assert!(reason(&summary).starts_with("no baseline: the fault-free run r0 gave no verdict"), "{}", reason(&summary));
     std::fs::remove_dir_all(&root).unwrap();
@@ -136,7 +136,7 @@ fn hypotheses_whose_runs_never_settled_leave_the_campaign_inconclusive() {
     let root = temp("unsettled");
     let scenario = copy_scenario(CRASH_PIPELINE_1);
     let unsettled = Recording { error: Some("the output never settled".into()), ..Recording::processed(1, 3) };
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), unsettled);
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), Recording::processed(1, 0), unsettled);
     let Outcome::Inconclusive { runs, reason, .. } = &summary.outcome else { panic!("{:?}", summary.outcome) };
     assert!(!runs.is_empty() && runs.iter().all(|r| r != "r0"), "{runs:?}");
     assert!(reason.starts_with(&format!("runs {} gave no verdict", runs.join(", "))), "{reason}");
@@ -150,7 +150,7 @@ fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_cert
         2,
         "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"pipeline-2\"]",
     );
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), Recording::processed(1, 3));
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), Recording::processed(1, 0), Recording::processed(1, 3));
     assert!(summary.runs.len() > 1, "pipeline-1's crashes were tried: {:?}", summary.runs);
     let reason = reason(&summary);
     assert!(reason.starts_with("the budget targets pipeline-2, but the lineage names no fact about it"), "{reason}");
@@ -164,7 +164,7 @@ fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_cert
 fn a_run_budget_spent_before_the_hypotheses_says_how_many_remain() {
     let root = temp("budget");
     let scenario = copy_scenario(CRASH_PIPELINE_1);
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Exhaustive, 2), Recording::processed(1, 0), Recording::processed(1, 3));
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::from("exhaustive"), 2), Recording::processed(1, 0), Recording::processed(1, 3));
     assert_eq!(summary.runs.len(), 2);
     let Outcome::BudgetSpent { explored, remaining } = summary.outcome else { panic!("{:?}", summary.outcome) };
     // Crashes of pipeline-1 at steps 0 and 1: one injected, one left.
@@ -178,7 +178,7 @@ fn a_recorded_run_that_lost_an_acknowledged_record_is_a_violation_with_its_plan(
     let root = temp("violation");
     let scenario = copy_scenario(CRASH_PIPELINE_1);
     let lossy = Recording { lost: true, ..Recording::processed(1, 3) };
-    let summary = campaign(&root, &scenario, &settings(&root, Strategy::Ldfi, 20), Recording::processed(1, 0), lossy);
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), Recording::processed(1, 0), lossy);
     assert_eq!(summary.outcome, Outcome::Violation);
     let [counterexample] = &summary.counterexamples[..] else { panic!("{:?}", summary.counterexamples) };
     assert_eq!(counterexample.run, "r1");
@@ -202,17 +202,68 @@ fn one_fault_in_all_certifies_every_single_fault_without_injecting_a_pair() {
     // A recovery path seen under every fault (the record processed at step
     // 3): without a cap, the solver goes on to the pairs that cut it too.
     let root = temp("single");
-    let uncapped = campaign(&root, &crash_or_cut(""), &settings(&root, Strategy::Ldfi, 40), Recording::processed(1, 0), Recording::processed(1, 3));
+    let uncapped = campaign(&root, &crash_or_cut(""), &settings(&root, StrategyName::LDFI, 40), Recording::processed(1, 0), Recording::processed(1, 3));
     assert!(uncapped.runs.iter().any(|r| r.hypothesis.len() == 2), "{:?}", uncapped.runs);
     std::fs::remove_dir_all(&root).unwrap();
 
     let root = temp("single-capped");
     let capped =
-        campaign(&root, &crash_or_cut("max_faults = 1\n"), &settings(&root, Strategy::Ldfi, 40), Recording::processed(1, 0), Recording::processed(1, 3));
+        campaign(&root, &crash_or_cut("max_faults = 1\n"), &settings(&root, StrategyName::LDFI, 40), Recording::processed(1, 0), Recording::processed(1, 3));
     let Outcome::Certified { statement } = &capped.outcome else { panic!("{:?}\n{:#?}", capped.outcome, capped.runs) };
     assert!(statement.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..4"), "{statement}");
     assert!(capped.runs.iter().all(|r| r.hypothesis.len() <= 1), "{:?}", capped.runs);
     let kinds: BTreeSet<bool> = capped.runs[1..].iter().map(|r| r.hypothesis.iter().any(|v| matches!(v, FaultVar::Crash { .. }))).collect();
     assert_eq!(kinds.len(), 2, "both a crash and a cut were injected: {:?}", capped.runs);
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A hypothesis in short: `down@0+cut@3`.
+fn short(h: &crate::solver::Hypothesis) -> String {
+    let var = |v: &FaultVar| match v {
+        FaultVar::Crash { step, .. } => format!("down@{step}"),
+        FaultVar::Omission { step, .. } => format!("cut@{step}"),
+    };
+    h.iter().map(var).collect::<Vec<_>>().join("+")
+}
+
+#[test]
+fn each_strategy_injects_its_hypotheses_in_a_pinned_order() {
+    // Every run survives (the record processed at step 3): the order each
+    // strategy injects in, and how it ends, on one instance that may be
+    // crashed or cut off within steps 0..4 (a pair allowed), and crashed
+    // alone within 0..2. A change to the loop or to a strategy that
+    // changes which plans a campaign runs shows here.
+    let certified = |budget: &str, alike: &str| Outcome::Certified {
+        statement: format!("no violation for any fault set of at most {budget} (EFF), targets pipeline-1; lineage: pipeline-1 from its own trace events{alike}"),
+    };
+    let pair = "1 crash and 1 partition (isolate) over steps 0..4";
+    let crash = "1 crash over steps 0..2";
+    let spent = Outcome::BudgetSpent { explored: 11, remaining: Some(13) };
+    let alike = "; 4 hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected";
+    let cases: [(&str, Scenario, &[&str], Outcome); 6] = [
+        ("ldfi", crash_or_cut(""), &["", "down@0", "cut@0", "down@0+cut@3", "down@3+cut@0"], certified(pair, alike)),
+        ("ldfi", copy_scenario(CRASH_PIPELINE_1), &["", "down@0"], certified(crash, "")),
+        (
+            "random",
+            crash_or_cut(""),
+            &["", "down@0+cut@3", "down@0+cut@2", "down@2", "down@2+cut@1", "cut@2", "cut@1", "down@3+cut@0", "down@0+cut@0", "down@3", "down@3+cut@3", "down@1+cut@2"],
+            spent.clone(),
+        ),
+        ("random", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "")),
+        (
+            "exhaustive",
+            crash_or_cut(""),
+            &["", "down@0", "down@1", "down@2", "down@3", "cut@0", "cut@1", "cut@2", "cut@3", "down@0+cut@0", "down@0+cut@1", "down@0+cut@2"],
+            spent,
+        ),
+        ("exhaustive", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "")),
+    ];
+    for (i, (strategy, scenario, injected, outcome)) in cases.into_iter().enumerate() {
+        let root = temp(&format!("pinned-{i}"));
+        let summary = campaign(&root, &scenario, &settings(&root, StrategyName::from(strategy), 12), Recording::processed(1, 0), Recording::processed(1, 3));
+        let runs: Vec<String> = summary.runs.iter().map(|r| short(&r.hypothesis)).collect();
+        assert_eq!(runs, injected, "{strategy} #{i}");
+        assert_eq!(summary.outcome, outcome, "{strategy} #{i}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

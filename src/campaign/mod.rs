@@ -24,8 +24,9 @@
 //! counterexample is minimized on the live cluster ([`minimize`]) and can be
 //! replayed later on a fresh cluster ([`replay`]).
 //!
-//! Strategies share the space and the budget: `ldfi` asks the solver,
-//! `exhaustive` tries every plan in order of size, `random` draws plans.
+//! The next hypothesis is the strategy's ([`strategy`]): `ldfi` asks the
+//! solver, `exhaustive` tries every plan in order of size, `random` draws
+//! plans. The loop knows none of them by name.
 
 mod baseline;
 mod coverage;
@@ -44,22 +45,25 @@ pub mod replay;
 pub mod resume;
 mod runs;
 mod space;
+pub mod strategy;
 pub mod subscribers;
 mod shift;
 mod symmetry;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use plans::{exhaustive, PlanCount};
 pub use space::{budget_space, realize, space, Windows};
 pub use crate::lineage::{learn, Conditional};
 pub use next::hypotheses;
-pub use rank::order;
+pub use rank::{order, RANKED};
 pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
+pub use strategy::Known;
 pub use crate::summary::program_words;
 pub use events::{CampaignEvent, Listener, Listeners};
 pub use subscribers::{Journal, Reports};
@@ -71,14 +75,14 @@ use crate::cluster::Cluster;
 use crate::lineage;
 use crate::model::FaultPlan;
 use crate::run::{Binaries, RunError};
-use crate::scenario::{FaultKind, Scenario, Strategy};
+use crate::scenario::{FaultKind, Scenario, StrategyName};
 use crate::solver::Hypothesis;
 use crate::trace;
 
 /// Settings of one campaign.
 #[derive(Debug, Clone)]
 pub struct CampaignSettings {
-    pub strategy: Strategy,
+    pub strategy: StrategyName,
     pub max_runs: u32,
     /// Keep looking for distinct causes after the first violation.
     pub all: bool,
@@ -151,7 +155,7 @@ pub async fn campaign(
     settings: &CampaignSettings,
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
-    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy));
+    let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy.clone()));
     drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, listener).await
 }
 
@@ -193,9 +197,10 @@ async fn drive(
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
     let started = Instant::now();
+    let strategy = strategy::start(&settings.strategy).map_err(|e| RunError::BadPlan(format!("{e} ({})", e.fix())))?;
+    let strategy: Shared = Arc::new(Mutex::new(strategy));
     let Restored { mut summary, mut knowledge, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
-    let mut draws = 0u64;
     // A survived plan to inject again, and how many more times.
     let mut again: Again = None;
     // Until the loop ends, the journal says so: a reader of a killed
@@ -223,7 +228,8 @@ async fn drive(
         }
         if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
             summary.outcome = if summary.counterexamples.is_empty() {
-                let remaining = remaining(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived(&summary.runs), &broken).await;
+                let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
+                let remaining = ask(&strategy, known, |s, known| s.remaining(known)).await.ok().flatten();
                 Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
             } else {
                 Outcome::Violation
@@ -235,8 +241,8 @@ async fn drive(
         } else if let Some((h, p, _)) = &again {
             (h.clone(), p.clone())
         } else {
-            let survived = survived(&summary.runs);
-            match choose(scenario, settings, &knowledge.model, &knowledge.conditional, &tried, &survived, &broken, index, &mut draws, listener).await? {
+            let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
+            match choose(&strategy, known, scenario, settings, index, listener).await? {
                 Some(next) => next,
                 None => {
                     let unsettled = inconclusive(&summary.runs);
@@ -264,14 +270,12 @@ async fn drive(
                         if !summary.lineage_sources.is_empty() {
                             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
                         }
-                        if settings.strategy == Strategy::Ldfi {
-                            let alike = shift::with_shifts(&tried, &survived, &knowledge.model, &knowledge.conditional, scenario, settings.windows).len()
-                                - tried.len();
-                            if alike > 0 {
-                                statement.push_str(&format!(
-                                    "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
-                                ));
-                            }
+                        let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
+                        let alike = strategy.lock().expect("strategy").judged_alike(&known);
+                        if alike > 0 {
+                            statement.push_str(&format!(
+                                "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
+                            ));
                         }
                         Outcome::Certified { statement }
                     };
@@ -381,79 +385,57 @@ fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, verdict: Ve
     }
 }
 
-/// How many of the smallest hypotheses the solver is asked for, to pick
-/// the next one among them (see [`order`]).
-pub const RANKED: usize = 48;
+/// The campaign's strategy, shared with the thread it works on.
+type Shared = Arc<Mutex<Box<dyn strategy::Strategy>>>;
 
-/// The next hypothesis of the strategy and its plan, or `None` when the
-/// space is exhausted.
-#[allow(clippy::too_many_arguments)]
-async fn choose(
+/// What the campaign knows, for its strategy.
+fn what_is_known(
     scenario: &Scenario,
     settings: &CampaignSettings,
-    model: &lineage::Model,
-    conditional: &Conditional,
+    knowledge: &lineage::Knowledge,
     tried: &[Hypothesis],
-    survived: &[Hypothesis],
+    runs: &[RunRecord],
     broken: &[Hypothesis],
+) -> Known {
+    Known {
+        scenario: scenario.clone(),
+        knowledge: knowledge.clone(),
+        tried: tried.to_vec(),
+        survived: survived(runs),
+        broken: broken.to_vec(),
+        windows: settings.windows,
+    }
+}
+
+/// Asks the strategy on a blocking thread: the solver can take seconds,
+/// and the runtime serves the rest meanwhile. `Err` if it panicked.
+async fn ask<T: Send + 'static>(
+    strategy: &Shared,
+    known: Known,
+    question: impl FnOnce(&mut dyn strategy::Strategy, &Known) -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let strategy = Arc::clone(strategy);
+    tokio::task::spawn_blocking(move || question(&mut **strategy.lock().expect("strategy"), &known)).await
+}
+
+/// The strategy's next hypothesis and its plan, or `None` when its space
+/// is exhausted.
+async fn choose(
+    strategy: &Shared,
+    known: Known,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
     index: u32,
-    draws: &mut u64,
     listener: &mut dyn Listener,
 ) -> Result<Option<(Hypothesis, FaultPlan)>, RunError> {
-    let space = strategy_space(scenario, settings.strategy, model);
-    // Under ldfi, hypotheses equivalent under a renaming of interchangeable
-    // brokers count as tried (or broken) with the one that was. The other
-    // strategies know the budget, not the lineage its symmetries come from.
-    let symmetries = match settings.strategy {
-        Strategy::Ldfi => symmetry::automorphisms(model, scenario),
-        Strategy::Random | Strategy::Exhaustive => Vec::new(),
-    };
-    let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
-        let mut all = known.to_vec();
-        for h in known {
-            all.extend(symmetry::images(h, &symmetries));
-        }
-        all
-    };
-    // Under ldfi, a survived hypothesis also stands for itself moved to
-    // another step where the lineage shows the same picture ([`shift`]).
-    let tried = match settings.strategy {
-        Strategy::Ldfi => shift::with_shifts(tried, survived, model, conditional, scenario, settings.windows),
-        Strategy::Random | Strategy::Exhaustive => tried.to_vec(),
-    };
-    let (tried, broken) = (&with_images(&tried)[..], &with_images(broken)[..]);
-    let candidate = match settings.strategy {
-        Strategy::Ldfi => {
-            tell(listener, CampaignEvent::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() }, settings)?;
-            let (space_c, tried_c, broken_c) = (space.clone(), tried.to_vec(), broken.to_vec());
-            let (scenario_c, model_c, conditional_c, windows) = (scenario.clone(), model.clone(), conditional.clone(), settings.windows);
-            let eff = space.eff;
-            tokio::task::spawn_blocking(move || {
-                let found = next::hypotheses(&scenario_c, &space_c, &model_c, &conditional_c, &tried_c, &broken_c, windows, RANKED)?;
-                let injected: Vec<Hypothesis> = tried_c.iter().chain(&broken_c).cloned().collect();
-                let mut pictures = shift::Pictures::new(conditional_c.base(&model_c), &scenario_c, windows);
-                let picked = rank::pick(&model_c, found, &injected, eff, &mut |v| pictures.of(v));
-                Ok::<_, crate::solver::SolverError>(picked)
-            })
-            .await
-            .expect("solver thread")
-            .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?
-        }
-        Strategy::Exhaustive => plans::exhaustive(&space).find(|h| !tried.contains(h) && !broken.iter().any(|b| b.is_subset(h))),
-        Strategy::Random => {
-            let mut found = None;
-            for _ in 0..1000 {
-                *draws += 1;
-                if let Some(h) = plans::random(&space, scenario.seed, *draws) {
-                    if !tried.contains(&h) && !broken.iter().any(|b| b.is_subset(&h)) {
-                        found = Some(h);
-                        break;
-                    }
-                }
-            }
-            found
-        }
-    };
+    if strategy.lock().expect("strategy").solves() {
+        let model = &known.knowledge.model;
+        tell(listener, CampaignEvent::Solving { outcomes: model.outcomes.len(), derivations: model.derivation_count() }, settings)?;
+    }
+    let candidate = ask(strategy, known, |s, known| s.next(known))
+        .await
+        .expect("search thread")
+        .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
     match candidate {
         Some(h) => {
             let plan = space::realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index)).map_err(RunError::BadPlan)?;
@@ -467,46 +449,6 @@ async fn choose(
 /// `Instant` can hold (`--max-wall-time 18446744073709551615`) is no limit.
 fn deadline(started: Instant, limit: Option<Duration>) -> Option<Instant> {
     limit.and_then(|limit| started.checked_add(limit))
-}
-
-/// Where a strategy looks: ldfi in the variables its lineage names, the
-/// others in everything the budget allows ([`space::budget_space`]).
-fn strategy_space(scenario: &Scenario, strategy: Strategy, model: &lineage::Model) -> crate::solver::HypothesisSpace {
-    match strategy {
-        Strategy::Ldfi => space::space(scenario, model),
-        Strategy::Random | Strategy::Exhaustive => space::budget_space(scenario),
-    }
-}
-
-/// Hypotheses left, for an honest "explored N of M" (capped). For ldfi,
-/// the same two sources the next choice weighs ([`next::hypotheses`]): the
-/// merged model's, and the base model's that the conditional paths keep.
-/// For the others, counted in closed form ([`plans::remaining`]): unknown
-/// past 10^18.
-async fn remaining(
-    scenario: &Scenario,
-    settings: &CampaignSettings,
-    model: &lineage::Model,
-    conditional: &Conditional,
-    tried: &[Hypothesis],
-    survived: &[Hypothesis],
-    broken: &[Hypothesis],
-) -> Option<usize> {
-    let space = strategy_space(scenario, settings.strategy, model);
-    match settings.strategy {
-        Strategy::Ldfi => {
-            let (scenario, model, conditional) = (scenario.clone(), model.clone(), conditional.clone());
-            let tried = shift::with_shifts(tried, survived, &model, &conditional, &scenario, settings.windows);
-            let (broken, windows) = (broken.to_vec(), settings.windows);
-            tokio::task::spawn_blocking(move || {
-                next::hypotheses(&scenario, &space, &model, &conditional, &tried, &broken, windows, 10_000).ok().map(|h| h.len())
-            })
-            .await
-            .ok()
-            .flatten()
-        }
-        _ => plans::remaining(&space, tried, broken).and_then(|n| usize::try_from(n).ok()),
-    }
 }
 
 /// Where the campaign's report goes.

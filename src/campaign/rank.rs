@@ -1,45 +1,69 @@
-//! Which of the solver's hypotheses the ldfi strategy injects next. Pure.
+//! The order in which the ldfi strategy injects the solver's hypotheses:
+//! a policy, written as the list [`POLICY`] the code follows. Pure.
 //!
-//! The solver gives minimal hypotheses smallest first and does not care
-//! which of equal size comes first. Two things do, for a real cluster:
-//! - mechanisms not tried yet. Each kind of fault on each node, role or
-//!   link (a crash of the instance, a lost produce response, a cut leader
-//!   of the input) meets its own recovery code; the same kind at another
-//!   step, or on another partition's leader, mostly meets the same code
-//!   again, when the lineage shows the same work there (its picture,
-//!   [`super::shift::Pictures`]). On other work it is another mechanism:
-//!   a crash of the instance holding a committed burst not yet written is
-//!   not the crash that survived before the burst arrived. The hypothesis
-//!   that brings the most (kind, target, picture) triples the
-//!   campaign never injected goes first, even one fault larger than the
-//!   smallest: a minimal pair of two new mechanisms (the leader of an
-//!   input cut off, then crashed) before a single crash of an instance
-//!   that already survived a crash at another step. Among the smallest
-//!   two sizes only, so the search still climbs the budget size by size;
-//! - then the hypothesis whose mechanisms the runs so far met the fewest
-//!   times (the injected hypotheses that share one of its mechanisms): on
-//!   a system whose timing decides (an unclean election needs the
-//!   controller on the cut leader's side), a shape that survived once gets
-//!   its next chance at another partition or step before a third single
-//!   cut of the output's leader, and runs spread over the mechanisms
-//!   evenly. Counted per mechanism, not per shape: a pair of two faults
-//!   each already injected (the instance crashed, then cut off) is no new
-//!   chance, and does not starve a retry of a pair that survived once;
-//! - then size, then faults on roles before faults on brokers named as
-//!   they were in an earlier run (a role is resolved when the fault starts:
-//!   it hits what the lineage meant), then damage: the one that breaks the most outcomes has the
-//!   best chance to break one for real (a crash of the instance at the
-//!   step where it was busiest rather than while it was still starting),
-//!   and teaches the most when it does not.
+//! The solver gives minimal hypotheses smallest first, and does not care
+//! which of equal size comes first. A real cluster does: how soon a bug
+//! shows depends on which hypotheses go first. What a certificate covers
+//! does not: every hypothesis is still injected before one is given.
 //!
-//! Ties keep the solver's order. The order changes nothing in what a
-//! certificate covers: every hypothesis is still injected before one is
-//! given.
+//! # The words
+//!
+//! A fault's **mechanism** is what it does (a node down, a link dropped)
+//! to which node, role or link (a role without its partition: the leader
+//! of one input partition meets the recovery code the leader of another
+//! meets), on what work the lineage shows there (its picture,
+//! [`super::shift::Pictures`]: a crash of an instance holding a committed
+//! burst not yet written is not the crash of the same instance before the
+//! burst came). The same mechanism at another step or on another
+//! partition mostly meets the same recovery code again.
+//!
+//! # The policy
+//!
+//! The candidates are the hypotheses of the smallest size the solver
+//! gave and of one fault more, so that the search still climbs the
+//! budget size by size while a pair of new mechanisms can go before a
+//! single repeat. Among them, each criterion decides between the
+//! hypotheses the ones before it leave tied:
+//!
+//! 1. **New mechanisms, most first**: mechanisms no injected hypothesis
+//!    had. Each meets recovery code no run has met, where a bug is most
+//!    likely: a minimal pair of new mechanisms (the leader of an input
+//!    cut off, then crashed) before a single crash of an instance that
+//!    already survived a crash at another step.
+//! 2. **Runs that met its mechanisms, fewest first**: the injected
+//!    hypotheses that share a mechanism with it. On a system whose timing
+//!    decides (an unclean election needs the controller on the cut
+//!    leader's side), a shape that survived once gets its next chance, at
+//!    another partition or step, before a third single cut of the output's
+//!    leader, and runs spread evenly over the mechanisms. Counted per
+//!    mechanism, not per shape: a pair of two faults each injected before
+//!    is no new chance, and does not starve the retry of a pair that
+//!    survived once.
+//! 3. **Faults, fewest first**: a smaller hypothesis is a smaller cause
+//!    to report, and the search climbs the budget size by size.
+//! 4. **Faults on roles, most first**: faults that name no concrete
+//!    broker. A role (`leader(input/0)`) is resolved when the fault
+//!    starts, so it hits what the lineage meant whatever the last election
+//!    did; a broker named as it was in an earlier run (a follower then)
+//!    may hold another part now, and the same plan breaks the pipeline in
+//!    one run and not the next.
+//! 5. **Outcomes broken, most first**: by the lineage model. The one that
+//!    breaks the most has the best chance to break one for real (a crash
+//!    of the instance at the step where it was busiest rather than while
+//!    it was still starting), and teaches the most when it does not.
+//!
+//! Still tied: the solver's order (smallest first, then canonical), so
+//! the choice is the same on every machine.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use crate::model::{NodeId, Role};
 use crate::solver::{fails, FaultVar, Hypothesis, Model, Peer};
+
+/// How many of the smallest hypotheses the solver is asked for, to pick
+/// the next one among them.
+pub const RANKED: usize = 48;
 
 /// A fault variable without its step, and roles without their partition:
 /// what it does to which node, role or link, and on what work the lineage
@@ -83,21 +107,91 @@ fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mec
     }
 }
 
-/// How many of a hypothesis's faults name their broker by role. A role
-/// (`leader(input/0)`) is resolved when the fault starts, so the fault hits
-/// what the lineage meant whatever the last election did; a broker named
-/// as it was in an earlier run (a follower then) may hold another part
-/// now, and the same plan breaks the pipeline in one run and not the next.
-fn by_role(h: &Hypothesis) -> usize {
-    h.iter().filter(|var| !var.nodes().any(|n| matches!(n, NodeId::Broker(_)))).count()
+/// One candidate as the policy sees it.
+struct Candidate<'a> {
+    hypothesis: &'a Hypothesis,
+    mechanisms: BTreeSet<Mechanism>,
 }
 
-/// How a hypothesis ranks, highest first: new mechanisms, mechanisms met
-/// by fewer runs, fewer faults, faults on roles, outcomes broken.
-type Score = (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize, usize);
+/// What the policy knows of the campaign so far.
+struct Past<'a> {
+    /// The mechanisms of each injected hypothesis.
+    injected: Vec<BTreeSet<Mechanism>>,
+    /// Every mechanism any of them had.
+    seen: BTreeSet<Mechanism>,
+    model: &'a Model,
+    eff: u32,
+}
+
+/// Which way a criterion prefers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefer {
+    Most,
+    Fewest,
+}
+
+/// One criterion of the policy: its name, which way it prefers, and what
+/// it counts of a candidate.
+struct Criterion {
+    #[cfg_attr(not(test), allow(dead_code))]
+    name: &'static str,
+    prefer: Prefer,
+    count: fn(&Candidate, &Past) -> usize,
+}
+
+/// The policy, in order: each criterion decides only between candidates
+/// the ones before it tie (the module doc says why each is there).
+const POLICY: [Criterion; 5] = [
+    Criterion { name: "new mechanisms", prefer: Prefer::Most, count: new_mechanisms },
+    Criterion { name: "runs that met its mechanisms", prefer: Prefer::Fewest, count: runs_met },
+    Criterion { name: "faults", prefer: Prefer::Fewest, count: faults },
+    Criterion { name: "faults on roles", prefer: Prefer::Most, count: faults_on_roles },
+    Criterion { name: "outcomes broken", prefer: Prefer::Most, count: outcomes_broken },
+];
+
+fn new_mechanisms(c: &Candidate, past: &Past) -> usize {
+    c.mechanisms.iter().filter(|m| !past.seen.contains(m)).count()
+}
+
+fn runs_met(c: &Candidate, past: &Past) -> usize {
+    past.injected.iter().filter(|s| !s.is_disjoint(&c.mechanisms)).count()
+}
+
+fn faults(c: &Candidate, _: &Past) -> usize {
+    c.hypothesis.len()
+}
+
+/// A fault on a role names no concrete broker: every node it touches is a
+/// role, an instance or the brokers as a whole.
+fn faults_on_roles(c: &Candidate, _: &Past) -> usize {
+    c.hypothesis.iter().filter(|var| !var.nodes().any(|n| matches!(n, NodeId::Broker(_)))).count()
+}
+
+fn outcomes_broken(c: &Candidate, past: &Past) -> usize {
+    past.model.outcomes.values().filter(|derivations| fails(derivations, c.hypothesis, past.eff)).count()
+}
+
+/// What a candidate counts on each criterion of the policy, in its order.
+fn counts(c: &Candidate, past: &Past) -> [usize; POLICY.len()] {
+    POLICY.map(|criterion| (criterion.count)(c, past))
+}
+
+/// `a` against `b` under the policy: `Greater` when `a` goes first.
+fn compare(a: &[usize], b: &[usize]) -> Ordering {
+    POLICY
+        .iter()
+        .zip(a.iter().zip(b))
+        .map(|(criterion, (a, b))| match criterion.prefer {
+            Prefer::Most => a.cmp(b),
+            Prefer::Fewest => b.cmp(a),
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
 
 /// The next hypothesis among `found` (minimal ones, smallest first), given
-/// what was already injected.
+/// what was already injected: the first of the candidates that the policy
+/// puts before every other.
 pub fn pick(
     model: &Model,
     found: Vec<Hypothesis>,
@@ -107,22 +201,17 @@ pub fn pick(
 ) -> Option<Hypothesis> {
     let smallest = found.first()?.len();
     let mut shape = |h: &Hypothesis| h.iter().map(|v| mechanism(v, picture)).collect::<BTreeSet<_>>();
-    let shapes: Vec<BTreeSet<Mechanism>> = injected.iter().map(&mut shape).collect();
-    let seen: BTreeSet<&Mechanism> = shapes.iter().flatten().collect();
-    let repeats = |mine: &BTreeSet<Mechanism>| shapes.iter().filter(|s| !s.is_disjoint(mine)).count();
-    let novel = |mine: &BTreeSet<Mechanism>| mine.iter().filter(|m| !seen.contains(m)).count();
-    let broken = |h: &Hypothesis| {
-        model.outcomes.values().filter(|derivations| fails(derivations, h, eff)).count()
-    };
-    let mut best: Option<(Score, Hypothesis)> = None;
-    for h in found.into_iter().take_while(|h| h.len() <= smallest + 1) {
-        let mine = shape(&h);
-        let score = (novel(&mine), std::cmp::Reverse(repeats(&mine)), std::cmp::Reverse(h.len()), by_role(&h), broken(&h));
-        if best.as_ref().is_none_or(|(top, _)| score > *top) {
-            best = Some((score, h));
+    let injected: Vec<BTreeSet<Mechanism>> = injected.iter().map(&mut shape).collect();
+    let seen = injected.iter().flatten().cloned().collect();
+    let past = Past { injected, seen, model, eff };
+    let mut best: Option<([usize; POLICY.len()], &Hypothesis)> = None;
+    for h in found.iter().take_while(|h| h.len() <= smallest + 1) {
+        let mine = counts(&Candidate { hypothesis: h, mechanisms: shape(h) }, &past);
+        if best.as_ref().is_none_or(|(top, _)| compare(&mine, top).is_gt()) {
+            best = Some((mine, h));
         }
     }
-    best.map(|(_, h)| h)
+    best.map(|(_, h)| h.clone())
 }
 
 /// The order a campaign would inject `found` in if every one survived:
@@ -162,6 +251,23 @@ mod tests {
         model.outcome("r:3", [Derivation::from([alive("p", 1)])]);
         model.outcome("r:4", [Derivation::from([link("p", "brokers", 2)])]);
         model.build()
+    }
+
+    #[test]
+    fn the_policy_is_the_one_the_module_doc_states() {
+        // The doc's numbered list names each criterion and its direction,
+        // in the order of POLICY: "1. **New mechanisms, most first**".
+        let doc: Vec<String> = include_str!("rank.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! "))
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()) && l.contains(". **"))
+            .map(|l| l.split("**").nth(1).unwrap_or_default().to_lowercase())
+            .collect();
+        let code: Vec<String> = POLICY
+            .iter()
+            .map(|c| format!("{}, {} first", c.name, if c.prefer == Prefer::Most { "most" } else { "fewest" }))
+            .collect();
+        assert_eq!(doc, code);
     }
 
     #[test]

@@ -295,7 +295,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, listener: &mut dyn Listener) -> Res
 mod tests {
     use super::*;
     use crate::campaign::Outcome;
-    use crate::scenario::Strategy;
+    use crate::scenario::StrategyName;
 
     fn summary(runs: &[&str]) -> CampaignSummary {
         CampaignSummary {
@@ -305,7 +305,7 @@ mod tests {
             scenario_path: "s.toml".into(),
             properties: vec![],
             seed: 0,
-            strategy: Strategy::Ldfi,
+            strategy: StrategyName::LDFI,
             outcome: Outcome::Violation,
             runs: vec![],
             counterexamples: runs

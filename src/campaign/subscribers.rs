@@ -89,14 +89,14 @@ impl Drop for Reports {
 mod tests {
     use super::*;
     use crate::model::FaultPlan;
-    use crate::scenario::Strategy;
+    use crate::scenario::StrategyName;
     use crate::summary::{CampaignSummary, Outcome, RunRecord};
 
     const REPORTS: [&str; 3] = ["report.md", "report.html", "junit.xml"];
 
     fn summary() -> CampaignSummary {
         let scenario = crate::campaign::fixtures::copy_scenario("eot = 4");
-        let mut summary = CampaignSummary::new(&scenario, "c", Strategy::Ldfi);
+        let mut summary = CampaignSummary::new(&scenario, "c", StrategyName::LDFI);
         summary.runs.push(RunRecord {
             run: "r0".into(),
             plan: FaultPlan::none(),

@@ -11,10 +11,10 @@ use ldfi::bench::{self, BenchReport, Trial};
 use ldfi::campaign::{self, CampaignEvent, CampaignSettings, Journal, Listener, Listeners, Reports, Windows};
 use ldfi::cluster::Cluster;
 use ldfi::run::{Binaries, RunError};
-use ldfi::scenario::{Scenario, Strategy};
+use ldfi::scenario::{Scenario, StrategyName};
 use ldfi::trace::write_atomic;
 
-use super::campaign::StrategyArg;
+use super::campaign::strategy_names;
 use super::terminal::{Mode, Terminal};
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
 
@@ -23,9 +23,9 @@ use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_OK};
 pub struct BenchArgs {
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Strategies to compare, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["ldfi", "random", "exhaustive"])]
-    pub strategies: Vec<StrategyArg>,
+    /// Strategies to compare, comma-separated (default: every one).
+    #[arg(long, value_parser = strategy_names(), value_delimiter = ',')]
+    pub strategies: Vec<String>,
     /// Campaigns per scenario and strategy.
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
@@ -61,7 +61,11 @@ pub async fn run(args: BenchArgs) -> u8 {
     };
     let stamp = ldfi::trace::now_ms() / 1000;
     let out_dir = args.reports.join(format!("bench-{stamp}"));
-    let strategies: Vec<Strategy> = args.strategies.iter().map(|s| Strategy::from(*s)).collect();
+    let strategies: Vec<StrategyName> = if args.strategies.is_empty() {
+        campaign::strategy::names().map(StrategyName::from).collect()
+    } else {
+        args.strategies.iter().map(|s| StrategyName::from(s.as_str())).collect()
+    };
     let term = Terminal::new(Mode::Normal, 0, 0);
     let work = async {
         let mut trials: Vec<Trial> = Vec::new();
@@ -98,7 +102,7 @@ async fn bench_scenario(
     cluster: &Cluster,
     binaries: &Binaries,
     scenario: &Scenario,
-    strategies: &[Strategy],
+    strategies: &[StrategyName],
     args: &BenchArgs,
     stamp: u64,
     out_dir: &std::path::Path,
@@ -106,12 +110,12 @@ async fn bench_scenario(
 ) -> Result<(), RunError> {
     let plans = campaign::plans::count(&campaign::budget_space(scenario));
     note!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
-    for &strategy in strategies {
+    for strategy in strategies {
         for repeat in 0..args.repeat {
             let mut scenario = scenario.clone();
             scenario.seed = scenario.seed.wrapping_add(u64::from(repeat));
             let settings = CampaignSettings {
-                strategy,
+                strategy: strategy.clone(),
                 max_runs: args.max_runs.unwrap_or(scenario.strategy.max_runs).max(1),
                 all: false,
                 traces_root: args.traces.clone(),

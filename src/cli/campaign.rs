@@ -9,29 +9,26 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, Journal, Listeners, MinimizeSettings, Outcome, Reports, Restored, Windows};
 use ldfi::cluster::ClusterError;
 use ldfi::run::{Binaries, RunError};
-use ldfi::scenario::{Scenario, Strategy};
+use ldfi::scenario::{Scenario, StrategyName};
 
 use super::terminal::{say, Mode, Terminal};
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_NOT_CERTIFIED, EXIT_OK, EXIT_VIOLATION};
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StrategyArg {
-    Ldfi,
-    Random,
-    Exhaustive,
+/// `--strategy`'s parser: the names of the registered strategies.
+pub fn strategy_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(campaign::strategy::REGISTRY.iter().map(|e| PossibleValue::new(e.name).help(e.about)))
 }
 
-impl From<StrategyArg> for Strategy {
-    fn from(s: StrategyArg) -> Strategy {
-        match s {
-            StrategyArg::Ldfi => Strategy::Ldfi,
-            StrategyArg::Random => Strategy::Random,
-            StrategyArg::Exhaustive => Strategy::Exhaustive,
-        }
+/// The strategy a scenario names, if ldfi has it; else the problem, as a
+/// scenario's problems are told (file, field, why, fix).
+fn registered(scenario: &Scenario, path: &Path) -> Result<StrategyName, String> {
+    match campaign::strategy::entry(&scenario.strategy.name) {
+        Ok(_) => Ok(scenario.strategy.name.clone()),
+        Err(e) => Err(format!("{}: strategy.name: {e}\n  fix: {}", path.display(), e.fix())),
     }
 }
 
@@ -40,8 +37,8 @@ impl From<StrategyArg> for Strategy {
 pub struct CampaignArgs {
     pub scenario: PathBuf,
     /// Search strategy (default: the scenario's).
-    #[arg(long, value_enum)]
-    pub strategy: Option<StrategyArg>,
+    #[arg(long, value_parser = strategy_names())]
+    pub strategy: Option<String>,
     /// Run budget, counting the fault-free run (default: the scenario's).
     #[arg(long)]
     pub max_runs: Option<u32>,
@@ -129,14 +126,18 @@ async fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let minimize = (!args.no_minimize).then(|| MinimizeSettings { max_runs: args.minimize_runs, ..MinimizeSettings::default() });
     let max_wall = args.max_wall_time.map(Duration::from_secs);
     let Some(value) = &args.resume else {
-        let strategy = args.strategy.map(Strategy::from).unwrap_or(scenario.strategy.name);
+        let strategy = match &args.strategy {
+            Some(name) => StrategyName::from(name.as_str()),
+            None => registered(&scenario, &args.scenario).map_err(|e| fail(EXIT_BAD_INPUT, e))?,
+        };
+        let name = format!("{}-{}-{}", scenario.name, strategy, ldfi::trace::now_ms() / 1000).to_lowercase();
         let settings = CampaignSettings {
             strategy,
             max_runs,
             all: args.all,
             traces_root: args.traces.clone(),
             reports_root: args.reports.clone(),
-            name: format!("{}-{:?}-{}", scenario.name, strategy, ldfi::trace::now_ms() / 1000).to_lowercase(),
+            name,
             windows: Windows::default(),
             max_wall,
             minimize,
@@ -159,14 +160,14 @@ async fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
         };
         return Err(fail(EXIT_BAD_INPUT, e));
     }
-    if let Some(s) = args.strategy.map(Strategy::from) {
+    if let Some(s) = args.strategy.as_deref().map(StrategyName::from) {
         if s != summary.strategy {
             return Err(fail(EXIT_BAD_INPUT, format!("campaign {} runs strategy {:?}; a resumed campaign keeps it (drop --strategy)", summary.campaign, summary.strategy)));
         }
     }
     let reports_root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     let settings = CampaignSettings {
-        strategy: summary.strategy,
+        strategy: summary.strategy.clone(),
         max_runs,
         all: args.all,
         traces_root: args.traces.clone(),
@@ -253,7 +254,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e) => return fail(EXIT_INFRA, e),
     };
     let resumed = restored.is_some();
-    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy)));
+    let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone())));
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
     // The journal names the cluster before it starts: whenever this process
     // is killed, `--resume` or `ldfi clean --campaign` finds what it left.

@@ -165,7 +165,7 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
         let scenario = Scenario::load(std::path::Path::new(path)).unwrap();
         let settings = ldfi::campaign::CampaignSettings {
-            strategy: ldfi::scenario::Strategy::Ldfi,
+            strategy: ldfi::scenario::StrategyName::LDFI,
             max_runs: 1,
             all: false,
             traces_root: "traces".into(),
@@ -176,7 +176,7 @@ mod tests {
             minimize: None,
             tries: 1,
         };
-        let mut summary = CampaignSummary::new(&scenario, &settings.name, settings.strategy);
+        let mut summary = CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone());
         let other = Owner { pid: 1, start: 2, boot: "b".into(), host: "h".into() };
         let with = |owner: Option<Owner>| ClusterUse { name: "campaign-1".into(), started: true, owner };
         assert_eq!(journaled_owner(&summary, |_| Liveness::Running), None, "an older journal names no process");

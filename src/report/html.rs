@@ -50,7 +50,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} hypotheses tried.</p>",
         text(&summary.scenario),
         text(&summary.scenario_path.display().to_string()),
-        text(&format!("{:?}", summary.strategy).to_lowercase()),
+        text(summary.strategy.name()),
         summary.seed,
         summary.runs.len(),
         summary.wall_ms as f64 / 1000.0,

@@ -21,7 +21,7 @@ use crate::summary::{CampaignSummary, Counterexample, Learned, Outcome, RunRecor
 use crate::checker::{RunVerdict, Verdict};
 use crate::lineage::Knowledge;
 use crate::model::FaultPlan;
-use crate::scenario::{Property, Strategy};
+use crate::scenario::{Property, StrategyName};
 use crate::trace::{self, place, Event, TraceError};
 
 /// Input that is not a report or a traces directory.
@@ -254,11 +254,12 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
         });
     }
     fill_learned(&mut runs, Path::new("."));
+    // `<scenario>-<strategy>-<seconds>`, as `ldfi campaign` names it.
     let strategy = campaign
         .strip_prefix(&format!("{scenario}-"))
-        .and_then(|rest| rest.split('-').next())
-        .and_then(|s| serde_json::from_value(serde_json::Value::String(s.to_string())).ok())
-        .unwrap_or(Strategy::Ldfi);
+        .and_then(|rest| rest.split_once('-'))
+        .filter(|(word, seconds)| crate::scenario::names::strategy(word).is_ok() && seconds.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(StrategyName::LDFI, |(word, _)| StrategyName::from(word));
     let faulted = runs.iter().filter(|r| !r.plan.faults.is_empty()).count();
     Ok(CampaignSummary {
         schema_version: crate::summary::SCHEMA_VERSION,

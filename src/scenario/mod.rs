@@ -470,7 +470,7 @@ impl FaultBudget {
 /// How a campaign searches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StrategySpec {
-    pub name: Strategy,
+    pub name: StrategyName,
     pub max_runs: u32,
     /// Each fault plan is injected up to this many times before it counts
     /// as survived (`--tries` overrides): for a bug whose window timing
@@ -484,23 +484,63 @@ fn one() -> u32 {
     1
 }
 
-/// Search strategies over the same hypothesis space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Strategy {
-    Ldfi,
-    Random,
-    Exhaustive,
+/// A search strategy, by the name scenario files (`[strategy] name`), the
+/// command line (`--strategy`) and summary.json give it. Which names
+/// exist, and what each one does, is the campaign's registry
+/// (`campaign::strategy::REGISTRY`): a strategy is added there, not here.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct StrategyName(std::borrow::Cow<'static, str>);
+
+impl StrategyName {
+    /// The default, and the point of the tool: lineage-driven.
+    pub const LDFI: StrategyName = StrategyName(std::borrow::Cow::Borrowed("ldfi"));
+
+    /// The name used in files and on the command line.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
 }
 
-impl Strategy {
-    /// The name used in files and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Ldfi => "ldfi",
-            Strategy::Random => "random",
-            Strategy::Exhaustive => "exhaustive",
+impl From<&str> for StrategyName {
+    fn from(name: &str) -> StrategyName {
+        StrategyName(std::borrow::Cow::Owned(name.to_string()))
+    }
+}
+
+/// A name read from a file (summary.json is read as hostile input) is a
+/// strategy's name or refused: 1 to 10 lowercase letters
+/// ([`names::strategy`]).
+impl TryFrom<String> for StrategyName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<StrategyName, String> {
+        names::strategy(&name)?;
+        Ok(StrategyName(std::borrow::Cow::Owned(name)))
+    }
+}
+
+impl From<StrategyName> for String {
+    fn from(name: StrategyName) -> String {
+        name.0.into_owned()
+    }
+}
+
+/// The name capitalized (`Ldfi`), as report.md and messages have shown a
+/// strategy since it was an enum.
+impl std::fmt::Debug for StrategyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            write!(f, "{}{}", first.to_ascii_uppercase(), chars.as_str())?;
         }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for StrategyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

@@ -43,6 +43,20 @@ pub fn longest_run_suffix(name: &str) -> usize {
     name.len() + RUN_SUFFIX_EXTRA
 }
 
+/// The longest strategy name (`exhaustive`): it is part of every
+/// campaign's name, and the run suffix reserves room for it.
+pub const MAX_STRATEGY_NAME: usize = 10;
+
+/// A strategy's name: 1 to [`MAX_STRATEGY_NAME`] lowercase ASCII letters,
+/// so that a campaign's name `<scenario>-<strategy>-<seconds>` reads back
+/// (`report::load` splits it on `-`) and its run suffix fits.
+pub fn strategy(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_STRATEGY_NAME || !name.chars().all(|c| c.is_ascii_lowercase()) {
+        return Err(format!("{name:?} is not a strategy name: 1 to {MAX_STRATEGY_NAME} lowercase letters"));
+    }
+    Ok(())
+}
+
 /// A Kafka topic name: 1 to 249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
 /// With a run suffix of `suffix` characters, the suffixed name must fit.
 pub fn topic(name: &str, suffix: usize) -> Result<(), String> {

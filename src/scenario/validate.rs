@@ -333,15 +333,17 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     }
 
     // Strategy.
-    let strategy = match raw.strategy.name.as_ref().map(|n| n.get_ref().as_str()) {
-        None | Some("ldfi") => Strategy::Ldfi,
-        Some("random") => Strategy::Random,
-        Some("exhaustive") => Strategy::Exhaustive,
-        Some(other) => {
-            let n = raw.strategy.name.as_ref().expect("name present");
-            c.at(n, "strategy.name", format!("unknown strategy {other:?}"), "use ldfi, random or exhaustive");
-            Strategy::Ldfi
-        }
+    // Which names exist is the campaign's registry, checked where a
+    // campaign starts; here, only that a name can be one.
+    let strategy = match &raw.strategy.name {
+        None => StrategyName::LDFI,
+        Some(n) => match names::strategy(n.get_ref()) {
+            Ok(()) => StrategyName::from(n.get_ref().as_str()),
+            Err(e) => {
+                c.at(n, "strategy.name", e, "use a strategy's name, as `ldfi campaign --help` lists them");
+                StrategyName::LDFI
+            }
+        },
     };
 
     let busy_steps = w.busy_steps.as_ref().map(|v| {
@@ -691,7 +693,7 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(s.workload.topic, "input");
         assert_eq!(s.properties, vec![Property::NoLostAcked]);
         assert_eq!(s.budget.targets, vec![NodeId::broker(1), NodeId::client("pipeline-2")]);
-        assert_eq!(s.strategy.name, Strategy::Ldfi);
+        assert_eq!(s.strategy.name, StrategyName::LDFI);
     }
 
     #[test]
@@ -971,6 +973,24 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&zero), ["strategy.tries"]);
         assert!(zero[0].fix.contains("1 to 10"), "{}", zero[0].fix);
         assert_eq!(fields(&problems(&with(11))), ["strategy.tries"]);
+    }
+
+    #[test]
+    fn a_strategy_name_is_a_word_whose_strategy_the_campaign_looks_up() {
+        let with = |name: &str| format!("{GOOD}\n[strategy]\nname = \"{name}\"\n");
+        assert_eq!(parse(Path::new("s.toml"), &with("random")).unwrap().strategy.name, StrategyName::from("random"));
+        // Which names exist is the campaign's registry; a name that cannot
+        // be one (it would not read back from a campaign's name) is refused here.
+        assert_eq!(parse(Path::new("s.toml"), &with("smart")).unwrap().strategy.name, StrategyName::from("smart"));
+        for bad in ["", "Ldfi", "no-such", "exhaustively"] {
+            assert_eq!(fields(&problems(&with(bad))), ["strategy.name"], "{bad:?}");
+        }
+        // summary.json holds the name as a string, and refuses one that
+        // cannot be a strategy's; messages and report.md capitalize it.
+        assert_eq!(serde_json::to_string(&StrategyName::LDFI).unwrap(), "\"ldfi\"");
+        assert_eq!(serde_json::from_str::<StrategyName>("\"random\"").unwrap(), StrategyName::from("random"));
+        assert!(serde_json::from_str::<StrategyName>("\"<b>x</b>\"").is_err());
+        assert_eq!(format!("{:?} {}", StrategyName::LDFI, StrategyName::LDFI), "Ldfi ldfi");
     }
 
     /// GOOD with a middle topic and a second stage reading it.

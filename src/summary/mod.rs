@@ -37,7 +37,7 @@ use crate::engine::Owner;
 use crate::lineage::{self, Model, Source};
 use crate::model::FaultPlan;
 use crate::run::RunOutcome;
-use crate::scenario::{Property, Scenario, Strategy};
+use crate::scenario::{Property, Scenario, StrategyName};
 use crate::solver::Hypothesis;
 use crate::trace::write_atomic;
 
@@ -207,7 +207,7 @@ pub struct CampaignSummary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
     pub seed: u64,
-    pub strategy: Strategy,
+    pub strategy: StrategyName,
     pub outcome: Outcome,
     pub runs: Vec<RunRecord>,
     pub counterexamples: Vec<Counterexample>,
@@ -247,7 +247,7 @@ pub struct ClusterUse {
 impl CampaignSummary {
     /// The record of campaign `name` of `scenario` under `strategy`, before
     /// its first run.
-    pub fn new(scenario: &Scenario, name: &str, strategy: Strategy) -> CampaignSummary {
+    pub fn new(scenario: &Scenario, name: &str, strategy: StrategyName) -> CampaignSummary {
         CampaignSummary {
             schema_version: SCHEMA_VERSION,
             campaign: name.to_string(),

@@ -53,6 +53,9 @@ pub fn check(summary: &CampaignSummary, journal_dir: &Path, traces: &Path) -> Re
             ));
         }
     }
+    if let Err(e) = crate::campaign::strategy::entry(&summary.strategy) {
+        return Err(problem(&path, "strategy", summary.strategy.name(), "is not a strategy this ldfi has", e.fix()));
+    }
     let roots = roots(traces);
     for (i, record) in summary.runs.iter().enumerate() {
         if let Err(why) = inside(&record.dir, &roots, campaign, &record.run) {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::campaign::{Counterexample, RunRecord};
 use crate::model::{Fault, FaultPlan, PlannedFault};
-use crate::scenario::Strategy;
+use crate::scenario::StrategyName;
 use crate::lineage;
 use crate::solver::testing::crash;
 
@@ -92,7 +92,7 @@ fn journal(traces: &Path) -> CampaignSummary {
         scenario_path: "scenarios/s.toml".into(),
         properties: vec![],
         seed: 1,
-        strategy: Strategy::Ldfi,
+        strategy: StrategyName::LDFI,
         outcome: Outcome::InProgress,
         runs,
         counterexamples: vec![counterexample],

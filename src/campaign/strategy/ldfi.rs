@@ -1,0 +1,66 @@
+//! `ldfi`: lineage-driven. The solver's minimal hypotheses over the space
+//! the lineage names ([`super::super::next::hypotheses`]), the next one
+//! picked by the ranking policy ([`super::super::rank`]). Hypotheses the
+//! lineage cannot tell apart from one already injected count as injected:
+//! images under a symmetry of brokers and partitions
+//! ([`super::super::symmetry`]), and a survived hypothesis moved to another
+//! step, partition or instance where the lineage shows the same picture
+//! ([`super::super::shift`]).
+
+use super::super::{next, rank, shift, space, symmetry};
+use super::{Entry, Known, Strategy};
+use crate::solver::{Hypothesis, SolverError};
+
+pub const ENTRY: Entry = Entry { name: "ldfi", about: "the solver over the lineage, ranked (the default)", start };
+
+fn start() -> Box<dyn Strategy> {
+    Box::new(Ldfi)
+}
+
+struct Ldfi;
+
+/// Hypotheses past this many left count as "too many to say".
+const REMAINING_CAP: usize = 10_000;
+
+impl Strategy for Ldfi {
+    fn solves(&self) -> bool {
+        true
+    }
+
+    fn next(&mut self, known: &Known) -> Result<Option<Hypothesis>, SolverError> {
+        let Known { scenario, knowledge, windows, .. } = known;
+        let (model, conditional) = (&knowledge.model, &knowledge.conditional);
+        let space = space::space(scenario, model);
+        let symmetries = symmetry::automorphisms(model, scenario);
+        let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
+            let mut all = known.to_vec();
+            for h in known {
+                all.extend(symmetry::images(h, &symmetries));
+            }
+            all
+        };
+        let tried = with_images(&shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows));
+        let broken = with_images(&known.broken);
+        let found = next::hypotheses(scenario, &space, model, conditional, &tried, &broken, *windows, rank::RANKED)?;
+        let injected: Vec<Hypothesis> = tried.into_iter().chain(broken).collect();
+        let mut pictures = shift::Pictures::new(conditional.base(model), scenario, *windows);
+        Ok(rank::pick(model, found, &injected, space.eff, &mut |v| pictures.of(v)))
+    }
+
+    /// The same two sources the next choice weighs
+    /// ([`next::hypotheses`]), time shifts of survived hypotheses counted
+    /// as tried.
+    fn remaining(&self, known: &Known) -> Option<usize> {
+        let Known { scenario, knowledge, windows, .. } = known;
+        let (model, conditional) = (&knowledge.model, &knowledge.conditional);
+        let space = space::space(scenario, model);
+        let tried = shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows);
+        next::hypotheses(scenario, &space, model, conditional, &tried, &known.broken, *windows, REMAINING_CAP).ok().map(|h| h.len())
+    }
+
+    fn judged_alike(&self, known: &Known) -> usize {
+        let Known { scenario, knowledge, windows, .. } = known;
+        shift::with_shifts(&known.tried, &known.survived, &knowledge.model, &knowledge.conditional, scenario, *windows).len()
+            - known.tried.len()
+    }
+}
