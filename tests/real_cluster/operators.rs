@@ -29,7 +29,7 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
         return Err(format!("enrich without faults: expected a pass with joined outputs: {} ({:?})", join.summary, joined.verdict));
     }
     println!(
-        "    sum under a crash: {} of 8 keys too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
+        "    sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
         sums.aggregates.len(),
         join.summary,
         joined.verdict.outputs
