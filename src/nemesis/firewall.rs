@@ -21,9 +21,9 @@
 use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
-use tokio::process::Command;
 
 use crate::cluster::BROKER_PORT;
+use super::netns;
 use crate::engine::EngineError;
 use crate::model::{Fault, Loss, NodeId};
 
@@ -151,47 +151,22 @@ pub fn plan_rules<E>(
     Ok(rules)
 }
 
-async fn iptables(pid: i64, args: &[String]) -> Result<std::process::Output, EngineError> {
-    Command::new("nsenter")
-        .args(["-t", &pid.to_string(), "-n", "iptables"])
-        .args(args)
-        .output()
-        .await
-        .map_err(|e| EngineError::Command {
-            command: "nsenter".to_string(),
-            detail: format!("{e}; nsenter (util-linux) and iptables must be installed, and ldfi run as root"),
-        })
-}
-
 /// Installs a rule in the network namespace of process `pid`.
 pub async fn install(pid: i64, rule: &Rule) -> Result<(), EngineError> {
-    let args = rule.iptables_args("-A");
-    let output = iptables(pid, &args).await?;
-    if !output.status.success() {
-        return Err(EngineError::Command {
-            command: format!("nsenter -t {pid} -n iptables {}", args.join(" ")),
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
+    netns::checked(pid, "iptables", &rule.iptables_args("-A")).await?;
     Ok(())
 }
 
 /// Removes one instance of a rule; a rule already gone is not an error.
 pub async fn remove(pid: i64, rule: &Rule) -> Result<(), EngineError> {
-    let _ = iptables(pid, &rule.iptables_args("-D")).await?;
+    let _ = netns::run(pid, "iptables", &rule.iptables_args("-D")).await?;
     Ok(())
 }
 
 /// The ldfi rules present in the namespace of process `pid`, as
 /// `iptables -S` prints them.
 pub async fn list(pid: i64) -> Result<Vec<String>, EngineError> {
-    let output = iptables(pid, &["-w".to_string(), "-S".to_string()]).await?;
-    if !output.status.success() {
-        return Err(EngineError::Command {
-            command: format!("nsenter -t {pid} -n iptables -S"),
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
+    let output = netns::checked(pid, "iptables", &["-w".to_string(), "-S".to_string()]).await?;
     Ok(String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter(|l| l.contains(&format!("--comment {RULE_COMMENT}")))
@@ -206,7 +181,7 @@ pub async fn flush(pid: i64) -> Result<usize, EngineError> {
     for rule in &rules {
         let mut args: Vec<String> = vec!["-w".to_string()];
         args.extend(rule.split_whitespace().map(|a| if a == "-A" { "-D".to_string() } else { a.to_string() }));
-        let _ = iptables(pid, &args).await?;
+        let _ = netns::run(pid, "iptables", &args).await?;
     }
     Ok(rules.len())
 }

@@ -29,6 +29,7 @@
 //! the node comes back, and are healed as cuts are.
 
 pub mod firewall;
+mod netns;
 pub mod shaping;
 
 use std::time::Duration;

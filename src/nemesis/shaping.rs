@@ -22,8 +22,8 @@
 //! The pure part ([`tbf_args`], [`devices`]) says what to run; the shell
 //! part ([`install`], [`remove`], [`list`], [`flush`]) runs `tc` and `ip`.
 
-use tokio::process::Command;
 
+use super::netns;
 use crate::engine::EngineError;
 use crate::model::Rate;
 
@@ -65,32 +65,10 @@ pub fn devices(routes: &str) -> Vec<String> {
     found
 }
 
-async fn run(pid: i64, program: &str, args: &[String]) -> Result<std::process::Output, EngineError> {
-    Command::new("nsenter")
-        .args(["-t", &pid.to_string(), "-n", program])
-        .args(args)
-        .output()
-        .await
-        .map_err(|e| EngineError::Command {
-            command: "nsenter".to_string(),
-            detail: format!("{e}; nsenter (util-linux) and {program} (iproute2) must be installed, and ldfi run as root"),
-        })
-}
-
-fn failed(pid: i64, program: &str, args: &[String], output: &std::process::Output) -> EngineError {
-    EngineError::Command {
-        command: format!("nsenter -t {pid} -n {program} {}", args.join(" ")),
-        detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    }
-}
-
 /// The interfaces of the namespace of process `pid`, but the loopback.
 async fn interfaces(pid: i64) -> Result<Vec<String>, EngineError> {
     let args: Vec<String> = ["-o", "-4", "route", "show"].iter().map(|s| s.to_string()).collect();
-    let output = run(pid, "ip", &args).await?;
-    if !output.status.success() {
-        return Err(failed(pid, "ip", &args, &output));
-    }
+    let output = netns::checked(pid, "ip", &args).await?;
     Ok(devices(&String::from_utf8_lossy(&output.stdout)))
 }
 
@@ -99,10 +77,7 @@ async fn interfaces(pid: i64) -> Result<Vec<String>, EngineError> {
 pub async fn install(pid: i64, rate: Rate) -> Result<(), EngineError> {
     for device in interfaces(pid).await? {
         let args = tbf_args(&device, rate);
-        let output = run(pid, "tc", &args).await?;
-        if !output.status.success() {
-            return Err(failed(pid, "tc", &args, &output));
-        }
+        netns::checked(pid, "tc", &args).await?;
     }
     Ok(())
 }
@@ -117,10 +92,7 @@ pub async fn remove(pid: i64) -> Result<(), EngineError> {
 /// prints them.
 pub async fn list(pid: i64) -> Result<Vec<String>, EngineError> {
     let args: Vec<String> = ["qdisc", "show"].iter().map(|s| s.to_string()).collect();
-    let output = run(pid, "tc", &args).await?;
-    if !output.status.success() {
-        return Err(failed(pid, "tc", &args, &output));
-    }
+    let output = netns::checked(pid, "tc", &args).await?;
     Ok(String::from_utf8_lossy(&output.stdout).lines().filter(|l| l.starts_with("qdisc tbf ")).map(str::to_string).collect())
 }
 
@@ -135,10 +107,7 @@ pub async fn flush(pid: i64) -> Result<usize, EngineError> {
             continue;
         }
         let args: Vec<String> = ["qdisc", "del", "dev", &device, "root"].iter().map(|s| s.to_string()).collect();
-        let output = run(pid, "tc", &args).await?;
-        if !output.status.success() {
-            return Err(failed(pid, "tc", &args, &output));
-        }
+        netns::checked(pid, "tc", &args).await?;
         removed += 1;
     }
     Ok(removed)
