@@ -51,6 +51,13 @@ pub struct Trial {
     /// Where a run's time went, the mean over the campaign's runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<Phases>,
+    /// Runs side by side, a cluster each (`--parallel`).
+    #[serde(default = "one")]
+    pub parallel: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Trial {
@@ -78,6 +85,7 @@ impl Trial {
             cause: summary.counterexamples.first().map(|c| c.plan.to_string()),
             plans: None,
             phases: Phases::mean(summary.runs.iter().filter_map(|r| r.phases.as_ref())),
+            parallel: 1,
         }
     }
 }
@@ -103,11 +111,14 @@ impl Spread {
     }
 }
 
-/// The trials of one scenario and strategy, summed up.
+/// The trials of one scenario, strategy and width, summed up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub scenario: String,
     pub strategy: StrategyName,
+    /// Runs side by side.
+    #[serde(default = "one")]
+    pub parallel: u32,
     pub trials: u32,
     pub violations: u32,
     pub certified: u32,
@@ -129,17 +140,19 @@ pub struct Row {
     pub phases: Option<Phases>,
 }
 
-/// Rows of every (scenario, strategy) pair, in first-seen order.
+/// Rows of every (scenario, strategy, width), in first-seen order.
 pub fn rows(trials: &[Trial]) -> Vec<Row> {
-    let mut keys: Vec<(String, StrategyName)> = Vec::new();
+    let mut keys: Vec<(String, StrategyName, u32)> = Vec::new();
     for t in trials {
-        if !keys.contains(&(t.scenario.clone(), t.strategy.clone())) {
-            keys.push((t.scenario.clone(), t.strategy.clone()));
+        let key = (t.scenario.clone(), t.strategy.clone(), t.parallel);
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
     keys.into_iter()
-        .map(|(scenario, strategy)| {
-            let mine: Vec<&Trial> = trials.iter().filter(|t| t.scenario == scenario && t.strategy == strategy).collect();
+        .map(|(scenario, strategy, parallel)| {
+            let mine: Vec<&Trial> =
+                trials.iter().filter(|t| t.scenario == scenario && t.strategy == strategy && t.parallel == parallel).collect();
             let runs_of = |ending: Ending| -> Vec<f64> {
                 mine.iter().filter(|t| t.ending == ending).map(|t| f64::from(t.runs)).collect()
             };
@@ -158,6 +171,7 @@ pub fn rows(trials: &[Trial]) -> Vec<Row> {
                 phases: Phases::mean(mine.iter().filter_map(|t| t.phases.as_ref())),
                 scenario,
                 strategy,
+                parallel,
             }
         })
         .collect()
@@ -177,9 +191,10 @@ pub struct Ratio {
     pub lower_bound: bool,
 }
 
-/// Baseline / ldfi median runs per scenario: to the first violation where
-/// ldfi found one, else to the certificate. Trials of the baseline that
-/// ran out of budget count with the runs they spent (a lower bound).
+/// Baseline / ldfi median runs per scenario and width: to the first
+/// violation where ldfi found one, else to the certificate. Trials of the
+/// baseline that ran out of budget count with the runs they spent (a lower
+/// bound).
 pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
     let mut out = Vec::new();
     for ldfi in rows.iter().filter(|r| r.strategy == StrategyName::LDFI) {
@@ -188,7 +203,7 @@ pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
             (None, Some(c)) => ("certificate", c.median),
             _ => continue,
         };
-        for base in rows.iter().filter(|r| r.scenario == ldfi.scenario && r.strategy != StrategyName::LDFI) {
+        for base in rows.iter().filter(|r| r.scenario == ldfi.scenario && r.parallel == ldfi.parallel && r.strategy != StrategyName::LDFI) {
             let reached = if goal == "violation" { base.violations } else { base.certified };
             // Runs of the trials that reached the goal, plus the spent runs
             // of those that did not (they would have needed more).
@@ -207,6 +222,59 @@ pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
     out
 }
 
+/// What running side by side bought: a row of width N against the same
+/// scenario and strategy one at a time, on the same machine in the same
+/// bench.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeedUp {
+    pub scenario: String,
+    pub strategy: StrategyName,
+    pub parallel: u32,
+    /// Median wall seconds one at a time, and side by side.
+    pub wall_one: f64,
+    pub wall_side_by_side: f64,
+    /// `wall_one / wall_side_by_side`.
+    pub speedup: f64,
+    /// Median runs, one at a time and side by side: side by side may run
+    /// more (a round's runs all count) for the same answer.
+    pub runs_one: f64,
+    pub runs_side_by_side: f64,
+    /// Both widths ended the same way in every trial (as many violations,
+    /// certificates and spent budgets).
+    pub same_answer: bool,
+}
+
+/// Every row run side by side against its one-at-a-time row.
+pub fn speedups(rows: &[Row]) -> Vec<SpeedUp> {
+    let mut out = Vec::new();
+    for wide in rows.iter().filter(|r| r.parallel > 1) {
+        let Some(one) = rows.iter().find(|r| r.scenario == wide.scenario && r.strategy == wide.strategy && r.parallel == 1) else {
+            continue;
+        };
+        out.push(SpeedUp {
+            scenario: wide.scenario.clone(),
+            strategy: wide.strategy.clone(),
+            parallel: wide.parallel,
+            wall_one: one.wall_secs.median,
+            wall_side_by_side: wide.wall_secs.median,
+            speedup: one.wall_secs.median / wide.wall_secs.median.max(f64::MIN_POSITIVE),
+            runs_one: one.runs_all.median,
+            runs_side_by_side: wide.runs_all.median,
+            same_answer: (one.violations, one.certified, one.budget_spent) == (wide.violations, wide.certified, wide.budget_spent),
+        });
+    }
+    out
+}
+
+/// A strategy's name with its width when it ran side by side:
+/// `ldfi` or `ldfi x2`.
+fn strategy_words(r: &Row) -> String {
+    match r.parallel {
+        1 => r.strategy.name().to_string(),
+        n => format!("{} x{n}", r.strategy.name()),
+    }
+}
+
 fn spread(s: &Option<Spread>) -> String {
     match s {
         Some(s) => format!("{} ({}..{})", s.median, s.min, s.max),
@@ -215,7 +283,7 @@ fn spread(s: &Option<Spread>) -> String {
 }
 
 /// The table a person reads.
-pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
+pub fn table(rows: &[Row], ratios: &[Ratio], speedups: &[SpeedUp]) -> String {
     let mut out = String::from(
         "| scenario | plans in budget | strategy | trials | violation / certified / spent | runs to violation, median (min..max) | runs to certify | runs, all trials | wall s, median (min..max) |\n|---|---|---|---|---|---|---|---|---|\n",
     );
@@ -224,7 +292,7 @@ pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
             "| {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.0} ({:.0}..{:.0}) |\n",
             r.scenario,
             r.plans.map_or("-".to_string(), |n| n.to_string()),
-            r.strategy.name(),
+            strategy_words(r),
             r.trials,
             r.violations,
             r.certified,
@@ -245,7 +313,7 @@ pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     r.scenario,
-                    r.strategy.name(),
+                    strategy_words(r),
                     s(p.topics_ms),
                     s(p.startup_ms),
                     s(p.steps_ms),
@@ -274,6 +342,23 @@ pub fn table(rows: &[Row], ratios: &[Ratio]) -> String {
             ));
         }
     }
+    if !speedups.is_empty() {
+        out.push_str("\n| scenario | strategy | side by side | wall s, one at a time | wall s, side by side | speed-up | runs, one / side by side | same answer |\n|---|---|---|---|---|---|---|---|\n");
+        for u in speedups {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {} / {} | {} |\n",
+                u.scenario,
+                u.strategy.name(),
+                u.parallel,
+                u.wall_one,
+                u.wall_side_by_side,
+                u.speedup,
+                u.runs_one,
+                u.runs_side_by_side,
+                if u.same_answer { "yes" } else { "NO" }
+            ));
+        }
+    }
     out
 }
 
@@ -284,13 +369,17 @@ pub struct BenchReport {
     pub trials: Vec<Trial>,
     pub rows: Vec<Row>,
     pub ratios: Vec<Ratio>,
+    /// Rows run side by side against one at a time.
+    #[serde(default)]
+    pub speedups: Vec<SpeedUp>,
 }
 
 impl BenchReport {
     pub fn new(trials: Vec<Trial>) -> BenchReport {
         let rows = rows(&trials);
         let ratios = ratios(&rows);
-        BenchReport { schema_version: SCHEMA_VERSION, trials, rows, ratios }
+        let speedups = speedups(&rows);
+        BenchReport { schema_version: SCHEMA_VERSION, trials, rows, ratios, speedups }
     }
 }
 
@@ -311,6 +400,7 @@ mod tests {
             cause: None,
             plans: Some(24),
             phases: None,
+            parallel: 1,
         }
     }
 
@@ -340,7 +430,7 @@ mod tests {
         assert_eq!(ratios[0].goal, "violation");
         assert_eq!(ratios[0].ratio, 10.0);
         assert!(ratios[0].lower_bound);
-        let text = table(&rows, &ratios);
+        let text = table(&rows, &ratios, &[]);
         assert!(text.contains("| bug | violation | random | >= 30 | 3 | >= 10.0 |"), "{text}");
     }
 
@@ -367,10 +457,10 @@ mod tests {
         let rows = rows(&[a, b, bare]);
         assert_eq!(rows[0].phases, Some(phases(10_000)));
         assert_eq!(rows[1].phases, None);
-        let table = table(&rows, &[]);
+        let table = table(&rows, &[], &[]);
         assert!(table.contains("| s | ldfi | 0.0 | 10.0 | 22.0 | 0.0 | 4.0 | 0.0 | 2.5 | 3.0 |"), "{table}");
         assert!(!table.contains("| s | random | "), "{table}");
-        assert!(!super::table(&super::rows(&[trial("s", StrategyName::LDFI, Ending::Certified, 3)]), &[]).contains("time goes"));
+        assert!(!super::table(&super::rows(&[trial("s", StrategyName::LDFI, Ending::Certified, 3)]), &[], &[]).contains("time goes"));
     }
 
     #[test]
@@ -378,6 +468,38 @@ mod tests {
         let trials = vec![trial("ok", StrategyName::LDFI, Ending::Certified, 4)];
         let rows = rows(&trials);
         assert_eq!(rows[0].plans, Some(24));
-        assert!(table(&rows, &[]).contains("| ok | 24 | ldfi | 1 |"), "{}", table(&rows, &[]));
+        assert!(table(&rows, &[], &[]).contains("| ok | 24 | ldfi | 1 |"), "{}", table(&rows, &[], &[]));
+    }
+
+    #[test]
+    fn side_by_side_rows_are_compared_with_one_at_a_time_on_wall_time_and_answer() {
+        let wide = |runs: u32, wall_ms: u64, ending: Ending| Trial { parallel: 2, wall_ms, ..trial("ok", StrategyName::LDFI, ending, runs) };
+        let trials = vec![
+            trial("ok", StrategyName::LDFI, Ending::Certified, 8),
+            trial("ok", StrategyName::from("exhaustive"), Ending::Certified, 40),
+            wide(9, 90_000, Ending::Certified),
+            Trial { parallel: 2, ..trial("ok", StrategyName::from("exhaustive"), Ending::BudgetSpent, 40) },
+        ];
+        let rows = rows(&trials);
+        assert_eq!(rows.len(), 4, "a row per width");
+        let ups = speedups(&rows);
+        assert_eq!(ups.len(), 2);
+        assert_eq!((ups[0].wall_one, ups[0].wall_side_by_side), (160.0, 90.0));
+        assert!((ups[0].speedup - 160.0 / 90.0).abs() < 1e-9);
+        assert_eq!((ups[0].runs_one, ups[0].runs_side_by_side), (8.0, 9.0));
+        assert!(ups[0].same_answer);
+        assert!(!ups[1].same_answer, "certified one at a time, spent side by side");
+        // Ratios compare strategies of one width.
+        let ratios = ratios(&rows);
+        assert_eq!(ratios.len(), 2);
+        assert_eq!((ratios[0].ldfi_median, ratios[0].baseline_median), (8.0, 40.0));
+        assert_eq!((ratios[1].ldfi_median, ratios[1].baseline_median), (9.0, 40.0));
+        let text = table(&rows, &ratios, &ups);
+        assert!(text.contains("| ok | 24 | ldfi x2 | 1 |"), "{text}");
+        assert!(text.contains("| ok | ldfi | 2 | 160 | 90 | 1.78 | 8 / 9 | yes |"), "{text}");
+        assert!(text.contains("| ok | exhaustive | 2 | 800 | 800 | 1.00 | 40 / 40 | NO |"), "{text}");
+        // An older bench.json, without widths, reads as one at a time.
+        let old = r#"{"scenario":"s","strategy":"ldfi","repeat":0,"seed":1,"ending":"certified","runs":3,"wall_ms":1,"report":"","cause":null}"#;
+        assert_eq!(serde_json::from_str::<Trial>(old).unwrap().parallel, 1);
     }
 }

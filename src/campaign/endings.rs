@@ -33,18 +33,61 @@ fn settings(root: &Path, strategy: StrategyName, max_runs: u32) -> CampaignSetti
 /// campaign that gets the first for the fault-free plan and the second for
 /// every other.
 fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault_free: Recording, faulted: Recording) -> CampaignSummary {
+    side_by_side(root, scenario, settings, fault_free, faulted, 1)
+}
+
+/// [`campaign`] with `width` runs side by side.
+fn side_by_side(
+    root: &Path,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    fault_free: Recording,
+    faulted: Recording,
+    width: usize,
+) -> CampaignSummary {
     let (clean, faulty) = (root.join("recorded").join("fault-free"), root.join("recorded").join("faulted"));
     record(&clean, "r0", &fault_free);
     record(&faulty, "r1", &faulted);
     let runs = Recorded {
         traces: settings.traces_root.join(&settings.name),
         pick: Box::new(move |plan: &FaultPlan| if plan.faults.is_empty() { clean.clone() } else { faulty.clone() }),
+        width,
     };
     let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(settings);
-    let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
-    runtime.block_on(drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap()
+    let (mut journal, mut reports, mut rounds) = (Journal::new(&dir), Reports::new(&dir), Rounds::default());
+    let summary =
+        runtime.block_on(drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports, &mut rounds]))).unwrap();
+    ROUNDS.with(|r| *r.borrow_mut() = rounds.0);
+    summary
+}
+
+thread_local! {
+    /// The rounds of the last campaign this thread ran: the runs started
+    /// before the first of them finished, each round's in order.
+    static ROUNDS: std::cell::RefCell<Vec<Vec<String>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Listens for runs started together.
+#[derive(Default)]
+struct Rounds(Vec<Vec<String>>, bool);
+
+impl Listener for Rounds {
+    fn on(&mut self, event: &CampaignEvent<'_>) -> std::io::Result<()> {
+        match event {
+            CampaignEvent::RunStarted { run, .. } => {
+                if !self.1 {
+                    self.0.push(Vec::new());
+                    self.1 = true;
+                }
+                self.0.last_mut().expect("pushed").push(run.to_string());
+            }
+            CampaignEvent::RunFinished { .. } => self.1 = false,
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// One instance, crashes of it alone within steps 0..2.
@@ -109,7 +152,7 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     assert_eq!(verdict.verdict, Verdict::Pass);
     std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
     let settings = settings(&root, StrategyName::LDFI, 20);
-    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()) };
+    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()), width: 1 };
     let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(&settings);
@@ -266,4 +309,48 @@ fn each_strategy_injects_its_hypotheses_in_a_pinned_order() {
         assert_eq!(summary.outcome, outcome, "{strategy} #{i}");
         std::fs::remove_dir_all(&root).unwrap();
     }
+}
+
+#[test]
+fn side_by_side_a_campaign_gives_the_same_answer_in_rounds_of_distinct_hypotheses() {
+    // Every run survives: certified at any width; a violation: found at any width.
+    for width in [1, 2, 3] {
+        let root = temp(&format!("wide-{width}"));
+        let summary = side_by_side(&root, &crash_or_cut(""), &settings(&root, StrategyName::LDFI, 40), Recording::processed(1, 0), Recording::processed(1, 3), width);
+        let rounds = ROUNDS.with(|r| r.borrow().clone());
+        assert!(matches!(summary.outcome, Outcome::Certified { .. }), "width {width}: {:?}", summary.outcome);
+        let names: Vec<String> = summary.runs.iter().map(|r| r.run.clone()).collect();
+        assert_eq!(names, (0..names.len()).map(|n| format!("r{n}")).collect::<Vec<_>>(), "width {width}: taken in in order");
+        assert_eq!(rounds[0], ["r0"], "width {width}: the fault-free run goes alone");
+        assert!(rounds.iter().all(|round| round.len() <= width), "width {width}: {rounds:?}");
+        // A round holds what the strategy proposes from what is known, up to the width.
+        assert_eq!(rounds.iter().any(|round| round.len() > 1), width > 1, "width {width}: {rounds:?}");
+        let mut seen = BTreeSet::new();
+        for r in &summary.runs[1..] {
+            assert!(seen.insert(short(&r.hypothesis)), "width {width}: {} injected twice: {:?}", short(&r.hypothesis), summary.runs);
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+
+        let root = temp(&format!("wide-violation-{width}"));
+        let lossy = Recording { lost: true, ..Recording::processed(1, 3) };
+        let summary = side_by_side(&root, &copy_scenario(CRASH_PIPELINE_1), &settings(&root, StrategyName::LDFI, 20), Recording::processed(1, 0), lossy, width);
+        assert_eq!(summary.outcome, Outcome::Violation, "width {width}");
+        // A round's every run is kept: each broke the property.
+        assert_eq!(summary.counterexamples.len(), summary.runs.len() - 1, "width {width}: {:?}", summary.runs);
+        assert_eq!(summary.counterexamples[0].run, "r1");
+        // The lineage names one hypothesis (the record processed at step 0):
+        // a round holds no more than the strategy proposes.
+        assert_eq!(summary.runs.len(), 2, "width {width}: {:?}", summary.runs);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
+
+#[test]
+fn a_round_never_outruns_the_run_budget() {
+    let root = temp("wide-budget");
+    let summary = side_by_side(&root, &crash_or_cut(""), &settings(&root, StrategyName::from("exhaustive"), 4), Recording::processed(1, 0), Recording::processed(1, 3), 3);
+    assert_eq!(summary.runs.len(), 4);
+    assert_eq!(ROUNDS.with(|r| r.borrow().clone()), [vec!["r0"], vec!["r1", "r2", "r3"]]);
+    assert!(matches!(summary.outcome, Outcome::BudgetSpent { .. }), "{:?}", summary.outcome);
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -70,9 +70,10 @@ pub fn candidates(plan: &FaultPlan) -> Vec<FaultPlan> {
     out
 }
 
-/// Where the runs of a minimization go, and what they run on.
+/// Where the runs of a minimization go, and what they run on: one
+/// cluster, or several of the same spec that take runs side by side.
 pub struct Bench<'a> {
-    pub cluster: &'a Cluster,
+    pub clusters: &'a [Cluster],
     pub binaries: &'a Binaries,
     pub scenario: &'a Scenario,
     pub traces_root: &'a Path,
@@ -86,6 +87,12 @@ pub struct Bench<'a> {
 /// infrastructure error ends the search with what was found so far (and
 /// says so in [`MinimalPlan::note`]): a violation found is never turned into
 /// an infrastructure failure.
+///
+/// With room for several runs side by side ([`Runs::width`]), the next
+/// candidates go together and the first of them in [`candidates`]' order
+/// that broke the property again is kept, whichever finished first: the
+/// plan kept for a given set of verdicts does not depend on the width. The
+/// confirmations go side by side too.
 pub async fn minimize(
     runs: &impl Runs,
     counterexample: &Counterexample,
@@ -95,83 +102,95 @@ pub async fn minimize(
     let broken: Vec<&str> = counterexample.results.iter().map(|r| r.property.name()).collect();
     let mut result = MinimalPlan { plan: counterexample.plan.clone(), reproduced: 1, of: 1, attempts: Vec::new(), note: None };
     let search = settings.max_runs.saturating_sub(settings.confirm);
+    let width = runs.width().max(1);
     let mut count = 0u32;
     let late = || settings.deadline.is_some_and(|d| Instant::now() >= d);
     const LATE: &str = "the campaign's wall-time limit was reached";
-    let next_run = |count: &mut u32| {
+    let name = |count: &mut u32| {
         *count += 1;
         format!("{}-min{}", counterexample.run, count)
     };
 
     'shrink: loop {
-        for candidate in candidates(&result.plan) {
-            if count >= search {
+        let candidates = candidates(&result.plan);
+        for batch in candidates.chunks(width) {
+            let room = search.saturating_sub(count) as usize;
+            if room == 0 {
                 break 'shrink;
             }
             if late() {
                 result.note = Some(LATE.to_string());
                 return result;
             }
-            match attempt(runs, &broken, next_run(&mut count), candidate.clone(), false, listener).await {
-                Ok(a) => {
-                    let kept = a.reproduced;
-                    result.attempts.push(a);
-                    if kept {
-                        result.plan = candidate;
-                        continue 'shrink;
-                    }
-                }
-                Err(e) => {
-                    result.note = Some(e);
-                    return result;
-                }
+            let batch: Vec<(FaultPlan, String)> = batch.iter().take(room).map(|plan| (plan.clone(), name(&mut count))).collect();
+            let (attempts, error) = attempts(runs, &broken, &batch, false, listener).await;
+            let kept = attempts.iter().position(|a| a.reproduced);
+            result.attempts.extend(attempts);
+            if let Some(error) = error {
+                result.note = Some(error);
+                return result;
+            }
+            if let Some(k) = kept {
+                result.plan = batch[k].0.clone();
+                continue 'shrink;
             }
         }
         break;
     }
-    for _ in 0..settings.confirm {
-        if count >= settings.max_runs {
-            break;
-        }
+    let confirmations = settings.confirm.min(settings.max_runs.saturating_sub(count));
+    let mut left = confirmations as usize;
+    while left > 0 {
         if late() {
             result.note = Some(LATE.to_string());
             break;
         }
-        match attempt(runs, &broken, next_run(&mut count), result.plan.clone(), true, listener).await {
-            Ok(a) => {
-                result.of += 1;
-                result.reproduced += u32::from(a.reproduced);
-                result.attempts.push(a);
-            }
-            Err(e) => {
-                result.note = Some(e);
-                break;
-            }
+        let batch: Vec<(FaultPlan, String)> = (0..left.min(width)).map(|_| (result.plan.clone(), name(&mut count))).collect();
+        left -= batch.len();
+        let (attempts, error) = attempts(runs, &broken, &batch, true, listener).await;
+        for a in attempts {
+            result.of += 1;
+            result.reproduced += u32::from(a.reproduced);
+            result.attempts.push(a);
+        }
+        if let Some(error) = error {
+            result.note = Some(error);
+            break;
         }
     }
     result
 }
 
-/// One run of a minimization: `plan` as run `run`, and whether it broke
-/// one of the `broken` properties again. An infrastructure error is the
-/// note the search stops with.
-async fn attempt(
+/// Runs of a minimization side by side: each plan of `batch` as its run,
+/// and whether it broke one of the `broken` properties again, in `batch`'s
+/// order. An infrastructure error (or a listener that cannot keep what it
+/// is told) ends the list there, and is the note the search stops with.
+async fn attempts(
     runs: &impl Runs,
     broken: &[&str],
-    run: String,
-    plan: FaultPlan,
+    batch: &[(FaultPlan, String)],
     confirmation: bool,
     listener: &mut dyn Listener,
-) -> Result<Attempt, String> {
-    let told = |e: std::io::Error| format!("minimization run {run}: {e}");
-    listener.on(&CampaignEvent::RunStarted { run: &run, plan: &plan }).map_err(told)?;
-    let started = Instant::now();
-    let outcome = runs.run(&plan, &run).await.map_err(|e| format!("minimization run {run}: {e}"))?;
-    let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
-    let wall_ms = started.elapsed().as_millis() as u64;
-    let attempt = Attempt { run, plan, verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
-    listener.on(&CampaignEvent::Minimizing { attempt: &attempt }).map_err(|e| format!("minimization run {}: {e}", attempt.run))?;
-    Ok(attempt)
+) -> (Vec<Attempt>, Option<String>) {
+    for (plan, run) in batch {
+        if let Err(e) = listener.on(&CampaignEvent::RunStarted { run, plan }) {
+            return (Vec::new(), Some(format!("minimization run {run}: {e}")));
+        }
+    }
+    let mut out = Vec::new();
+    for ((plan, run), (outcome, wall)) in batch.iter().zip(super::runs::side_by_side(runs, batch).await) {
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => return (out, Some(format!("minimization run {run}: {e}"))),
+        };
+        let reproduced = outcome.verdict.results.iter().any(|r| r.verdict == Verdict::Fail && broken.contains(&r.property.name()));
+        let wall_ms = wall.as_millis() as u64;
+        let attempt = Attempt { run: run.clone(), plan: plan.clone(), verdict: outcome.verdict.verdict, reproduced, wall_ms, confirmation };
+        if let Err(e) = listener.on(&CampaignEvent::Minimizing { attempt: &attempt }) {
+            return (out, Some(format!("minimization run {run}: {e}")));
+        }
+        out.push(attempt);
+    }
+    (out, None)
 }
 
 #[cfg(test)]

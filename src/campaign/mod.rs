@@ -50,6 +50,7 @@ pub mod subscribers;
 mod shift;
 mod symmetry;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -146,39 +147,40 @@ fn instances(scenario: &Scenario) -> Vec<String> {
     scenario.instance_names()
 }
 
-/// Runs a campaign on `cluster`, telling `listener` as it goes (the
-/// journal and the reports among them: [`subscribers`]).
+/// Runs a campaign on `clusters` (several: runs side by side, one per
+/// cluster), telling `listener` as it goes (the journal and the reports
+/// among them: [`subscribers`]).
 pub async fn campaign(
-    cluster: &Cluster,
+    clusters: &[Cluster],
     binaries: &Binaries,
     scenario: &Scenario,
     settings: &CampaignSettings,
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
     let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy.clone()));
-    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, fresh, listener).await
+    drive(&bench(clusters, binaries, scenario, settings), scenario, settings, fresh, listener).await
 }
 
 /// Continues a campaign from its journal ([`resume::restore`]): same name,
 /// same reports directory, the run numbering kept.
 pub async fn resume(
-    cluster: &Cluster,
+    clusters: &[Cluster],
     binaries: &Binaries,
     scenario: &Scenario,
     settings: &CampaignSettings,
     restored: Restored,
     listener: &mut dyn Listener,
 ) -> Result<CampaignSummary, RunError> {
-    drive(&bench(cluster, binaries, scenario, settings), scenario, settings, restored, listener).await
+    drive(&bench(clusters, binaries, scenario, settings), scenario, settings, restored, listener).await
 }
 
 fn bench<'a>(
-    cluster: &'a Cluster,
+    clusters: &'a [Cluster],
     binaries: &'a Binaries,
     scenario: &'a Scenario,
     settings: &'a CampaignSettings,
 ) -> minimize::Bench<'a> {
-    minimize::Bench { cluster, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
+    minimize::Bench { clusters, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
 }
 
 /// Tells `listener` of `event`; a listener that cannot keep it (the
@@ -189,6 +191,14 @@ fn tell(listener: &mut dyn Listener, event: CampaignEvent<'_>, settings: &Campai
 
 /// The loop itself, from any state: a fresh one or one restored from a
 /// journal.
+///
+/// Runs go in rounds as wide as `runs` allows ([`Runs::width`]): plans to
+/// inject again first, then the strategy's next picks, each asked with the
+/// round's earlier picks counted as injected (so a round holds no two
+/// hypotheses the strategy judges alike). The fault-free run goes alone.
+/// What a round's runs gave is taken in in the round's order, whichever
+/// finished first: for the same verdicts, the campaign learns the same
+/// whatever its width.
 async fn drive(
     runs: &impl Runs,
     scenario: &Scenario,
@@ -201,8 +211,8 @@ async fn drive(
     let strategy: Shared = Arc::new(Mutex::new(strategy));
     let Restored { mut summary, mut knowledge, mut tried, mut broken, next: mut index, .. } = restored;
     let wall_before = summary.wall_ms;
-    // A survived plan to inject again, and how many more times.
-    let mut again: Again = None;
+    // Survived plans to inject again, and how many more times each.
+    let mut again: VecDeque<Retry> = VecDeque::new();
     // Until the loop ends, the journal says so: a reader of a killed
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
@@ -211,7 +221,10 @@ async fn drive(
     loop {
         if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
             limits.deadline = deadline(started, settings.max_wall);
-            for i in 0..summary.counterexamples.len() {
+            // Without --all the campaign ends at its first violation: a
+            // round that found several minimizes the first.
+            let wanted = if settings.all { summary.counterexamples.len() } else { summary.counterexamples.len().min(1) };
+            for i in 0..wanted {
                 if summary.counterexamples[i].minimal.is_none() {
                     let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, listener).await;
                     summary.counterexamples[i].minimal = Some(minimal);
@@ -236,105 +249,105 @@ async fn drive(
             };
             break;
         }
-        let (hypothesis, plan) = if index == 0 {
-            (Hypothesis::new(), FaultPlan::none())
-        } else if let Some((h, p, _)) = &again {
-            (h.clone(), p.clone())
+        let width = runs.width().clamp(1, (settings.max_runs - index) as usize);
+        let round = if index == 0 {
+            vec![Pick { hypothesis: Hypothesis::new(), plan: FaultPlan::none(), retry: None }]
         } else {
-            let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
-            match choose(&strategy, known, scenario, settings, index, listener).await? {
-                Some(next) => next,
-                None => {
-                    let unsettled = inconclusive(&summary.runs);
-                    let injected: Vec<Hypothesis> = tried.iter().chain(&broken).cloned().collect();
-                    let unconsidered = coverage::unconsidered(scenario, &knowledge.model, &injected);
-                    summary.outcome = if !summary.counterexamples.is_empty() {
-                        Outcome::Violation
-                    } else if !unconsidered.is_empty() {
-                        Outcome::Inconclusive {
-                            explored: injected.len(),
-                            runs: Vec::new(),
-                            reason: coverage::reason(&unconsidered, "r0"),
-                        }
-                    } else if !unsettled.is_empty() {
-                        Outcome::Inconclusive {
-                            explored: tried.len() + broken.len(),
-                            reason: inconclusive_reason(&unsettled, ""),
-                            runs: unsettled,
-                        }
-                    } else {
-                        let mut statement = match settings.tries {
-                            1 => budget_statement(scenario),
-                            n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
-                        };
-                        if !summary.lineage_sources.is_empty() {
-                            statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
-                        }
-                        let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
-                        let alike = strategy.lock().expect("strategy").judged_alike(&known);
-                        if alike > 0 {
-                            statement.push_str(&format!(
-                                "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
-                            ));
-                        }
-                        Outcome::Certified { statement }
-                    };
-                    break;
+            let mut round: Vec<Pick> = Vec::new();
+            while round.len() < width {
+                let Some((hypothesis, plan, left)) = again.pop_front() else { break };
+                round.push(Pick { hypothesis, plan, retry: Some(left) });
+            }
+            while round.len() < width {
+                let mut injected = tried.clone();
+                injected.extend(round.iter().map(|p| p.hypothesis.clone()));
+                let known = what_is_known(scenario, settings, &knowledge, &injected, &summary.runs, &broken);
+                let seed_index = index + round.len() as u32;
+                match choose(&strategy, known, scenario, settings, seed_index, listener).await? {
+                    Some((hypothesis, plan)) => round.push(Pick { hypothesis, plan, retry: None }),
+                    None => break,
                 }
             }
+            round
         };
-
-        let run_id = format!("r{index}");
-        tell(listener, CampaignEvent::RunStarted { run: &run_id, plan: &plan }, settings)?;
-        let run_started = Instant::now();
-        let outcome = runs.run(&plan, &run_id).await?;
-        let wall_ms = run_started.elapsed().as_millis() as u64;
-        let lines = trace::read_dir(&outcome.dir);
-        let record = RunRecord {
-            run: run_id.clone(),
-            plan: plan.clone(),
-            hypothesis: hypothesis.clone(),
-            verdict: outcome.verdict.verdict,
-            wall_ms,
-            dir: outcome.dir.clone(),
-            failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
-            learned: None,
-            phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
-        };
-        summary.runs.push(record);
-        summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
-        summary.hypotheses_tried = tried.len() + broken.len();
-        index += 1;
-
-        let unsettled_before =
-            summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
-        again = next_try(again.take(), &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries);
-        let fault_free = hypothesis.is_empty();
-        let no_baseline = if fault_free { baseline::missing(&outcome.verdict, &run_id) } else { None };
-        if no_baseline.is_some() {
-            // Nothing to learn from, and nothing to count as broken.
-        } else if outcome.verdict.verdict == Verdict::Fail {
-            // Journaled with its run, below: a counterexample found is never lost.
-            summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, index - 1));
-            if !hypothesis.is_empty() {
-                broken.push(hypothesis);
-            }
-        } else {
-            if !hypothesis.is_empty() {
-                tried.push(hypothesis);
-            }
-            let lines = lines?;
-            if fault_free {
-                summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
-            }
-            let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
-            if let Some(last) = summary.runs.last_mut() {
-                last.learned = Some(Learned::since(before, &knowledge.model));
-            }
+        if round.is_empty() {
+            summary.outcome = nothing_left(scenario, settings, &strategy, &knowledge, &tried, &broken, &summary);
+            break;
         }
-        summary.hypotheses_tried = tried.len() + broken.len();
-        let record = summary.runs.last().expect("just pushed");
-        tell(listener, CampaignEvent::RunFinished { record, summary: &summary }, settings)?;
+
+        let named: Vec<(FaultPlan, String)> =
+            round.iter().enumerate().map(|(k, p)| (p.plan.clone(), format!("r{}", index + k as u32))).collect();
+        for (plan, run) in &named {
+            tell(listener, CampaignEvent::RunStarted { run, plan }, settings)?;
+        }
+        index += named.len() as u32;
+        let results = runs::side_by_side(runs, &named).await;
+        // A run that failed as infrastructure ends the campaign, after its
+        // round's other runs are taken in: a violation found is never lost.
+        let mut failure = None;
+        let mut no_baseline = None;
+        for (pick, ((_, run_id), (outcome, wall))) in round.into_iter().zip(named.into_iter().zip(results)) {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    continue;
+                }
+            };
+            let Pick { hypothesis, plan, retry } = pick;
+            let wall_ms = wall.as_millis() as u64;
+            let lines = trace::read_dir(&outcome.dir);
+            let record = RunRecord {
+                run: run_id.clone(),
+                plan: plan.clone(),
+                hypothesis: hypothesis.clone(),
+                verdict: outcome.verdict.verdict,
+                wall_ms,
+                dir: outcome.dir.clone(),
+                failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
+                learned: None,
+                phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
+            };
+            summary.runs.push(record);
+            summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
+
+            let unsettled_before =
+                summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
+            let previous = retry.map(|left| (hypothesis.clone(), plan.clone(), left));
+            again.extend(next_try(previous, &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries));
+            let fault_free = hypothesis.is_empty();
+            if fault_free {
+                no_baseline = baseline::missing(&outcome.verdict, &run_id);
+            }
+            if fault_free && no_baseline.is_some() {
+                // Nothing to learn from, and nothing to count as broken.
+            } else if outcome.verdict.verdict == Verdict::Fail {
+                // Journaled with its run, below: a counterexample found is never lost.
+                let number = run_id[1..].parse::<u32>().expect("runs are named r<N>");
+                summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, number));
+                if !hypothesis.is_empty() {
+                    broken.push(hypothesis);
+                }
+            } else {
+                if !hypothesis.is_empty() {
+                    tried.push(hypothesis);
+                }
+                let lines = lines?;
+                if fault_free {
+                    summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
+                }
+                let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
+                if let Some(last) = summary.runs.last_mut() {
+                    last.learned = Some(Learned::since(before, &knowledge.model));
+                }
+            }
+            summary.hypotheses_tried = tried.len() + broken.len();
+            let record = summary.runs.last().expect("just pushed");
+            tell(listener, CampaignEvent::RunFinished { record, summary: &summary }, settings)?;
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
         if let Some(reason) = no_baseline {
             summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
             break;
@@ -344,6 +357,55 @@ async fn drive(
     summary.hypotheses_tried = tried.len() + broken.len();
     tell(listener, CampaignEvent::Ended { summary: &summary }, settings)?;
     Ok(summary)
+}
+
+/// A hypothesis a round injects: its plan and, when it is injected again,
+/// how many more times after this run.
+struct Pick {
+    hypothesis: Hypothesis,
+    plan: FaultPlan,
+    retry: Option<u32>,
+}
+
+/// How a campaign ends when its strategy has nothing left to inject: a
+/// violation if one was found; inconclusive if a targeted instance was
+/// never considered or some hypotheses' runs gave no verdict; else
+/// certified, saying what the certificate rests on.
+fn nothing_left(
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    strategy: &Shared,
+    knowledge: &lineage::Knowledge,
+    tried: &[Hypothesis],
+    broken: &[Hypothesis],
+    summary: &CampaignSummary,
+) -> Outcome {
+    let unsettled = inconclusive(&summary.runs);
+    let injected: Vec<Hypothesis> = tried.iter().chain(broken).cloned().collect();
+    let unconsidered = coverage::unconsidered(scenario, &knowledge.model, &injected);
+    if !summary.counterexamples.is_empty() {
+        Outcome::Violation
+    } else if !unconsidered.is_empty() {
+        Outcome::Inconclusive { explored: injected.len(), runs: Vec::new(), reason: coverage::reason(&unconsidered, "r0") }
+    } else if !unsettled.is_empty() {
+        Outcome::Inconclusive { explored: tried.len() + broken.len(), reason: inconclusive_reason(&unsettled, ""), runs: unsettled }
+    } else {
+        let mut statement = match settings.tries {
+            1 => budget_statement(scenario),
+            n => format!("{} (each fault plan injected {n} times)", budget_statement(scenario)),
+        };
+        if !summary.lineage_sources.is_empty() {
+            statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
+        }
+        let known = what_is_known(scenario, settings, knowledge, tried, &summary.runs, broken);
+        let alike = strategy.lock().expect("strategy").judged_alike(&known);
+        if alike > 0 {
+            statement.push_str(&format!(
+                "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
+            ));
+        }
+        Outcome::Certified { statement }
+    }
 }
 
 /// The runs of the hypotheses that no run settled: each of its runs ended
@@ -368,14 +430,14 @@ fn survived(runs: &[RunRecord]) -> Vec<Hypothesis> {
 }
 
 /// A plan to inject again, and how many more times after that.
-type Again = Option<(Hypothesis, FaultPlan, u32)>;
+type Retry = (Hypothesis, FaultPlan, u32);
 
 /// After a run of `hypothesis` that ended in `verdict`: the plan to inject
 /// again, if it survived fewer than `tries` times, or if this run gave no
 /// verdict and none of its earlier runs had failed to settle (an unknown
 /// run proves nothing, so it gets one more run). A failed plan and the
 /// fault-free run are not repeated.
-fn next_try(again: Again, hypothesis: &Hypothesis, plan: &FaultPlan, verdict: Verdict, unsettled_before: bool, tries: u32) -> Again {
+fn next_try(again: Option<Retry>, hypothesis: &Hypothesis, plan: &FaultPlan, verdict: Verdict, unsettled_before: bool, tries: u32) -> Option<Retry> {
     let retry_unknown = verdict == Verdict::Unknown && !unsettled_before;
     match again {
         _ if verdict == Verdict::Fail || hypothesis.is_empty() => None,

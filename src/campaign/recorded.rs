@@ -119,10 +119,12 @@ pub fn record(dir: &Path, run: &str, recording: &Recording) {
 pub struct Recorded {
     pub traces: PathBuf,
     pub pick: Box<dyn Fn(&FaultPlan) -> PathBuf + Send + Sync>,
+    /// How many runs it serves side by side, as that many clusters would.
+    pub width: usize,
 }
 
 impl Runs for Recorded {
-    async fn run(&self, plan: &FaultPlan, run: &str) -> Result<RunOutcome, RunError> {
+    async fn run(&self, _place: usize, plan: &FaultPlan, run: &str) -> Result<RunOutcome, RunError> {
         let from = (self.pick)(plan);
         let dir = self.traces.join(run);
         copy_tree(&from, &dir)?;
@@ -130,6 +132,10 @@ impl Runs for Recorded {
         let verdict: RunVerdict =
             serde_json::from_str(&text).map_err(|e| RunError::History { dir: dir.clone(), message: e.to_string() })?;
         Ok(RunOutcome { dir, verdict, wall: Duration::ZERO })
+    }
+
+    fn width(&self) -> usize {
+        self.width
     }
 }
 

@@ -35,8 +35,13 @@ pub struct BenchArgs {
     pub max_runs: Option<u32>,
     /// Reuse a running cluster for every scenario (they must agree on
     /// brokers and broker settings).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "parallel")]
     pub cluster: Option<String>,
+    /// Runs side by side, one cluster each, comma-separated to compare
+    /// (`--parallel 1,2`: every campaign once with one cluster, then with
+    /// two). The bench starts as many clusters as the largest asks.
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub parallel: Vec<u32>,
     #[arg(long, default_value = "traces")]
     pub traces: PathBuf,
     /// Where bench.json, bench.md and the campaigns' reports go.
@@ -70,10 +75,15 @@ pub async fn run(args: BenchArgs) -> u8 {
     let work = async {
         let mut trials: Vec<Trial> = Vec::new();
         for scenario in &scenarios {
-            let cluster = super::cluster::for_scenario(&term, args.cluster.as_deref(), scenario, "bench").await?;
-            let result = bench_scenario(&cluster, &binaries, scenario, &strategies, &args, stamp, &out_dir, &mut trials).await;
+            let widest = args.parallel.iter().copied().max().unwrap_or(1);
+            let purposes: Vec<String> = (1..=widest).map(|k| if k == 1 { "bench".to_string() } else { format!("bench{k}") }).collect();
+            let clusters: Vec<Cluster> = futures_util::future::try_join_all(
+                purposes.iter().map(|purpose| super::cluster::for_scenario(&term, args.cluster.as_deref(), scenario, purpose)),
+            )
+            .await?;
+            let result = bench_scenario(&clusters, &binaries, scenario, &strategies, &args, stamp, &out_dir, &mut trials).await;
             if args.cluster.is_none() {
-                let _ = cluster.down().await;
+                futures_util::future::join_all(clusters.iter().map(|c| c.down())).await;
             }
             result?;
         }
@@ -88,7 +98,7 @@ pub async fn run(args: BenchArgs) -> u8 {
     };
     match report {
         Ok(report) => {
-            say!("{}", bench::table(&report.rows, &report.ratios));
+            say!("{}", bench::table(&report.rows, &report.ratios, &report.speedups));
             say!("bench: {}", out_dir.join("bench.json").display());
             EXIT_OK
         }
@@ -99,7 +109,7 @@ pub async fn run(args: BenchArgs) -> u8 {
 
 #[allow(clippy::too_many_arguments)]
 async fn bench_scenario(
-    cluster: &Cluster,
+    clusters: &[Cluster],
     binaries: &Binaries,
     scenario: &Scenario,
     strategies: &[StrategyName],
@@ -110,6 +120,7 @@ async fn bench_scenario(
 ) -> Result<(), RunError> {
     let plans = campaign::plans::count(&campaign::budget_space(scenario));
     note!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
+    for &parallel in &args.parallel {
     for strategy in strategies {
         for repeat in 0..args.repeat {
             let mut scenario = scenario.clone();
@@ -120,23 +131,28 @@ async fn bench_scenario(
                 all: false,
                 traces_root: args.traces.clone(),
                 reports_root: args.reports.clone(),
-                name: format!("bench-{stamp}-{}-{}-{repeat}", scenario.name, strategy.name()),
+                name: format!("bench-{stamp}-{}-{}-p{parallel}-{repeat}", scenario.name, strategy.name()),
                 windows: Windows::default(),
                 max_wall: None,
                 // Minimizing would add runs to what the bench measures.
                 minimize: None,
                 tries: scenario.strategy.tries,
             };
-            let label = format!("{} {} #{repeat}", scenario.name, strategy.name());
+            let label = format!("{} {} x{parallel} #{repeat}", scenario.name, strategy.name());
             let dir = campaign::report_dir(&settings);
             let (mut journal, mut reports, mut print) = (Journal::new(&dir), Reports::new(&dir), RunLines { label: &label });
             let mut listeners = Listeners(vec![&mut journal, &mut reports, &mut print]);
-            let summary = campaign::campaign(cluster, binaries, &scenario, &settings, &mut listeners).await?;
-            let trial = Trial { plans: plans.exact(), ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string()) };
+            let summary = campaign::campaign(&clusters[..parallel as usize], binaries, &scenario, &settings, &mut listeners).await?;
+            let trial = Trial {
+                plans: plans.exact(),
+                parallel,
+                ..Trial::from_summary(&summary, repeat, campaign::report_dir(&settings).display().to_string())
+            };
             note!("ldfi bench: {label}: {:?} after {} runs ({:.0} s)", trial.ending, trial.runs, trial.wall_ms as f64 / 1000.0);
             trials.push(trial);
             save(out_dir, trials).map_err(|source| RunError::Io { path: out_dir.to_path_buf(), source })?;
         }
+    }
     }
     Ok(())
 }
@@ -162,5 +178,5 @@ fn save(dir: &std::path::Path, trials: &[Trial]) -> std::io::Result<()> {
     let report = BenchReport::new(trials.to_vec());
     let json = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
     write_atomic(&dir.join("bench.json"), json.as_bytes())?;
-    write_atomic(&dir.join("bench.md"), bench::table(&report.rows, &report.ratios).as_bytes())
+    write_atomic(&dir.join("bench.md"), bench::table(&report.rows, &report.ratios, &report.speedups).as_bytes())
 }

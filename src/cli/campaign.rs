@@ -48,6 +48,12 @@ pub struct CampaignArgs {
     /// Reuse a running cluster (`ldfi cluster up --name NAME`).
     #[arg(long)]
     pub cluster: Option<String>,
+    /// Run N fault plans side by side, each on a cluster of its own (the
+    /// campaign starts them; with --cluster, that one is the first). Each
+    /// cluster is a full one (3 broker JVMs for most scenarios): a 2-core
+    /// machine holds about two. The campaign's answer is the same for any N.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub parallel: u32,
     /// Stop cleanly after this many seconds, with an honest verdict.
     #[arg(long)]
     pub max_wall_time: Option<u64>,
@@ -272,7 +278,8 @@ pub async fn run(args: CampaignArgs) -> u8 {
     // left, from the journal: see `campaign::subscribers`), the terminal.
     let (mut journal, mut reports, mut shown) = (Journal::new(&report_dir), Reports::new(&report_dir), &term);
     let work = async {
-        let cluster = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale).await?;
+        let clusters = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale, args.parallel).await?;
+        let cluster = &clusters[0];
         // The summary records the images of the cluster the runs use (an
         // attached one may differ from the scenario's), so that a replay
         // runs the same.
@@ -283,10 +290,9 @@ pub async fn run(args: CampaignArgs) -> u8 {
             restored.summary.ran = Some(ran);
         }
         let mut listeners = Listeners(vec![&mut journal, &mut reports, &mut shown]);
-        let result = campaign::resume(&cluster, &binaries, &scenario, &settings, restored, &mut listeners).await;
-        if target.started {
-            let _ = cluster.down().await;
-        }
+        let result = campaign::resume(&clusters, &binaries, &scenario, &settings, restored, &mut listeners).await;
+        let own = if target.started { &clusters[..] } else { &clusters[1..] };
+        futures_util::future::join_all(own.iter().map(|c| c.down())).await;
         result
     };
     let result = tokio::select! {

@@ -105,16 +105,37 @@ fn journaled_owner(summary: &CampaignSummary, liveness: impl Fn(&Owner) -> Liven
 }
 
 /// Starts the chosen cluster (labelled with `campaign`), or attaches to a
-/// borrowed one and heals what killed runs (`stale`) left on it.
-pub async fn open(term: &Terminal, target: &ClusterUse, scenario: &Scenario, campaign: &str, stale: &[String]) -> Result<Cluster, ClusterError> {
-    if target.started {
-        let mut spec = ldfi::run::cluster_spec(scenario, &target.name);
+/// borrowed one and heals what killed runs (`stale`) left on it; with
+/// `parallel` above 1, starts that many clusters in all, the others
+/// always the campaign's own (`<name>-2`, `<name>-3`, ...: its label and
+/// process on them, so that `--resume` and `ldfi clean --campaign` find
+/// them as they find the first). They start side by side; one that fails
+/// to start takes the others down with it as their handles drop.
+pub async fn open(
+    term: &Terminal,
+    target: &ClusterUse,
+    scenario: &Scenario,
+    campaign: &str,
+    stale: &[String],
+    parallel: u32,
+) -> Result<Vec<Cluster>, ClusterError> {
+    let own = |name: String| {
+        let mut spec = ldfi::run::cluster_spec(scenario, &name);
         spec.campaign = Some(campaign.to_string());
-        return super::cluster::start(term, spec).await;
-    }
-    let cluster = super::cluster::for_scenario(term, Some(&target.name), scenario, "campaign").await?;
-    super::cluster::heal_left_behind(term, &cluster, scenario, campaign, stale).await?;
-    Ok(cluster)
+        super::cluster::start(term, spec)
+    };
+    let first = async {
+        if target.started {
+            return own(target.name.clone()).await;
+        }
+        let cluster = super::cluster::for_scenario(term, Some(&target.name), scenario, "campaign").await?;
+        super::cluster::heal_left_behind(term, &cluster, scenario, campaign, stale).await?;
+        Ok(cluster)
+    };
+    let own_name = format!("campaign-{}", std::process::id());
+    let others = futures_util::future::try_join_all((2..=parallel).map(|k| own(format!("{own_name}-{k}"))));
+    let (first, others) = futures_util::future::try_join(first, others).await?;
+    Ok(std::iter::once(first).chain(others).collect())
 }
 
 /// For a campaign that already ended: removes what a process of it left

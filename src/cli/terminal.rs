@@ -136,7 +136,7 @@ impl Terminal {
                 match (attempt.confirmation, attempt.reproduced) {
                     (true, true) => "reproduced",
                     (true, false) => "not reproduced",
-                    (false, true) => "still breaks it: kept",
+                    (false, true) => "still breaks it",
                     (false, false) => "does not break it",
                 }
             )),

@@ -67,6 +67,7 @@ impl Bed {
                 Some(false) => passes.clone(),
                 None => missing.clone(),
             }),
+            width: 1,
         }
     }
 }
@@ -258,4 +259,26 @@ fn the_bed_serves_what_it_recorded() {
     assert_eq!((verdict(&bed.breaks), verdict(&bed.passes)), (Verdict::Fail, Verdict::Pass));
     let broken: Vec<&str> = bed.counterexample(FaultPlan::none()).results.iter().map(|r| r.property.name()).collect();
     assert_eq!(broken, ["no-lost-acked"]);
+}
+
+#[test]
+fn side_by_side_the_search_keeps_the_first_candidate_in_order_that_broke_it_again() {
+    let bed = Bed::new("wide");
+    let found = plan(vec![p1(2, 4), b2(1, 2)]);
+    let one = bed.runs(|plan| Some(needs_pipeline_1_down_at_3(plan)));
+    let two = Recorded { width: 2, ..bed.runs(|plan| Some(needs_pipeline_1_down_at_3(plan))) };
+    let (narrow, _) = search(&one, &bed.counterexample(found.clone()), MinimizeSettings::default());
+    let (wide, events) = search(&two, &bed.counterexample(found), MinimizeSettings::default());
+    assert_eq!(wide.plan, narrow.plan);
+    assert_eq!(wide.plan, plan(vec![p1(3, 4)]));
+    assert_eq!((wide.reproduced, wide.of), (3, 3));
+    // Two at a time: both announced, then both reported, in order.
+    let pairs: Vec<String> = [(1, 2), (3, 4), (5, 6)]
+        .into_iter()
+        .flat_map(|(a, b)| [format!("started r5-min{a}"), format!("started r5-min{b}"), format!("ended r5-min{a}"), format!("ended r5-min{b}")])
+        .collect();
+    assert_eq!(events, pairs);
+    // Where both of a pair break it, the first in the candidates' order is kept.
+    let (both, _) = search(&Recorded { width: 2, ..bed.runs(|_| Some(true)) }, &bed.counterexample(plan(vec![p1(2, 4), b2(1, 2)])), settings(3, 0));
+    assert_eq!(both.plan, plan(vec![b2(1, 2)]), "the plan without pipeline-1's crash comes first");
 }
