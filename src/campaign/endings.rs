@@ -45,6 +45,19 @@ fn side_by_side(
     faulted: Recording,
     width: usize,
 ) -> CampaignSummary {
+    served(root, scenario, settings, fault_free, faulted, width, None)
+}
+
+/// [`side_by_side`], each run served after `delay`.
+fn served(
+    root: &Path,
+    scenario: &Scenario,
+    settings: &CampaignSettings,
+    fault_free: Recording,
+    faulted: Recording,
+    width: usize,
+    delay: Option<super::recorded::Delay>,
+) -> CampaignSummary {
     let (clean, faulty) = (root.join("recorded").join("fault-free"), root.join("recorded").join("faulted"));
     record(&clean, "r0", &fault_free);
     record(&faulty, "r1", &faulted);
@@ -52,6 +65,7 @@ fn side_by_side(
         traces: settings.traces_root.join(&settings.name),
         pick: Box::new(move |plan: &FaultPlan| if plan.faults.is_empty() { clean.clone() } else { faulty.clone() }),
         width,
+        delay,
     };
     let fresh = Restored::fresh(CampaignSummary::new(scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -152,7 +166,7 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     assert_eq!(verdict.verdict, Verdict::Pass);
     std::fs::write(clean.join("verdict.json"), serde_json::to_string(&verdict).unwrap()).unwrap();
     let settings = settings(&root, StrategyName::LDFI, 20);
-    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()), width: 1 };
+    let runs = Recorded { traces: settings.traces_root.join("c"), pick: Box::new(move |_: &FaultPlan| clean.clone()), width: 1, delay: None };
     let fresh = Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(&settings);
@@ -353,4 +367,24 @@ fn a_round_never_outruns_the_run_budget() {
     assert_eq!(ROUNDS.with(|r| r.borrow().clone()), [vec!["r0"], vec!["r1", "r2", "r3"]]);
     assert!(matches!(summary.outcome, Outcome::BudgetSpent { .. }), "{:?}", summary.outcome);
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn side_by_side_what_is_picked_and_learned_does_not_depend_on_which_run_finished_first() {
+    let injected = |summary: &CampaignSummary| -> Vec<String> { summary.runs.iter().map(|r| format!("{} {}", r.run, short(&r.hypothesis))).collect() };
+    for width in [2, 3] {
+        let root = temp(&format!("order-{width}"));
+        let at_once = side_by_side(&root, &crash_or_cut(""), &settings(&root, StrategyName::LDFI, 40), Recording::processed(1, 0), Recording::processed(1, 3), width);
+        std::fs::remove_dir_all(&root).unwrap();
+        // Each run served faster than the one before it: later runs finish first.
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let delay = Box::new(move |_: &FaultPlan| {
+            let k = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::time::Duration::from_millis(200u64.saturating_sub(15 * k))
+        });
+        let reversed = served(&root, &crash_or_cut(""), &settings(&root, StrategyName::LDFI, 40), Recording::processed(1, 0), Recording::processed(1, 3), width, Some(delay));
+        assert_eq!(injected(&reversed), injected(&at_once), "width {width}");
+        assert_eq!(reversed.outcome, at_once.outcome, "width {width}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

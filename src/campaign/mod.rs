@@ -192,13 +192,15 @@ fn tell(listener: &mut dyn Listener, event: CampaignEvent<'_>, settings: &Campai
 /// The loop itself, from any state: a fresh one or one restored from a
 /// journal.
 ///
-/// Runs go in rounds as wide as `runs` allows ([`Runs::width`]): plans to
-/// inject again first, then the strategy's next picks, each asked with the
-/// round's earlier picks counted as injected (so a round holds no two
-/// hypotheses the strategy judges alike). The fault-free run goes alone.
-/// What a round's runs gave is taken in in the round's order, whichever
-/// finished first: for the same verdicts, the campaign learns the same
-/// whatever its width.
+/// Runs go side by side as far as `runs` allows ([`Runs::width`]), in a
+/// sliding window: the k-th run is picked once every run started N
+/// before it has been taken in, plans to inject again first, then the
+/// strategy's next pick, asked with the runs in flight counted as injected
+/// (so no two of them are hypotheses the strategy judges alike). The
+/// fault-free run goes alone. Runs are taken in in the order they were
+/// started, whichever finished first: for the same verdicts, the campaign
+/// picks and learns the same whatever its width, and one at a time it is
+/// the plain loop.
 async fn drive(
     runs: &impl Runs,
     scenario: &Scenario,
@@ -213,145 +215,149 @@ async fn drive(
     let wall_before = summary.wall_ms;
     // Survived plans to inject again, and how many more times each.
     let mut again: VecDeque<Retry> = VecDeque::new();
+    let mut window = runs::Window::new(runs);
+    // What each run in flight injects, in the order they started.
+    let mut flying: VecDeque<(Pick, String)> = VecDeque::new();
+    // A run that failed as infrastructure: no run starts after it, and the
+    // campaign ends with it once the runs in flight are taken in.
+    let mut failure: Option<RunError> = None;
+    let mut no_baseline: Option<String> = None;
+    // The strategy had nothing left the last time it was asked, with what
+    // was known then.
+    let mut exhausted = false;
     // Until the loop ends, the journal says so: a reader of a killed
     // campaign's summary is not told it ended.
     summary.outcome = Outcome::InProgress;
     tell(listener, CampaignEvent::Started { summary: &summary }, settings)?;
 
     loop {
-        if let (Some(mut limits), Some(bench)) = (settings.minimize, runs.bench()) {
-            limits.deadline = deadline(started, settings.max_wall);
-            // Without --all the campaign ends at its first violation: a
-            // round that found several minimizes the first.
-            let wanted = if settings.all { summary.counterexamples.len() } else { summary.counterexamples.len().min(1) };
-            for i in 0..wanted {
-                if summary.counterexamples[i].minimal.is_none() {
-                    let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, listener).await;
-                    summary.counterexamples[i].minimal = Some(minimal);
-                    let c = &summary.counterexamples[i];
-                    let minimal = c.minimal.as_ref().expect("just set");
-                    tell(listener, CampaignEvent::Minimized { run: &c.run, minimal, summary: &summary }, settings)?;
-                }
-            }
-        }
         let fault_free_failed = summary.runs.iter().any(|r| r.hypothesis.is_empty() && r.verdict == Verdict::Fail);
-        if !summary.counterexamples.is_empty() && (!settings.all || fault_free_failed) {
-            summary.outcome = Outcome::Violation;
-            break;
-        }
-        if index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit) {
-            summary.outcome = if summary.counterexamples.is_empty() {
-                let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
-                let remaining = ask(&strategy, known, |s, known| s.remaining(known)).await.ok().flatten();
-                Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
+        let violated = !summary.counterexamples.is_empty() && (!settings.all || fault_free_failed);
+        let spent = index >= settings.max_runs || settings.max_wall.is_some_and(|limit| started.elapsed() > limit);
+        let to_minimize = unminimized(&summary, settings).filter(|_| settings.minimize.is_some() && runs.bench().is_some());
+        // The fault-free run goes alone: nothing is known before it.
+        let alone = index == 0 || summary.runs.is_empty();
+        let stopping = failure.is_some() || no_baseline.is_some() || violated || spent || to_minimize.is_some();
+        if !stopping && !exhausted && !window.is_full() && (!alone || window.is_empty()) {
+            let pending: Vec<Hypothesis> = flying.iter().map(|(p, _)| p.hypothesis.clone()).collect();
+            let pick = if index == 0 {
+                Some(Pick { hypothesis: Hypothesis::new(), plan: FaultPlan::none(), retry: None })
+            } else if let Some((hypothesis, plan, left)) = again.pop_front() {
+                Some(Pick { hypothesis, plan, retry: Some(left) })
             } else {
-                Outcome::Violation
-            };
-            break;
-        }
-        let width = runs.width().clamp(1, (settings.max_runs - index) as usize);
-        let round = if index == 0 {
-            vec![Pick { hypothesis: Hypothesis::new(), plan: FaultPlan::none(), retry: None }]
-        } else {
-            let mut round: Vec<Pick> = Vec::new();
-            while round.len() < width {
-                let Some((hypothesis, plan, left)) = again.pop_front() else { break };
-                round.push(Pick { hypothesis, plan, retry: Some(left) });
-            }
-            while round.len() < width {
+                // The runs in flight count as injected and, until their
+                // verdicts say otherwise, as survived: what they would stand
+                // for (their time shifts) is not picked beside them.
                 let mut injected = tried.clone();
-                injected.extend(round.iter().map(|p| p.hypothesis.clone()));
-                let known = what_is_known(scenario, settings, &knowledge, &injected, &summary.runs, &broken);
-                let seed_index = index + round.len() as u32;
-                match choose(&strategy, known, scenario, settings, seed_index, listener).await? {
-                    Some((hypothesis, plan)) => round.push(Pick { hypothesis, plan, retry: None }),
-                    None => break,
-                }
-            }
-            round
-        };
-        if round.is_empty() {
-            summary.outcome = nothing_left(scenario, settings, &strategy, &knowledge, &tried, &broken, &summary);
-            break;
-        }
-
-        let named: Vec<(FaultPlan, String)> =
-            round.iter().enumerate().map(|(k, p)| (p.plan.clone(), format!("r{}", index + k as u32))).collect();
-        for (plan, run) in &named {
-            tell(listener, CampaignEvent::RunStarted { run, plan }, settings)?;
-        }
-        index += named.len() as u32;
-        let results = runs::side_by_side(runs, &named).await;
-        // A run that failed as infrastructure ends the campaign, after its
-        // round's other runs are taken in: a violation found is never lost.
-        let mut failure = None;
-        let mut no_baseline = None;
-        for (pick, ((_, run_id), (outcome, wall))) in round.into_iter().zip(named.into_iter().zip(results)) {
-            let outcome = match outcome {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    failure.get_or_insert(e);
+                injected.extend(pending.iter().cloned());
+                let mut known = what_is_known(scenario, settings, &knowledge, &injected, &summary.runs, &broken);
+                known.survived.extend(pending);
+                let chosen = window.meanwhile(choose(&strategy, known, scenario, settings, index, listener)).await?;
+                chosen.map(|(hypothesis, plan)| Pick { hypothesis, plan, retry: None })
+            };
+            match pick {
+                Some(pick) => {
+                    let run = format!("r{index}");
+                    tell(listener, CampaignEvent::RunStarted { run: &run, plan: &pick.plan }, settings)?;
+                    window.start(pick.plan.clone(), run.clone());
+                    flying.push_back((pick, run));
+                    index += 1;
                     continue;
                 }
-            };
-            let Pick { hypothesis, plan, retry } = pick;
-            let wall_ms = wall.as_millis() as u64;
-            let lines = trace::read_dir(&outcome.dir);
-            let record = RunRecord {
-                run: run_id.clone(),
-                plan: plan.clone(),
-                hypothesis: hypothesis.clone(),
-                verdict: outcome.verdict.verdict,
-                wall_ms,
-                dir: outcome.dir.clone(),
-                failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
-                learned: None,
-                phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
-            };
-            summary.runs.push(record);
-            summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
-
-            let unsettled_before =
-                summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
-            let previous = retry.map(|left| (hypothesis.clone(), plan.clone(), left));
-            again.extend(next_try(previous, &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries));
-            let fault_free = hypothesis.is_empty();
-            if fault_free {
-                no_baseline = baseline::missing(&outcome.verdict, &run_id);
+                None => exhausted = true,
             }
-            if fault_free && no_baseline.is_some() {
-                // Nothing to learn from, and nothing to count as broken.
-            } else if outcome.verdict.verdict == Verdict::Fail {
-                // Journaled with its run, below: a counterexample found is never lost.
-                let number = run_id[1..].parse::<u32>().expect("runs are named r<N>");
-                summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, number));
-                if !hypothesis.is_empty() {
-                    broken.push(hypothesis);
+        }
+        if window.is_empty() {
+            if let (Some(i), Some(bench), Some(mut limits)) = (to_minimize, runs.bench(), settings.minimize) {
+                limits.deadline = deadline(started, settings.max_wall);
+                let minimal = minimize::minimize(bench, &summary.counterexamples[i], limits, listener).await;
+                summary.counterexamples[i].minimal = Some(minimal);
+                let c = &summary.counterexamples[i];
+                tell(listener, CampaignEvent::Minimized { run: &c.run, minimal: c.minimal.as_ref().expect("just set"), summary: &summary }, settings)?;
+                continue;
+            }
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            summary.outcome = if let Some(reason) = no_baseline {
+                Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason }
+            } else if violated {
+                Outcome::Violation
+            } else if spent {
+                if summary.counterexamples.is_empty() {
+                    let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
+                    let remaining = ask(&strategy, known, |s, known| s.remaining(known)).await.ok().flatten();
+                    Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
+                } else {
+                    Outcome::Violation
                 }
             } else {
-                if !hypothesis.is_empty() {
-                    tried.push(hypothesis);
-                }
-                let lines = lines?;
-                if fault_free {
-                    summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
-                }
-                let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
-                if let Some(last) = summary.runs.last_mut() {
-                    last.learned = Some(Learned::since(before, &knowledge.model));
-                }
-            }
-            summary.hypotheses_tried = tried.len() + broken.len();
-            let record = summary.runs.last().expect("just pushed");
-            tell(listener, CampaignEvent::RunFinished { record, summary: &summary }, settings)?;
-        }
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        if let Some(reason) = no_baseline {
-            summary.outcome = Outcome::Inconclusive { explored: 0, runs: Vec::new(), reason };
+                nothing_left(scenario, settings, &strategy, &knowledge, &tried, &broken, &summary)
+            };
             break;
         }
+
+        // The earliest run started, whichever finished first.
+        let finished = window.next().await.expect("a run in flight");
+        let (pick, run_id) = flying.pop_front().expect("a run in flight");
+        // Something new is known: the strategy may have more to say.
+        exhausted = false;
+        let outcome = match finished.outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                failure.get_or_insert(e);
+                continue;
+            }
+        };
+        let Pick { hypothesis, plan, retry } = pick;
+        let wall_ms = finished.wall.as_millis() as u64;
+        let lines = trace::read_dir(&outcome.dir);
+        let record = RunRecord {
+            run: run_id.clone(),
+            plan: plan.clone(),
+            hypothesis: hypothesis.clone(),
+            verdict: outcome.verdict.verdict,
+            wall_ms,
+            dir: outcome.dir.clone(),
+            failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
+            learned: None,
+            phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
+        };
+        summary.runs.push(record);
+        summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
+
+        let unsettled_before = summary.runs.iter().filter(|r| r.hypothesis == hypothesis && r.verdict == Verdict::Unknown).count() > 1;
+        let previous = retry.map(|left| (hypothesis.clone(), plan.clone(), left));
+        again.extend(next_try(previous, &hypothesis, &plan, outcome.verdict.verdict, unsettled_before, settings.tries));
+        let fault_free = hypothesis.is_empty();
+        if fault_free {
+            no_baseline = baseline::missing(&outcome.verdict, &run_id);
+        }
+        if fault_free && no_baseline.is_some() {
+            // Nothing to learn from, and nothing to count as broken.
+        } else if outcome.verdict.verdict == Verdict::Fail {
+            // Journaled with its run, below: a counterexample found is never lost.
+            let number = run_id[1..].parse::<u32>().expect("runs are named r<N>");
+            summary.counterexamples.push(Counterexample::from_run(&outcome, &plan, number));
+            if !hypothesis.is_empty() {
+                broken.push(hypothesis);
+            }
+        } else {
+            if !hypothesis.is_empty() {
+                tried.push(hypothesis);
+            }
+            let lines = lines?;
+            if fault_free {
+                summary.lineage_sources = lineage::sources(&lines, &instances(scenario));
+            }
+            let before = knowledge.absorb(&lines, &plan).map_err(|message| RunError::History { dir: outcome.dir.clone(), message })?;
+            if let Some(last) = summary.runs.last_mut() {
+                last.learned = Some(Learned::since(before, &knowledge.model));
+            }
+        }
+        summary.hypotheses_tried = tried.len() + broken.len();
+        let record = summary.runs.last().expect("just pushed");
+        tell(listener, CampaignEvent::RunFinished { record, summary: &summary }, settings)?;
     }
     summary.wall_ms = wall_before + started.elapsed().as_millis() as u64;
     summary.hypotheses_tried = tried.len() + broken.len();
@@ -359,7 +365,15 @@ async fn drive(
     Ok(summary)
 }
 
-/// A hypothesis a round injects: its plan and, when it is injected again,
+/// The counterexample to minimize next, if any: every one with `--all`,
+/// else only the first (the campaign ends at its first violation; runs
+/// in flight when it was found may add more, kept unminimized).
+fn unminimized(summary: &CampaignSummary, settings: &CampaignSettings) -> Option<usize> {
+    let wanted = if settings.all { summary.counterexamples.len() } else { summary.counterexamples.len().min(1) };
+    (0..wanted).find(|&i| summary.counterexamples[i].minimal.is_none())
+}
+
+/// A hypothesis a run injects: its plan and, when it is injected again,
 /// how many more times after this run.
 struct Pick {
     hypothesis: Hypothesis,

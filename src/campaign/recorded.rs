@@ -121,10 +121,19 @@ pub struct Recorded {
     pub pick: Box<dyn Fn(&FaultPlan) -> PathBuf + Send + Sync>,
     /// How many runs it serves side by side, as that many clusters would.
     pub width: usize,
+    /// How long serving a plan takes, as a live run would (`None`: at once):
+    /// lets a test finish a later run before an earlier one.
+    pub delay: Option<Delay>,
 }
+
+/// How long a recorded run takes to serve, by its plan.
+pub type Delay = Box<dyn Fn(&FaultPlan) -> Duration + Send + Sync>;
 
 impl Runs for Recorded {
     async fn run(&self, _place: usize, plan: &FaultPlan, run: &str) -> Result<RunOutcome, RunError> {
+        if let Some(delay) = &self.delay {
+            tokio::time::sleep(delay(plan)).await;
+        }
         let from = (self.pick)(plan);
         let dir = self.traces.join(run);
         copy_tree(&from, &dir)?;

@@ -10,12 +10,18 @@
 //! trait, which is how its tests drive it on recorded runs.
 //!
 //! Runs go side by side when there are several places to run them (a
-//! cluster each): [`Runs::width`] says how many, and [`side_by_side`] runs
-//! a round of them, one per place, handing back what each gave in the
-//! round's order, whichever finished first.
+//! cluster each): [`Runs::width`] says how many. [`side_by_side`] runs a
+//! batch of them, one per place (minimization's candidates); a [`Window`]
+//! keeps every place busy, a new run starting as soon as the earliest one
+//! is handed back (the campaign's search). Both hand back what each run
+//! gave in the order the runs were started, whichever finished first.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesOrdered, StreamExt};
 
 use super::minimize;
 use crate::cluster::Cluster;
@@ -65,5 +71,81 @@ impl Runs for minimize::Bench<'_> {
 
     fn bench(&self) -> Option<&minimize::Bench<'_>> {
         Some(self)
+    }
+}
+
+/// A run's end, as a window hands it back.
+pub struct Finished {
+    pub outcome: Result<RunOutcome, RunError>,
+    pub wall: Duration,
+}
+
+/// Runs in flight, at most [`Runs::width`], handed back in the order they
+/// were started whichever finishes first. A place (a cluster) is taken
+/// when a run starts and given back when that run is handed back, so the
+/// next run started goes where the earliest one ran.
+pub struct Window<'r, R: Runs> {
+    runs: &'r R,
+    in_flight: FuturesOrdered<BoxFuture<'r, (usize, Finished)>>,
+    /// Runs that finished while the caller was busy elsewhere
+    /// ([`Window::meanwhile`]), in the order they were started.
+    done: VecDeque<(usize, Finished)>,
+    busy: Vec<bool>,
+}
+
+impl<'r, R: Runs> Window<'r, R> {
+    pub fn new(runs: &'r R) -> Window<'r, R> {
+        Window { runs, in_flight: FuturesOrdered::new(), done: VecDeque::new(), busy: vec![false; runs.width().max(1)] }
+    }
+
+    /// Runs started and not yet handed back.
+    pub fn len(&self) -> usize {
+        self.in_flight.len() + self.done.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every place is taken.
+    pub fn is_full(&self) -> bool {
+        self.busy.iter().all(|b| *b)
+    }
+
+    /// Starts `plan` as run `run` at a free place. The window must not be
+    /// full.
+    pub fn start(&mut self, plan: FaultPlan, run: String) {
+        let place = self.busy.iter().position(|b| !b).expect("a free place");
+        self.busy[place] = true;
+        let runs = self.runs;
+        self.in_flight.push_back(Box::pin(async move {
+            let started = Instant::now();
+            let outcome = runs.run(place, &plan, &run).await;
+            (place, Finished { outcome, wall: started.elapsed() })
+        }));
+    }
+
+    /// The earliest started run, once it has finished; `None` when none is
+    /// in flight.
+    pub async fn next(&mut self) -> Option<Finished> {
+        let (place, finished) = match self.done.pop_front() {
+            Some(done) => done,
+            None => self.in_flight.next().await?,
+        };
+        self.busy[place] = false;
+        Some(finished)
+    }
+
+    /// Drives `work` to its end while the runs in flight go on (a run is
+    /// only carried out while it is polled: its steps, faults and heals
+    /// keep their times while the caller asks the solver).
+    pub async fn meanwhile<T>(&mut self, work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                Some(done) = self.in_flight.next(), if !self.in_flight.is_empty() => self.done.push_back(done),
+            }
+        }
     }
 }

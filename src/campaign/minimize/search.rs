@@ -68,6 +68,7 @@ impl Bed {
                 None => missing.clone(),
             }),
             width: 1,
+            delay: None,
         }
     }
 }
