@@ -49,11 +49,12 @@ pub struct CampaignArgs {
     #[arg(long)]
     pub cluster: Option<String>,
     /// Run N fault plans side by side, each on a cluster of its own (the
-    /// campaign starts them; with --cluster, that one is the first). Each
-    /// cluster is a full one (3 broker JVMs for most scenarios): a 2-core
-    /// machine holds about two. The campaign's answer is the same for any N.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
-    pub parallel: u32,
+    /// campaign starts them; with --cluster, that one is the first).
+    /// Default `auto`: a cluster per core as far as free memory goes (two
+    /// on a 2-core machine); with --cluster, 1. The campaign's answer is
+    /// the same for any N.
+    #[arg(long, value_name = "N|auto", value_parser = super::parallel::parse)]
+    pub parallel: Option<super::parallel::Parallel>,
     /// Stop cleanly after this many seconds, with an honest verdict.
     #[arg(long)]
     pub max_wall_time: Option<u64>,
@@ -260,6 +261,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e) => return fail(EXIT_INFRA, e),
     };
     let resumed = restored.is_some();
+    let parallel = super::parallel::resolve(args.parallel, args.cluster.is_some());
     let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone())));
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
     // The journal names the cluster before it starts: whenever this process
@@ -278,8 +280,11 @@ pub async fn run(args: CampaignArgs) -> u8 {
     // left, from the journal: see `campaign::subscribers`), the terminal.
     let (mut journal, mut reports, mut shown) = (Journal::new(&report_dir), Reports::new(&report_dir), &term);
     let work = async {
-        let clusters = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale, args.parallel).await?;
+        let clusters = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale, parallel).await?;
         let cluster = &clusters[0];
+        if clusters.len() > 1 {
+            term.line(&format!("{} clusters: up to {} fault plans side by side", clusters.len(), clusters.len()));
+        }
         // The summary records the images of the cluster the runs use (an
         // attached one may differ from the scenario's), so that a replay
         // runs the same.

@@ -16,6 +16,7 @@ mod campaign_cluster;
 mod clean;
 mod cluster;
 mod lineage;
+mod parallel;
 mod report;
 mod replay;
 mod run;

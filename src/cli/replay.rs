@@ -31,11 +31,11 @@ pub struct ReplayArgs {
     /// starting a fresh one.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Run the repetitions on N fresh clusters side by side (default 1).
-    /// Each cluster is a full one (3 broker JVMs for most scenarios): a
-    /// 2-core machine holds about two.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8), conflicts_with = "cluster")]
-    pub parallel: u32,
+    /// Run the repetitions on N fresh clusters side by side. Default
+    /// `auto`: a cluster per core as far as free memory goes (two on a
+    /// 2-core machine), never more than the repetitions; with --cluster, 1.
+    #[arg(long, value_name = "N|auto", value_parser = super::parallel::parse, conflicts_with = "cluster")]
+    pub parallel: Option<super::parallel::Parallel>,
     /// Which counterexample, by its run (e.g. r3); default: the first.
     #[arg(long, value_name = "RUN")]
     pub counterexample: Option<String>,
@@ -153,7 +153,7 @@ pub async fn run(args: ReplayArgs) -> u8 {
         // Started side by side; one that fails to start takes the others
         // down with it as their handles drop.
         let purposes: Vec<String> =
-            (1..=args.parallel).map(|k| if k == 1 { "replay".to_string() } else { format!("replay{k}") }).collect();
+            (1..=super::parallel::resolve(args.parallel, args.cluster.is_some()).min(args.times)).map(|k| if k == 1 { "replay".to_string() } else { format!("replay{k}") }).collect();
         let clusters: Vec<Cluster> = futures_util::future::try_join_all(
             purposes.iter().map(|purpose| super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, purpose)),
         )
