@@ -9,13 +9,12 @@
 
 use std::collections::HashMap;
 
-use super::properties::result;
 use super::records::{self, unknown};
 use super::{Duplicate, History, PropertyResult, RecordRef, WrongOutput};
 use crate::scenario::Property;
 
 pub fn check(history: &History) -> PropertyResult {
-    let mut r = result(Property::FilterMap);
+    let mut r = PropertyResult::passing(Property::FilterMap);
     let expect = history.run.checker;
     let factor = expect.multiply.unwrap_or(1);
     let keeps = |n: i64| expect.keep_at_least.is_none_or(|min| n >= min);

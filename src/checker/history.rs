@@ -110,6 +110,16 @@ pub fn run_started_once(lines: &[TraceLine]) -> Result<Option<&TraceLine>, Strin
 }
 
 impl History {
+    /// The verdict of an output found missing: unless the pipeline caught
+    /// up, it may still be on its way.
+    pub fn missing_verdict(&self) -> super::Verdict {
+        if self.caught_up == Some(true) {
+            super::Verdict::Fail
+        } else {
+            super::Verdict::Unknown
+        }
+    }
+
     /// Builds the history from a run's trace lines.
     pub fn from_trace(lines: &[TraceLine]) -> Result<History, String> {
         // Known before any record is sorted: the trace's files are not

@@ -19,7 +19,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::properties::result;
 use super::records::{self, by_id, unknown};
 use super::{Duplicate, History, Input, Output, PropertyResult, RecordRef, Verdict, WrongOutput};
 use crate::scenario::Property;
@@ -43,7 +42,7 @@ fn fields(o: &Output, a: &str, b: &str) -> Result<(String, Option<String>), Stri
 }
 
 pub fn table(history: &History) -> PropertyResult {
-    let mut r = result(Property::TableJoin);
+    let mut r = PropertyResult::passing(Property::TableJoin);
     let left = history.run.checker.left_join == Some(true);
     if let Some(i) = history.inputs.iter().chain(&history.side_inputs).find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): the rows it met cannot be told", i.id));
@@ -127,7 +126,7 @@ pub fn table(history: &History) -> PropertyResult {
 }
 
 pub fn streams(history: &History) -> PropertyResult {
-    let mut r = result(Property::StreamJoin);
+    let mut r = PropertyResult::passing(Property::StreamJoin);
     let Some(window) = history.run.checker.join_window_millis.and_then(|w| i64::try_from(w).ok()) else {
         return unknown(r, "the run names no join window: set [checker] join_window_millis".into());
     };

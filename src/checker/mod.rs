@@ -141,6 +141,24 @@ pub struct PropertyResult {
     pub wrong: Vec<WrongOutput>,
 }
 
+impl PropertyResult {
+    /// A pass with nothing found yet: each check starts from it.
+    pub(crate) fn passing(property: Property) -> PropertyResult {
+        PropertyResult {
+            property,
+            verdict: Verdict::Pass,
+            summary: String::new(),
+            vacuous: false,
+            lost: Vec::new(),
+            duplicated: Vec::new(),
+            reordered: Vec::new(),
+            counts: Vec::new(),
+            aggregates: Vec::new(),
+            wrong: Vec::new(),
+        }
+    }
+}
+
 /// The verdict of one run over all its properties.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunVerdict {

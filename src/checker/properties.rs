@@ -6,21 +6,6 @@ use super::values::{self, UnreadableValue};
 use super::{CountMismatch, Duplicate, History, PropertyResult, RecordRef, Reorder, Verdict};
 use crate::scenario::Property;
 
-pub(super) fn result(property: Property) -> PropertyResult {
-    PropertyResult {
-        property,
-        verdict: Verdict::Pass,
-        summary: String::new(),
-        vacuous: false,
-        lost: Vec::new(),
-        duplicated: Vec::new(),
-        reordered: Vec::new(),
-        counts: Vec::new(),
-        aggregates: Vec::new(),
-        wrong: Vec::new(),
-    }
-}
-
 /// Checks one property.
 pub fn check(property: Property, history: &History) -> PropertyResult {
     match property {
@@ -37,17 +22,8 @@ pub fn check(property: Property, history: &History) -> PropertyResult {
     }
 }
 
-/// Unless the pipeline caught up, a missing output may still be on its way.
-pub(super) fn missing_verdict(history: &History) -> Verdict {
-    if history.caught_up == Some(true) {
-        Verdict::Fail
-    } else {
-        Verdict::Unknown
-    }
-}
-
 fn no_lost_acked(history: &History) -> PropertyResult {
-    let mut r = result(Property::NoLostAcked);
+    let mut r = PropertyResult::passing(Property::NoLostAcked);
     let acked = history.acked();
     if acked.is_empty() {
         r.vacuous = true;
@@ -65,7 +41,7 @@ fn no_lost_acked(history: &History) -> PropertyResult {
     if r.lost.is_empty() {
         r.summary = format!("all {} acknowledged inputs reached the output", acked.len());
     } else {
-        r.verdict = missing_verdict(history);
+        r.verdict = history.missing_verdict();
         r.summary = format!(
             "{} of {} acknowledged inputs never reached the output{}",
             r.lost.len(),
@@ -91,7 +67,7 @@ fn duplicates(history: &History) -> Vec<Duplicate> {
 }
 
 fn no_duplicates(history: &History) -> PropertyResult {
-    let mut r = result(Property::NoDuplicates);
+    let mut r = PropertyResult::passing(Property::NoDuplicates);
     if history.outputs.is_empty() {
         r.vacuous = true;
         r.summary = "no output was read: nothing duplicated".into();
@@ -108,7 +84,7 @@ fn no_duplicates(history: &History) -> PropertyResult {
 }
 
 fn per_key_order(history: &History) -> PropertyResult {
-    let mut r = result(Property::PerKeyOrder);
+    let mut r = PropertyResult::passing(Property::PerKeyOrder);
     let acked = history.acked();
     let mut position: HashMap<&str, (i32, i64)> = HashMap::new();
     for o in &history.outputs {
@@ -144,7 +120,7 @@ fn per_key_order(history: &History) -> PropertyResult {
 
 fn exactly_once(history: &History) -> PropertyResult {
     let lost = no_lost_acked(history);
-    let mut r = result(Property::ExactlyOnce);
+    let mut r = PropertyResult::passing(Property::ExactlyOnce);
     r.vacuous = lost.vacuous;
     r.lost = lost.lost;
     r.duplicated = duplicates(history);
@@ -166,7 +142,7 @@ fn exactly_once(history: &History) -> PropertyResult {
 }
 
 fn word_counts(history: &History) -> PropertyResult {
-    let mut r = result(Property::WordCounts);
+    let mut r = PropertyResult::passing(Property::WordCounts);
     let mut expected: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for input in &history.inputs {
         let entry = expected.entry(input.value.as_str()).or_default();
@@ -226,7 +202,7 @@ fn word_counts(history: &History) -> PropertyResult {
     } else {
         let short = r.counts.iter().any(|c| c.observed < c.expected);
         r.verdict = if short && r.counts.iter().all(|c| c.observed <= c.expected) {
-            missing_verdict(history)
+            history.missing_verdict()
         } else {
             Verdict::Fail
         };

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use super::properties::missing_verdict;
 use super::{History, Output, PropertyResult, Verdict, WrongOutput};
 
 /// The outputs by the input id they carry; `Err` (the reason, with the
@@ -39,7 +38,7 @@ pub(super) fn verdict(history: &History, wrong: bool, missing: bool) -> Verdict 
     if wrong {
         Verdict::Fail
     } else if missing {
-        missing_verdict(history)
+        history.missing_verdict()
     } else {
         Verdict::Pass
     }

@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::properties::{missing_verdict, result};
 use super::values::{self, Aggregate};
 use super::{AggregateMismatch, History, PropertyResult, Verdict};
 use crate::scenario::Property;
@@ -31,7 +30,7 @@ struct Expected<'a> {
 }
 
 pub fn check(history: &History) -> PropertyResult {
-    let mut r = result(Property::KeySums);
+    let mut r = PropertyResult::passing(Property::KeySums);
     let mut expected: BTreeMap<&str, Expected> = BTreeMap::new();
     for input in &history.inputs {
         let Ok(n) = input.value.trim().parse::<i64>() else {
@@ -140,7 +139,7 @@ pub fn check(history: &History) -> PropertyResult {
             m.missed = acked.iter().filter(|id| !seen.contains_key(*id)).map(|id| id.to_string()).collect();
         }
     }
-    r.verdict = if over { Verdict::Fail } else { missing_verdict(history) };
+    r.verdict = if over { Verdict::Fail } else { history.missing_verdict() };
     let keys: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();
     r.summary = format!(
         "{} of {} keys have a wrong final aggregate ({})",

@@ -16,7 +16,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::properties::{missing_verdict, result};
 use super::records::unknown;
 use super::values;
 use super::{AggregateMismatch, History, Input, PropertyResult, Verdict};
@@ -32,7 +31,7 @@ struct Window {
 }
 
 pub fn check(history: &History) -> PropertyResult {
-    let mut r = result(Property::WindowCounts);
+    let mut r = PropertyResult::passing(Property::WindowCounts);
     let expect = history.run.checker;
     let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
@@ -134,7 +133,7 @@ pub fn check(history: &History) -> PropertyResult {
         r.summary = format!("every closed window of {} was emitted once with its count{late_note}", windows.len());
         return r;
     }
-    r.verdict = if missing_only { missing_verdict(history) } else { Verdict::Fail };
+    r.verdict = if missing_only { history.missing_verdict() } else { Verdict::Fail };
     let wrong: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();
     r.summary = format!("{} of {} windows are wrong{late_note}", wrong.len(), windows.len());
     r
