@@ -15,6 +15,7 @@ mod error;
 pub mod network;
 pub mod observer;
 pub mod spec;
+pub mod subnet;
 mod topic;
 
 use std::net::Ipv4Addr;
