@@ -409,7 +409,8 @@ impl Drop for Inner {
         let name = self.spec.name.clone();
         engine::finish_on_own_runtime(&format!("remove cluster {name}"), async move {
             if let Err(e) = engine::clean(&engine, Some(&name)).await {
-                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove cluster {name}: {e}; run `ldfi clean --cluster {name}`"); };
+                let on = if engine.endpoint().is_default() { String::new() } else { format!(" --engines {}", engine.endpoint()) };
+                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove cluster {name}: {e}; run `ldfi clean --cluster {name}{on}`"); };
             }
         });
     }

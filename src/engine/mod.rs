@@ -30,6 +30,7 @@ pub mod endpoint;
 mod error;
 pub mod owner;
 pub mod ownership;
+pub mod placement;
 pub mod sweep;
 
 pub use clean::{clean, leftovers, survey, Leftovers};
