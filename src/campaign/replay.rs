@@ -24,6 +24,7 @@ pub use crate::summary::Ran;
 use super::{CampaignEvent, CampaignSummary, Counterexample, Listener};
 use crate::checker::Verdict;
 use crate::cluster::Cluster;
+use crate::engine::placement::Needed;
 use crate::model::FaultPlan;
 use crate::run::{self, Binaries, RunError};
 use crate::scenario::Scenario;
@@ -96,28 +97,14 @@ pub enum Conclusion {
     NoVerdict,
 }
 
-/// Why a replay would not run what the campaign ran.
-#[derive(Debug, Clone, Error, PartialEq, Eq)]
-#[error(
-    "summary.json {field} = {image:?}: the campaign ran this image and this Docker engine does not have it\n  \
-     fix: build or pull {image} here (scripts/build-kafka-image.sh builds ldfi/kafka:local); a replay runs the campaign's \
-     images, never others"
-)]
-pub struct MissingImage {
-    pub field: &'static str,
-    pub image: String,
-}
-
-/// The images of `ran` that `present` says are not on the engine, each
-/// named once, with the first field that names it.
-pub fn missing_images(ran: &Ran, present: impl Fn(&str) -> bool) -> Vec<MissingImage> {
-    let mut missing: Vec<MissingImage> = Vec::new();
-    for (field, image) in ran.images() {
-        if !missing.iter().any(|m| m.image == image) && !present(image) {
-            missing.push(MissingImage { field, image: image.to_string() });
-        }
-    }
-    missing
+/// The images a replay needs on each of its engines: those the campaign
+/// ran (a replay runs them, never others), each named by its field of
+/// summary.json.
+pub fn needed(ran: &Ran) -> Vec<Needed> {
+    ran.images()
+        .into_iter()
+        .map(|(field, image)| Needed { what: format!("summary.json {field} (the campaign ran it)"), image: image.to_string() })
+        .collect()
 }
 
 /// `REPORT_DIR/replay.json`.
@@ -294,6 +281,7 @@ pub async fn replay(setup: &ReplaySetup<'_>, listener: &mut dyn Listener) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::placement::missing_images;
     use crate::campaign::Outcome;
     use crate::scenario::StrategyName;
 
@@ -391,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_images_names_each_image_once_with_its_field() {
+    fn a_replay_needs_the_images_the_campaign_ran_each_named_by_its_field() {
         let ran = Ran {
             broker_image: "ldfi/kafka:local".into(),
             client_image: "ldfi/kafka:local".into(),
@@ -399,15 +387,17 @@ mod tests {
             program: "the image's entrypoint".into(),
             stage_images: Vec::new(),
         };
-        assert_eq!(missing_images(&ran, |_| true), vec![]);
-        let missing = missing_images(&ran, |_| false);
+        let engines = [crate::engine::Endpoint::Default];
+        assert_eq!(missing_images(&engines, &needed(&ran), |_, _| true), vec![]);
+        let missing = missing_images(&engines, &needed(&ran), |_, _| false);
+        let named: Vec<(&str, &str)> = missing.iter().map(|m| (m.what.as_str(), m.image.as_str())).collect();
         assert_eq!(
-            missing,
-            vec![
-                MissingImage { field: "ran.broker_image", image: "ldfi/kafka:local".into() },
-                MissingImage { field: "ran.pipeline_image", image: "my-streams:1".into() },
+            named,
+            [
+                ("summary.json ran.broker_image (the campaign ran it)", "ldfi/kafka:local"),
+                ("summary.json ran.pipeline_image (the campaign ran it)", "my-streams:1"),
             ]
         );
-        assert!(missing[1].to_string().starts_with("summary.json ran.pipeline_image = \"my-streams:1\": the campaign ran this image"));
+        assert!(missing[1].to_string().starts_with("summary.json ran.pipeline_image (the campaign ran it): \"my-streams:1\" is not on"));
     }
 }

@@ -42,6 +42,8 @@ pub struct BenchArgs {
     /// two). The bench starts as many clusters as the largest asks.
     #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u32).range(1..=8))]
     pub parallel: Vec<u32>,
+    #[command(flatten)]
+    pub engines: super::engines::EnginesArgs,
     #[arg(long, default_value = "traces")]
     pub traces: PathBuf,
     /// Where bench.json, bench.md and the campaigns' reports go.
@@ -60,6 +62,20 @@ pub async fn run(args: BenchArgs) -> u8 {
     if args.repeat == 0 {
         return fail(EXIT_BAD_INPUT, "--repeat 0: nothing to measure\n  fix: --repeat 1 or more");
     }
+    let engines = match args.engines.or_default() {
+        Ok(engines) => engines,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let widest = args.parallel.iter().copied().max().unwrap_or(1);
+    let placed = super::engines::placed(&engines, widest as usize);
+    // A borrowed cluster has its own brokers' and client nodes' images.
+    let needs: Vec<_> = scenarios
+        .iter()
+        .map(|s| (placed.clone(), if args.cluster.is_some() { super::engines::pipeline_needs(s) } else { super::engines::scenario_needs(s) }))
+        .collect();
+    if let Err((code, message)) = super::engines::check(&needs).await {
+        return fail(code, message);
+    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
@@ -75,10 +91,9 @@ pub async fn run(args: BenchArgs) -> u8 {
     let work = async {
         let mut trials: Vec<Trial> = Vec::new();
         for scenario in &scenarios {
-            let widest = args.parallel.iter().copied().max().unwrap_or(1);
             let purposes: Vec<String> = (1..=widest).map(|k| if k == 1 { "bench".to_string() } else { format!("bench{k}") }).collect();
             let clusters: Vec<Cluster> = futures_util::future::try_join_all(
-                purposes.iter().map(|purpose| super::cluster::for_scenario(&term, args.cluster.as_deref(), scenario, purpose)),
+                purposes.iter().zip(&placed).map(|(purpose, engine)| super::cluster::for_scenario(&term, args.cluster.as_deref(), scenario, purpose, engine)),
             )
             .await?;
             let result = bench_scenario(&clusters, &binaries, scenario, &strategies, &args, stamp, &out_dir, &mut trials).await;

@@ -12,6 +12,8 @@ use std::time::Duration;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, Journal, Listeners, MinimizeSettings, Outcome, Reports, Restored, Windows};
 use ldfi::cluster::ClusterError;
+use ldfi::engine::placement::Needed;
+use ldfi::engine::Endpoint;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, StrategyName};
 
@@ -55,6 +57,9 @@ pub struct CampaignArgs {
     /// the same for any N.
     #[arg(long, value_name = "N|auto", value_parser = super::parallel::parse)]
     pub parallel: Option<super::parallel::Parallel>,
+    /// A resumed campaign keeps the engines its journal names unless given.
+    #[command(flatten)]
+    pub engines: super::engines::EnginesArgs,
     /// Stop cleanly after this many seconds, with an honest verdict.
     #[arg(long)]
     pub max_wall_time: Option<u64>,
@@ -189,7 +194,7 @@ async fn prepare(args: &CampaignArgs, term: &Terminal) -> Result<Plan, u8> {
     let extended = restored.ended() && restored.extends_to(settings.max_runs);
     if restored.ended() && !extended {
         // Nothing to continue: say how it ended, with the same exit code.
-        super::campaign_cluster::sweep_ended(term, &settings.name).await;
+        super::campaign_cluster::sweep_ended(term, &restored.summary).await;
         return Err(ended(&restored.summary, &settings, &scenario, args, term));
     }
     if let Some(why) = super::campaign_cluster::still_running(&restored.summary).await {
@@ -253,7 +258,16 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(code) => return code,
     };
     let Plan { scenario, settings, restored, stale } = plan;
-    if let Err((code, message)) = super::cluster::check_pipeline_image(&scenario).await {
+    // The engines: those given, else a resumed campaign's own, else the
+    // default one; each checked before anything starts.
+    let journaled = restored.as_ref().and_then(|r| r.summary.cluster.as_ref()).map(|c| c.engines.clone()).unwrap_or_default();
+    let engines = match args.engines.given() {
+        Ok(Some(given)) => given,
+        Ok(None) if !journaled.is_empty() => journaled,
+        Ok(None) => vec![Endpoint::Default],
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    if let Err((code, message)) = super::engines::check(&needs(&scenario, &engines, args.cluster.is_some(), super::parallel::resolve(args.parallel, args.cluster.is_some()))).await {
         return fail(code, message);
     }
     let binaries = match Binaries::beside_current_exe() {
@@ -266,7 +280,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);
     // The journal names the cluster before it starts: whenever this process
     // is killed, `--resume` or `ldfi clean --campaign` finds what it left.
-    let target = match super::campaign_cluster::choose(&term, args.cluster.as_deref(), &restored.summary).await {
+    let target = match super::campaign_cluster::choose(&term, args.cluster.as_deref(), &restored.summary, &engines).await {
         Ok(target) => target,
         Err((code, message)) => return fail(code, message),
     };
@@ -280,7 +294,7 @@ pub async fn run(args: CampaignArgs) -> u8 {
     // left, from the journal: see `campaign::subscribers`), the terminal.
     let (mut journal, mut reports, mut shown) = (Journal::new(&report_dir), Reports::new(&report_dir), &term);
     let work = async {
-        let clusters = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale, parallel).await?;
+        let clusters = super::campaign_cluster::open(&term, &target, &scenario, &settings.name, &stale, parallel, &engines).await?;
         let cluster = &clusters[0];
         if clusters.len() > 1 {
             term.line(&format!("{} clusters: up to {} fault plans side by side", clusters.len(), clusters.len()));
@@ -328,6 +342,15 @@ pub async fn run(args: CampaignArgs) -> u8 {
             code
         }
     }
+}
+
+/// What each engine must hold: the pipeline's images wherever a cluster
+/// runs; the brokers' and client nodes' images where the campaign starts
+/// one (a borrowed first cluster has its own).
+fn needs(scenario: &Scenario, engines: &[Endpoint], borrowed: bool, parallel: u32) -> Vec<(Vec<Endpoint>, Vec<Needed>)> {
+    let placed = super::engines::placed(engines, parallel as usize);
+    let started = placed[usize::from(borrowed)..].to_vec();
+    vec![(placed, super::engines::pipeline_needs(scenario)), (started, super::engines::scenario_needs(scenario))]
 }
 
 /// JUnit XML for CI (`--junit PATH`): the report module's junit.xml, one

@@ -34,27 +34,50 @@
 use ldfi::campaign::{CampaignSummary, ClusterUse};
 use ldfi::cluster::{Cluster, ClusterError};
 use ldfi::engine::sweep::{self, Found, Judged, Scope};
-use ldfi::engine::{self, Engine, Liveness, Owner};
+use ldfi::engine::{self, placement, Endpoint, Engine, Liveness, Owner};
 use ldfi::scenario::Scenario;
 
+use super::engines;
 use super::terminal::Terminal;
 use super::{EXIT_BAD_INPUT, EXIT_INFRA};
 
 /// Chooses the cluster for `summary`'s campaign (`requested`: the user's
-/// `--cluster`) after removing what earlier processes of the campaign left.
-/// The caller journals the choice before [`open`] starts it. `Err` holds
-/// the exit code and the message.
-pub async fn choose(term: &Terminal, requested: Option<&str>, summary: &CampaignSummary) -> Result<ClusterUse, (u8, String)> {
-    let infra = |e: engine::EngineError| (EXIT_INFRA, e.to_string());
-    let engine = Engine::connect().await.map_err(infra)?;
-    let found = engine::survey(&engine).await.map_err(infra)?;
+/// `--cluster`, on the first of `engines`) after removing what earlier
+/// processes of the campaign left on every engine it may have used (the
+/// journal's and `engines`). The caller journals the choice before [`open`]
+/// starts it. `Err` holds the exit code and the message.
+pub async fn choose(
+    term: &Terminal,
+    requested: Option<&str>,
+    summary: &CampaignSummary,
+    engines: &[Endpoint],
+) -> Result<ClusterUse, (u8, String)> {
     let campaign = &summary.campaign;
+    let journaled = summary.cluster.as_ref().map(ClusterUse::engines_to_sweep).unwrap_or_default();
+    let mut surveyed = Vec::new();
+    let mut unswept = Vec::new();
+    for endpoint in placement::merged(engines, &journaled) {
+        match survey(&endpoint).await {
+            Ok(found) => surveyed.push(found),
+            Err(e) if engines.contains(&endpoint) => return Err((EXIT_INFRA, e.to_string())),
+            Err(e) => {
+                term.line(&format!(
+                    "cannot sweep engine {endpoint}, which an earlier process of campaign {campaign} used: {e}\n  \
+                     the journal keeps it: `ldfi clean --campaign {campaign}` sweeps it once it answers"
+                ));
+                unswept.push(endpoint);
+            }
+        }
+    }
     let owner = Owner::current().cloned();
-    let own = || ClusterUse { name: format!("campaign-{}", std::process::id()), started: true, owner: owner.clone() };
-    let borrow = |name: &str| ClusterUse { name: name.to_string(), started: false, owner: owner.clone() };
+    let used = placement::merged(engines, &unswept);
+    let own = || ClusterUse { name: format!("campaign-{}", std::process::id()), started: true, owner: owner.clone(), engines: used.clone() };
+    let borrow = |name: &str| ClusterUse { name: name.to_string(), started: false, owner: owner.clone(), engines: used.clone() };
+    // A borrowed cluster is on the first engine.
+    let first = surveyed.iter().find(|(engine, _)| engine.endpoint() == &engines[0]).map(|(_, found)| found.as_slice()).unwrap_or(&[]);
     let target = match (requested, &summary.cluster) {
         (Some(name), _) => borrow(name),
-        (None, Some(ClusterUse { name, started: false, .. })) => match borrowable(&found, name, campaign) {
+        (None, Some(ClusterUse { name, started: false, .. })) => match borrowable(first, name, campaign) {
             Ok(()) => {
                 term.line(&format!("reattaching to cluster {name}, which the campaign borrowed"));
                 borrow(name)
@@ -66,35 +89,57 @@ pub async fn choose(term: &Terminal, requested: Option<&str>, summary: &Campaign
         },
         _ => own(),
     };
-    let judged = sweep::judge(&found, &Scope::Campaign(campaign.clone()), false, |owner| owner.check());
-    let left: Vec<&Judged> = judged.iter().filter(|c| c.cluster != target.name).collect();
-    if let Some(busy) = left.iter().find(|c| !c.remove) {
-        return Err((
-            EXIT_BAD_INPUT,
-            format!(
-                "campaign {campaign} is still running: its cluster {}: {}\n  fix: let it end, or stop it; then resume it",
-                busy.cluster, busy.why
-            ),
-        ));
+    // Judged on every engine before anything is removed from any.
+    let mut doomed = Vec::new();
+    for (engine, found) in &surveyed {
+        let judged = sweep::judge(found, &Scope::Campaign(campaign.clone()), false, |owner| owner.check());
+        let is_target = |c: &Judged| c.cluster == target.name && engine.endpoint() == &engines[0];
+        for cluster in judged.into_iter().filter(|c| !is_target(c)) {
+            if !cluster.remove {
+                return Err((
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "campaign {campaign} is still running: its cluster {}{}: {}\n  fix: let it end, or stop it; then resume it",
+                        cluster.cluster,
+                        engines::on(engine.endpoint()),
+                        cluster.why
+                    ),
+                ));
+            }
+            doomed.push((engine, cluster));
+        }
     }
-    for cluster in left {
-        remove(term, &engine, cluster, campaign).await.map_err(infra)?;
+    for (engine, cluster) in doomed {
+        remove(term, engine, &cluster, campaign).await.map_err(|e| (EXIT_INFRA, e.to_string()))?;
     }
     Ok(target)
 }
 
+/// The engine at `endpoint` and everything of ours on it.
+async fn survey(endpoint: &Endpoint) -> Result<(Engine, Vec<Found>), engine::EngineError> {
+    let engine = Engine::connect_to(endpoint).await?;
+    let found = engine::survey(&engine).await?;
+    Ok((engine, found))
+}
+
 /// Why the campaign of `summary` is still running in another process, if
 /// it is: the process its journal names runs, or a cluster labelled with
-/// it belongs to a process that runs. Asked before a resume moves anything
-/// aside. Without a Docker engine, only the journal is asked.
+/// it, on an engine the journal names, belongs to a process that runs.
+/// Asked before a resume moves anything aside. Without a Docker engine,
+/// only the journal is asked.
 pub async fn still_running(summary: &CampaignSummary) -> Option<String> {
     if let Some(owner) = journaled_owner(summary, |owner| owner.check()) {
         return Some(format!("its journal names {owner} as running it"));
     }
-    let engine = Engine::connect().await.ok()?;
-    let found = engine::survey(&engine).await.ok()?;
-    let judged = sweep::judge(&found, &Scope::Campaign(summary.campaign.clone()), false, |owner| owner.check());
-    judged.into_iter().find(|c| !c.remove).map(|c| format!("its cluster {}: {}", c.cluster, c.why))
+    let engines = summary.cluster.as_ref().map(ClusterUse::engines_to_sweep).unwrap_or_else(|| vec![Endpoint::Default]);
+    for endpoint in engines {
+        let Ok((_, found)) = survey(&endpoint).await else { continue };
+        let judged = sweep::judge(&found, &Scope::Campaign(summary.campaign.clone()), false, |owner| owner.check());
+        if let Some(c) = judged.into_iter().find(|c| !c.remove) {
+            return Some(format!("its cluster {}{}: {}", c.cluster, engines::on(&endpoint), c.why));
+        }
+    }
+    None
 }
 
 /// The process the journal names as running the campaign, when it runs
@@ -109,8 +154,10 @@ fn journaled_owner(summary: &CampaignSummary, liveness: impl Fn(&Owner) -> Liven
 /// `parallel` above 1, starts that many clusters in all, the others
 /// always the campaign's own (`<name>-2`, `<name>-3`, ...: its label and
 /// process on them, so that `--resume` and `ldfi clean --campaign` find
-/// them as they find the first). They start side by side; one that fails
-/// to start takes the others down with it as their handles drop.
+/// them as they find the first). Cluster k goes to engine k mod n of
+/// `engines` (a borrowed first one is on the first engine). They start
+/// side by side; one that fails to start takes the others down with it
+/// as their handles drop.
 pub async fn open(
     term: &Terminal,
     target: &ClusterUse,
@@ -118,36 +165,42 @@ pub async fn open(
     campaign: &str,
     stale: &[String],
     parallel: u32,
+    engines: &[Endpoint],
 ) -> Result<Vec<Cluster>, ClusterError> {
-    let own = |name: String| {
-        let mut spec = ldfi::run::cluster_spec(scenario, &name);
+    let own = |k: usize, name: String| {
+        let mut spec = ldfi::run::cluster_spec(scenario, &name).on_engine(placement::engine_of(engines, k));
         spec.campaign = Some(campaign.to_string());
         super::cluster::start(term, spec)
     };
     let first = async {
         if target.started {
-            return own(target.name.clone()).await;
+            return own(0, target.name.clone()).await;
         }
-        let cluster = super::cluster::for_scenario(term, Some(&target.name), scenario, "campaign").await?;
+        let engine = placement::engine_of(engines, 0);
+        let cluster = super::cluster::for_scenario(term, Some(&target.name), scenario, "campaign", &engine).await?;
         super::cluster::heal_left_behind(term, &cluster, scenario, campaign, stale).await?;
         Ok(cluster)
     };
     let own_name = format!("campaign-{}", std::process::id());
-    let others = futures_util::future::try_join_all((2..=parallel).map(|k| own(format!("{own_name}-{k}"))));
+    let others = futures_util::future::try_join_all((2..=parallel as usize).map(|k| own(k - 1, format!("{own_name}-{k}"))));
     let (first, others) = futures_util::future::try_join(first, others).await?;
     Ok(std::iter::once(first).chain(others).collect())
 }
 
 /// For a campaign that already ended: removes what a process of it left
-/// (killed while taking its cluster down). Best effort: without a Docker
-/// engine there is nothing to remove.
-pub async fn sweep_ended(term: &Terminal, campaign: &str) {
-    let Ok(engine) = Engine::connect().await else { return };
-    let Ok(found) = engine::survey(&engine).await else { return };
-    for cluster in sweep::judge(&found, &Scope::Campaign(campaign.to_string()), false, |owner| owner.check()) {
-        if cluster.remove {
-            if let Err(e) = remove(term, &engine, &cluster, campaign).await {
-                term.line(&format!("could not remove cluster {}: {e}; run `ldfi clean --campaign {campaign}`", cluster.cluster));
+/// (killed while taking its cluster down), on every engine its journal
+/// names. Best effort: an engine that does not answer holds nothing to
+/// remove now.
+pub async fn sweep_ended(term: &Terminal, summary: &CampaignSummary) {
+    let campaign = &summary.campaign;
+    let engines = summary.cluster.as_ref().map(ClusterUse::engines_to_sweep).unwrap_or_else(|| vec![Endpoint::Default]);
+    for endpoint in engines {
+        let Ok((engine, found)) = survey(&endpoint).await else { continue };
+        for cluster in sweep::judge(&found, &Scope::Campaign(campaign.to_string()), false, |owner| owner.check()) {
+            if cluster.remove {
+                if let Err(e) = remove(term, &engine, &cluster, campaign).await {
+                    term.line(&format!("could not remove cluster {}: {e}; run `ldfi clean --campaign {campaign}`", cluster.cluster));
+                }
             }
         }
     }
@@ -156,8 +209,9 @@ pub async fn sweep_ended(term: &Terminal, campaign: &str) {
 async fn remove(term: &Terminal, engine: &Engine, cluster: &Judged, campaign: &str) -> Result<(), engine::EngineError> {
     engine::clean(engine, Some(&cluster.cluster)).await?;
     term.line(&format!(
-        "removed cluster {} that an earlier process of campaign {campaign} left: {} container(s), {} network(s), and the packet filters inside them",
+        "removed cluster {}{} that an earlier process of campaign {campaign} left: {} container(s), {} network(s), and the packet filters inside them",
         cluster.cluster,
+        engines::on(engine.endpoint()),
         cluster.containers.len(),
         cluster.networks.len()
     ));
@@ -199,7 +253,7 @@ mod tests {
         };
         let mut summary = CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone());
         let other = Owner { pid: 1, start: 2, boot: "b".into(), host: "h".into() };
-        let with = |owner: Option<Owner>| ClusterUse { name: "campaign-1".into(), started: true, owner };
+        let with = |owner: Option<Owner>| ClusterUse { name: "campaign-1".into(), started: true, owner, engines: Vec::new() };
         assert_eq!(journaled_owner(&summary, |_| Liveness::Running), None, "an older journal names no process");
         summary.cluster = Some(with(Some(other.clone())));
         assert_eq!(journaled_owner(&summary, |_| Liveness::Running), Some(&other));

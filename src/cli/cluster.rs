@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use ldfi::cluster::{Cluster, ClusterError, ClusterSpec, TopicSpec};
-use ldfi::engine::{self, Engine};
+use ldfi::engine::{self, Endpoint, Engine};
 use ldfi::workload::{self, Acks};
 
 use super::terminal::{Mode, Terminal};
@@ -193,14 +193,16 @@ async fn roundtrip(name: &str, records: usize) -> u8 {
 
 /// The cluster a scenario command works on: the running one named by
 /// `--cluster`, else a fresh one for the scenario, `<purpose>-<pid>`, with a
-/// spinner while it starts. The caller takes a fresh one down when done.
+/// spinner while it starts; on `engine` either way. The caller takes a
+/// fresh one down when done.
 pub async fn for_scenario(
     term: &Terminal,
     name: Option<&str>,
     scenario: &ldfi::scenario::Scenario,
     purpose: &str,
+    engine: &Endpoint,
 ) -> Result<Cluster, ClusterError> {
-    for_scenario_with(term, name, scenario, None, purpose).await
+    for_scenario_with(term, name, scenario, None, purpose, engine).await
 }
 
 /// [`for_scenario`], with the brokers' and client nodes' images given
@@ -212,9 +214,10 @@ pub async fn for_scenario_with(
     scenario: &ldfi::scenario::Scenario,
     images: Option<(&str, &str)>,
     purpose: &str,
+    engine: &Endpoint,
 ) -> Result<Cluster, ClusterError> {
     let wanted = |name: &str| {
-        let mut spec = ldfi::run::cluster_spec(scenario, name);
+        let mut spec = ldfi::run::cluster_spec(scenario, name).on_engine(engine.clone());
         if let Some((broker, client)) = images {
             spec.image = broker.to_string();
             spec.client_image = client.to_string();
@@ -222,7 +225,7 @@ pub async fn for_scenario_with(
         spec
     };
     if let Some(name) = name {
-        let cluster = Cluster::attach(name).await?;
+        let cluster = Cluster::attach_on(engine, name).await?;
         let wanted = wanted(name);
         let images_differ = images.is_some()
             && (wanted.image != cluster.spec().image || wanted.client_image != cluster.spec().client_image);
@@ -252,10 +255,11 @@ pub async fn for_scenario_with(
 /// Starts a fresh cluster, with a spinner while it starts.
 pub async fn start(term: &Terminal, spec: ClusterSpec) -> Result<Cluster, ClusterError> {
     let started = Instant::now();
-    let waiting = term.wait(&format!("starting a {}-broker cluster", spec.brokers));
+    let on = super::engines::on(&spec.engine);
+    let waiting = term.wait(&format!("starting a {}-broker cluster{on}", spec.brokers));
     let cluster = Cluster::start(spec).await?;
     drop(waiting);
-    term.line(&format!("cluster ready in {:.1} s", started.elapsed().as_secs_f64()));
+    term.line(&format!("cluster {} ready{on} in {:.1} s", cluster.spec().name, started.elapsed().as_secs_f64()));
     Ok(cluster)
 }
 
@@ -297,32 +301,6 @@ pub async fn heal_left_behind(
     drop(waiting);
     if recovered != ldfi::run::Recovered::default() {
         term.line(&format!("left behind by an interrupted harness, healed: {recovered}"));
-    }
-    Ok(())
-}
-
-/// A scenario's own pipeline image must be on the engine before a cluster
-/// is started for it: a name mistyped in the scenario is bad input (exit
-/// 2), found in a second, not after the cluster's half minute.
-pub async fn check_pipeline_image(scenario: &ldfi::scenario::Scenario) -> Result<(), (u8, String)> {
-    let tables = std::iter::once("pipeline".to_string()).chain((0..scenario.stages.len()).map(|i| format!("stages[{i}]")));
-    let images: Vec<(String, &String)> = tables.zip(scenario.chain()).filter_map(|(t, s)| Some((t, s.image.as_ref()?))).collect();
-    if images.is_empty() {
-        return Ok(());
-    }
-    let engine = Engine::connect().await.map_err(|e| (EXIT_INFRA, e.to_string()))?;
-    for (table, image) in images {
-        match engine.has_image(image).await {
-            Ok(true) => {}
-            Ok(false) => return Err((
-                EXIT_BAD_INPUT,
-                format!(
-                    "{}: {table}.image: {image:?} is not on this Docker engine\n  fix: build it (`docker build -t {image} .`), `docker pull {image}`, or correct the name",
-                    scenario.path.display()
-                ),
-            )),
-            Err(e) => return Err((EXIT_INFRA, e.to_string())),
-        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod campaign;
 mod campaign_cluster;
 mod clean;
 mod cluster;
+mod engines;
 mod lineage;
 mod parallel;
 mod report;

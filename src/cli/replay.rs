@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use ldfi::campaign::replay::Conclusion;
 use ldfi::campaign::{replay, resume};
 use ldfi::cluster::{Cluster, ClusterError};
-use ldfi::engine::Engine;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::Scenario;
 
@@ -36,6 +35,9 @@ pub struct ReplayArgs {
     /// 2-core machine), never more than the repetitions; with --cluster, 1.
     #[arg(long, value_name = "N|auto", value_parser = super::parallel::parse, conflicts_with = "cluster")]
     pub parallel: Option<super::parallel::Parallel>,
+    /// With --cluster, the cluster is looked for on the first engine.
+    #[command(flatten)]
+    pub engines: super::engines::EnginesArgs,
     /// Which counterexample, by its run (e.g. r3); default: the first.
     #[arg(long, value_name = "RUN")]
     pub counterexample: Option<String>,
@@ -95,6 +97,12 @@ pub async fn run(args: ReplayArgs) -> u8 {
             }
         }
     };
+    let engines = match args.engines.or_default() {
+        Ok(engines) => engines,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let parallel = super::parallel::resolve(args.parallel, args.cluster.is_some()).min(args.times);
+    let placed = super::engines::placed(&engines, parallel as usize);
     // Run what the campaign ran, whatever this shell's environment says.
     let images = match &summary.ran {
         Some(ran) => {
@@ -113,21 +121,8 @@ pub async fn run(args: ReplayArgs) -> u8 {
             for (stage, image) in scenario.stages.iter_mut().zip(&ran.stage_images) {
                 stage.image = image.clone();
             }
-            let engine = match Engine::connect().await {
-                Ok(engine) => engine,
-                Err(e) => return fail(EXIT_INFRA, e),
-            };
-            let mut present = std::collections::BTreeMap::new();
-            for (_, image) in ran.images() {
-                match engine.has_image(image).await {
-                    Ok(has) => present.insert(image.to_string(), has),
-                    Err(e) => return fail(EXIT_INFRA, e),
-                };
-            }
-            let missing = replay::missing_images(ran, |image| present.get(image).copied().unwrap_or(false));
-            if !missing.is_empty() {
-                let lines: Vec<String> = missing.iter().map(ToString::to_string).collect();
-                return fail(EXIT_BAD_INPUT, lines.join("\n"));
+            if let Err((code, message)) = super::engines::check(&[(placed.clone(), replay::needed(ran))]).await {
+                return fail(code, message);
             }
             Some((ran.broker_image.clone(), ran.client_image.clone()))
         }
@@ -138,6 +133,10 @@ pub async fn run(args: ReplayArgs) -> u8 {
                 args.report_dir.join("summary.json").display(),
                 summary.campaign
             );
+            let needed = if args.cluster.is_some() { super::engines::pipeline_needs(&scenario) } else { super::engines::scenario_needs(&scenario) };
+            if let Err((code, message)) = super::engines::check(&[(placed.clone(), needed)]).await {
+                return fail(code, message);
+            }
             None
         }
     };
@@ -153,10 +152,10 @@ pub async fn run(args: ReplayArgs) -> u8 {
         // Started side by side; one that fails to start takes the others
         // down with it as their handles drop.
         let purposes: Vec<String> =
-            (1..=super::parallel::resolve(args.parallel, args.cluster.is_some()).min(args.times)).map(|k| if k == 1 { "replay".to_string() } else { format!("replay{k}") }).collect();
-        let clusters: Vec<Cluster> = futures_util::future::try_join_all(
-            purposes.iter().map(|purpose| super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, purpose)),
-        )
+            (1..=parallel).map(|k| if k == 1 { "replay".to_string() } else { format!("replay{k}") }).collect();
+        let clusters: Vec<Cluster> = futures_util::future::try_join_all(purposes.iter().zip(&placed).map(|(purpose, engine)| {
+            super::cluster::for_scenario_with(&term, args.cluster.as_deref(), &scenario, images, purpose, engine)
+        }))
         .await?;
         if args.cluster.is_some() {
             super::cluster::heal_left_behind(&term, &clusters[0], &scenario, &summary.campaign, &[]).await?;

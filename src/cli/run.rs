@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use ldfi::checker::{RunVerdict, Verdict};
+use ldfi::engine::Endpoint;
 use ldfi::model::FaultPlan;
 use ldfi::report::words::counted;
 use ldfi::run::{self, Binaries, RunError};
@@ -89,7 +90,7 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     if let Err(e) = plan.validate(scenario.budget.eff) {
         return fail(EXIT_BAD_INPUT, format!("{}: {e}", faults.map(|f| f.display().to_string()).unwrap_or_default()));
     }
-    if let Err((code, message)) = super::cluster::check_pipeline_image(&scenario).await {
+    if let Err((code, message)) = super::engines::check(&[(vec![Endpoint::Default], super::engines::pipeline_needs(&scenario))]).await {
         return fail(code, message);
     }
     let binaries = match Binaries::beside_current_exe() {
@@ -99,7 +100,7 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     let campaign = format!("{}-{}", scenario.name, ldfi::trace::now_ms() / 1000);
     let work = async {
         let term = Terminal::new(Mode::Normal, 0, 0);
-        let cluster = super::cluster::for_scenario(&term, cluster_name, &scenario, "run").await?;
+        let cluster = super::cluster::for_scenario(&term, cluster_name, &scenario, "run", &Endpoint::Default).await?;
         note!("ldfi: run {campaign}/r0: {plan}");
         let outcome = run::execute(&cluster, &binaries, &scenario, &plan, traces, &campaign, "r0").await;
         if cluster_name.is_none() {

@@ -1,6 +1,11 @@
 //! A real multi-broker Kafka cluster in KRaft mode, one container per broker
 //! on a network of its own, plus client nodes with their own addresses.
 //!
+//! A cluster lives on one Docker engine, the one its spec names
+//! ([`ClusterSpec::engine`]): its handle keeps that engine's connection,
+//! and every call it makes (nodes, faults, removal, the guard below) goes
+//! there.
+//!
 //! A [`Cluster`] is a cheap handle: clones share the same containers. When
 //! the last handle is dropped without [`Cluster::down`] or
 //! [`Cluster::detach`] (an error, a panic), the cluster is removed anyway,
@@ -10,6 +15,7 @@ mod error;
 pub mod network;
 pub mod observer;
 pub mod spec;
+pub mod subnet;
 mod topic;
 
 use std::net::Ipv4Addr;
@@ -22,7 +28,7 @@ pub use observer::Observer;
 pub use spec::{Addressing, ClusterSpec, BROKER_PORT};
 pub use topic::{Settled, TopicSpec};
 
-use crate::engine::{self, ContainerConfig, ContainerState, Engine};
+use crate::engine::{self, ContainerConfig, ContainerState, Endpoint, Engine};
 use crate::model::{NodeId, Snapshot};
 
 /// A client node: a process of the workload or the pipeline (or a probe) in
@@ -71,7 +77,7 @@ impl Cluster {
     /// and every broker agreeing on the full set of brokers.
     pub async fn start(spec: ClusterSpec) -> Result<Cluster, ClusterError> {
         spec.validate().map_err(ClusterError::Spec)?;
-        let engine = Engine::connect().await?;
+        let engine = Engine::connect_to(&spec.engine).await?;
         for image in [&spec.image, &spec.client_image] {
             if !engine.has_image(image).await? {
                 return Err(engine::EngineError::ImageMissing { image: image.clone() }.into());
@@ -90,11 +96,20 @@ impl Cluster {
         Ok(cluster)
     }
 
-    /// Attaches to a cluster another process started (e.g. `ldfi cluster up`).
-    /// The handle does not remove the cluster when dropped.
+    /// Attaches to a cluster another process started (e.g. `ldfi cluster up`)
+    /// on the default engine. The handle does not remove the cluster when
+    /// dropped.
     pub async fn attach(name: &str) -> Result<Cluster, ClusterError> {
-        let engine = Engine::connect().await?;
-        let record = network::read(&engine, name).await?;
+        Cluster::attach_on(&Endpoint::Default, name).await
+    }
+
+    /// [`Cluster::attach`] to a cluster on the engine at `endpoint`.
+    pub async fn attach_on(endpoint: &Endpoint, name: &str) -> Result<Cluster, ClusterError> {
+        let engine = Engine::connect_to(endpoint).await?;
+        let mut record = network::read(&engine, name).await?;
+        // The engine as this process reaches it (its creator may have
+        // named it otherwise).
+        record.spec.engine = endpoint.clone();
         // Client nodes belong to the process that spawned them; an attached
         // handle sees the brokers only.
         let clients = Vec::new();
@@ -394,7 +409,8 @@ impl Drop for Inner {
         let name = self.spec.name.clone();
         engine::finish_on_own_runtime(&format!("remove cluster {name}"), async move {
             if let Err(e) = engine::clean(&engine, Some(&name)).await {
-                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove cluster {name}: {e}; run `ldfi clean --cluster {name}`"); };
+                let on = if engine.endpoint().is_default() { String::new() } else { format!(" --engines {}", engine.endpoint()) };
+                { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not remove cluster {name}: {e}; run `ldfi clean --cluster {name}{on}`"); };
             }
         });
     }

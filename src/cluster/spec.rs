@@ -21,6 +21,8 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Endpoint;
+
 /// Image used when neither the scenario nor `LDFI_KAFKA_IMAGE` names one:
 /// built locally by `scripts/setup` from Maven Central jars, with the
 /// environment interface of the official `apache/kafka` image.
@@ -72,6 +74,11 @@ pub struct ClusterSpec {
     /// left is found by its name (`ldfi clean --campaign`, `--resume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
+    /// The Docker engine the cluster runs on; everything the cluster does
+    /// (its nodes, faults, removal) goes there. Absent from the specs of
+    /// clusters started before engines had names: the default engine.
+    #[serde(default, skip_serializing_if = "Endpoint::is_default")]
+    pub engine: Endpoint,
 }
 
 impl ClusterSpec {
@@ -88,7 +95,14 @@ impl ClusterSpec {
             broker_configs: BTreeMap::new(),
             ready_timeout_secs: 120,
             campaign: None,
+            engine: Endpoint::Default,
         }
+    }
+
+    /// Sets the engine the cluster runs on.
+    pub fn on_engine(mut self, engine: Endpoint) -> ClusterSpec {
+        self.engine = engine;
+        self
     }
 
     /// Sets the number of brokers.
@@ -288,6 +302,21 @@ fn base64_url(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_names_its_engine_only_when_it_is_not_the_default_one() {
+        let spec = ClusterSpec::new("c");
+        let json = serde_json::to_value(&spec).unwrap();
+        assert!(json.get("engine").is_none(), "an older reader sees the spec it knows: {json}");
+        let on = spec.clone().on_engine("unix:///e2/docker.sock".parse().unwrap());
+        let json = serde_json::to_value(&on).unwrap();
+        assert_eq!(json["engine"], "unix:///e2/docker.sock");
+        assert_eq!(serde_json::from_value::<ClusterSpec>(json).unwrap(), on);
+        // The label of a cluster started before engines had names.
+        let mut older = serde_json::to_value(&spec).unwrap();
+        older.as_object_mut().unwrap().remove("engine");
+        assert_eq!(serde_json::from_value::<ClusterSpec>(older).unwrap().engine, Endpoint::Default);
+    }
 
     #[test]
     fn property_names_follow_the_official_image() {

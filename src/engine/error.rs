@@ -11,6 +11,13 @@ pub enum EngineError {
     )]
     NotRunning { socket: String, #[source] source: bollard::errors::Error },
 
+    /// An engine named by its endpoint does not answer.
+    #[error(
+        "no Docker engine answers at {endpoint}: {why}\n  fix: start the engine there (for a second engine on this machine: \
+         `scripts/second-engine up`), or correct the endpoint (--engines, LDFI_ENGINES)"
+    )]
+    Unreachable { endpoint: super::Endpoint, why: String },
+
     /// The image is not present locally.
     #[error(
         "image {image} is not present\n  fix: run `scripts/setup` (builds ldfi/kafka:local from Maven Central jars), `docker pull {image}`, or set LDFI_KAFKA_IMAGE"

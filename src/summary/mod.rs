@@ -33,7 +33,7 @@ pub use minimal::{Attempt, MinimalPlan};
 
 use crate::checker::{PropertyResult, Verdict};
 use crate::cluster::ClusterSpec;
-use crate::engine::Owner;
+use crate::engine::{Endpoint, Owner};
 use crate::lineage::{self, Model, Source};
 use crate::model::FaultPlan;
 use crate::run::RunOutcome;
@@ -242,6 +242,25 @@ pub struct ClusterUse {
     /// faults away).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
+    /// The Docker engines that may hold the campaign's clusters: first
+    /// those its latest process was given, in order (its cluster k on
+    /// engine k mod n; `name` is cluster 0), then any an earlier process
+    /// used whose leftovers could not be swept yet. `--resume` and
+    /// `ldfi clean --campaign` sweep every one. Absent in journals written
+    /// before clusters were spread: the default engine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<Endpoint>,
+}
+
+impl ClusterUse {
+    /// The engines to sweep: those recorded, else the default one.
+    pub fn engines_to_sweep(&self) -> Vec<Endpoint> {
+        if self.engines.is_empty() {
+            vec![Endpoint::Default]
+        } else {
+            self.engines.clone()
+        }
+    }
 }
 
 impl CampaignSummary {

@@ -6,13 +6,16 @@
 //! cluster and asserts through the Docker API that nothing of ours is left;
 //! it also interrupts `ldfi cluster up` with SIGINT and with SIGTERM and
 //! checks the same. The `recovery_` tests kill campaigns that run their
-//! own clusters, and start no suite cluster.
+//! own clusters, and start no suite cluster; so does the `engines_` test,
+//! whose campaign spreads its clusters over two Docker engines (the
+//! second started by `scripts/second-engine`).
 //!
 //! There is no silent skip: without Docker or the image, the suite fails
 //! and says how to set up (`scripts/setup`). Run a subset with
 //! `cargo test --test real_cluster -- <substring>`.
 
 mod chains;
+mod engines;
 mod faults;
 mod hostile;
 mod lifecycle;
@@ -135,6 +138,9 @@ fn own_cluster_tests() -> Vec<(&'static str, OwnClusterTestFn)> {
         }),
         ("replay_parallel_on_two_clusters_side_by_side_leaves_nothing", || {
             Box::pin(lifecycle::replay_on_two_clusters_side_by_side_leaves_nothing())
+        }),
+        ("engines_a_campaign_on_two_docker_engines_leaves_nothing_on_either", || {
+            Box::pin(engines::a_campaign_spreads_its_clusters_over_two_engines_and_leaves_nothing_on_either())
         }),
     ]
 }
