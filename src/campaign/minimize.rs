@@ -15,18 +15,14 @@
 //!
 //! [`candidates`] is the pure part (which smaller plans, in which order);
 //! [`minimize`] runs them through [`Runs`]: the campaign hands it the live
-//! cluster ([`Bench`]), the tests recorded runs.
+//! cluster ([`super::runs::Bench`]), the tests recorded runs.
 
-use std::path::Path;
 use std::time::Instant;
 
 use super::{CampaignEvent, Counterexample, Listener, Runs};
 pub use crate::summary::{Attempt, MinimalPlan};
 use crate::checker::Verdict;
-use crate::cluster::Cluster;
 use crate::model::FaultPlan;
-use crate::run::Binaries;
-use crate::scenario::Scenario;
 
 /// How much minimization may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,16 +64,6 @@ pub fn candidates(plan: &FaultPlan) -> Vec<FaultPlan> {
         }
     }
     out
-}
-
-/// Where the runs of a minimization go, and what they run on: one
-/// cluster, or several of the same spec that take runs side by side.
-pub struct Bench<'a> {
-    pub clusters: &'a [Cluster],
-    pub binaries: &'a Binaries,
-    pub scenario: &'a Scenario,
-    pub traces_root: &'a Path,
-    pub campaign: &'a str,
 }
 
 /// Shrinks `counterexample`'s plan within `settings`, running each candidate

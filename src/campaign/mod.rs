@@ -179,8 +179,8 @@ fn bench<'a>(
     binaries: &'a Binaries,
     scenario: &'a Scenario,
     settings: &'a CampaignSettings,
-) -> minimize::Bench<'a> {
-    minimize::Bench { clusters, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
+) -> runs::Bench<'a> {
+    runs::Bench { clusters, binaries, scenario, traces_root: &settings.traces_root, campaign: &settings.name }
 }
 
 /// Tells `listener` of `event`; a listener that cannot keep it (the

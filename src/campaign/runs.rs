@@ -1,7 +1,7 @@
 //! The campaign's runs, behind a trait the campaign owns.
 //!
 //! The loop decides what to inject and judges what came back; whether the
-//! run happened just now on a live cluster ([`minimize::Bench`]) or was
+//! run happened just now on a live cluster ([`Bench`]) or was
 //! recorded earlier (the tests' recorded runs) is not its business. That
 //! is what lets every ending of the loop be tested on recorded traces,
 //! without Docker. Minimizing a counterexample needs fresh runs of plans
@@ -18,15 +18,16 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesOrdered, StreamExt};
 
-use super::minimize;
 use crate::cluster::Cluster;
 use crate::model::FaultPlan;
-use crate::run::{self, RunError, RunOutcome};
+use crate::run::{self, Binaries, RunError, RunOutcome};
+use crate::scenario::Scenario;
 
 /// Where the campaign's runs come from.
 pub trait Runs: Sync {
@@ -40,7 +41,7 @@ pub trait Runs: Sync {
     }
 
     /// The live clusters a counterexample can be minimized on, if any.
-    fn bench(&self) -> Option<&minimize::Bench<'_>> {
+    fn bench(&self) -> Option<&Bench<'_>> {
         None
     }
 }
@@ -57,9 +58,19 @@ pub async fn side_by_side<R: Runs>(runs: &R, round: &[(FaultPlan, String)]) -> V
     .await
 }
 
+/// Where a campaign's runs go, and what they run on: one cluster, or
+/// several of the same spec that take runs side by side.
+pub struct Bench<'a> {
+    pub clusters: &'a [Cluster],
+    pub binaries: &'a Binaries,
+    pub scenario: &'a Scenario,
+    pub traces_root: &'a Path,
+    pub campaign: &'a str,
+}
+
 /// Live clusters run each plan for real ([`run::execute`]), one run per
 /// cluster at a time.
-impl Runs for minimize::Bench<'_> {
+impl Runs for Bench<'_> {
     async fn run(&self, place: usize, plan: &FaultPlan, run: &str) -> Result<RunOutcome, RunError> {
         let cluster: &Cluster = &self.clusters[place % self.clusters.len()];
         run::execute(cluster, self.binaries, self.scenario, plan, self.traces_root, self.campaign, run).await
@@ -69,7 +80,7 @@ impl Runs for minimize::Bench<'_> {
         self.clusters.len().max(1)
     }
 
-    fn bench(&self) -> Option<&minimize::Bench<'_>> {
+    fn bench(&self) -> Option<&Bench<'_>> {
         Some(self)
     }
 }
