@@ -37,14 +37,7 @@ fn campaign(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault
 }
 
 /// [`campaign`] with `width` runs side by side.
-fn side_by_side(
-    root: &Path,
-    scenario: &Scenario,
-    settings: &CampaignSettings,
-    fault_free: Recording,
-    faulted: Recording,
-    width: usize,
-) -> CampaignSummary {
+fn side_by_side(root: &Path, scenario: &Scenario, settings: &CampaignSettings, fault_free: Recording, faulted: Recording, width: usize) -> CampaignSummary {
     served(root, scenario, settings, fault_free, faulted, width, None)
 }
 

@@ -139,10 +139,7 @@ async fn campaign_on_both(second: &mut Second, traces: &std::path::Path, reports
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| e.to_string())?;
-    let journal = || -> Option<CampaignSummary> {
-        let dir = std::fs::read_dir(reports).ok()?.filter_map(|e| e.ok()).next()?.path();
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).ok()?).ok()
-    };
+    let journal = || journal_in(reports);
     // Watch both engines while the campaign runs.
     let mut seen = Seen::default();
     let mut campaign = None;
@@ -231,10 +228,7 @@ async fn killed_then_cleaned(second: &mut Second, traces: &std::path::Path, repo
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| e.to_string())?;
-    let journal = || -> Option<CampaignSummary> {
-        let dir = std::fs::read_dir(reports).ok()?.filter_map(|e| e.ok()).next()?.path();
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).ok()?).ok()
-    };
+    let journal = || journal_in(reports);
     let (campaign, _) = crate::support::eventually("the campaign's containers on both engines", Duration::from_secs(180), || async {
         let campaign = journal()?.campaign;
         let on = |engine: &Endpoint| left_of(engine, &campaign).ok().is_some_and(|(containers, _)| !containers.is_empty());
@@ -267,4 +261,10 @@ async fn killed_then_cleaned(second: &mut Second, traces: &std::path::Path, repo
     println!("    killed with {} and {} of its parts on the two engines: ldfi clean --campaign removed them all", before[0], before[1]);
     second.sweep = None;
     Ok(())
+}
+
+/// The journal of the one campaign reporting under `reports`, once it is there.
+fn journal_in(reports: &std::path::Path) -> Option<CampaignSummary> {
+    let dir = std::fs::read_dir(reports).ok()?.filter_map(|e| e.ok()).next()?.path();
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).ok()?).ok()
 }
