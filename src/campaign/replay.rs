@@ -15,7 +15,6 @@
 //! as such ([`Conclusion`]), never as a bug that went away.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -26,7 +25,7 @@ use crate::checker::Verdict;
 use crate::cluster::Cluster;
 use crate::engine::placement::Needed;
 use crate::model::FaultPlan;
-use crate::run::{self, Binaries, RunError};
+use crate::run::{Binaries, RunError};
 use crate::scenario::Scenario;
 use crate::trace;
 
@@ -213,25 +212,19 @@ pub async fn replay(setup: &ReplaySetup<'_>, listener: &mut dyn Listener) -> Res
     // Runs side by side, a round at a time, one per cluster; each round is
     // recorded in the order of its runs, whichever finished first, so the
     // journal reads the same for any number of clusters.
+    let bench = super::runs::Bench {
+        clusters: setup.clusters,
+        binaries: setup.binaries,
+        scenario: setup.scenario,
+        traces_root: setup.traces_root,
+        campaign: &setup.summary.campaign,
+    };
     for round in ids.chunks(setup.clusters.len().max(1)) {
         for run_id in round {
             tell(CampaignEvent::RunStarted { run: run_id, plan: &setup.plan })?;
         }
-        let started = Instant::now();
-        let executed = futures_util::future::join_all(round.iter().zip(setup.clusters).map(|(run_id, cluster)| async move {
-            let executed = run::execute(
-                cluster,
-                setup.binaries,
-                setup.scenario,
-                &setup.plan,
-                setup.traces_root,
-                &setup.summary.campaign,
-                run_id,
-            )
-            .await;
-            (executed, started.elapsed())
-        }))
-        .await;
+        let batch: Vec<(FaultPlan, String)> = round.iter().map(|run_id| (setup.plan.clone(), run_id.clone())).collect();
+        let executed = super::runs::side_by_side(&bench, &batch).await;
         for (run_id, (executed, wall)) in round.iter().zip(executed) {
             let outcome = match executed {
                 Ok(outcome) => outcome,
