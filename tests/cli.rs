@@ -373,3 +373,44 @@ fn check_names_the_unreadable_count_and_the_value_format_that_reads_it() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("word \"cat\": expected 1 (+0 ambiguous), observed 200"), "{stdout}");
 }
+
+/// `ldfi solve --journal`: a campaign's runs taken in as the campaign took
+/// them. The recorded campaign survived the crash of pipeline-1 at step 0
+/// and broke under it at step 2: neither is left to try alone, nor is any
+/// pair holding the broken one, while the same runs given as plain traces
+/// (no journal, nothing injected) list both.
+#[test]
+fn solve_from_a_journal_leaves_out_what_the_campaign_injected() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/copy-commit-before-produce-ldfi-1795613541");
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/copy-commit-before-produce.toml");
+    let solve = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+            .current_dir(&fixture)
+            .args(["solve", scenario.to_str().unwrap(), "--limit", "1000"])
+            .args(args)
+            .output()
+            .expect("ldfi runs");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let alone = |out: &str, step: u32| out.lines().filter(|l| l.ends_with(&format!(". pipeline-1 down during step {step}"))).count();
+    let crashes = |out: &str, step: u32| out.lines().filter(|l| l.contains(&format!("pipeline-1 down during step {step}"))).count();
+    let runs: Vec<String> = ["r0", "r1", "r2"].iter().map(|r| format!("traces/copy-commit-before-produce-ldfi-1795613541/{r}")).collect();
+    let plain = solve(&runs.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(alone(&plain, 2) > 0 && crashes(&plain, 0) > 0, "{plain}");
+    let left = solve(&["--journal", "reports/copy-commit-before-produce-ldfi-1795613541"]);
+    assert!(left.contains("3 runs taken in; 1 hypotheses injected without breaking anything (1 survived), 1 broke something"), "{left}");
+    assert!(left.contains("hypotheses left"), "{left}");
+    assert_eq!((alone(&left, 0), crashes(&left, 2)), (0, 0), "{left}");
+}
+
+/// A journal that is not there is refused with the path and exit 2.
+#[test]
+fn solve_from_a_missing_journal_is_refused() {
+    let dir = temp_dir("solve-journal");
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/copy-commit-before-produce.toml");
+    let (code, stderr) = ldfi(&["solve", scenario.to_str().unwrap(), "--journal", dir.join("nowhere").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nowhere") && stderr.contains("no campaign journal"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

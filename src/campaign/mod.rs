@@ -483,6 +483,20 @@ fn what_is_known(
     }
 }
 
+/// What a campaign rebuilt from its journal knows, as its strategy would
+/// be asked it next (`ldfi solve --journal`).
+pub fn known_from(scenario: &Scenario, restored: &Restored, windows: Windows) -> Known {
+    let Restored { summary, knowledge, tried, broken, .. } = restored;
+    Known {
+        scenario: scenario.clone(),
+        knowledge: knowledge.clone(),
+        tried: tried.clone(),
+        survived: survived(&summary.runs),
+        broken: broken.clone(),
+        windows,
+    }
+}
+
 /// Asks the strategy on a blocking thread: the solver can take seconds,
 /// and the runtime serves the rest meanwhile. `Err` if it panicked.
 async fn ask<T: Send + 'static>(

@@ -92,8 +92,16 @@ enum Command {
     Solve {
         scenario: PathBuf,
         /// Run directories (traces/<campaign>/<run>), merged.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "journal")]
         runs: Vec<PathBuf>,
+        /// A campaign's report directory (reports/<campaign>): its runs
+        /// taken in as the campaign took them, their hypotheses counted as
+        /// injected, and what is left to try listed.
+        #[arg(long, conflicts_with = "runs")]
+        journal: Option<PathBuf>,
+        /// The traces root the journal's runs are under.
+        #[arg(long, default_value = "traces", requires = "journal")]
+        traces: PathBuf,
         /// How many hypotheses to print.
         #[arg(long, default_value_t = 5)]
         limit: usize,
@@ -140,7 +148,8 @@ pub async fn run(args: Args) -> u8 {
     match args.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Clean(args) => clean::run(args).await,
-        Command::Solve { scenario, runs, limit } => solve::run(&scenario, &runs, limit),
+        Command::Solve { scenario, runs, journal: None, limit, .. } => solve::run(&scenario, &runs, limit),
+        Command::Solve { scenario, journal: Some(journal), traces, limit, .. } => solve::left(&scenario, &journal, &traces, limit),
         Command::Campaign(args) => campaign::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Replay(args) => replay::run(args).await,

@@ -1,13 +1,17 @@
 //! `ldfi solve SCENARIO TRACES...`: the next hypotheses from saved traces,
 //! without a cluster: lineage merged over the given runs as a campaign
 //! merges it (see `campaign::learn`), the scenario's
-//! fault budget, the solver.
+//! fault budget, the solver. With `--journal reports/<campaign>`, the
+//! campaign's own state instead: its runs taken in as it took them, the
+//! hypotheses it injected (and those it judged alike) set aside, and what
+//! is left before a certificate listed.
 
 use std::path::PathBuf;
 
-use ldfi::campaign::{self, Windows};
+use ldfi::campaign::{self, resume, Windows};
+use ldfi::solver::Hypothesis;
 use ldfi::lineage;
-use ldfi::scenario::Scenario;
+use ldfi::scenario::{Scenario, StrategyName};
 use ldfi::trace;
 
 use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_OK};
@@ -59,8 +63,60 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     } else {
         say!("next hypotheses, in the order a campaign would inject them if each survived:");
     }
+    list(&found, &scenario, limit);
+    EXIT_OK
+}
+
+/// `ldfi solve SCENARIO --journal reports/<campaign>`: what the campaign
+/// has left to try, in the order it would try it.
+pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: &std::path::Path, limit: usize) -> u8 {
+    let scenario = match Scenario::load(scenario_path) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let summary = match resume::read_journal(journal) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    if let Err(e) = resume::check_journal(&summary, journal, traces) {
+        return fail(EXIT_BAD_INPUT, e);
+    }
+    let restored = match resume::restore(summary) {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_BAD_INPUT, e),
+    };
+    let known = campaign::known_from(&scenario, &restored, Windows::default());
+    // What ldfi's strategy judges alike, whichever strategy ran: the
+    // list below is what ldfi's would still try.
+    let alike = campaign::strategy::start(&StrategyName::LDFI).map_or(0, |s| s.judged_alike(&known));
+    say!(
+        "{}: {} runs taken in; {} hypotheses injected without breaking anything ({} survived), {} broke something; {alike} judged alike to one that survived",
+        journal.display(),
+        restored.summary.runs.len(),
+        known.tried.len(),
+        known.survived.len(),
+        known.broken.len(),
+    );
+    let found = match campaign::strategy::left(&known, REMAINING_CAP) {
+        Ok(found) => found,
+        Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
+    };
+    if found.is_empty() {
+        say!("nothing left: {}", campaign::budget_statement(&scenario));
+    } else {
+        say!("{} hypotheses left, in the order the campaign would inject them if each survived:", found.len());
+    }
+    list(&found, &scenario, limit);
+    EXIT_OK
+}
+
+/// Hypotheses past this many are not listed or counted.
+const REMAINING_CAP: usize = 10_000;
+
+/// The first `limit` hypotheses, each in words, as a plan and as JSON.
+fn list(found: &[Hypothesis], scenario: &Scenario, limit: usize) {
     for (i, h) in found.iter().take(limit).enumerate() {
-        match campaign::realize(h, &scenario, Windows::default(), scenario.seed) {
+        match campaign::realize(h, scenario, Windows::default(), scenario.seed) {
             Ok(plan) => say!(
                 "{:>3}. {}\n     plan: {plan}\n     {}",
                 i + 1,
@@ -70,5 +126,4 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
             Err(e) => say!("{:>3}. {h:?} (cannot realize: {e})", i + 1),
         }
     }
-    EXIT_OK
 }

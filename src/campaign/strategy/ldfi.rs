@@ -30,32 +30,15 @@ impl Strategy for Ldfi {
     fn next(&mut self, known: &Known) -> Result<Option<Hypothesis>, SolverError> {
         let Known { scenario, knowledge, windows, .. } = known;
         let (model, conditional) = (&knowledge.model, &knowledge.conditional);
+        let (found, injected) = weighed(known, rank::RANKED)?;
         let space = space::space(scenario, model);
-        let symmetries = symmetry::automorphisms(model, scenario);
-        let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
-            let mut all = known.to_vec();
-            for h in known {
-                all.extend(symmetry::images(h, &symmetries));
-            }
-            all
-        };
-        let tried = with_images(&shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows));
-        let broken = with_images(&known.broken);
-        let found = next::hypotheses(scenario, &space, model, conditional, &tried, &broken, *windows, rank::RANKED)?;
-        let injected: Vec<Hypothesis> = tried.into_iter().chain(broken).collect();
         let mut pictures = shift::Pictures::new(conditional.base(model), scenario, *windows);
         Ok(rank::pick(model, found, &injected, space.eff, &mut |v| pictures.of(v)))
     }
 
-    /// The same two sources the next choice weighs
-    /// ([`next::hypotheses`]), time shifts of survived hypotheses counted
-    /// as tried.
+    /// What is left to weigh ([`left`]), counted.
     fn remaining(&self, known: &Known) -> Option<usize> {
-        let Known { scenario, knowledge, windows, .. } = known;
-        let (model, conditional) = (&knowledge.model, &knowledge.conditional);
-        let space = space::space(scenario, model);
-        let tried = shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows);
-        next::hypotheses(scenario, &space, model, conditional, &tried, &known.broken, *windows, REMAINING_CAP).ok().map(|h| h.len())
+        left(known, REMAINING_CAP).ok().map(|h| h.len())
     }
 
     fn judged_alike(&self, known: &Known) -> usize {
@@ -63,4 +46,38 @@ impl Strategy for Ldfi {
         shift::with_shifts(&known.tried, &known.survived, &knowledge.model, &knowledge.conditional, scenario, *windows).len()
             - known.tried.len()
     }
+}
+
+/// Up to `limit` hypotheses of each source of [`next::hypotheses`], and
+/// everything counted as injected: the tried ones with the time shifts of
+/// those that survived, the broken ones, each with its images under the
+/// symmetries of brokers and partitions.
+fn weighed(known: &Known, limit: usize) -> Result<(Vec<Hypothesis>, Vec<Hypothesis>), SolverError> {
+    let Known { scenario, knowledge, windows, .. } = known;
+    let (model, conditional) = (&knowledge.model, &knowledge.conditional);
+    let space = space::space(scenario, model);
+    let symmetries = symmetry::automorphisms(model, scenario);
+    let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
+        let mut all = known.to_vec();
+        for h in known {
+            all.extend(symmetry::images(h, &symmetries));
+        }
+        all
+    };
+    let tried = with_images(&shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows));
+    let broken = with_images(&known.broken);
+    let found = next::hypotheses(scenario, &space, model, conditional, &tried, &broken, *windows, limit)?;
+    Ok((found, tried.into_iter().chain(broken).collect()))
+}
+
+/// The hypotheses left to weigh (up to `limit` of each source), in the
+/// order the campaign would inject them if each survived: what a
+/// certificate still waits for.
+pub fn left(known: &Known, limit: usize) -> Result<Vec<Hypothesis>, SolverError> {
+    let Known { scenario, knowledge, windows, .. } = known;
+    let (model, conditional) = (&knowledge.model, &knowledge.conditional);
+    let (found, _) = weighed(known, limit)?;
+    let space = space::space(scenario, model);
+    let mut pictures = shift::Pictures::new(conditional.base(model), scenario, *windows);
+    Ok(rank::order(model, found, space.eff, &mut |v| pictures.of(v)))
 }

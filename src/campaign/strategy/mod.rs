@@ -21,6 +21,7 @@
 
 mod exhaustive;
 mod ldfi;
+pub use ldfi::left;
 mod random;
 
 use crate::lineage::Knowledge;
