@@ -120,7 +120,7 @@ fn list(found: &[Hypothesis], scenario: &Scenario, limit: usize) {
             Ok(plan) => say!(
                 "{:>3}. {}\n     plan: {plan}\n     {}",
                 i + 1,
-                ldfi::report::words::hypothesis(h),
+                ldfi::report::words::hypothesis_over(h, ldfi::report::words::Links::of(&plan)),
                 serde_json::to_string(&plan).expect("plan serializes")
             ),
             Err(e) => say!("{:>3}. {h:?} (cannot realize: {e})", i + 1),

@@ -240,7 +240,7 @@ pub fn search_rows(summary: &CampaignSummary) -> Vec<SearchRow> {
             hypothesis: match (r.hypothesis.is_empty(), r.plan.faults.is_empty()) {
                 (true, true) => "none (fault-free)".into(),
                 (true, false) => "not recorded".into(),
-                _ => words::hypothesis(&r.hypothesis),
+                _ => words::hypothesis_over(&r.hypothesis, words::Links::of(&r.plan)),
             },
             plan: words::plan(&r.plan),
             verdict: r.verdict,

@@ -3,7 +3,7 @@
 //! step 2". The `Display` of a plan is exact but terse; this is the sentence
 //! a report leads with. Pure.
 
-use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Role};
+use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Rate, Role};
 use crate::solver::{FaultVar, Peer};
 
 /// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
@@ -27,36 +27,94 @@ pub fn node(node: &NodeId) -> String {
     }
 }
 
-/// One end of a link in words: a node, or `brokers` (the other brokers).
-fn peer(peer: &Peer) -> String {
-    match peer {
-        Peer::Node(n) => node(n),
-        Peer::Brokers => Peer::BROKERS.to_string(),
+/// How a campaign's plans realize the solver's link variables: cut (the
+/// link carries nothing), lossy (part of its packets dropped, TCP sends
+/// them again) or slow (a token bucket on the sender). The words of a
+/// hypothesis must say which: "cut off" over a lossy link claims a fault
+/// that was never injected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Links {
+    Cut,
+    Lossy(f64),
+    Slow(Rate),
+}
+
+impl Links {
+    /// How `plan` realized its links: a lossy or a slow link if it holds
+    /// one (a campaign uses one network kind at a time), else a cut.
+    pub fn of(plan: &FaultPlan) -> Links {
+        plan.faults
+            .iter()
+            .find_map(|f| match &f.fault {
+                Fault::LossyLink { loss, .. } => Some(Links::Lossy(f64::from(*loss))),
+                Fault::SlowLink { rate, .. } => Some(Links::Slow(*rate)),
+                _ => None,
+            })
+            .unwrap_or(Links::Cut)
     }
 }
 
 /// One fault variable of the solver in words: what the hypothesis takes
 /// away, at which step (`pipeline-1 down during step 2`, `the leader of
-/// input/0 cut off from the other brokers during step 1`). The plan that
-/// realizes it is said by [`plan`].
+/// input/0 cut off from the other brokers during step 1`), its links
+/// worded as cut. The plan that realizes it is said by [`plan`].
 pub fn variable(var: &FaultVar) -> String {
-    match var {
-        FaultVar::Crash { node: n, step } => format!("{} down during step {step}", node(n)),
-        FaultVar::Omission { from: Peer::Brokers, to, step } => {
-            format!("the brokers' packets to {} lost during step {step}", peer(to))
+    variable_over(var, Links::Cut)
+}
+
+/// One fault variable in words, its link as `links` realizes it.
+pub fn variable_over(var: &FaultVar, links: Links) -> String {
+    let (from, to, step) = match var {
+        FaultVar::Crash { node: n, step } => return format!("{} down during step {step}", node(n)),
+        FaultVar::Omission { from, to, step } => (from, to, step),
+    };
+    let (from_words, to_words) = match (from, to) {
+        (Peer::Node(n @ NodeId::Role(Role::Leader { .. })), Peer::Brokers) => (node(n), "its followers".to_string()),
+        (Peer::Node(n @ NodeId::Broker(_)), Peer::Brokers) => (node(n), "the other brokers".to_string()),
+        _ => (end(from), end(to)),
+    };
+    let cut_off = matches!((from, to), (Peer::Node(NodeId::Role(Role::Leader { .. }) | NodeId::Broker(_)), Peer::Brokers));
+    match links {
+        Links::Cut if cut_off => format!("{from_words} cut off from {to_words} during step {step}"),
+        Links::Cut | Links::Slow(_) if *from == Peer::Brokers => {
+            let how = if let Links::Slow(rate) = links { format!("slowed to {rate}") } else { "lost".to_string() };
+            format!("the brokers' packets to {to_words} {how} during step {step}")
         }
-        FaultVar::Omission { from: Peer::Node(from), to: Peer::Brokers, step } => match from {
-            NodeId::Role(Role::Leader { .. }) => format!("{} cut off from its followers during step {step}", node(from)),
-            NodeId::Broker(_) => format!("{} cut off from the other brokers during step {step}", node(from)),
-            _ => format!("{}'s packets to the brokers lost during step {step}", node(from)),
-        },
-        FaultVar::Omission { from, to, step } => format!("{}'s packets to {} lost during step {step}", peer(from), peer(to)),
+        Links::Cut => format!("{from_words}'s packets to {to_words} lost during step {step}"),
+        Links::Lossy(loss) => {
+            format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", percent(loss))
+        }
+        Links::Slow(rate) => format!("{from_words}'s packets to {to_words} slowed to {rate} during step {step}"),
     }
 }
 
-/// A hypothesis in words: its variables joined by "and".
+/// One end of a link in a sentence: a node, or `the brokers`.
+fn end(p: &Peer) -> String {
+    match p {
+        Peer::Brokers => "the brokers".to_string(),
+        Peer::Node(n) => node(n),
+    }
+}
+
+/// A probability as a percentage: `30%`, `0.5%`.
+fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if (pct - pct.round()).abs() < 1e-9 {
+        format!("{}%", pct.round())
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+/// A hypothesis in words: its variables joined by "and", links worded as
+/// cut.
 pub fn hypothesis(h: &crate::solver::Hypothesis) -> String {
-    and_list(&h.iter().map(variable).collect::<Vec<_>>())
+    hypothesis_over(h, Links::Cut)
+}
+
+/// A hypothesis in words, its links as `links` realizes them.
+pub fn hypothesis_over(h: &crate::solver::Hypothesis, links: Links) -> String {
+    and_list(&h.iter().map(|v| variable_over(v, links)).collect::<Vec<_>>())
 }
 
 /// A group of nodes in words: `brokers 2 and 3`, `broker 1 and pipeline-1`.
@@ -204,6 +262,38 @@ mod tests {
                 "pipeline-1's packets to the brokers lost during step 4",
             ]
         );
+    }
+
+    /// A lossy or slow campaign's variables say what its plans did to the
+    /// link, never "cut off"; crashes read the same whatever the links.
+    #[test]
+    fn link_variables_in_words_follow_how_the_plan_realized_them() {
+        use crate::solver::testing::{crash, omission};
+        let vars = [omission("leader(input/0)", "brokers", 1), omission("pipeline-1", "brokers", 4), crash("pipeline-1", 2)];
+        let said = |links| vars.iter().map(|v| super::variable_over(v, links)).collect::<Vec<_>>();
+        assert_eq!(
+            said(super::Links::Lossy(0.3)),
+            [
+                "30% of the packets between the leader of input/0 and its followers dropped during step 1",
+                "30% of the packets between pipeline-1 and the brokers dropped during step 4",
+                "pipeline-1 down during step 2",
+            ]
+        );
+        let rate: crate::model::Rate = serde_json::from_str("\"64kbit\"").unwrap();
+        assert_eq!(
+            said(super::Links::Slow(rate))[..2],
+            [
+                "the leader of input/0's packets to its followers slowed to 64kbit during step 1",
+                "pipeline-1's packets to the brokers slowed to 64kbit during step 4",
+            ]
+        );
+        let lossy: FaultPlan = serde_json::from_str(
+            r#"{"seed":1,"faults":[{"fault":{"kind":"lossy_link","left":["pipeline-1"],"right":["broker-1"],"loss":0.25},"start":1,"end":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(super::Links::of(&lossy), super::Links::Lossy(0.25));
+        assert_eq!(super::Links::of(&FaultPlan::default()), super::Links::Cut);
+        assert_eq!(super::percent(0.005), "0.5%");
     }
 
     use super::*;
