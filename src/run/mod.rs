@@ -368,15 +368,18 @@ pub async fn execute(
     // cluster stays for the next run. What each node printed (a pipeline's
     // retries and errors, which its trace does not carry) is kept beside
     // the traces first: a run without a verdict is read from it.
-    for name in node_names {
-        if let Ok(text) = cluster.client_logs(&name, CLIENT_LOG_LINES).await {
-            let path = dir.join(format!("{name}.log"));
+    // The nodes go side by side: each removal waits on its engine.
+    let run_dir = &dir;
+    let teardowns = node_names.iter().map(|name| async move {
+        if let Ok(text) = cluster.client_logs(name, CLIENT_LOG_LINES).await {
+            let path = run_dir.join(format!("{name}.log"));
             if let Err(e) = trace::write_atomic(&path, text.as_bytes()) {
                 tracing::warn!("cannot keep the log of {name} at {}: {e}", path.display());
             }
         }
-        let _ = cluster.remove_client(&name).await;
-    }
+        let _ = cluster.remove_client(name).await;
+    });
+    futures_util::future::join_all(teardowns).await;
     leftovers.disarm();
     startup::tidy(cluster, scenario, &names).await;
     // A node past its limit, seen while the run lasted or now that no node
