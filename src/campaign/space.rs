@@ -151,14 +151,15 @@ fn is_broker(node: &NodeId) -> bool {
 }
 
 /// The space over these nodes and links, as far as the budget's kinds
-/// allow: no node that can be down without a kind that takes one down
-/// (crash, stop or pause), no link without a cut.
+/// allow: no node that can be down without a kind that takes it down
+/// (crash, stop, pause; disk loss for a broker), no link without a cut.
 fn over(scenario: &Scenario, nodes: Vec<NodeId>, links: Vec<(Peer, Peer)>) -> HypothesisSpace {
     let budget = &scenario.budget;
-    let crash = down(scenario).is_some();
+    let crashable: Vec<NodeId> = nodes.into_iter().filter(|n| down(scenario, n).is_some()).collect();
+    let crash = !crashable.is_empty();
     let cut = budget.kinds.iter().any(FaultKind::is_partition);
     HypothesisSpace {
-        crashable: if crash { nodes } else { Vec::new() },
+        crashable,
         links: if cut { links } else { Vec::new() },
         eff: budget.eff,
         max_crashes: if crash { budget.max_crashes } else { 0 },
@@ -203,10 +204,16 @@ pub fn budget_space(scenario: &Scenario) -> HypothesisSpace {
 /// How "node not alive during step s" is realized: a crash when the budget
 /// allows crashes, else a stop (SIGTERM), else a pause (the node comes back
 /// with its state as it was: the zombie a long GC pause makes). The lineage
-/// cannot tell them apart; the scenario's kinds choose.
-fn down(scenario: &Scenario) -> Option<fn(NodeId) -> Fault> {
+/// cannot tell them apart; the scenario's kinds choose. With `disk-loss`, a
+/// broker's (or a broker role's) crash also loses its disk: the strongest
+/// way for it to be down, the one a replication factor of 1 does not
+/// survive; a pipeline instance, which has no disk of ldfi's to lose, is
+/// crashed as the other kinds say.
+fn down(scenario: &Scenario, node: &NodeId) -> Option<fn(NodeId) -> Fault> {
     let kinds = &scenario.budget.kinds;
-    if kinds.contains(&FaultKind::Crash) {
+    if kinds.contains(&FaultKind::DiskLoss) && is_broker(node) {
+        Some(|node| Fault::DiskLoss { node })
+    } else if kinds.contains(&FaultKind::Crash) {
         Some(|node| Fault::Crash { node })
     } else if kinds.contains(&FaultKind::Stop) {
         Some(|node| Fault::Stop { node })
@@ -225,7 +232,7 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
     for var in hypothesis {
         match var {
             FaultVar::Crash { node, step } => {
-                let fault = down(scenario).ok_or("the budget allows no crash, stop or pause")?(node.clone());
+                let fault = down(scenario, node).ok_or_else(|| format!("the budget allows no way to take {node} down"))?(node.clone());
                 faults.push(PlannedFault { fault, start: *step, end: (step + windows.crash_steps).min(eff).max(step + 1) });
             }
             FaultVar::Omission { from, to, step } => {
@@ -383,5 +390,24 @@ mod tests {
         ];
         model.outcomes.insert("r:a".into(), [support.into_iter().collect()].into());
         assert_eq!(super::space(&s, &model).links, vec![(peer("leader(input/0)"), Peer::Brokers)]);
+    }
+
+    #[test]
+    fn disk_loss_realizes_a_brokers_crash_and_leaves_instances_to_crash() {
+        let s = scenario("eot = 5\neff = 4\nkinds = [\"crash\", \"disk-loss\"]\nmax_partitions = 0");
+        let down = |node: &str| {
+            let h: Hypothesis = [crash(node, 1)].into_iter().collect();
+            realize(&h, &s, Windows::default(), 1).unwrap().faults[0].fault.clone()
+        };
+        assert_eq!(down("broker-2"), Fault::DiskLoss { node: NodeId::broker(2) });
+        assert_eq!(down("leader(input/0)"), Fault::DiskLoss { node: "leader(input/0)".parse().unwrap() });
+        assert_eq!(down("pipeline-1"), Fault::Crash { node: NodeId::client("pipeline-1") });
+        // Without a kind for instances, only brokers can be taken down.
+        let brokers_only = scenario("eot = 5\neff = 4\nkinds = [\"disk-loss\"]\nmax_partitions = 0");
+        let space = budget_space(&brokers_only);
+        assert!(space.crashable.iter().all(|n| matches!(n, NodeId::Broker(_))), "{:?}", space.crashable);
+        assert!(!space.crashable.is_empty());
+        let h: Hypothesis = [crash("pipeline-1", 1)].into_iter().collect();
+        assert!(realize(&h, &brokers_only, Windows::default(), 1).unwrap_err().contains("pipeline-1"));
     }
 }

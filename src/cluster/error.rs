@@ -48,6 +48,9 @@ pub enum ClusterError {
     Observer(String),
 
     /// A Kafka client call failed.
+    #[error("cannot {action} {node}: {detail}")]
+    Fault { action: String, node: NodeId, detail: String },
+
     #[error("kafka: {action}: {detail}")]
     Kafka { action: String, detail: String },
 }

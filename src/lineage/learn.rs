@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 
 use super::build;
 use crate::lineage::{Derivation, Fact, Model};
-use crate::model::{Fault, FaultPlan, PlannedFault};
+use crate::model::{FaultPlan, PlannedFault};
 use crate::trace::TraceLine;
 
 /// What the runs taken in so far taught: the merged lineage model, and the
@@ -158,7 +158,7 @@ fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
 pub fn threatens(plan: &FaultPlan, fact: &Fact) -> bool {
     let step = fact.step();
     plan.faults.iter().any(|planned| {
-        let down = matches!(planned.fault, Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. });
+        let down = planned.fault.process_target().is_some();
         let until = if down { planned.end } else { planned.end.saturating_sub(1) };
         (planned.start..=until).contains(&step) && planned.fault.nodes().iter().any(|n| fact.nodes().any(|m| m == *n))
     })

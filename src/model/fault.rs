@@ -41,13 +41,19 @@ pub enum Fault {
     /// interface): its requests and answers arrive, late. What it receives
     /// is not limited.
     SlowLink { node: NodeId, rate: Rate },
+    /// SIGKILL a broker after deleting every partition log on its disk
+    /// (the metadata log kept, as on a separate disk): a disk replaced
+    /// under a broker that died. Healed by a restart on the empty disk,
+    /// where the broker fetches again what its partners still hold; what
+    /// no one else held is gone. Brokers only.
+    DiskLoss { node: NodeId },
 }
 
 impl Fault {
     /// The nodes whose process the fault stops (crash, stop, pause).
     pub fn process_target(&self) -> Option<&NodeId> {
         match self {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } => Some(node),
+            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::DiskLoss { node } => Some(node),
             _ => None,
         }
     }
@@ -59,6 +65,7 @@ impl Fault {
             | Fault::Stop { node }
             | Fault::Pause { node }
             | Fault::Isolate { node }
+            | Fault::DiskLoss { node }
             | Fault::SlowLink { node, .. } => vec![node],
             Fault::Cut { left, right } | Fault::CutReplication { left, right } | Fault::LossyLink { left, right, .. } => {
                 left.iter().chain(right).collect()
@@ -93,6 +100,7 @@ impl std::fmt::Display for Fault {
                 write!(f, "drop {} of packets between {{{}}} and {{{}}}", loss.percent(), list(left), list(right))
             }
             Fault::SlowLink { node, rate } => write!(f, "slow what {node} sends to {rate}"),
+            Fault::DiskLoss { node } => write!(f, "crash {node} and lose its disk"),
         }
     }
 }

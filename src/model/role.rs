@@ -106,6 +106,7 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
         Fault::Crash { node } => Fault::Crash { node: single(node)? },
         Fault::Stop { node } => Fault::Stop { node: single(node)? },
         Fault::Pause { node } => Fault::Pause { node: single(node)? },
+        Fault::DiskLoss { node } => Fault::DiskLoss { node: single(node)? },
         Fault::Isolate { node } => Fault::Isolate { node: single(node)? },
         Fault::Cut { left, right } => Fault::Cut { left: expand(left)?, right: expand(right)? },
         Fault::CutReplication { left, right } => Fault::CutReplication { left: expand(left)?, right: expand(right)? },

@@ -144,7 +144,9 @@ pub fn plan_rules<E>(
             }
             rules
         }
-        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::SlowLink { .. } => Vec::new(),
+        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::DiskLoss { .. } | Fault::SlowLink { .. } => {
+            Vec::new()
+        }
     };
     rules.sort();
     rules.dedup();

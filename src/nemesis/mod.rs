@@ -12,6 +12,7 @@
 //! | [`Fault::CutReplication`] | drop the broker listener between | heal |
 //! | [`Fault::LossyLink`]    | drop a share at random | heal     |
 //! | [`Fault::SlowLink`]     | token bucket on what a node sends | lift |
+//! | [`Fault::DiskLoss`]     | delete its partition logs, SIGKILL | restart on the empty disk |
 //!
 //! The same value ([`Fault`], plain data in [`crate::model`]) is what a
 //! fault plan holds, what the injector executes and what a report shows. A [`Nemesis`] remembers what it applied and
@@ -44,6 +45,18 @@ pub struct Nemesis {
     active: Vec<Fault>,
 }
 
+/// Deletes every partition log in the broker's log directories
+/// (`KAFKA_LOG_DIRS`, the image's default if unset) and keeps the KRaft
+/// metadata log, `meta.properties` and the checkpoint files: the broker
+/// restarts as itself, a voter of the quorum as before, with no data.
+const WIPE_PARTITION_LOGS: &str = r#"set -e
+for dir in $(printf %s "${KAFKA_LOG_DIRS:-/var/lib/kafka/data}" | tr , ' '); do
+  for log in "$dir"/*-[0-9]*; do
+    [ -d "$log" ] || continue
+    case "${log##*/}" in __cluster_metadata-*) ;; *) rm -rf -- "$log" ;; esac
+  done
+done"#;
+
 impl Nemesis {
     /// A nemesis for `cluster`, with no fault in force.
     pub fn new(cluster: &Cluster) -> Nemesis {
@@ -60,6 +73,21 @@ impl Nemesis {
         let engine = self.cluster.engine().clone();
         match fault {
             Fault::Crash { node } => engine.kill(&self.cluster.container(node)?, "SIGKILL").await?,
+            Fault::DiskLoss { node } => {
+                let refused = |detail: String| ClusterError::Fault { action: "lose the disk of".into(), node: node.clone(), detail };
+                if !matches!(node, NodeId::Broker(_)) {
+                    return Err(refused("only a broker's disk can be lost".into()));
+                }
+                let container = self.cluster.container(node)?;
+                // The files go while the broker still runs (a stopped
+                // container takes no command), the kill right after: what it
+                // writes between the two goes to files already unlinked.
+                let wiped = engine.exec(&container, &["sh", "-c", WIPE_PARTITION_LOGS]).await?;
+                if wiped.exit_code != 0 {
+                    return Err(refused(format!("exit {}: {}", wiped.exit_code, wiped.stderr.trim())));
+                }
+                engine.kill(&container, "SIGKILL").await?;
+            }
             Fault::Stop { node } => engine.stop(&self.cluster.container(node)?, 30).await?,
             Fault::Pause { node } => engine.pause(&self.cluster.container(node)?).await?,
             Fault::SlowLink { node, rate } => {
@@ -91,7 +119,7 @@ impl Nemesis {
         };
         let engine = self.cluster.engine().clone();
         match fault {
-            Fault::Crash { node } | Fault::Stop { node } => {
+            Fault::Crash { node } | Fault::Stop { node } | Fault::DiskLoss { node } => {
                 engine.start(&self.cluster.container(node)?).await?;
                 self.active.remove(index);
                 self.reinstall_cuts(node).await?;

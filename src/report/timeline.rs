@@ -106,7 +106,7 @@ fn windows(lines: &[TraceLine]) -> Vec<Window> {
 
 fn fill(fault: &Fault) -> &'static str {
     match fault {
-        Fault::Crash { .. } | Fault::Stop { .. } => "#f6c5c0",
+        Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } => "#f6c5c0",
         Fault::Pause { .. } => "#fbe3a8",
         // A degraded link still carries packets: lighter than a cut's blue.
         Fault::LossyLink { .. } | Fault::SlowLink { .. } => "#e1ecfb",

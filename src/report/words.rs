@@ -3,7 +3,7 @@
 //! step 2". The `Display` of a plan is exact but terse; this is the sentence
 //! a report leads with. Pure.
 
-use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Rate, Role};
+use crate::model::{Fault, FaultPlan, Loss, NodeId, PlannedFault, Rate, Role};
 use crate::solver::{FaultVar, Peer};
 
 /// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
@@ -35,7 +35,7 @@ pub fn node(node: &NodeId) -> String {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Links {
     Cut,
-    Lossy(f64),
+    Lossy(Loss),
     Slow(Rate),
 }
 
@@ -46,7 +46,7 @@ impl Links {
         plan.faults
             .iter()
             .find_map(|f| match &f.fault {
-                Fault::LossyLink { loss, .. } => Some(Links::Lossy(f64::from(*loss))),
+                Fault::LossyLink { loss, .. } => Some(Links::Lossy(*loss)),
                 Fault::SlowLink { rate, .. } => Some(Links::Slow(*rate)),
                 _ => None,
             })
@@ -82,7 +82,7 @@ pub fn variable_over(var: &FaultVar, links: Links) -> String {
         }
         Links::Cut => format!("{from_words}'s packets to {to_words} lost during step {step}"),
         Links::Lossy(loss) => {
-            format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", percent(loss))
+            format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", loss.percent())
         }
         Links::Slow(rate) => format!("{from_words}'s packets to {to_words} slowed to {rate} during step {step}"),
     }
@@ -93,16 +93,6 @@ fn end(p: &Peer) -> String {
     match p {
         Peer::Brokers => "the brokers".to_string(),
         Peer::Node(n) => node(n),
-    }
-}
-
-/// A probability as a percentage: `30%`, `0.5%`.
-fn percent(p: f64) -> String {
-    let pct = p * 100.0;
-    if (pct - pct.round()).abs() < 1e-9 {
-        format!("{}%", pct.round())
-    } else {
-        format!("{pct:.1}%")
     }
 }
 
@@ -159,6 +149,7 @@ pub fn verb(fault: &Fault) -> String {
             format!("drop at random {} of the packets between {} and {}", loss.percent(), nodes(left), nodes(right))
         }
         Fault::SlowLink { node: n, rate } => format!("slow what {} sends to {rate}", node(n)),
+        Fault::DiskLoss { node: n } => format!("crash {} and lose its disk", node(n)),
     }
 }
 
@@ -192,6 +183,7 @@ fn healed(p: &PlannedFault) -> String {
         }
         Fault::LossyLink { .. } => format!("the link stopped dropping packets at step {end}"),
         Fault::SlowLink { node: n, .. } => format!("{} sent at full speed again from step {end}", node(n)),
+        Fault::DiskLoss { node: n } => format!("{} restarted on an empty disk at step {end}", node(n)),
     }
 }
 
@@ -272,7 +264,7 @@ mod tests {
         let vars = [omission("leader(input/0)", "brokers", 1), omission("pipeline-1", "brokers", 4), crash("pipeline-1", 2)];
         let said = |links| vars.iter().map(|v| super::variable_over(v, links)).collect::<Vec<_>>();
         assert_eq!(
-            said(super::Links::Lossy(0.3)),
+            said(super::Links::Lossy(Loss::new(0.3).unwrap())),
             [
                 "30% of the packets between the leader of input/0 and its followers dropped during step 1",
                 "30% of the packets between pipeline-1 and the brokers dropped during step 4",
@@ -291,9 +283,8 @@ mod tests {
             r#"{"seed":1,"faults":[{"fault":{"kind":"lossy_link","left":["pipeline-1"],"right":["broker-1"],"loss":0.25},"start":1,"end":3}]}"#,
         )
         .unwrap();
-        assert_eq!(super::Links::of(&lossy), super::Links::Lossy(0.25));
+        assert_eq!(super::Links::of(&lossy), super::Links::Lossy(Loss::new(0.25).unwrap()));
         assert_eq!(super::Links::of(&FaultPlan::default()), super::Links::Cut);
-        assert_eq!(super::percent(0.005), "0.5%");
     }
 
     use super::*;

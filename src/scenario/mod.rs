@@ -376,10 +376,14 @@ pub enum FaultKind {
     /// What a node sends limited to `[faults] rate`:
     /// [`crate::model::Fault::SlowLink`].
     SlowLink,
+    /// A broker killed and restarted on an empty disk:
+    /// [`crate::model::Fault::DiskLoss`]. It realizes a broker's crash;
+    /// pipeline instances are crashed as `crash` says.
+    DiskLoss,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Crash,
         FaultKind::Stop,
         FaultKind::Pause,
@@ -389,6 +393,7 @@ impl FaultKind {
         FaultKind::ReplicationCut,
         FaultKind::LossyLink,
         FaultKind::SlowLink,
+        FaultKind::DiskLoss,
     ];
 
     /// Whether the kind acts on the network (a partition, or a degraded
@@ -423,6 +428,7 @@ impl FaultKind {
             FaultKind::ReplicationCut => "replication-cut",
             FaultKind::LossyLink => "lossy-link",
             FaultKind::SlowLink => "slow-link",
+            FaultKind::DiskLoss => "disk-loss",
         }
     }
 }

@@ -332,6 +332,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         }
     }
 
+    disk_loss_targets(&mut c, kind_list, &kinds, &targets, target_list);
+
     // Strategy.
     // Which names exist is the campaign's registry, checked where a
     // campaign starts; here, only that a name can be one.
@@ -536,7 +538,11 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
         listed.dedup();
         listed.iter().map(|k| k.name()).collect()
     };
-    let (down, network) = (names(false), names(true));
+    let (mut down, network) = (names(false), names(true));
+    // Disk loss takes down brokers only, so it goes beside the kind that
+    // takes down pipeline instances (checked against the targets in
+    // [`disk_loss_targets`]).
+    down.retain(|k| *k != FaultKind::DiskLoss.name());
     if crashes == 0 && partitions > 0 && !down.is_empty() {
         c.at(list, "faults.kinds", format!("{} listed, but max_crashes = 0 allows none", down.join(", ")),
             format!("set faults.max_crashes = 1, or drop {} from faults.kinds", down.join(", ")));
@@ -568,6 +574,27 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
                 format!("keep {} alone among the network kinds, and run a second campaign (a copy of the \
                          scenario) for {}", first.name(), others.join(" and ")));
         }
+    }
+}
+
+/// `disk-loss` realizes a broker's crash, the other node-down kind an
+/// instance's: each needs a target of its own, or it would never be
+/// injected and a certificate would name it.
+fn disk_loss_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], targets: &[NodeId], target_list: &Spanned<Vec<String>>) {
+    if !kinds.contains(&FaultKind::DiskLoss) || targets.is_empty() {
+        return;
+    }
+    let brokers = targets.iter().any(|t| matches!(t, NodeId::Broker(_) | NodeId::Role(_)));
+    if !brokers {
+        c.at(target_list, "faults.targets", "disk-loss is listed, but no target is a broker: only a broker's disk is lost",
+            "add a broker (broker-N) to faults.targets, or drop disk-loss from faults.kinds");
+    }
+    let other = kinds.iter().find(|k| matches!(k, FaultKind::Crash | FaultKind::Stop | FaultKind::Pause));
+    if let (Some(other), false) = (other, targets.iter().any(|t| matches!(t, NodeId::Client(_)))) {
+        c.at(list, "faults.kinds",
+            format!("{} listed with disk-loss, but every target is a broker, whose crash is a disk loss here: {} \
+                     would never be injected", other.name(), other.name()),
+            format!("drop {} from faults.kinds, or add pipeline-N to faults.targets", other.name()));
     }
 }
 
@@ -768,6 +795,24 @@ targets = ["broker-1", "pipeline-2"]
 
     fn fields(problems: &[Problem]) -> Vec<&str> {
         problems.iter().map(|p| p.field.as_str()).collect()
+    }
+
+    #[test]
+    fn disk_loss_goes_beside_a_crash_only_with_targets_for_both() {
+        let with = |kinds: &str, targets: &str| {
+            GOOD.replace(r#"kinds = ["crash", "isolate"]"#, &format!("kinds = {kinds}"))
+                .replace(r#"targets = ["broker-1", "pipeline-2"]"#, &format!("targets = {targets}"))
+        };
+        let both = parse(Path::new("s.toml"), &with(r#"["crash", "disk-loss", "isolate"]"#, r#"["broker-1", "pipeline-2"]"#));
+        assert!(both.is_ok(), "{both:?}");
+        let p = problems(&with(r#"["crash", "disk-loss", "isolate"]"#, r#"["broker-1", "broker-2"]"#));
+        assert_eq!(fields(&p), ["faults.kinds"]);
+        assert!(p[0].message.contains("crash would never be injected"), "{}", p[0].message);
+        let p = problems(&with(r#"["disk-loss", "isolate"]"#, r#"["pipeline-2"]"#));
+        assert_eq!(fields(&p), ["faults.targets"]);
+        assert!(p[0].fix.contains("add a broker"), "{}", p[0].fix);
+        let p = problems(&with(r#"["crash", "stop", "disk-loss", "isolate"]"#, r#"["broker-1", "pipeline-2"]"#));
+        assert_eq!(fields(&p), ["faults.kinds"], "two kinds for instances are still one too many");
     }
 
     #[test]

@@ -203,3 +203,47 @@ pub async fn replication_cut(cluster: &Cluster) -> Result<(), String> {
     println!("    followers rejoined {rejoin:.1?} after heal");
     assert_all_acked_read_back(cluster, topic, &deliveries).await
 }
+
+/// A broker's disk lost: a topic it held alone (replication factor 1)
+/// comes back empty, every record gone; a topic it held with two more
+/// replicas loses nothing, the broker fetching its copy again. Healed, the
+/// broker is back in the quorum and in the ISR.
+pub async fn disk_loss(cluster: &Cluster) -> Result<(), String> {
+    let (alone, replicated) = ("disk-alone", "disk-replicated");
+    create(cluster, TopicSpec::new(alone, 1, 1)).await?;
+    create(cluster, TopicSpec::new(replicated, 1, 3).min_insync_replicas(2)).await?;
+    let broker = partition_zero(cluster, alone).await?.leader.ok_or("no leader")?;
+    let acked_alone = produce(cluster, alone, &batch("alone", 200)).await?;
+    let acked_replicated = produce(cluster, replicated, &batch("replicated", 200)).await?;
+    if acked_alone.iter().chain(&acked_replicated).any(|d| d.acked.is_none()) {
+        return Err("not every record was acknowledged before the fault".into());
+    }
+    let fault = Fault::DiskLoss { node: NodeId::broker(broker as u8) };
+    let mut nemesis = Nemesis::new(cluster);
+    nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+    nemesis.heal(&fault).await.map_err(|e| e.to_string())?;
+    eventually("the broker back in the ISR of both topics", Duration::from_secs(60), || async {
+        let s = snapshot(cluster, alone).await.ok()?;
+        let r = snapshot(cluster, replicated).await.ok()?;
+        (s.partition(alone, 0)?.isr.contains(&broker) && r.partition(replicated, 0)?.isr.contains(&broker)).then_some(())
+    })
+    .await?;
+    let read = workload::read_all(&cluster.bootstrap_servers(), alone, false, Duration::from_secs(20))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !read.is_empty() {
+        return Err(format!("{} records of {alone} read back after broker {broker} lost its disk, none expected", read.len()));
+    }
+    println!("    broker {broker} lost its disk: 200 of 200 records of {alone} gone, {replicated} whole");
+    assert_all_acked_read_back(cluster, replicated, &acked_replicated).await
+}
+
+/// Disk loss is a broker's fault: asked of a client node, it is refused
+/// before anything happens.
+pub async fn disk_loss_of_a_client_is_refused(cluster: &Cluster) -> Result<(), String> {
+    let mut nemesis = Nemesis::new(cluster);
+    match nemesis.apply(&Fault::DiskLoss { node: NodeId::client("workload") }).await {
+        Err(e) if e.to_string().contains("only a broker's disk") => Ok(()),
+        other => Err(format!("expected a refusal, got {other:?}")),
+    }
+}

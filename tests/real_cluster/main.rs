@@ -50,6 +50,8 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("isolated_follower_leaves_isr_and_rejoins_after_heal", |c| Box::pin(faults::isolate_follower(c))),
         ("pause_fences_a_broker_and_resume_brings_it_back", |c| Box::pin(faults::pause_resume(c))),
         ("replication_cut_shrinks_the_isr_to_a_leader_that_keeps_its_session", |c| Box::pin(faults::replication_cut(c))),
+        ("disk_loss_empties_a_topic_held_alone_and_not_a_replicated_one", |c| Box::pin(faults::disk_loss(c))),
+        ("disk_loss_of_a_client_is_refused", |c| Box::pin(faults::disk_loss_of_a_client_is_refused(c))),
         ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
         ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
         ("lossy_link_drops_its_share_both_ways_and_heals_without_a_trace", |c| Box::pin(links::lossy_link(c))),
