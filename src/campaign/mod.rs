@@ -416,7 +416,7 @@ fn inconclusive(runs: &[RunRecord]) -> Vec<String> {
 }
 
 /// The hypotheses with a run that passed and none that failed: what a
-/// survived hypothesis proves ([`crate::search::shift`]) rests on a verdict.
+/// survived hypothesis proves ([`crate::search::alike`]) rests on a verdict.
 fn survived(runs: &[RunRecord]) -> Vec<Hypothesis> {
     let failed = |h: &Hypothesis| runs.iter().any(|r| r.hypothesis == *h && r.verdict == Verdict::Fail);
     let mut out: Vec<Hypothesis> = Vec::new();

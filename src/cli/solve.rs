@@ -48,13 +48,13 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         space.max_omissions,
         space.max_faults.map_or(String::new(), |cap| format!(", {cap} in all"))
     );
-    let symmetries = search::automorphisms(&model, &scenario);
+    let symmetries = search::alike::automorphisms(&model, &scenario);
     say!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
     // As many as a campaign weighs at once, in the order it would inject
     // them (each counted as injected and survived before the next).
     let found = match search::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(search::RANKED)) {
         Ok(found) => {
-            let mut pictures = search::Pictures::new(conditional.base(&model), &scenario, Windows::default());
+            let mut pictures = search::alike::Pictures::new(conditional.base(&model), &scenario, Windows::default());
             search::order(&model, found, space.eff, &mut |v| pictures.of(v))
         }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),

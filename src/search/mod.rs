@@ -12,31 +12,28 @@
 //! - [`mod@next`]: the solver's sources of minimal hypotheses over the
 //!   lineage, with the recovery paths each run's faults caused;
 //! - [`mod@rank`]: the policy that orders them;
-//! - [`symmetry`] and [`shift`]: hypotheses the lineage cannot tell apart
-//!   from one already injected, counted as injected;
+//! - [`alike`]: hypotheses the lineage cannot tell apart from one already
+//!   injected (exactly, or by shape), counted as injected;
 //! - [`strategy`]: the strategies behind one trait (`ldfi`, and the
 //!   baselines `random` and `exhaustive`), the one a campaign names
 //!   picking its next hypothesis;
 //! - [`coverage`]: the targeted instances the search never considered,
 //!   which a campaign does not certify.
 
+pub mod alike;
 pub mod coverage;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod next;
 pub mod plans;
 mod rank;
-pub mod shift;
 mod space;
 pub mod strategy;
-pub mod symmetry;
 
 pub use next::hypotheses;
 pub use plans::PlanCount;
 pub use rank::{order, RANKED};
-pub use shift::Pictures;
 pub use space::{budget_space, realize, space, Windows};
-pub use symmetry::{automorphisms, images};
 
 use crate::lineage::Knowledge;
 use crate::scenario::Scenario;
