@@ -6,7 +6,7 @@
 //! survived contributes its lineage (the recovery path it took, for the
 //! outcomes its plan cut off: [`learn`]) and the solver is asked again; a
 //! recovery path counts only for hypotheses that inject what caused it
-//! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
+//! ([`Conditional`], [`crate::search::hypotheses`]). No hypothesis left: certified within the budget,
 //! stated exactly, with the source of each instance's lineage. Run budget
 //! spent: say how many hypotheses remain. Nothing is certified that was not
 //! earned: a fault-free run with no outcome to reason from (`baseline`),

@@ -4,14 +4,14 @@
 //! the campaign's, which asks the search and is never asked back.
 //!
 //! One part per job:
-//! - [`mod@space`]: the hypothesis space of a scenario (the fault
+//! - `space`: the hypothesis space of a scenario (the fault
 //!   variables the lineage names, or every one its budget allows) and how
 //!   a hypothesis becomes a fault plan ([`realize`]);
 //! - [`plans`]: the budget's hypotheses counted, enumerated and drawn,
 //!   without listing them (the baselines' view);
-//! - [`mod@next`]: the solver's sources of minimal hypotheses over the
+//! - `next` ([`hypotheses`]): the solver's sources of minimal hypotheses over the
 //!   lineage, with the recovery paths each run's faults caused;
-//! - [`mod@rank`]: the policy that orders them;
+//! - `rank` ([`order`]): the policy that orders them;
 //! - [`alike`]: hypotheses the lineage cannot tell apart from one already
 //!   injected (exactly, or by shape), counted as injected;
 //! - [`strategy`]: the strategies behind one trait (`ldfi`, and the

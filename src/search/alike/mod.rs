@@ -4,12 +4,12 @@
 //! certificate that waits for it costs runs without covering more. Pure.
 //!
 //! Alike in two ways, which stand on different ground:
-//! - **Exactly** ([`symmetry`]): a renaming of brokers, or of the
+//! - **Exactly** (`symmetry`, [`automorphisms`]): a renaming of brokers, or of the
 //!   partitions of a topic, that maps the lineage's supports onto
 //!   themselves and keeps the scenario's targets. A hypothesis breaks some
 //!   outcome exactly when its image does, so the images of a tried
 //!   hypothesis count as tried, and those of a broken one as broken.
-//! - **By shape** ([`shift`]): a survived hypothesis moved in time, to
+//! - **By shape** (`shift`): a survived hypothesis moved in time, to
 //!   another partition of a topic or to another instance of its stage,
 //!   when every outcome the moved one threatens has the shape, relative to
 //!   its faults, of one the survived run put at risk. Exact symmetry
