@@ -2,6 +2,7 @@
 """Runs `ldfi solve` with two binaries over every saved campaign and diffs.
 
 Usage: solve-identical.py BEFORE AFTER OUT ROOT...
+       solve-identical.py --journal BEFORE AFTER OUT REPORTS TRACES [LIMIT]
 
 A change to the search that must not change what it proposes (a rewrite
 of the ranking, strategies moved behind a trait) is checked here: every
@@ -19,11 +20,21 @@ scenario file whose name is the one its first run recorded (in the
 repository's scenarios/ and examples/, or beside a ROOT). LDFI_REPO sets
 the repository (default: the one holding this script), where the
 shipped pipelines' jars must be built for a Streams scenario to load.
+
+With --journal, each campaign's own state is compared instead: every
+directory of REPORTS with a summary.json whose scenario_path names a
+scenario file that exists (relative to the repository) is solved as
+`ldfi solve SCENARIO --journal REPORTS/<campaign> --traces TRACES
+--limit LIMIT` (default 30) by both binaries, from one copy of its
+summary.json (under OUT/journals: a campaign still running rewrites it). A campaign that ends in the
+same error with both is counted as skipped; any other difference is
+printed and the exit code is 1.
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -111,7 +122,55 @@ def prefixes(n):
     return sorted({k for k in (1, 2, (n + 1) // 2, n) if 1 <= k <= n})
 
 
+def journals(before, after, out, reports, traces, limit):
+    """The --journal mode: each campaign's own state, solved by both binaries."""
+    dirs = sorted(d for d in os.listdir(reports) if os.path.isfile(os.path.join(reports, d, "summary.json")))
+    compared = differ = skipped = unresolved = 0
+    for side in ("before", "after"):
+        os.makedirs(os.path.join(out, side), exist_ok=True)
+    for name in dirs:
+        journal = os.path.join(reports, name)
+        try:
+            with open(os.path.join(journal, "summary.json")) as f:
+                scenario = os.path.join(REPO, json.load(f)["scenario_path"])
+        except (OSError, ValueError, KeyError, TypeError):
+            scenario = None
+        if scenario is None or not os.path.isfile(scenario):
+            unresolved += 1
+            continue
+        # A campaign still running journals after each run: both binaries
+        # read one copy of its summary, taken once.
+        copy = os.path.join(out, "journals", name)
+        os.makedirs(copy, exist_ok=True)
+        shutil.copyfile(os.path.join(journal, "summary.json"), os.path.join(copy, "summary.json"))
+        texts = []
+        for side, binary in (("before", before), ("after", after)):
+            done = subprocess.run(
+                [binary, "solve", scenario, "--journal", copy, "--traces", traces, "--limit", str(limit)],
+                cwd=REPO, capture_output=True, text=True,
+            )
+            text = f"{done.stdout}--- stderr\n{done.stderr}--- exit {done.returncode}\n"
+            with open(os.path.join(out, side, name), "w") as f:
+                f.write(text)
+            texts.append((text, done.returncode))
+        if texts[0][0] != texts[1][0]:
+            differ += 1
+            print(f"DIFFERS: {name}")
+        elif texts[0][1] != 0:
+            skipped += 1
+            print(f"skipped: {name} (both exit {texts[0][1]}: {texts[0][0].splitlines()[-2] if len(texts[0][0].splitlines()) > 1 else ''})")
+        else:
+            compared += 1
+    print(f"{len(dirs)} campaigns with a summary.json; {unresolved} name no scenario file that exists; "
+          f"{compared} solved alike by both binaries; {skipped} failed the same way with both (skipped); {differ} differ")
+    sys.exit(1 if differ else 0)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--journal":
+        if len(sys.argv) not in (7, 8):
+            sys.exit(__doc__)
+        journals(*sys.argv[2:7], int(sys.argv[7]) if len(sys.argv) == 8 else 30)
     if len(sys.argv) < 5:
         sys.exit(__doc__)
     before, after, out, roots = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]

@@ -46,6 +46,7 @@ pub mod probe;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod search;
 #[cfg(test)]
 mod scratch;
 pub mod solver;

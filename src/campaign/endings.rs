@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::recorded::{record, Recorded, Recording};
 use super::*;
-use crate::campaign::fixtures::copy_scenario;
+use crate::search::fixtures::copy_scenario;
 use crate::solver::FaultVar;
 
 fn temp(name: &str) -> PathBuf {
@@ -103,7 +103,7 @@ const CRASH_PIPELINE_1: &str = "eot = 4\neff = 2\nmax_crashes = 1\nmax_partition
 #[test]
 fn a_pipeline_that_recovers_from_every_crash_is_certified_naming_each_instances_lineage_source() {
     let root = temp("certified");
-    let scenario = crate::campaign::fixtures::copy_scenario_with(3, CRASH_PIPELINE_1);
+    let scenario = crate::search::fixtures::copy_scenario_with(3, CRASH_PIPELINE_1);
     let seen = |step| Recording { polled: vec![2], ..Recording::processed(1, step) };
     let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), seen(0), seen(3));
     let Outcome::Certified { statement } = &summary.outcome else { panic!("{:?}\n{:#?}", summary.outcome, summary.runs) };
@@ -196,7 +196,7 @@ fn hypotheses_whose_runs_never_settled_leave_the_campaign_inconclusive() {
 #[test]
 fn an_instance_the_lineage_never_named_leaves_the_campaign_inconclusive_not_certified() {
     let root = temp("unnamed");
-    let scenario = crate::campaign::fixtures::copy_scenario_with(
+    let scenario = crate::search::fixtures::copy_scenario_with(
         2,
         "eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"pipeline-2\"]",
     );

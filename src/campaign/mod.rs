@@ -6,7 +6,7 @@
 //! survived contributes its lineage (the recovery path it took, for the
 //! outcomes its plan cut off: [`learn`]) and the solver is asked again; a
 //! recovery path counts only for hypotheses that inject what caused it
-//! ([`Conditional`], [`hypotheses`]). No hypothesis left: certified within the budget,
+//! ([`Conditional`], [`crate::search::hypotheses`]). No hypothesis left: certified within the budget,
 //! stated exactly, with the source of each instance's lineage. Run budget
 //! spent: say how many hypotheses remain. Nothing is certified that was not
 //! earned: a fault-free run with no outcome to reason from (`baseline`),
@@ -24,51 +24,35 @@
 //! counterexample is minimized on the live cluster ([`minimize`]) and can be
 //! replayed later on a fresh cluster ([`replay`]).
 //!
-//! The next hypothesis is the strategy's ([`strategy`]): `ldfi` asks the
-//! solver, `exhaustive` tries every plan in order of size, `random` draws
-//! plans. The loop knows none of them by name.
+//! The next hypothesis is the search's ([`crate::search`]): the strategy
+//! the campaign names picks it (`ldfi` asks the solver, `exhaustive` tries
+//! every plan in order of size, `random` draws plans) and the loop knows
+//! none of them by name.
 
 mod baseline;
-mod coverage;
 #[cfg(test)]
 mod endings;
 pub mod events;
-#[cfg(test)]
-mod fixtures;
 pub mod minimize;
-mod next;
-pub mod plans;
-mod rank;
 #[cfg(test)]
 mod recorded;
 pub mod replay;
 pub mod resume;
 mod runs;
-mod space;
-pub mod strategy;
 pub mod subscribers;
-mod shift;
-mod symmetry;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use plans::{exhaustive, PlanCount};
-pub use space::{budget_space, realize, space, Windows};
 pub use crate::lineage::{learn, Conditional};
-pub use next::hypotheses;
-pub use rank::{order, RANKED};
-pub use shift::Pictures;
 pub use minimize::{MinimalPlan, MinimizeSettings};
 pub use resume::Restored;
 pub use runs::Runs;
-pub use strategy::Known;
 pub use crate::summary::program_words;
 pub use events::{CampaignEvent, Listener, Listeners};
 pub use subscribers::{Journal, Reports};
-pub use symmetry::{automorphisms, images};
 pub use crate::summary::{inconclusive_reason, lineage_words, CampaignSummary, ClusterUse, Counterexample, Learned, Outcome, RunRecord, SCHEMA_VERSION};
 
 use crate::checker::Verdict;
@@ -77,6 +61,7 @@ use crate::lineage;
 use crate::model::FaultPlan;
 use crate::run::{Binaries, RunError};
 use crate::scenario::{FaultKind, Scenario, StrategyName};
+use crate::search::{coverage, realize, strategy, Known, Windows};
 use crate::solver::Hypothesis;
 use crate::trace;
 
@@ -431,7 +416,7 @@ fn inconclusive(runs: &[RunRecord]) -> Vec<String> {
 }
 
 /// The hypotheses with a run that passed and none that failed: what a
-/// survived hypothesis proves ([`shift`]) rests on a verdict.
+/// survived hypothesis proves ([`crate::search::alike`]) rests on a verdict.
 fn survived(runs: &[RunRecord]) -> Vec<Hypothesis> {
     let failed = |h: &Hypothesis| runs.iter().any(|r| r.hypothesis == *h && r.verdict == Verdict::Fail);
     let mut out: Vec<Hypothesis> = Vec::new();
@@ -528,7 +513,7 @@ async fn choose(
         .map_err(|e| RunError::Pipeline(format!("solver: {e}")))?;
     match candidate {
         Some(h) => {
-            let plan = space::realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index)).map_err(RunError::BadPlan)?;
+            let plan = realize(&h, scenario, settings.windows, scenario.seed ^ u64::from(index)).map_err(RunError::BadPlan)?;
             Ok(Some((h, plan)))
         }
         None => Ok(None),
@@ -623,7 +608,7 @@ mod tries_tests {
 
 #[cfg(test)]
 mod budget_tests {
-    use crate::campaign::fixtures::copy_scenario;
+    use crate::search::fixtures::copy_scenario;
 
     #[test]
     fn the_budget_names_its_kinds_and_counts() {

@@ -95,7 +95,7 @@ mod tests {
     const REPORTS: [&str; 3] = ["report.md", "report.html", "junit.xml"];
 
     fn summary() -> CampaignSummary {
-        let scenario = crate::campaign::fixtures::copy_scenario("eot = 4");
+        let scenario = crate::search::fixtures::copy_scenario("eot = 4");
         let mut summary = CampaignSummary::new(&scenario, "c", StrategyName::LDFI);
         summary.runs.push(RunRecord {
             run: "r0".into(),

@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use ldfi::bench::{self, BenchReport, Trial};
-use ldfi::campaign::{self, CampaignEvent, CampaignSettings, Journal, Listener, Listeners, Reports, Windows};
+use ldfi::campaign::{self, CampaignEvent, CampaignSettings, Journal, Listener, Listeners, Reports};
+use ldfi::search::{self, Windows};
 use ldfi::cluster::Cluster;
 use ldfi::run::{Binaries, RunError};
 use ldfi::scenario::{Scenario, StrategyName};
@@ -83,7 +84,7 @@ pub async fn run(args: BenchArgs) -> u8 {
     let stamp = ldfi::trace::now_ms() / 1000;
     let out_dir = args.reports.join(format!("bench-{stamp}"));
     let strategies: Vec<StrategyName> = if args.strategies.is_empty() {
-        campaign::strategy::names().map(StrategyName::from).collect()
+        search::strategy::names().map(StrategyName::from).collect()
     } else {
         args.strategies.iter().map(|s| StrategyName::from(s.as_str())).collect()
     };
@@ -133,7 +134,7 @@ async fn bench_scenario(
     out_dir: &std::path::Path,
     trials: &mut Vec<Trial>,
 ) -> Result<(), RunError> {
-    let plans = campaign::plans::count(&campaign::budget_space(scenario));
+    let plans = search::plans::count(&search::budget_space(scenario));
     note!("ldfi bench: {}: {plans} fault plans within the budget (where random draws; exhaustive certifies after all of them)", scenario.name);
     for &parallel in &args.parallel {
     for strategy in strategies {

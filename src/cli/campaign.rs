@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
-use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, Journal, Listeners, MinimizeSettings, Outcome, Reports, Restored, Windows};
+use ldfi::campaign::{self, resume, CampaignSettings, CampaignSummary, Journal, Listeners, MinimizeSettings, Outcome, Reports, Restored};
+use ldfi::search::{self, Windows};
 use ldfi::cluster::ClusterError;
 use ldfi::engine::placement::Needed;
 use ldfi::engine::Endpoint;
@@ -22,13 +23,13 @@ use super::{fail, EXIT_BAD_INPUT, EXIT_INFRA, EXIT_INTERRUPTED, EXIT_NOT_CERTIFI
 
 /// `--strategy`'s parser: the names of the registered strategies.
 pub fn strategy_names() -> PossibleValuesParser {
-    PossibleValuesParser::new(campaign::strategy::REGISTRY.iter().map(|e| PossibleValue::new(e.name).help(e.about)))
+    PossibleValuesParser::new(search::strategy::REGISTRY.iter().map(|e| PossibleValue::new(e.name).help(e.about)))
 }
 
 /// The strategy a scenario names, if ldfi has it; else the problem, as a
 /// scenario's problems are told (file, field, why, fix).
 fn registered(scenario: &Scenario, path: &Path) -> Result<StrategyName, String> {
-    match campaign::strategy::entry(&scenario.strategy.name) {
+    match search::strategy::entry(&scenario.strategy.name) {
         Ok(_) => Ok(scenario.strategy.name.clone()),
         Err(e) => Err(format!("{}: strategy.name: {e}\n  fix: {}", path.display(), e.fix())),
     }

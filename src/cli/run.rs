@@ -39,7 +39,7 @@ pub fn validate(path: &Path) -> u8 {
                 s.chain().map(|p| format!("{} x{}", p.program, p.instances)).collect::<Vec<_>>().join(" → "),
                 counted(s.budget.eot as usize, "step"),
             );
-            let plans = ldfi::campaign::plans::count(&ldfi::campaign::budget_space(&s));
+            let plans = ldfi::search::plans::count(&ldfi::search::budget_space(&s));
             say!("  budget: {}", ldfi::campaign::budget_words(&s));
             say!("  {plans} fault plans within it (what random draws from and exhaustive tries in turn)");
             EXIT_OK

@@ -8,7 +8,8 @@
 
 use std::path::PathBuf;
 
-use ldfi::campaign::{self, resume, Windows};
+use ldfi::campaign::{self, resume};
+use ldfi::search::{self, Windows};
 use ldfi::solver::Hypothesis;
 use ldfi::lineage;
 use ldfi::scenario::{Scenario, StrategyName};
@@ -35,7 +36,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         }
     }
     let lineage::Knowledge { model, conditional } = knowledge;
-    let space = campaign::space(&scenario, &model);
+    let space = search::space(&scenario, &model);
     say!(
         "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s){}",
         model.outcomes.len(),
@@ -47,14 +48,14 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
         space.max_omissions,
         space.max_faults.map_or(String::new(), |cap| format!(", {cap} in all"))
     );
-    let symmetries = campaign::automorphisms(&model, &scenario);
+    let symmetries = search::alike::automorphisms(&model, &scenario);
     say!("{} renaming(s) of brokers and partitions leave the lineage unchanged (symmetric hypotheses are tried once)", symmetries.len());
     // As many as a campaign weighs at once, in the order it would inject
     // them (each counted as injected and survived before the next).
-    let found = match campaign::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(campaign::RANKED)) {
+    let found = match search::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(search::RANKED)) {
         Ok(found) => {
-            let mut pictures = campaign::Pictures::new(conditional.base(&model), &scenario, Windows::default());
-            campaign::order(&model, found, space.eff, &mut |v| pictures.of(v))
+            let mut pictures = search::alike::Pictures::new(conditional.base(&model), &scenario, Windows::default());
+            search::order(&model, found, space.eff, &mut |v| pictures.of(v))
         }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
@@ -88,7 +89,7 @@ pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: 
     let known = campaign::known_from(&scenario, &restored, Windows::default());
     // What ldfi's strategy judges alike, whichever strategy ran: the
     // list below is what ldfi's would still try.
-    let alike = campaign::strategy::start(&StrategyName::LDFI).map_or(0, |s| s.judged_alike(&known));
+    let alike = search::strategy::start(&StrategyName::LDFI).map_or(0, |s| s.judged_alike(&known));
     say!(
         "{}: {} runs taken in; {} hypotheses injected without breaking anything ({} survived), {} broke something; {alike} judged alike to one that survived",
         journal.display(),
@@ -97,7 +98,7 @@ pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: 
         known.survived.len(),
         known.broken.len(),
     );
-    let found = match campaign::strategy::left(&known, REMAINING_CAP) {
+    let found = match search::strategy::left(&known, REMAINING_CAP) {
         Ok(found) => found,
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
@@ -116,7 +117,7 @@ const REMAINING_CAP: usize = 10_000;
 /// The first `limit` hypotheses, each in words, as a plan and as JSON.
 fn list(found: &[Hypothesis], scenario: &Scenario, limit: usize) {
     for (i, h) in found.iter().take(limit).enumerate() {
-        match campaign::realize(h, scenario, Windows::default(), scenario.seed) {
+        match search::realize(h, scenario, Windows::default(), scenario.seed) {
             Ok(plan) => say!(
                 "{:>3}. {}\n     plan: {plan}\n     {}",
                 i + 1,

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::campaign::{realize, space, Windows};
+use crate::search::{realize, space, Windows};
 use crate::model::snapshot::GroupState;
 use crate::model::{role, Fault, NodeId, Role, Snapshot};
 use crate::run::RunNames;

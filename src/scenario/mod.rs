@@ -493,7 +493,7 @@ fn one() -> u32 {
 /// A search strategy, by the name scenario files (`[strategy] name`), the
 /// command line (`--strategy`) and summary.json give it. Which names
 /// exist, and what each one does, is the campaign's registry
-/// (`campaign::strategy::REGISTRY`): a strategy is added there, not here.
+/// (`search::strategy::REGISTRY`): a strategy is added there, not here.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct StrategyName(std::borrow::Cow<'static, str>);

@@ -53,7 +53,7 @@ pub fn check(summary: &CampaignSummary, journal_dir: &Path, traces: &Path) -> Re
             ));
         }
     }
-    if let Err(e) = crate::campaign::strategy::entry(&summary.strategy) {
+    if let Err(e) = crate::search::strategy::entry(&summary.strategy) {
         return Err(problem(&path, "strategy", summary.strategy.name(), "is not a strategy this ldfi has", e.fix()));
     }
     let roots = roots(traces);

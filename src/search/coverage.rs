@@ -1,4 +1,4 @@
-//! Which targeted pipeline instances the campaign never considered.
+//! Which targeted pipeline instances the search never considered.
 //!
 //! The ldfi strategy only hypothesizes faults of what the lineage names.
 //! An instance that wrote no trace events, exported no spans, and that
@@ -53,7 +53,7 @@ pub fn reason(instances: &[String], fault_free_run: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::fixtures::{alive, copy_scenario_with, crash, link};
+    use crate::search::fixtures::{alive, copy_scenario_with, crash, link};
 
     fn model(facts: Vec<Fact>) -> lineage::Model {
         let mut m = lineage::Model::default();

@@ -1,13 +1,10 @@
 //! `ldfi`: lineage-driven. The solver's minimal hypotheses over the space
 //! the lineage names ([`super::super::next::hypotheses`]), the next one
 //! picked by the ranking policy ([`super::super::rank`]). Hypotheses the
-//! lineage cannot tell apart from one already injected count as injected:
-//! images under a symmetry of brokers and partitions
-//! ([`super::super::symmetry`]), and a survived hypothesis moved to another
-//! step, partition or instance where the lineage shows the same picture
-//! ([`super::super::shift`]).
+//! lineage cannot tell apart from one already injected count as injected
+//! ([`super::super::alike`]).
 
-use super::super::{next, rank, shift, space, symmetry};
+use super::super::{alike, next, rank, space};
 use super::{Entry, Known, Strategy};
 use crate::solver::{Hypothesis, SolverError};
 
@@ -32,7 +29,7 @@ impl Strategy for Ldfi {
         let (model, conditional) = (&knowledge.model, &knowledge.conditional);
         let (found, injected) = weighed(known, rank::RANKED)?;
         let space = space::space(scenario, model);
-        let mut pictures = shift::Pictures::new(conditional.base(model), scenario, *windows);
+        let mut pictures = alike::Pictures::new(conditional.base(model), scenario, *windows);
         Ok(rank::pick(model, found, &injected, space.eff, &mut |v| pictures.of(v)))
     }
 
@@ -42,30 +39,17 @@ impl Strategy for Ldfi {
     }
 
     fn judged_alike(&self, known: &Known) -> usize {
-        let Known { scenario, knowledge, windows, .. } = known;
-        shift::with_shifts(&known.tried, &known.survived, &knowledge.model, &knowledge.conditional, scenario, *windows).len()
-            - known.tried.len()
+        alike::injected(known).alike
     }
 }
 
 /// Up to `limit` hypotheses of each source of [`next::hypotheses`], and
-/// everything counted as injected: the tried ones with the time shifts of
-/// those that survived, the broken ones, each with its images under the
-/// symmetries of brokers and partitions.
+/// everything counted as injected ([`alike::injected`]).
 fn weighed(known: &Known, limit: usize) -> Result<(Vec<Hypothesis>, Vec<Hypothesis>), SolverError> {
     let Known { scenario, knowledge, windows, .. } = known;
     let (model, conditional) = (&knowledge.model, &knowledge.conditional);
     let space = space::space(scenario, model);
-    let symmetries = symmetry::automorphisms(model, scenario);
-    let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
-        let mut all = known.to_vec();
-        for h in known {
-            all.extend(symmetry::images(h, &symmetries));
-        }
-        all
-    };
-    let tried = with_images(&shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows));
-    let broken = with_images(&known.broken);
+    let alike::Injected { tried, broken, .. } = alike::injected(known);
     let found = next::hypotheses(scenario, &space, model, conditional, &tried, &broken, *windows, limit)?;
     Ok((found, tried.into_iter().chain(broken).collect()))
 }
@@ -78,6 +62,6 @@ pub fn left(known: &Known, limit: usize) -> Result<Vec<Hypothesis>, SolverError>
     let (model, conditional) = (&knowledge.model, &knowledge.conditional);
     let (found, _) = weighed(known, limit)?;
     let space = space::space(scenario, model);
-    let mut pictures = shift::Pictures::new(conditional.base(model), scenario, *windows);
+    let mut pictures = alike::Pictures::new(conditional.base(model), scenario, *windows);
     Ok(rank::order(model, found, space.eff, &mut |v| pictures.of(v)))
 }

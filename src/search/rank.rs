@@ -12,7 +12,7 @@
 //! to which node, role or link (a role without its partition: the leader
 //! of one input partition meets the recovery code the leader of another
 //! meets), on what work the lineage shows there (its picture,
-//! [`super::shift::Pictures`]: a crash of an instance holding a committed
+//! [`super::alike::Pictures`]: a crash of an instance holding a committed
 //! burst not yet written is not the crash of the same instance before the
 //! burst came). The same mechanism at another step or on another
 //! partition mostly meets the same recovery code again.
@@ -68,7 +68,7 @@ pub const RANKED: usize = 48;
 /// A fault variable without its step, and roles without their partition:
 /// what it does to which node, role or link, and on what work the lineage
 /// shows there (`picture`, alike at every steady step, see
-/// [`super::shift::Pictures`]).
+/// [`super::alike::Pictures`]).
 type Mechanism = (Kind, Target, Target, usize);
 
 /// What a fault does.

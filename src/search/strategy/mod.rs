@@ -24,11 +24,10 @@ mod ldfi;
 pub use ldfi::left;
 mod random;
 
-use crate::lineage::Knowledge;
-use crate::scenario::{Scenario, StrategyName};
+use crate::scenario::StrategyName;
 use crate::solver::{Hypothesis, SolverError};
 
-use super::Windows;
+use super::Known;
 
 /// One search strategy, started once when a campaign starts and again when
 /// it resumes: what must outlast a resume is in [`Known`] (`random`'s
@@ -53,23 +52,6 @@ pub trait Strategy: Send {
     fn judged_alike(&self, _known: &Known) -> usize {
         0
     }
-}
-
-/// What the campaign knows when it asks a strategy: owned, so that the
-/// strategy can work on a thread of its own while the loop waits.
-#[derive(Debug, Clone)]
-pub struct Known {
-    pub scenario: Scenario,
-    /// The lineage merged over the runs that broke nothing, and the
-    /// recovery paths each run's faults caused.
-    pub knowledge: Knowledge,
-    /// Hypotheses injected that broke nothing (whatever their verdict).
-    pub tried: Vec<Hypothesis>,
-    /// Of those, the ones with a run that passed and none that failed.
-    pub survived: Vec<Hypothesis>,
-    /// Hypotheses injected that broke something.
-    pub broken: Vec<Hypothesis>,
-    pub windows: Windows,
 }
 
 /// Whether `h` is still to try: not tried, and no broken hypothesis is

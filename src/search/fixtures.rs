@@ -1,4 +1,4 @@
-//! Test fixtures shared by the campaign's pure modules: a small copy
+//! Test fixtures shared by the search's modules and the campaign's tests: a small copy
 //! scenario with the fault budget each test needs, and lineage facts and
 //! fault variables written as text.
 

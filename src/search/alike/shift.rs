@@ -1,12 +1,12 @@
-//! Time shifts: a hypothesis that survived at one step stands for the same
-//! hypothesis at another step where the lineage shows the same picture.
-//! Pure.
+//! Alike by shape: a hypothesis that survived at one step stands for the
+//! same hypothesis at another step (or partition, or instance) where the
+//! lineage shows the same picture. Pure.
 //!
 //! A fault variable names its step, so a budget of one crash offers the
 //! solver the crash of the instance at every step it was busy, and the
 //! crash of the group's coordinator at every step it took a commit: on a
-//! steady pipeline that is nearly the whole space, and a certificate cost
-//! about as many runs as trying every plan. But a steady pipeline does the
+//! steady pipeline that is nearly the whole space, and a certificate would
+//! cost about as many runs as trying every plan. But a steady pipeline does the
 //! same thing at every step (consume a batch, write it, commit it), and the
 //! lineage says so: the outcomes a crash of the instance at step 3
 //! threatens rely on the same facts, relative to step 3, as those a crash
@@ -36,16 +36,13 @@
 //! others. A step unlike the others keeps its own hypothesis: the start,
 //! where the pipeline had no backlog yet; the end, where the last batches
 //! are drained; an instance that keeps word counts in memory until the last
-//! count of each word; a follower that had not fetched yet. This is the
-//! symmetry of [`super::symmetry`] along time instead of across brokers,
-//! and it stands on the same ground: the lineage is what the solver sees,
-//! and two hypotheses it cannot tell apart are injected once. What no
+//! count of each word; a follower that had not fetched yet. What no
 //! lineage shows, where in its poll loop the instance is when the crash
 //! lands, is chance at every step alike (`--tries` injects each plan again).
 
 use std::collections::BTreeSet;
 
-use super::space::{self, Windows};
+use crate::search::space::{self, Windows};
 use super::symmetry;
 use crate::lineage::learn::{threatens, Conditional};
 use crate::lineage::{Fact, Model};
@@ -83,7 +80,7 @@ type Footprint = BTreeSet<BTreeSet<BTreeSet<Relative>>>;
 /// The hypotheses, other than the survived ones themselves, that a time
 /// shift relates to a survived one (see the module doc). `base` is the
 /// model without learned recovery paths.
-pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, windows: Windows) -> Vec<Hypothesis> {
+fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, windows: Windows) -> Vec<Hypothesis> {
     let eff = scenario.budget.eff;
     let mut out: Vec<Hypothesis> = Vec::new();
     for h in survived.iter().filter(|h| !h.is_empty()) {
@@ -125,7 +122,7 @@ pub fn images(survived: &[Hypothesis], base: &Model, scenario: &Scenario, window
 /// `tried` and the time shifts of those of them that survived a run (a
 /// run without a verdict proves nothing, and its shifts are not covered),
 /// on `model` as the campaign keeps it (the learned paths set aside).
-pub fn with_shifts(
+pub(super) fn with_shifts(
     tried: &[Hypothesis],
     survived: &[Hypothesis],
     model: &Model,
@@ -201,7 +198,7 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
 
 /// What a single fault would land on, by the lineage: its footprint on the
 /// base model, numbered so that faults alike in time share a number. The
-/// ranking counts a fault's mechanism per picture (`rank`): a
+/// ranking counts a fault's mechanism per picture (`search::rank`): a
 /// crash of an instance that has committed a burst it has not written yet
 /// meets other code than a crash of the same instance before the burst,
 /// though both are "a crash of pipeline-1".
@@ -248,7 +245,7 @@ impl Pictures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use super::super::fixtures::{alive, chain_scenario, copy_scenario, copy_scenario_with, link, node, omission};
+    use crate::search::fixtures::{alive, chain_scenario, copy_scenario, copy_scenario_with, link, node, omission};
     use crate::lineage::Derivation;
 
     fn scenario() -> Scenario {
@@ -268,7 +265,7 @@ mod tests {
     }
 
     fn crash(node: &str, step: u32) -> Hypothesis {
-        [super::super::fixtures::crash(node, step)].into_iter().collect()
+        [crate::search::fixtures::crash(node, step)].into_iter().collect()
     }
 
     /// Whether every variable of `found` crashes `name`.
@@ -310,7 +307,7 @@ mod tests {
         let model = steady([3]);
         let scenario = copy_scenario("eot = 14\neff = 14\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]\n");
         let mut pictures = Pictures::new(model, &scenario, Windows::default());
-        let var = |step: u32| super::super::fixtures::crash("pipeline-1", step);
+        let var = |step: u32| crate::search::fixtures::crash("pipeline-1", step);
         let (at, after, before, idle) = (pictures.of(&var(3)), pictures.of(&var(4)), pictures.of(&var(0)), pictures.of(&var(10)));
         assert_ne!(at, after, "the burst's first step and its second are other work");
         assert_eq!(before, idle, "no work, one picture");
@@ -368,7 +365,7 @@ mod tests {
             model.outcomes.insert(format!("r:{s}"), [on_leader, on_follower].into());
         }
         let pair = |s: u32| -> Hypothesis {
-            [omission(leader, "brokers", s), super::super::fixtures::crash(leader, s + 1)].into_iter().collect()
+            [omission(leader, "brokers", s), crate::search::fixtures::crash(leader, s + 1)].into_iter().collect()
         };
         let found = images(&[pair(0)], &model, &scenario, Windows::default());
         assert!((1..6).all(|s| !found.contains(&pair(s))), "{found:?}");

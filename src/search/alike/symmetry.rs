@@ -1,5 +1,5 @@
-//! Symmetry: hypotheses that are the same shape on interchangeable brokers
-//! or partitions are tried once. Pure.
+//! Alike exactly: hypotheses that are the same on interchangeable brokers
+//! or partitions are injected once. Pure.
 //!
 //! A renaming of node names is a symmetry when it maps the lineage onto
 //! itself: the set of outcome supports (the only thing the solver sees) is
@@ -96,7 +96,7 @@ fn rename_roles(roles: &BTreeSet<NodeId>, moved: &BTreeMap<i32, i32>) -> Renamin
 }
 
 /// The images of a hypothesis under the renamings (itself excluded).
-pub fn images(hypothesis: &Hypothesis, renamings: &[Renaming]) -> Vec<Hypothesis> {
+pub(super) fn images(hypothesis: &Hypothesis, renamings: &[Renaming]) -> Vec<Hypothesis> {
     let mut out: Vec<Hypothesis> = Vec::new();
     for r in renamings {
         let image: Hypothesis = hypothesis.iter().map(|v| rename_var(v, r)).collect();
