@@ -81,6 +81,9 @@ pub struct History {
     pub drain_detail: String,
     /// Set when the run itself failed.
     pub run_error: Option<String>,
+    /// Planned faults that could not be applied, each with why: the run
+    /// did not test its plan, so it proves nothing about it.
+    pub not_injected: Vec<String>,
 }
 
 /// The run's `run_started` line, if any; a second one is refused. A run
@@ -130,6 +133,7 @@ impl History {
         };
         let mut history = History::default();
         let mut started = false;
+        let mut applied = Vec::new();
         for line in lines {
             match &line.event {
                 Event::RunStarted {
@@ -185,6 +189,12 @@ impl History {
                     history.drain_detail = detail.clone();
                 }
                 Event::RunFinished { error } => history.run_error = error.clone(),
+                Event::FaultApplied { fault } => applied.push(fault.clone()),
+                // A failure after the fault was applied is its heal's: the
+                // fault was injected, and held longer.
+                Event::FaultFailed { fault, error } if !applied.contains(fault) => {
+                    history.not_injected.push(format!("{fault}: {error}"));
+                }
                 _ => {}
             }
         }

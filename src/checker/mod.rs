@@ -173,9 +173,10 @@ pub struct RunVerdict {
 pub fn check(history: &History, checked: &[Property]) -> RunVerdict {
     let results: Vec<PropertyResult> = checked.iter().map(|p| properties::check(*p, history)).collect();
     let mut verdict = results.iter().fold(Verdict::Pass, |v, r| v.and(r.verdict));
-    // A run whose workload wrote nothing, or that failed itself, proves
-    // nothing: unknown, never a pass.
-    if history.run_error.is_some() || history.inputs.is_empty() {
+    // A run whose workload wrote nothing, that failed itself, or that
+    // could not inject a fault of its plan proves nothing: unknown, never
+    // a pass.
+    if history.run_error.is_some() || history.inputs.is_empty() || !history.not_injected.is_empty() {
         verdict = verdict.and(Verdict::Unknown);
     }
     RunVerdict {

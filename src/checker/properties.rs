@@ -376,6 +376,26 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
     }
 
+    /// A fault of the plan that could not be applied leaves the run
+    /// without a verdict, whatever its properties say; one whose heal
+    /// failed was injected (held longer), and the run keeps its verdict.
+    #[test]
+    fn a_run_that_could_not_inject_a_fault_has_no_verdict() {
+        use crate::trace::{Event, TraceLine};
+        let fault: crate::model::Fault = serde_json::from_str(r#"{"kind":"crash","node":"broker-2"}"#).unwrap();
+        let line = |event| TraceLine { time_ms: 0, source: "harness".into(), step: Some(3), event };
+        let failed = line(Event::FaultFailed { fault: fault.clone(), error: "the container is not running".into() });
+        let checked = |extra: Vec<TraceLine>| {
+            let mut lines = streams_word_count_trace(Some(crate::trace::ValueFormat::Long));
+            lines.extend(extra);
+            let h = History::from_trace(&lines).unwrap();
+            super::super::check(&h, &[Property::WordCounts]).verdict
+        };
+        assert_eq!(checked(vec![]), Verdict::Pass);
+        assert_eq!(checked(vec![failed.clone()]), Verdict::Unknown);
+        assert_eq!(checked(vec![line(Event::FaultApplied { fault }), failed]), Verdict::Pass);
+    }
+
     #[test]
     fn a_streams_word_count_writing_longs_read_as_text_is_unknown_with_the_fix() {
         for format in [None, Some(crate::trace::ValueFormat::Text)] {

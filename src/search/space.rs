@@ -272,7 +272,22 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
             }
         }
     }
-    Ok(FaultPlan { seed, faults })
+    Ok(FaultPlan { seed, faults: joined(faults) })
+}
+
+/// The same fault over windows that overlap or meet, as one window: two
+/// crash variables of a node at steps 18 and 19 mean it is down over
+/// both, not killed again while it is down (which no engine can do).
+fn joined(faults: Vec<PlannedFault>) -> Vec<PlannedFault> {
+    let mut out: Vec<PlannedFault> = Vec::with_capacity(faults.len());
+    for f in faults {
+        let meets = |o: &PlannedFault| o.fault == f.fault && o.start <= f.end && f.start <= o.end;
+        match out.iter_mut().find(|o| meets(o)) {
+            Some(o) => (o.start, o.end) = (o.start.min(f.start), o.end.max(f.end)),
+            None => out.push(f),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -409,5 +424,20 @@ mod tests {
         assert!(!space.crashable.is_empty());
         let h: Hypothesis = [crash("pipeline-1", 1)].into_iter().collect();
         assert!(realize(&h, &brokers_only, Windows::default(), 1).unwrap_err().contains("pipeline-1"));
+    }
+
+    #[test]
+    fn the_same_fault_over_windows_that_meet_is_one_fault() {
+        let s = scenario("eot = 8\neff = 8\nkinds = [\"crash\", \"isolate\"]\nmax_crashes = 2\nmax_partitions = 2");
+        let plan = |h: &[FaultVar]| realize(&h.iter().cloned().collect(), &s, Windows::default(), 1).unwrap();
+        let windows = |p: &FaultPlan| p.faults.iter().map(|f| (f.fault.to_string(), f.start, f.end)).collect::<Vec<_>>();
+        assert_eq!(windows(&plan(&[crash("broker-2", 3), crash("broker-2", 4)])), [("crash broker-2".to_string(), 3, 6)]);
+        assert_eq!(windows(&plan(&[crash("broker-2", 3), crash("broker-2", 5)])), [("crash broker-2".to_string(), 3, 7)]);
+        // Apart, each is its own crash and restart; other nodes are other faults.
+        assert_eq!(plan(&[crash("broker-2", 1), crash("broker-2", 5)]).faults.len(), 2);
+        assert_eq!(plan(&[crash("broker-1", 3), crash("broker-2", 3)]).faults.len(), 2);
+        let cuts = plan(&[omission("pipeline-1", "brokers", 2), omission("pipeline-1", "brokers", 3)]);
+        assert_eq!(cuts.faults.len(), 1);
+        assert_eq!((cuts.faults[0].start, cuts.faults[0].end), (2, 5));
     }
 }
