@@ -101,8 +101,12 @@ pub fn budget_words(scenario: &Scenario) -> String {
     down.sort();
     let network: Vec<&str> = b.kinds.iter().filter(|k| k.is_partition()).map(|k| k.name()).collect();
     let mut parts = Vec::new();
-    if let Some(kind) = down.first().filter(|_| b.max_crashes > 0) {
-        parts.push(count(b.max_crashes, kind.name()));
+    if let Some(kind) = down.iter().find(|k| **k != FaultKind::DiskLoss).or(down.first()).filter(|_| b.max_crashes > 0) {
+        let mut said = count(b.max_crashes, kind.name());
+        if *kind != FaultKind::DiskLoss && down.contains(&FaultKind::DiskLoss) {
+            said.push_str(" (a broker's with its disk lost)");
+        }
+        parts.push(said);
     }
     if !network.is_empty() && b.max_partitions > 0 {
         // A degraded link is the only network kind of its campaign, and no partition.
@@ -620,5 +624,9 @@ mod budget_tests {
         assert!(single.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..5"), "{single}");
         let lossy = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 2\nkinds = [\"crash\", \"lossy-link\"]"));
         assert!(lossy.contains("at most 1 crash and 2 degraded links (lossy-link) over steps"), "{lossy}");
+        let disk = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 0\nkinds = [\"crash\", \"disk-loss\"]"));
+        assert!(disk.contains("at most 1 crash (a broker's with its disk lost) over steps"), "{disk}");
+        let disk_only = super::budget_statement(&copy_scenario("eot = 6\nmax_crashes = 2\nmax_partitions = 0\nkinds = [\"disk-loss\"]\ntargets = [\"broker-1\"]"));
+        assert!(disk_only.contains("at most 2 disk-losses over steps"), "{disk_only}");
     }
 }
