@@ -52,7 +52,7 @@ mod tests {
     use super::*;
 
     fn verdict(verdict: Verdict, inputs: usize, acked: usize, outputs: usize) -> RunVerdict {
-        RunVerdict { verdict, results: Vec::new(), inputs, acked, outputs }
+        RunVerdict { verdict, results: Vec::new(), inputs, acked, outputs, unproven: Vec::new() }
     }
 
     #[test]

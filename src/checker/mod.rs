@@ -167,6 +167,11 @@ pub struct RunVerdict {
     pub inputs: usize,
     pub acked: usize,
     pub outputs: usize,
+    /// Why the run proves nothing whatever its properties say (it failed
+    /// itself, its workload wrote nothing, a fault of its plan could not
+    /// be applied); empty when its verdict is its properties'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unproven: Vec<String>,
 }
 
 /// Checks properties over a history.
@@ -176,7 +181,12 @@ pub fn check(history: &History, checked: &[Property]) -> RunVerdict {
     // A run whose workload wrote nothing, that failed itself, or that
     // could not inject a fault of its plan proves nothing: unknown, never
     // a pass.
-    if history.run_error.is_some() || history.inputs.is_empty() || !history.not_injected.is_empty() {
+    let mut unproven: Vec<String> = history.run_error.iter().map(|e| format!("the run failed: {e}")).collect();
+    if history.inputs.is_empty() {
+        unproven.push("the workload wrote nothing".to_string());
+    }
+    unproven.extend(history.not_injected.iter().map(|f| format!("a fault of its plan was not injected: {f}")));
+    if !unproven.is_empty() {
         verdict = verdict.and(Verdict::Unknown);
     }
     RunVerdict {
@@ -185,5 +195,6 @@ pub fn check(history: &History, checked: &[Property]) -> RunVerdict {
         inputs: history.inputs.len(),
         acked: history.inputs.iter().filter(|i| i.acked).count(),
         outputs: history.outputs.len(),
+        unproven,
     }
 }

@@ -389,11 +389,14 @@ mod tests {
             let mut lines = streams_word_count_trace(Some(crate::trace::ValueFormat::Long));
             lines.extend(extra);
             let h = History::from_trace(&lines).unwrap();
-            super::super::check(&h, &[Property::WordCounts]).verdict
+            super::super::check(&h, &[Property::WordCounts])
         };
-        assert_eq!(checked(vec![]), Verdict::Pass);
-        assert_eq!(checked(vec![failed.clone()]), Verdict::Unknown);
-        assert_eq!(checked(vec![line(Event::FaultApplied { fault }), failed]), Verdict::Pass);
+        assert_eq!(checked(vec![]).verdict, Verdict::Pass);
+        let unapplied = checked(vec![failed.clone()]);
+        assert_eq!(unapplied.verdict, Verdict::Unknown);
+        assert_eq!(unapplied.unproven, ["a fault of its plan was not injected: crash broker-2: the container is not running"]);
+        let healed_late = checked(vec![line(Event::FaultApplied { fault }), failed]);
+        assert_eq!((healed_late.verdict, healed_late.unproven.len()), (Verdict::Pass, 0));
     }
 
     #[test]

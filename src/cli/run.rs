@@ -51,6 +51,9 @@ pub fn validate(path: &Path) -> u8 {
 /// Prints a run's verdict in a few lines.
 pub fn print_verdict(dir: &Path, verdict: &RunVerdict) {
     say!("{}: {} ({} inputs, {} acked, {} outputs read)", dir.display(), verdict.verdict, verdict.inputs, verdict.acked, verdict.outputs);
+    for why in &verdict.unproven {
+        say!("  no verdict: {why}");
+    }
     for r in &verdict.results {
         say!("  {:<14} {:<7} {}", r.property.name(), r.verdict.to_string(), r.summary);
         let lost: Vec<String> = r.lost.iter().take(10).map(|l| format!("{} (p{} @{})", l.id, l.partition.unwrap_or(-1), l.offset.unwrap_or(-1))).collect();
