@@ -239,7 +239,7 @@ async fn drive(
                 // for (their time shifts) is not picked beside them.
                 let mut injected = tried.clone();
                 injected.extend(pending.iter().cloned());
-                let mut known = what_is_known(scenario, settings, &knowledge, &injected, &summary.runs, &broken);
+                let mut known = known(scenario, settings.windows, &knowledge, &injected, &summary.runs, &broken);
                 known.survived.extend(pending);
                 let chosen = window.meanwhile(choose(&strategy, known, scenario, settings, index, listener)).await?;
                 chosen.map(|(hypothesis, plan)| Pick { hypothesis, plan, retry: None })
@@ -274,7 +274,7 @@ async fn drive(
                 Outcome::Violation
             } else if spent {
                 if summary.counterexamples.is_empty() {
-                    let known = what_is_known(scenario, settings, &knowledge, &tried, &summary.runs, &broken);
+                    let known = known(scenario, settings.windows, &knowledge, &tried, &summary.runs, &broken);
                     let remaining = ask(&strategy, known, |s, known| s.remaining(known)).await.ok().flatten();
                     Outcome::BudgetSpent { explored: tried.len() + broken.len(), remaining }
                 } else {
@@ -400,7 +400,7 @@ fn nothing_left(
         if !summary.lineage_sources.is_empty() {
             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
         }
-        let known = what_is_known(scenario, settings, knowledge, tried, &summary.runs, broken);
+        let known = known(scenario, settings.windows, knowledge, tried, &summary.runs, broken);
         let alike = strategy.lock().expect("strategy").judged_alike(&known);
         if alike > 0 {
             statement.push_str(&format!(
@@ -453,10 +453,17 @@ fn next_try(again: Option<Retry>, hypothesis: &Hypothesis, plan: &FaultPlan, ver
 /// The campaign's strategy, shared with the thread it works on.
 type Shared = Arc<Mutex<Box<dyn strategy::Strategy>>>;
 
-/// What the campaign knows, for its strategy.
-fn what_is_known(
+/// What a campaign rebuilt from its journal knows, as its strategy would
+/// be asked it next (`ldfi solve --journal`).
+pub fn known_from(scenario: &Scenario, restored: &Restored, windows: Windows) -> Known {
+    known(scenario, windows, &restored.knowledge, &restored.tried, &restored.summary.runs, &restored.broken)
+}
+
+/// What the campaign knows, for its strategy: the survived hypotheses are
+/// read off the runs' verdicts.
+fn known(
     scenario: &Scenario,
-    settings: &CampaignSettings,
+    windows: Windows,
     knowledge: &lineage::Knowledge,
     tried: &[Hypothesis],
     runs: &[RunRecord],
@@ -468,20 +475,6 @@ fn what_is_known(
         tried: tried.to_vec(),
         survived: survived(runs),
         broken: broken.to_vec(),
-        windows: settings.windows,
-    }
-}
-
-/// What a campaign rebuilt from its journal knows, as its strategy would
-/// be asked it next (`ldfi solve --journal`).
-pub fn known_from(scenario: &Scenario, restored: &Restored, windows: Windows) -> Known {
-    let Restored { summary, knowledge, tried, broken, .. } = restored;
-    Known {
-        scenario: scenario.clone(),
-        knowledge: knowledge.clone(),
-        tried: tried.clone(),
-        survived: survived(&summary.runs),
-        broken: broken.clone(),
         windows,
     }
 }

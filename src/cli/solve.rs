@@ -98,7 +98,7 @@ pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: 
         known.survived.len(),
         known.broken.len(),
     );
-    let found = match search::strategy::left(&known, REMAINING_CAP) {
+    let found = match search::strategy::left(&known) {
         Ok(found) => found,
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };
@@ -110,9 +110,6 @@ pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: 
     list(&found, &scenario, limit);
     EXIT_OK
 }
-
-/// Hypotheses past this many are not listed or counted.
-const REMAINING_CAP: usize = 10_000;
 
 /// The first `limit` hypotheses, each in words, as a plan and as JSON.
 fn list(found: &[Hypothesis], scenario: &Scenario, limit: usize) {

@@ -74,17 +74,14 @@ pub fn variable_over(var: &FaultVar, links: Links) -> String {
         _ => (end(from), end(to)),
     };
     let cut_off = matches!((from, to), (Peer::Node(NodeId::Role(Role::Leader { .. }) | NodeId::Broker(_)), Peer::Brokers));
+    let owner = if *from == Peer::Brokers { "the brokers'".to_string() } else { format!("{from_words}'s") };
     match links {
         Links::Cut if cut_off => format!("{from_words} cut off from {to_words} during step {step}"),
-        Links::Cut | Links::Slow(_) if *from == Peer::Brokers => {
-            let how = if let Links::Slow(rate) = links { format!("slowed to {rate}") } else { "lost".to_string() };
-            format!("the brokers' packets to {to_words} {how} during step {step}")
-        }
-        Links::Cut => format!("{from_words}'s packets to {to_words} lost during step {step}"),
+        Links::Cut => format!("{owner} packets to {to_words} lost during step {step}"),
+        Links::Slow(rate) => format!("{owner} packets to {to_words} slowed to {rate} during step {step}"),
         Links::Lossy(loss) => {
             format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", loss.percent())
         }
-        Links::Slow(rate) => format!("{from_words}'s packets to {to_words} slowed to {rate} during step {step}"),
     }
 }
 

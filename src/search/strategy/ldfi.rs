@@ -35,7 +35,7 @@ impl Strategy for Ldfi {
 
     /// What is left to weigh ([`left`]), counted.
     fn remaining(&self, known: &Known) -> Option<usize> {
-        left(known, REMAINING_CAP).ok().map(|h| h.len())
+        left(known).ok().map(|h| h.len())
     }
 
     fn judged_alike(&self, known: &Known) -> usize {
@@ -54,13 +54,13 @@ fn weighed(known: &Known, limit: usize) -> Result<(Vec<Hypothesis>, Vec<Hypothes
     Ok((found, tried.into_iter().chain(broken).collect()))
 }
 
-/// The hypotheses left to weigh (up to `limit` of each source), in the
-/// order the campaign would inject them if each survived: what a
-/// certificate still waits for.
-pub fn left(known: &Known, limit: usize) -> Result<Vec<Hypothesis>, SolverError> {
+/// The hypotheses left to weigh (up to [`REMAINING_CAP`] of each
+/// source), in the order the campaign would inject them if each survived:
+/// what a certificate still waits for.
+pub fn left(known: &Known) -> Result<Vec<Hypothesis>, SolverError> {
     let Known { scenario, knowledge, windows, .. } = known;
     let (model, conditional) = (&knowledge.model, &knowledge.conditional);
-    let (found, _) = weighed(known, limit)?;
+    let (found, _) = weighed(known, REMAINING_CAP)?;
     let space = space::space(scenario, model);
     let mut pictures = alike::Pictures::new(conditional.base(model), scenario, *windows);
     Ok(rank::order(model, found, space.eff, &mut |v| pictures.of(v)))
