@@ -55,7 +55,9 @@ fn read_blocking(
         .set("isolation.level", if read_committed { "read_committed" } else { "read_uncommitted" })
         .set_log_level(rdkafka::config::RDKafkaLogLevel::Critical)
         .create()?;
-    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let metadata = until(deadline, |left| consumer.fetch_metadata(Some(topic), left))?;
     let partitions: Vec<i32> = metadata
         .topics()
         .iter()
@@ -64,12 +66,11 @@ fn read_blocking(
     let mut ends = HashMap::new();
     let mut assignment = TopicPartitionList::new();
     for p in &partitions {
-        let (_, high) = consumer.fetch_watermarks(topic, *p, timeout)?;
+        let (_, high) = until(deadline, |left| consumer.fetch_watermarks(topic, *p, left))?;
         ends.insert(*p, high);
         assignment.add_partition_offset(topic, *p, Offset::Beginning)?;
     }
     consumer.assign(&assignment)?;
-    let started = Instant::now();
     let mut positions: HashMap<i32, i64> = partitions.iter().map(|p| (*p, 0)).collect();
     let mut records = Vec::new();
     while positions.iter().any(|(p, pos)| *pos < ends[p]) && started.elapsed() < timeout {
@@ -110,6 +111,27 @@ fn read_blocking(
         });
     }
     Ok(records)
+}
+
+/// Asks `request` again until it answers or `deadline` passes. Right after
+/// a broker restarts, the client drops its handle to the old one and a
+/// request in flight fails ("broker handle destroyed") although the cluster
+/// answers a moment later: one failed request is not a failed read.
+fn until<T>(
+    deadline: Instant,
+    mut request: impl FnMut(Duration) -> Result<T, rdkafka::error::KafkaError>,
+) -> Result<T, rdkafka::error::KafkaError> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(500));
+        match request(left) {
+            Ok(answer) => return Ok(answer),
+            Err(e) if Instant::now() < deadline => {
+                tracing::debug!("asked again after: {e}");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A value as the trace keeps it: UTF-8 as text, anything else as
