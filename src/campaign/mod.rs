@@ -101,10 +101,10 @@ pub fn budget_words(scenario: &Scenario) -> String {
     down.sort();
     let network: Vec<&str> = b.kinds.iter().filter(|k| k.is_partition()).map(|k| k.name()).collect();
     let mut parts = Vec::new();
-    if let Some(kind) = down.iter().find(|k| **k != FaultKind::DiskLoss).or(down.first()).filter(|_| b.max_crashes > 0) {
+    if let Some(kind) = down.iter().find(|k| !k.brokers_only()).or(down.first()).filter(|_| b.max_crashes > 0) {
         let mut said = count(b.max_crashes, kind.name());
-        if *kind != FaultKind::DiskLoss && down.contains(&FaultKind::DiskLoss) {
-            said.push_str(" (a broker's with its disk lost)");
+        if let Some(words) = down.iter().filter(|k| *k != kind).find_map(FaultKind::to_a_broker) {
+            said.push_str(&format!(" ({words})"));
         }
         parts.push(said);
     }

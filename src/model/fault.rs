@@ -6,7 +6,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::words::{node as one, nodes as group};
 use super::{Loss, NodeId, Rate};
+
+/// What a fault does to what it names, for what treats kinds alike (a
+/// timeline's colours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Harm {
+    /// The node's process is gone until it is healed.
+    Down,
+    /// The node's process is frozen, its state kept.
+    Frozen,
+    /// Packets dropped, every one.
+    Cut,
+    /// Packets still flow, some lost or late.
+    Degraded,
+}
 
 /// One fault, as data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,6 +93,82 @@ impl Fault {
     /// link) rather than on a node's process.
     pub fn is_partition(&self) -> bool {
         self.process_target().is_none()
+    }
+
+    pub fn harm(&self) -> Harm {
+        match self {
+            Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } => Harm::Down,
+            Fault::Pause { .. } => Harm::Frozen,
+            Fault::Isolate { .. } | Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
+                Harm::Cut
+            }
+            Fault::LossyLink { .. } | Fault::SlowLink { .. } => Harm::Degraded,
+        }
+    }
+
+    /// The same fault with each node it names replaced: `one` where the
+    /// fault names one node, `many` where it names a group.
+    pub fn map_nodes<E>(
+        &self,
+        one: impl Fn(&NodeId) -> Result<NodeId, E>,
+        many: impl Fn(&[NodeId]) -> Result<Vec<NodeId>, E>,
+    ) -> Result<Fault, E> {
+        Ok(match self {
+            Fault::Crash { node } => Fault::Crash { node: one(node)? },
+            Fault::Stop { node } => Fault::Stop { node: one(node)? },
+            Fault::Pause { node } => Fault::Pause { node: one(node)? },
+            Fault::DiskLoss { node } => Fault::DiskLoss { node: one(node)? },
+            Fault::Isolate { node } => Fault::Isolate { node: one(node)? },
+            Fault::Cut { left, right } => Fault::Cut { left: many(left)?, right: many(right)? },
+            Fault::CutReplication { left, right } => Fault::CutReplication { left: many(left)?, right: many(right)? },
+            Fault::OneWayCut { from, to } => Fault::OneWayCut { from: many(from)?, to: many(to)? },
+            Fault::LossyLink { left, right, loss } => {
+                Fault::LossyLink { left: many(left)?, right: many(right)?, loss: *loss }
+            }
+            Fault::SlowLink { node, rate } => Fault::SlowLink { node: one(node)?, rate: *rate },
+        })
+    }
+
+    /// The fault as an order in plain words, in three parts: its verb, the
+    /// verb's gerund and the rest (`crash`, `crashing`, `broker 1`), so
+    /// that a sentence can say "crash broker 1 after cutting ...".
+    pub fn order(&self) -> (&'static str, &'static str, String) {
+        match self {
+            Fault::Crash { node } => ("crash", "crashing", one(node)),
+            Fault::Stop { node } => ("stop", "stopping", format!("{} cleanly", one(node))),
+            Fault::Pause { node } => ("pause", "pausing", one(node)),
+            Fault::Isolate { node } => ("isolate", "isolating", format!("{} from every other node", one(node))),
+            Fault::Cut { left, right } => ("cut", "cutting", format!("{} off {}", group(left), group(right))),
+            Fault::CutReplication { left, right } => {
+                ("cut", "cutting", format!("the replication between {} and {}", group(left), group(right)))
+            }
+            Fault::OneWayCut { from, to } => {
+                ("drop", "dropping", format!("the packets {} sends to {}", group(from), group(to)))
+            }
+            Fault::LossyLink { left, right, loss } => (
+                "drop",
+                "dropping",
+                format!("at random {} of the packets between {} and {}", loss.percent(), group(left), group(right)),
+            ),
+            Fault::SlowLink { node, rate } => ("slow", "slowing", format!("what {} sends to {rate}", one(node))),
+            Fault::DiskLoss { node } => ("crash", "crashing", format!("{} and lose its disk", one(node))),
+        }
+    }
+
+    /// How the fault ended, in plain words: `broker 1 restarted at step 4`.
+    pub fn healed(&self, end: u32) -> String {
+        match self {
+            Fault::Crash { node } => format!("{} restarted at step {end}", one(node)),
+            Fault::Stop { node } => format!("{} started again at step {end}", one(node)),
+            Fault::Pause { node } => format!("{} resumed at step {end}", one(node)),
+            Fault::Isolate { node } => format!("{} reconnected at step {end}", one(node)),
+            Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
+                format!("the network healed at step {end}")
+            }
+            Fault::LossyLink { .. } => format!("the link stopped dropping packets at step {end}"),
+            Fault::SlowLink { node, .. } => format!("{} sent at full speed again from step {end}", one(node)),
+            Fault::DiskLoss { node } => format!("{} restarted on an empty disk at step {end}", one(node)),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod node;
 pub mod plan;
 pub mod role;
 pub mod snapshot;
+pub mod words;
 
 pub use expect::Expectations;
 pub use fault::Fault;

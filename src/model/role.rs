@@ -102,20 +102,7 @@ pub fn resolve_bound(fault: &Fault, bound: &HashMap<Role, Vec<NodeId>>) -> Resul
             _ => Err(format!("{node} stands for {} nodes here; name one node", nodes.len())),
         }
     };
-    Ok(match fault {
-        Fault::Crash { node } => Fault::Crash { node: single(node)? },
-        Fault::Stop { node } => Fault::Stop { node: single(node)? },
-        Fault::Pause { node } => Fault::Pause { node: single(node)? },
-        Fault::DiskLoss { node } => Fault::DiskLoss { node: single(node)? },
-        Fault::Isolate { node } => Fault::Isolate { node: single(node)? },
-        Fault::Cut { left, right } => Fault::Cut { left: expand(left)?, right: expand(right)? },
-        Fault::CutReplication { left, right } => Fault::CutReplication { left: expand(left)?, right: expand(right)? },
-        Fault::OneWayCut { from, to } => Fault::OneWayCut { from: expand(from)?, to: expand(to)? },
-        Fault::LossyLink { left, right, loss } => {
-            Fault::LossyLink { left: expand(left)?, right: expand(right)?, loss: *loss }
-        }
-        Fault::SlowLink { node, rate } => Fault::SlowLink { node: single(node)?, rate: *rate },
-    })
+    fault.map_nodes(single, expand)
 }
 
 #[cfg(test)]

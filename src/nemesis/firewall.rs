@@ -144,9 +144,9 @@ pub fn plan_rules<E>(
             }
             rules
         }
-        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::DiskLoss { .. } | Fault::SlowLink { .. } => {
-            Vec::new()
-        }
+        // No packet filter for the others: a fault on a node's process, or
+        // a slowed link (a token bucket on its interface, not a filter).
+        _ => Vec::new(),
     };
     rules.sort();
     rules.dedup();

@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use super::escape::{attr, text};
 use super::words;
+use crate::model::fault::Harm;
 use crate::model::{Fault, NodeId};
 use crate::trace::{Event, TraceLine};
 
@@ -105,12 +106,12 @@ fn windows(lines: &[TraceLine]) -> Vec<Window> {
 }
 
 fn fill(fault: &Fault) -> &'static str {
-    match fault {
-        Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } => "#f6c5c0",
-        Fault::Pause { .. } => "#fbe3a8",
+    match fault.harm() {
+        Harm::Down => "#f6c5c0",
+        Harm::Frozen => "#fbe3a8",
+        Harm::Cut => "#c9dcf7",
         // A degraded link still carries packets: lighter than a cut's blue.
-        Fault::LossyLink { .. } | Fault::SlowLink { .. } => "#e1ecfb",
-        _ => "#c9dcf7",
+        Harm::Degraded => "#e1ecfb",
     }
 }
 

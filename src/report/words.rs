@@ -4,6 +4,7 @@
 //! a report leads with. Pure.
 
 use crate::model::{Fault, FaultPlan, Loss, NodeId, PlannedFault, Rate, Role};
+pub use crate::model::words::{and_list, node, nodes};
 use crate::solver::{FaultVar, Peer};
 
 /// `n` things in words: `1 crash`, `2 crashes`, `3 brokers`.
@@ -12,18 +13,6 @@ pub fn counted(n: usize, one: &str) -> String {
         (1, _) => format!("1 {one}"),
         (_, true) => format!("{n} {one}es"),
         _ => format!("{n} {one}s"),
-    }
-}
-
-/// One node in words: `broker 1`, `pipeline-1`, `the leader of input/0`.
-pub fn node(node: &NodeId) -> String {
-    match node {
-        NodeId::Broker(id) => format!("broker {id}"),
-        NodeId::Client(name) => name.clone(),
-        NodeId::Role(Role::Leader { topic, partition }) => format!("the leader of {topic}/{partition}"),
-        NodeId::Role(Role::Followers { topic, partition }) => format!("the followers of {topic}/{partition}"),
-        NodeId::Role(Role::Coordinator { group }) => format!("the coordinator of group {group}"),
-        NodeId::Role(Role::TransactionCoordinator { group }) => format!("the transaction coordinator of {group}"),
     }
 }
 
@@ -104,84 +93,21 @@ pub fn hypothesis_over(h: &crate::solver::Hypothesis, links: Links) -> String {
     and_list(&h.iter().map(|v| variable_over(v, links)).collect::<Vec<_>>())
 }
 
-/// A group of nodes in words: `brokers 2 and 3`, `broker 1 and pipeline-1`.
-pub fn nodes(nodes: &[NodeId]) -> String {
-    let brokers: Vec<String> =
-        nodes.iter().filter_map(|n| if let NodeId::Broker(id) = n { Some(id.to_string()) } else { None }).collect();
-    let mut parts = Vec::new();
-    match brokers.len() {
-        0 => {}
-        1 => parts.push(format!("broker {}", brokers[0])),
-        _ => parts.push(format!("brokers {}", and_list(&brokers))),
-    }
-    parts.extend(nodes.iter().filter(|n| !matches!(n, NodeId::Broker(_))).map(node));
-    if parts.is_empty() {
-        return "no node".to_string();
-    }
-    and_list(&parts)
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// The fault as an order: `crash broker 1`.
 pub fn verb(fault: &Fault) -> String {
-    match fault {
-        Fault::Crash { node: n } => format!("crash {}", node(n)),
-        Fault::Stop { node: n } => format!("stop {} cleanly", node(n)),
-        Fault::Pause { node: n } => format!("pause {}", node(n)),
-        Fault::Isolate { node: n } => format!("isolate {} from every other node", node(n)),
-        Fault::Cut { left, right } => format!("cut {} off {}", nodes(left), nodes(right)),
-        Fault::CutReplication { left, right } => {
-            format!("cut the replication between {} and {}", nodes(left), nodes(right))
-        }
-        Fault::OneWayCut { from, to } => format!("drop the packets {} sends to {}", nodes(from), nodes(to)),
-        Fault::LossyLink { left, right, loss } => {
-            format!("drop at random {} of the packets between {} and {}", loss.percent(), nodes(left), nodes(right))
-        }
-        Fault::SlowLink { node: n, rate } => format!("slow what {} sends to {rate}", node(n)),
-        Fault::DiskLoss { node: n } => format!("crash {} and lose its disk", node(n)),
-    }
+    let (verb, _, object) = fault.order();
+    format!("{verb} {object}")
 }
 
 /// The fault as a gerund: `crashing broker 1`.
 fn gerund(fault: &Fault) -> String {
-    let v = verb(fault);
-    let (head, rest) = v.split_once(' ').unwrap_or((&v, ""));
-    let head = match head {
-        "crash" => "crashing",
-        "stop" => "stopping",
-        "pause" => "pausing",
-        "isolate" => "isolating",
-        "cut" => "cutting",
-        "drop" => "dropping",
-        "slow" => "slowing",
-        other => other,
-    };
-    format!("{head} {rest}")
+    let (_, gerund, object) = fault.order();
+    format!("{gerund} {object}")
 }
 
 /// How the fault ends: `broker 1 restarted at step 4`.
 fn healed(p: &PlannedFault) -> String {
-    let end = p.end;
-    match &p.fault {
-        Fault::Crash { node: n } => format!("{} restarted at step {end}", node(n)),
-        Fault::Stop { node: n } => format!("{} started again at step {end}", node(n)),
-        Fault::Pause { node: n } => format!("{} resumed at step {end}", node(n)),
-        Fault::Isolate { node: n } => format!("{} reconnected at step {end}", node(n)),
-        Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
-            format!("the network healed at step {end}")
-        }
-        Fault::LossyLink { .. } => format!("the link stopped dropping packets at step {end}"),
-        Fault::SlowLink { node: n, .. } => format!("{} sent at full speed again from step {end}", node(n)),
-        Fault::DiskLoss { node: n } => format!("{} restarted on an empty disk at step {end}", node(n)),
-    }
+    p.fault.healed(p.end)
 }
 
 /// The whole plan in one sentence. The last fault to start is the main

@@ -12,6 +12,7 @@
 mod error;
 mod expect;
 mod file;
+mod kind;
 pub mod image;
 mod locate;
 pub mod names;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Problem, ScenarioError};
 pub use file::{read_text, ReadError, MAX_SCENARIO_BYTES};
+pub use kind::{is_broker, FaultKind, Realizes};
 pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::TopicSpec;
@@ -352,83 +354,6 @@ impl Property {
             Property::WindowCounts => "window-counts",
             Property::TableJoin => "table-join",
             Property::StreamJoin => "stream-join",
-        }
-    }
-}
-
-/// Fault kinds a budget allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaultKind {
-    Crash,
-    Stop,
-    Pause,
-    Isolate,
-    Cut,
-    OneWayCut,
-    /// A broker's replication traffic only (the broker listener between
-    /// brokers); the controller quorum still flows. See
-    /// [`crate::model::Fault::CutReplication`].
-    ReplicationCut,
-    /// Packets of a link dropped at random, `[faults] loss` of them:
-    /// [`crate::model::Fault::LossyLink`].
-    LossyLink,
-    /// What a node sends limited to `[faults] rate`:
-    /// [`crate::model::Fault::SlowLink`].
-    SlowLink,
-    /// A broker killed and restarted on an empty disk:
-    /// [`crate::model::Fault::DiskLoss`]. It realizes a broker's crash;
-    /// pipeline instances are crashed as `crash` says.
-    DiskLoss,
-}
-
-impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
-        FaultKind::Crash,
-        FaultKind::Stop,
-        FaultKind::Pause,
-        FaultKind::Isolate,
-        FaultKind::Cut,
-        FaultKind::OneWayCut,
-        FaultKind::ReplicationCut,
-        FaultKind::LossyLink,
-        FaultKind::SlowLink,
-        FaultKind::DiskLoss,
-    ];
-
-    /// Whether the kind acts on the network (a partition, or a degraded
-    /// link) rather than stopping a node; it counts against
-    /// `max_partitions`.
-    pub fn is_partition(&self) -> bool {
-        matches!(
-            self,
-            FaultKind::Isolate
-                | FaultKind::Cut
-                | FaultKind::OneWayCut
-                | FaultKind::ReplicationCut
-                | FaultKind::LossyLink
-                | FaultKind::SlowLink
-        )
-    }
-
-    /// Whether the kind degrades a link (its packets still flow, some
-    /// lost, or late) rather than cutting it.
-    pub fn is_degraded_link(&self) -> bool {
-        matches!(self, FaultKind::LossyLink | FaultKind::SlowLink)
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            FaultKind::Crash => "crash",
-            FaultKind::Stop => "stop",
-            FaultKind::Pause => "pause",
-            FaultKind::Isolate => "isolate",
-            FaultKind::Cut => "cut",
-            FaultKind::OneWayCut => "one-way-cut",
-            FaultKind::ReplicationCut => "replication-cut",
-            FaultKind::LossyLink => "lossy-link",
-            FaultKind::SlowLink => "slow-link",
-            FaultKind::DiskLoss => "disk-loss",
         }
     }
 }

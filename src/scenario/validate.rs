@@ -332,7 +332,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         }
     }
 
-    disk_loss_targets(&mut c, kind_list, &kinds, &targets, target_list);
+    broker_kind_targets(&mut c, kind_list, &kinds, &targets, target_list);
 
     // Strategy.
     // Which names exist is the campaign's registry, checked where a
@@ -539,10 +539,10 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
         listed.iter().map(|k| k.name()).collect()
     };
     let (mut down, network) = (names(false), names(true));
-    // Disk loss takes down brokers only, so it goes beside the kind that
-    // takes down pipeline instances (checked against the targets in
-    // [`disk_loss_targets`]).
-    down.retain(|k| *k != FaultKind::DiskLoss.name());
+    // A kind that takes down brokers only (disk loss) goes beside the one
+    // that takes down pipeline instances (checked against the targets in
+    // [`broker_kind_targets`]).
+    down.retain(|name| !FaultKind::ALL.iter().any(|k| k.name() == *name && k.brokers_only()));
     if crashes == 0 && partitions > 0 && !down.is_empty() {
         c.at(list, "faults.kinds", format!("{} listed, but max_crashes = 0 allows none", down.join(", ")),
             format!("set faults.max_crashes = 1, or drop {} from faults.kinds", down.join(", ")));
@@ -577,22 +577,23 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
     }
 }
 
-/// `disk-loss` realizes a broker's crash, the other node-down kind an
-/// instance's: each needs a target of its own, or it would never be
-/// injected and a certificate would name it.
-fn disk_loss_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], targets: &[NodeId], target_list: &Spanned<Vec<String>>) {
-    if !kinds.contains(&FaultKind::DiskLoss) || targets.is_empty() {
+/// A node-down kind that acts on brokers only (`disk-loss`) realizes a
+/// broker's crash, the other node-down kind an instance's: each needs a
+/// target of its own, or it would never be injected and a certificate
+/// would name it.
+fn broker_kind_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], targets: &[NodeId], target_list: &Spanned<Vec<String>>) {
+    let down = |brokers_only: bool| kinds.iter().find(|k| k.realizes() == Realizes::Down && k.brokers_only() == brokers_only);
+    let (Some(brokers_kind), false) = (down(true), targets.is_empty()) else {
         return;
+    };
+    let name = brokers_kind.name();
+    if !targets.iter().any(is_broker) {
+        c.at(target_list, "faults.targets", format!("{name} is listed, but no target is a broker: it acts on brokers only"),
+            format!("add a broker (broker-N) to faults.targets, or drop {name} from faults.kinds"));
     }
-    let brokers = targets.iter().any(|t| matches!(t, NodeId::Broker(_) | NodeId::Role(_)));
-    if !brokers {
-        c.at(target_list, "faults.targets", "disk-loss is listed, but no target is a broker: only a broker's disk is lost",
-            "add a broker (broker-N) to faults.targets, or drop disk-loss from faults.kinds");
-    }
-    let other = kinds.iter().find(|k| matches!(k, FaultKind::Crash | FaultKind::Stop | FaultKind::Pause));
-    if let (Some(other), false) = (other, targets.iter().any(|t| matches!(t, NodeId::Client(_)))) {
+    if let (Some(other), false) = (down(false), targets.iter().any(|t| matches!(t, NodeId::Client(_)))) {
         c.at(list, "faults.kinds",
-            format!("{} listed with disk-loss, but every target is a broker, whose crash is a disk loss here: {} \
+            format!("{} listed with {name}, but every target is a broker, whose crash is a {name} here: {} \
                      would never be injected", other.name(), other.name()),
             format!("drop {} from faults.kinds, or add pipeline-N to faults.targets", other.name()));
     }

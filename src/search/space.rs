@@ -53,7 +53,7 @@ use std::collections::BTreeSet;
 
 use crate::lineage::{Fact, Model};
 use crate::model::{Fault, FaultPlan, NodeId, PlannedFault, Role};
-use crate::scenario::{FaultKind, Scenario};
+use crate::scenario::{is_broker, FaultKind, Realizes, Scenario};
 use crate::solver::{FaultVar, Hypothesis, HypothesisSpace, Peer};
 
 /// How long a realized fault lasts, in steps.
@@ -141,13 +141,9 @@ fn realizable(scenario: &Scenario, from: &Peer, to: &Peer) -> bool {
     if is_broker(node) && scenario.cluster.brokers < 2 {
         return false;
     }
-    let full = kinds.iter().any(|k| k.is_partition() && *k != FaultKind::ReplicationCut);
-    full || (kinds.contains(&FaultKind::ReplicationCut) && is_broker(node) && *to == Peer::Brokers)
-}
-
-/// A concrete broker or a role standing for brokers.
-fn is_broker(node: &NodeId) -> bool {
-    matches!(node, NodeId::Broker(_) | NodeId::Role(_))
+    kinds
+        .iter()
+        .any(|k| k.realizes() == Realizes::Link && k.acts_on(node) && (!k.brokers_only() || *to == Peer::Brokers))
 }
 
 /// The space over these nodes and links, as far as the budget's kinds
@@ -209,19 +205,8 @@ pub fn budget_space(scenario: &Scenario) -> HypothesisSpace {
 /// way for it to be down, the one a replication factor of 1 does not
 /// survive; a pipeline instance, which has no disk of ldfi's to lose, is
 /// crashed as the other kinds say.
-fn down(scenario: &Scenario, node: &NodeId) -> Option<fn(NodeId) -> Fault> {
-    let kinds = &scenario.budget.kinds;
-    if kinds.contains(&FaultKind::DiskLoss) && is_broker(node) {
-        Some(|node| Fault::DiskLoss { node })
-    } else if kinds.contains(&FaultKind::Crash) {
-        Some(|node| Fault::Crash { node })
-    } else if kinds.contains(&FaultKind::Stop) {
-        Some(|node| Fault::Stop { node })
-    } else if kinds.contains(&FaultKind::Pause) {
-        Some(|node| Fault::Pause { node })
-    } else {
-        None
-    }
+fn down(scenario: &Scenario, node: &NodeId) -> Option<Fault> {
+    FaultKind::realize(&scenario.budget, Realizes::Down, node, &[])
 }
 
 /// The fault plan that realizes a hypothesis.
@@ -232,7 +217,7 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
     for var in hypothesis {
         match var {
             FaultVar::Crash { node, step } => {
-                let fault = down(scenario, node).ok_or_else(|| format!("the budget allows no way to take {node} down"))?(node.clone());
+                let fault = down(scenario, node).ok_or_else(|| format!("the budget allows no way to take {node} down"))?;
                 faults.push(PlannedFault { fault, start: *step, end: (step + windows.crash_steps).min(eff).max(step + 1) });
             }
             FaultVar::Omission { from, to, step } => {
@@ -253,22 +238,9 @@ pub fn realize(hypothesis: &Hypothesis, scenario: &Scenario, windows: Windows, s
                     NodeId::Broker(_) => brokers.iter().filter(|b| *b != node).cloned().collect(),
                     _ => brokers.clone(),
                 };
-                let budget = &scenario.budget;
-                let kinds = &budget.kinds;
-                let replication = kinds.contains(&FaultKind::ReplicationCut) && is_broker(node);
-                let two_way = kinds.iter().any(|k| matches!(k, FaultKind::Cut | FaultKind::Isolate));
-                let left = vec![node.clone()];
-                faults.push(window(if kinds.contains(&FaultKind::LossyLink) {
-                    Fault::LossyLink { left, right, loss: budget.loss }
-                } else if kinds.contains(&FaultKind::SlowLink) {
-                    Fault::SlowLink { node: node.clone(), rate: budget.rate }
-                } else if replication {
-                    Fault::CutReplication { left, right }
-                } else if two_way {
-                    Fault::Cut { left, right }
-                } else {
-                    Fault::OneWayCut { from: left, to: right }
-                }));
+                let fault = FaultKind::realize(&scenario.budget, Realizes::Link, node, &right)
+                    .ok_or_else(|| format!("the budget allows no way to drop the packets of {node}"))?;
+                faults.push(window(fault));
             }
         }
     }
