@@ -62,6 +62,12 @@ pub enum Fault {
     /// where the broker fetches again what its partners still hold; what
     /// no one else held is gone. Brokers only.
     DiskLoss { node: NodeId },
+    /// Answer every TCP packet between the two groups, both ways, with a
+    /// reset: a connection attempt is refused at once and an open
+    /// connection breaks, where a cut leaves both waiting for a timeout.
+    /// What a closed port or a firewall that rejects does. Other protocols
+    /// are left alone (Kafka speaks only TCP).
+    Reset { left: Vec<NodeId>, right: Vec<NodeId> },
 }
 
 impl Fault {
@@ -82,9 +88,10 @@ impl Fault {
             | Fault::Isolate { node }
             | Fault::DiskLoss { node }
             | Fault::SlowLink { node, .. } => vec![node],
-            Fault::Cut { left, right } | Fault::CutReplication { left, right } | Fault::LossyLink { left, right, .. } => {
-                left.iter().chain(right).collect()
-            }
+            Fault::Cut { left, right }
+            | Fault::CutReplication { left, right }
+            | Fault::LossyLink { left, right, .. }
+            | Fault::Reset { left, right } => left.iter().chain(right).collect(),
             Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
         }
     }
@@ -99,9 +106,11 @@ impl Fault {
         match self {
             Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } => Harm::Down,
             Fault::Pause { .. } => Harm::Frozen,
-            Fault::Isolate { .. } | Fault::Cut { .. } | Fault::OneWayCut { .. } | Fault::CutReplication { .. } => {
-                Harm::Cut
-            }
+            Fault::Isolate { .. }
+            | Fault::Cut { .. }
+            | Fault::OneWayCut { .. }
+            | Fault::CutReplication { .. }
+            | Fault::Reset { .. } => Harm::Cut,
             Fault::LossyLink { .. } | Fault::SlowLink { .. } => Harm::Degraded,
         }
     }
@@ -126,6 +135,7 @@ impl Fault {
                 Fault::LossyLink { left: many(left)?, right: many(right)?, loss: *loss }
             }
             Fault::SlowLink { node, rate } => Fault::SlowLink { node: one(node)?, rate: *rate },
+            Fault::Reset { left, right } => Fault::Reset { left: many(left)?, right: many(right)? },
         })
     }
 
@@ -152,6 +162,9 @@ impl Fault {
             ),
             Fault::SlowLink { node, rate } => ("slow", "slowing", format!("what {} sends to {rate}", one(node))),
             Fault::DiskLoss { node } => ("crash", "crashing", format!("{} and lose its disk", one(node))),
+            Fault::Reset { left, right } => {
+                ("reset", "resetting", format!("every connection between {} and {}", group(left), group(right)))
+            }
         }
     }
 
@@ -168,6 +181,7 @@ impl Fault {
             Fault::LossyLink { .. } => format!("the link stopped dropping packets at step {end}"),
             Fault::SlowLink { node, .. } => format!("{} sent at full speed again from step {end}", one(node)),
             Fault::DiskLoss { node } => format!("{} restarted on an empty disk at step {end}", one(node)),
+            Fault::Reset { .. } => format!("connections were accepted again at step {end}"),
         }
     }
 }
@@ -192,6 +206,7 @@ impl std::fmt::Display for Fault {
             }
             Fault::SlowLink { node, rate } => write!(f, "slow what {node} sends to {rate}"),
             Fault::DiskLoss { node } => write!(f, "crash {node} and lose its disk"),
+            Fault::Reset { left, right } => write!(f, "reset connections between {{{}}} and {{{}}}", list(left), list(right)),
         }
     }
 }
@@ -238,6 +253,12 @@ mod tests {
         assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), slow);
         assert!(slow.is_partition() && slow.process_target().is_none());
         assert_eq!(slow.to_string(), "slow what pipeline-1 sends to 64kbit");
+        let reset = Fault::Reset { left: vec![NodeId::client("pipeline-1")], right: vec![NodeId::broker(1)] };
+        let json = serde_json::to_string(&reset).unwrap();
+        assert_eq!(json, r#"{"kind":"reset","left":["pipeline-1"],"right":["broker-1"]}"#);
+        assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), reset);
+        assert!(reset.is_partition() && reset.harm() == Harm::Cut);
+        assert_eq!(reset.order().0, "reset");
         let never: Result<Fault, _> = serde_json::from_str(r#"{"kind":"lossy_link","left":[],"right":[],"loss":1.0}"#);
         assert!(never.is_err(), "a loss of 1 is a cut, not a lossy link");
     }

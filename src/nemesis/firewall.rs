@@ -59,6 +59,11 @@ pub struct Rule {
     /// Drop only this share of the packets, at random; `None` drops all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss: Option<Loss>,
+    /// Answer TCP packets with a reset instead of dropping them (and leave
+    /// other protocols alone): the peer's connection is refused or broken
+    /// at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
 }
 
 impl Rule {
@@ -81,7 +86,17 @@ impl Rule {
             args.extend(["-m", "statistic", "--mode", "random", "--probability"].iter().map(|s| s.to_string()));
             args.push(loss.iptables());
         }
-        args.extend(["-m", "comment", "--comment", RULE_COMMENT, "-j", "DROP"].iter().map(|s| s.to_string()));
+        if self.reset {
+            if self.port.is_none() {
+                args.extend(["-p".to_string(), "tcp".to_string()]);
+            }
+            // A reset must pass: the one answering a packet on its way out
+            // meets the same link's rule on its way in.
+            args.extend(["!", "--tcp-flags", "RST", "RST"].iter().map(|s| s.to_string()));
+        }
+        args.extend(["-m", "comment", "--comment", RULE_COMMENT].iter().map(|s| s.to_string()));
+        let target: &[&str] = if self.reset { &["-j", "REJECT", "--reject-with", "tcp-reset"] } else { &["-j", "DROP"] };
+        args.extend(target.iter().map(|s| s.to_string()));
         args
     }
 }
@@ -103,8 +118,8 @@ pub fn plan_rules<E>(
         let mut rules = Vec::new();
         for a in from {
             for b in to.iter().filter(|b| *b != a) {
-                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port, loss: None }));
-                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port, loss: None }));
+                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port, loss: None, reset: false }));
+                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port, loss: None, reset: false }));
             }
         }
         Ok(rules)
@@ -138,15 +153,25 @@ pub fn plan_rules<E>(
             for a in left {
                 for b in right.iter().filter(|b| *b != a) {
                     for direction in [Direction::Outbound, Direction::Inbound] {
-                        rules.push((a.clone(), Rule { direction, peer: address(b)?, port: None, loss: Some(*loss) }));
+                        rules.push((a.clone(), Rule { direction, peer: address(b)?, port: None, loss: Some(*loss), reset: false }));
                     }
                 }
             }
             rules
         }
-        // No packet filter for the others: a fault on a node's process, or
-        // a slowed link (a token bucket on its interface, not a filter).
-        _ => Vec::new(),
+        Fault::Reset { left, right } => {
+            let mut rules = Vec::new();
+            for (from, to) in [(left, right), (right, left)] {
+                rules.extend(on_port(from, to, None)?.into_iter().map(|(node, rule)| (node, Rule { reset: true, ..rule })));
+            }
+            rules
+        }
+        // Listed, not `_`: a new kind must say whether it needs filters.
+        // A fault on a node's process needs none, nor a slowed link (a
+        // token bucket on its interface).
+        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::DiskLoss { .. } | Fault::SlowLink { .. } => {
+            Vec::new()
+        }
     };
     rules.sort();
     rules.dedup();
@@ -211,8 +236,8 @@ mod tests {
         assert_eq!(
             rules,
             vec![
-                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None }),
-                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None, loss: None }),
+                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, reset: false }),
+                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None, loss: None, reset: false }),
             ]
         );
     }
@@ -229,7 +254,7 @@ mod tests {
         let b3 = Ipv4Addr::new(10, 0, 0, 13);
         assert!(!rules.iter().any(|(n, r)| *n == NodeId::broker(2) && r.peer == b3));
         assert!(rules.iter().all(|(n, _)| *n != NodeId::client("p")));
-        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None, loss: None })));
+        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None, loss: None, reset: false })));
     }
 
     #[test]
@@ -242,8 +267,29 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_answers_tcp_both_ways_with_a_reset_and_leaves_other_protocols() {
+        let fault = Fault::Reset { left: vec![NodeId::client("p")], right: vec![NodeId::broker(1)] };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        // Both ways, each on the way out of one node and into the other.
+        assert_eq!(rules.len(), 4);
+        assert!(rules.iter().all(|(_, r)| r.reset && r.port.is_none() && r.loss.is_none()));
+        let args = rules[0].1.iptables_args("-A");
+        let tail = args[args.len() - 4..].join(" ");
+        assert_eq!(tail, "-j REJECT --reject-with tcp-reset");
+        assert!(args.windows(2).any(|w| w == ["-p", "tcp"]), "{args:?}");
+        let cut = plan_rules(&Fault::Cut { left: vec![NodeId::client("p")], right: vec![NodeId::broker(1)] }, &all(), addr)
+            .unwrap();
+        assert!(cut.iter().all(|(_, r)| !r.reset && r.iptables_args("-A").ends_with(&["-j".to_string(), "DROP".to_string()])));
+        assert_eq!(
+            cut.iter().map(|(n, r)| (n, r.direction, r.peer)).collect::<Vec<_>>(),
+            rules.iter().map(|(n, r)| (n, r.direction, r.peer)).collect::<Vec<_>>(),
+            "a reset filters the packets a cut drops"
+        );
+    }
+
+    #[test]
     fn rules_are_deletable_by_the_same_arguments() {
-        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None };
+        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, reset: false };
         let add = rule.iptables_args("-A");
         let del = rule.iptables_args("-D");
         assert_eq!(add[1], "-A");
@@ -259,7 +305,7 @@ mod tests {
         assert_eq!(rules.len(), 8);
         assert!(rules.iter().all(|(_, r)| matches!(r.port, Some(Port::To(9092)) | Some(Port::From(9092)))));
         let b1 = Ipv4Addr::new(10, 0, 0, 11);
-        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)), loss: None };
+        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)), loss: None, reset: false };
         assert!(rules.contains(&(NodeId::broker(2), requests_out_of_2)));
         let args = requests_out_of_2.iptables_args("-A");
         let tail: Vec<&str> = args.iter().map(String::as_str).skip(3).collect();

@@ -18,7 +18,8 @@ pub fn counted(n: usize, one: &str) -> String {
 
 /// How a campaign's plans realize the solver's link variables: cut (the
 /// link carries nothing), lossy (part of its packets dropped, TCP sends
-/// them again) or slow (a token bucket on the sender). The words of a
+/// them again), slow (a token bucket on the sender) or reset (its TCP
+/// connections refused and broken at once). The words of a
 /// hypothesis must say which: "cut off" over a lossy link claims a fault
 /// that was never injected.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,17 +27,20 @@ pub enum Links {
     Cut,
     Lossy(Loss),
     Slow(Rate),
+    Reset,
 }
 
 impl Links {
-    /// How `plan` realized its links: a lossy or a slow link if it holds
-    /// one (a campaign uses one network kind at a time), else a cut.
+    /// How `plan` realized its links: a lossy or slow link, or a reset, if
+    /// it holds one (each is the only network kind of its campaign), else
+    /// a cut.
     pub fn of(plan: &FaultPlan) -> Links {
         plan.faults
             .iter()
             .find_map(|f| match &f.fault {
                 Fault::LossyLink { loss, .. } => Some(Links::Lossy(*loss)),
                 Fault::SlowLink { rate, .. } => Some(Links::Slow(*rate)),
+                Fault::Reset { .. } => Some(Links::Reset),
                 _ => None,
             })
             .unwrap_or(Links::Cut)
@@ -68,6 +72,7 @@ pub fn variable_over(var: &FaultVar, links: Links) -> String {
         Links::Cut if cut_off => format!("{from_words} cut off from {to_words} during step {step}"),
         Links::Cut => format!("{owner} packets to {to_words} lost during step {step}"),
         Links::Slow(rate) => format!("{owner} packets to {to_words} slowed to {rate} during step {step}"),
+        Links::Reset => format!("{owner} connections to {to_words} reset during step {step}"),
         Links::Lossy(loss) => {
             format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", loss.percent())
         }
@@ -250,6 +255,25 @@ mod tests {
         let slow = FaultPlan { seed: 0, faults: vec![planned(r#"{"kind":"slow_link","node":"pipeline-1","rate":"64kbit"}"#, 2, 4)] };
         assert_eq!(super::plan(&slow), "slow what pipeline-1 sends to 64kbit at step 2 (pipeline-1 sent at full speed again from step 4)");
         assert_eq!(gerund(&slow.faults[0].fault), "slowing what pipeline-1 sends to 64kbit");
+    }
+
+    #[test]
+    fn a_reset_reads_as_connections_refused_not_as_packets_lost() {
+        let reset = FaultPlan {
+            seed: 0,
+            faults: vec![
+                planned(r#"{"kind":"reset","left":["pipeline-1"],"right":["broker-1","broker-2"]}"#, 2, 4),
+                planned(r#"{"kind":"crash","node":"broker-3"}"#, 3, 5),
+            ],
+        };
+        assert_eq!(
+            super::plan(&reset),
+            "crash broker 3 at step 3 after resetting every connection between pipeline-1 and brokers 1 and 2 at step 2 \
+             (connections were accepted again at step 4 and broker 3 restarted at step 5)"
+        );
+        assert_eq!(super::Links::of(&reset), super::Links::Reset);
+        let var = crate::solver::testing::omission("pipeline-1", "brokers", 2);
+        assert_eq!(super::variable_over(&var, super::Links::Reset), "pipeline-1's connections to the brokers reset during step 2");
     }
 
     #[test]

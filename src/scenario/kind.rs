@@ -35,6 +35,8 @@ pub enum FaultKind {
     /// It realizes a broker's crash; pipeline instances are crashed as
     /// `crash` says.
     DiskLoss,
+    /// Every TCP packet of a link answered with a reset: [`Fault::Reset`].
+    Reset,
 }
 
 /// Which solver variable a kind realizes: "node n down during step s" or
@@ -63,10 +65,14 @@ struct Spec {
     brokers_only: Option<&'static str>,
     /// A degraded link: its packets still flow, some lost or late.
     degraded: bool,
+    /// It realizes its variable in a way of its own, which no other kind
+    /// stands for: listed beside another kind of the same variable, one of
+    /// them would never be injected, and a certificate would name it.
+    alone: bool,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Crash,
         FaultKind::Stop,
         FaultKind::Pause,
@@ -77,23 +83,26 @@ impl FaultKind {
         FaultKind::LossyLink,
         FaultKind::SlowLink,
         FaultKind::DiskLoss,
+        FaultKind::Reset,
     ];
 
     fn spec(&self) -> Spec {
         use Realizes::{Down, Link};
-        let (name, realizes, rank, brokers_only, degraded) = match self {
-            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some("a broker's with its disk lost"), false),
-            FaultKind::Crash => ("crash", Down, 1, None, false),
-            FaultKind::Stop => ("stop", Down, 2, None, false),
-            FaultKind::Pause => ("pause", Down, 3, None, false),
-            FaultKind::LossyLink => ("lossy-link", Link, 0, None, true),
-            FaultKind::SlowLink => ("slow-link", Link, 1, None, true),
-            FaultKind::ReplicationCut => ("replication-cut", Link, 2, Some("a broker's replication only"), false),
-            FaultKind::Cut => ("cut", Link, 3, None, false),
-            FaultKind::Isolate => ("isolate", Link, 3, None, false),
-            FaultKind::OneWayCut => ("one-way-cut", Link, 4, None, false),
+        let (degraded, alone) = (true, true);
+        let (name, realizes, rank, brokers_only, degraded, alone) = match self {
+            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some("a broker's with its disk lost"), !degraded, !alone),
+            FaultKind::Crash => ("crash", Down, 1, None, !degraded, !alone),
+            FaultKind::Stop => ("stop", Down, 2, None, !degraded, !alone),
+            FaultKind::Pause => ("pause", Down, 3, None, !degraded, !alone),
+            FaultKind::LossyLink => ("lossy-link", Link, 0, None, degraded, alone),
+            FaultKind::SlowLink => ("slow-link", Link, 1, None, degraded, alone),
+            FaultKind::Reset => ("reset", Link, 2, None, !degraded, alone),
+            FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some("a broker's replication only"), !degraded, !alone),
+            FaultKind::Cut => ("cut", Link, 4, None, !degraded, !alone),
+            FaultKind::Isolate => ("isolate", Link, 4, None, !degraded, !alone),
+            FaultKind::OneWayCut => ("one-way-cut", Link, 5, None, !degraded, !alone),
         };
-        Spec { name, realizes, rank, brokers_only, degraded }
+        Spec { name, realizes, rank, brokers_only, degraded, alone }
     }
 
     /// The fault of this kind on `node`, from `node` to `peers` for a link
@@ -113,6 +122,7 @@ impl FaultKind {
             // An isolation of n from its peers is a cut of n from them.
             FaultKind::Cut | FaultKind::Isolate => Fault::Cut { left, right },
             FaultKind::OneWayCut => Fault::OneWayCut { from: left, to: right },
+            FaultKind::Reset => Fault::Reset { left, right },
         }
     }
 
@@ -135,6 +145,12 @@ impl FaultKind {
     /// lost, or late) rather than cutting it.
     pub fn is_degraded_link(&self) -> bool {
         self.spec().degraded
+    }
+
+    /// Whether the kind must be the only one of its variable in a
+    /// campaign (a degraded link, a reset): see `Spec::alone`.
+    pub fn alone(&self) -> bool {
+        self.spec().alone
     }
 
     /// Whether the kind acts on brokers only (a disk loss, a replication

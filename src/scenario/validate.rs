@@ -527,8 +527,8 @@ fn bounded(c: &mut Checker, name: &str, value: Option<u64>, max: u64, unit: &str
 
 /// Kinds listed that no plan could ever inject: a node-down kind (crash,
 /// stop, pause) with `max_crashes = 0`, a network kind with
-/// `max_partitions = 0`, a second node-down kind, or a degraded link beside
-/// another network kind. A node down is realized one way per campaign (the
+/// `max_partitions = 0`, a second node-down kind, or a degraded link or a
+/// reset beside another network kind. A node down is realized one way per campaign (the
 /// first of crash, stop, pause): the lineage sees a node that did not work
 /// at a step, not how it stopped; so is a dropped link.
 fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], crashes: u32, partitions: u32) {
@@ -558,14 +558,14 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
                 down.join(" and "), down[0], down[1..].join(" and ")),
             "keep one of them, and run a second campaign (a copy of the scenario) for the other");
     }
-    // A degraded link realizes the same solver variable as a cut ("link
-    // dropped during step s"), one way per campaign: listed beside a cut or
-    // the other degraded kind, one of them would never be injected, and a
-    // certificate would name a kind it never tried.
-    let mut degraded: Vec<FaultKind> = kinds.iter().filter(|k| k.is_degraded_link()).copied().collect();
-    degraded.sort();
-    degraded.dedup();
-    if let Some(first) = degraded.first() {
+    // A degraded link or a reset realizes the same solver variable as a
+    // cut ("link dropped during step s"), one way per campaign: listed
+    // beside a cut or another such kind, one of them would never be
+    // injected, and a certificate would name a kind it never tried.
+    let mut alone: Vec<FaultKind> = kinds.iter().filter(|k| k.is_partition() && k.alone()).copied().collect();
+    alone.sort();
+    alone.dedup();
+    if let Some(first) = alone.first() {
         let others: Vec<&str> = network.iter().copied().filter(|n| *n != first.name()).collect();
         if !others.is_empty() {
             c.at(list, "faults.kinds",
@@ -879,6 +879,10 @@ targets = ["broker-1", "pipeline-2"]
         let counted = problems(&GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["crash", "slow-link"]"#)
             .replace("eff = 5", "eff = 5\nmax_partitions = 0"));
         assert!(counted[0].message.contains("slow-link listed, but max_partitions = 0"), "{}", counted[0].message);
+        let reset = problems(&GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["crash", "isolate", "reset"]"#));
+        assert!(reset[0].message.contains("reset listed with isolate"), "{}", reset[0].message);
+        let alone = parse(Path::new("s.toml"), &GOOD.replace(r#"kinds = ["crash", "isolate"]"#, r#"kinds = ["crash", "reset"]"#));
+        assert_eq!(alone.unwrap().budget.kinds, [FaultKind::Crash, FaultKind::Reset]);
     }
 
     #[test]

@@ -54,6 +54,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("disk_loss_of_a_client_is_refused", |c| Box::pin(faults::disk_loss_of_a_client_is_refused(c))),
         ("one_way_cut_drops_packets_in_one_direction_only", |c| Box::pin(partitions::one_way_cut(c))),
         ("group_cut_times_out_across_and_connects_within", |c| Box::pin(partitions::group_cut(c))),
+        ("reset_refuses_tcp_across_at_once_and_leaves_udp", |c| Box::pin(partitions::reset(c))),
         ("lossy_link_drops_its_share_both_ways_and_heals_without_a_trace", |c| Box::pin(links::lossy_link(c))),
         ("slow_link_holds_what_a_node_sends_to_its_rate_and_heals_without_a_trace", |c| Box::pin(links::slow_link(c))),
         ("degraded_links_come_back_after_a_restart_and_are_healed_on_drop", |c| Box::pin(links::restart_and_drop(c))),

@@ -93,3 +93,46 @@ pub async fn group_cut(cluster: &Cluster) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// What a TCP connection attempt from `from` to `target` met: connected,
+/// timed-out or refused.
+async fn reach(cluster: &Cluster, from: &ClientNode, target: &str) -> Result<String, String> {
+    let (_, out) = probe(cluster, from, &["tcp-connect", "--to", target, "--timeout-ms", "3000"]).await?;
+    Ok(out)
+}
+
+pub async fn reset(cluster: &Cluster) -> Result<(), String> {
+    let e = probe_node(cluster, "probe-e").await?;
+    let f = probe_node(cluster, "probe-f").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (to_f, to_1, to_2) = (
+        format!("{}:7000", f.address),
+        format!("{}:9092", cluster.addressing().broker(1)),
+        format!("{}:9092", cluster.addressing().broker(2)),
+    );
+    let mut nemesis = Nemesis::new(cluster);
+    let fault = Fault::Reset { left: vec![NodeId::client("probe-e")], right: vec![NodeId::client("probe-f"), NodeId::broker(1)] };
+    nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+    let seen = (reach(cluster, &e, &to_f).await?, reach(cluster, &e, &to_1).await?, reach(cluster, &e, &to_2).await?);
+    send(cluster, &e, &f, "reset-ef").await?;
+    let datagrams = received(cluster, &f, "reset-ef").await?;
+    println!("    reset {{e}} | {{f, broker-1}}: e->f {}, e->1 {}, e->2 {}; UDP e->f {datagrams}/10", seen.0, seen.1, seen.2);
+    if (seen.0.as_str(), seen.1.as_str(), seen.2.as_str()) != ("refused", "refused", "connected") {
+        return Err(format!("expected refused across the reset and connected beside it, got {seen:?}"));
+    }
+    if datagrams != 10 {
+        return Err(format!("a reset leaves other protocols alone, but {datagrams}/10 datagrams arrived"));
+    }
+    nemesis.heal(&fault).await.map_err(|e| e.to_string())?;
+    let healed = (reach(cluster, &e, &to_f).await?, reach(cluster, &e, &to_1).await?);
+    if (healed.0.as_str(), healed.1.as_str()) != ("connected", "connected") {
+        return Err(format!("after heal: {healed:?}"));
+    }
+    for node in [NodeId::client("probe-e"), NodeId::client("probe-f"), NodeId::broker(1)] {
+        let left = nemesis.rules_on(&node).await.map_err(|e| e.to_string())?;
+        if !left.is_empty() {
+            return Err(format!("rules remain on {node} after heal: {left:?}"));
+        }
+    }
+    Ok(())
+}
