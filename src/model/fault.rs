@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::words::{node as one, nodes as group};
-use super::{Loss, NodeId, Rate};
+use super::{Delay, Loss, NodeId, Rate};
 
 /// What a fault does to what it names, for what treats kinds alike (a
 /// timeline's colours).
@@ -68,6 +68,11 @@ pub enum Fault {
     /// What a closed port or a firewall that rejects does. Other protocols
     /// are left alone (Kafka speaks only TCP).
     Reset { left: Vec<NodeId>, right: Vec<NodeId> },
+    /// Hold each packet between the two groups for `delay`, both ways, on
+    /// the `left` side (a round trip is two delays longer). Everything
+    /// arrives, in order, late: an answer later than its request's
+    /// timeout, without a packet lost.
+    DelayLink { left: Vec<NodeId>, right: Vec<NodeId>, delay: Delay },
 }
 
 impl Fault {
@@ -91,7 +96,8 @@ impl Fault {
             Fault::Cut { left, right }
             | Fault::CutReplication { left, right }
             | Fault::LossyLink { left, right, .. }
-            | Fault::Reset { left, right } => left.iter().chain(right).collect(),
+            | Fault::Reset { left, right }
+            | Fault::DelayLink { left, right, .. } => left.iter().chain(right).collect(),
             Fault::OneWayCut { from, to } => from.iter().chain(to).collect(),
         }
     }
@@ -111,7 +117,7 @@ impl Fault {
             | Fault::OneWayCut { .. }
             | Fault::CutReplication { .. }
             | Fault::Reset { .. } => Harm::Cut,
-            Fault::LossyLink { .. } | Fault::SlowLink { .. } => Harm::Degraded,
+            Fault::LossyLink { .. } | Fault::SlowLink { .. } | Fault::DelayLink { .. } => Harm::Degraded,
         }
     }
 
@@ -136,6 +142,9 @@ impl Fault {
             }
             Fault::SlowLink { node, rate } => Fault::SlowLink { node: one(node)?, rate: *rate },
             Fault::Reset { left, right } => Fault::Reset { left: many(left)?, right: many(right)? },
+            Fault::DelayLink { left, right, delay } => {
+                Fault::DelayLink { left: many(left)?, right: many(right)?, delay: *delay }
+            }
         })
     }
 
@@ -165,6 +174,9 @@ impl Fault {
             Fault::Reset { left, right } => {
                 ("reset", "resetting", format!("every connection between {} and {}", group(left), group(right)))
             }
+            Fault::DelayLink { left, right, delay } => {
+                ("delay", "delaying", format!("by {delay} every packet between {} and {}", group(left), group(right)))
+            }
         }
     }
 
@@ -182,6 +194,7 @@ impl Fault {
             Fault::SlowLink { node, .. } => format!("{} sent at full speed again from step {end}", one(node)),
             Fault::DiskLoss { node } => format!("{} restarted on an empty disk at step {end}", one(node)),
             Fault::Reset { .. } => format!("connections were accepted again at step {end}"),
+            Fault::DelayLink { .. } => format!("the link carried packets without delay again from step {end}"),
         }
     }
 }
@@ -207,6 +220,9 @@ impl std::fmt::Display for Fault {
             Fault::SlowLink { node, rate } => write!(f, "slow what {node} sends to {rate}"),
             Fault::DiskLoss { node } => write!(f, "crash {node} and lose its disk"),
             Fault::Reset { left, right } => write!(f, "reset connections between {{{}}} and {{{}}}", list(left), list(right)),
+            Fault::DelayLink { left, right, delay } => {
+                write!(f, "delay packets between {{{}}} and {{{}}} by {delay}", list(left), list(right))
+            }
         }
     }
 }
@@ -259,6 +275,12 @@ mod tests {
         assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), reset);
         assert!(reset.is_partition() && reset.harm() == Harm::Cut);
         assert_eq!(reset.order().0, "reset");
+        let delayed: Fault = serde_json::from_str(
+            r#"{"kind":"delay_link","left":["pipeline-1"],"right":["broker-1"],"delay":"500ms"}"#,
+        )
+        .unwrap();
+        assert!(delayed.is_partition() && delayed.harm() == Harm::Degraded);
+        assert_eq!(delayed.to_string(), "delay packets between {pipeline-1} and {broker-1} by 500ms");
         let never: Result<Fault, _> = serde_json::from_str(r#"{"kind":"lossy_link","left":[],"right":[],"loss":1.0}"#);
         assert!(never.is_err(), "a loss of 1 is a cut, not a lossy link");
     }

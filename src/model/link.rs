@@ -1,5 +1,6 @@
 //! How a degraded link is degraded: the share of packets a lossy link
-//! drops ([`Loss`]) and the bandwidth a slow link keeps ([`Rate`]).
+//! drops ([`Loss`]), the bandwidth a slow link keeps ([`Rate`]) and the
+//! time a delayed link holds each packet ([`Delay`]).
 //!
 //! Integers inside, so that a [`crate::model::Fault`] holding one stays
 //! `Eq` and `Hash` (plans are compared and deduplicated); written as the
@@ -137,6 +138,72 @@ impl From<Rate> for String {
     }
 }
 
+/// How long a delayed link holds each packet, in whole milliseconds,
+/// written `"500ms"` or `"2s"`: from 1 ms to 60 s (past a minute, every
+/// Kafka timeout has fired and the link is a cut).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Delay {
+    millis: u32,
+}
+
+impl Delay {
+    pub const MAX_MILLIS: u32 = 60_000;
+
+    pub fn millis(self) -> u32 {
+        self.millis
+    }
+
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::from(self.millis))
+    }
+}
+
+impl std::str::FromStr for Delay {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Delay, String> {
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let scale: u32 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            _ => return Err(format!("{text:?} is not a delay: write a whole number and ms or s (\"500ms\")")),
+        };
+        let millis = number
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+            .ok_or_else(|| format!("{text:?} is not a delay: write a whole number before the unit (\"500ms\")"))?;
+        if millis == 0 || millis > Delay::MAX_MILLIS {
+            return Err(format!("{text:?} is not a delay from 1ms to 60s"));
+        }
+        Ok(Delay { millis })
+    }
+}
+
+impl std::fmt::Display for Delay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.millis.is_multiple_of(1_000) {
+            write!(f, "{}s", self.millis / 1_000)
+        } else {
+            write!(f, "{}ms", self.millis)
+        }
+    }
+}
+
+impl TryFrom<String> for Delay {
+    type Error = String;
+    fn try_from(text: String) -> Result<Delay, String> {
+        text.parse()
+    }
+}
+
+impl From<Delay> for String {
+    fn from(delay: Delay) -> String {
+        delay.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +234,19 @@ mod tests {
         assert_eq!(serde_json::from_str::<Rate>("\"64kbit\"").unwrap(), rate);
         for bad in ["64", "64kb", "kbit", "1.5mbit", "64 kbit", "7kbit", "99999999999999999999gbit"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn a_delay_reads_and_writes_milliseconds_and_seconds() {
+        let delay: Delay = "500ms".parse().unwrap();
+        assert_eq!(delay.millis(), 500);
+        assert_eq!(delay.to_string(), "500ms");
+        assert_eq!("2000ms".parse::<Delay>().unwrap().to_string(), "2s");
+        assert_eq!(serde_json::to_string(&delay).unwrap(), "\"500ms\"");
+        assert_eq!(serde_json::from_str::<Delay>("\"2s\"").unwrap().millis(), 2_000);
+        for bad in ["500", "0ms", "61s", "1.5s", "500 ms", "ms", "99999999999s"] {
+            assert!(bad.parse::<Delay>().is_err(), "{bad} accepted");
         }
     }
 }

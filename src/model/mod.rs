@@ -19,7 +19,7 @@ pub mod words;
 
 pub use expect::Expectations;
 pub use fault::Fault;
-pub use link::{Loss, Rate};
+pub use link::{Delay, Loss, Rate};
 pub use node::{NodeId, Role};
 pub use plan::{FaultPlan, PlannedFault};
 pub use snapshot::Snapshot;

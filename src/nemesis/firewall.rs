@@ -59,11 +59,31 @@ pub struct Rule {
     /// Drop only this share of the packets, at random; `None` drops all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss: Option<Loss>,
-    /// Answer TCP packets with a reset instead of dropping them (and leave
-    /// other protocols alone): the peer's connection is refused or broken
-    /// at once.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub reset: bool,
+    /// What becomes of a packet the rule matches.
+    #[serde(default, skip_serializing_if = "Action::is_drop")]
+    pub action: Action,
+}
+
+/// What a rule does with the packets it matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Drop them.
+    #[default]
+    Drop,
+    /// Answer TCP packets with a reset (and leave other protocols alone):
+    /// the peer's connection is refused or broken at once.
+    Reset,
+    /// Hand them to the delayer bound to [`super::delay::QUEUE`] in the
+    /// node's namespace, which lets each go after the link's delay; with
+    /// no delayer bound, they pass at once (`--queue-bypass`).
+    Queue,
+}
+
+impl Action {
+    fn is_drop(&self) -> bool {
+        *self == Action::Drop
+    }
 }
 
 impl Rule {
@@ -86,7 +106,7 @@ impl Rule {
             args.extend(["-m", "statistic", "--mode", "random", "--probability"].iter().map(|s| s.to_string()));
             args.push(loss.iptables());
         }
-        if self.reset {
+        if self.action == Action::Reset {
             if self.port.is_none() {
                 args.extend(["-p".to_string(), "tcp".to_string()]);
             }
@@ -95,8 +115,15 @@ impl Rule {
             args.extend(["!", "--tcp-flags", "RST", "RST"].iter().map(|s| s.to_string()));
         }
         args.extend(["-m", "comment", "--comment", RULE_COMMENT].iter().map(|s| s.to_string()));
-        let target: &[&str] = if self.reset { &["-j", "REJECT", "--reject-with", "tcp-reset"] } else { &["-j", "DROP"] };
-        args.extend(target.iter().map(|s| s.to_string()));
+        match self.action {
+            Action::Drop => args.extend(["-j".to_string(), "DROP".to_string()]),
+            Action::Reset => args.extend(["-j", "REJECT", "--reject-with", "tcp-reset"].iter().map(|s| s.to_string())),
+            Action::Queue => {
+                args.extend(["-j", "NFQUEUE", "--queue-num"].iter().map(|s| s.to_string()));
+                args.push(super::delay::QUEUE.to_string());
+                args.push("--queue-bypass".to_string());
+            }
+        }
         args
     }
 }
@@ -118,13 +145,26 @@ pub fn plan_rules<E>(
         let mut rules = Vec::new();
         for a in from {
             for b in to.iter().filter(|b| *b != a) {
-                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port, loss: None, reset: false }));
-                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port, loss: None, reset: false }));
+                rules.push((a.clone(), Rule { direction: Direction::Outbound, peer: address(b)?, port, loss: None, action: Action::Drop }));
+                rules.push((b.clone(), Rule { direction: Direction::Inbound, peer: address(a)?, port, loss: None, action: Action::Drop }));
             }
         }
         Ok(rules)
     };
     let one_way = |from: &[NodeId], to: &[NodeId]| on_port(from, to, None);
+    // A lossy or delayed link acts on the faulted side only, both ways, so
+    // that a packet meets one draw, or one delay.
+    let one_side = |left: &[NodeId], right: &[NodeId], loss: Option<Loss>, action: Action| -> Result<Vec<(NodeId, Rule)>, E> {
+        let mut rules = Vec::new();
+        for a in left {
+            for b in right.iter().filter(|b| *b != a) {
+                for direction in [Direction::Outbound, Direction::Inbound] {
+                    rules.push((a.clone(), Rule { direction, peer: address(b)?, port: None, loss, action }));
+                }
+            }
+        }
+        Ok(rules)
+    };
     let mut rules = match fault {
         Fault::OneWayCut { from, to } => one_way(from, to)?,
         Fault::Cut { left, right } => {
@@ -148,21 +188,12 @@ pub fn plan_rules<E>(
             rules.extend(one_way(&others, me)?);
             rules
         }
-        Fault::LossyLink { left, right, loss } => {
-            let mut rules = Vec::new();
-            for a in left {
-                for b in right.iter().filter(|b| *b != a) {
-                    for direction in [Direction::Outbound, Direction::Inbound] {
-                        rules.push((a.clone(), Rule { direction, peer: address(b)?, port: None, loss: Some(*loss), reset: false }));
-                    }
-                }
-            }
-            rules
-        }
+        Fault::LossyLink { left, right, loss } => one_side(left, right, Some(*loss), Action::Drop)?,
+        Fault::DelayLink { left, right, .. } => one_side(left, right, None, Action::Queue)?,
         Fault::Reset { left, right } => {
             let mut rules = Vec::new();
             for (from, to) in [(left, right), (right, left)] {
-                rules.extend(on_port(from, to, None)?.into_iter().map(|(node, rule)| (node, Rule { reset: true, ..rule })));
+                rules.extend(on_port(from, to, None)?.into_iter().map(|(node, rule)| (node, Rule { action: Action::Reset, ..rule })));
             }
             rules
         }
@@ -236,8 +267,8 @@ mod tests {
         assert_eq!(
             rules,
             vec![
-                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, reset: false }),
-                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None, loss: None, reset: false }),
+                (NodeId::broker(1), Rule { direction: Direction::Outbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, action: Action::Drop }),
+                (NodeId::broker(2), Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 11), port: None, loss: None, action: Action::Drop }),
             ]
         );
     }
@@ -254,7 +285,7 @@ mod tests {
         let b3 = Ipv4Addr::new(10, 0, 0, 13);
         assert!(!rules.iter().any(|(n, r)| *n == NodeId::broker(2) && r.peer == b3));
         assert!(rules.iter().all(|(n, _)| *n != NodeId::client("p")));
-        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None, loss: None, reset: false })));
+        assert!(rules.contains(&(NodeId::broker(1), Rule { direction: Direction::Inbound, peer: b2, port: None, loss: None, action: Action::Drop })));
     }
 
     #[test]
@@ -272,14 +303,14 @@ mod tests {
         let rules = plan_rules(&fault, &all(), addr).unwrap();
         // Both ways, each on the way out of one node and into the other.
         assert_eq!(rules.len(), 4);
-        assert!(rules.iter().all(|(_, r)| r.reset && r.port.is_none() && r.loss.is_none()));
+        assert!(rules.iter().all(|(_, r)| r.action == Action::Reset && r.port.is_none() && r.loss.is_none()));
         let args = rules[0].1.iptables_args("-A");
         let tail = args[args.len() - 4..].join(" ");
         assert_eq!(tail, "-j REJECT --reject-with tcp-reset");
         assert!(args.windows(2).any(|w| w == ["-p", "tcp"]), "{args:?}");
         let cut = plan_rules(&Fault::Cut { left: vec![NodeId::client("p")], right: vec![NodeId::broker(1)] }, &all(), addr)
             .unwrap();
-        assert!(cut.iter().all(|(_, r)| !r.reset && r.iptables_args("-A").ends_with(&["-j".to_string(), "DROP".to_string()])));
+        assert!(cut.iter().all(|(_, r)| r.action == Action::Drop && r.iptables_args("-A").ends_with(&["-j".to_string(), "DROP".to_string()])));
         assert_eq!(
             cut.iter().map(|(n, r)| (n, r.direction, r.peer)).collect::<Vec<_>>(),
             rules.iter().map(|(n, r)| (n, r.direction, r.peer)).collect::<Vec<_>>(),
@@ -288,8 +319,22 @@ mod tests {
     }
 
     #[test]
+    fn a_delayed_link_queues_both_ways_on_its_side_to_the_delayer_and_passes_without_one() {
+        let fault = Fault::DelayLink {
+            left: vec![NodeId::client("p")],
+            right: vec![NodeId::broker(1), NodeId::broker(2)],
+            delay: "300ms".parse().unwrap(),
+        };
+        let rules = plan_rules(&fault, &all(), addr).unwrap();
+        assert_eq!(rules.len(), 4, "in and out, to each of two brokers, on p only");
+        assert!(rules.iter().all(|(n, r)| *n == NodeId::client("p") && r.action == Action::Queue && r.loss.is_none()));
+        let args = rules[0].1.iptables_args("-A").join(" ");
+        assert!(args.ends_with("-j NFQUEUE --queue-num 7 --queue-bypass"), "{args}");
+    }
+
+    #[test]
     fn rules_are_deletable_by_the_same_arguments() {
-        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, reset: false };
+        let rule = Rule { direction: Direction::Inbound, peer: Ipv4Addr::new(10, 0, 0, 12), port: None, loss: None, action: Action::Drop };
         let add = rule.iptables_args("-A");
         let del = rule.iptables_args("-D");
         assert_eq!(add[1], "-A");
@@ -305,7 +350,7 @@ mod tests {
         assert_eq!(rules.len(), 8);
         assert!(rules.iter().all(|(_, r)| matches!(r.port, Some(Port::To(9092)) | Some(Port::From(9092)))));
         let b1 = Ipv4Addr::new(10, 0, 0, 11);
-        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)), loss: None, reset: false };
+        let requests_out_of_2 = Rule { direction: Direction::Outbound, peer: b1, port: Some(Port::To(9092)), loss: None, action: Action::Drop };
         assert!(rules.contains(&(NodeId::broker(2), requests_out_of_2)));
         let args = requests_out_of_2.iptables_args("-A");
         let tail: Vec<&str> = args.iter().map(String::as_str).skip(3).collect();

@@ -13,6 +13,8 @@
 //! | [`Fault::LossyLink`]    | drop a share at random | heal     |
 //! | [`Fault::SlowLink`]     | token bucket on what a node sends | lift |
 //! | [`Fault::DiskLoss`]     | delete its partition logs, SIGKILL | restart on the empty disk |
+//! | [`Fault::Reset`]        | reset TCP between | heal          |
+//! | [`Fault::DelayLink`]    | queue to a delayer | heal, then let the held go |
 //!
 //! The same value ([`Fault`], plain data in [`crate::model`]) is what a
 //! fault plan holds, what the injector executes and what a report shows. A [`Nemesis`] remembers what it applied and
@@ -26,23 +28,30 @@
 //!
 //! A lossy link is a firewall rule with a `statistic` match
 //! ([`firewall`]); a slow link is a token bucket on the node's interface
-//! ([`shaping`]). Both live in the node's namespace, are reinstalled when
-//! the node comes back, and are healed as cuts are.
+//! ([`shaping`]); a delayed link is a firewall rule that queues packets to
+//! a delayer thread bound in the node's namespace ([`delay`]). All live in
+//! the node's namespace, are reinstalled when the node comes back, and are
+//! healed as cuts are.
 
+pub mod delay;
 pub mod firewall;
 mod netns;
 pub mod shaping;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::model::{Fault, NodeId};
+use crate::model::{Delay, Fault, NodeId};
 
 /// Applies faults to a cluster and heals them.
 pub struct Nemesis {
     cluster: Cluster,
     /// Faults in force, in the order they were applied.
     active: Vec<Fault>,
+    /// The delayer of each node with a delayed link in force, bound in the
+    /// node's current namespace.
+    delayers: HashMap<NodeId, delay::Delayer>,
 }
 
 /// Deletes every partition log in the broker's log directories
@@ -60,7 +69,7 @@ done"#;
 impl Nemesis {
     /// A nemesis for `cluster`, with no fault in force.
     pub fn new(cluster: &Cluster) -> Nemesis {
-        Nemesis { cluster: cluster.clone(), active: Vec::new() }
+        Nemesis { cluster: cluster.clone(), active: Vec::new(), delayers: HashMap::new() }
     }
 
     /// Faults in force, oldest first.
@@ -97,18 +106,48 @@ impl Nemesis {
                     shaping::install(state.pid, *rate).await?;
                 }
             }
-            partition => {
-                let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
-                for (node, rule) in rules {
-                    let state = self.cluster.state(&node).await?;
-                    // A node that is down gets the rule when it comes back.
+            Fault::DelayLink { left, delay, .. } => {
+                // The listener first: a queued packet with none passes at
+                // once.
+                for node in left {
+                    let state = self.cluster.state(node).await?;
                     if state.running {
-                        firewall::install(state.pid, &rule).await?;
+                        self.start_delayer(node, state.pid, *delay)?;
                     }
                 }
+                self.install_rules(fault).await?;
             }
+            partition => self.install_rules(partition).await?,
         }
         self.active.push(fault.clone());
+        Ok(())
+    }
+
+    /// Installs the packet filters of a network fault on every node it
+    /// concerns that is up (a node that is down gets them when it comes
+    /// back).
+    async fn install_rules(&self, fault: &Fault) -> Result<(), ClusterError> {
+        for (node, rule) in firewall::plan_rules(fault, &self.cluster.nodes(), |n| self.cluster.address(n))? {
+            let state = self.cluster.state(&node).await?;
+            if state.running {
+                firewall::install(state.pid, &rule).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds a delayer in `node`'s namespace (that of process `pid`), in
+    /// place of one bound in a namespace the node had before a restart.
+    fn start_delayer(&mut self, node: &NodeId, pid: i64, delay: Delay) -> Result<(), ClusterError> {
+        if let Some(old) = self.delayers.remove(node) {
+            let _ = old.stop();
+        }
+        let delayer = delay::Delayer::start(pid, delay).map_err(|e| ClusterError::Fault {
+            action: "delay the packets of".into(),
+            node: node.clone(),
+            detail: e.to_string(),
+        })?;
+        self.delayers.insert(node.clone(), delayer);
         Ok(())
     }
 
@@ -144,6 +183,21 @@ impl Nemesis {
                     }
                 }
                 self.active.remove(index);
+                // A delayer goes once its node has no delayed link left:
+                // after the rules, so that nothing is queued to it any more.
+                if let Fault::DelayLink { left, .. } = partition {
+                    for node in left {
+                        let still = self.active.iter().any(|f| matches!(f, Fault::DelayLink { left, .. } if left.contains(node)));
+                        if let (false, Some(delayer)) = (still, self.delayers.remove(node)) {
+                            let delayed = delayer.stop().map_err(|e| ClusterError::Fault {
+                                action: "stop delaying the packets of".into(),
+                                node: node.clone(),
+                                detail: e.to_string(),
+                            })?;
+                            tracing::debug!("{node}: {delayed} packets delayed");
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -152,8 +206,15 @@ impl Nemesis {
     /// After `node` came back with a fresh network namespace, installs the
     /// rules of every cut and lossy link in force that concerns it, and its
     /// slow link's bucket.
-    async fn reinstall_cuts(&self, node: &NodeId) -> Result<(), ClusterError> {
+    async fn reinstall_cuts(&mut self, node: &NodeId) -> Result<(), ClusterError> {
         let pid = wait_for_pid(&self.cluster, node).await?;
+        let delayed = self.active.iter().find_map(|f| match f {
+            Fault::DelayLink { left, delay, .. } if left.contains(node) => Some(*delay),
+            _ => None,
+        });
+        if let Some(delay) = delayed {
+            self.start_delayer(node, pid, delay)?;
+        }
         for fault in self.active.iter().filter(|f| f.is_partition()) {
             if let Fault::SlowLink { node: slowed, rate } = fault {
                 if slowed == node {
@@ -241,7 +302,11 @@ impl Drop for Nemesis {
         }
         // Heals always run: on an error or a panic the nemesis is dropped
         // with faults in force.
-        let mut nemesis = Nemesis { cluster: self.cluster.clone(), active: std::mem::take(&mut self.active) };
+        let mut nemesis = Nemesis {
+            cluster: self.cluster.clone(),
+            active: std::mem::take(&mut self.active),
+            delayers: std::mem::take(&mut self.delayers),
+        };
         crate::engine::finish_on_own_runtime("heal the faults in force", async move {
             if let Err(e) = nemesis.heal_all().await {
                 let name = &nemesis.cluster.spec().name;

@@ -9,7 +9,8 @@
 //! reorders; `tbf` is built in wherever traffic control is. A rate limit
 //! makes what the node sends late by queueing, which is the fault that
 //! matters to Kafka (a produce answer, a fetch, a heartbeat later than its
-//! timeout), without a delay of our own. A fixed delay is not offered.
+//! timeout). A fixed delay is another kind, held in user space
+//! ([`super::delay`]).
 //!
 //! What a bucket limits: everything the node sends on that interface, to
 //! every peer, the host included (the harness's snapshot requests to a

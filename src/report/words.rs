@@ -3,7 +3,7 @@
 //! step 2". The `Display` of a plan is exact but terse; this is the sentence
 //! a report leads with. Pure.
 
-use crate::model::{Fault, FaultPlan, Loss, NodeId, PlannedFault, Rate, Role};
+use crate::model::{Delay, Fault, FaultPlan, Loss, NodeId, PlannedFault, Rate, Role};
 pub use crate::model::words::{and_list, node, nodes};
 use crate::solver::{FaultVar, Peer};
 
@@ -28,6 +28,7 @@ pub enum Links {
     Lossy(Loss),
     Slow(Rate),
     Reset,
+    Delayed(Delay),
 }
 
 impl Links {
@@ -41,6 +42,7 @@ impl Links {
                 Fault::LossyLink { loss, .. } => Some(Links::Lossy(*loss)),
                 Fault::SlowLink { rate, .. } => Some(Links::Slow(*rate)),
                 Fault::Reset { .. } => Some(Links::Reset),
+                Fault::DelayLink { delay, .. } => Some(Links::Delayed(*delay)),
                 _ => None,
             })
             .unwrap_or(Links::Cut)
@@ -73,6 +75,9 @@ pub fn variable_over(var: &FaultVar, links: Links) -> String {
         Links::Cut => format!("{owner} packets to {to_words} lost during step {step}"),
         Links::Slow(rate) => format!("{owner} packets to {to_words} slowed to {rate} during step {step}"),
         Links::Reset => format!("{owner} connections to {to_words} reset during step {step}"),
+        Links::Delayed(delay) => {
+            format!("the packets between {from_words} and {to_words} delayed by {delay} during step {step}")
+        }
         Links::Lossy(loss) => {
             format!("{} of the packets between {from_words} and {to_words} dropped during step {step}", loss.percent())
         }
@@ -274,6 +279,11 @@ mod tests {
         assert_eq!(super::Links::of(&reset), super::Links::Reset);
         let var = crate::solver::testing::omission("pipeline-1", "brokers", 2);
         assert_eq!(super::variable_over(&var, super::Links::Reset), "pipeline-1's connections to the brokers reset during step 2");
+        let delay = "300ms".parse().unwrap();
+        assert_eq!(
+            super::variable_over(&var, super::Links::Delayed(delay)),
+            "the packets between pipeline-1 and the brokers delayed by 300ms during step 2"
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum FaultKind {
     DiskLoss,
     /// Every TCP packet of a link answered with a reset: [`Fault::Reset`].
     Reset,
+    /// Every packet of a link held for `[faults] delay`:
+    /// [`Fault::DelayLink`].
+    DelayLink,
 }
 
 /// Which solver variable a kind realizes: "node n down during step s" or
@@ -72,7 +75,7 @@ struct Spec {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::Crash,
         FaultKind::Stop,
         FaultKind::Pause,
@@ -84,6 +87,7 @@ impl FaultKind {
         FaultKind::SlowLink,
         FaultKind::DiskLoss,
         FaultKind::Reset,
+        FaultKind::DelayLink,
     ];
 
     fn spec(&self) -> Spec {
@@ -96,6 +100,7 @@ impl FaultKind {
             FaultKind::Pause => ("pause", Down, 3, None, !degraded, !alone),
             FaultKind::LossyLink => ("lossy-link", Link, 0, None, degraded, alone),
             FaultKind::SlowLink => ("slow-link", Link, 1, None, degraded, alone),
+            FaultKind::DelayLink => ("delay-link", Link, 1, None, degraded, alone),
             FaultKind::Reset => ("reset", Link, 2, None, !degraded, alone),
             FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some("a broker's replication only"), !degraded, !alone),
             FaultKind::Cut => ("cut", Link, 4, None, !degraded, !alone),
@@ -123,6 +128,7 @@ impl FaultKind {
             FaultKind::Cut | FaultKind::Isolate => Fault::Cut { left, right },
             FaultKind::OneWayCut => Fault::OneWayCut { from: left, to: right },
             FaultKind::Reset => Fault::Reset { left, right },
+            FaultKind::DelayLink => Fault::DelayLink { left, right, delay: budget.delay },
         }
     }
 
@@ -204,6 +210,7 @@ mod tests {
             targets: Vec::new(),
             loss: FaultBudget::default_loss(),
             rate: FaultBudget::default_rate(),
+            delay: FaultBudget::default_delay(),
         }
     }
 

@@ -33,7 +33,7 @@ pub use kind::{is_broker, FaultKind, Realizes};
 pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::TopicSpec;
-use crate::model::{Expectations, Loss, NodeId, Rate};
+use crate::model::{Delay, Expectations, Loss, NodeId, Rate};
 use crate::trace::ValueFormat;
 use crate::workload::{Acks, Keys};
 
@@ -381,6 +381,9 @@ pub struct FaultBudget {
     /// The bandwidth a `slow-link` leaves to what its node sends.
     #[serde(default = "FaultBudget::default_rate")]
     pub rate: Rate,
+    /// How long a `delay-link` holds each packet.
+    #[serde(default = "FaultBudget::default_delay")]
+    pub delay: Delay,
 }
 
 impl FaultBudget {
@@ -395,6 +398,13 @@ impl FaultBudget {
     /// timeout of seconds.
     pub fn default_rate() -> Rate {
         "64kbit".parse().expect("a rate")
+    }
+
+    /// `delay` when the scenario does not say: a round trip two delays
+    /// longer, a second, past a short request timeout and well within
+    /// Kafka's defaults.
+    pub fn default_delay() -> Delay {
+        "500ms".parse().expect("a delay")
     }
 }
 

@@ -152,6 +152,8 @@ pub struct RawFaults {
     pub loss: Option<Spanned<f64>>,
     /// A slow link's bandwidth, as `tc` writes it (`"64kbit"`).
     pub rate: Option<Spanned<String>>,
+    /// A delayed link's hold on each packet (`"500ms"`).
+    pub delay: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -303,7 +303,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             "set faults.max_crashes or faults.max_partitions to 1 or more");
     }
     unreachable_kinds(&mut c, kind_list, &kinds, max_crashes, max_partitions);
-    let (loss, rate) = degradation(&mut c, f, &kinds);
+    let (loss, rate, delay) = degradation(&mut c, f, &kinds);
     let max_faults = f.max_faults.as_ref().and_then(|m| {
         let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
         if cap == 0 {
@@ -419,6 +419,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
             targets,
             loss,
             rate,
+            delay,
         },
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
     })
@@ -599,10 +600,10 @@ fn broker_kind_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Fa
     }
 }
 
-/// `[faults] loss` and `rate`: how a lossy and a slow link degrade the
-/// link they realize; each only with its kind listed, where it means
-/// something.
-fn degradation(c: &mut Checker, f: &raw::RawFaults, kinds: &[FaultKind]) -> (Loss, Rate) {
+/// `[faults] loss`, `rate` and `delay`: how a lossy, a slow and a delayed
+/// link degrade the link they realize; each only with its kind listed,
+/// where it means something.
+fn degradation(c: &mut Checker, f: &raw::RawFaults, kinds: &[FaultKind]) -> (Loss, Rate, Delay) {
     let mut loss = FaultBudget::default_loss();
     if let Some(spanned) = &f.loss {
         match Loss::new(*spanned.get_ref()) {
@@ -629,7 +630,20 @@ fn degradation(c: &mut Checker, f: &raw::RawFaults, kinds: &[FaultKind]) -> (Los
                 "add \"slow-link\" to faults.kinds, or drop faults.rate");
         }
     }
-    (loss, rate)
+    let mut delay = FaultBudget::default_delay();
+    if let Some(spanned) = &f.delay {
+        match spanned.get_ref().parse::<Delay>() {
+            Ok(d) => delay = d,
+            Err(e) => c.at(spanned, "faults.delay", e,
+                "use how long a delayed link holds each packet, a whole number and ms or s, from 1ms to 60s, \
+                 e.g. \"500ms\""),
+        }
+        if !kinds.contains(&FaultKind::DelayLink) {
+            c.at(spanned, "faults.delay", "delay is set, but faults.kinds lists no delay-link",
+                "add \"delay-link\" to faults.kinds, or drop faults.delay");
+        }
+    }
+    (loss, rate, delay)
 }
 
 #[cfg(test)]

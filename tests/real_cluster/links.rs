@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ldfi::cluster::{ClientNode, Cluster};
-use ldfi::model::{Fault, Loss, NodeId, Rate};
+use ldfi::model::{Delay, Fault, Loss, NodeId, Rate};
 use ldfi::nemesis::Nemesis;
 
 use crate::support::{probe, probe_node, received};
@@ -120,6 +120,57 @@ pub async fn slow_link(cluster: &Cluster) -> Result<(), String> {
     let left = nemesis.buckets_on(&NodeId::client(&a.name)).await.map_err(|e| e.to_string())?;
     if !left.is_empty() {
         return Err(format!("token bucket remains on a after heal: {left:?}"));
+    }
+    Ok(())
+}
+
+/// The time a small TCP transfer takes from `from` to `to`: a connection,
+/// the bytes and the close, about two round trips.
+async fn transfer_time(cluster: &Cluster, from: &ClientNode, to: &ClientNode) -> Result<Duration, String> {
+    let target = format!("{}:7000", to.address);
+    let (code, out) = probe(cluster, from, &["tcp-send", "--to", &target, "--bytes", "1000"]).await?;
+    let micros: u64 = out.parse().map_err(|_| format!("tcp-send from {}: {out:?} (exit {code})", from.name))?;
+    Ok(Duration::from_micros(micros))
+}
+
+pub async fn delayed_link(cluster: &Cluster) -> Result<(), String> {
+    let a = probe_node(cluster, "probe-delay-a").await?;
+    let b = probe_node(cluster, "probe-delay-b").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = transfer_time(cluster, &a, &b).await?;
+    let delay: Delay = "300ms".parse()?;
+    let mut nemesis = Nemesis::new(cluster);
+    let fault = Fault::DelayLink { left: vec![NodeId::client(&a.name)], right: vec![NodeId::client(&b.name)], delay };
+    nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+    let rules = nemesis.rules_on(&NodeId::client(&a.name)).await.map_err(|e| e.to_string())?;
+    if rules.len() != 2 || !rules.iter().all(|r| r.contains("NFQUEUE")) {
+        return Err(format!("expected 2 NFQUEUE rules on a (in and out), got {rules:?}"));
+    }
+    let delayed = transfer_time(cluster, &a, &b).await?;
+    // Nothing is lost, only late: every datagram arrives.
+    let sent = datagrams(cluster, &a, &b, 20, "delayed-ab").await?;
+    nemesis.heal(&fault).await.map_err(|e| e.to_string())?;
+    let after = transfer_time(cluster, &a, &b).await?;
+    println!(
+        "    delay 300ms on a's link to b: a 1000-byte transfer took {:.1} ms before, {:.1} ms delayed, {:.1} ms after heal; {sent}/20 datagrams arrived while delayed",
+        before.as_secs_f64() * 1e3,
+        delayed.as_secs_f64() * 1e3,
+        after.as_secs_f64() * 1e3
+    );
+    // Two round trips, each two delays longer: 1.2 s; the probe's own
+    // start-up is the rest.
+    if delayed < Duration::from_millis(1_100) || delayed > Duration::from_secs(4) {
+        return Err(format!("a transfer through a 300ms delay took {delayed:?}, expected about 1.2 s"));
+    }
+    if before > Duration::from_millis(300) || after > Duration::from_millis(300) {
+        return Err(format!("undelayed transfers took {before:?} before and {after:?} after heal"));
+    }
+    if sent != 20 {
+        return Err(format!("a delayed link lost datagrams: {sent}/20 arrived"));
+    }
+    let left = nemesis.rules_on(&NodeId::client(&a.name)).await.map_err(|e| e.to_string())?;
+    if !left.is_empty() {
+        return Err(format!("rules remain on a after heal: {left:?}"));
     }
     Ok(())
 }

@@ -57,6 +57,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("reset_refuses_tcp_across_at_once_and_leaves_udp", |c| Box::pin(partitions::reset(c))),
         ("lossy_link_drops_its_share_both_ways_and_heals_without_a_trace", |c| Box::pin(links::lossy_link(c))),
         ("slow_link_holds_what_a_node_sends_to_its_rate_and_heals_without_a_trace", |c| Box::pin(links::slow_link(c))),
+        ("delayed_link_holds_each_packet_and_loses_none_and_heals_without_a_trace", |c| Box::pin(links::delayed_link(c))),
         ("degraded_links_come_back_after_a_restart_and_are_healed_on_drop", |c| Box::pin(links::restart_and_drop(c))),
         ("run_copy_passes_without_faults", |c| Box::pin(runs::copy_passes_without_faults(c))),
         ("run_commit_before_produce_with_instance_crash_loses_named_records", |c| {
