@@ -172,6 +172,25 @@ pub async fn delayed_link(cluster: &Cluster) -> Result<(), String> {
     if !left.is_empty() {
         return Err(format!("rules remain on a after heal: {left:?}"));
     }
+    // a restarted while delayed: its new namespace gets the rules and a
+    // delayer of its own; a nemesis dropped with the delay in force heals it.
+    let crash = Fault::Crash { node: NodeId::client(&a.name) };
+    {
+        let mut nemesis = Nemesis::new(cluster);
+        nemesis.apply(&fault).await.map_err(|e| e.to_string())?;
+        nemesis.apply(&crash).await.map_err(|e| e.to_string())?;
+        nemesis.heal(&crash).await.map_err(|e| e.to_string())?;
+        let restarted = transfer_time(cluster, &a, &b).await?;
+        println!("    after a's restart while delayed: {:.1} ms", restarted.as_secs_f64() * 1e3);
+        if restarted < Duration::from_millis(1_100) {
+            return Err(format!("after a's restart a transfer took {restarted:?}: the delay did not come back"));
+        }
+    }
+    let dropped = transfer_time(cluster, &a, &b).await?;
+    let left = Nemesis::new(cluster).rules_on(&NodeId::client(&a.name)).await.map_err(|e| e.to_string())?;
+    if dropped > Duration::from_millis(300) || !left.is_empty() {
+        return Err(format!("a dropped nemesis left a delay: a transfer took {dropped:?}, rules {left:?}"));
+    }
     Ok(())
 }
 
