@@ -84,6 +84,13 @@ pub struct History {
     /// Planned faults that could not be applied, each with why: the run
     /// did not test its plan, so it proves nothing about it.
     pub not_injected: Vec<String>,
+    /// The offsets the pipeline's group had committed on the input topic,
+    /// by partition, when the drain ended: an input below its partition's
+    /// committed offset is one the group moved past, which no restart
+    /// reads again. Empty in older traces (the step snapshots end before
+    /// the drain and would say less).
+    #[serde(default)]
+    pub committed: BTreeMap<i32, i64>,
 }
 
 /// The run's `run_started` line, if any; a second one is refused. A run
@@ -184,9 +191,10 @@ impl History {
                     value_hex: value_hex.clone(),
                     ids: ids.clone(),
                 }),
-                Event::Drained { caught_up, detail, .. } => {
+                Event::Drained { caught_up, detail, committed, .. } => {
                     history.caught_up = Some(*caught_up);
                     history.drain_detail = detail.clone();
+                    history.committed = committed.iter().copied().collect();
                 }
                 Event::RunFinished { error } => history.run_error = error.clone(),
                 Event::FaultApplied { fault } => applied.push(fault.clone()),

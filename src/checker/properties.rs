@@ -43,13 +43,39 @@ fn no_lost_acked(history: &History) -> PropertyResult {
     } else {
         r.verdict = history.missing_verdict();
         r.summary = format!(
-            "{} of {} acknowledged inputs never reached the output{}",
+            "{} of {} acknowledged inputs never reached the output{}{}",
             r.lost.len(),
             acked.len(),
+            committed_past(history, &r.lost),
             if r.verdict == Verdict::Unknown { " (the pipeline had not caught up: unknown)" } else { "" }
         );
     }
     r
+}
+
+/// How many of the lost inputs the pipeline's group had committed past,
+/// in words: the clue that separates "committed before its output was
+/// written" (or an output lost after it was acknowledged) from "never read".
+fn committed_past(history: &History, lost: &[RecordRef]) -> String {
+    if history.committed.is_empty() {
+        return String::new();
+    }
+    let past = lost
+        .iter()
+        .filter(|l| matches!((l.partition, l.offset), (Some(p), Some(o)) if history.committed.get(&p).is_some_and(|c| o < *c)))
+        .count();
+    match past {
+        0 => format!("; the group {} had committed none of them", history.run.group),
+        n if n == lost.len() => format!(
+            "; the group {} had committed past every one of them on the input, so no restart reads them again (their \
+             offsets were committed before their outputs were written, or the outputs were lost after)",
+            history.run.group
+        ),
+        n => format!(
+            "; the group {} had committed past {n} of them on the input, so no restart reads those again",
+            history.run.group
+        ),
+    }
 }
 
 fn duplicates(history: &History) -> Vec<Duplicate> {
@@ -258,6 +284,21 @@ mod tests {
     }
 
     #[test]
+    fn lost_inputs_the_group_committed_past_are_said_so() {
+        let inputs = vec![input("a", "k", "x", 0, true), input("b", "k", "x", 1, true), input("c", "k", "x", 2, true)];
+        let mut h = history(inputs, vec![output(0, "k", "X", &["a"])]);
+        h.run.group = "g".into();
+        let said = |h: &History| check(Property::NoLostAcked, h).summary;
+        assert_eq!(said(&h), "2 of 3 acknowledged inputs never reached the output", "no snapshot saw the group: nothing said");
+        h.committed.insert(0, 3);
+        assert!(said(&h).contains("the group g had committed past every one of them"), "{}", said(&h));
+        h.committed.insert(0, 2);
+        assert!(said(&h).ends_with("the group g had committed past 1 of them on the input, so no restart reads those again"), "{}", said(&h));
+        h.committed.insert(0, 1);
+        assert!(said(&h).ends_with("the group g had committed none of them"), "{}", said(&h));
+    }
+
+    #[test]
     fn missing_outputs_before_the_pipeline_caught_up_are_unknown_not_fail() {
         let mut h = history(vec![input("a", "k", "x", 0, true)], vec![]);
         h.caught_up = Some(false);
@@ -352,7 +393,7 @@ mod tests {
                 timestamp_ms: None,
             }));
         }
-        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new(), quiet_ms: None }));
+        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new(), quiet_ms: None, committed: Vec::new() }));
         for (offset, (word, count)) in [("cat", 3i64), ("dog", 200)].into_iter().enumerate() {
             let bytes = count.to_be_bytes();
             let (value, value_hex) = crate::workload::raw_value(Some(&bytes));

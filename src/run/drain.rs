@@ -67,6 +67,9 @@ pub struct DrainOutcome {
     /// output unchanged: the quiet wait.
     pub quiet: Duration,
     pub detail: String,
+    /// The first stage's committed offsets on its input, by partition, at
+    /// the last snapshot that saw them.
+    pub committed: Vec<(i32, i64)>,
 }
 
 /// Per partition: (committed, high watermark); `None` if not yet observable.
@@ -118,9 +121,13 @@ pub async fn drain(
     let mut topics: Vec<String> = stages.iter().map(|(t, _)| t.clone()).collect();
     topics.push(output.to_string());
     let groups: Vec<String> = stages.iter().map(|(_, g)| g.clone()).collect();
+    let mut committed = Vec::new();
     loop {
         if let Ok(snapshot) = cluster.snapshot(&topics, &groups).await {
             let lags: Option<Vec<Vec<(i32, i64, i64)>>> = stages.iter().map(|(t, g)| lag(&snapshot, t, g)).collect();
+            if let Some(first) = lags.as_ref().and_then(|l| l.first()) {
+                committed = first.iter().map(|(p, c, _)| (*p, *c)).collect();
+            }
             if let Some(lag) = lags.map(|l| l.concat()) {
                 let behind: Vec<_> = lag.iter().filter(|(_, c, hw)| c < hw).collect();
                 let end = output_end(&snapshot, output);
@@ -133,12 +140,12 @@ pub async fn drain(
                     match quiet_since {
                         Some((since, seen)) if seen == end => {
                             if since.elapsed() >= quiet {
-                                return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail };
+                                return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail, committed };
                             }
                             if let Some(complete) = complete.filter(|_| incomplete_at != Some(end)) {
                                 if complete.holds(&cluster.bootstrap_servers(), output).await {
                                     detail.push_str("; every acknowledged input read back");
-                                    return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail };
+                                    return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail, committed };
                                 }
                                 incomplete_at = Some(end);
                             }
@@ -152,7 +159,7 @@ pub async fn drain(
         }
         if started.elapsed() > limit {
             let quiet = quiet_since.map_or(Duration::ZERO, |(since, _)| since.elapsed());
-            return DrainOutcome { caught_up: false, waited: started.elapsed(), quiet, detail };
+            return DrainOutcome { caught_up: false, waited: started.elapsed(), quiet, detail, committed };
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

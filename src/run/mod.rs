@@ -334,6 +334,7 @@ pub async fn execute(
                     waited_ms: drained.waited.as_millis() as u64,
                     detail: drained.detail,
                     quiet_ms: Some(drained.quiet.as_millis() as u64),
+                    committed: drained.committed,
                 },
             )
             .map_err(io(&harness_path))?;

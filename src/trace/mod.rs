@@ -192,6 +192,11 @@ pub enum Event {
         /// its output to stay unchanged. Absent in older traces.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quiet_ms: Option<u64>,
+        /// The pipeline's (first stage's) committed offsets on its input,
+        /// `[partition, offset]` pairs, when the drain ended. Absent in
+        /// older traces.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        committed: Vec<(i32, i64)>,
     },
     /// A record the checker read from an output topic (harness).
     CheckerRead {
