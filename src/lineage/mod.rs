@@ -47,6 +47,7 @@
 //! the controller may elect any live ISR member, a lagging one included.
 
 mod build;
+mod outcome;
 mod graph;
 pub mod learn;
 mod paths;
