@@ -74,305 +74,24 @@ fn names<T: Copy>(all: &[T], name: fn(&T) -> &'static str) -> String {
 pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let (raw, doc) = syntax::parse(source)?;
     let mut c = Checker { source, doc: doc.get_ref(), problems: Vec::new() };
-
-    let name = raw.name.get_ref().clone();
-    if !super::is_name(&name) {
-        c.at(&raw.name, "name", format!("{name:?} is not a valid name"), "use letters, digits and '-'");
-    } else if name.len() > names::MAX_SCENARIO_NAME {
-        c.at(&raw.name, "name", format!("{} characters", name.len()),
-            format!("use at most {}: the name is part of every campaign's name and of its topics'", names::MAX_SCENARIO_NAME));
-    }
-    // Topic and group names must leave room for the run suffix.
-    let suffix = if raw.pipeline.run_suffix.unwrap_or(true) { names::longest_run_suffix(&name) } else { 0 };
-
-    // Cluster.
-    let brokers = raw.cluster.brokers.as_ref().map(|b| *b.get_ref()).unwrap_or(3);
-    if let Some(b) = &raw.cluster.brokers {
-        if !(1..=9).contains(b.get_ref()) {
-            c.at(b, "cluster.brokers", format!("{} brokers", b.get_ref()), "use 1 to 9 brokers (3 is usual)");
-        }
-    }
-    if let Some(i) = &raw.cluster.image {
-        if let Err(why) = image::reference(i) {
-            c.at_key(&["cluster", "image"], "cluster.image", format!("{i:?}: {why}"), "name an image as Docker does, e.g. \"apache/kafka:4.1.0\"");
-        }
-    }
-    check_configs(&mut c, &raw.cluster.broker_configs, "cluster.broker_configs", &["cluster", "broker_configs"], true);
-    let broker_configs: BTreeMap<String, String> =
-        raw.cluster.broker_configs.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
-
-    // Topics.
-    let mut topics = Vec::new();
-    for (i, t) in raw.topics.iter().enumerate() {
-        let field = |f: &str| format!("topics[{i}].{f}");
-        if let Err(why) = names::topic(t.name.get_ref(), suffix) {
-            c.at(&t.name, &field("name"), why, "use 1 to 249 letters, digits, '.', '_' or '-' (shorter with the run suffix; run_suffix = false uses names as written)");
-        }
-        let index = i.to_string();
-        check_configs(&mut c, &t.configs, &field("configs"), &["topics", &index, "configs"], false);
-        let partitions = t.partitions.as_ref().map(|p| *p.get_ref()).unwrap_or(3);
-        if let Some(p) = &t.partitions {
-            if *p.get_ref() < 1 {
-                c.at(p, &field("partitions"), "must be at least 1", "set partitions = 1 or more");
-            }
-        }
-        let rf = t.replication_factor.as_ref().map(|r| *r.get_ref()).unwrap_or(i32::from(brokers.min(3)));
-        if let Some(r) = &t.replication_factor {
-            if *r.get_ref() < 1 || *r.get_ref() > i32::from(brokers) {
-                c.at(r, &field("replication_factor"), format!("{} with {brokers} brokers", r.get_ref()),
-                    format!("use 1 to {brokers}, or add brokers in [cluster]"));
-            }
-        }
-        let mut spec = TopicSpec::new(t.name.get_ref(), partitions, rf);
-        if let Some(m) = &t.min_insync_replicas {
-            if *m.get_ref() < 1 || *m.get_ref() > rf {
-                c.at(m, &field("min_insync_replicas"), format!("{} with replication factor {rf}", m.get_ref()),
-                    format!("use 1 to {rf}"));
-            }
-            spec = spec.min_insync_replicas(*m.get_ref());
-        }
-        for (k, v) in &t.configs {
-            spec = spec.config(k, value_text(v));
-        }
-        if topics.iter().any(|x: &TopicSpec| x.name == spec.name) {
-            c.at(&t.name, &field("name"), format!("topic {} declared twice", spec.name), "keep one [[topics]] entry per topic");
-        }
-        topics.push(spec);
-    }
+    // Each part checks its tables and says what it found; the order of the
+    // calls is the order of problems that name no place in the file.
+    let (name, suffix) = scenario_name(&mut c, &raw);
+    let (brokers, broker_configs) = cluster(&mut c, &raw);
+    let topics = topics(&mut c, &raw, brokers, suffix);
     let declared = |topic: &str| topics.iter().any(|t| t.name == topic);
-
-    // Pipeline: the first stage, then any later stages of a chain, each
-    // reading what the one before it wrote.
-    let p = &raw.pipeline;
-    // Docker binds need absolute host paths, whatever folder ldfi runs in.
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let first_group = p.group.clone().unwrap_or_else(|| format!("{name}-group"));
-    let first = pipeline_table(&mut c, p, &Table::pipeline(), &dir, suffix, &declared, first_group.clone());
-    let mut stages = Vec::new();
-    let mut before: (&str, String) = ("pipeline.output", p.output.get_ref().clone());
-    let mut groups = vec![(first_group, "pipeline.group".to_string())];
-    for (i, s) in raw.stages.iter().enumerate() {
-        let t = Table::stage(i);
-        if s.run_suffix.is_some() {
-            c.at_key(&t.key(&["run_suffix"]), &t.field("run_suffix"), "run_suffix is set for the whole chain",
-                "set it in [pipeline] only");
-        }
-        if s.input.get_ref() != &before.1 {
-            c.at(&s.input, &t.field("input"), format!("reads {:?}, but the stage before writes {:?} ({})", s.input.get_ref(), before.1, before.0),
-                format!("set input = {:?}: a stage reads the output of the one before it", before.1));
-        }
-        let group = s.group.clone().unwrap_or_else(|| format!("{name}-stage{}-group", i + 2));
-        if let Some((_, other)) = groups.iter().find(|(g, _)| *g == group) {
-            c.at_key(&t.key(&["group"]), &t.field("group"), format!("group {group:?} is also {other}'s"),
-                "give each stage its own group (application.id): two stages in one group would share its partitions");
-        }
-        groups.push((group.clone(), t.field("group")));
-        stages.extend(pipeline_table(&mut c, s, &t, &dir, suffix, &declared, group));
-        before = ("the stage before", s.output.get_ref().clone());
-    }
-    for stage in &mut stages {
-        stage.run_suffix = p.run_suffix.unwrap_or(true);
-    }
-    // Counted from the file, so that a stage refused for its program does
-    // not also make every target of a later stage unknown.
-    let instances: u8 = std::iter::once(p).chain(&raw.stages).map(|s| s.instances.as_ref().map_or(1, |i| *i.get_ref())).fold(0u8, u8::saturating_add);
-    if instances > 16 {
-        c.nowhere("stages", format!("{instances} instances in all"), "use at most 16 instances over the whole chain");
-    }
+    let Chain { first, stages, instances } = chain(&mut c, &raw, path, &name, suffix, &declared);
     let last_program = stages.last().or(first.as_ref()).map(|s| s.program.clone());
-
-    // Workload.
     let w = &raw.workload;
-    let topic = w.topic.as_ref().map(|t| t.get_ref().clone()).unwrap_or_else(|| p.input.get_ref().clone());
-    if let Some(t) = &w.topic {
-        if !declared(t.get_ref()) {
-            c.at(t, "workload.topic", format!("topic {:?} is not declared", t.get_ref()), "add it under [[topics]]");
-        }
-    }
-    let acks = match w.acks.as_ref().map(|a| a.get_ref().as_str()) {
-        None | Some("all") | Some("-1") => Acks::All,
-        Some("1") => Acks::Leader,
-        Some(other) => {
-            let a = w.acks.as_ref().expect("acks present");
-            c.at(a, "workload.acks", format!("unknown acks {other:?}"), "use \"all\" or \"1\"");
-            Acks::All
-        }
-    };
-    if let Some(v) = &w.records_per_step {
-        if *v.get_ref() == 0 {
-            c.at(v, "workload.records_per_step", "must be at least 1", "use 1 or more");
-        }
-    }
-    bounded(&mut c, "records_per_step", w.records_per_step.as_ref().map(|v| u64::from(*v.get_ref())), MAX_RECORDS_PER_STEP, "records");
-    bounded(&mut c, "value_bytes", w.value_bytes.map(u64::from), MAX_VALUE_BYTES, "bytes");
-    bounded(&mut c, "step_millis", w.step_millis, MAX_STEP_MILLIS, "ms");
-    bounded(&mut c, "drain_secs", w.drain_secs, MAX_DRAIN_SECS, "s");
-    bounded(&mut c, "quiet_millis", w.quiet_millis, MAX_QUIET_MILLIS, "ms");
-    for (i, word) in w.words.iter().flatten().enumerate() {
-        if !super::expect::one_word(word) {
-            let index = i.to_string();
-            c.at_key(&["workload", "words", &index], &format!("workload.words[{i}]"), format!("{word:?} is not one word"),
-                "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
-        }
-    }
-    let numbers = super::expect::numbers(&mut c, w);
-    // The instances of the chain's word count, if it has one.
-    let counting = first.iter().chain(&stages).filter(|s| s.program == Program::Shipped(PipelineKind::Wordcount)).map(|s| s.instances).max();
-    let wordcount = counting.is_some();
-    let keys = match w.keys.as_ref() {
-        // A word count is right with any number of instances only when one
-        // word lives in one partition.
-        None if wordcount => Keys::Word,
-        None => Keys::Count(8),
-        Some(v) => match v.get_ref() {
-            RawKeys::Name(name) if name == "word" => Keys::Word,
-            RawKeys::Name(name) => {
-                c.at(v, "workload.keys", format!("keys = {name:?}"), "use a number of keys (8) or \"word\"");
-                Keys::Count(8)
-            }
-            RawKeys::Count(0) => {
-                c.at(v, "workload.keys", "must be at least 1", "use 1 or more, or \"word\"");
-                Keys::Count(8)
-            }
-            RawKeys::Count(n) if counting.is_some_and(|i| i > 1) => {
-                let instances = counting.unwrap_or_default();
-                c.at(v, "workload.keys", format!("keys = {n} with {instances} wordcount instances: a word would \
-                     reach several instances, each counting it from its own state"),
-                    "use keys = \"word\" (inputs keyed by their word), or one instance");
-                Keys::Count(*n)
-            }
-            RawKeys::Count(n) => Keys::Count(*n),
-        },
-    };
-
-    // Properties.
-    let empty = Spanned::new(0..0, Vec::new());
-    let mut properties = Vec::new();
-    let property_list = raw.properties.as_ref().unwrap_or(&empty);
-    for text in property_list.get_ref() {
-        match Property::ALL.iter().find(|p| p.name() == text) {
-            Some(property) => properties.push(*property),
-            None => c.at(property_list, "properties", format!("unknown property {text:?}"),
-                format!("use some of: {}", names(&Property::ALL, Property::name))),
-        }
-    }
-    if properties.is_empty() {
-        properties = match &last_program {
-            Some(Program::Shipped(PipelineKind::Wordcount)) => vec![Property::WordCounts],
-            Some(Program::Shipped(PipelineKind::ExactlyOnce)) => vec![Property::ExactlyOnce],
-            _ => vec![Property::NoLostAcked],
-        };
-    }
-
+    let Workload { topic, acks, numbers, keys } = workload(&mut c, &raw, &declared, first.as_ref(), &stages);
+    let properties = properties(&mut c, &raw, last_program.as_ref());
     let checker = super::expect::expectations(&mut c, raw.checker.as_ref(), &properties, w.numbers.is_some());
-
-    // Fault budget.
-    let f = &raw.faults;
-    let eot = *f.eot.get_ref();
-    if !(1..=100).contains(&eot) {
-        c.at(&f.eot, "faults.eot", format!("{eot} steps"), "use 1 to 100 steps");
-    }
-    let eff = f.eff.as_ref().map(|e| *e.get_ref()).unwrap_or(eot.saturating_sub(1).max(1));
-    if let Some(e) = &f.eff {
-        if *e.get_ref() > eot || *e.get_ref() == 0 {
-            c.at(e, "faults.eff", format!("eff = {} with eot = {eot}", e.get_ref()),
-                "faults must end by eff, and 1 <= eff <= eot");
-        }
-    }
-    let mut kinds = Vec::new();
-    let kind_list = f.kinds.as_ref().unwrap_or(&empty);
-    for text in kind_list.get_ref() {
-        match FaultKind::ALL.iter().find(|k| k.name() == text) {
-            Some(kind) => kinds.push(*kind),
-            None => c.at(kind_list, "faults.kinds", format!("unknown fault kind {text:?}"),
-                format!("use some of: {}", names(&FaultKind::ALL, FaultKind::name))),
-        }
-    }
-    let max_crashes = f.max_crashes.unwrap_or(1);
-    let max_partitions = f.max_partitions.unwrap_or(1);
-    if f.kinds.is_none() {
-        // By default, what the counts allow: crashes, and isolations.
-        kinds = [(max_crashes, FaultKind::Crash), (max_partitions, FaultKind::Isolate)]
-            .into_iter()
-            .filter_map(|(count, kind)| (count > 0).then_some(kind))
-            .collect();
-    }
-    if max_crashes == 0 && max_partitions == 0 {
-        c.nowhere("faults", "max_crashes = 0 and max_partitions = 0: the budget allows no fault",
-            "set faults.max_crashes or faults.max_partitions to 1 or more");
-    }
-    unreachable_kinds(&mut c, kind_list, &kinds, max_crashes, max_partitions);
-    let (loss, rate, delay) = degradation(&mut c, f, &kinds);
-    let max_faults = f.max_faults.as_ref().and_then(|m| {
-        let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
-        if cap == 0 {
-            c.at(m, "faults.max_faults", "max_faults = 0: the budget allows no fault", "use 1 or more, or drop the field");
-        } else if cap > sum {
-            c.at(m, "faults.max_faults", format!("max_faults = {cap} but max_crashes + max_partitions = {sum}"),
-                format!("a plan holds at most {sum} faults: use 1 to {sum}, or drop the field"));
-        }
-        (cap < sum).then_some(cap)
-    });
-    let mut targets = Vec::new();
-    let target_list = f.targets.as_ref().unwrap_or(&empty);
-    for text in target_list.get_ref() {
-        match text.parse::<NodeId>() {
-            Ok(NodeId::Broker(b)) if b > brokers => c.at(target_list, "faults.targets",
-                format!("{text} but the cluster has {brokers} brokers"), format!("use broker-1 .. broker-{brokers}")),
-            Ok(NodeId::Client(name))
-                if name != "workload"
-                    && !(1..=instances).any(|i| Scenario::instance_name(i) == name) =>
-            {
-                c.at(target_list, "faults.targets", format!("unknown node {text:?}"),
-                    format!("use broker-N, pipeline-1 .. pipeline-{instances}, or workload"))
-            }
-            Ok(node) => targets.push(node),
-            Err(e) => c.at(target_list, "faults.targets", e, "use broker-N, pipeline-N or workload"),
-        }
-    }
-
-    broker_kind_targets(&mut c, kind_list, &kinds, &targets, target_list);
-
-    // Strategy.
-    // Which names exist is the campaign's registry, checked where a
-    // campaign starts; here, only that a name can be one.
-    let strategy = match &raw.strategy.name {
-        None => StrategyName::LDFI,
-        Some(n) => match names::strategy(n.get_ref()) {
-            Ok(()) => StrategyName::from(n.get_ref().as_str()),
-            Err(e) => {
-                c.at(n, "strategy.name", e, "use a strategy's name, as `ldfi campaign --help` lists them");
-                StrategyName::LDFI
-            }
-        },
-    };
-
-    let busy_steps = w.busy_steps.as_ref().map(|v| {
-        let mut steps = v.get_ref().clone();
-        steps.sort_unstable();
-        steps.dedup();
-        if steps.is_empty() {
-            c.at(v, "workload.busy_steps", "no step carries a batch", "list at least one step, or drop the field (every step)");
-        }
-        if let Some(late) = steps.iter().find(|s| **s >= eot) {
-            c.at(v, "workload.busy_steps", format!("step {late} with eot = {eot}"),
-                format!("the workload runs over steps 0..{eot}: list steps below {eot}"));
-        }
-        steps
-    });
-
-    let side = super::expect::side(&mut c, w.side.as_ref(), keys, &topic, eot, &declared);
+    let budget = budget(&mut c, &raw.faults, brokers, instances);
+    let strategy = strategy_name(&mut c, &raw);
+    let busy_steps = busy_steps(&mut c, w, budget.eot);
+    let side = super::expect::side(&mut c, w.side.as_ref(), keys, &topic, budget.eot, &declared);
     super::expect::joins(&mut c, &properties, side.is_some(), w);
-
-    let tries = match &raw.strategy.tries {
-        None => 1,
-        Some(t) if (1..=10).contains(t.get_ref()) => *t.get_ref(),
-        Some(t) => {
-            c.at(t, "strategy.tries", format!("tries = {}", t.get_ref()), "use 1 to 10 injections per plan");
-            1
-        }
-    };
+    let tries = tries(&mut c, &raw);
 
     if !c.problems.is_empty() {
         // In the order of the file; problems of no one place last.
@@ -409,21 +128,352 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
         },
         properties,
         checker,
-        budget: FaultBudget {
-            eot,
-            eff,
-            max_crashes,
-            max_partitions,
-            max_faults,
-            kinds,
-            targets,
-            loss,
-            rate,
-            delay,
-        },
+        budget,
         strategy: StrategySpec { name: strategy, max_runs: raw.strategy.max_runs.unwrap_or(50), tries },
     })
 }
+
+/// The scenario's name, and the room its topic and group names must leave
+/// for the run suffix.
+fn scenario_name(c: &mut Checker, raw: &raw::RawScenario) -> (String, usize) {
+    let name = raw.name.get_ref().clone();
+    if !super::is_name(&name) {
+        c.at(&raw.name, "name", format!("{name:?} is not a valid name"), "use letters, digits and '-'");
+    } else if name.len() > names::MAX_SCENARIO_NAME {
+        c.at(&raw.name, "name", format!("{} characters", name.len()),
+            format!("use at most {}: the name is part of every campaign's name and of its topics'", names::MAX_SCENARIO_NAME));
+    }
+    // Topic and group names must leave room for the run suffix.
+    let suffix = if raw.pipeline.run_suffix.unwrap_or(true) { names::longest_run_suffix(&name) } else { 0 };
+    (name, suffix)
+}
+
+/// `[cluster]`: how many brokers, and their settings.
+fn cluster(c: &mut Checker, raw: &raw::RawScenario) -> (u8, BTreeMap<String, String>) {
+    let brokers = raw.cluster.brokers.as_ref().map(|b| *b.get_ref()).unwrap_or(3);
+    if let Some(b) = &raw.cluster.brokers {
+        if !(1..=9).contains(b.get_ref()) {
+            c.at(b, "cluster.brokers", format!("{} brokers", b.get_ref()), "use 1 to 9 brokers (3 is usual)");
+        }
+    }
+    if let Some(i) = &raw.cluster.image {
+        if let Err(why) = image::reference(i) {
+            c.at_key(&["cluster", "image"], "cluster.image", format!("{i:?}: {why}"), "name an image as Docker does, e.g. \"apache/kafka:4.1.0\"");
+        }
+    }
+    check_configs(c, &raw.cluster.broker_configs, "cluster.broker_configs", &["cluster", "broker_configs"], true);
+    let broker_configs: BTreeMap<String, String> =
+        raw.cluster.broker_configs.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
+    (brokers, broker_configs)
+}
+
+/// `[[topics]]`, each checked against the cluster.
+fn topics(c: &mut Checker, raw: &raw::RawScenario, brokers: u8, suffix: usize) -> Vec<TopicSpec> {
+    let mut topics = Vec::new();
+    for (i, t) in raw.topics.iter().enumerate() {
+        let field = |f: &str| format!("topics[{i}].{f}");
+        if let Err(why) = names::topic(t.name.get_ref(), suffix) {
+            c.at(&t.name, &field("name"), why, "use 1 to 249 letters, digits, '.', '_' or '-' (shorter with the run suffix; run_suffix = false uses names as written)");
+        }
+        let index = i.to_string();
+        check_configs(c, &t.configs, &field("configs"), &["topics", &index, "configs"], false);
+        let partitions = t.partitions.as_ref().map(|p| *p.get_ref()).unwrap_or(3);
+        if let Some(p) = &t.partitions {
+            if *p.get_ref() < 1 {
+                c.at(p, &field("partitions"), "must be at least 1", "set partitions = 1 or more");
+            }
+        }
+        let rf = t.replication_factor.as_ref().map(|r| *r.get_ref()).unwrap_or(i32::from(brokers.min(3)));
+        if let Some(r) = &t.replication_factor {
+            if *r.get_ref() < 1 || *r.get_ref() > i32::from(brokers) {
+                c.at(r, &field("replication_factor"), format!("{} with {brokers} brokers", r.get_ref()),
+                    format!("use 1 to {brokers}, or add brokers in [cluster]"));
+            }
+        }
+        let mut spec = TopicSpec::new(t.name.get_ref(), partitions, rf);
+        if let Some(m) = &t.min_insync_replicas {
+            if *m.get_ref() < 1 || *m.get_ref() > rf {
+                c.at(m, &field("min_insync_replicas"), format!("{} with replication factor {rf}", m.get_ref()),
+                    format!("use 1 to {rf}"));
+            }
+            spec = spec.min_insync_replicas(*m.get_ref());
+        }
+        for (k, v) in &t.configs {
+            spec = spec.config(k, value_text(v));
+        }
+        if topics.iter().any(|x: &TopicSpec| x.name == spec.name) {
+            c.at(&t.name, &field("name"), format!("topic {} declared twice", spec.name), "keep one [[topics]] entry per topic");
+        }
+        topics.push(spec);
+    }
+    topics
+}
+
+/// A chain's stages: the first (`[pipeline]`), the later ones
+/// (`[[stages]]`), and the instances of them all, counted from the file.
+struct Chain {
+    first: Option<PipelineSpec>,
+    stages: Vec<PipelineSpec>,
+    instances: u8,
+}
+
+/// Pipeline: the first stage, then any later stages of a chain, each
+/// reading what the one before it wrote.
+fn chain(c: &mut Checker, raw: &raw::RawScenario, path: &Path, name: &str, suffix: usize, declared: &dyn Fn(&str) -> bool) -> Chain {
+    let p = &raw.pipeline;
+    // Docker binds need absolute host paths, whatever folder ldfi runs in.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let first_group = p.group.clone().unwrap_or_else(|| format!("{name}-group"));
+    let first = pipeline_table(c, p, &Table::pipeline(), &dir, suffix, &declared, first_group.clone());
+    let mut stages = Vec::new();
+    let mut before: (&str, String) = ("pipeline.output", p.output.get_ref().clone());
+    let mut groups = vec![(first_group, "pipeline.group".to_string())];
+    for (i, s) in raw.stages.iter().enumerate() {
+        let t = Table::stage(i);
+        if s.run_suffix.is_some() {
+            c.at_key(&t.key(&["run_suffix"]), &t.field("run_suffix"), "run_suffix is set for the whole chain",
+                "set it in [pipeline] only");
+        }
+        if s.input.get_ref() != &before.1 {
+            c.at(&s.input, &t.field("input"), format!("reads {:?}, but the stage before writes {:?} ({})", s.input.get_ref(), before.1, before.0),
+                format!("set input = {:?}: a stage reads the output of the one before it", before.1));
+        }
+        let group = s.group.clone().unwrap_or_else(|| format!("{name}-stage{}-group", i + 2));
+        if let Some((_, other)) = groups.iter().find(|(g, _)| *g == group) {
+            c.at_key(&t.key(&["group"]), &t.field("group"), format!("group {group:?} is also {other}'s"),
+                "give each stage its own group (application.id): two stages in one group would share its partitions");
+        }
+        groups.push((group.clone(), t.field("group")));
+        stages.extend(pipeline_table(c, s, &t, &dir, suffix, &declared, group));
+        before = ("the stage before", s.output.get_ref().clone());
+    }
+    for stage in &mut stages {
+        stage.run_suffix = p.run_suffix.unwrap_or(true);
+    }
+    // Counted from the file, so that a stage refused for its program does
+    // not also make every target of a later stage unknown.
+    let instances: u8 = std::iter::once(p).chain(&raw.stages).map(|s| s.instances.as_ref().map_or(1, |i| *i.get_ref())).fold(0u8, u8::saturating_add);
+    if instances > 16 {
+        c.nowhere("stages", format!("{instances} instances in all"), "use at most 16 instances over the whole chain");
+    }
+    Chain { first, stages, instances }
+}
+
+/// What the workload writes and how, as far as the rest of the file needs
+/// it before the scenario is assembled.
+struct Workload {
+    topic: String,
+    acks: Acks,
+    numbers: Option<(i64, i64)>,
+    keys: Keys,
+}
+
+/// `[workload]`: its topic, acks, sizes, words or numbers, and keys.
+fn workload(c: &mut Checker, raw: &raw::RawScenario, declared: &dyn Fn(&str) -> bool, first: Option<&PipelineSpec>, stages: &[PipelineSpec]) -> Workload {
+    let (w, p) = (&raw.workload, &raw.pipeline);
+    let topic = w.topic.as_ref().map(|t| t.get_ref().clone()).unwrap_or_else(|| p.input.get_ref().clone());
+    if let Some(t) = &w.topic {
+        if !declared(t.get_ref()) {
+            c.at(t, "workload.topic", format!("topic {:?} is not declared", t.get_ref()), "add it under [[topics]]");
+        }
+    }
+    let acks = match w.acks.as_ref().map(|a| a.get_ref().as_str()) {
+        None | Some("all") | Some("-1") => Acks::All,
+        Some("1") => Acks::Leader,
+        Some(other) => {
+            let a = w.acks.as_ref().expect("acks present");
+            c.at(a, "workload.acks", format!("unknown acks {other:?}"), "use \"all\" or \"1\"");
+            Acks::All
+        }
+    };
+    if let Some(v) = &w.records_per_step {
+        if *v.get_ref() == 0 {
+            c.at(v, "workload.records_per_step", "must be at least 1", "use 1 or more");
+        }
+    }
+    bounded(c, "records_per_step", w.records_per_step.as_ref().map(|v| u64::from(*v.get_ref())), MAX_RECORDS_PER_STEP, "records");
+    bounded(c, "value_bytes", w.value_bytes.map(u64::from), MAX_VALUE_BYTES, "bytes");
+    bounded(c, "step_millis", w.step_millis, MAX_STEP_MILLIS, "ms");
+    bounded(c, "drain_secs", w.drain_secs, MAX_DRAIN_SECS, "s");
+    bounded(c, "quiet_millis", w.quiet_millis, MAX_QUIET_MILLIS, "ms");
+    for (i, word) in w.words.iter().flatten().enumerate() {
+        if !super::expect::one_word(word) {
+            let index = i.to_string();
+            c.at_key(&["workload", "words", &index], &format!("workload.words[{i}]"), format!("{word:?} is not one word"),
+                "give 1 to 100 characters without spaces, commas or control characters (a word count splits values on spaces)");
+        }
+    }
+    let numbers = super::expect::numbers(c, w);
+    // The instances of the chain's word count, if it has one.
+    let counting = first.into_iter().chain(stages).filter(|s| s.program == Program::Shipped(PipelineKind::Wordcount)).map(|s| s.instances).max();
+    let wordcount = counting.is_some();
+    let keys = match w.keys.as_ref() {
+        // A word count is right with any number of instances only when one
+        // word lives in one partition.
+        None if wordcount => Keys::Word,
+        None => Keys::Count(8),
+        Some(v) => match v.get_ref() {
+            RawKeys::Name(name) if name == "word" => Keys::Word,
+            RawKeys::Name(name) => {
+                c.at(v, "workload.keys", format!("keys = {name:?}"), "use a number of keys (8) or \"word\"");
+                Keys::Count(8)
+            }
+            RawKeys::Count(0) => {
+                c.at(v, "workload.keys", "must be at least 1", "use 1 or more, or \"word\"");
+                Keys::Count(8)
+            }
+            RawKeys::Count(n) if counting.is_some_and(|i| i > 1) => {
+                let instances = counting.unwrap_or_default();
+                c.at(v, "workload.keys", format!("keys = {n} with {instances} wordcount instances: a word would \
+                     reach several instances, each counting it from its own state"),
+                    "use keys = \"word\" (inputs keyed by their word), or one instance");
+                Keys::Count(*n)
+            }
+            RawKeys::Count(n) => Keys::Count(*n),
+        },
+    };
+    Workload { topic, acks, numbers, keys }
+}
+
+/// `properties`, by default the last stage's program's own.
+fn properties(c: &mut Checker, raw: &raw::RawScenario, last_program: Option<&Program>) -> Vec<Property> {
+    let empty = Spanned::new(0..0, Vec::new());
+    let mut properties = Vec::new();
+    let property_list = raw.properties.as_ref().unwrap_or(&empty);
+    for text in property_list.get_ref() {
+        match Property::ALL.iter().find(|p| p.name() == text) {
+            Some(property) => properties.push(*property),
+            None => c.at(property_list, "properties", format!("unknown property {text:?}"),
+                format!("use some of: {}", names(&Property::ALL, Property::name))),
+        }
+    }
+    if properties.is_empty() {
+        properties = match &last_program {
+            Some(Program::Shipped(PipelineKind::Wordcount)) => vec![Property::WordCounts],
+            Some(Program::Shipped(PipelineKind::ExactlyOnce)) => vec![Property::ExactlyOnce],
+            _ => vec![Property::NoLostAcked],
+        };
+    }
+    properties
+}
+
+/// `[faults]`: the fault budget, its kinds checked against its counts and
+/// targets.
+fn budget(c: &mut Checker, f: &raw::RawFaults, brokers: u8, instances: u8) -> FaultBudget {
+    let empty = Spanned::new(0..0, Vec::new());
+    let eot = *f.eot.get_ref();
+    if !(1..=100).contains(&eot) {
+        c.at(&f.eot, "faults.eot", format!("{eot} steps"), "use 1 to 100 steps");
+    }
+    let eff = f.eff.as_ref().map(|e| *e.get_ref()).unwrap_or(eot.saturating_sub(1).max(1));
+    if let Some(e) = &f.eff {
+        if *e.get_ref() > eot || *e.get_ref() == 0 {
+            c.at(e, "faults.eff", format!("eff = {} with eot = {eot}", e.get_ref()),
+                "faults must end by eff, and 1 <= eff <= eot");
+        }
+    }
+    let mut kinds = Vec::new();
+    let kind_list = f.kinds.as_ref().unwrap_or(&empty);
+    for text in kind_list.get_ref() {
+        match FaultKind::ALL.iter().find(|k| k.name() == text) {
+            Some(kind) => kinds.push(*kind),
+            None => c.at(kind_list, "faults.kinds", format!("unknown fault kind {text:?}"),
+                format!("use some of: {}", names(&FaultKind::ALL, FaultKind::name))),
+        }
+    }
+    let max_crashes = f.max_crashes.unwrap_or(1);
+    let max_partitions = f.max_partitions.unwrap_or(1);
+    if f.kinds.is_none() {
+        // By default, what the counts allow: crashes, and isolations.
+        kinds = [(max_crashes, FaultKind::Crash), (max_partitions, FaultKind::Isolate)]
+            .into_iter()
+            .filter_map(|(count, kind)| (count > 0).then_some(kind))
+            .collect();
+    }
+    if max_crashes == 0 && max_partitions == 0 {
+        c.nowhere("faults", "max_crashes = 0 and max_partitions = 0: the budget allows no fault",
+            "set faults.max_crashes or faults.max_partitions to 1 or more");
+    }
+    unreachable_kinds(c, kind_list, &kinds, max_crashes, max_partitions);
+    let (loss, rate, delay) = degradation(c, f, &kinds);
+    let max_faults = f.max_faults.as_ref().and_then(|m| {
+        let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
+        if cap == 0 {
+            c.at(m, "faults.max_faults", "max_faults = 0: the budget allows no fault", "use 1 or more, or drop the field");
+        } else if cap > sum {
+            c.at(m, "faults.max_faults", format!("max_faults = {cap} but max_crashes + max_partitions = {sum}"),
+                format!("a plan holds at most {sum} faults: use 1 to {sum}, or drop the field"));
+        }
+        (cap < sum).then_some(cap)
+    });
+    let mut targets = Vec::new();
+    let target_list = f.targets.as_ref().unwrap_or(&empty);
+    for text in target_list.get_ref() {
+        match text.parse::<NodeId>() {
+            Ok(NodeId::Broker(b)) if b > brokers => c.at(target_list, "faults.targets",
+                format!("{text} but the cluster has {brokers} brokers"), format!("use broker-1 .. broker-{brokers}")),
+            Ok(NodeId::Client(name))
+                if name != "workload"
+                    && !(1..=instances).any(|i| Scenario::instance_name(i) == name) =>
+            {
+                c.at(target_list, "faults.targets", format!("unknown node {text:?}"),
+                    format!("use broker-N, pipeline-1 .. pipeline-{instances}, or workload"))
+            }
+            Ok(node) => targets.push(node),
+            Err(e) => c.at(target_list, "faults.targets", e, "use broker-N, pipeline-N or workload"),
+        }
+    }
+
+    broker_kind_targets(c, kind_list, &kinds, &targets, target_list);
+    FaultBudget { eot, eff, max_crashes, max_partitions, max_faults, kinds, targets, loss, rate, delay }
+}
+
+/// `[strategy] name`. Which names exist is the campaign's registry,
+/// checked where a campaign starts; here, only that a name can be one.
+fn strategy_name(c: &mut Checker, raw: &raw::RawScenario) -> StrategyName {
+    match &raw.strategy.name {
+        None => StrategyName::LDFI,
+        Some(n) => match names::strategy(n.get_ref()) {
+            Ok(()) => StrategyName::from(n.get_ref().as_str()),
+            Err(e) => {
+                c.at(n, "strategy.name", e, "use a strategy's name, as `ldfi campaign --help` lists them");
+                StrategyName::LDFI
+            }
+        },
+    }
+}
+
+/// `[workload] busy_steps`: the steps that carry a batch, within the run.
+fn busy_steps(c: &mut Checker, w: &raw::RawWorkload, eot: u32) -> Option<Vec<u32>> {
+    w.busy_steps.as_ref().map(|v| {
+        let mut steps = v.get_ref().clone();
+        steps.sort_unstable();
+        steps.dedup();
+        if steps.is_empty() {
+            c.at(v, "workload.busy_steps", "no step carries a batch", "list at least one step, or drop the field (every step)");
+        }
+        if let Some(late) = steps.iter().find(|s| **s >= eot) {
+            c.at(v, "workload.busy_steps", format!("step {late} with eot = {eot}"),
+                format!("the workload runs over steps 0..{eot}: list steps below {eot}"));
+        }
+        steps
+    })
+}
+
+/// `[strategy] tries`: injections of each plan before it counts as
+/// survived.
+fn tries(c: &mut Checker, raw: &raw::RawScenario) -> u32 {
+    match &raw.strategy.tries {
+        None => 1,
+        Some(t) if (1..=10).contains(t.get_ref()) => *t.get_ref(),
+        Some(t) => {
+            c.at(t, "strategy.tries", format!("tries = {}", t.get_ref()), "use 1 to 10 injections per plan");
+            1
+        }
+    }
+}
+
 
 /// One stage's table (`[pipeline]` or a `[[stages]]` item), checked:
 /// its program, environment, group, instances, topics and bugs. `None`
