@@ -129,11 +129,8 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
     let mut edges = vec![start];
     edges.extend(boundaries.iter().map(|(t, _)| *t).filter(|t| *t > start));
     edges.push(end);
-    let axis = Axis { edges };
-
     let lanes = lanes(lines);
-    let row: HashMap<&str, usize> = lanes.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-    let lane_y = |i: usize| TOP + LANE * i as f64;
+    let d = Diagram { axis: Axis { edges }, row: lanes.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect(), lanes: lanes.clone(), end };
     let height = TOP + LANE * lanes.len() as f64 + 60.0;
     let mut s = String::new();
     let _ = write!(
@@ -141,9 +138,41 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11"><title>Space-time diagram of run {}</title>"#,
         text(run)
     );
+    d.lanes(&mut s);
+    d.fault_windows(&mut s, lines);
+    d.failed_faults(&mut s, lines);
+    d.step_boundaries(&mut s, &boundaries);
+    let row: HashMap<&str, usize> = d.row.iter().map(|(l, i)| (l.as_str(), *i)).collect();
+    leadership(&mut s, lines, &d.axis, &row, &|i| d.lane_y(i));
+    d.records(&mut s, lines, marks);
+    d.legend(&mut s, marks);
+    s.push_str("</svg>");
+    Some(s)
+}
+
+/// A run's diagram being drawn: its time axis and its lanes, one per node.
+struct Diagram {
+    axis: Axis,
+    lanes: Vec<String>,
+    row: HashMap<String, usize>,
+    /// The trace's last instant: a fault never healed is drawn to it.
+    end: u64,
+}
+
+impl Diagram {
+    fn lane_y(&self, i: usize) -> f64 {
+        TOP + LANE * i as f64
+    }
+
+    fn lane(&self, name: &str) -> Option<usize> {
+        self.row.get(name).copied()
+    }
+
+    /// The lanes, striped, each with its node's name.
+    fn lanes(&self, s: &mut String) {
     // Lanes.
-    for (i, lane) in lanes.iter().enumerate() {
-        let y = lane_y(i);
+    for (i, lane) in self.lanes.iter().enumerate() {
+        let y = self.lane_y(i);
         let _ = write!(
             s,
             r##"<rect x="{LEFT}" y="{y}" width="{}" height="{}" fill="{}"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
@@ -155,17 +184,22 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
             text(lane)
         );
     }
+    }
+
+    /// Each fault's window over the lanes of the nodes it names.
+    fn fault_windows(&self, s: &mut String, lines: &[TraceLine]) {
+        let end = self.end;
     // Fault windows.
     for w in windows(lines) {
-        let (x0, x1) = (axis.x(w.from), axis.x(w.to.unwrap_or(end)));
+        let (x0, x1) = (self.axis.x(w.from), self.axis.x(w.to.unwrap_or(end)));
         let label = format!(
             "{}{}",
             words::verb(&w.fault),
             if w.to.is_none() { " (never healed in this trace)" } else { "" }
         );
-        let targets: Vec<usize> = w.fault.nodes().iter().filter_map(|n| row.get(n.to_string().as_str()).copied()).collect();
+        let targets: Vec<usize> = w.fault.nodes().iter().filter_map(|n| self.row.get(n.to_string().as_str()).copied()).collect();
         for (k, i) in targets.iter().enumerate() {
-            let y = lane_y(*i);
+            let y = self.lane_y(*i);
             let _ = write!(
                 s,
                 r##"<g class="fault"><title>{}</title><rect x="{x0:.1}" y="{y}" width="{:.1}" height="{}" fill="{}" stroke="#b03a2e" stroke-dasharray="3 2"/>"##,
@@ -180,42 +214,53 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
             s.push_str("</g>");
         }
     }
+    }
+
+    /// A fault that could not be applied or healed: a mark where it failed.
+    fn failed_faults(&self, s: &mut String, lines: &[TraceLine]) {
     for line in lines {
         if let Event::FaultFailed { fault, error } = &line.event {
-            let x = axis.x(line.time_ms);
+            let x = self.axis.x(line.time_ms);
             for n in fault.nodes() {
-                if let Some(i) = row.get(n.to_string().as_str()) {
+                if let Some(i) = self.row.get(n.to_string().as_str()) {
                     let _ = write!(
                         s,
                         r##"<text x="{x:.1}" y="{}" fill="#b03a2e" font-weight="bold"><title>{}</title>✗</text>"##,
-                        lane_y(*i) + LANE / 2.0,
+                        self.lane_y(*i) + LANE / 2.0,
                         text(&format!("{fault} failed: {error}"))
                     );
                 }
             }
         }
     }
+    }
+
+    fn step_boundaries(&self, s: &mut String, boundaries: &[(u64, u32)]) {
     // Step boundaries.
-    for (t, step) in &boundaries {
-        let x = axis.x(*t);
+    for (t, step) in boundaries {
+        let x = self.axis.x(*t);
         let _ = write!(
             s,
             r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="#888" stroke-dasharray="2 3"/><text x="{:.1}" y="{}" font-size="10" fill="#555">step {step}</text>"##,
             TOP - 14.0,
-            lane_y(lanes.len()) - 4.0,
+            self.lane_y(self.lanes.len()) - 4.0,
             x + 2.0,
             TOP - 4.0
         );
     }
-    leadership(&mut s, lines, &axis, &row, &lane_y);
+    }
+
+    /// The workload's records, and the pipelines' reads, writes, commits
+    /// and notes, with what was lost or duplicated marked.
+    fn records(&self, s: &mut String, lines: &[TraceLine], marks: &Marks) {
     // Records.
-    let workload = row.get("workload").copied().unwrap_or(lanes.len() - 1);
+    let workload = self.lane("workload").unwrap_or(self.lanes.len() - 1);
     for line in lines {
-        let lane = |name: &str| row.get(name).copied();
+        let lane = |name: &str| self.lane(name);
         match &line.event {
             Event::Produced { id, key, value, partition, offset, error, .. } => {
-                let x = axis.x(line.time_ms);
-                let y = lane_y(workload);
+                let x = self.axis.x(line.time_ms);
+                let y = self.lane_y(workload);
                 let lost = marks.lost.contains(id);
                 let dup = marks.duplicated.contains(id);
                 let (colour, top, h, what) = if lost {
@@ -245,8 +290,8 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
                 let Some(i) = lane(&line.source) else { continue };
                 let consumed = matches!(line.event, Event::Consumed { .. });
                 let marked: Vec<&String> = ids.iter().filter(|id| marks.lost.contains(*id) || marks.duplicated.contains(*id)).collect();
-                let x = axis.x(line.time_ms);
-                let y = lane_y(i);
+                let x = self.axis.x(line.time_ms);
+                let y = self.lane_y(i);
                 if marked.is_empty() {
                     if !consumed {
                         let _ = write!(s, r##"<rect x="{x:.1}" y="{:.1}" width="1" height="8" fill="#b0b7bf"/>"##, y + 4.0);
@@ -266,29 +311,32 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
             }
             Event::Committed { partition, offset, .. } => {
                 let Some(i) = lane(&line.source) else { continue };
-                let x = axis.x(line.time_ms);
+                let x = self.axis.x(line.time_ms);
                 let _ = write!(
                     s,
                     r##"<rect class="commit" x="{x:.1}" y="{:.1}" width="1.5" height="8" fill="#1a73e8"><title>{}</title></rect>"##,
-                    lane_y(i) + LANE - 14.0,
+                    self.lane_y(i) + LANE - 14.0,
                     text(&format!("{} committed partition {partition} up to offset {offset}", line.source))
                 );
             }
             Event::Note { message } => {
                 let Some(i) = lane(&line.source) else { continue };
-                let x = axis.x(line.time_ms);
+                let x = self.axis.x(line.time_ms);
                 let _ = write!(
                     s,
                     r##"<circle cx="{x:.1}" cy="{:.1}" r="3" fill="#3c4043"><title>{}</title></circle>"##,
-                    lane_y(i) + LANE / 2.0 - 2.0,
+                    self.lane_y(i) + LANE / 2.0 - 2.0,
                     text(message)
                 );
             }
             _ => {}
         }
     }
+    }
+
+    fn legend(&self, s: &mut String, marks: &Marks) {
     // Legend.
-    let y = lane_y(lanes.len()) + 16.0;
+    let y = self.lane_y(self.lanes.len()) + 16.0;
     let _ = write!(
         s,
         r##"<g font-size="10"><rect x="{LEFT}" y="{}" width="12" height="10" fill="#f6c5c0" stroke="#b03a2e" stroke-dasharray="3 2"/><text x="{}" y="{y}">crash / stop</text><rect x="{}" y="{}" width="12" height="10" fill="#c9dcf7" stroke="#b03a2e" stroke-dasharray="3 2"/><text x="{}" y="{y}">network fault</text><rect x="{}" y="{}" width="2" height="10" fill="#d93025"/><text x="{}" y="{y}">lost record ({} in all)</text><rect x="{}" y="{}" width="2" height="10" fill="#e37400"/><text x="{}" y="{y}">duplicated record ({})</text><rect x="{}" y="{}" width="2" height="10" fill="#1a73e8"/><text x="{}" y="{y}">offset commit</text><circle cx="{}" cy="{}" r="3" fill="#3c4043"/><text x="{}" y="{y}">note (start, rebalance)</text></g>"##,
@@ -318,8 +366,7 @@ pub fn svg(run: &str, lines: &[TraceLine], marks: &Marks) -> Option<String> {
         y + 18.0,
         y + 31.0
     );
-    s.push_str("</svg>");
-    Some(s)
+    }
 }
 
 /// On each broker lane, at each snapshot: the partitions of the run's input
