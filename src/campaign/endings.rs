@@ -65,7 +65,7 @@ fn served(
     let dir = report_dir(settings);
     let (mut journal, mut reports, mut rounds) = (Journal::new(&dir), Reports::new(&dir), Rounds::default());
     let summary =
-        runtime.block_on(drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports, &mut rounds]))).unwrap();
+        runtime.block_on(super::drive::drive(&runs, scenario, settings, fresh, &mut Listeners(vec![&mut journal, &mut reports, &mut rounds]))).unwrap();
     ROUNDS.with(|r| *r.borrow_mut() = rounds.0);
     summary
 }
@@ -164,7 +164,7 @@ fn a_fault_free_run_with_nothing_read_back_is_no_baseline_even_when_no_property_
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = report_dir(&settings);
     let (mut journal, mut reports) = (Journal::new(&dir), Reports::new(&dir));
-    let summary = runtime.block_on(drive(&runs, &scenario, &settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap();
+    let summary = runtime.block_on(super::drive::drive(&runs, &scenario, &settings, fresh, &mut Listeners(vec![&mut journal, &mut reports]))).unwrap();
     let reason = reason(&summary);
     assert!(reason.contains("nothing was read back from the output (1 inputs acknowledged)"), "{reason}");
     std::fs::remove_dir_all(&root).unwrap();
