@@ -11,6 +11,7 @@
 //! check` does offline.
 
 mod drain;
+mod execute;
 mod nodes;
 pub mod quota;
 mod recover;
@@ -23,16 +24,17 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 pub use drain::{drain, Completeness, DrainOutcome};
+pub use execute::execute;
 pub use nodes::{java_dir, Binaries, RunNames};
 pub use recover::{recover, Recovered};
 
 use crate::checker::{self, History, RunVerdict};
-use crate::cluster::{Cluster, ClusterError, ClusterSpec, Settled, TopicSpec};
+use crate::cluster::{Cluster, ClusterError, ClusterSpec};
 use crate::model::{role, Fault, FaultPlan, NodeId, Role, Snapshot};
 use crate::nemesis::Nemesis;
 use crate::scenario::{Property, Scenario};
-use crate::trace::{self, Event, StageNames, TraceError, TraceWriter};
-use crate::workload::{self, Acks};
+use crate::trace::{self, Event, TraceError, TraceWriter};
+use crate::workload::Acks;
 
 /// A run that could not be carried out (as opposed to one that found a
 /// violation).
@@ -150,257 +152,6 @@ pub fn run_names(scenario: &Scenario, campaign: &str, run: &str) -> RunNames {
     names.with_stages(scenario.stages.iter().map(|s| s.group.clone()))
 }
 
-/// Carries out one run on `cluster` and judges it from its traces.
-pub async fn execute(
-    cluster: &Cluster,
-    binaries: &Binaries,
-    scenario: &Scenario,
-    plan: &FaultPlan,
-    traces_root: &Path,
-    campaign: &str,
-    run: &str,
-) -> Result<RunOutcome, RunError> {
-    let started = Instant::now();
-    plan.validate(scenario.budget.eff).map_err(RunError::BadPlan)?;
-    check_targets(scenario, plan)?;
-    let dir = traces_root.join(campaign).join(run);
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    // Bind mounts need an absolute path.
-    let dir = std::fs::canonicalize(&dir).map_err(io(&dir))?;
-    let plan_path = dir.join("plan.json");
-    trace::write_atomic(&plan_path, serde_json::to_string_pretty(plan).expect("plan serializes").as_bytes())
-        .map_err(io(&plan_path))?;
-    let harness_path = dir.join("harness.jsonl");
-    let harness = TraceWriter::open(&harness_path, "harness").map_err(io(&harness_path))?;
-
-    let names = run_names(scenario, campaign, run);
-    let input = names.topic(&scenario.pipeline.input);
-    let output = names.topic(scenario.output());
-    let group = names.group(&scenario.pipeline.group);
-    // Each stage as the run names it: (its input, its group).
-    let stages: Vec<(String, String)> = scenario.chain().map(|s| (names.topic(&s.input), names.group(&s.group))).collect();
-    let topics: Vec<TopicSpec> =
-        scenario.topics.iter().map(|t| TopicSpec { name: names.topic(&t.name), ..t.clone() }).collect();
-    if names.suffix.is_none() {
-        startup::clean_slate(cluster, scenario, &names).await?;
-    }
-    // Led, not yet in sync: the nodes start while the followers catch up
-    // (below), and step 0 waits for both.
-    cluster.create_topics_led(&topics).await?;
-    let read_committed = reads_committed(scenario);
-    harness
-        .write(
-            Some(0),
-            Event::RunStarted {
-                scenario: scenario.name.clone(),
-                campaign: campaign.to_string(),
-                run: run.to_string(),
-                seed: plan.seed ^ scenario.seed,
-                plan: serde_json::to_value(plan).expect("plan serializes"),
-                input_topic: input.clone(),
-                output_topic: output.clone(),
-                group: group.clone(),
-                stages: scenario
-                    .stages
-                    .iter()
-                    .map(|s| StageNames { input_topic: names.topic(&s.input), output_topic: names.topic(&s.output), group: names.group(&s.group) })
-                    .collect(),
-                properties: scenario.properties.iter().map(|p| p.name().to_string()).collect(),
-                read_committed,
-                acks: Some(match scenario.workload.acks {
-                    Acks::All => "all".to_string(),
-                    Acks::Leader => "1".to_string(),
-                }),
-                input_min_isr: Some(input_min_isr(scenario)),
-                value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
-                checker: scenario.checker,
-                side_topic: scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)),
-                setup_ms: Some(started.elapsed().as_millis() as u64),
-            },
-        )
-        .map_err(io(&harness_path))?;
-
-    if let Err(e) = cluster.warm_producer_ids(Duration::from_secs(15)).await {
-        harness.write(Some(0), Event::Note { message: e.to_string() }).map_err(io(&harness_path))?;
-    }
-
-    let mut nodes = vec![nodes::workload_node(binaries, &trace::node_dir(&dir, "workload"))];
-    let bootstrap = cluster.bootstrap_servers();
-    let files_dir = traces_root.join(campaign).join(format!(".{run}-files"));
-    let files_dir = std::fs::canonicalize(traces_root).map(|r| r.join(campaign).join(format!(".{run}-files"))).unwrap_or(files_dir);
-    // The harness's OTLP receiver listens on the gateway, which no fault
-    // cuts: spans of instrumented instances become this run's otlp.jsonl.
-    let otlp_path = dir.join("otlp.jsonl");
-    let receiver = match crate::otlp::OtlpReceiver::start((cluster.addressing().gateway(), 0).into()) {
-        Ok(receiver) => match receiver.record_to(&otlp_path) {
-            Ok(()) => Some(receiver),
-            Err(e) => {
-                harness.write(Some(0), Event::Note { message: format!("no OpenTelemetry spans this run: {}: {e}", otlp_path.display()) }).map_err(io(&harness_path))?;
-                None
-            }
-        },
-        Err(e) => {
-            harness.write(Some(0), Event::Note { message: format!("no OpenTelemetry spans this run: {e}") }).map_err(io(&harness_path))?;
-            None
-        }
-    };
-    let endpoint = receiver.as_ref().map(|r| r.endpoint());
-    let side = scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)).unwrap_or_default();
-    let placement = nodes::Placement {
-        names: &names,
-        bootstrap: &bootstrap,
-        otlp: endpoint.as_deref(),
-        run_dir: &dir,
-        files_dir: &files_dir,
-        side: &side,
-    };
-    for (name, _, stage) in scenario.instances() {
-        nodes.push(nodes::pipeline_node(stage, &name, &placement, binaries).map_err(RunError::Pipeline)?);
-    }
-    let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    // Each node's own trace directory, open to whatever user its image
-    // runs as: root in a container has no capability to write a directory
-    // it does not own (ldfi run as another user), and an image may set a
-    // USER of its own. What it holds is read as hostile input anyway.
-    for name in &node_names {
-        let own = trace::node_dir(&dir, name);
-        std::fs::create_dir_all(&own).map_err(io(&own))?;
-        std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o777)).map_err(io(&own))?;
-    }
-    let mut leftovers = Clients::guard(cluster, &node_names);
-    let watched: Vec<(String, PathBuf)> = node_names.iter().map(|n| (n.clone(), trace::node_dir(&dir, n))).collect();
-    let limit = quota::limit();
-    let watch = quota::Watch::start(cluster, watched.clone(), limit);
-    let outcome = async {
-        let spawn = async {
-            for spec in nodes {
-                let node = cluster.spawn_client(spec).await?;
-                harness
-                    .write(Some(0), Event::NodeAddress { node: node.name, address: node.address.to_string() })
-                    .map_err(io(&harness_path))?;
-            }
-            Ok::<(), RunError>(())
-        };
-        let (in_sync, spawned) = tokio::join!(cluster.wait_topics(&topics, Settled::InSync), spawn);
-        spawned?;
-        in_sync?;
-        let waited = startup::wait_ready(cluster, scenario, &names).await?;
-        harness
-            .write(Some(0), Event::Note { message: format!("pipeline ready (group stable, every input partition assigned) after {} ms", waited.as_millis()) })
-            .map_err(io(&harness_path))?;
-        // What each step observes: the pipeline's topics, its internal
-        // topics (created by the app as it started), and its group.
-        let mut observed: Vec<String> = vec![input.clone()];
-        observed.extend(scenario.workload.side.iter().map(|s| names.topic(&s.topic)));
-        observed.extend(scenario.chain().map(|s| names.topic(&s.output)));
-        observed.extend(startup::internal_topics(cluster, &names).await.unwrap_or_default());
-        let observe = Observed { topics: observed, groups: stages.iter().map(|(_, g)| g.clone()).collect() };
-        let mut nemesis = Nemesis::new(cluster);
-        let stepped = steps(cluster, scenario, plan, &mut nemesis, &harness, &names, &input, &observe, &watch).await;
-        for fault in nemesis.active().to_vec() {
-            match nemesis.heal(&fault).await {
-                Ok(()) => harness.write(Some(scenario.budget.eot), Event::FaultHealed { fault }),
-                Err(e) => harness.write(Some(scenario.budget.eot), Event::FaultFailed { fault, error: e.to_string() }),
-            }
-            .map_err(io(&harness_path))?;
-        }
-        stepped?;
-        // Every fault is healed; let restarted brokers rejoin before the
-        // drain, so that the checker reads a whole cluster.
-        if let Err(e) = cluster.wait_ready(Duration::from_secs(60)).await {
-            harness
-                .write(Some(scenario.budget.eot), Event::Note { message: format!("cluster not whole after healing: {e}") })
-                .map_err(io(&harness_path))?;
-        }
-        let limit = Duration::from_secs(scenario.workload.drain_secs);
-        let quiet = Duration::from_millis(scenario.workload.quiet_millis);
-        // A join's side topic is read by the first stage's group too: the
-        // drain waits for it as for the input.
-        let mut read_by: Vec<(String, String)> = stages.clone();
-        if let Some(side) = &scenario.workload.side {
-            read_by.push((names.topic(&side.topic), group.clone()));
-        }
-        let complete = judged_on_ids(scenario).then(|| Completeness {
-            workload_trace: trace::node_dir(&dir, "workload").join("workload.jsonl"),
-            input: input.clone(),
-            read_committed,
-        });
-        let drained = drain(cluster, &read_by, &output, quiet, limit, complete.as_ref()).await;
-        harness
-            .write(
-                Some(scenario.budget.eot),
-                Event::Drained {
-                    caught_up: drained.caught_up,
-                    waited_ms: drained.waited.as_millis() as u64,
-                    detail: drained.detail,
-                    quiet_ms: Some(drained.quiet.as_millis() as u64),
-                    committed: drained.committed,
-                },
-            )
-            .map_err(io(&harness_path))?;
-        let read = workload::read_all(&cluster.bootstrap_servers(), &output, read_committed, Duration::from_secs(60))
-            .await
-            .map_err(|e| ClusterError::Kafka { action: format!("read {output}"), detail: e.to_string() })?;
-        for record in read {
-            let event = Event::CheckerRead {
-                topic: output.clone(),
-                partition: record.partition,
-                offset: record.offset,
-                key: record.key,
-                value: record.value,
-                ids: record.id.into_iter().collect(),
-                value_hex: record.value_hex,
-            };
-            harness.write(Some(scenario.budget.eot), event).map_err(io(&harness_path))?;
-        }
-        Ok::<(), RunError>(())
-    }
-    .await;
-    if let Some(receiver) = &receiver {
-        let stats = receiver.stop_recording();
-        let message = format!(
-            "OpenTelemetry: {} span(s) recorded from {} export request(s), {} rejected",
-            stats.spans, stats.requests, stats.rejected
-        );
-        harness.write(Some(scenario.budget.eot), Event::Note { message }).map_err(io(&harness_path))?;
-    }
-    let breach = watch.stop();
-    // Whatever happened, the run's client nodes and topics go away; the
-    // cluster stays for the next run. What each node printed (a pipeline's
-    // retries and errors, which its trace does not carry) is kept beside
-    // the traces first: a run without a verdict is read from it.
-    // The nodes go side by side: each removal waits on its engine.
-    let run_dir = &dir;
-    let teardowns = node_names.iter().map(|name| async move {
-        if let Ok(text) = cluster.client_logs(name, CLIENT_LOG_LINES).await {
-            let path = run_dir.join(format!("{name}.log"));
-            if let Err(e) = trace::write_atomic(&path, text.as_bytes()) {
-                tracing::warn!("cannot keep the log of {name} at {}: {e}", path.display());
-            }
-        }
-        let _ = cluster.remove_client(name).await;
-    });
-    futures_util::future::join_all(teardowns).await;
-    leftovers.disarm();
-    startup::tidy(cluster, scenario, &names).await;
-    // A node past its limit, seen while the run lasted or now that no node
-    // can write: the run ends without a verdict, whatever else happened
-    // (its removal may be why the pipeline never started), and what the
-    // node wrote goes, so that no run leaves more than the limit behind.
-    let outcome = quota::settle(&dir, breach.or_else(|| quota::first_over(&watched, limit)), outcome);
-    let error = outcome.as_ref().err().map(|e| e.to_string());
-    harness.write(None, Event::RunFinished { error }).map_err(io(&harness_path))?;
-    match outcome {
-        // Judged from the traces, as a run that failed itself: no verdict.
-        Ok(()) | Err(RunError::NodeDirFull(_)) => {}
-        Err(e) => return Err(e),
-    }
-    let (_, verdict) = check_dir(&dir)?;
-    let verdict_path = dir.join("verdict.json");
-    trace::write_atomic(&verdict_path, serde_json::to_string_pretty(&verdict).expect("verdict serializes").as_bytes())
-        .map_err(io(&verdict_path))?;
-    Ok(RunOutcome { dir, verdict, wall: started.elapsed() })
-}
 
 /// The run's client nodes, removed if the run is dropped before it removes
 /// them itself: an interrupted `ldfi run --cluster NAME` (Ctrl-C, SIGTERM)
