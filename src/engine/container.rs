@@ -214,12 +214,34 @@ impl Engine {
             .build();
         let mut stream = self.docker.logs(name, Some(options));
         let mut text = String::new();
+        let mut cut = false;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(EngineError::api(format!("logs of {name}")))?;
             text.push_str(&chunk.to_string());
+            // A node's output is hostile input: lines of any length. Only
+            // the last MAX_LOG_BYTES are kept, whatever it printed.
+            if text.len() > 2 * MAX_LOG_BYTES {
+                text = last_bytes(&text, MAX_LOG_BYTES).to_string();
+                cut = true;
+            }
+        }
+        if text.len() > MAX_LOG_BYTES || cut {
+            text = format!("[... earlier output cut: only the last {MAX_LOG_BYTES} bytes are kept]\n{}", last_bytes(&text, MAX_LOG_BYTES));
         }
         Ok(text)
     }
+}
+
+/// The most of a container's log [`Engine::logs`] keeps, its end.
+pub const MAX_LOG_BYTES: usize = 4 << 20;
+
+/// The last `n` bytes of `text` or fewer, starting on a character.
+fn last_bytes(text: &str, n: usize) -> &str {
+    let mut start = text.len().saturating_sub(n);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// What the engine says about a container's process.
@@ -271,6 +293,14 @@ fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_of_a_long_log_is_kept_on_a_character_boundary() {
+        let text = format!("{}é{}", "a".repeat(10), "b".repeat(5));
+        assert_eq!(last_bytes(&text, 6), "bbbbb", "the cut falls inside é: it moves past it");
+        assert_eq!(last_bytes(&text, 7), "ébbbbb");
+        assert_eq!(last_bytes("short", 100), "short");
+    }
 
     fn config(confined: bool) -> ContainerConfig {
         ContainerConfig {

@@ -35,7 +35,7 @@ pub mod sweep;
 
 pub use clean::{clean, leftovers, survey, Leftovers};
 pub use cleanup::finish_on_own_runtime;
-pub use container::{ContainerConfig, ContainerState, ExecOutput};
+pub use container::{ContainerConfig, ContainerState, ExecOutput, MAX_LOG_BYTES};
 pub use endpoint::Endpoint;
 pub use error::EngineError;
 pub use owner::{Liveness, Owner};

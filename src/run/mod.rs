@@ -193,8 +193,9 @@ impl Drop for Clients {
 }
 
 /// How many of its last lines each client node's log keeps (`<node>.log`
-/// in the run's directory).
-const CLIENT_LOG_LINES: usize = 500;
+/// in the run's directory), and at most [`crate::engine::MAX_LOG_BYTES`]:
+/// a Kafka Streams app logs a rebalance in hundreds of lines.
+const CLIENT_LOG_LINES: usize = 5_000;
 
 /// What the snapshot after each step covers.
 struct Observed {

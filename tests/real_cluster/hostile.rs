@@ -24,6 +24,8 @@ use super::runs::binaries;
 /// are filled in before.
 const SCRIPT: &str = r#"#!/bin/sh
 cd /trace || exit 2
+head -c 10485760 /dev/zero | tr '\0' x >&2
+echo >&2
 grep -E 'CapEff|NoNewPrivs' /proc/self/status >&2
 for name in harness.jsonl verdict.json plan.json otlp.jsonl workload.jsonl pipeline-1.log workload.log \
     summary.json report.html report.md junit.xml replay.json nodes ../harness.jsonl ../verdict.json \
@@ -122,6 +124,10 @@ pub async fn a_hostile_pipeline_cannot_reach_the_harness_files(cluster: &Cluster
     let log = std::fs::read_to_string(dir.join("pipeline-1.log")).map_err(|e| format!("pipeline-1.log: {e}"))?;
     if !log.contains("hostile files planted") {
         return Err(format!("the hostile script did not run:\n{log}"));
+    }
+    // Ten megabytes on one line, then the rest: only the log's end is kept.
+    if log.len() > ldfi::engine::MAX_LOG_BYTES + 100 || !log.starts_with("[... earlier output cut") {
+        return Err(format!("pipeline-1.log kept {} bytes of a 10 MiB line, not its last {}", log.len(), ldfi::engine::MAX_LOG_BYTES));
     }
     if !log.contains("CapEff:\t0000000000000000") || !log.contains("NoNewPrivs:\t1") || log.contains("mknod worked") {
         return Err(format!("the instance kept capabilities or could gain some:\n{log}"));
