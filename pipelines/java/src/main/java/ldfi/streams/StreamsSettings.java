@@ -30,6 +30,12 @@ import org.apache.kafka.streams.StreamsConfig;
  *                              Streams: all). Not allowed below all with
  *                              exactly_once_v2, whose transactions need it.
  *   STATE_DIR                  default /tmp/kafka-streams
+ *   MAX_TASK_IDLE_MS           max.task.idle.ms (optional; Streams: 0): how long
+ *                              a task with several inputs waits for an empty
+ *                              one before it processes the others. At 0 a
+ *                              fetch stalled by a broker's crash lets newer
+ *                              records of one input go before older ones of
+ *                              the other, and a join skips their pairs.
  * </pre>
  *
  * WordCount predates these names and reads its bootstrap servers and
@@ -171,6 +177,9 @@ public final class StreamsSettings {
         }
         if (isSet("PRODUCER_ACKS")) {
             props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), acks(guarantee));
+        }
+        if (isSet("MAX_TASK_IDLE_MS")) {
+            props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, millis("MAX_TASK_IDLE_MS", 0));
         }
         return props;
     }

@@ -50,6 +50,16 @@ class StreamsSettingsTest {
     }
 
     @Test
+    void aTaskWaitsForAnEmptyInputAsLongAsItIsTold() {
+        Properties props = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app",
+                "MAX_TASK_IDLE_MS", "30000")).properties();
+        assertEquals(30000L, props.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        new StreamsConfig(props);
+        Properties unset = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app")).properties();
+        assertFalse(unset.containsKey(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+    }
+
+    @Test
     void wordCountKeepsItsOwnNames() {
         Properties props = StreamsSettings.of(Map.of("WORDCOUNT_BOOTSTRAP_SERVERS", "b:9092",
                 "WORDCOUNT_APPLICATION_ID", "wc"), "WORDCOUNT_BOOTSTRAP_SERVERS", "WORDCOUNT_APPLICATION_ID").properties();
