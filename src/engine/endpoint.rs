@@ -12,15 +12,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 use thiserror::Error;
 
 /// Port of an engine's plain-HTTP API when `tcp://host` names none.
 pub const DEFAULT_TCP_PORT: u16 = 2375;
 
 /// A Docker engine, by how it is reached.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr)]
 pub enum Endpoint {
     /// `DOCKER_HOST`, else `/var/run/docker.sock`.
     #[default]
@@ -98,19 +97,7 @@ impl fmt::Display for Endpoint {
     }
 }
 
-impl TryFrom<String> for Endpoint {
-    type Error = EndpointError;
 
-    fn try_from(text: String) -> Result<Endpoint, EndpointError> {
-        text.parse()
-    }
-}
-
-impl From<Endpoint> for String {
-    fn from(endpoint: Endpoint) -> String {
-        endpoint.to_string()
-    }
-}
 
 /// Reads a comma-separated list (`--engines`, `LDFI_ENGINES`); empty
 /// items are refused, not skipped: `a,,b` is a typo.

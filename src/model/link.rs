@@ -8,6 +8,7 @@
 //! summary.json and the traces.
 
 use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 /// Parts per million in one.
 const MILLION: u32 = 1_000_000;
@@ -67,8 +68,7 @@ impl From<Loss> for f64 {
 
 /// A bandwidth in bits per second, written as `tc` writes it: a whole
 /// number and one of `bit`, `kbit`, `mbit`, `gbit` (powers of 1000).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr)]
 pub struct Rate {
     bits_per_second: u64,
 }
@@ -125,24 +125,12 @@ impl std::fmt::Display for Rate {
     }
 }
 
-impl TryFrom<String> for Rate {
-    type Error = String;
-    fn try_from(text: String) -> Result<Rate, String> {
-        text.parse()
-    }
-}
 
-impl From<Rate> for String {
-    fn from(rate: Rate) -> String {
-        rate.to_string()
-    }
-}
 
 /// How long a delayed link holds each packet, in whole milliseconds,
 /// written `"500ms"` or `"2s"`: from 1 ms to 60 s (past a minute, every
 /// Kafka timeout has fired and the link is a cut).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr)]
 pub struct Delay {
     millis: u32,
 }
@@ -191,18 +179,7 @@ impl std::fmt::Display for Delay {
     }
 }
 
-impl TryFrom<String> for Delay {
-    type Error = String;
-    fn try_from(text: String) -> Result<Delay, String> {
-        text.parse()
-    }
-}
 
-impl From<Delay> for String {
-    fn from(delay: Delay) -> String {
-        delay.to_string()
-    }
-}
 
 #[cfg(test)]
 mod tests {

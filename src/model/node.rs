@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 /// A node of the cluster's network: a broker, or a client node (the
 /// workload, a pipeline instance, a probe). Written `broker-2` or by the
@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 /// A fault plan may also name a [`Role`], resolved to concrete nodes at the
 /// step boundary where the fault starts (`leader(input/0)`), so that a
 /// hypothesis survives the nondeterminism of leader election.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr)]
 pub enum NodeId {
     /// Broker by node id (1-based).
     Broker(u8),
@@ -122,18 +121,7 @@ impl FromStr for NodeId {
     }
 }
 
-impl TryFrom<String> for NodeId {
-    type Error = String;
-    fn try_from(s: String) -> Result<NodeId, String> {
-        s.parse()
-    }
-}
 
-impl From<NodeId> for String {
-    fn from(node: NodeId) -> String {
-        node.to_string()
-    }
-}
 
 #[cfg(test)]
 mod tests {

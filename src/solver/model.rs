@@ -22,14 +22,14 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 use crate::model::NodeId;
 
 /// One end of a link: a node, or "the other brokers" (for a leader, its
 /// followers; for a client, every broker), which lineage cannot name one
 /// by one because which broker answers changes from run to run.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, SerializeDisplay, DeserializeFromStr)]
 pub enum Peer {
     Node(NodeId),
     Brokers,
@@ -73,18 +73,7 @@ impl FromStr for Peer {
     }
 }
 
-impl TryFrom<String> for Peer {
-    type Error = String;
-    fn try_from(s: String) -> Result<Peer, String> {
-        s.parse()
-    }
-}
 
-impl From<Peer> for String {
-    fn from(peer: Peer) -> String {
-        peer.to_string()
-    }
-}
 
 /// A fact a derivation relied on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
