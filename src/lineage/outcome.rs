@@ -176,7 +176,7 @@ impl<'a> Run<'a> {
         trail.events.push(if self.commits_count {
             (format!("input offset committed by {}", h.reader), h.committed, commit_facts)
         } else {
-            (format!("{} up from consume to output (the commit does not matter to these properties)", h.reader), h.output, commit_facts)
+            (format!("{} up from consume to output (these properties need the input until its output is written; a commit that fails only makes copies)", h.reader), h.output, commit_facts)
         });
         if let Some(last) = kept.last() {
             let word = h.key.as_deref().unwrap_or_default();
