@@ -436,17 +436,7 @@ mod tries_tests {
     #[test]
     fn a_hypothesis_whose_every_run_gave_no_verdict_is_inconclusive() {
         let h = |n: &str, step: u32| -> Hypothesis { [crash(n, step)].into_iter().collect() };
-        let run = |id: &str, hypothesis: Hypothesis, verdict: Verdict| RunRecord {
-            run: id.into(),
-            plan: FaultPlan::none(),
-            hypothesis,
-            verdict,
-            wall_ms: 0,
-            dir: PathBuf::new(),
-            failed: vec![],
-            learned: None,
-            phases: None,
-        };
+        let run = |id: &str, hypothesis: Hypothesis, verdict: Verdict| RunRecord::bare(id, hypothesis, verdict);
         let runs = vec![
             run("r0", Hypothesis::new(), Verdict::Unknown),
             run("r1", h("pipeline-1", 2), Verdict::Unknown),

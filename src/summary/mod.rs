@@ -371,21 +371,32 @@ fn unsettled_words(runs: &[RunRecord]) -> String {
 }
 
 #[cfg(test)]
-mod unsettled_tests {
-    use super::*;
-
-    #[test]
-    fn a_budget_spent_on_runs_without_verdict_says_so_and_why() {
-        let run = |id: &str, crash: bool, verdict: Verdict| RunRecord {
-            run: id.into(),
+impl RunRecord {
+    /// A run of `hypothesis` with its verdict and nothing else, for tests.
+    pub(crate) fn bare(run: &str, hypothesis: crate::solver::Hypothesis, verdict: Verdict) -> RunRecord {
+        RunRecord {
+            run: run.into(),
             plan: FaultPlan::none(),
-            hypothesis: if crash { [crate::solver::testing::crash("pipeline-1", 2)].into_iter().collect() } else { Default::default() },
+            hypothesis,
             verdict,
             wall_ms: 0,
             dir: PathBuf::new(),
             failed: vec![],
             learned: None,
             phases: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod unsettled_tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_spent_on_runs_without_verdict_says_so_and_why() {
+        let run = |id: &str, crash: bool, verdict: Verdict| {
+            let hypothesis = if crash { [crate::solver::testing::crash("pipeline-1", 2)].into_iter().collect() } else { Default::default() };
+            RunRecord::bare(id, hypothesis, verdict)
         };
         let runs = vec![run("r0", false, Verdict::Pass), run("r1", true, Verdict::Unknown), run("r2", true, Verdict::Pass)];
         let words = unsettled_words(&runs);
