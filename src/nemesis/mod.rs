@@ -136,6 +136,18 @@ impl Nemesis {
         Ok(())
     }
 
+    /// Removes the packet filters of a network fault from every node it
+    /// concerns that is up (a node that is down has none left).
+    async fn remove_rules(&self, fault: &Fault) -> Result<(), ClusterError> {
+        for (node, rule) in firewall::plan_rules(fault, &self.cluster.nodes(), |n| self.cluster.address(n))? {
+            let state = self.cluster.state(&node).await?;
+            if state.running {
+                firewall::remove(state.pid, &rule).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Binds a delayer in `node`'s namespace (that of process `pid`), in
     /// place of one bound in a namespace the node had before a restart.
     fn start_delayer(&mut self, node: &NodeId, pid: i64, delay: Delay) -> Result<(), ClusterError> {
@@ -174,30 +186,26 @@ impl Nemesis {
                 }
                 self.active.remove(index);
             }
-            partition => {
-                let rules = firewall::plan_rules(partition, &self.cluster.nodes(), |n| self.cluster.address(n))?;
-                for (node, rule) in rules {
-                    let state = self.cluster.state(&node).await?;
-                    if state.running {
-                        firewall::remove(state.pid, &rule).await?;
-                    }
-                }
+            Fault::DelayLink { left, .. } => {
+                // The rules first, so that nothing is queued any more; then
+                // each node's delayer, once no delayed link of it is left.
+                self.remove_rules(fault).await?;
                 self.active.remove(index);
-                // A delayer goes once its node has no delayed link left:
-                // after the rules, so that nothing is queued to it any more.
-                if let Fault::DelayLink { left, .. } = partition {
-                    for node in left {
-                        let still = self.active.iter().any(|f| matches!(f, Fault::DelayLink { left, .. } if left.contains(node)));
-                        if let (false, Some(delayer)) = (still, self.delayers.remove(node)) {
-                            let delayed = delayer.stop().map_err(|e| ClusterError::Fault {
-                                action: "stop delaying the packets of".into(),
-                                node: node.clone(),
-                                detail: e.to_string(),
-                            })?;
-                            tracing::debug!("{node}: {delayed} packets delayed");
-                        }
+                for node in left {
+                    let still = self.active.iter().any(|f| matches!(f, Fault::DelayLink { left, .. } if left.contains(node)));
+                    if let (false, Some(delayer)) = (still, self.delayers.remove(node)) {
+                        let delayed = delayer.stop().map_err(|e| ClusterError::Fault {
+                            action: "stop delaying the packets of".into(),
+                            node: node.clone(),
+                            detail: e.to_string(),
+                        })?;
+                        tracing::debug!("{node}: {delayed} packets delayed");
                     }
                 }
+            }
+            partition => {
+                self.remove_rules(partition).await?;
+                self.active.remove(index);
             }
         }
         Ok(())

@@ -92,20 +92,20 @@ impl FaultKind {
 
     fn spec(&self) -> Spec {
         use Realizes::{Down, Link};
-        let (degraded, alone) = (true, true);
+        // name, variable, rank, brokers only (and what it does to one), degraded, alone
         let (name, realizes, rank, brokers_only, degraded, alone) = match self {
-            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some("a broker's with its disk lost"), !degraded, !alone),
-            FaultKind::Crash => ("crash", Down, 1, None, !degraded, !alone),
-            FaultKind::Stop => ("stop", Down, 2, None, !degraded, !alone),
-            FaultKind::Pause => ("pause", Down, 3, None, !degraded, !alone),
-            FaultKind::LossyLink => ("lossy-link", Link, 0, None, degraded, alone),
-            FaultKind::SlowLink => ("slow-link", Link, 1, None, degraded, alone),
-            FaultKind::DelayLink => ("delay-link", Link, 1, None, degraded, alone),
-            FaultKind::Reset => ("reset", Link, 2, None, !degraded, alone),
-            FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some("a broker's replication only"), !degraded, !alone),
-            FaultKind::Cut => ("cut", Link, 4, None, !degraded, !alone),
-            FaultKind::Isolate => ("isolate", Link, 4, None, !degraded, !alone),
-            FaultKind::OneWayCut => ("one-way-cut", Link, 5, None, !degraded, !alone),
+            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some("a broker's with its disk lost"), false, false),
+            FaultKind::Crash => ("crash", Down, 1, None, false, false),
+            FaultKind::Stop => ("stop", Down, 2, None, false, false),
+            FaultKind::Pause => ("pause", Down, 3, None, false, false),
+            FaultKind::LossyLink => ("lossy-link", Link, 0, None, true, true),
+            FaultKind::SlowLink => ("slow-link", Link, 1, None, true, true),
+            FaultKind::DelayLink => ("delay-link", Link, 1, None, true, true),
+            FaultKind::Reset => ("reset", Link, 2, None, false, true),
+            FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some("a broker's replication only"), false, false),
+            FaultKind::Cut => ("cut", Link, 4, None, false, false),
+            FaultKind::Isolate => ("isolate", Link, 4, None, false, false),
+            FaultKind::OneWayCut => ("one-way-cut", Link, 5, None, false, false),
         };
         Spec { name, realizes, rank, brokers_only, degraded, alone }
     }
