@@ -303,9 +303,17 @@ fn nothing_left(
                 "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
             ));
         }
+        statement.push_str(TIMING);
         Outcome::Certified { statement }
     }
 }
+
+/// What every certificate leaves out, said in it: a step's faults are
+/// applied as it begins, before its batch is written, so a crash finds a
+/// fast pipeline between batches (a commit-first copy that writes at once
+/// was certified so), and `--tries` repeats the same timing.
+pub(crate) const TIMING: &str =
+    "; faults start as their first step begins, before its batch is written: a window inside one batch's processing is not covered";
 
 /// The runs of the hypotheses that no run settled: each of its runs ended
 /// without a verdict (the output never stopped changing, a read failed).

@@ -284,7 +284,7 @@ fn each_strategy_injects_its_hypotheses_in_a_pinned_order() {
     // alone within 0..2. A change to the loop or to a strategy that
     // changes which plans a campaign runs shows here.
     let certified = |budget: &str, alike: &str| Outcome::Certified {
-        statement: format!("no violation for any fault set of at most {budget} (EFF), targets pipeline-1; lineage: pipeline-1 from its own trace events{alike}"),
+        statement: format!("no violation for any fault set of at most {budget} (EFF), targets pipeline-1; lineage: pipeline-1 from its own trace events{alike}{}", super::drive::TIMING),
     };
     let pair = "1 crash and 1 partition (isolate) over steps 0..4";
     let crash = "1 crash over steps 0..2";
