@@ -303,17 +303,31 @@ fn nothing_left(
                 "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
             ));
         }
-        statement.push_str(TIMING);
+        statement.push_str(&timing(scenario));
         Outcome::Certified { statement }
     }
 }
 
-/// What every certificate leaves out, said in it: a step's faults are
-/// applied as it begins, before its batch is written, so a crash finds a
-/// fast pipeline between batches (a commit-first copy that writes at once
-/// was certified so), and `--tries` repeats the same timing.
-pub(crate) const TIMING: &str =
-    "; faults start as their first step begins, before its batch is written: a window inside one batch's processing is not covered";
+/// When the faults of a certificate landed, said in it: a step's faults
+/// are applied as it begins, before its batch is written, so a crash
+/// there finds a fast pipeline between batches (a commit-first copy that
+/// writes at once was certified so, and `--tries` repeats the same
+/// timing); a crash in flight lands inside a batch's processing instead.
+pub(crate) fn timing(scenario: &Scenario) -> String {
+    let b = &scenario.budget;
+    let in_flight = b.max_crashes > 0 && b.kinds.iter().any(|k| k.realizes() == crate::scenario::Realizes::Down && k.instances_only());
+    if in_flight {
+        format!(
+            "; an instance's crash lands in the middle of its batch (at the first commit or write of its that Kafka shows, \
+             its links held {} from its step's start), every other fault as its first step begins",
+            b.delay
+        )
+    } else {
+        "; faults start as their first step begins, before its batch is written: a window inside one batch's processing \
+         is not covered (crash-in-flight in faults.kinds covers it)"
+            .to_string()
+    }
+}
 
 /// The runs of the hypotheses that no run settled: each of its runs ended
 /// without a verdict (the output never stopped changing, a read failed).

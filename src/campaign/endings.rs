@@ -283,30 +283,30 @@ fn each_strategy_injects_its_hypotheses_in_a_pinned_order() {
     // crashed or cut off within steps 0..4 (a pair allowed), and crashed
     // alone within 0..2. A change to the loop or to a strategy that
     // changes which plans a campaign runs shows here.
-    let certified = |budget: &str, alike: &str| Outcome::Certified {
-        statement: format!("no violation for any fault set of at most {budget} (EFF), targets pipeline-1; lineage: pipeline-1 from its own trace events{alike}{}", super::drive::TIMING),
+    let certified = |budget: &str, alike: &str, scenario: &Scenario| Outcome::Certified {
+        statement: format!("no violation for any fault set of at most {budget} (EFF), targets pipeline-1; lineage: pipeline-1 from its own trace events{alike}{}", super::drive::timing(scenario)),
     };
     let pair = "1 crash and 1 partition (isolate) over steps 0..4";
     let crash = "1 crash over steps 0..2";
     let spent = Outcome::BudgetSpent { explored: 11, remaining: Some(13) };
     let alike = "; 4 hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected";
     let cases: [(&str, Scenario, &[&str], Outcome); 6] = [
-        ("ldfi", crash_or_cut(""), &["", "down@0", "cut@0", "down@0+cut@3", "down@3+cut@0"], certified(pair, alike)),
-        ("ldfi", copy_scenario(CRASH_PIPELINE_1), &["", "down@0"], certified(crash, "")),
+        ("ldfi", crash_or_cut(""), &["", "down@0", "cut@0", "down@0+cut@3", "down@3+cut@0"], certified(pair, alike, &crash_or_cut(""))),
+        ("ldfi", copy_scenario(CRASH_PIPELINE_1), &["", "down@0"], certified(crash, "", &copy_scenario(CRASH_PIPELINE_1))),
         (
             "random",
             crash_or_cut(""),
             &["", "down@0+cut@3", "down@0+cut@2", "down@2", "down@2+cut@1", "cut@2", "cut@1", "down@3+cut@0", "down@0+cut@0", "down@3", "down@3+cut@3", "down@1+cut@2"],
             spent.clone(),
         ),
-        ("random", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "")),
+        ("random", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "", &copy_scenario(CRASH_PIPELINE_1))),
         (
             "exhaustive",
             crash_or_cut(""),
             &["", "down@0", "down@1", "down@2", "down@3", "cut@0", "cut@1", "cut@2", "cut@3", "down@0+cut@0", "down@0+cut@1", "down@0+cut@2"],
             spent,
         ),
-        ("exhaustive", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "")),
+        ("exhaustive", copy_scenario(CRASH_PIPELINE_1), &["", "down@0", "down@1"], certified(crash, "", &copy_scenario(CRASH_PIPELINE_1))),
     ];
     for (i, (strategy, scenario, injected, outcome)) in cases.into_iter().enumerate() {
         let root = temp(&format!("pinned-{i}"));

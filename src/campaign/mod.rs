@@ -101,10 +101,11 @@ pub fn budget_words(scenario: &Scenario) -> String {
     down.sort();
     let network: Vec<&str> = b.kinds.iter().filter(|k| k.is_partition()).map(|k| k.name()).collect();
     let mut parts = Vec::new();
-    if let Some(kind) = down.iter().find(|k| !k.brokers_only()).or(down.first()).filter(|_| b.max_crashes > 0) {
+    if let Some(kind) = down.iter().find(|k| !k.refines()).or(down.first()).filter(|_| b.max_crashes > 0) {
         let mut said = count(b.max_crashes, kind.name());
-        if let Some(words) = down.iter().filter(|k| *k != kind).find_map(FaultKind::to_a_broker) {
-            said.push_str(&format!(" ({words})"));
+        let refined: Vec<&str> = down.iter().filter(|k| *k != kind).filter_map(FaultKind::refinement).collect();
+        if !refined.is_empty() {
+            said.push_str(&format!(" ({})", refined.join("; ")));
         }
         parts.push(said);
     }
@@ -203,7 +204,12 @@ mod budget_tests {
         let crashes = super::budget_statement(&copy_scenario("eot = 6\nmax_crashes = 2\nmax_partitions = 0\nkinds = [\"crash\"]"));
         assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
         let single = super::budget_statement(&copy_scenario("eot = 6\nmax_faults = 1"));
-        assert!(single.contains("at most 1 crash and 1 partition (isolate), 1 fault in all, over steps 0..5"), "{single}");
+        assert!(
+            single.contains("at most 1 crash (an instance's in the middle of its batch) and 1 partition (isolate), 1 fault in all, over steps 0..5"),
+            "{single}"
+        );
+        let both = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 0\nkinds = [\"crash\", \"disk-loss\", \"crash-in-flight\"]"));
+        assert!(both.contains("at most 1 crash (a broker's with its disk lost; an instance's in the middle of its batch) over"), "{both}");
         let lossy = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 2\nkinds = [\"crash\", \"lossy-link\"]"));
         assert!(lossy.contains("at most 1 crash and 2 degraded links (lossy-link) over steps"), "{lossy}");
         let disk = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 0\nkinds = [\"crash\", \"disk-loss\"]"));

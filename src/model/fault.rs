@@ -73,13 +73,25 @@ pub enum Fault {
     /// arrives, in order, late: an answer later than its request's
     /// timeout, without a packet lost.
     DelayLink { left: Vec<NodeId>, right: Vec<NodeId>, delay: Delay },
+    /// SIGKILL a pipeline instance in the middle of its work on its step's
+    /// batch, at the first sign of that work Kafka shows (its group's
+    /// commit moved on a partition it holds, or its output grew), with
+    /// its links held `delay` from the step's start so that the gap
+    /// between two of its acts (a commit and the write it guards) is wide
+    /// enough to land in. Healed by a restart, as a crash. Pipeline
+    /// instances only.
+    CrashInFlight { node: NodeId, delay: Delay },
 }
 
 impl Fault {
     /// The nodes whose process the fault stops (crash, stop, pause).
     pub fn process_target(&self) -> Option<&NodeId> {
         match self {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::Pause { node } | Fault::DiskLoss { node } => Some(node),
+            Fault::Crash { node }
+            | Fault::Stop { node }
+            | Fault::Pause { node }
+            | Fault::DiskLoss { node }
+            | Fault::CrashInFlight { node, .. } => Some(node),
             _ => None,
         }
     }
@@ -92,6 +104,7 @@ impl Fault {
             | Fault::Pause { node }
             | Fault::Isolate { node }
             | Fault::DiskLoss { node }
+            | Fault::CrashInFlight { node, .. }
             | Fault::SlowLink { node, .. } => vec![node],
             Fault::Cut { left, right }
             | Fault::CutReplication { left, right }
@@ -110,7 +123,7 @@ impl Fault {
 
     pub fn harm(&self) -> Harm {
         match self {
-            Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } => Harm::Down,
+            Fault::Crash { .. } | Fault::Stop { .. } | Fault::DiskLoss { .. } | Fault::CrashInFlight { .. } => Harm::Down,
             Fault::Pause { .. } => Harm::Frozen,
             Fault::Isolate { .. }
             | Fault::Cut { .. }
@@ -133,6 +146,7 @@ impl Fault {
             Fault::Stop { node } => Fault::Stop { node: one(node)? },
             Fault::Pause { node } => Fault::Pause { node: one(node)? },
             Fault::DiskLoss { node } => Fault::DiskLoss { node: one(node)? },
+            Fault::CrashInFlight { node, delay } => Fault::CrashInFlight { node: one(node)?, delay: *delay },
             Fault::Isolate { node } => Fault::Isolate { node: one(node)? },
             Fault::Cut { left, right } => Fault::Cut { left: many(left)?, right: many(right)? },
             Fault::CutReplication { left, right } => Fault::CutReplication { left: many(left)?, right: many(right)? },
@@ -171,6 +185,7 @@ impl Fault {
             ),
             Fault::SlowLink { node, rate } => ("slow", "slowing", format!("what {} sends to {rate}", one(node))),
             Fault::DiskLoss { node } => ("crash", "crashing", format!("{} and lose its disk", one(node))),
+            Fault::CrashInFlight { node, .. } => ("crash", "crashing", format!("{} in the middle of its batch", one(node))),
             Fault::Reset { left, right } => {
                 ("reset", "resetting", format!("every connection between {} and {}", group(left), group(right)))
             }
@@ -183,7 +198,7 @@ impl Fault {
     /// How the fault ended, in plain words: `broker 1 restarted at step 4`.
     pub fn healed(&self, end: u32) -> String {
         match self {
-            Fault::Crash { node } => format!("{} restarted at step {end}", one(node)),
+            Fault::Crash { node } | Fault::CrashInFlight { node, .. } => format!("{} restarted at step {end}", one(node)),
             Fault::Stop { node } => format!("{} started again at step {end}", one(node)),
             Fault::Pause { node } => format!("{} resumed at step {end}", one(node)),
             Fault::Isolate { node } => format!("{} reconnected at step {end}", one(node)),
@@ -219,6 +234,7 @@ impl std::fmt::Display for Fault {
             }
             Fault::SlowLink { node, rate } => write!(f, "slow what {node} sends to {rate}"),
             Fault::DiskLoss { node } => write!(f, "crash {node} and lose its disk"),
+            Fault::CrashInFlight { node, .. } => write!(f, "crash {node} in flight"),
             Fault::Reset { left, right } => write!(f, "reset connections between {{{}}} and {{{}}}", list(left), list(right)),
             Fault::DelayLink { left, right, delay } => {
                 write!(f, "delay packets between {{{}}} and {{{}}} by {delay}", list(left), list(right))

@@ -200,7 +200,12 @@ pub fn plan_rules<E>(
         // Listed, not `_`: a new kind must say whether it needs filters.
         // A fault on a node's process needs none, nor a slowed link (a
         // token bucket on its interface).
-        Fault::Crash { .. } | Fault::Stop { .. } | Fault::Pause { .. } | Fault::DiskLoss { .. } | Fault::SlowLink { .. } => {
+        Fault::Crash { .. }
+        | Fault::CrashInFlight { .. }
+        | Fault::Stop { .. }
+        | Fault::Pause { .. }
+        | Fault::DiskLoss { .. }
+        | Fault::SlowLink { .. } => {
             Vec::new()
         }
     };

@@ -15,6 +15,7 @@
 //! | [`Fault::DiskLoss`]     | delete its partition logs, SIGKILL | restart on the empty disk |
 //! | [`Fault::Reset`]        | reset TCP between | heal          |
 //! | [`Fault::DelayLink`]    | queue to a delayer | heal, then let the held go |
+//! | [`Fault::CrashInFlight`] | SIGKILL, timed by the run | restart |
 //!
 //! The same value ([`Fault`], plain data in [`crate::model`]) is what a
 //! fault plan holds, what the injector executes and what a report shows. A [`Nemesis`] remembers what it applied and
@@ -81,7 +82,11 @@ impl Nemesis {
     pub async fn apply(&mut self, fault: &Fault) -> Result<(), ClusterError> {
         let engine = self.cluster.engine().clone();
         match fault {
-            Fault::Crash { node } => engine.kill(&self.cluster.container(node)?, "SIGKILL").await?,
+            // A crash in flight is timed by the run (see `run::in_flight`);
+            // here it is the kill.
+            Fault::Crash { node } | Fault::CrashInFlight { node, .. } => {
+                engine.kill(&self.cluster.container(node)?, "SIGKILL").await?
+            }
             Fault::DiskLoss { node } => {
                 let refused = |detail: String| ClusterError::Fault { action: "lose the disk of".into(), node: node.clone(), detail };
                 if !matches!(node, NodeId::Broker(_)) {
@@ -121,6 +126,12 @@ impl Nemesis {
         }
         self.active.push(fault.clone());
         Ok(())
+    }
+
+    /// Remembers a fault the run carried out itself (a crash in flight,
+    /// timed by the run), so that it is healed as any other.
+    pub fn adopt(&mut self, fault: Fault) {
+        self.active.push(fault);
     }
 
     /// Installs the packet filters of a network fault on every node it
@@ -170,7 +181,7 @@ impl Nemesis {
         };
         let engine = self.cluster.engine().clone();
         match fault {
-            Fault::Crash { node } | Fault::Stop { node } | Fault::DiskLoss { node } => {
+            Fault::Crash { node } | Fault::CrashInFlight { node, .. } | Fault::Stop { node } | Fault::DiskLoss { node } => {
                 engine.start(&self.cluster.container(node)?).await?;
                 self.active.remove(index);
                 self.reinstall_cuts(node).await?;
@@ -194,7 +205,10 @@ impl Nemesis {
                 for node in left {
                     let still = self.active.iter().any(|f| matches!(f, Fault::DelayLink { left, .. } if left.contains(node)));
                     if let (false, Some(delayer)) = (still, self.delayers.remove(node)) {
-                        let delayed = delayer.stop().map_err(|e| ClusterError::Fault {
+                        // A node killed while delayed took its namespace and
+                        // the delayer's queue with it: nothing is held.
+                        let gone = !self.cluster.state(node).await.is_ok_and(|s| s.running);
+                        let delayed = delayer.stop().or_else(|e| if gone { Ok(0) } else { Err(e) }).map_err(|e| ClusterError::Fault {
                             action: "stop delaying the packets of".into(),
                             node: node.clone(),
                             detail: e.to_string(),

@@ -12,6 +12,7 @@
 
 mod drain;
 mod execute;
+mod in_flight;
 mod nodes;
 pub mod quota;
 mod recover;
@@ -243,6 +244,9 @@ async fn steps(
                 Err(e) => note(step, Event::FaultFailed { fault: planned.fault.clone(), error: e.to_string() })?,
             }
         }
+        // Crashes in flight are aimed now and land while the batch is
+        // handled; every other fault starts here.
+        let mut landings: Vec<(usize, Fault, in_flight::Landing)> = Vec::new();
         for (index, planned) in plan.faults.iter().enumerate().filter(|(_, f)| f.start == step) {
             let fault = match resolve_roles(cluster, &planned.fault, names, &mut bound).await {
                 Ok(fault) => fault,
@@ -251,6 +255,16 @@ async fn steps(
                     continue;
                 }
             };
+            if let Fault::CrashInFlight { node, delay } = &fault {
+                match aim_in_flight(cluster, scenario, names, &observe.topics, nemesis, node, *delay).await {
+                    Ok(Some(landing)) => {
+                        landings.push((index, fault.clone(), landing));
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => note(step, Event::Note { message: format!("{fault}: no aim ({e}); killed as its step starts") })?,
+                }
+            }
             match nemesis.apply(&fault).await {
                 Ok(()) => {
                     note(step, Event::FaultApplied { fault: fault.clone() })?;
@@ -262,21 +276,32 @@ async fn steps(
         note(step, Event::Step { step_index: step })?;
         // The side topic's records first: a join's table row written in a
         // step is older than the stream records of that step.
-        if let (Some(side), crate::workload::Keys::Count(keys)) = (&w.side, w.keys) {
-            if side.busy(step) {
-                let batch = Batch::Side { topic: &names.topic(&side.topic), first_id: next_side_id };
-                if let Some(message) = produce_batch(cluster, scenario, plan, batch, step).await? {
-                    note(step, Event::Note { message })?;
-                }
+        let side = match (&w.side, w.keys) {
+            (Some(side), crate::workload::Keys::Count(keys)) if side.busy(step) => {
                 next_side_id += u64::from(keys);
+                Some(Batch::Side { topic: names.topic(&side.topic), first_id: next_side_id - u64::from(keys) })
             }
-        }
-        if w.busy(step) {
-            if let Some(message) = produce_batch(cluster, scenario, plan, Batch::Main { topic: input, first_id: next_id }, step).await? {
-                note(step, Event::Note { message })?;
-            }
+            _ => None,
+        };
+        let main = w.busy(step).then(|| {
             next_id += u64::from(w.records_per_step);
+            Batch::Main { topic: input.to_string(), first_id: next_id - u64::from(w.records_per_step) }
+        });
+        let deadline = started + Duration::from_millis(w.step_millis);
+        let (batched, landed) = batches_and_landings(cluster, scenario, plan, step, side.into_iter().chain(main), &landings, deadline, &note).await;
+        for ((index, fault, landing), landed) in landings.into_iter().zip(landed) {
+            if let Err(e) = nemesis.heal(&landing.held).await {
+                note(step, Event::Note { message: format!("{fault}: its held links not released: {e}") })?;
+            }
+            match landed? {
+                Ok(_) => {
+                    nemesis.adopt(fault.clone());
+                    applied.insert(index, fault);
+                }
+                Err(error) => note(step, Event::FaultFailed { fault, error })?,
+            }
         }
+        batched?;
         tokio::time::sleep_until(started + Duration::from_millis(w.step_millis)).await;
         let asked = Instant::now();
         match cluster.snapshot(&observe.topics, &observe.groups).await {
@@ -288,11 +313,74 @@ async fn steps(
 }
 
 /// Which of the workload's batches a step writes.
-enum Batch<'a> {
+enum Batch {
     /// `records_per_step` inputs to the workload's topic.
-    Main { topic: &'a str, first_id: u64 },
+    Main { topic: String, first_id: u64 },
     /// One record per key to the side topic.
-    Side { topic: &'a str, first_id: u64 },
+    Side { topic: String, first_id: u64 },
+}
+
+/// A step's batches written while its crashes in flight are watched for
+/// and land (each at the first sign of its instance's work, or at
+/// `deadline` and some delays past it), each crash's `fault_applied`
+/// written as it lands.
+#[allow(clippy::too_many_arguments)]
+async fn batches_and_landings(
+    cluster: &Cluster,
+    scenario: &Scenario,
+    plan: &FaultPlan,
+    step: u32,
+    batches: impl Iterator<Item = Batch>,
+    landings: &[(usize, Fault, in_flight::Landing)],
+    deadline: tokio::time::Instant,
+    note: &impl Fn(u32, Event) -> Result<(), RunError>,
+) -> (Result<(), RunError>, Vec<Result<Result<in_flight::Landed, String>, RunError>>) {
+    let batches = async {
+        for batch in batches {
+            if let Some(message) = produce_batch(cluster, scenario, plan, batch, step).await? {
+                note(step, Event::Note { message })?;
+            }
+        }
+        Ok::<(), RunError>(())
+    };
+    let landed = futures_util::future::join_all(landings.iter().map(|(_, fault, landing)| async move {
+        let landed = landing.land(cluster, deadline + in_flight::PATIENCE * landing.delay()).await;
+        if let Ok(landed) = &landed {
+            note(step, Event::FaultApplied { fault: fault.clone() })?;
+            note(step, Event::Note { message: in_flight::said(fault, landed) })?;
+        }
+        Ok::<_, RunError>(landed)
+    }));
+    tokio::join!(batches, landed)
+}
+
+/// Holds the links of instance `node` and takes what it has done so far,
+/// for a crash in flight; `None` when it is down already (the crash is
+/// then a plain kill).
+#[allow(clippy::too_many_arguments)]
+async fn aim_in_flight(
+    cluster: &Cluster,
+    scenario: &Scenario,
+    names: &RunNames,
+    observed: &[String],
+    nemesis: &mut Nemesis,
+    node: &NodeId,
+    delay: crate::model::Delay,
+) -> Result<Option<in_flight::Landing>, String> {
+    if !cluster.state(node).await.map_err(|e| e.to_string())?.running {
+        return Ok(None);
+    }
+    let host = cluster.address(node).map_err(|e| e.to_string())?.to_string();
+    let aim = in_flight::Aim::at(scenario, names, observed, node, host).ok_or_else(|| format!("{node} is no pipeline instance"))?;
+    let held = in_flight::Landing::held_link(cluster, node, delay);
+    nemesis.apply(&held).await.map_err(|e| e.to_string())?;
+    match in_flight::Landing::begin(cluster, node.clone(), held.clone(), aim, delay).await {
+        Ok(landing) => Ok(Some(landing)),
+        Err(e) => {
+            let _ = nemesis.heal(&held).await;
+            Err(e)
+        }
+    }
 }
 
 /// Runs one step's batch in the workload's node; what went wrong, if
@@ -301,7 +389,7 @@ async fn produce_batch(
     cluster: &Cluster,
     scenario: &Scenario,
     plan: &FaultPlan,
-    batch: Batch<'_>,
+    batch: Batch,
     step: u32,
 ) -> Result<Option<String>, RunError> {
     let w = &scenario.workload;
@@ -309,6 +397,7 @@ async fn produce_batch(
         Batch::Main { topic, first_id } => (topic, first_id, None),
         Batch::Side { topic, first_id } => (topic, first_id, w.side.as_ref()),
     };
+    let input = input.as_str();
     let workload = cluster.container(&NodeId::client("workload"))?;
     let acks = match w.acks {
         Acks::All => "all",

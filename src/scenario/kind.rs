@@ -40,6 +40,10 @@ pub enum FaultKind {
     /// Every packet of a link held for `[faults] delay`:
     /// [`Fault::DelayLink`].
     DelayLink,
+    /// A pipeline instance killed in the middle of its batch:
+    /// [`Fault::CrashInFlight`]. It realizes an instance's crash; brokers
+    /// are crashed as `crash` says.
+    CrashInFlight,
 }
 
 /// Which solver variable a kind realizes: "node n down during step s" or
@@ -51,21 +55,29 @@ pub enum Realizes {
     Link,
 }
 
+/// The nodes a kind that refines another acts on, and what it does to
+/// one, in the words of a budget that lists it beside the general kind
+/// ("1 crash (a broker's with its disk lost)").
+#[derive(Debug, Clone, Copy)]
+enum Only {
+    Brokers(&'static str),
+    Instances(&'static str),
+}
+
 /// What a kind is, in one place.
 struct Spec {
     name: &'static str,
     realizes: Realizes,
     /// Among the listed kinds that realize the same variable for a node,
-    /// the lowest rank is injected. A kind that acts on brokers only ranks
-    /// before the general one it refines (a disk loss before a crash, a
-    /// replication cut before a cut); a degraded link before any cut,
-    /// since it is the only network kind of its campaign anyway.
+    /// the lowest rank is injected. A kind that acts on some nodes only
+    /// ranks before the general one it refines (a disk loss or a crash in
+    /// flight before a crash, a replication cut before a cut); a degraded
+    /// link before any cut, since it is the only network kind of its
+    /// campaign anyway.
     rank: u8,
-    /// It acts on brokers (and roles standing for brokers) only, and this
-    /// is what it does to one, in the words of a budget that lists it
-    /// beside the general kind it refines ("1 crash (a broker's with its
-    /// disk lost)").
-    brokers_only: Option<&'static str>,
+    /// It acts on brokers (and roles standing for brokers) only, or on
+    /// pipeline instances only, refining the general kind for them.
+    only: Option<Only>,
     /// A degraded link: its packets still flow, some lost or late.
     degraded: bool,
     /// It realizes its variable in a way of its own, which no other kind
@@ -75,7 +87,7 @@ struct Spec {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 12] = [
+    pub const ALL: [FaultKind; 13] = [
         FaultKind::Crash,
         FaultKind::Stop,
         FaultKind::Pause,
@@ -88,13 +100,18 @@ impl FaultKind {
         FaultKind::DiskLoss,
         FaultKind::Reset,
         FaultKind::DelayLink,
+        FaultKind::CrashInFlight,
     ];
 
     fn spec(&self) -> Spec {
+        use Only::{Brokers, Instances};
         use Realizes::{Down, Link};
-        // name, variable, rank, brokers only (and what it does to one), degraded, alone
-        let (name, realizes, rank, brokers_only, degraded, alone) = match self {
-            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some("a broker's with its disk lost"), false, false),
+        // name, variable, rank, the nodes it refines its variable for (and what it does to one), degraded, alone
+        let (name, realizes, rank, only, degraded, alone) = match self {
+            FaultKind::DiskLoss => ("disk-loss", Down, 0, Some(Brokers("a broker's with its disk lost")), false, false),
+            FaultKind::CrashInFlight => {
+                ("crash-in-flight", Down, 0, Some(Instances("an instance's in the middle of its batch")), false, false)
+            }
             FaultKind::Crash => ("crash", Down, 1, None, false, false),
             FaultKind::Stop => ("stop", Down, 2, None, false, false),
             FaultKind::Pause => ("pause", Down, 3, None, false, false),
@@ -102,12 +119,12 @@ impl FaultKind {
             FaultKind::SlowLink => ("slow-link", Link, 1, None, true, true),
             FaultKind::DelayLink => ("delay-link", Link, 1, None, true, true),
             FaultKind::Reset => ("reset", Link, 2, None, false, true),
-            FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some("a broker's replication only"), false, false),
+            FaultKind::ReplicationCut => ("replication-cut", Link, 3, Some(Brokers("a broker's replication only")), false, false),
             FaultKind::Cut => ("cut", Link, 4, None, false, false),
             FaultKind::Isolate => ("isolate", Link, 4, None, false, false),
             FaultKind::OneWayCut => ("one-way-cut", Link, 5, None, false, false),
         };
-        Spec { name, realizes, rank, brokers_only, degraded, alone }
+        Spec { name, realizes, rank, only, degraded, alone }
     }
 
     /// The fault of this kind on `node`, from `node` to `peers` for a link
@@ -129,6 +146,7 @@ impl FaultKind {
             FaultKind::OneWayCut => Fault::OneWayCut { from: left, to: right },
             FaultKind::Reset => Fault::Reset { left, right },
             FaultKind::DelayLink => Fault::DelayLink { left, right, delay: budget.delay },
+            FaultKind::CrashInFlight => Fault::CrashInFlight { node, delay: budget.delay },
         }
     }
 
@@ -163,18 +181,37 @@ impl FaultKind {
     /// cut): listed, it refines its variable for brokers and leaves the
     /// other nodes to the general kind beside it.
     pub fn brokers_only(&self) -> bool {
-        self.spec().brokers_only.is_some()
+        matches!(self.spec().only, Some(Only::Brokers(_)))
     }
 
-    /// What a broker-only kind does to a broker, in the words of a budget
-    /// that lists it beside the general kind it refines.
-    pub fn to_a_broker(&self) -> Option<&'static str> {
-        self.spec().brokers_only
+    /// Whether the kind acts on pipeline instances only (a crash in
+    /// flight): listed, it refines its variable for them and leaves
+    /// brokers to the general kind beside it.
+    pub fn instances_only(&self) -> bool {
+        matches!(self.spec().only, Some(Only::Instances(_)))
+    }
+
+    /// Whether the kind acts on some nodes only, refining the general kind
+    /// of its variable for them.
+    pub fn refines(&self) -> bool {
+        self.spec().only.is_some()
+    }
+
+    /// What a kind that refines another does to a node it acts on, in the
+    /// words of a budget that lists it beside the general kind.
+    pub fn refinement(&self) -> Option<&'static str> {
+        self.spec().only.map(|only| match only {
+            Only::Brokers(words) | Only::Instances(words) => words,
+        })
     }
 
     /// Whether the kind can act on `node`.
     pub fn acts_on(&self, node: &NodeId) -> bool {
-        !self.brokers_only() || is_broker(node)
+        match self.spec().only {
+            None => true,
+            Some(Only::Brokers(_)) => is_broker(node),
+            Some(Only::Instances(_)) => is_instance(node),
+        }
     }
 
     /// The fault that realizes `realizes` on `node` under the budget: the
@@ -193,6 +230,11 @@ impl FaultKind {
 /// A concrete broker or a role standing for brokers.
 pub fn is_broker(node: &NodeId) -> bool {
     matches!(node, NodeId::Broker(_) | NodeId::Role(_))
+}
+
+/// A pipeline instance: a client node other than the workload.
+pub fn is_instance(node: &NodeId) -> bool {
+    matches!(node, NodeId::Client(name) if name != "workload")
 }
 
 #[cfg(test)]
@@ -243,6 +285,22 @@ mod tests {
         let only_disks = budget(&[FaultKind::DiskLoss]);
         assert_eq!(FaultKind::realize(&only_disks, Realizes::Down, &client, &[]), None);
         assert_eq!(FaultKind::realize(&only_disks, Realizes::Link, &broker, &peers), None);
+    }
+
+    #[test]
+    fn a_crash_in_flight_refines_an_instance_s_crash_and_leaves_brokers_and_the_workload_to_crash() {
+        let b = budget(&[FaultKind::Crash, FaultKind::CrashInFlight, FaultKind::Isolate]);
+        let (broker, instance) = (NodeId::broker(1), NodeId::client("pipeline-2"));
+        assert_eq!(FaultKind::realize(&b, Realizes::Down, &broker, &[]), Some(Fault::Crash { node: broker.clone() }));
+        assert_eq!(
+            FaultKind::realize(&b, Realizes::Down, &instance, &[]),
+            Some(Fault::CrashInFlight { node: instance.clone(), delay: b.delay })
+        );
+        let workload = NodeId::client("workload");
+        assert_eq!(FaultKind::realize(&b, Realizes::Down, &workload, &[]), Some(Fault::Crash { node: workload }));
+        let only = budget(&[FaultKind::CrashInFlight]);
+        assert_eq!(FaultKind::realize(&only, Realizes::Down, &broker, &[]), None);
+        assert!(FaultKind::CrashInFlight.refines() && FaultKind::DiskLoss.refines() && !FaultKind::Crash.refines());
     }
 
     #[test]

@@ -384,29 +384,6 @@ fn budget(c: &mut Checker, f: &raw::RawFaults, brokers: u8, instances: u8) -> Fa
     }
     let max_crashes = f.max_crashes.unwrap_or(1);
     let max_partitions = f.max_partitions.unwrap_or(1);
-    if f.kinds.is_none() {
-        // By default, what the counts allow: crashes, and isolations.
-        kinds = [(max_crashes, FaultKind::Crash), (max_partitions, FaultKind::Isolate)]
-            .into_iter()
-            .filter_map(|(count, kind)| (count > 0).then_some(kind))
-            .collect();
-    }
-    if max_crashes == 0 && max_partitions == 0 {
-        c.nowhere("faults", "max_crashes = 0 and max_partitions = 0: the budget allows no fault",
-            "set faults.max_crashes or faults.max_partitions to 1 or more");
-    }
-    unreachable_kinds(c, kind_list, &kinds, max_crashes, max_partitions);
-    let (loss, rate, delay) = degradation(c, f, &kinds);
-    let max_faults = f.max_faults.as_ref().and_then(|m| {
-        let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
-        if cap == 0 {
-            c.at(m, "faults.max_faults", "max_faults = 0: the budget allows no fault", "use 1 or more, or drop the field");
-        } else if cap > sum {
-            c.at(m, "faults.max_faults", format!("max_faults = {cap} but max_crashes + max_partitions = {sum}"),
-                format!("a plan holds at most {sum} faults: use 1 to {sum}, or drop the field"));
-        }
-        (cap < sum).then_some(cap)
-    });
     let mut targets = Vec::new();
     let target_list = f.targets.as_ref().unwrap_or(&empty);
     for text in target_list.get_ref() {
@@ -424,8 +401,41 @@ fn budget(c: &mut Checker, f: &raw::RawFaults, brokers: u8, instances: u8) -> Fa
             Err(e) => c.at(target_list, "faults.targets", e, "use broker-N, pipeline-N or workload"),
         }
     }
+    if f.kinds.is_none() {
+        // By default, what the counts allow: crashes (an instance's in the
+        // middle of its batch, where a commit and a write a moment apart
+        // can be torn), and isolations; each crash kind only where a
+        // target is one it takes down.
+        let (any, instance) = (targets.is_empty(), |t: &NodeId| FaultKind::CrashInFlight.acts_on(t));
+        let crash = any || targets.iter().any(|t| !instance(t));
+        let in_flight = any || targets.iter().any(instance);
+        kinds = [
+            (max_crashes > 0 && crash, FaultKind::Crash),
+            (max_crashes > 0 && in_flight, FaultKind::CrashInFlight),
+            (max_partitions > 0, FaultKind::Isolate),
+        ]
+        .into_iter()
+        .filter_map(|(listed, kind)| listed.then_some(kind))
+        .collect();
+    }
 
-    broker_kind_targets(c, kind_list, &kinds, &targets, target_list);
+    if max_crashes == 0 && max_partitions == 0 {
+        c.nowhere("faults", "max_crashes = 0 and max_partitions = 0: the budget allows no fault",
+            "set faults.max_crashes or faults.max_partitions to 1 or more");
+    }
+    unreachable_kinds(c, kind_list, &kinds, max_crashes, max_partitions);
+    let (loss, rate, delay) = degradation(c, f, &kinds);
+    let max_faults = f.max_faults.as_ref().and_then(|m| {
+        let (cap, sum) = (*m.get_ref(), max_crashes.saturating_add(max_partitions));
+        if cap == 0 {
+            c.at(m, "faults.max_faults", "max_faults = 0: the budget allows no fault", "use 1 or more, or drop the field");
+        } else if cap > sum {
+            c.at(m, "faults.max_faults", format!("max_faults = {cap} but max_crashes + max_partitions = {sum}"),
+                format!("a plan holds at most {sum} faults: use 1 to {sum}, or drop the field"));
+        }
+        (cap < sum).then_some(cap)
+    });
+    refining_kind_targets(c, kind_list, &kinds, &targets, target_list);
     FaultBudget { eot, eff, max_crashes, max_partitions, max_faults, kinds, targets, loss, rate, delay }
 }
 
@@ -590,10 +600,10 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
         listed.iter().map(|k| k.name()).collect()
     };
     let (mut down, network) = (names(false), names(true));
-    // A kind that takes down brokers only (disk loss) goes beside the one
-    // that takes down pipeline instances (checked against the targets in
-    // [`broker_kind_targets`]).
-    down.retain(|name| !FaultKind::ALL.iter().any(|k| k.name() == *name && k.brokers_only()));
+    // A kind that takes down brokers only (disk loss) or instances only (a
+    // crash in flight) goes beside the general one (checked against the
+    // targets in [`refining_kind_targets`]).
+    down.retain(|name| !FaultKind::ALL.iter().any(|k| k.name() == *name && k.refines()));
     if crashes == 0 && partitions > 0 && !down.is_empty() {
         c.at(list, "faults.kinds", format!("{} listed, but max_crashes = 0 allows none", down.join(", ")),
             format!("set faults.max_crashes = 1, or drop {} from faults.kinds", down.join(", ")));
@@ -629,24 +639,35 @@ fn unreachable_kinds(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[Faul
 }
 
 /// A node-down kind that acts on brokers only (`disk-loss`) realizes a
-/// broker's crash, the other node-down kind an instance's: each needs a
-/// target of its own, or it would never be injected and a certificate
-/// would name it.
-fn broker_kind_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], targets: &[NodeId], target_list: &Spanned<Vec<String>>) {
-    let down = |brokers_only: bool| kinds.iter().find(|k| k.realizes() == Realizes::Down && k.brokers_only() == brokers_only);
-    let (Some(brokers_kind), false) = (down(true), targets.is_empty()) else {
+/// broker's crash, one that acts on instances only (`crash-in-flight`) an
+/// instance's, the general kind the others': each needs a target of its
+/// own, or it would never be injected and a certificate would name it.
+fn refining_kind_targets(c: &mut Checker, list: &Spanned<Vec<String>>, kinds: &[FaultKind], targets: &[NodeId], target_list: &Spanned<Vec<String>>) {
+    if targets.is_empty() {
         return;
-    };
-    let name = brokers_kind.name();
-    if !targets.iter().any(is_broker) {
-        c.at(target_list, "faults.targets", format!("{name} is listed, but no target is a broker: it acts on brokers only"),
-            format!("add a broker (broker-N) to faults.targets, or drop {name} from faults.kinds"));
     }
-    if let (Some(other), false) = (down(false), targets.iter().any(|t| matches!(t, NodeId::Client(_)))) {
-        c.at(list, "faults.kinds",
-            format!("{} listed with {name}, but every target is a broker, whose crash is a {name} here: {} \
-                     would never be injected", other.name(), other.name()),
-            format!("drop {} from faults.kinds, or add pipeline-N to faults.targets", other.name()));
+    let down: Vec<FaultKind> = kinds.iter().filter(|k| k.realizes() == Realizes::Down).copied().collect();
+    let general = down.iter().find(|k| !k.refines());
+    for refining in down.iter().filter(|k| k.refines()) {
+        let (name, nodes, add) = if refining.brokers_only() {
+            (refining.name(), "a broker", "a broker (broker-N)")
+        } else {
+            (refining.name(), "a pipeline instance", "a pipeline instance (pipeline-N)")
+        };
+        if !targets.iter().any(|t| refining.acts_on(t)) {
+            c.at(target_list, "faults.targets", format!("{name} is listed, but no target is {nodes}: it acts on them only"),
+                format!("add {add} to faults.targets, or drop {name} from faults.kinds"));
+        }
+    }
+    if let Some(general) = general {
+        let refined = |t: &NodeId| down.iter().any(|k| k.refines() && k.acts_on(t));
+        if !down.iter().all(|k| !k.refines()) && targets.iter().all(refined) {
+            let name = general.name();
+            c.at(list, "faults.kinds",
+                format!("{name} listed with {}, which takes down every target here: {name} would never be injected",
+                    down.iter().filter(|k| k.refines()).map(|k| k.name()).collect::<Vec<_>>().join(" and ")),
+                format!("drop {name} from faults.kinds, or add a target it would take down to faults.targets"));
+        }
     }
 }
 
@@ -688,9 +709,9 @@ fn degradation(c: &mut Checker, f: &raw::RawFaults, kinds: &[FaultKind]) -> (Los
                 "use how long a delayed link holds each packet, a whole number and ms or s, from 1ms to 60s, \
                  e.g. \"500ms\""),
         }
-        if !kinds.contains(&FaultKind::DelayLink) {
-            c.at(spanned, "faults.delay", "delay is set, but faults.kinds lists no delay-link",
-                "add \"delay-link\" to faults.kinds, or drop faults.delay");
+        if !kinds.contains(&FaultKind::DelayLink) && !kinds.contains(&FaultKind::CrashInFlight) {
+            c.at(spanned, "faults.delay", "delay is set, but faults.kinds lists no delay-link nor crash-in-flight",
+                "add \"delay-link\" or \"crash-in-flight\" to faults.kinds, or drop faults.delay");
         }
     }
     (loss, rate, delay)
@@ -878,6 +899,14 @@ targets = ["broker-1", "pipeline-2"]
         assert!(p[0].fix.contains("add a broker"), "{}", p[0].fix);
         let p = problems(&with(r#"["crash", "stop", "disk-loss", "isolate"]"#, r#"["broker-1", "pipeline-2"]"#));
         assert_eq!(fields(&p), ["faults.kinds"], "two kinds for instances are still one too many");
+        let in_flight = parse(Path::new("s.toml"), &with(r#"["crash-in-flight", "disk-loss"]"#, r#"["broker-1", "pipeline-2"]"#));
+        assert!(in_flight.is_ok(), "{in_flight:?}");
+        let p = problems(&with(r#"["crash", "crash-in-flight", "isolate"]"#, r#"["pipeline-1", "pipeline-2"]"#));
+        assert_eq!(fields(&p), ["faults.kinds"]);
+        assert!(p[0].message.contains("crash listed with crash-in-flight"), "{}", p[0].message);
+        let p = problems(&with(r#"["crash-in-flight", "isolate"]"#, r#"["broker-1"]"#));
+        assert_eq!(fields(&p), ["faults.targets"]);
+        assert!(p[0].fix.contains("add a pipeline instance"), "{}", p[0].fix);
     }
 
     #[test]
@@ -953,9 +982,13 @@ targets = ["broker-1", "pipeline-2"]
     fn without_kinds_the_budget_counts_choose_them() {
         let no_kinds = GOOD.replace("kinds = [\"crash\", \"isolate\"]\n", "");
         let crashes = parse(Path::new("s.toml"), &no_kinds.replace("eff = 5", "eff = 5\nmax_partitions = 0")).unwrap();
-        assert_eq!(crashes.budget.kinds, vec![FaultKind::Crash]);
+        assert_eq!(crashes.budget.kinds, vec![FaultKind::Crash, FaultKind::CrashInFlight]);
         let both = parse(Path::new("s.toml"), &no_kinds).unwrap();
-        assert_eq!(both.budget.kinds, vec![FaultKind::Crash, FaultKind::Isolate]);
+        assert_eq!(both.budget.kinds, vec![FaultKind::Crash, FaultKind::CrashInFlight, FaultKind::Isolate]);
+        let brokers = parse(Path::new("s.toml"), &no_kinds.replace(r#"targets = ["broker-1", "pipeline-2"]"#, r#"targets = ["broker-1"]"#)).unwrap();
+        assert_eq!(brokers.budget.kinds, vec![FaultKind::Crash, FaultKind::Isolate]);
+        let instance = parse(Path::new("s.toml"), &no_kinds.replace(r#"targets = ["broker-1", "pipeline-2"]"#, r#"targets = ["pipeline-1"]"#)).unwrap();
+        assert_eq!(instance.budget.kinds, vec![FaultKind::CrashInFlight, FaultKind::Isolate]);
         let nothing = problems(&no_kinds.replace("eff = 5", "eff = 5\nmax_crashes = 0\nmax_partitions = 0"));
         assert_eq!(fields(&nothing), ["faults"]);
     }

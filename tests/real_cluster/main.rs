@@ -63,6 +63,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("run_commit_before_produce_with_instance_crash_loses_named_records", |c| {
             Box::pin(runs::commit_before_produce_with_instance_crash_loses_named_records(c))
         }),
+        ("run_commit_first_at_once_loses_records_under_a_crash_in_flight", |c| {
+            Box::pin(runs::commit_first_at_once_loses_records_under_a_crash_in_flight(c))
+        }),
         ("run_acks_one_with_leader_cut_then_crashed_loses_acked_records", |c| {
             Box::pin(runs::acks_one_with_leader_cut_then_crashed_loses_acked_records(c))
         }),

@@ -117,6 +117,33 @@ pub async fn commit_before_produce_with_instance_crash_loses_named_records(clust
     Ok(())
 }
 
+pub async fn commit_first_at_once_loses_records_under_a_crash_in_flight(cluster: &Cluster) -> Result<(), String> {
+    let s = scenario("copy-commit-first-at-once")?;
+    // The copy commits and produces a moment apart: the crash is aimed at
+    // that moment, held links making it a delay wide.
+    let crash = plan(r#"{"faults":[{"fault":{"kind":"crash_in_flight","node":"pipeline-1","delay":"500ms"},"start":3,"end":5}]}"#);
+    let outcome = run_once(cluster, &s, &crash, "inflight").await?;
+    let harness = std::fs::read_to_string(outcome.dir.join("harness.jsonl")).map_err(|e| format!("harness.jsonl: {e}"))?;
+    let landed = harness
+        .lines()
+        .find(|l| l.contains("killed in flight"))
+        .ok_or_else(|| format!("no crash landed in flight:\n{}", harness.lines().filter(|l| l.contains("pipeline-1")).collect::<Vec<_>>().join("\n")))?;
+    if !landed.contains("committed offset") {
+        return Err(format!("a commit-first copy shows its commit first, but the crash landed on: {landed}"));
+    }
+    let applied = harness.lines().filter(|l| l.contains("\"fault_applied\"") && l.contains("crash_in_flight")).count();
+    let healed = harness.lines().filter(|l| l.contains("\"fault_healed\"") && l.contains("crash_in_flight")).count();
+    if (applied, healed) != (1, 1) {
+        return Err(format!("expected the crash applied once and healed once, found {applied} and {healed}"));
+    }
+    let lost = result(&outcome, Property::NoLostAcked)?;
+    if lost.verdict != Verdict::Fail || lost.lost.is_empty() {
+        return Err(format!("expected lost records, got {}: {}", lost.verdict, lost.summary));
+    }
+    println!("    {}; lost {} records", landed.split("\"message\":").nth(1).unwrap_or(landed).trim_end_matches('}'), lost.lost.len());
+    Ok(())
+}
+
 pub async fn acks_one_with_leader_cut_then_crashed_loses_acked_records(cluster: &Cluster) -> Result<(), String> {
     let s = scenario("copy-acks-one")?;
     let cut_then_crash = plan(

@@ -1,0 +1,282 @@
+//! A crash in flight: a pipeline instance killed in the middle of its work
+//! on a step's batch, not between batches.
+//!
+//! A fault that starts with its step meets an instance that has finished
+//! the previous batch and waits for the next: a crash there never falls
+//! between a commit and the write it was meant to follow (or a write and
+//! the commit that should come after it), however many times it is tried,
+//! since it lands at the same point of the instance's loop every time. An
+//! app that commits and writes a millisecond apart is as wrong as one that
+//! sleeps a second in between, and it is that gap a crash must hit.
+//!
+//! So the run widens the gap and aims at it, from outside the app and with
+//! nothing but Kafka's own view: from the step's start, every packet
+//! between the instance and the brokers is held for `delay` (a delayed
+//! link, [`crate::nemesis::delay`]), so each of its requests lands a delay
+//! after the one before; the harness takes a snapshot of what the instance
+//! has done so far, and then watches, a snapshot every few milliseconds
+//! (about 20 ms each here), for the first sign of its work on the batch:
+//! its group's committed offset moving on a partition it holds, or one of
+//! the topics it writes growing. At that sign the instance is killed: a
+//! commit seen before its write means the write is at least a delay away,
+//! a write seen before its commit means the commit is. What the instance
+//! has not finished is what its restart must make good.
+//!
+//! The sign is judged here, from two snapshots ([`sign`]); the shell that
+//! holds the links, polls and kills is [`Landing`].
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cluster::Cluster;
+use crate::model::{Delay, Fault, NodeId, Snapshot};
+use crate::scenario::Scenario;
+use crate::trace::RunNames;
+
+/// How often the harness asks Kafka for the instance's progress: well
+/// within a delay, each snapshot taking about 20 ms on its own.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Delays past its step's end that a crash in flight waits for a sign of
+/// its instance's work before it lands anyway: an instance that has just
+/// started, or restarted, makes a dozen round trips (metadata, offsets, a
+/// producer id) before its first write, each two delays long.
+pub const PATIENCE: u32 = 16;
+
+/// What the harness watches for one instance: whose commits, and which
+/// topics' growth, are its work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aim {
+    /// The instance's group (its stage's).
+    pub group: String,
+    /// The instance's address as its group lists its members' hosts.
+    pub host: String,
+    /// The topics the instance writes: its stage's output and the internal
+    /// topics of its group (a Kafka Streams app's repartition and
+    /// changelog topics).
+    pub writes: Vec<String>,
+}
+
+impl Aim {
+    /// The aim at instance `node` of `scenario`, as the run names its
+    /// group and topics; `observed` are the topics each step observes,
+    /// internal topics among them. `None` for a node that is no instance.
+    pub fn at(scenario: &Scenario, names: &RunNames, observed: &[String], node: &NodeId, host: String) -> Option<Aim> {
+        let (_, _, stage) = scenario.instances().into_iter().find(|(name, _, _)| NodeId::client(name.as_str()) == *node)?;
+        let group = names.group(&stage.group);
+        let prefix = format!("{group}-");
+        let mut writes = vec![names.topic(&stage.output)];
+        writes.extend(observed.iter().filter(|t| t.starts_with(&prefix)).cloned());
+        Some(Aim { group, host, writes })
+    }
+}
+
+/// The first sign of the instance's work on its batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sign {
+    /// Its group's committed offset moved on a partition the instance
+    /// holds.
+    Committed { topic: String, partition: i32, from: Option<i64>, to: i64 },
+    /// A topic it writes grew, while it was the only member of its group
+    /// holding partitions (with several, the growth cannot be told apart
+    /// from another member's).
+    Wrote { topic: String, partition: i32, from: Option<i64>, to: i64 },
+}
+
+impl std::fmt::Display for Sign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let from = |from: &Option<i64>| from.map_or_else(|| "none".to_string(), |o| o.to_string());
+        match self {
+            Sign::Committed { topic, partition, from: was, to } => {
+                write!(f, "its group's committed offset of {topic}/{partition} moved ({} -> {to})", from(was))
+            }
+            Sign::Wrote { topic, partition, from: was, to } => {
+                write!(f, "{topic}/{partition}, which it writes, grew ({} -> {to})", from(was))
+            }
+        }
+    }
+}
+
+/// The first sign, in `now` against `before`, of the instance's work: a
+/// commit of its group on a partition it holds (in either snapshot: a
+/// member may be missing from one of them while its group rebalances), or
+/// a write to one of its topics while no other member of its group holds
+/// a partition.
+pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot) -> Option<Sign> {
+    let group = |s: &'_ Snapshot| s.groups.iter().find(|g| g.group == aim.group).cloned();
+    let (was, is) = (group(before), group(now));
+    let held: Vec<(String, i32)> = [&was, &is]
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g.members.iter())
+        .filter(|m| m.host.trim_start_matches('/') == aim.host)
+        .flat_map(|m| m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)))
+        .collect();
+    if let Some(is) = &is {
+        for c in &is.committed {
+            if !held.contains(&(c.topic.clone(), c.partition)) {
+                continue;
+            }
+            let from = was.as_ref().and_then(|g| g.committed.iter().find(|w| w.topic == c.topic && w.partition == c.partition)).map(|w| w.offset);
+            if from.is_none_or(|from| c.offset > from) {
+                return Some(Sign::Committed { topic: c.topic.clone(), partition: c.partition, from, to: c.offset });
+            }
+        }
+    }
+    let others_hold = [&was, &is]
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g.members.iter())
+        .any(|m| m.host.trim_start_matches('/') != aim.host && !m.assignment.is_empty());
+    if others_hold {
+        return None;
+    }
+    now.partitions.iter().filter(|p| aim.writes.contains(&p.topic)).find_map(|p| {
+        let to = p.high_watermark?;
+        let from = before.partition(&p.topic, p.partition).and_then(|w| w.high_watermark);
+        from.is_none_or(|from| to > from).then(|| Sign::Wrote { topic: p.topic.clone(), partition: p.partition, from, to })
+    })
+}
+
+/// A crash in flight under way: the instance's links held, what it had
+/// done when they were, and until when to wait for its work.
+pub struct Landing {
+    pub node: NodeId,
+    /// The delayed link that widens the instance's gaps, healed once it is
+    /// killed.
+    pub held: Fault,
+    aim: Aim,
+    before: Snapshot,
+    topics: Vec<String>,
+    delay: Delay,
+}
+
+/// How a crash in flight landed.
+pub struct Landed {
+    /// What set it off; `None` when the instance showed no work before
+    /// the deadline and was killed then.
+    pub sign: Option<Sign>,
+    /// From the start of the watch to the kill.
+    pub after: Duration,
+}
+
+impl Landing {
+    /// The delayed link a crash in flight of `node` holds its packets
+    /// with: both ways between it and every broker.
+    pub fn held_link(cluster: &Cluster, node: &NodeId, delay: Delay) -> Fault {
+        let brokers = cluster.broker_ids().into_iter().map(NodeId::broker).collect();
+        Fault::DelayLink { left: vec![node.clone()], right: brokers, delay }
+    }
+
+    /// What the instance has done so far, once its links are held: the
+    /// baseline the watch compares with.
+    pub async fn begin(cluster: &Cluster, node: NodeId, held: Fault, aim: Aim, delay: Delay) -> Result<Landing, String> {
+        let mut topics = aim.writes.clone();
+        topics.sort();
+        topics.dedup();
+        let before = cluster.snapshot(&topics, std::slice::from_ref(&aim.group)).await.map_err(|e| e.to_string())?;
+        Ok(Landing { node, held, aim, before, topics, delay })
+    }
+
+    /// How long each of the instance's packets is held.
+    pub fn delay(&self) -> Duration {
+        self.delay.duration()
+    }
+
+    /// Watches until the first sign of the instance's work, or `deadline`,
+    /// then kills it: at the sign, or at the deadline when none came.
+    pub async fn land(&self, cluster: &Cluster, deadline: Instant) -> Result<Landed, String> {
+        let started = Instant::now();
+        let groups = std::slice::from_ref(&self.aim.group);
+        let sign = loop {
+            if let Ok(now) = cluster.snapshot(&self.topics, groups).await {
+                if let Some(sign) = sign(&self.aim, &self.before, &now) {
+                    break Some(sign);
+                }
+            }
+            if Instant::now() >= deadline {
+                break None;
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        let container = cluster.container(&self.node).map_err(|e| e.to_string())?;
+        cluster.engine().kill(&container, "SIGKILL").await.map_err(|e| e.to_string())?;
+        Ok(Landed { sign, after: started.elapsed() })
+    }
+}
+
+/// What a crash in flight met, for the run's trace: "pipeline-1 killed
+/// 812 ms into its watch, as its group's committed offset of ... moved".
+pub fn said(fault: &Fault, landed: &Landed) -> String {
+    let node = fault.process_target().map_or_else(String::new, |n| n.to_string());
+    let ms = landed.after.as_millis();
+    match &landed.sign {
+        Some(sign) => format!("{node} killed in flight {ms} ms into its watch, as {sign}"),
+        None => format!("{node} killed {ms} ms into its watch with no sign of work on a batch (no commit of its, no write): not in flight"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::{CommittedOffset, GroupMember, GroupState, PartitionState, TopicPartition};
+
+    fn aim() -> Aim {
+        Aim { group: "g".into(), host: "10.0.0.5".into(), writes: vec!["out".into()] }
+    }
+
+    fn member(host: &str, partitions: &[i32]) -> GroupMember {
+        GroupMember {
+            member_id: format!("m-{host}"),
+            host: format!("/{host}"),
+            assignment: partitions.iter().map(|p| TopicPartition { topic: "in".into(), partition: *p }).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn snapshot(members: Vec<GroupMember>, committed: &[(i32, i64)], out: &[(i32, i64)]) -> Snapshot {
+        Snapshot {
+            groups: vec![GroupState {
+                group: "g".into(),
+                members,
+                committed: committed.iter().map(|(p, o)| CommittedOffset { topic: "in".into(), partition: *p, offset: *o }).collect(),
+                ..Default::default()
+            }],
+            partitions: out
+                .iter()
+                .map(|(p, hw)| PartitionState { topic: "out".into(), partition: *p, high_watermark: Some(*hw), ..Default::default() })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_commit_on_a_partition_it_holds_is_its_work_and_another_member_s_is_not() {
+        let both = || vec![member("10.0.0.5", &[0]), member("10.0.0.6", &[1])];
+        let before = snapshot(both(), &[(0, 10), (1, 10)], &[(0, 20)]);
+        let theirs = snapshot(both(), &[(0, 10), (1, 15)], &[(0, 25)]);
+        assert_eq!(sign(&aim(), &before, &theirs), None, "another member's commit and an output that either could have written");
+        let ours = snapshot(both(), &[(0, 12), (1, 15)], &[(0, 25)]);
+        assert_eq!(sign(&aim(), &before, &ours), Some(Sign::Committed { topic: "in".into(), partition: 0, from: Some(10), to: 12 }));
+    }
+
+    #[test]
+    fn a_first_commit_counts_and_a_member_missing_while_its_group_rebalances_still_holds_its_partitions() {
+        let before = snapshot(vec![member("10.0.0.5", &[2])], &[], &[]);
+        let now = snapshot(vec![], &[(2, 7)], &[]);
+        assert_eq!(sign(&aim(), &before, &now), Some(Sign::Committed { topic: "in".into(), partition: 2, from: None, to: 7 }));
+    }
+
+    #[test]
+    fn its_output_growing_counts_only_while_no_other_member_holds_a_partition() {
+        let before = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 3)]);
+        let same = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 3)]);
+        assert_eq!(sign(&aim(), &before, &same), None);
+        let grew = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 9)]);
+        assert_eq!(sign(&aim(), &before, &grew), Some(Sign::Wrote { topic: "out".into(), partition: 1, from: Some(3), to: 9 }));
+        let shared = snapshot(vec![member("10.0.0.5", &[0]), member("10.0.0.6", &[1])], &[(0, 10)], &[(0, 20), (1, 9)]);
+        assert_eq!(sign(&aim(), &before, &shared), None);
+        assert!(grew.groups[0].committed.iter().all(|c| c.offset == 10), "the commit did not move: the write came first");
+    }
+}
