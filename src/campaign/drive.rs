@@ -209,6 +209,7 @@ impl<'s> Progress<'s> {
             failed: outcome.verdict.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.property.name().to_string()).collect(),
             learned: None,
             phases: lines.as_ref().ok().and_then(|lines| trace::Phases::of(lines, wall_ms)),
+            missed: lines.as_ref().map(|lines| missed_in_flight(lines)).unwrap_or_default(),
         };
         let summary = &mut self.summary;
         summary.runs.push(record);
@@ -304,6 +305,7 @@ fn nothing_left(
             ));
         }
         statement.push_str(&timing(scenario));
+        statement.push_str(&missed_words(&summary.runs));
         Outcome::Certified { statement }
     }
 }
@@ -327,6 +329,36 @@ pub(crate) fn timing(scenario: &Scenario) -> String {
          is not covered (crash-in-flight in faults.kinds covers it)"
             .to_string()
     }
+}
+
+/// The crashes in flight of a run's trace that landed with no work of
+/// their instance seen.
+fn missed_in_flight(lines: &[trace::TraceLine]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|l| match &l.event {
+            trace::Event::Landed { fault, sign: None, .. } => Some(fault.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a certificate owes to crashes in flight that found their instance
+/// idle: "; 1 crash in flight saw no work of its instance and landed
+/// between batches (r1) ...". Runs that broke a property are no part of a
+/// certificate.
+fn missed_words(runs: &[RunRecord]) -> String {
+    let missed: Vec<&RunRecord> = runs.iter().filter(|r| !r.missed.is_empty() && r.verdict == Verdict::Pass).collect();
+    if missed.is_empty() {
+        return String::new();
+    }
+    let count: usize = missed.iter().map(|r| r.missed.len()).sum();
+    let names: Vec<&str> = missed.iter().map(|r| r.run.as_str()).collect();
+    let (crashes, its) = if count == 1 { ("1 crash".to_string(), "its") } else { (format!("{count} crashes"), "their") };
+    format!(
+        "; {crashes} in flight saw no work of {its} instance and landed between batches ({}): no gap inside a batch was aimed at there",
+        names.join(", ")
+    )
 }
 
 /// The runs of the hypotheses that no run settled: each of its runs ended
@@ -476,6 +508,28 @@ mod tries_tests {
         let mut broke = runs.clone();
         broke.push(run("r5", h("pipeline-1", 2), Verdict::Fail));
         assert!(survived(&broke).is_empty());
+    }
+
+    #[test]
+    fn a_crash_in_flight_that_found_its_instance_idle_is_owed_in_the_certificate() {
+        let fault = crate::model::Fault::CrashInFlight { node: "pipeline-1".parse().unwrap(), delay: "500ms".parse().unwrap() };
+        let line = |sign: Option<&str>| trace::TraceLine {
+            time_ms: 0,
+            source: "harness".into(),
+            step: Some(3),
+            event: trace::Event::Landed { fault: fault.clone(), sign: sign.map(String::from), after_ms: 9000 },
+        };
+        assert_eq!(missed_in_flight(&[line(Some("its group's committed offset of in/0 moved (1 -> 5)"))]), Vec::<String>::new());
+        assert_eq!(missed_in_flight(&[line(None)]), vec!["crash pipeline-1 in flight".to_string()]);
+        let run = |id: &str, missed: usize, verdict: Verdict| RunRecord {
+            missed: vec!["crash pipeline-1 in flight".to_string(); missed],
+            ..RunRecord::bare(id, Hypothesis::new(), verdict)
+        };
+        assert_eq!(missed_words(&[run("r1", 0, Verdict::Pass)]), "");
+        let one = missed_words(&[run("r1", 1, Verdict::Pass), run("r2", 0, Verdict::Pass), run("r3", 1, Verdict::Fail)]);
+        assert_eq!(one, "; 1 crash in flight saw no work of its instance and landed between batches (r1): no gap inside a batch was aimed at there");
+        let two = missed_words(&[run("r1", 1, Verdict::Pass), run("r4", 1, Verdict::Pass)]);
+        assert!(two.starts_with("; 2 crashes in flight saw no work of their instance") && two.contains("(r1, r4)"), "{two}");
     }
 
     #[test]

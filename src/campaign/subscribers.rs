@@ -107,6 +107,7 @@ mod tests {
             failed: vec![],
             learned: None,
             phases: None,
+            missed: Vec::new(),
         });
         summary
     }

@@ -251,6 +251,7 @@ fn from_traces(dir: &Path) -> Result<CampaignSummary, LoadError> {
             failed: failed.iter().map(|r| r.property.name().to_string()).collect(),
             learned: None,
             phases: None,
+            missed: Vec::new(),
         });
     }
     fill_learned(&mut runs, Path::new("."));

@@ -75,7 +75,7 @@ fn document(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) ->
         } else {
             let _ = writeln!(md, "## What happened in run {}, step by step\n", f.run);
         }
-        md.push_str("| step | faults at its start | inputs produced (lost, duplicated) | pipelines: outputs, commits, lost inputs consumed | notes |\n|---|---|---|---|---|\n");
+        md.push_str("| step | faults | inputs produced (lost, duplicated) | pipelines: outputs, commits, lost inputs consumed | notes |\n|---|---|---|---|---|\n");
         for r in timeline::steps(&f.lines, &marks) {
             let pipelines: Vec<String> = r
                 .pipelines

@@ -497,6 +497,10 @@ pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
             Event::FaultApplied { fault } => r.faults.push(format!("{} (applied)", words::verb(fault))),
             Event::FaultHealed { fault } => r.faults.push(format!("{} (healed)", words::verb(fault))),
             Event::FaultFailed { fault, error } => r.faults.push(format!("{} FAILED: {error}", words::verb(fault))),
+            Event::Landed { sign, after_ms, .. } => r.faults.push(match sign {
+                Some(sign) => format!("it landed {after_ms} ms into the step, as {sign}"),
+                None => format!("it landed {after_ms} ms into the step with no work of its instance seen: between batches"),
+            }),
             Event::Produced { id, .. } => {
                 r.produced += 1;
                 r.lost_produced += usize::from(marks.lost.contains(id));

@@ -206,17 +206,6 @@ impl Landing {
     }
 }
 
-/// What a crash in flight met, for the run's trace: "pipeline-1 killed
-/// 812 ms into its watch, as its group's committed offset of ... moved".
-pub fn said(fault: &Fault, landed: &Landed) -> String {
-    let node = fault.process_target().map_or_else(String::new, |n| n.to_string());
-    let ms = landed.after.as_millis();
-    match &landed.sign {
-        Some(sign) => format!("{node} killed in flight {ms} ms into its watch, as {sign}"),
-        None => format!("{node} killed {ms} ms into its watch with no sign of work on a batch (no commit of its, no write): not in flight"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

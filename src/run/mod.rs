@@ -347,7 +347,8 @@ async fn batches_and_landings(
         let landed = landing.land(cluster, deadline + in_flight::PATIENCE * landing.delay()).await;
         if let Ok(landed) = &landed {
             note(step, Event::FaultApplied { fault: fault.clone() })?;
-            note(step, Event::Note { message: in_flight::said(fault, landed) })?;
+            let (sign, after_ms) = (landed.sign.as_ref().map(|s| s.to_string()), landed.after.as_millis() as u64);
+            note(step, Event::Landed { fault: fault.clone(), sign, after_ms })?;
         }
         Ok::<_, RunError>(landed)
     }));

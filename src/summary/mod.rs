@@ -92,6 +92,11 @@ pub struct RunRecord {
     /// phase's mark, and in summaries written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<crate::trace::Phases>,
+    /// Its crashes in flight that saw no work of their instance and landed
+    /// at their deadline, between batches: the gap inside a batch was not
+    /// aimed at there (a certificate says so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed: Vec<String>,
 }
 
 /// What one run taught the lineage model: the good outcomes and derivations
@@ -384,6 +389,7 @@ impl RunRecord {
             failed: vec![],
             learned: None,
             phases: None,
+            missed: Vec::new(),
         }
     }
 }

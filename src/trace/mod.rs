@@ -139,6 +139,15 @@ pub enum Event {
     FaultHealed { fault: Fault },
     /// A fault could not be applied or healed (harness).
     FaultFailed { fault: Fault, error: String },
+    /// How a crash in flight landed (harness), after its `fault_applied`:
+    /// the first sign of its instance's work that set it off, or none when
+    /// it landed at its deadline with no work seen, between batches.
+    Landed {
+        fault: Fault,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sign: Option<String>,
+        after_ms: u64,
+    },
     /// The cluster as observed at a step boundary (harness).
     Snapshot {
         snapshot: Snapshot,

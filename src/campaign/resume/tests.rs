@@ -69,6 +69,7 @@ fn record(dir: &Path, run: &str, hypothesis: Hypothesis, verdict: Verdict) -> Ru
         failed: if verdict == Verdict::Fail { vec!["no-lost-acked".into()] } else { vec![] },
         learned: None,
         phases: None,
+        missed: Vec::new(),
     }
 }
 
