@@ -79,8 +79,8 @@ pub enum Sign {
     /// holds.
     Committed { topic: String, partition: i32, from: Option<i64>, to: i64 },
     /// A topic it writes grew, while it was the only member of its group
-    /// holding partitions (with several, the growth cannot be told apart
-    /// from another member's).
+    /// holding partitions, or after the other members wrote their share
+    /// of the batch.
     Wrote { topic: String, partition: i32, from: Option<i64>, to: i64 },
 }
 
@@ -102,8 +102,11 @@ impl std::fmt::Display for Sign {
 /// commit of its group on a partition it holds (in either snapshot: a
 /// member may be missing from one of them while its group rebalances), or
 /// a write to one of its topics while no other member of its group holds
-/// a partition.
-pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot) -> Option<Sign> {
+/// a partition, or once `others_done`: the other members, whose packets
+/// are not held, have written their share of the batch, and the instance,
+/// whose every request is a delay late, cannot have written its own yet
+/// ([`Landing::land`] takes their writes into `before` until then).
+pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot, others_done: bool) -> Option<Sign> {
     let group = |s: &'_ Snapshot| s.groups.iter().find(|g| g.group == aim.group).cloned();
     let (was, is) = (group(before), group(now));
     let held: Vec<(String, i32)> = [&was, &is]
@@ -129,7 +132,7 @@ pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot) -> Option<Sign> {
         .flatten()
         .flat_map(|g| g.members.iter())
         .any(|m| m.host.trim_start_matches('/') != aim.host && !m.assignment.is_empty());
-    if others_hold {
+    if others_hold && !others_done {
         return None;
     }
     now.partitions.iter().filter(|p| aim.writes.contains(&p.topic)).find_map(|p| {
@@ -186,13 +189,22 @@ impl Landing {
 
     /// Watches until the first sign of the instance's work, or `deadline`,
     /// then kills it: at the sign, or at the deadline when none came.
-    pub async fn land(&self, cluster: &Cluster, deadline: Instant) -> Result<Landed, String> {
+    /// `batch` says when the step's batch was acknowledged: the instance's
+    /// first write comes two delays after its records arrive at the
+    /// earliest (the fetch's answer held, then the write), so until half a
+    /// delay past the acknowledgement every write is another member's.
+    pub async fn land(&self, cluster: &Cluster, deadline: Instant, batch: tokio::sync::watch::Receiver<Option<Instant>>) -> Result<Landed, String> {
         let started = Instant::now();
         let groups = std::slice::from_ref(&self.aim.group);
+        let mut before = self.before.clone();
         let sign = loop {
+            let others_done = batch.borrow().is_some_and(|acked| Instant::now() >= acked + self.delay() / 2);
             if let Ok(now) = cluster.snapshot(&self.topics, groups).await {
-                if let Some(sign) = sign(&self.aim, &self.before, &now) {
+                if let Some(sign) = sign(&self.aim, &before, &now, others_done) {
                     break Some(sign);
+                }
+                if !others_done {
+                    before.partitions = now.partitions;
                 }
             }
             if Instant::now() >= deadline {
@@ -245,27 +257,29 @@ mod tests {
         let both = || vec![member("10.0.0.5", &[0]), member("10.0.0.6", &[1])];
         let before = snapshot(both(), &[(0, 10), (1, 10)], &[(0, 20)]);
         let theirs = snapshot(both(), &[(0, 10), (1, 15)], &[(0, 25)]);
-        assert_eq!(sign(&aim(), &before, &theirs), None, "another member's commit and an output that either could have written");
+        assert_eq!(sign(&aim(), &before, &theirs, false), None, "another member's commit and an output that either could have written");
         let ours = snapshot(both(), &[(0, 12), (1, 15)], &[(0, 25)]);
-        assert_eq!(sign(&aim(), &before, &ours), Some(Sign::Committed { topic: "in".into(), partition: 0, from: Some(10), to: 12 }));
+        assert_eq!(sign(&aim(), &before, &ours, false), Some(Sign::Committed { topic: "in".into(), partition: 0, from: Some(10), to: 12 }));
     }
 
     #[test]
     fn a_first_commit_counts_and_a_member_missing_while_its_group_rebalances_still_holds_its_partitions() {
         let before = snapshot(vec![member("10.0.0.5", &[2])], &[], &[]);
         let now = snapshot(vec![], &[(2, 7)], &[]);
-        assert_eq!(sign(&aim(), &before, &now), Some(Sign::Committed { topic: "in".into(), partition: 2, from: None, to: 7 }));
+        assert_eq!(sign(&aim(), &before, &now, false), Some(Sign::Committed { topic: "in".into(), partition: 2, from: None, to: 7 }));
     }
 
     #[test]
     fn its_output_growing_counts_only_while_no_other_member_holds_a_partition() {
         let before = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 3)]);
         let same = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 3)]);
-        assert_eq!(sign(&aim(), &before, &same), None);
+        assert_eq!(sign(&aim(), &before, &same, false), None);
         let grew = snapshot(vec![member("10.0.0.5", &[0, 1])], &[(0, 10)], &[(0, 20), (1, 9)]);
-        assert_eq!(sign(&aim(), &before, &grew), Some(Sign::Wrote { topic: "out".into(), partition: 1, from: Some(3), to: 9 }));
+        assert_eq!(sign(&aim(), &before, &grew, false), Some(Sign::Wrote { topic: "out".into(), partition: 1, from: Some(3), to: 9 }));
         let shared = snapshot(vec![member("10.0.0.5", &[0]), member("10.0.0.6", &[1])], &[(0, 10)], &[(0, 20), (1, 9)]);
-        assert_eq!(sign(&aim(), &before, &shared), None);
+        assert_eq!(sign(&aim(), &before, &shared, false), None);
+        let by_now = Some(Sign::Wrote { topic: "out".into(), partition: 1, from: Some(3), to: 9 });
+        assert_eq!(sign(&aim(), &before, &shared, true), by_now, "the others wrote their share before: this growth is its");
         assert!(grew.groups[0].committed.iter().all(|c| c.offset == 10), "the commit did not move: the write came first");
     }
 }

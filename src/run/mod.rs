@@ -335,22 +335,27 @@ async fn batches_and_landings(
     deadline: tokio::time::Instant,
     note: &impl Fn(u32, Event) -> Result<(), RunError>,
 ) -> (Result<(), RunError>, Vec<Result<Result<in_flight::Landed, String>, RunError>>) {
+    let (acked, batch) = tokio::sync::watch::channel(None);
     let batches = async {
         for batch in batches {
             if let Some(message) = produce_batch(cluster, scenario, plan, batch, step).await? {
                 note(step, Event::Note { message })?;
             }
         }
+        let _ = acked.send(Some(tokio::time::Instant::now()));
         Ok::<(), RunError>(())
     };
-    let landed = futures_util::future::join_all(landings.iter().map(|(_, fault, landing)| async move {
-        let landed = landing.land(cluster, deadline + in_flight::PATIENCE * landing.delay()).await;
-        if let Ok(landed) = &landed {
-            note(step, Event::FaultApplied { fault: fault.clone() })?;
-            let (sign, after_ms) = (landed.sign.as_ref().map(|s| s.to_string()), landed.after.as_millis() as u64);
-            note(step, Event::Landed { fault: fault.clone(), sign, after_ms })?;
+    let landed = futures_util::future::join_all(landings.iter().map(|(_, fault, landing)| {
+        let batch = batch.clone();
+        async move {
+            let landed = landing.land(cluster, deadline + in_flight::PATIENCE * landing.delay(), batch).await;
+            if let Ok(landed) = &landed {
+                note(step, Event::FaultApplied { fault: fault.clone() })?;
+                let (sign, after_ms) = (landed.sign.as_ref().map(|s| s.to_string()), landed.after.as_millis() as u64);
+                note(step, Event::Landed { fault: fault.clone(), sign, after_ms })?;
+            }
+            Ok::<_, RunError>(landed)
         }
-        Ok::<_, RunError>(landed)
     }));
     tokio::join!(batches, landed)
 }
