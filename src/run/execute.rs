@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::drain::{drain, Completeness};
+use super::steps::{steps, Observed};
 use super::{
-    check_dir, check_targets, input_min_isr, io, judged_on_ids, nodes, quota, reads_committed, run_names, startup, steps,
-    Binaries, Clients, Observed, RunError, RunNames, RunOutcome, CLIENT_LOG_LINES,
+    check_dir, check_targets, input_min_isr, io, judged_on_ids, nodes, quota, reads_committed, run_names, startup,
+    Binaries, Clients, RunError, RunNames, RunOutcome, CLIENT_LOG_LINES,
 };
 use crate::cluster::{ClientSpec, Cluster, ClusterError, Settled, TopicSpec};
 use crate::model::FaultPlan;
