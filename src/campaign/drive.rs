@@ -301,7 +301,8 @@ fn nothing_left(
         let alike = strategy.lock().expect("strategy").judged_alike(&known);
         if alike > 0 {
             statement.push_str(&format!(
-                "; {alike} hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected"
+                "; {} at other steps, partitions or instances judged by their lineage alike to one that survived, not injected",
+                crate::report::words::counted_as(alike, "hypothesis", "hypotheses")
             ));
         }
         statement.push_str(&timing(scenario));

@@ -289,7 +289,7 @@ fn each_strategy_injects_its_hypotheses_in_a_pinned_order() {
     let pair = "1 crash and 1 partition (isolate) over steps 0..4";
     let crash = "1 crash over steps 0..2";
     let spent = Outcome::BudgetSpent { explored: 11, remaining: Some(13) };
-    let alike = "; 4 hypothesis(es) at other steps, partitions or instances judged by their lineage alike to one that survived, not injected";
+    let alike = "; 4 hypotheses at other steps, partitions or instances judged by their lineage alike to one that survived, not injected";
     let cases: [(&str, Scenario, &[&str], Outcome); 6] = [
         ("ldfi", crash_or_cut(""), &["", "down@0", "cut@0", "down@0+cut@3", "down@3+cut@0"], certified(pair, alike, &crash_or_cut(""))),
         ("ldfi", copy_scenario(CRASH_PIPELINE_1), &["", "down@0"], certified(crash, "", &copy_scenario(CRASH_PIPELINE_1))),

@@ -103,9 +103,19 @@ pub fn budget_words(scenario: &Scenario) -> String {
     let mut parts = Vec::new();
     if let Some(kind) = down.iter().find(|k| !k.refines()).or(down.first()).filter(|_| b.max_crashes > 0) {
         let mut said = count(b.max_crashes, kind.name());
-        let refined: Vec<&str> = down.iter().filter(|k| *k != kind).filter_map(FaultKind::refinement).collect();
-        if !refined.is_empty() {
-            said.push_str(&format!(" ({})", refined.join("; ")));
+        // How each sort of node goes down: a refinement's words, and a
+        // broker's plain crash named beside an instance's refined one, so
+        // that "1 crash (an instance's in the middle of its batch)" does not
+        // read as if brokers were spared.
+        let refined = |brokers: bool| {
+            down.iter().filter(|k| *k != kind && k.brokers_only() == brokers && k.refines()).find_map(FaultKind::refinement)
+        };
+        match (refined(true), refined(false)) {
+            (Some(brokers), Some(instances)) => said.push_str(&format!(" ({brokers}, {instances})")),
+            (Some(brokers), None) => said.push_str(&format!(" ({brokers})")),
+            (None, Some(instances)) if !kind.refines() => said.push_str(&format!(" (a broker's as its step begins, {instances})")),
+            (None, Some(instances)) => said.push_str(&format!(" ({instances})")),
+            (None, None) => {}
         }
         parts.push(said);
     }
@@ -205,11 +215,11 @@ mod budget_tests {
         assert!(crashes.contains("at most 2 crashes over steps"), "{crashes}");
         let single = super::budget_statement(&copy_scenario("eot = 6\nmax_faults = 1"));
         assert!(
-            single.contains("at most 1 crash (an instance's in the middle of its batch) and 1 partition (isolate), 1 fault in all, over steps 0..5"),
+            single.contains("at most 1 crash (a broker's as its step begins, an instance's in the middle of its batch) and 1 partition (isolate), 1 fault in all, over steps 0..5"),
             "{single}"
         );
         let both = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 0\nkinds = [\"crash\", \"disk-loss\", \"crash-in-flight\"]"));
-        assert!(both.contains("at most 1 crash (a broker's with its disk lost; an instance's in the middle of its batch) over"), "{both}");
+        assert!(both.contains("at most 1 crash (a broker's with its disk lost, an instance's in the middle of its batch) over"), "{both}");
         let lossy = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 2\nkinds = [\"crash\", \"lossy-link\"]"));
         assert!(lossy.contains("at most 1 crash and 2 degraded links (lossy-link) over steps"), "{lossy}");
         let disk = super::budget_statement(&copy_scenario("eot = 6\nmax_partitions = 0\nkinds = [\"crash\", \"disk-loss\"]"));

@@ -39,13 +39,15 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
     // Every step below comes from the harness's boundaries or is clamped
     // to them (steps.rs): facts are built per step, never up to a number
     // a file names.
+    let stages: Vec<(&str, &str)> = info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str())).collect();
     let observed = Observed {
+        passes_any: Observed::passes_any(&stages, &snapshots, &names),
         snapshots: &snapshots,
         names: &names,
         input: &info.input_topic,
         output: &info.output_topic,
         group: &info.group,
-        stages: info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str())).collect(),
+        stages,
         instances: instances.into_iter().collect(),
         hosts: paths::hosts(lines),
         last_step: clock.last(),

@@ -62,9 +62,21 @@ pub(super) struct Observed<'a> {
     /// Group member host → instance.
     pub hosts: HashMap<String, String>,
     pub last_step: u32,
+    /// Whether a record may pass any instance: a chain's later stages, or
+    /// internal topics in some snapshot (asked once per run, not per
+    /// outcome: [`Observed::passes_any`]).
+    pub passes_any: bool,
 }
 
 impl Observed<'_> {
+    /// Whether a record may pass any instance of the run: a chain passes
+    /// the later stages' instances, whose partitions of the stage's input
+    /// no assignment ties to this one, and a pipeline with internal topics
+    /// (repartition) may hand it to any of its instances.
+    pub fn passes_any(stages: &[(&str, &str)], snapshots: &[(u32, &Snapshot)], names: &RunNames) -> bool {
+        !stages.is_empty() || snapshots.iter().any(|(_, s)| s.partitions.iter().any(|p| names.is_internal(&p.topic)))
+    }
+
     /// The first step from `from` whose snapshot shows the partition's
     /// high watermark past `offset`: the record was written to every ISR
     /// member by then (the last step if no snapshot shows it).
@@ -136,8 +148,7 @@ impl Observed<'_> {
     pub fn owners(&self, partition: i32, from: u32, to: u32) -> Vec<String> {
         // A chain: a record passes the later stages' instances too, whose
         // partitions of the stage's input no assignment ties to this one.
-        let internal = !self.stages.is_empty()
-            || self.snapshots.iter().any(|(_, s)| s.partitions.iter().any(|p| self.names.is_internal(&p.topic)));
+        let internal = self.passes_any;
         let mut owners = BTreeSet::new();
         let mut unknown = internal;
         let window: Vec<&Snapshot> = self.snapshots.iter().filter(|(t, _)| *t + 1 >= from && *t <= to).map(|(_, s)| *s).collect();

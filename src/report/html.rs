@@ -47,14 +47,14 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
     }
     let _ = writeln!(
         h,
-        "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} hypotheses tried.</p>",
+        "<p>Scenario <code>{}</code> ({}), strategy {}, seed {}: {} runs in {:.1} s, {} tried.</p>",
         text(&summary.scenario),
         text(&summary.scenario_path.display().to_string()),
         text(summary.strategy.name()),
         summary.seed,
         summary.runs.len(),
         summary.wall_ms as f64 / 1000.0,
-        summary.hypotheses_tried
+        crate::report::words::counted_as(summary.hypotheses_tried as usize, "hypothesis", "hypotheses")
     );
     faults(&mut h, summary);
     timeline_section(&mut h, summary, evidence);

@@ -33,14 +33,14 @@ fn document(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) ->
     }
     let _ = writeln!(
         md,
-        "Scenario `{}` ({}), strategy {:?}, seed {}, {} runs in {:.1} s, {} hypotheses tried.\n",
+        "Scenario `{}` ({}), strategy {:?}, seed {}, {} runs in {:.1} s, {} tried.\n",
         summary.scenario,
         summary.scenario_path.display(),
         summary.strategy,
         summary.seed,
         summary.runs.len(),
         summary.wall_ms as f64 / 1000.0,
-        summary.hypotheses_tried
+        crate::report::words::counted_as(summary.hypotheses_tried as usize, "hypothesis", "hypotheses")
     );
     for (i, c) in summary.counterexamples.iter().enumerate() {
         let _ = writeln!(md, "## {} (run {})\n", content::counterexample_heading(i, c), c.run);

@@ -439,6 +439,51 @@ fn leadership(s: &mut String, lines: &[TraceLine], axis: &Axis, row: &HashMap<&s
     }
 }
 
+/// The first group's commits on its input as its committed offsets show
+/// them, for a pipeline that writes no events of its own: each partition
+/// whose offset moved since the last snapshot counts one commit of the
+/// member that holds it (by its host, the instance's address), or of the
+/// group when no member does.
+struct GroupCommits {
+    group: String,
+    input: String,
+    hosts: std::collections::HashMap<String, String>,
+    last: std::collections::HashMap<i32, i64>,
+}
+
+impl GroupCommits {
+    fn new(lines: &[TraceLine]) -> GroupCommits {
+        let (mut group, mut input, mut hosts) = (String::new(), String::new(), std::collections::HashMap::new());
+        for line in lines {
+            match &line.event {
+                Event::RunStarted { group: g, input_topic, .. } => (group, input) = (g.clone(), input_topic.clone()),
+                Event::NodeAddress { node, address } => {
+                    hosts.insert(address.clone(), node.clone());
+                }
+                _ => {}
+            }
+        }
+        GroupCommits { group, input, hosts, last: std::collections::HashMap::new() }
+    }
+
+    /// The instance (or `group`) of each input partition whose committed
+    /// offset moved since the last snapshot.
+    fn moved(&mut self, snapshot: &crate::model::Snapshot) -> Vec<String> {
+        let Some(group) = snapshot.groups.iter().find(|g| g.group == self.group) else { return Vec::new() };
+        let mut out = Vec::new();
+        for c in group.committed.iter().filter(|c| c.topic == self.input) {
+            let before = self.last.insert(c.partition, c.offset);
+            if before.is_some_and(|b| c.offset <= b) || (before.is_none() && c.offset <= 0) {
+                continue;
+            }
+            let holder = group.members.iter().find(|m| m.assignment.iter().any(|a| a.topic == c.topic && a.partition == c.partition));
+            let instance = holder.and_then(|m| self.hosts.get(m.host.trim_start_matches('/')));
+            out.push(instance.cloned().unwrap_or_else(|| self.group.clone()));
+        }
+        out
+    }
+}
+
 /// One step of a run, counted: the text form of the diagram (report.md).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepRow {
@@ -475,6 +520,9 @@ pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
         Event::RunStarted { output_topic, .. } => Some(output_topic.as_str()),
         _ => None,
     });
+    // A pipeline that writes no `committed` events of its own: its
+    // commits are what the group's committed offsets show, step by step.
+    let mut commits = (!lines.iter().any(|l| matches!(l.event, Event::Committed { .. }))).then(|| GroupCommits::new(lines));
     let mut rows_out = rows;
     for (i, line) in all {
         let r = &mut rows_out[i];
@@ -520,6 +568,14 @@ pub fn steps(lines: &[TraceLine], marks: &Marks) -> Vec<StepRow> {
                 let k = pipeline(r);
                 r.pipelines[k].2 += 1;
             }
+            Event::Snapshot { snapshot, .. } => {
+                for instance in commits.as_mut().map(|c| c.moved(snapshot)).unwrap_or_default() {
+                    match r.pipelines.iter().position(|p| p.0 == instance) {
+                        Some(k) => r.pipelines[k].2 += 1,
+                        None => r.pipelines.push((instance, 0, 1, 0)),
+                    }
+                }
+            }
             Event::Consumed { ids, .. } => {
                 let lost = ids.iter().filter(|id| marks.lost.contains(*id)).count();
                 if lost > 0 {
@@ -547,6 +603,40 @@ mod tests {
 
     fn line(t: u64, source: &str, event: Event) -> TraceLine {
         TraceLine { time_ms: t, source: source.into(), step: None, event }
+    }
+
+    #[test]
+    fn without_commit_events_the_group_s_committed_offsets_count_each_holder_s_commits() {
+        let started: Event = serde_json::from_value(serde_json::json!({
+            "type": "run_started", "scenario": "s", "campaign": "c", "run": "r1", "seed": 1, "plan": {"faults": []},
+            "input_topic": "in", "output_topic": "out", "group": "g", "properties": [], "read_committed": false
+        }))
+        .unwrap();
+        let snapshot = |offsets: [i64; 2]| -> Event {
+            serde_json::from_value(serde_json::json!({"type": "snapshot", "snapshot": {"groups": [{
+                "group": "g", "coordinator": 1,
+                "members": [{"member_id": "m1", "host": "/10.0.0.5", "assignment": [{"topic": "in", "partition": 0}]}],
+                "committed": [{"topic": "in", "partition": 0, "offset": offsets[0]}, {"topic": "in", "partition": 1, "offset": offsets[1]}]
+            }]}}))
+            .unwrap()
+        };
+        let lines = vec![
+            line(0, "harness", started),
+            line(1, "harness", Event::NodeAddress { node: "pipeline-1".into(), address: "10.0.0.5".into() }),
+            line(2, "harness", Event::Step { step_index: 0 }),
+            line(3, "harness", snapshot([5, 0])),
+            line(4, "harness", Event::Step { step_index: 1 }),
+            line(5, "harness", snapshot([5, 7])),
+            line(6, "harness", Event::Step { step_index: 2 }),
+            line(7, "harness", snapshot([9, 8])),
+        ];
+        let rows = steps(&lines, &Marks::default());
+        let commits = |step: u32| -> Vec<(String, usize)> {
+            rows.iter().find(|r| r.step == step).unwrap().pipelines.iter().map(|p| (p.0.clone(), p.2)).collect()
+        };
+        assert_eq!(commits(0), [("pipeline-1".to_string(), 1)], "its first commit on the partition it holds");
+        assert_eq!(commits(1), [("g".to_string(), 1)], "a partition no member holds: the group's");
+        assert_eq!(commits(2), [("g".to_string(), 1), ("pipeline-1".to_string(), 1)]);
     }
 
     #[test]

@@ -16,6 +16,15 @@ pub fn counted(n: usize, one: &str) -> String {
     }
 }
 
+/// `n` of a thing whose plural is irregular: `1 hypothesis`, `2 hypotheses`.
+pub fn counted_as(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// How a campaign's plans realize the solver's link variables: cut (the
 /// link carries nothing), lossy (part of its packets dropped, TCP sends
 /// them again), slow (a token bucket on the sender) or reset (its TCP
