@@ -54,7 +54,7 @@ pub fn render(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) 
         summary.seed,
         summary.runs.len(),
         summary.wall_ms as f64 / 1000.0,
-        crate::report::words::counted_as(summary.hypotheses_tried as usize, "hypothesis", "hypotheses")
+        crate::report::words::counted_as(summary.hypotheses_tried, "hypothesis", "hypotheses")
     );
     faults(&mut h, summary);
     timeline_section(&mut h, summary, evidence);

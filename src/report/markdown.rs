@@ -40,7 +40,7 @@ fn document(summary: &CampaignSummary, evidence: &Evidence, report_dir: &str) ->
         summary.seed,
         summary.runs.len(),
         summary.wall_ms as f64 / 1000.0,
-        crate::report::words::counted_as(summary.hypotheses_tried as usize, "hypothesis", "hypotheses")
+        crate::report::words::counted_as(summary.hypotheses_tried, "hypothesis", "hypotheses")
     );
     for (i, c) in summary.counterexamples.iter().enumerate() {
         let _ = writeln!(md, "## {} (run {})\n", content::counterexample_heading(i, c), c.run);
