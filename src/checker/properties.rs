@@ -232,7 +232,16 @@ fn word_counts(history: &History) -> PropertyResult {
         } else {
             Verdict::Fail
         };
-        r.summary = format!("{} words have a wrong final count", r.counts.len());
+        let over = r.counts.iter().filter(|c| c.observed > c.expected + c.ambiguous).count();
+        let under = r.counts.len() - over;
+        let mut why = Vec::new();
+        if over > 0 {
+            why.push(format!("{over} counted past their acknowledged inputs (some input counted twice)"));
+        }
+        if under > 0 {
+            why.push(format!("{under} short of them (some acknowledged input not counted)"));
+        }
+        r.summary = format!("{} words have a wrong final count: {}", r.counts.len(), why.join(", "));
     }
     r
 }

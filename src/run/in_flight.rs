@@ -139,7 +139,17 @@ pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot, others_done: bool) -> 
     }
     now.partitions.iter().filter(|p| aim.writes.contains(&p.topic)).find_map(|p| {
         let to = p.high_watermark?;
-        let from = before.partition(&p.topic, p.partition).and_then(|w| w.high_watermark);
+        let was = before.partition(&p.topic, p.partition);
+        let from = was.and_then(|w| w.high_watermark);
+        // A transaction open before and closed now: the growth is its
+        // commit marker, which its coordinator appends once the instance
+        // has finished, not a write of the instance's in the middle of
+        // its work.
+        let opened = was.is_some_and(|w| w.last_stable_offset.zip(w.high_watermark).is_some_and(|(lso, hw)| lso < hw));
+        let closed = p.last_stable_offset.is_some_and(|lso| lso >= to);
+        if opened && closed {
+            return None;
+        }
         from.is_none_or(|from| to > from).then(|| Sign::Wrote { topic: p.topic.clone(), partition: p.partition, from, to })
     })
 }
@@ -269,6 +279,25 @@ mod tests {
         let before = snapshot(vec![member("10.0.0.5", &[2])], &[], &[]);
         let now = snapshot(vec![], &[(2, 7)], &[]);
         assert_eq!(sign(&aim(), &before, &now, false), Some(Sign::Committed { topic: "in".into(), partition: 2, from: None, to: 7 }));
+    }
+
+    #[test]
+    fn a_transaction_s_commit_marker_is_no_write_and_its_open_data_is() {
+        let partition = |hw: i64, lso: i64| PartitionState {
+            topic: "out".into(),
+            partition: 0,
+            high_watermark: Some(hw),
+            last_stable_offset: Some(lso),
+            ..Default::default()
+        };
+        let with = |p: PartitionState| Snapshot { partitions: vec![p], ..snapshot(vec![member("10.0.0.5", &[0])], &[], &[]) };
+        let open = with(partition(20, 15));
+        assert_eq!(sign(&aim(), &open, &with(partition(21, 21)), false), None, "the marker that closes it");
+        let idle = with(partition(21, 21));
+        let data = Some(Sign::Wrote { topic: "out".into(), partition: 0, from: Some(21), to: 26 });
+        assert_eq!(sign(&aim(), &idle, &with(partition(26, 21)), false), data, "records of a transaction it opened");
+        let plain = Some(Sign::Wrote { topic: "out".into(), partition: 0, from: Some(21), to: 26 });
+        assert_eq!(sign(&aim(), &idle, &with(partition(26, 26)), false), plain, "records written outside a transaction");
     }
 
     #[test]
