@@ -124,12 +124,18 @@ pub async fn commit_first_at_once_loses_records_under_a_crash_in_flight(cluster:
     let crash = plan(r#"{"faults":[{"fault":{"kind":"crash_in_flight","node":"pipeline-1","delay":"500ms"},"start":3,"end":5}]}"#);
     let outcome = run_once(cluster, &s, &crash, "inflight").await?;
     let harness = std::fs::read_to_string(outcome.dir.join("harness.jsonl")).map_err(|e| format!("harness.jsonl: {e}"))?;
-    let landed = harness
+    // Its landing, a trace line of its own: the sign that set it off.
+    let landed: Vec<serde_json::Value> = harness
         .lines()
-        .find(|l| l.contains("killed in flight"))
-        .ok_or_else(|| format!("no crash landed in flight:\n{}", harness.lines().filter(|l| l.contains("pipeline-1")).collect::<Vec<_>>().join("\n")))?;
-    if !landed.contains("committed offset") {
-        return Err(format!("a commit-first copy shows its commit first, but the crash landed on: {landed}"));
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["type"] == "landed")
+        .collect();
+    let [landed] = &landed[..] else {
+        return Err(format!("expected one landing of the crash in flight, found {}: {landed:?}", landed.len()));
+    };
+    let sign = landed["sign"].as_str().ok_or_else(|| format!("the crash landed with no sign of work: {landed}"))?;
+    if !sign.contains("committed offset") {
+        return Err(format!("a commit-first copy shows its commit first, but the crash landed on: {sign}"));
     }
     let applied = harness.lines().filter(|l| l.contains("\"fault_applied\"") && l.contains("crash_in_flight")).count();
     let healed = harness.lines().filter(|l| l.contains("\"fault_healed\"") && l.contains("crash_in_flight")).count();
@@ -140,7 +146,7 @@ pub async fn commit_first_at_once_loses_records_under_a_crash_in_flight(cluster:
     if lost.verdict != Verdict::Fail || lost.lost.is_empty() {
         return Err(format!("expected lost records, got {}: {}", lost.verdict, lost.summary));
     }
-    println!("    {}; lost {} records", landed.split("\"message\":").nth(1).unwrap_or(landed).trim_end_matches('}'), lost.lost.len());
+    println!("    landed {} ms into step 3, as {sign}; lost {} records", landed["after_ms"], lost.lost.len());
     Ok(())
 }
 
