@@ -49,7 +49,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         group: &info.group,
         stages,
         instances: instances.into_iter().collect(),
-        hosts: paths::hosts(lines),
+        hosts: crate::trace::node_addresses(lines),
         last_step: clock.last(),
     };
     let run = Run::new(lines, &clock, &history, &observed);

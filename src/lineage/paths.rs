@@ -156,10 +156,8 @@ impl Observed<'_> {
             unknown = true;
         }
         for snapshot in window {
-            let owner = snapshot.group(self.group).and_then(|g| {
-                g.members.iter().find(|m| m.assignment.iter().any(|a| a.topic == self.input && a.partition == partition))
-            });
-            match owner.and_then(|m| self.hosts.get(m.host.trim_start_matches('/'))) {
+            let owner = snapshot.group(self.group).and_then(|g| g.holder(self.input, partition));
+            match owner.and_then(|m| self.hosts.get(m.address())) {
                 Some(instance) => {
                     owners.insert(instance.clone());
                 }
@@ -171,17 +169,6 @@ impl Observed<'_> {
         }
         owners.into_iter().collect()
     }
-}
-
-/// Client node addresses the harness recorded: address → node name.
-pub(super) fn hosts(lines: &[TraceLine]) -> HashMap<String, String> {
-    lines
-        .iter()
-        .filter_map(|l| match &l.event {
-            Event::NodeAddress { node, address } => Some((address.clone(), node.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 /// For each input id, what each pipeline instance did with it, followed

@@ -164,6 +164,21 @@ impl Snapshot {
     }
 }
 
+impl GroupState {
+    /// The member the group's assignment gives a partition, if any.
+    pub fn holder(&self, topic: &str, partition: i32) -> Option<&GroupMember> {
+        self.members.iter().find(|m| m.assignment.iter().any(|a| a.topic == topic && a.partition == partition))
+    }
+}
+
+impl GroupMember {
+    /// The member's address, as the harness records a node's (Kafka
+    /// writes the host as `/10.0.0.5`).
+    pub fn address(&self) -> &str {
+        self.host.trim_start_matches('/')
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

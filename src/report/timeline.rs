@@ -453,31 +453,27 @@ struct GroupCommits {
 
 impl GroupCommits {
     fn new(lines: &[TraceLine]) -> GroupCommits {
-        let (mut group, mut input, mut hosts) = (String::new(), String::new(), std::collections::HashMap::new());
-        for line in lines {
-            match &line.event {
-                Event::RunStarted { group: g, input_topic, .. } => (group, input) = (g.clone(), input_topic.clone()),
-                Event::NodeAddress { node, address } => {
-                    hosts.insert(address.clone(), node.clone());
-                }
-                _ => {}
-            }
-        }
-        GroupCommits { group, input, hosts, last: std::collections::HashMap::new() }
+        let (group, input) = lines
+            .iter()
+            .find_map(|l| match &l.event {
+                Event::RunStarted { group, input_topic, .. } => Some((group.clone(), input_topic.clone())),
+                _ => None,
+            })
+            .unwrap_or_default();
+        GroupCommits { group, input, hosts: crate::trace::node_addresses(lines), last: std::collections::HashMap::new() }
     }
 
     /// The instance (or `group`) of each input partition whose committed
     /// offset moved since the last snapshot.
     fn moved(&mut self, snapshot: &crate::model::Snapshot) -> Vec<String> {
-        let Some(group) = snapshot.groups.iter().find(|g| g.group == self.group) else { return Vec::new() };
+        let Some(group) = snapshot.group(&self.group) else { return Vec::new() };
         let mut out = Vec::new();
         for c in group.committed.iter().filter(|c| c.topic == self.input) {
             let before = self.last.insert(c.partition, c.offset);
             if before.is_some_and(|b| c.offset <= b) || (before.is_none() && c.offset <= 0) {
                 continue;
             }
-            let holder = group.members.iter().find(|m| m.assignment.iter().any(|a| a.topic == c.topic && a.partition == c.partition));
-            let instance = holder.and_then(|m| self.hosts.get(m.host.trim_start_matches('/')));
+            let instance = group.holder(&c.topic, c.partition).and_then(|m| self.hosts.get(m.address()));
             out.push(instance.cloned().unwrap_or_else(|| self.group.clone()));
         }
         out

@@ -109,31 +109,21 @@ impl std::fmt::Display for Sign {
 /// whose every request is a delay late, cannot have written its own yet
 /// ([`Landing::land`] takes their writes into `before` until then).
 pub fn sign(aim: &Aim, before: &Snapshot, now: &Snapshot, others_done: bool) -> Option<Sign> {
-    let group = |s: &'_ Snapshot| s.groups.iter().find(|g| g.group == aim.group).cloned();
-    let (was, is) = (group(before), group(now));
-    let held: Vec<(String, i32)> = [&was, &is]
-        .into_iter()
-        .flatten()
-        .flat_map(|g| g.members.iter())
-        .filter(|m| m.host.trim_start_matches('/') == aim.host)
-        .flat_map(|m| m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)))
-        .collect();
-    if let Some(is) = &is {
-        for c in &is.committed {
-            if !held.contains(&(c.topic.clone(), c.partition)) {
-                continue;
-            }
-            let from = was.as_ref().and_then(|g| g.committed.iter().find(|w| w.topic == c.topic && w.partition == c.partition)).map(|w| w.offset);
-            if from.is_none_or(|from| c.offset > from) {
-                return Some(Sign::Committed { topic: c.topic.clone(), partition: c.partition, from, to: c.offset });
-            }
+    let (was, is) = (before.group(&aim.group), now.group(&aim.group));
+    let holds = |topic: &str, partition: i32| {
+        [was, is].into_iter().flatten().filter_map(|g| g.holder(topic, partition)).any(|m| m.address() == aim.host)
+    };
+    for c in is.iter().flat_map(|g| &g.committed).filter(|c| holds(&c.topic, c.partition)) {
+        let from = was.and_then(|g| g.committed.iter().find(|w| w.topic == c.topic && w.partition == c.partition)).map(|w| w.offset);
+        if from.is_none_or(|from| c.offset > from) {
+            return Some(Sign::Committed { topic: c.topic.clone(), partition: c.partition, from, to: c.offset });
         }
     }
-    let others_hold = [&was, &is]
+    let others_hold = [was, is]
         .into_iter()
         .flatten()
-        .flat_map(|g| g.members.iter())
-        .any(|m| m.host.trim_start_matches('/') != aim.host && !m.assignment.is_empty());
+        .flat_map(|g| &g.members)
+        .any(|m| m.address() != aim.host && !m.assignment.is_empty());
     if others_hold && !others_done {
         return None;
     }

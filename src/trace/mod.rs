@@ -324,6 +324,17 @@ pub fn started_plan(lines: &[TraceLine]) -> Option<FaultPlan> {
     })
 }
 
+/// The client nodes' addresses the harness recorded: address → node name.
+pub fn node_addresses(lines: &[TraceLine]) -> std::collections::HashMap<String, String> {
+    lines
+        .iter()
+        .filter_map(|l| match &l.event {
+            Event::NodeAddress { node, address } => Some((address.clone(), node.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
