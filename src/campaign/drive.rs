@@ -305,6 +305,9 @@ fn nothing_left(
                 crate::report::words::counted_as(alike, "hypothesis", "hypotheses")
             ));
         }
+        if coverage::brokers_spared(scenario, &injected) {
+            statement.push_str(coverage::SPARED);
+        }
         statement.push_str(&timing(scenario));
         statement.push_str(&missed_words(&summary.runs));
         Outcome::Certified { statement }

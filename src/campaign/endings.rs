@@ -381,3 +381,20 @@ fn side_by_side_what_is_picked_and_learned_does_not_depend_on_which_run_finished
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
+
+#[test]
+fn a_certificate_says_it_spared_the_brokers_only_when_it_did() {
+    // Brokers targeted too. The recorded lineage has no snapshot, so the
+    // record hangs on its leader alone and the leader's crash is a
+    // hypothesis: a broker was faulted, and the certificate must not say
+    // it spared them (the unit tests of `brokers_spared` cover the other
+    // way).
+    let root = temp("spared");
+    let scenario = copy_scenario("eot = 4\neff = 2\nmax_crashes = 1\nmax_partitions = 0\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\", \"broker-1\"]");
+    let summary = campaign(&root, &scenario, &settings(&root, StrategyName::LDFI, 20), Recording::processed(1, 0), Recording::processed(1, 3));
+    let Outcome::Certified { statement } = &summary.outcome else { panic!("{:?}\n{:#?}", summary.outcome, summary.runs) };
+    let faulted_broker = summary.runs.iter().flat_map(|r| r.hypothesis.iter()).flat_map(FaultVar::nodes).any(crate::scenario::is_broker);
+    assert!(faulted_broker, "{:#?}", summary.runs);
+    assert!(!statement.contains(crate::search::coverage::SPARED), "{statement}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

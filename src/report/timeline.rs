@@ -105,6 +105,31 @@ fn windows(lines: &[TraceLine]) -> Vec<Window> {
     out
 }
 
+/// Width of a fault label's character at font size 10, wide enough for
+/// the widest sans-serif letters that labels use (an estimate: the SVG is
+/// drawn without measuring text).
+const LABEL_CHAR: f64 = 6.0;
+
+/// Where a fault's label goes and what of it is shown: from its window's
+/// start when it fits before the right edge; else ending at the right
+/// edge; else cut with an ellipsis to the drawing's width (the whole label
+/// stays in the window's tooltip).
+fn fault_label(x0: f64, label: &str) -> (f64, &'static str, String) {
+    let chars = label.chars().count();
+    let width = chars as f64 * LABEL_CHAR;
+    let right = WIDTH - RIGHT;
+    if x0 + 3.0 + width <= right {
+        return (x0 + 3.0, "start", label.to_string());
+    }
+    let room = right - LEFT;
+    if width <= room {
+        return (right, "end", label.to_string());
+    }
+    let keep = ((room / LABEL_CHAR) as usize).saturating_sub(1);
+    let cut: String = label.chars().take(keep).collect();
+    (right, "end", format!("{cut}…"))
+}
+
 fn fill(fault: &Fault) -> &'static str {
     match fault.harm() {
         Harm::Down => "#f6c5c0",
@@ -209,7 +234,8 @@ impl Diagram {
                 fill(&w.fault)
             );
             if k == 0 {
-                let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="10" fill="#7a1f16">{}</text>"##, x0 + 3.0, y + 11.0, text(&label));
+                let (x, anchor, shown) = fault_label(x0, &label);
+                let _ = write!(s, r##"<text x="{x:.1}" y="{}" font-size="10" fill="#7a1f16" text-anchor="{anchor}">{}</text>"##, y + 11.0, text(&shown));
             }
             s.push_str("</g>");
         }
@@ -633,6 +659,23 @@ mod tests {
         assert_eq!(commits(0), [("pipeline-1".to_string(), 1)], "its first commit on the partition it holds");
         assert_eq!(commits(1), [("g".to_string(), 1)], "a partition no member holds: the group's");
         assert_eq!(commits(2), [("g".to_string(), 1), ("pipeline-1".to_string(), 1)]);
+    }
+
+    #[test]
+    fn a_fault_label_stays_inside_the_drawing() {
+        let right = WIDTH - RIGHT;
+        let within = |(x, anchor, shown): (f64, &str, String)| {
+            let w = shown.chars().count() as f64 * LABEL_CHAR;
+            let (from, to) = if anchor == "end" { (x - w, x) } else { (x, x + w) };
+            assert!(from >= LEFT - 0.1 && to <= right + 0.1, "{from}..{to}: {shown}");
+            shown
+        };
+        assert_eq!(within(fault_label(LEFT, "crash pipeline-1")), "crash pipeline-1");
+        let long = "cut {leader(streams-wordcount-group-counts-store-changelog/2)} from {followers(streams-wordcount-group-counts-store-changelog/2)} (never healed in this trace)";
+        let late = within(fault_label(right - 40.0, "crash in flight pipeline-1 (landed on its commit)"));
+        assert_eq!(late, "crash in flight pipeline-1 (landed on its commit)", "moved left, not cut");
+        let cut = within(fault_label(LEFT + 10.0, long));
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')), "{cut}");
     }
 
     #[test]

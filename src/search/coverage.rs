@@ -1,4 +1,5 @@
-//! Which targeted pipeline instances the search never considered.
+//! Which targeted pipeline instances the search never considered, and
+//! whether it spared the brokers.
 //!
 //! The ldfi strategy only hypothesizes faults of what the lineage names.
 //! An instance that wrote no trace events, exported no spans, and that
@@ -12,7 +13,7 @@ use std::collections::BTreeSet;
 use super::space::budget_space;
 use crate::lineage::{self, Fact};
 use crate::model::NodeId;
-use crate::scenario::Scenario;
+use crate::scenario::{is_broker, Scenario};
 use crate::solver::{FaultVar, Hypothesis, Peer};
 
 /// The pipeline instances the budget may fault (its targets, or every
@@ -50,10 +51,28 @@ pub fn reason(instances: &[String], fault_free_run: &str) -> String {
     )
 }
 
+/// Whether the budget may fault a broker (crash it or cut it off) and no
+/// hypothesis of `injected` did. A certificate says so and why: the
+/// solver hypothesizes a broker's fault only where some outcome has no
+/// way to be made without it, so a campaign that found none spent no run
+/// on the brokers, and a reader who sees only instances faulted should
+/// not take that for a gap.
+pub fn brokers_spared(scenario: &Scenario, injected: &[Hypothesis]) -> bool {
+    let space = budget_space(scenario);
+    let link_ends = space.links.iter().flat_map(|(from, to)| [from, to]).filter_map(Peer::node);
+    let allowed = space.crashable.iter().chain(link_ends).any(is_broker);
+    allowed && !injected.iter().flatten().flat_map(FaultVar::nodes).any(is_broker)
+}
+
+/// What a certificate says when [`brokers_spared`] holds.
+pub const SPARED: &str = "; no broker was faulted: the budget allows it, but in the lineage every outcome had \
+    another way to be made past any broker fault within the budget (its records on other in-sync replicas, its \
+    partitions led by another broker), so no hypothesis named a broker";
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::fixtures::{alive, copy_scenario_with, crash, link};
+    use crate::search::fixtures::{alive, copy_scenario_with, crash, link, omission};
 
     fn model(facts: Vec<Fact>) -> lineage::Model {
         let mut m = lineage::Model::default();
@@ -69,6 +88,19 @@ mod tests {
         assert_eq!(unconsidered(&scenario, &seen, &[crashed]), vec!["pipeline-2".to_string()]);
         let linked = model(vec![link("pipeline-2", "brokers", 0), alive("pipeline-1", 0)]);
         assert_eq!(unconsidered(&scenario, &linked, &[]), vec!["pipeline-3".to_string()]);
+    }
+
+    #[test]
+    fn brokers_are_spared_only_when_the_budget_allows_their_faults_and_none_was_injected() {
+        let scenario = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\"]");
+        let instance: Hypothesis = [crash("pipeline-1", 1)].into_iter().collect();
+        assert!(brokers_spared(&scenario, std::slice::from_ref(&instance)));
+        let leader: Hypothesis = [crash("leader(input/0)", 1)].into_iter().collect();
+        assert!(!brokers_spared(&scenario, &[instance.clone(), leader]), "a role is a broker");
+        let cut: Hypothesis = [omission("broker-2", "brokers", 0)].into_iter().collect();
+        assert!(!brokers_spared(&scenario, &[cut]));
+        let instances_only = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\"]");
+        assert!(!brokers_spared(&instances_only, &[instance]), "nothing to spare");
     }
 
     #[test]
