@@ -1,6 +1,7 @@
 //! The end of a run: wait until the pipeline has caught up with its input
 //! (its group's committed offsets reach the input's high watermarks; in a
-//! chain, every stage's group with the topic it reads) and
+//! chain, every stage's group with the topic it reads; a Kafka Streams
+//! app's group with its repartition topics too) and
 //! its output has been quiet for a while (a pipeline may commit before it
 //! writes: committed offsets alone can lie), or a bounded time passes,
 //! which is itself recorded.
@@ -56,6 +57,21 @@ impl Completeness {
         let read: HashSet<&str> = records.iter().filter_map(|r| r.id.as_deref()).collect();
         every_acked_read(&lines, &self.input, &read)
     }
+}
+
+/// The internal topics a stage's group reads as it reads its input: a
+/// Kafka Streams app's repartition topics (`<group>-<name>-repartition`),
+/// each paired with its group. Its input can be all committed while a
+/// sub-topology downstream of a repartition still has records to count: a
+/// drain that waited on the input alone read the output of an app that
+/// was still restarting and took the counts it had yet to write for lost.
+/// Changelogs are left out: the group never commits on them.
+pub fn read_internally(internal: &[String], stages: &[(String, String)]) -> Vec<(String, String)> {
+    internal
+        .iter()
+        .filter(|t| t.ends_with("-repartition"))
+        .filter_map(|t| stages.iter().find(|(_, g)| t.starts_with(&format!("{g}-"))).map(|(_, g)| (t.clone(), g.clone())))
+        .collect()
 }
 
 /// How the drain ended.
@@ -187,6 +203,21 @@ mod tests {
                 timestamp_ms: None,
             },
         }
+    }
+
+    #[test]
+    fn a_stage_waits_for_its_repartition_topics_and_not_its_changelogs() {
+        let stages = vec![("words.c-r1".to_string(), "wc.c-r1".to_string()), ("counts.c-r1".to_string(), "top.c-r1".to_string())];
+        let internal: Vec<String> = ["wc.c-r1-store-repartition", "wc.c-r1-store-changelog", "top.c-r1-by-word-repartition", "other-x-repartition"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            read_internally(&internal, &stages),
+            vec![
+                ("wc.c-r1-store-repartition".to_string(), "wc.c-r1".to_string()),
+                ("top.c-r1-by-word-repartition".to_string(), "top.c-r1".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::drain::{drain, Completeness};
+use super::drain::{drain, read_internally, Completeness};
 use super::steps::{steps, Observed};
 use super::{
     check_dir, check_targets, input_min_isr, io, judged_on_ids, nodes, quota, reads_committed, run_names, startup,
@@ -291,6 +291,10 @@ impl<'a> Underway<'a> {
         let mut read_by: Vec<(String, String)> = self.stages.clone();
         if let Some(side) = &scenario.workload.side {
             read_by.push((self.names.topic(&side.topic), self.group.clone()));
+        }
+        match startup::internal_topics(self.cluster, &self.names).await {
+            Ok(internal) => read_by.extend(read_internally(&internal, &self.stages)),
+            Err(e) => self.note(eot, format!("cannot list the internal topics to wait for: {e}"))?,
         }
         let complete = judged_on_ids(scenario).then(|| Completeness {
             workload_trace: trace::node_dir(&self.dir, "workload").join("workload.jsonl"),
