@@ -54,8 +54,10 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
     // them (each counted as injected and survived before the next).
     let found = match search::hypotheses(&scenario, &space, &model, &conditional, &[], &[], Windows::default(), limit.max(search::RANKED)) {
         Ok(found) => {
-            let mut pictures = search::alike::Pictures::new(conditional.base(&model), &scenario, Windows::default());
-            search::order(&model, found, space.eff, &mut |v| pictures.of(v))
+            let base = conditional.base(&model);
+            let mut damage = search::damage(&scenario, &conditional, &base, Windows::default(), space.eff);
+            let mut pictures = search::alike::Pictures::new(base.clone(), &scenario, Windows::default());
+            search::order(found, &mut |v| pictures.of(v), &mut damage)
         }
         Err(e) => return fail(EXIT_INFRA, format!("solver: {e}")),
     };

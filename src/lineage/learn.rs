@@ -146,6 +146,26 @@ impl Conditional {
     }
 }
 
+impl Conditional {
+    /// How many outcomes fail under `h`, realized as `plan`, in the model
+    /// it is judged by ([`Self::model_for`]), counted without building
+    /// that model: the campaign ranks dozens of candidates each round.
+    pub fn broken_by(&self, base: &Model, plan: &FaultPlan, h: &crate::solver::Hypothesis, eff: u32) -> usize {
+        let met: Vec<&Model> =
+            self.learned.iter().filter(|(faults, _)| faults.iter().all(|f| plan.faults.iter().any(|g| meets(f, g)))).map(|(_, m)| m).collect();
+        let cut = |d: &Derivation| crate::solver::cuts_derivation(h, d, eff);
+        let learned = |id: &str| -> Vec<&Derivation> { met.iter().filter_map(|m| m.outcomes.get(id)).flatten().collect() };
+        let in_base = base.outcomes.iter().filter(|(id, paths)| {
+            let mut all = paths.iter().chain(if met.is_empty() { Vec::new() } else { learned(id) }).peekable();
+            all.peek().is_some() && all.all(cut)
+        });
+        // Outcomes only a learned path showed: each counted once.
+        let mut only_learned: BTreeSet<&String> = met.iter().flat_map(|m| m.outcomes.keys()).filter(|id| !base.outcomes.contains_key(*id)).collect();
+        only_learned.retain(|id| learned(id).into_iter().all(cut));
+        in_base.count() + only_learned.len()
+    }
+}
+
 /// Whether `g` is the fault `f` (same kind, same targets) landing at the
 /// same step.
 fn meets(f: &PlannedFault, g: &PlannedFault) -> bool {
@@ -232,6 +252,42 @@ mod tests {
         let mut later = crash("pipeline-1", 3, 5);
         later.faults.extend(crash("coordinator(g)", 3, 5).faults);
         assert_eq!(conditional.model_for(&base, &later).outcomes["r:a"], base.outcomes["r:a"]);
+    }
+
+    #[test]
+    fn damage_is_counted_in_the_model_a_plan_is_judged_by() {
+        // A burst handled at step 3 (b's count written again at 6); under
+        // a coordinator crash over 2..4 it was handled at 6 instead. Merged,
+        // the instance's crash at 3 looks harmless and the one at 6 breaks
+        // b; judged by what it injects, the crash at 3 breaks both.
+        let mut merged = model(&[
+            ("r:a", vec![vec![alive("pipeline-1", 3), alive("coordinator(g)", 3)]]),
+            ("r:b", vec![vec![alive("pipeline-1", 3), alive("coordinator(g)", 3), alive("pipeline-1", 6)]]),
+        ]);
+        let coordinator = crash("coordinator(g)", 2, 4);
+        let added = learn(
+            &mut merged,
+            model(&[("r:a", vec![vec![alive("pipeline-1", 6)]]), ("r:b", vec![vec![alive("pipeline-1", 6)]])]),
+            &coordinator,
+        );
+        let mut conditional = Conditional::default();
+        conditional.push(&coordinator, added);
+        let base = conditional.base(&merged);
+        let at = |step: u32| -> crate::solver::Hypothesis { [crate::solver::testing::crash("pipeline-1", step)].into_iter().collect() };
+        let judged = |plan: &FaultPlan, step: u32| -> usize {
+            let h = at(step);
+            let by_model = conditional.model_for(&base, plan).outcomes.values().filter(|d| crate::solver::fails(d, &h, 8)).count();
+            let counted = conditional.broken_by(&base, plan, &h, 8);
+            assert_eq!(counted, by_model, "counted without building the model, the same");
+            counted
+        };
+        let merged_count = |step: u32| merged.outcomes.values().filter(|d| crate::solver::fails(d, &at(step), 8)).count();
+        assert_eq!((merged_count(3), merged_count(6)), (0, 1), "merged, the crash at 3 looks harmless");
+        assert_eq!(judged(&crash("pipeline-1", 3, 5), 3), 2, "judged by what it injects, it breaks both");
+        assert_eq!(judged(&crash("pipeline-1", 6, 8), 6), 1);
+        let mut with_coordinator = crash("pipeline-1", 3, 5);
+        with_coordinator.faults.extend(coordinator.faults.clone());
+        assert_eq!(judged(&with_coordinator, 3), 0, "with the coordinator's crash too, the late path holds");
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod rank;
 mod space;
 pub mod strategy;
 
-pub use next::hypotheses;
+pub use next::{damage, hypotheses};
 pub use plans::PlanCount;
 pub use rank::{order, RANKED};
 pub use space::{budget_space, realize, space, Windows};

@@ -61,6 +61,24 @@ pub fn hypotheses(
     Ok(found)
 }
 
+/// The outcomes a hypothesis breaks in the model it is judged by: `base`
+/// and the paths learned under faults it injects too (a recovery seen
+/// only under another fault does not make it look harmless), as
+/// [`super::rank`] weighs damage. One that cannot be realized is counted
+/// in `base` alone.
+pub fn damage<'a>(
+    scenario: &'a Scenario,
+    conditional: &'a Conditional,
+    base: &'a solver::Model,
+    windows: Windows,
+    eff: u32,
+) -> impl FnMut(&Hypothesis) -> usize + 'a {
+    move |h| {
+        let plan = space::realize(h, scenario, windows, scenario.seed).unwrap_or_default();
+        conditional.broken_by(base, &plan, h, eff)
+    }
+}
+
 /// Rounds of [`two_sizes`] at most: enough for every single fault of a
 /// large space (240 variables at 48 a round), bounded whatever the space.
 const ROUNDS: usize = 8;

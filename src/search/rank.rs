@@ -47,10 +47,15 @@
 //!    did; a broker named as it was in an earlier run (a follower then)
 //!    may hold another part now, and the same plan breaks the pipeline in
 //!    one run and not the next.
-//! 5. **Outcomes broken, most first**: by the lineage model. The one that
-//!    breaks the most has the best chance to break one for real (a crash
-//!    of the instance at the step where it was busiest rather than while
-//!    it was still starting), and teaches the most when it does not.
+//! 5. **Outcomes broken, most first**: in the model the hypothesis is
+//!    judged by (the lineage, with the recovery paths learned under faults
+//!    it injects too: [`crate::lineage::Conditional::model_for`]). The one
+//!    that breaks the most has the best chance to break one for real (a
+//!    crash of the instance at the step where it was busiest rather than
+//!    while it was still starting), and teaches the most when it does not.
+//!    A path seen only while another fault held (a burst handled a step
+//!    late because its group's coordinator was down) does not make a crash
+//!    at the burst's own step look harmless.
 //!
 //! Still tied: the solver's order (smallest first, then canonical), so
 //! the choice is the same on every machine.
@@ -59,7 +64,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use crate::model::{NodeId, Role};
-use crate::solver::{fails, FaultVar, Hypothesis, Model, Peer};
+use crate::solver::{FaultVar, Hypothesis, Peer};
+#[cfg(test)]
+use crate::solver::{fails, Model};
 
 /// How many of the smallest hypotheses the solver is asked for, to pick
 /// the next one among them.
@@ -111,16 +118,16 @@ fn mechanism(var: &FaultVar, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Mec
 struct Candidate<'a> {
     hypothesis: &'a Hypothesis,
     mechanisms: BTreeSet<Mechanism>,
+    /// The outcomes it breaks in the model it is judged by.
+    broken: usize,
 }
 
 /// What the policy knows of the campaign so far.
-struct Past<'a> {
+struct Past {
     /// The mechanisms of each injected hypothesis.
     injected: Vec<BTreeSet<Mechanism>>,
     /// Every mechanism any of them had.
     seen: BTreeSet<Mechanism>,
-    model: &'a Model,
-    eff: u32,
 }
 
 /// Which way a criterion prefers.
@@ -167,8 +174,8 @@ fn faults_on_roles(c: &Candidate, _: &Past) -> usize {
     c.hypothesis.iter().filter(|var| !var.nodes().any(|n| matches!(n, NodeId::Broker(_)))).count()
 }
 
-fn outcomes_broken(c: &Candidate, past: &Past) -> usize {
-    past.model.outcomes.values().filter(|derivations| fails(derivations, c.hypothesis, past.eff)).count()
+fn outcomes_broken(c: &Candidate, _: &Past) -> usize {
+    c.broken
 }
 
 /// What a candidate counts on each criterion of the policy, in its order.
@@ -189,24 +196,32 @@ fn compare(a: &[usize], b: &[usize]) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
+/// How many outcomes a hypothesis breaks in the model it is judged by.
+pub type Damage<'a> = dyn FnMut(&Hypothesis) -> usize + 'a;
+
+/// Damage counted in one model.
+#[cfg(test)]
+pub fn in_model(model: &Model, eff: u32) -> impl FnMut(&Hypothesis) -> usize + '_ {
+    move |h| model.outcomes.values().filter(|derivations| fails(derivations, h, eff)).count()
+}
+
 /// The next hypothesis among `found` (minimal ones, smallest first), given
 /// what was already injected: the first of the candidates that the policy
 /// puts before every other.
 pub fn pick(
-    model: &Model,
     found: Vec<Hypothesis>,
     injected: &[Hypothesis],
-    eff: u32,
     picture: &mut dyn FnMut(&FaultVar) -> usize,
+    damage: &mut Damage,
 ) -> Option<Hypothesis> {
     let smallest = found.first()?.len();
     let mut shape = |h: &Hypothesis| h.iter().map(|v| mechanism(v, picture)).collect::<BTreeSet<_>>();
     let injected: Vec<BTreeSet<Mechanism>> = injected.iter().map(&mut shape).collect();
     let seen = injected.iter().flatten().cloned().collect();
-    let past = Past { injected, seen, model, eff };
+    let past = Past { injected, seen };
     let mut best: Option<([usize; POLICY.len()], &Hypothesis)> = None;
     for h in found.iter().take_while(|h| h.len() <= smallest + 1) {
-        let mine = counts(&Candidate { hypothesis: h, mechanisms: shape(h) }, &past);
+        let mine = counts(&Candidate { hypothesis: h, mechanisms: shape(h), broken: damage(h) }, &past);
         if best.as_ref().is_none_or(|(top, _)| compare(&mine, top).is_gt()) {
             best = Some((mine, h));
         }
@@ -217,9 +232,9 @@ pub fn pick(
 /// The order a campaign would inject `found` in if every one survived:
 /// `pick` again and again, each pick counted as injected. For `ldfi
 /// solve`, which shows the next hypotheses without running them.
-pub fn order(model: &Model, mut found: Vec<Hypothesis>, eff: u32, picture: &mut dyn FnMut(&FaultVar) -> usize) -> Vec<Hypothesis> {
+pub fn order(mut found: Vec<Hypothesis>, picture: &mut dyn FnMut(&FaultVar) -> usize, damage: &mut Damage) -> Vec<Hypothesis> {
     let mut ordered = Vec::new();
-    while let Some(next) = pick(model, found.clone(), &ordered, eff, picture) {
+    while let Some(next) = pick(found.clone(), &ordered, picture, damage) {
         found.retain(|h| *h != next);
         ordered.push(next);
     }
@@ -274,8 +289,8 @@ mod tests {
     fn the_smallest_hypothesis_that_breaks_the_most_outcomes_goes_first() {
         // A pair of the same mechanisms brings no more that is new.
         let two: Hypothesis = [crash("p", 2), crash("p", 3)].into_iter().collect();
-        assert_eq!(pick(&model(), vec![one("p", 0), one("p", 1), two], &[], 3, &mut |_| 0), Some(one("p", 1)));
-        assert_eq!(pick(&model(), vec![], &[], 3, &mut |_| 0), None);
+        assert_eq!(pick(vec![one("p", 0), one("p", 1), two], &[], &mut |_| 0, &mut in_model(&model(), 3)), Some(one("p", 1)));
+        assert_eq!(pick(vec![], &[], &mut |_| 0, &mut in_model(&model(), 3)), None);
     }
 
     #[test]
@@ -285,22 +300,22 @@ mod tests {
         let three: Hypothesis = [crash("a", 0), crash("b", 0), crash("c", 0)].into_iter().collect();
         let found = vec![one("p", 0), one("p", 1), pair.clone(), three];
         // p crashed before (at another step), the input leader never was.
-        assert_eq!(pick(&model(), found.clone(), &[one("p", 3)], 3, &mut |_| 0), Some(pair.clone()));
+        assert_eq!(pick(found.clone(), &[one("p", 3)], &mut |_| 0, &mut in_model(&model(), 3)), Some(pair.clone()));
         // Once a leader of the input was cut and crashed (another partition,
         // another step), the pair is nothing new: the smaller one goes first.
         let before: Hypothesis =
             [crash("leader(input/0)", 4), omission("leader(input/0)", "brokers", 3)].into_iter().collect();
-        assert_eq!(pick(&model(), found, &[one("p", 3), before], 3, &mut |_| 0), Some(one("p", 1)));
+        assert_eq!(pick(found, &[one("p", 3), before], &mut |_| 0, &mut in_model(&model(), 3)), Some(one("p", 1)));
         // Never more than one fault past the smallest size.
         let lone_three: Vec<Hypothesis> = vec![one("p", 0), [crash("a", 0), crash("b", 0), crash("c", 0)].into_iter().collect()];
-        assert_eq!(pick(&model(), lone_three, &[one("p", 3)], 3, &mut |_| 0), Some(one("p", 0)));
+        assert_eq!(pick(lone_three, &[one("p", 3)], &mut |_| 0, &mut in_model(&model(), 3)), Some(one("p", 0)));
     }
 
     #[test]
     fn the_order_of_a_whole_list_counts_each_pick_as_injected() {
         let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
         // p@1 breaks the most; then the cut is a new mechanism, p@0 is not.
-        assert_eq!(order(&model(), vec![one("p", 0), one("p", 1), cut.clone()], 3, &mut |_| 0), vec![one("p", 1), cut, one("p", 0)]);
+        assert_eq!(order(vec![one("p", 0), one("p", 1), cut.clone()], &mut |_| 0, &mut in_model(&model(), 3)), vec![one("p", 1), cut, one("p", 0)]);
     }
 
     #[test]
@@ -311,9 +326,9 @@ mod tests {
         let out = |s: u32| -> Hypothesis { [omission("leader(output/0)", "brokers", s)].into_iter().collect() };
         let found = vec![one("p", 1), out(3), pair(1, 2)];
         let injected = vec![pair(0, 0), out(0), one("p", 0), one("p", 2)];
-        assert_eq!(pick(&model(), found.clone(), &injected, 3, &mut |_| 0), Some(out(3)));
+        assert_eq!(pick(found.clone(), &injected, &mut |_| 0, &mut in_model(&model(), 3)), Some(out(3)));
         let injected = [injected, vec![out(1)]].concat();
-        assert_eq!(pick(&model(), found, &injected, 3, &mut |_| 0), Some(pair(1, 2)));
+        assert_eq!(pick(found, &injected, &mut |_| 0, &mut in_model(&model(), 3)), Some(pair(1, 2)));
     }
 
     #[test]
@@ -325,10 +340,10 @@ mod tests {
         let cut = |s: u32| omission("p", "brokers", s);
         let mixed: Hypothesis = [crash("p", 0), cut(3)].into_iter().collect();
         let injected = vec![pair(1, 1), one("p", 0), [cut(2)].into_iter().collect()];
-        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3, &mut |_| 0), Some(pair(2, 2)));
+        assert_eq!(pick(vec![mixed.clone(), pair(2, 2)], &injected, &mut |_| 0, &mut in_model(&model(), 3)), Some(pair(2, 2)));
         // Once the pair met as many runs, the smaller or more damaging decides again.
         let injected = [injected, vec![pair(0, 3)]].concat();
-        assert_eq!(pick(&model(), vec![mixed.clone(), pair(2, 2)], &injected, 3, &mut |_| 0), Some(mixed));
+        assert_eq!(pick(vec![mixed.clone(), pair(2, 2)], &injected, &mut |_| 0, &mut in_model(&model(), 3)), Some(mixed));
     }
 
     #[test]
@@ -340,16 +355,16 @@ mod tests {
             [crash("leader(input/0)", 1), omission("leader(input/0)", "brokers", 0)].into_iter().collect();
         let lagging: Hypothesis =
             [crash("leader(input/0)", 1), omission("broker-2", "brokers", 0)].into_iter().collect();
-        assert_eq!(pick(&model(), vec![lagging.clone(), molly.clone()], &[], 3, &mut |_| 0), Some(molly));
-        assert_eq!(pick(&model(), vec![lagging.clone()], &[], 3, &mut |_| 0), Some(lagging));
+        assert_eq!(pick(vec![lagging.clone(), molly.clone()], &[], &mut |_| 0, &mut in_model(&model(), 3)), Some(molly));
+        assert_eq!(pick(vec![lagging.clone()], &[], &mut |_| 0, &mut in_model(&model(), 3)), Some(lagging));
     }
 
     #[test]
     fn a_mechanism_never_injected_goes_before_more_damage() {
         let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
         let found = vec![one("p", 0), one("p", 1), cut.clone()];
-        assert_eq!(pick(&model(), found.clone(), &[], 3, &mut |_| 0), Some(one("p", 1)), "nothing injected yet: damage decides");
-        assert_eq!(pick(&model(), found, &[one("p", 3)], 3, &mut |_| 0), Some(cut), "p was crashed before: the cut is new");
+        assert_eq!(pick(found.clone(), &[], &mut |_| 0, &mut in_model(&model(), 3)), Some(one("p", 1)), "nothing injected yet: damage decides");
+        assert_eq!(pick(found, &[one("p", 3)], &mut |_| 0, &mut in_model(&model(), 3)), Some(cut), "p was crashed before: the cut is new");
     }
 
     #[test]
@@ -360,8 +375,8 @@ mod tests {
         let cut: Hypothesis = [omission("p", "brokers", 2)].into_iter().collect();
         let found = vec![one("p", 1), cut.clone()];
         let mut alike = |_: &FaultVar| 0;
-        assert_eq!(pick(&model(), found.clone(), &[one("p", 3)], 3, &mut alike), Some(cut));
+        assert_eq!(pick(found.clone(), &[one("p", 3)], &mut alike, &mut in_model(&model(), 3)), Some(cut));
         let mut other_work = |v: &FaultVar| usize::from(*v == crash("p", 1));
-        assert_eq!(pick(&model(), found, &[one("p", 3)], 3, &mut other_work), Some(one("p", 1)));
+        assert_eq!(pick(found, &[one("p", 3)], &mut other_work, &mut in_model(&model(), 3)), Some(one("p", 1)));
     }
 }

@@ -29,8 +29,10 @@ impl Strategy for Ldfi {
         let (model, conditional) = (&knowledge.model, &knowledge.conditional);
         let (found, injected) = weighed(known, rank::RANKED)?;
         let space = space::space(scenario, model);
-        let mut pictures = alike::Pictures::new(conditional.base(model), scenario, *windows);
-        Ok(rank::pick(model, found, &injected, space.eff, &mut |v| pictures.of(v)))
+        let base = conditional.base(model);
+        let mut damage = next::damage(scenario, &knowledge.conditional, &base, *windows, space.eff);
+        let mut pictures = alike::Pictures::new(base.clone(), scenario, *windows);
+        Ok(rank::pick(found, &injected, &mut |v| pictures.of(v), &mut damage))
     }
 
     /// What is left to weigh ([`left`]), counted.
@@ -62,6 +64,8 @@ pub fn left(known: &Known) -> Result<Vec<Hypothesis>, SolverError> {
     let (model, conditional) = (&knowledge.model, &knowledge.conditional);
     let (found, _) = weighed(known, REMAINING_CAP)?;
     let space = space::space(scenario, model);
-    let mut pictures = alike::Pictures::new(conditional.base(model), scenario, *windows);
-    Ok(rank::order(model, found, space.eff, &mut |v| pictures.of(v)))
+    let base = conditional.base(model);
+    let mut damage = next::damage(scenario, &knowledge.conditional, &base, *windows, space.eff);
+    let mut pictures = alike::Pictures::new(base.clone(), scenario, *windows);
+    Ok(rank::order(found, &mut |v| pictures.of(v), &mut damage))
 }
