@@ -161,7 +161,7 @@ impl ReplayReport {
                 "NO VERDICT in {done} runs{partial}: every run ended unknown, so {what} was neither reproduced nor refuted; see why in the runs' traces"
             ),
             Conclusion::NotReproduced => format!(
-                "NOT REPRODUCED in {done} runs{partial}: {what}. The pipeline is not deterministic under faults; the bug is still real, this replay just did not hit its window"
+                "NOT REPRODUCED in {done} runs{partial}: {what}. The pipeline is not deterministic under faults: this replay did not hit the window the campaign's run did. That run's traces still hold what it saw; read its report (`ldfi check` on its run directory judges it again) before taking it for a bug or for a fluke"
             ),
         }
     }
