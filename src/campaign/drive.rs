@@ -305,8 +305,8 @@ fn nothing_left(
                 crate::report::words::counted_as(alike, "hypothesis", "hypotheses")
             ));
         }
-        if coverage::brokers_spared(scenario, &injected) {
-            statement.push_str(coverage::SPARED);
+        if let Some(spared) = coverage::brokers_spared(scenario, &injected).words() {
+            statement.push_str(&spared);
         }
         statement.push_str(&timing(scenario));
         statement.push_str(&missed_words(&summary.runs));

@@ -51,23 +51,44 @@ pub fn reason(instances: &[String], fault_free_run: &str) -> String {
     )
 }
 
-/// Whether the budget may fault a broker (crash it or cut it off) and no
-/// hypothesis of `injected` did. A certificate says so and why: the
-/// solver hypothesizes a broker's fault only where some outcome has no
-/// way to be made without it, so a campaign that found none spent no run
-/// on the brokers, and a reader who sees only instances faulted should
-/// not take that for a gap.
-pub fn brokers_spared(scenario: &Scenario, injected: &[Hypothesis]) -> bool {
-    let space = budget_space(scenario);
-    let link_ends = space.links.iter().flat_map(|(from, to)| [from, to]).filter_map(Peer::node);
-    let allowed = space.crashable.iter().chain(link_ends).any(is_broker);
-    allowed && !injected.iter().flatten().flat_map(FaultVar::nodes).any(is_broker)
+/// Which faults of a broker the budget allows and no injected hypothesis
+/// made. A certificate says so and why: the solver hypothesizes a broker's
+/// fault only where some outcome has no way to be made without it, so a
+/// campaign that found none spent no run on it, and a reader who sees no
+/// broker crashed should not take that for a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Spared {
+    pub crashes: bool,
+    pub cuts: bool,
 }
 
-/// What a certificate says when [`brokers_spared`] holds.
-pub const SPARED: &str = "; no broker was faulted: the budget allows it, but in the lineage every outcome had \
-    another way to be made past any broker fault within the budget (its records on other in-sync replicas, its \
-    partitions led by another broker), so no hypothesis named a broker";
+/// What [`Spared`] `injected` leaves within `scenario`'s budget.
+pub fn brokers_spared(scenario: &Scenario, injected: &[Hypothesis]) -> Spared {
+    let space = budget_space(scenario);
+    let crashes_allowed = space.crashable.iter().any(is_broker);
+    let cuts_allowed = space.links.iter().any(|(from, _)| from.node().is_some_and(is_broker));
+    let vars = || injected.iter().flatten();
+    let crashed = vars().any(|v| matches!(v, FaultVar::Crash { node, .. } if is_broker(node)));
+    let cut = vars().any(|v| matches!(v, FaultVar::Omission { from, .. } if from.node().is_some_and(is_broker)));
+    Spared { crashes: crashes_allowed && !crashed, cuts: cuts_allowed && !cut }
+}
+
+impl Spared {
+    /// The certificate's clause, if anything was spared.
+    pub fn words(self) -> Option<String> {
+        let what = match (self.crashes, self.cuts) {
+            (true, true) => "no broker was crashed or cut off",
+            (true, false) => "no broker was crashed",
+            (false, true) => "no broker was cut off",
+            (false, false) => return None,
+        };
+        Some(format!(
+            "; {what}: the budget allows it, but in the lineage every outcome had another way to be made past any \
+             such fault within the budget (its records on other in-sync replicas, its partitions led by another \
+             broker), so no hypothesis named one"
+        ))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -91,16 +112,21 @@ mod tests {
     }
 
     #[test]
-    fn brokers_are_spared_only_when_the_budget_allows_their_faults_and_none_was_injected() {
-        let scenario = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\"]");
-        let instance: Hypothesis = [crash("pipeline-1", 1)].into_iter().collect();
-        assert!(brokers_spared(&scenario, std::slice::from_ref(&instance)));
+    fn a_broker_fault_is_spared_only_when_the_budget_allows_it_and_none_was_injected() {
+        let scenario = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\", \"isolate\"]");
+        let instance: Hypothesis = [crash("pipeline-1", 1), omission("pipeline-1", "brokers", 2)].into_iter().collect();
+        assert_eq!(brokers_spared(&scenario, std::slice::from_ref(&instance)), Spared { crashes: true, cuts: true });
         let leader: Hypothesis = [crash("leader(input/0)", 1)].into_iter().collect();
-        assert!(!brokers_spared(&scenario, &[instance.clone(), leader]), "a role is a broker");
+        let spared = brokers_spared(&scenario, &[instance.clone(), leader]);
+        assert_eq!(spared, Spared { crashes: false, cuts: true }, "a role is a broker");
+        assert!(spared.words().unwrap().starts_with("; no broker was cut off: "), "{:?}", spared.words());
         let cut: Hypothesis = [omission("broker-2", "brokers", 0)].into_iter().collect();
-        assert!(!brokers_spared(&scenario, &[cut]));
+        assert_eq!(brokers_spared(&scenario, &[cut]), Spared { crashes: true, cuts: false });
+        let crashes_only = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\"]");
+        assert_eq!(brokers_spared(&crashes_only, std::slice::from_ref(&instance)), Spared { crashes: true, cuts: false });
         let instances_only = copy_scenario_with(1, "eot = 4\neff = 2\nkinds = [\"crash\"]\ntargets = [\"pipeline-1\"]");
-        assert!(!brokers_spared(&instances_only, &[instance]), "nothing to spare");
+        let nothing = brokers_spared(&instances_only, &[instance]);
+        assert_eq!((nothing, nothing.words()), (Spared::default(), None), "nothing to spare");
     }
 
     #[test]
