@@ -131,38 +131,35 @@ impl Conditional {
         base
     }
 
+    /// What the runs under plans whose every fault `plan` injects too
+    /// learned: the paths a hypothesis realized as `plan` is judged with.
+    fn met<'a>(&'a self, plan: &'a FaultPlan) -> impl Iterator<Item = &'a Model> + 'a {
+        self.learned.iter().filter(|(faults, _)| faults.iter().all(|f| plan.faults.iter().any(|g| meets(f, g)))).map(|(_, added)| added)
+    }
+
     /// The model a hypothesis realized as `plan` is judged by: `base` and
     /// the paths learned under plans whose every fault `plan` injects too.
     pub fn model_for(&self, base: &Model, plan: &FaultPlan) -> Model {
         let mut model = base.clone();
-        for (faults, added) in &self.learned {
-            if faults.iter().all(|f| plan.faults.iter().any(|g| meets(f, g))) {
-                for (id, paths) in &added.outcomes {
-                    model.outcomes.entry(id.clone()).or_default().extend(paths.iter().cloned());
-                }
+        for added in self.met(plan) {
+            for (id, paths) in &added.outcomes {
+                model.outcomes.entry(id.clone()).or_default().extend(paths.iter().cloned());
             }
         }
         model
     }
-}
 
-impl Conditional {
     /// How many outcomes fail under `h`, realized as `plan`, in the model
     /// it is judged by ([`Self::model_for`]), counted without building
     /// that model: the campaign ranks dozens of candidates each round.
     pub fn broken_by(&self, base: &Model, plan: &FaultPlan, h: &crate::solver::Hypothesis, eff: u32) -> usize {
-        let met: Vec<&Model> =
-            self.learned.iter().filter(|(faults, _)| faults.iter().all(|f| plan.faults.iter().any(|g| meets(f, g)))).map(|(_, m)| m).collect();
-        let cut = |d: &Derivation| crate::solver::cuts_derivation(h, d, eff);
-        let learned = |id: &str| -> Vec<&Derivation> { met.iter().filter_map(|m| m.outcomes.get(id)).flatten().collect() };
-        let in_base = base.outcomes.iter().filter(|(id, paths)| {
-            let mut all = paths.iter().chain(if met.is_empty() { Vec::new() } else { learned(id) }).peekable();
-            all.peek().is_some() && all.all(cut)
-        });
+        let met: Vec<&Model> = self.met(plan).collect();
+        let learned = |id: &str| met.iter().filter_map(|m| m.outcomes.get(id)).flatten().collect::<Vec<_>>();
+        let fails = |paths: Vec<&Derivation>| !paths.is_empty() && paths.iter().all(|d| crate::solver::cuts_derivation(h, d, eff));
+        let in_base = base.outcomes.iter().filter(|(id, paths)| fails(paths.iter().chain(learned(id)).collect())).count();
         // Outcomes only a learned path showed: each counted once.
-        let mut only_learned: BTreeSet<&String> = met.iter().flat_map(|m| m.outcomes.keys()).filter(|id| !base.outcomes.contains_key(*id)).collect();
-        only_learned.retain(|id| learned(id).into_iter().all(cut));
-        in_base.count() + only_learned.len()
+        let only_learned: BTreeSet<&String> = met.iter().flat_map(|m| m.outcomes.keys()).filter(|id| !base.outcomes.contains_key(*id)).collect();
+        in_base + only_learned.into_iter().filter(|id| fails(learned(id))).count()
     }
 }
 
