@@ -110,6 +110,9 @@ pub(super) struct Run<'a> {
     pub transaction_coordinators: Vec<NodeId>,
     /// The side topic (a join's other input) as the scenario names it.
     pub side_base: Option<String>,
+    /// Whether the properties judge records by event time across
+    /// partitions (see [`orders_by_event_time`]).
+    pub event_time: bool,
 }
 
 impl<'a> Run<'a> {
@@ -165,6 +168,7 @@ impl<'a> Run<'a> {
             transactional: observed.snapshots.iter().any(|(_, s)| !s.transactions.is_empty()),
             transaction_coordinators,
             side_base: info.side_topic.as_deref().map(base),
+            event_time: orders_by_event_time(&info.properties, info.side_topic.is_some() || repartitions(observed)),
         }
     }
 
@@ -239,6 +243,34 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
 /// break them (a crash of the coordinator). Unknown properties count.
 fn commit_matters(properties: &[String]) -> bool {
     properties.is_empty() || properties.iter().any(|p| !matches!(p.as_str(), "no-lost-acked" | "per-key-order"))
+}
+
+/// Whether the properties judge what a record met by event time across
+/// partitions: the partners or the table row a join finds (`table-join`,
+/// `stream-join`: two topics' partitions meet in one task), a window that
+/// closes (`window-counts`) where records of several partitions meet in one
+/// task (`meet`: a repartition topic or a second input; without one, a
+/// task's stream time moves only with its own partition). Kafka Streams
+/// processes a task's partitions in timestamp order only as far as its
+/// last fetch answers knew: a leader lost or cut off stalls one partition's
+/// fetches for seconds while the others go on, and the stalled records
+/// arrive after stream time has passed them (dropped as late, or joined
+/// with what is no longer their partner). So for these properties a
+/// record also relies on its partition's leader until it was fetched,
+/// though its replicas keep it safe; for the others a stalled fetch is
+/// only a delay.
+fn orders_by_event_time(properties: &[String], meet: bool) -> bool {
+    properties.iter().any(|p| match p.as_str() {
+        "table-join" | "stream-join" => true,
+        "window-counts" => meet,
+        _ => false,
+    })
+}
+
+/// Whether some snapshot of the run shows a repartition topic of its
+/// stages: records of every input partition meet in its partitions.
+fn repartitions(observed: &Observed) -> bool {
+    observed.snapshots.iter().any(|(_, s)| s.partitions.iter().any(|p| p.topic.ends_with("-repartition") && observed.names.is_internal(&p.topic)))
 }
 
 /// For properties that depend on state built across inputs (`word-counts`),

@@ -54,7 +54,20 @@ impl<'a> Run<'a> {
                 let key = self.outputs_at.get(read_at).cloned().flatten();
                 paths::from_kafka(self.observed, partition, offset, step, *read_at, key)
             });
-        let processing = self.processing(&path, partition, &mut trail);
+        let mut processing = self.processing(&path, partition, &mut trail);
+        if self.event_time {
+            let fetched = if path.assumed { path.committed.min(path.output) } else { path.consumed };
+            processing.extend(self.fetched_in_time(&self.input_topic, partition, step, fetched, &mut trail));
+            if let (Some(side), Some(side_base)) = (self.info.side_topic.as_deref(), self.side_base.as_deref()) {
+                for other in self.met(input) {
+                    let (Some(p), Some(o), Some(s)) = (other.partition, other.offset, other.step.map(|s| self.clock.clamp(s))) else { continue };
+                    // Fetched before its group committed past it, and
+                    // before the output that needed it was written.
+                    let fetched = self.observed.committed_in(&self.info.group, side, p, o, s).min(path.output);
+                    processing.extend(self.fetched_in_time(side_base, p, s, fetched, &mut trail));
+                }
+            }
+        }
         trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), self.last_step, vec![]));
 
         let derivations = durable.into_iter().map(|d| d.union(&processing).cloned().collect()).collect();
@@ -121,6 +134,25 @@ impl<'a> Run<'a> {
             durable.push(Derivation::default());
         }
         (durable, format!("held by the leader and sent to the ISR {isr:?} ({how} at step {replicated})"), replicated)
+    }
+
+    /// For properties judged by event time (`Run::event_time`): a record of
+    /// `base`'s `partition`, acknowledged at `acked`, relied on its
+    /// partition's leader being up and connected to the other brokers from
+    /// then until it was fetched (`fetched`, no earlier than `acked`). A
+    /// leader lost or cut off in between stalls that fetch while other
+    /// partitions go on; its replicas keep the record, not its time.
+    fn fetched_in_time(&self, base: &str, partition: i32, acked: u32, fetched: u32, trail: &mut Trail) -> Vec<Fact> {
+        let leader = self.role(Role::Leader { topic: base.to_string(), partition });
+        let facts: Vec<Fact> = (acked..=fetched.max(acked))
+            .flat_map(|t| [Fact::alive(leader.clone(), t), Fact::link(leader.clone(), Peer::Brokers, t)])
+            .collect();
+        trail.events.push((
+            format!("fetched from {leader} in time (judged by event time: a stalled fetch lets other partitions pass it)"),
+            fetched.max(acked),
+            facts.clone(),
+        ));
+        facts
     }
 
     /// The side topic's records a join's output of `input` met: the row

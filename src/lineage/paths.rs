@@ -101,7 +101,7 @@ impl Observed<'_> {
 
     /// The first step from `from` whose snapshot shows `group`'s committed
     /// offset of `topic`'s partition past `offset`.
-    fn committed_in(&self, group: &str, topic: &str, partition: i32, offset: i64, from: u32) -> u32 {
+    pub fn committed_in(&self, group: &str, topic: &str, partition: i32, offset: i64, from: u32) -> u32 {
         self.snapshots
             .iter()
             .find(|(t, s)| {

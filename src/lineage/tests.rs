@@ -744,6 +744,38 @@ fn every_input_of_an_aggregate_has_the_aggregate_as_its_outcome() {
 }
 
 #[test]
+fn a_record_judged_by_event_time_needs_its_leader_until_it_was_fetched() {
+    // Fetched in step 0, the step it was acknowledged in: a leader lost
+    // then stalls the fetch while other partitions go on (a window's
+    // count, a join's partner), though its replicas keep it safe.
+    let fetch = [alive("leader(input/0)", 0), link("leader(input/0)", "brokers", 0)];
+    // Windows counted after a repartition: records of every input
+    // partition meet in one task, and its stream time moves with all.
+    let mut lines = aggregate_run("window-counts");
+    for line in &mut lines {
+        if let Event::Snapshot { snapshot, .. } = &mut line.event {
+            let mut internal = snapshot.partitions[0].clone();
+            internal.topic = "s-group.c-r0-counts-repartition".into();
+            snapshot.partitions.push(internal);
+        }
+    }
+    let model = build(&lines).expect("lineage");
+    for (id, derivations) in &model.outcomes {
+        assert!(!derivations.is_empty() && derivations.iter().all(|d| fetch.iter().all(|f| d.contains(f))), "{id}: {derivations:?}");
+        assert!(model.trails[id].events.iter().any(|(text, _, _)| text.starts_with("fetched from leader(input/0) in time")), "{id}");
+    }
+    // A sum is the same whatever order its inputs came in, and windows of
+    // one partition's task move with that partition alone: a stalled fetch
+    // is only a delay, and the replicas are each a way on.
+    for lines in [aggregate_run("key-sums"), aggregate_run("window-counts")] {
+        let model = build(&lines).expect("lineage");
+        for (id, derivations) in &model.outcomes {
+            assert!(derivations.iter().all(|d| !d.contains(&fetch[0])), "{id}: {derivations:?}");
+        }
+    }
+}
+
+#[test]
 fn a_joined_output_needs_the_table_row_it_met_held_too() {
     let mut lines = one_record_run("all");
     for line in &mut lines {
@@ -771,6 +803,9 @@ fn a_joined_output_needs_the_table_row_it_met_held_too() {
     let row_held = alive("leader(side/0)", 1);
     assert!(!alone.iter().any(|d| d.contains(&row_held)), "{alone:?}");
     assert!(!derivations.is_empty() && derivations.iter().all(|d| d.contains(&row_held)), "{derivations:?}");
+    // The row was fetched in time, as the record that met it was.
+    let row_fetched = link("leader(side/0)", "brokers", 0);
+    assert!(derivations.iter().all(|d| d.contains(&row_fetched)), "{derivations:?}");
     assert!(model.trails["r:in-1"].events.iter().any(|(text, _, _)| text.starts_with("met side-0 of side/0")));
     // The row is not an outcome of its own: it need not reach the output.
     assert!(!model.outcomes.contains_key("r:side-0"));
