@@ -35,7 +35,7 @@ pub fn run(scenario: &std::path::Path, runs: &[PathBuf], limit: usize) -> u8 {
             return fail(EXIT_BAD_INPUT, format!("{}: {e}", dir.display()));
         }
     }
-    let lineage::Knowledge { model, conditional } = knowledge;
+    let lineage::Knowledge { model, conditional, .. } = knowledge;
     let space = search::space(&scenario, &model);
     say!(
         "{} good outcomes, {} derivations; space: {} crash variables, {} links x {} steps; budget {} crash(es), {} omission(s){}",

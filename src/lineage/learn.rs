@@ -40,6 +40,9 @@ use crate::trace::TraceLine;
 pub struct Knowledge {
     pub model: Model,
     pub conditional: Conditional,
+    /// Where each run's plan landed: the roles its faults stood for
+    /// ([`super::Landing`]).
+    pub landings: Vec<super::Landing>,
 }
 
 impl Knowledge {
@@ -53,6 +56,7 @@ impl Knowledge {
         let before = (self.model.outcomes.len(), self.model.derivation_count());
         let added = learn(&mut self.model, learned, plan);
         self.conditional.push(plan, added);
+        self.landings.extend(super::Landing::of(lines, plan));
         Ok(before)
     }
 }

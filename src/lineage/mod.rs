@@ -49,6 +49,7 @@
 mod build;
 mod outcome;
 mod graph;
+pub mod landing;
 pub mod learn;
 mod paths;
 mod sources;
@@ -61,6 +62,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::build;
 pub use graph::to_dot;
+pub use landing::Landing;
 pub use learn::{learn, Conditional, Knowledge};
 pub use sources::sources;
 pub use steps::StepClock;

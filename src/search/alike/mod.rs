@@ -3,12 +3,15 @@
 //! what the lineage already answered for teaches nothing new, and a
 //! certificate that waits for it costs runs without covering more. Pure.
 //!
-//! Alike in two ways, which stand on different ground:
+//! Alike in three ways, which stand on different ground:
 //! - **Exactly** (`symmetry`, [`automorphisms`]): a renaming of brokers, or of the
 //!   partitions of a topic, that maps the lineage's supports onto
 //!   themselves and keeps the scenario's targets. A hypothesis breaks some
 //!   outcome exactly when its image does, so the images of a tried
 //!   hypothesis count as tried, and those of a broken one as broken.
+//! - **Injected** (`landed`): a hypothesis naming another role of the
+//!   broker a survived run's fault landed on, at that step, was that run's
+//!   plan on the cluster, fault for fault; it counts as tried and survived.
 //! - **By shape** (`shift`): a survived hypothesis moved in time, to
 //!   another partition of a topic or to another instance of its stage,
 //!   when every outcome the moved one threatens has the shape, relative to
@@ -23,6 +26,7 @@
 //! [`injected`]; the ranking numbers faults by the same shapes
 //! ([`Pictures`]).
 
+mod landed;
 mod shift;
 mod symmetry;
 
@@ -54,8 +58,12 @@ pub struct Injected {
 pub fn injected(known: &Known) -> Injected {
     let Known { scenario, knowledge, windows, .. } = known;
     let (model, conditional) = (&knowledge.model, &knowledge.conditional);
-    let shifted = shift::with_shifts(&known.tried, &known.survived, model, conditional, scenario, *windows);
-    let alike = shifted.len() - known.tried.len();
+    // Injected under another role's name: tried and survived as they are.
+    let landed = landed::same_plans(&known.survived, &knowledge.landings, model, scenario, *windows);
+    let tried: Vec<Hypothesis> = known.tried.iter().chain(&landed).cloned().collect();
+    let survived: Vec<Hypothesis> = known.survived.iter().chain(&landed).cloned().collect();
+    let shifted = shift::with_shifts(&tried, &survived, model, conditional, scenario, *windows);
+    let alike = shifted.len() - tried.len();
     let symmetries = symmetry::automorphisms(model, scenario);
     let with_images = |known: &[Hypothesis]| -> Vec<Hypothesis> {
         let mut all = known.to_vec();
