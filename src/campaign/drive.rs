@@ -298,7 +298,16 @@ fn nothing_left(
             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
         }
         let known = known(scenario, settings.windows, knowledge, tried, &summary.runs, broken);
-        let alike = strategy.lock().expect("strategy").judged_alike(&known);
+        let (alike, landed) = {
+            let strategy = strategy.lock().expect("strategy");
+            (strategy.judged_alike(&known), strategy.landed(&known))
+        };
+        if landed > 0 {
+            statement.push_str(&format!(
+                "; {} naming a role of the broker an injected fault landed on at that step (the same plan on the cluster), counted as injected",
+                crate::report::words::counted_as(landed, "hypothesis", "hypotheses")
+            ));
+        }
         if alike > 0 {
             statement.push_str(&format!(
                 "; {} at other steps, partitions or instances judged by their lineage alike to one that survived, not injected",

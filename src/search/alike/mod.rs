@@ -51,6 +51,9 @@ pub struct Injected {
     /// survived (not counting the images under the symmetries): what a
     /// certificate says it did not inject.
     pub alike: usize,
+    /// How many hypotheses a survived run injected under another role's
+    /// name (`landed`): tried, not alike.
+    pub landed: usize,
 }
 
 /// What `known` counts as injected, tried or broken, with everything
@@ -72,7 +75,7 @@ pub fn injected(known: &Known) -> Injected {
         }
         all
     };
-    Injected { tried: with_images(&shifted), broken: with_images(&known.broken), alike }
+    Injected { tried: with_images(&shifted), broken: with_images(&known.broken), alike, landed: landed.len() }
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ impl Strategy for Ldfi {
     fn judged_alike(&self, known: &Known) -> usize {
         alike::injected(known).alike
     }
+
+    fn landed(&self, known: &Known) -> usize {
+        alike::injected(known).landed
+    }
 }
 
 /// Up to `limit` hypotheses of each source of [`next::hypotheses`], and

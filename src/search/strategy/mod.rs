@@ -52,6 +52,13 @@ pub trait Strategy: Send {
     fn judged_alike(&self, _known: &Known) -> usize {
         0
     }
+
+    /// How many hypotheses it counted as injected because a run injected
+    /// them under another role's name (the same plan on the cluster): a
+    /// certificate says how many.
+    fn landed(&self, _known: &Known) -> usize {
+        0
+    }
 }
 
 /// Whether `h` is still to try: not tried, and no broken hypothesis is
