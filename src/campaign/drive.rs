@@ -298,10 +298,7 @@ fn nothing_left(
             statement.push_str(&format!("; {}", lineage_words(&summary.lineage_sources)));
         }
         let known = known(scenario, settings.windows, knowledge, tried, &summary.runs, broken);
-        let (alike, landed) = {
-            let strategy = strategy.lock().expect("strategy");
-            (strategy.judged_alike(&known), strategy.landed(&known))
-        };
+        let strategy::Uninjected { alike, landed } = strategy.lock().expect("strategy").judged_alike(&known);
         if landed > 0 {
             statement.push_str(&format!(
                 "; {} naming a role of the broker an injected fault landed on at that step (the same plan on the cluster), counted as injected",

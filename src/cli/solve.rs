@@ -91,9 +91,8 @@ pub fn left(scenario_path: &std::path::Path, journal: &std::path::Path, traces: 
     let known = campaign::known_from(&scenario, &restored, Windows::default());
     // What ldfi's strategy judges alike, whichever strategy ran: the
     // list below is what ldfi's would still try.
-    let ldfi = search::strategy::start(&StrategyName::LDFI);
-    let alike = ldfi.as_ref().map_or(0, |s| s.judged_alike(&known));
-    let landed = ldfi.as_ref().map_or(0, |s| s.landed(&known));
+    let search::strategy::Uninjected { alike, landed } =
+        search::strategy::start(&StrategyName::LDFI).map_or_else(|_| Default::default(), |s| s.judged_alike(&known));
     say!(
         "{}: {} runs taken in; {} hypotheses injected without breaking anything ({} survived), {} broke something; {landed} injected under another role's name; {alike} judged alike to one that survived",
         journal.display(),

@@ -40,12 +40,9 @@ impl Strategy for Ldfi {
         left(known).ok().map(|h| h.len())
     }
 
-    fn judged_alike(&self, known: &Known) -> usize {
-        alike::injected(known).alike
-    }
-
-    fn landed(&self, known: &Known) -> usize {
-        alike::injected(known).landed
+    fn judged_alike(&self, known: &Known) -> super::Uninjected {
+        let alike::Injected { alike, landed, .. } = alike::injected(known);
+        super::Uninjected { alike, landed }
     }
 }
 

@@ -47,18 +47,20 @@ pub trait Strategy: Send {
     /// (`None`: too many to say).
     fn remaining(&self, known: &Known) -> Option<usize>;
 
-    /// How many hypotheses it counted as injected without injecting them,
-    /// judged alike to one that survived: a certificate says how many.
-    fn judged_alike(&self, _known: &Known) -> usize {
-        0
+    /// How many hypotheses it counted as injected without running them
+    /// under their own names: judged alike to one that survived, and
+    /// injected by a run under another role's name (the same plan on the
+    /// cluster). A certificate says how many of each.
+    fn judged_alike(&self, _known: &Known) -> Uninjected {
+        Uninjected::default()
     }
+}
 
-    /// How many hypotheses it counted as injected because a run injected
-    /// them under another role's name (the same plan on the cluster): a
-    /// certificate says how many.
-    fn landed(&self, _known: &Known) -> usize {
-        0
-    }
+/// What [`Strategy::judged_alike`] counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uninjected {
+    pub alike: usize,
+    pub landed: usize,
 }
 
 /// Whether `h` is still to try: not tried, and no broken hypothesis is
