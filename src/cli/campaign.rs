@@ -318,7 +318,17 @@ pub async fn run(args: CampaignArgs) -> u8 {
     let result = tokio::select! {
         result = work => result,
         _ = super::terminal::interrupted() => {
+            // Dropping `work` took its clusters down (their drop removes
+            // them). A campaign that had already ended still shows its
+            // verdict: the journal holds it.
             term.finish();
+            let dir = campaign::report_dir(&settings);
+            if let Ok(ended) = campaign::read_summary(&dir) {
+                if ended.outcome != Outcome::InProgress {
+                    note!("ldfi: interrupted after the campaign ended: {}; report: {}", ended.headline(), dir.join("report.html").display());
+                    return EXIT_INTERRUPTED;
+                }
+            }
             note!(
                 "ldfi: interrupted; finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
                 campaign::report_dir(&settings).display(),

@@ -389,12 +389,16 @@ impl Cluster {
     }
 
     /// Removes every container and the network of this cluster.
+    ///
+    /// The cluster counts as released only once it is gone: a `down` cut
+    /// short (Ctrl-C as a campaign tears its clusters down drops this
+    /// future) or failed leaves the removal to the last handle's drop.
     pub async fn down(&self) -> Result<(), ClusterError> {
-        self.inner.released.store(true, Ordering::SeqCst);
         if let Some(observer) = self.inner.observer.get() {
             let _ = tokio::time::timeout(Duration::from_secs(2), observer.snapshot(&[], &[])).await;
         }
         engine::clean(&self.inner.engine, Some(&self.inner.spec.name)).await?;
+        self.inner.released.store(true, Ordering::SeqCst);
         Ok(())
     }
 }

@@ -120,7 +120,27 @@ impl Engine {
         match self.docker.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(()),
+            // Another removal of it runs (one cut short by Ctrl-C, whose
+            // drop now cleans up): it is ours once that one ends.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, message }) if message.contains("already in progress") => {
+                self.gone(name, REMOVAL_WAIT).await
+            }
             Err(source) => Err(EngineError::Api { action: format!("remove {name}"), source }),
+        }
+    }
+
+    /// Waits until the engine no longer knows the container.
+    async fn gone(&self, name: &str, limit: std::time::Duration) -> Result<(), EngineError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match self.docker.inspect_container(name, None::<bollard::query_parameters::InspectContainerOptions>).await {
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(()),
+                Err(source) => return Err(EngineError::Api { action: format!("remove {name}"), source }),
+                Ok(_) if tokio::time::Instant::now() >= deadline => {
+                    return Err(EngineError::Slow { action: format!("another removal of {name}"), secs: limit.as_secs() })
+                }
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            }
         }
     }
 
@@ -233,6 +253,9 @@ impl Engine {
 }
 
 /// The most of a container's log [`Engine::logs`] keeps, its end.
+/// How long a removal started elsewhere may take before ours gives up.
+const REMOVAL_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub const MAX_LOG_BYTES: usize = 4 << 20;
 
 /// The last `n` bytes of `text` or fewer, starting on a character.

@@ -35,6 +35,10 @@ pub enum EngineError {
     /// A command run on the host (nsenter, iptables) failed.
     #[error("{command} failed: {detail}")]
     Command { command: String, detail: String },
+
+    /// Something the engine was asked to do did not end in time.
+    #[error("docker: {action} did not end within {secs} s\n  fix: look at the engine (`docker ps -a`), then run `ldfi clean`")]
+    Slow { action: String, secs: u64 },
 }
 
 impl EngineError {

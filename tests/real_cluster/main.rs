@@ -143,6 +143,9 @@ fn own_cluster_tests() -> Vec<(&'static str, OwnClusterTestFn)> {
         ("recovery_kill9_while_minimizing_then_resume_leaves_nothing", || {
             Box::pin(recovery::killed_while_minimizing_resume_finishes_and_leaves_nothing())
         }),
+        ("recovery_ctrl_c_of_a_campaign_on_two_clusters_mid_run_and_at_its_end_leaves_nothing", || {
+            Box::pin(recovery::interrupted_on_two_clusters_leaves_nothing())
+        }),
         ("replay_parallel_on_two_clusters_side_by_side_leaves_nothing", || {
             Box::pin(lifecycle::replay_on_two_clusters_side_by_side_leaves_nothing())
         }),

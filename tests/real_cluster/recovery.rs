@@ -326,3 +326,62 @@ async fn killed_while_minimizing_resume_finishes_and_leaves_nothing_in(dirs: &Di
     assert_nothing_left(&campaign)?;
     Ok(())
 }
+
+/// Ctrl-C of a campaign on two clusters of its own (`--parallel 2`), at two
+/// moments: mid-run, with both clusters up; and as it ends, while it takes
+/// its clusters down. Each time it exits 130 (or, past its teardown, with
+/// its verdict) and leaves nothing: no container, no network.
+pub async fn interrupted_on_two_clusters_leaves_nothing() -> Result<(), String> {
+    cleaned_up(Dirs::new("ctrl-c-mid-run"), |dirs| Box::pin(interrupted_on_two_clusters_in(dirs, Moment::MidRun))).await?;
+    cleaned_up(Dirs::new("ctrl-c-at-its-end"), |dirs| Box::pin(interrupted_on_two_clusters_in(dirs, Moment::AtItsEnd))).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Moment {
+    MidRun,
+    AtItsEnd,
+}
+
+async fn interrupted_on_two_clusters_in(dirs: &Dirs, moment: Moment) -> Result<(), String> {
+    let mut args: Vec<String> = ["campaign", SCENARIO, "--parallel", "2", "--max-runs", "3", "--no-minimize"].map(String::from).to_vec();
+    args.extend(dirs.args());
+    let mut child = spawn(&args)?;
+    let summary = journal(dirs, "the journal, naming the cluster", Duration::from_secs(60), |s| s.cluster.is_some()).await?;
+    let campaign = summary.campaign.clone();
+    // A cluster is a network of its own: two networks, two clusters.
+    match moment {
+        Moment::MidRun => {
+            eventually("the fault-free run journaled and two clusters up", Duration::from_secs(420), || async {
+                let two = left_of(&campaign).ok().is_some_and(|(_, n)| n.len() >= 2);
+                (two && dirs.journal().is_some_and(|s| !s.runs.is_empty())).then_some(())
+            })
+            .await?;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        Moment::AtItsEnd => {
+            journal(dirs, "the campaign's verdict journaled", Duration::from_secs(600), |s| s.outcome != Outcome::InProgress).await?;
+        }
+    }
+    let (up, networks) = left_of(&campaign)?;
+    let pid = child.id().ok_or("the campaign has no pid")?;
+    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+    let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
+        .await
+        .map_err(|_| "the campaign did not exit within 120 s of Ctrl-C".to_string())?
+        .map_err(|e| e.to_string())?;
+    let code = status.code().unwrap_or(-1);
+    println!("    Ctrl-C {moment:?} with {} containers and {} networks up: exit {code}", up.len(), networks.len());
+    let finished = dirs.journal().is_some_and(|s| s.outcome != Outcome::InProgress);
+    let expected = match moment {
+        Moment::MidRun => code == 130 && !finished,
+        // Past its teardown the signal may come after the verdict was shown.
+        Moment::AtItsEnd => code == 130 || code == 1 || code == 4,
+    };
+    if !expected {
+        return Err(format!("Ctrl-C {moment:?}: exit {code}, journal finished: {finished}"));
+    }
+    if moment == Moment::MidRun && networks.len() < 2 {
+        return Err(format!("two clusters were not up at the interrupt: {up:?} {networks:?}"));
+    }
+    assert_nothing_left(&campaign)
+}
