@@ -19,13 +19,17 @@
 //! as tried with it when
 //! - both realize to the same plan, moved by δ (no window cut short by EFF);
 //! - every outcome `H'` threatens ([`threatens`]) has the shape of one `H`
-//!   threatened: its derivations, reduced to their facts on the faulted
+//!   threatened: its derivations, their facts named only on the faulted
 //!   nodes and with every step placed against the plan's faults (before,
 //!   while it holds, from its heal on: a [`Zone`]), are those of an outcome
-//!   `H` put at risk and that survived. Facts on other nodes are left out:
-//!   within the budget nothing else is faulted, and which followers held
+//!   `H` put at risk and that survived. Facts on other nodes keep their
+//!   place in time, not their node: within the budget nothing else is
+//!   faulted, and which followers held
 //!   a record of which partition does not change what a crash of the
-//!   instance does to it. The footprint is a set of shapes, so the number of records
+//!   instance does to it. A cut leaves both its sides up: it names their
+//!   links, not their being up, so which replicas held a record does not
+//!   set a cut of the instance at one step apart from the next. The
+//!   footprint is a set of shapes, so the number of records
 //!   does not matter. A survived crash at the step after the start, when the
 //!   instance worked off the backlog of the start and its own batch, covers
 //!   the steady steps, which hold only the second shape.
@@ -169,6 +173,10 @@ fn renamed(footprint: Footprint, r: &symmetry::Renaming) -> Footprint {
 
 fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
     let faulted: BTreeSet<&NodeId> = plan.faults.iter().flat_map(|f| f.fault.nodes()).collect();
+    // A node is down only under a fault on its process; a cut leaves both
+    // sides up, and which replicas of a record were up does not change
+    // what a cut of the instance from the brokers does to it.
+    let down: BTreeSet<&NodeId> = plan.faults.iter().filter_map(|f| f.fault.process_target()).collect();
     let zones = |step: u32| -> Vec<Zone> {
         plan.faults
             .iter()
@@ -185,7 +193,7 @@ fn footprint(model: &Model, plan: &FaultPlan) -> Footprint {
         Peer::Node(n) => node(n).map(Peer::Node),
     };
     let relative = |fact: &Fact| match fact {
-        Fact::Alive { node: n, step } => Relative::Alive(node(n), zones(*step)),
+        Fact::Alive { node: n, step } => Relative::Alive(down.contains(n).then(|| n.clone()), zones(*step)),
         Fact::Link { from, to, step } => Relative::Link(peer(from), peer(to), zones(*step)),
     };
     model
@@ -397,6 +405,29 @@ mod tests {
         let found = images(&[cut(0, 3)], &model, &scenario, Windows::default());
         assert!(found.contains(&cut(1, 3)) && found.contains(&cut(1, 5)) && found.contains(&cut(0, 5)), "{found:?}");
         assert!((0..8).all(|s| !found.contains(&cut(2, s))), "{found:?}");
+    }
+
+    #[test]
+    fn a_cut_of_the_instance_stands_for_its_steps_alike_whatever_replicas_held_the_records() {
+        // The instance reads and writes over its link to the brokers at
+        // every step; each record is held by two of the three brokers,
+        // which two changing from step to step. A cut of the instance from
+        // the brokers leaves every broker up: which ones held a record does
+        // not change what the cut does to it.
+        let scenario = copy_scenario("eot = 8\neff = 8\nkinds = [\"cut\"]\ntargets = [\"pipeline-1\", \"broker-1\", \"broker-2\", \"broker-3\"]\n");
+        let mut model = Model::default();
+        for s in 0..8u32 {
+            let processing = [link("pipeline-1", "brokers", s), link("pipeline-1", "brokers", s + 1)];
+            let held = |b: u32| -> Derivation { processing.iter().cloned().chain([alive(&format!("broker-{b}"), s)]).collect() };
+            model.outcomes.insert(format!("r:{s}"), [held(1 + s % 3), held(1 + (s + 1) % 3)].into());
+        }
+        let cut = |s: u32| -> Hypothesis { [omission("pipeline-1", "brokers", s)].into_iter().collect() };
+        let found = images(&[cut(3)], &model, &scenario, Windows::default());
+        assert!([1, 2, 4, 5, 6].iter().all(|&s| found.contains(&cut(s))), "{found:?}");
+        // A crash of a broker is another matter: it takes one holder down.
+        let crash = |s: u32| -> Hypothesis { [crate::search::fixtures::crash("broker-1", s)].into_iter().collect() };
+        let crashed = images(&[crash(3)], &model, &scenario, Windows::default());
+        assert!(!crashed.contains(&crash(4)), "broker-1 held step 3's record, not step 4's: {crashed:?}");
     }
 
     #[test]
