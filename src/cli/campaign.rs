@@ -331,9 +331,9 @@ pub async fn run(args: CampaignArgs) -> u8 {
             }
             note!(
                 "ldfi: interrupted; finished runs are journaled in {}; continue with: ldfi campaign {} --resume {}",
-                campaign::report_dir(&settings).display(),
+                dir.display(),
                 args.scenario.display(),
-                campaign::report_dir(&settings).display()
+                dir.display()
             );
             return EXIT_INTERRUPTED;
         }

@@ -252,10 +252,10 @@ impl Engine {
     }
 }
 
-/// The most of a container's log [`Engine::logs`] keeps, its end.
 /// How long a removal started elsewhere may take before ours gives up.
 const REMOVAL_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The most of a container's log [`Engine::logs`] keeps, its end.
 pub const MAX_LOG_BYTES: usize = 4 << 20;
 
 /// The last `n` bytes of `text` or fewer, starting on a character.
