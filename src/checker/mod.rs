@@ -14,6 +14,7 @@ mod joins;
 mod properties;
 mod records;
 mod sums;
+mod takes;
 mod values;
 mod windows;
 
@@ -102,12 +103,16 @@ pub struct AggregateMismatch {
     pub high: i64,
     /// What the pipeline wrote last; `None` when it wrote nothing.
     pub observed: Option<i64>,
-    /// Inputs whose id is on two or more of the key's updates.
+    /// Inputs two or more of the key's updates took.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counted_twice: Vec<String>,
-    /// Acknowledged inputs of the key whose id is on none of its updates.
+    /// Acknowledged inputs of the key that none of its updates took.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missed: Vec<String>,
+    /// Why the updates cannot say which inputs were missed (or all that
+    /// were taken twice): a record cache folds several into one update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unnamed: Option<String>,
 }
 
 /// An output that should not be there, or not with that value.

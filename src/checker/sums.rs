@@ -8,12 +8,14 @@
 //! of a key carries the `ldfi-id` of the input that caused it (Kafka
 //! Streams keeps the record's headers through a repartition and an
 //! aggregation), so a wrong key names the inputs it took twice and the
-//! acknowledged ones it never took.
+//! acknowledged ones it never took, as far as its updates tell (`takes`:
+//! a record cache folds several inputs into one update).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::takes::{self, Update};
 use super::values::{self, Aggregate};
-use super::{AggregateMismatch, History, PropertyResult, Verdict};
+use super::{AggregateMismatch, History, Input, PropertyResult, Verdict};
 use crate::scenario::Property;
 
 /// What the inputs of one key allow.
@@ -61,11 +63,12 @@ pub fn check(history: &History) -> PropertyResult {
     // partition: the last one read is the key's final aggregate.
     let format = history.run.value_format;
     let mut last: BTreeMap<&str, Aggregate> = BTreeMap::new();
-    let mut updates: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut updates: BTreeMap<&str, Vec<Update>> = BTreeMap::new();
     for o in &history.outputs {
         let Some(key) = o.key.as_deref() else { continue };
         match values::aggregate(format, o.value.as_deref(), o.value_hex.as_deref()) {
             Some(Ok(a)) => {
+                updates.entry(key).or_default().push(Update { sum: a.sum, count: a.count, ids: &o.ids });
                 last.insert(key, a);
             }
             Some(Err(e)) => {
@@ -77,7 +80,6 @@ pub fn check(history: &History) -> PropertyResult {
                 last.remove(key);
             }
         }
-        updates.entry(key).or_default().extend(o.ids.iter().map(String::as_str));
     }
     let none = Expected::default();
     let keys: BTreeSet<&str> = expected.keys().chain(last.keys()).copied().collect();
@@ -97,6 +99,7 @@ pub fn check(history: &History) -> PropertyResult {
                 observed: seen.map(clamp),
                 counted_twice: Vec::new(),
                 missed: Vec::new(),
+                unnamed: None,
             });
         };
         match observed {
@@ -126,18 +129,10 @@ pub fn check(history: &History) -> PropertyResult {
         if !named.insert(m.key.clone()) {
             continue;
         }
-        let ids = updates.get(m.key.as_str()).map(Vec::as_slice).unwrap_or_default();
-        let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
-        for id in ids {
-            *seen.entry(id).or_default() += 1;
-        }
-        m.counted_twice = seen.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.to_string()).collect();
-        // in-9 before in-10, as the workload wrote them.
-        m.counted_twice.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-        if !ids.is_empty() {
-            let acked = expected.get(m.key.as_str()).map(|e| e.acked.as_slice()).unwrap_or_default();
-            m.missed = acked.iter().filter(|id| !seen.contains_key(*id)).map(|id| id.to_string()).collect();
-        }
+        let Some(key_updates) = updates.get(m.key.as_str()) else { continue };
+        let inputs: Vec<&Input> = history.inputs.iter().filter(|i| i.key == m.key).collect();
+        let t = takes::takes(&inputs, key_updates);
+        (m.counted_twice, m.missed, m.unnamed) = (t.counted_twice, t.missed, t.unnamed);
     }
     r.verdict = if over { Verdict::Fail } else { history.missing_verdict() };
     let keys: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();

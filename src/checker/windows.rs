@@ -104,6 +104,7 @@ pub fn check(history: &History) -> PropertyResult {
                 observed: observed.map(clamp),
                 counted_twice: Vec::new(),
                 missed: Vec::new(),
+                unnamed: None,
             });
         };
         match emitted.get(&(key, start)).map(Vec::as_slice) {

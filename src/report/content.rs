@@ -172,8 +172,9 @@ pub fn mismatch_lines(r: &PropertyResult) -> Vec<String> {
             n if n <= 10 => format!("; {what}: {}", ids.join(", ")),
             n => format!("; {what}: {} and {} more", ids[..10].join(", "), n - 10),
         };
+        let unnamed = m.unnamed.as_ref().map_or(String::new(), |why| format!("; inputs not named: {why}"));
         format!(
-            "{:?} {}: expected {expected}, observed {observed}{}{}",
+            "{:?} {}: expected {expected}, observed {observed}{}{}{unnamed}",
             m.key,
             m.what,
             ids("counted twice", &m.counted_twice),
