@@ -273,3 +273,32 @@ pub fn shell_word(word: &str) -> String {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::AggregateMismatch;
+    use crate::scenario::Property;
+
+    fn wrong_sum(counted_twice: &[&str], unnamed: Option<&str>) -> PropertyResult {
+        let mut r = PropertyResult::passing(Property::KeySums);
+        r.aggregates.push(AggregateMismatch {
+            key: "k3".into(),
+            what: "sum".into(),
+            low: 5921,
+            high: 5921,
+            observed: Some(11024),
+            counted_twice: counted_twice.iter().map(|s| s.to_string()).collect(),
+            missed: Vec::new(),
+            unnamed: unnamed.map(String::from),
+        });
+        r
+    }
+
+    #[test]
+    fn a_wrong_aggregate_says_which_inputs_or_why_its_updates_cannot_name_them() {
+        assert_eq!(mismatch_lines(&wrong_sum(&["in-1", "in-4"], None)), ["\"k3\" sum: expected 5921, observed 11024; counted twice: in-1, in-4"]);
+        let unnamed = mismatch_lines(&wrong_sum(&[], Some("a record cache folds them")));
+        assert_eq!(unnamed, ["\"k3\" sum: expected 5921, observed 11024; inputs not named: a record cache folds them"]);
+    }
+}
