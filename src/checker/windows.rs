@@ -79,6 +79,16 @@ pub fn check(history: &History) -> PropertyResult {
                 o.partition, o.offset, o.key.as_deref().unwrap_or_default()
             ));
         };
+        // A start off the grid is another kind of window (hopping,
+        // sliding, session) or another size: none of them is checked.
+        if start.rem_euclid(size) != 0 {
+            return unknown(r, format!(
+                "output {}@{} is the window of {key:?} starting at {start}, not a multiple of [checker] window_millis = {size}: \
+                 window-counts checks tumbling windows of that size only (set window_millis to the app's window size; \
+                 hopping, sliding and session windows are not checked)",
+                o.partition, o.offset
+            ));
+        }
         match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
             Some(Ok(count)) => emitted.entry((key, start)).or_default().push(count),
             Some(Err(e)) => return unknown(r, format!("cannot read the count of output {}@{}: {e}", o.partition, o.offset)),
@@ -234,5 +244,9 @@ mod tests {
         let mut h = history(vec![]);
         h.run.checker = Expectations::default();
         assert!(check(&h).summary.contains("window_millis"));
+        // A hopping window's start (or another size's) is off the grid.
+        let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@500", 2)]));
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("not a multiple of [checker] window_millis = 1000"), "{}", r.summary);
     }
 }
