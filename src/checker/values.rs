@@ -100,6 +100,10 @@ fn decode_aggregate(format: ValueFormat, bytes: &[u8]) -> Result<Aggregate, &'st
             let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
             sum(i64::from_be_bytes(bytes))
         }
+        ValueFormat::Int => {
+            let bytes: [u8; 4] = bytes.try_into().map_err(|_| "not exactly 4 bytes")?;
+            sum(i64::from(i32::from_be_bytes(bytes)))
+        }
         ValueFormat::Json => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(serde_json::Value::Number(n)) => n.as_i64().map_or(Err("not a whole number"), sum),
             Ok(serde_json::Value::Object(fields)) => {
@@ -131,6 +135,10 @@ pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
             let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
             u64::try_from(i64::from_be_bytes(bytes)).map_err(|_| "a negative long")
         }
+        ValueFormat::Int => {
+            let bytes: [u8; 4] = bytes.try_into().map_err(|_| "not exactly 4 bytes")?;
+            u64::try_from(i32::from_be_bytes(bytes)).map_err(|_| "a negative int")
+        }
         ValueFormat::Json => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(serde_json::Value::Number(n)) => {
                 if let Some(count) = n.as_u64() {
@@ -151,9 +159,10 @@ pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
 }
 
 /// The other format that `reads` the bytes, if any: a long first (8 bytes
-/// that are not digits are almost surely one), then text, then JSON.
+/// that are not digits are almost surely one), then text, JSON, and last an
+/// int (any 4 bytes read as one, "12.0" too).
 fn guess(format: ValueFormat, bytes: &[u8], reads: fn(ValueFormat, &[u8]) -> bool) -> Option<ValueFormat> {
-    [ValueFormat::Long, ValueFormat::Text, ValueFormat::Json]
+    [ValueFormat::Long, ValueFormat::Text, ValueFormat::Json, ValueFormat::Int]
         .into_iter()
         .filter(|f| *f != format)
         .find(|f| reads(*f, bytes))
@@ -278,6 +287,16 @@ mod tests {
         let e = count(ValueFormat::Text, Some("cat"), None).unwrap().unwrap_err();
         assert!(matches!(e, UnreadableValue::NotACount { fix: None, .. }));
         assert!(e.to_string().contains("no format ldfi knows (text, long, json) reads it"), "{e}");
+    }
+
+    #[test]
+    fn int_reads_exactly_four_big_endian_bytes_and_a_long_read_as_one_says_so() {
+        assert_eq!(count(ValueFormat::Int, None, Some("0000002a")).unwrap(), Ok(42));
+        assert_eq!(aggregate(ValueFormat::Int, None, Some("fffffffe")).unwrap(), Ok(Aggregate { sum: -2, count: None }));
+        let e = count(ValueFormat::Int, None, Some("000000000000002a")).unwrap().unwrap_err();
+        assert!(e.to_string().contains("value_format = \"long\""), "{e}");
+        let e = count(ValueFormat::Long, None, Some("0000002a")).unwrap().unwrap_err();
+        assert!(e.to_string().contains("value_format = \"int\""), "{e}");
     }
 
     #[test]

@@ -185,11 +185,12 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
     let value_format = match p.value_format.as_ref().map(|v| v.get_ref().as_str()) {
         None | Some("text") => ValueFormat::Text,
         Some("long") => ValueFormat::Long,
+        Some("int") => ValueFormat::Int,
         Some("json") => ValueFormat::Json,
         Some(other) => {
             let v = p.value_format.as_ref().expect("present");
             c.at(v, &t.field("value_format"), format!("unknown value format {other:?}"),
-                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()) or json (a JSON number)");
+                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()) or json (a JSON number)");
             ValueFormat::Text
         }
     };

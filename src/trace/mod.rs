@@ -301,6 +301,8 @@ pub enum ValueFormat {
     Text,
     /// An 8-byte big-endian two's-complement long (Kafka's `Serdes.Long()`).
     Long,
+    /// A 4-byte big-endian two's-complement int (Kafka's `Serdes.Integer()`).
+    Int,
     /// A JSON number (`12`, `12.0`).
     Json,
 }
@@ -311,6 +313,7 @@ impl ValueFormat {
         match self {
             ValueFormat::Text => "text",
             ValueFormat::Long => "long",
+            ValueFormat::Int => "int",
             ValueFormat::Json => "json",
         }
     }
