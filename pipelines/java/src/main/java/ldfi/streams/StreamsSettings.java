@@ -30,6 +30,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *                              Streams: all). Not allowed below all with
  *                              exactly_once_v2, whose transactions need it.
  *   STATE_DIR                  default /tmp/kafka-streams
+ *   CACHE_MAX_BYTES            statestore.cache.max.bytes (default 0: no
+ *                              record cache; Streams' own default is 10 MiB,
+ *                              which folds a key's updates between commits)
  *   MAX_TASK_IDLE_MS           max.task.idle.ms (optional; Streams: 0): how long
  *                              a task with several inputs waits for an empty
  *                              one before it processes the others. At 0 a
@@ -143,10 +146,14 @@ public final class StreamsSettings {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, required(bootstrapVar));
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-        // No record cache: every update is forwarded (and written) at once
-        // instead of at the next commit, so each input's effect shows in
-        // the output topic and in the changelogs one by one.
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // No record cache unless asked: every update is forwarded (and
+        // written) at once instead of at the next commit, so each input's
+        // effect shows in the output topic and in the changelogs one by one.
+        long cache = number("CACHE_MAX_BYTES", 0);
+        if (cache < 0) {
+            throw new Misconfigured("CACHE_MAX_BYTES is " + cache + "; use 0 (no cache) or more bytes");
+        }
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cache);
         String guarantee = optional("PROCESSING_GUARANTEE", StreamsConfig.AT_LEAST_ONCE);
         if (!guarantee.equals(StreamsConfig.AT_LEAST_ONCE) && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
             throw new Misconfigured("PROCESSING_GUARANTEE is " + guarantee + "; use at_least_once or exactly_once_v2");

@@ -24,7 +24,7 @@ class StreamsSettingsTest {
         assertEquals("b:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals(StreamsConfig.AT_LEAST_ONCE, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals(3, props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
-        assertEquals(0, props.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        assertEquals(0L, props.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
         assertEquals("/tmp/kafka-streams", props.get(StreamsConfig.STATE_DIR_CONFIG));
         assertFalse(props.containsKey("producer.acks"));
         assertFalse(props.containsKey("topic.min.insync.replicas"));
@@ -60,6 +60,14 @@ class StreamsSettingsTest {
     }
 
     @Test
+    void aRecordCacheAsStreamsHasItByDefaultWhenAsked() {
+        Properties props = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app",
+                "CACHE_MAX_BYTES", "10485760")).properties();
+        assertEquals(10485760L, props.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        new StreamsConfig(props);
+    }
+
+    @Test
     void wordCountKeepsItsOwnNames() {
         Properties props = StreamsSettings.of(Map.of("WORDCOUNT_BOOTSTRAP_SERVERS", "b:9092",
                 "WORDCOUNT_APPLICATION_ID", "wc"), "WORDCOUNT_BOOTSTRAP_SERVERS", "WORDCOUNT_APPLICATION_ID").properties();
@@ -81,6 +89,8 @@ class StreamsSettingsTest {
                 .properties().get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
         assertTrue(refusal(Map.of("BOOTSTRAP_SERVERS", "b", "APPLICATION_ID", "a", "TOPIC_MIN_INSYNC_REPLICAS", "0"))
                 .startsWith("TOPIC_MIN_INSYNC_REPLICAS is 0; use 1 or more"));
+        assertTrue(refusal(Map.of("BOOTSTRAP_SERVERS", "b", "APPLICATION_ID", "a", "CACHE_MAX_BYTES", "-1"))
+                .startsWith("CACHE_MAX_BYTES is -1; use 0"));
         assertTrue(refusal(Map.of("BOOTSTRAP_SERVERS", "b", "APPLICATION_ID", "a", "PRODUCER_ACKS", "2"))
                 .startsWith("PRODUCER_ACKS is 2"));
         String eos = refusal(Map.of("BOOTSTRAP_SERVERS", "b", "APPLICATION_ID", "a",
