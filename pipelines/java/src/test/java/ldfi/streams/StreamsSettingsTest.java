@@ -49,10 +49,14 @@ class StreamsSettingsTest {
         new StreamsConfig(props);
     }
 
+    /** The settings of an app given one variable beside the required two. */
+    private static Properties with(String name, String value) {
+        return StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app", name, value)).properties();
+    }
+
     @Test
     void aTaskWaitsForAnEmptyInputAsLongAsItIsTold() {
-        Properties props = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app",
-                "MAX_TASK_IDLE_MS", "30000")).properties();
+        Properties props = with("MAX_TASK_IDLE_MS", "30000");
         assertEquals(30000L, props.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
         new StreamsConfig(props);
         Properties unset = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app")).properties();
@@ -61,8 +65,7 @@ class StreamsSettingsTest {
 
     @Test
     void aRecordCacheAsStreamsHasItByDefaultWhenAsked() {
-        Properties props = StreamsSettings.of(Map.of("BOOTSTRAP_SERVERS", "b:9092", "APPLICATION_ID", "app",
-                "CACHE_MAX_BYTES", "10485760")).properties();
+        Properties props = with("CACHE_MAX_BYTES", "10485760");
         assertEquals(10485760L, props.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
         new StreamsConfig(props);
     }
