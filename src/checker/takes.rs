@@ -13,7 +13,12 @@
 //! With positive numbers that run is unique, or does not exist; where it
 //! does not (a state restored past the last update a crash let out, inputs
 //! read twice before the first update, an input that may or may not have
-//! been written), the inputs stay unnamed and the report says why.
+//! been written), the inputs stay unnamed and the report says why. The
+//! names rest on each update starting from the one before it: a state
+//! restored ahead of the last update written moves that start, and a run
+//! whose numbers happen to add up to the moved amount would name the wrong
+//! inputs (the verdict, from the final sums, stands either way; a count in
+//! the value makes such a match much rarer).
 
 use std::collections::BTreeMap;
 
