@@ -110,7 +110,8 @@ pub struct AggregateMismatch {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missed: Vec<String>,
     /// Why the updates cannot say which inputs were missed (or all that
-    /// were taken twice): a record cache folds several into one update.
+    /// were taken twice): a record cache folded several into one update
+    /// and no run of inputs explains it, a restored state, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unnamed: Option<String>,
 }

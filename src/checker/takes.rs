@@ -53,10 +53,8 @@ pub(super) fn takes(inputs: &[&Input], updates: &[Update]) -> Takes {
             for id in order.iter().flatten() {
                 *times.entry(id).or_default() += 1;
             }
-            let mut counted_twice = twice_by_ids();
-            counted_twice.extend(times.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.to_string()));
-            counted_twice.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-            counted_twice.dedup();
+            let twice_by_runs = times.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.to_string());
+            let counted_twice = ordered(twice_by_ids().into_iter().chain(twice_by_runs));
             let missed =
                 inputs.iter().filter(|i| i.acked && !times.contains_key(i.id.as_str())).map(|i| i.id.clone());
             Takes { counted_twice, missed: ordered(missed), unnamed: None }
@@ -65,10 +63,11 @@ pub(super) fn takes(inputs: &[&Input], updates: &[Update]) -> Takes {
     }
 }
 
-/// in-9 before in-10, as the workload wrote them.
+/// Each id once, in-9 before in-10, as the workload wrote them.
 fn ordered(ids: impl Iterator<Item = String>) -> Vec<String> {
     let mut v: Vec<String> = ids.collect();
     v.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    v.dedup();
     v
 }
 

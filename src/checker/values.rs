@@ -171,9 +171,13 @@ fn guess(format: ValueFormat, bytes: &[u8], reads: fn(ValueFormat, &[u8]) -> boo
 fn advice(fix: Option<ValueFormat>, what: &str) -> String {
     match fix {
         Some(f) => format!("set [pipeline] value_format = \"{}\" in the scenario", f.name()),
-        None => format!(
-            "no format ldfi knows (text, long, json) reads it as {what}: is this the topic the pipeline writes its results to?"
-        ),
+        None => {
+            let known: Vec<&str> = ValueFormat::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "no format ldfi knows ({}) reads it as {what}: is this the topic the pipeline writes its results to?",
+                known.join(", ")
+            )
+        }
     }
 }
 
@@ -286,7 +290,7 @@ mod tests {
     fn a_value_no_format_reads_says_so() {
         let e = count(ValueFormat::Text, Some("cat"), None).unwrap().unwrap_err();
         assert!(matches!(e, UnreadableValue::NotACount { fix: None, .. }));
-        assert!(e.to_string().contains("no format ldfi knows (text, long, json) reads it"), "{e}");
+        assert!(e.to_string().contains("no format ldfi knows (text, long, int, json) reads it"), "{e}");
     }
 
     #[test]

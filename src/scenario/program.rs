@@ -182,17 +182,13 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
     }
 
     let otel_agent = p.otel_agent.unwrap_or(matches!(program, Some(Program::Jar { .. })));
-    let value_format = match p.value_format.as_ref().map(|v| v.get_ref().as_str()) {
-        None | Some("text") => ValueFormat::Text,
-        Some("long") => ValueFormat::Long,
-        Some("int") => ValueFormat::Int,
-        Some("json") => ValueFormat::Json,
-        Some(other) => {
-            let v = p.value_format.as_ref().expect("present");
-            c.at(v, &t.field("value_format"), format!("unknown value format {other:?}"),
+    let value_format = match p.value_format.as_ref() {
+        None => ValueFormat::Text,
+        Some(v) => ValueFormat::named(v.get_ref()).unwrap_or_else(|| {
+            c.at(v, &t.field("value_format"), format!("unknown value format {:?}", v.get_ref()),
                 "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()) or json (a JSON number)");
             ValueFormat::Text
-        }
+        }),
     };
     let startup_secs = match &p.startup_secs {
         None => 120,

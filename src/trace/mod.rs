@@ -308,6 +308,14 @@ pub enum ValueFormat {
 }
 
 impl ValueFormat {
+    /// Every format, as scenario files and messages list them.
+    pub const ALL: [ValueFormat; 4] = [ValueFormat::Text, ValueFormat::Long, ValueFormat::Int, ValueFormat::Json];
+
+    /// The format a scenario file names, if any.
+    pub fn named(name: &str) -> Option<ValueFormat> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The name used in scenario files.
     pub fn name(self) -> &'static str {
         match self {
