@@ -313,6 +313,9 @@ pub async fn run(args: CampaignArgs) -> u8 {
         let result = campaign::resume(&clusters, &binaries, &scenario, &settings, restored, &mut listeners).await;
         let own = if target.started { &clusters[..] } else { &clusters[1..] };
         futures_util::future::join_all(own.iter().map(|c| c.down())).await;
+        if resumed {
+            super::campaign_cluster::sweep_late(&term, &target, &settings.name).await;
+        }
         result
     };
     let result = tokio::select! {

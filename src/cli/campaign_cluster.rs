@@ -192,8 +192,22 @@ pub async fn open(
 /// names. Best effort: an engine that does not answer holds nothing to
 /// remove now.
 pub async fn sweep_ended(term: &Terminal, summary: &CampaignSummary) {
-    let campaign = &summary.campaign;
     let engines = summary.cluster.as_ref().map(ClusterUse::engines_to_sweep).unwrap_or_else(|| vec![Endpoint::Default]);
+    sweep_dead(term, &summary.campaign, engines).await;
+}
+
+/// Removes, once the campaign's own clusters are down, what its earlier
+/// processes left after [`choose`] swept: a request in flight when such a
+/// process was killed (a network or container being created) is carried
+/// out by the engine all the same, possibly after that sweep listed what
+/// there was.
+pub async fn sweep_late(term: &Terminal, target: &ClusterUse, campaign: &str) {
+    sweep_dead(term, campaign, target.engines_to_sweep()).await;
+}
+
+/// Removes every cluster of `campaign` on `engines` that no running
+/// process owns.
+async fn sweep_dead(term: &Terminal, campaign: &str, engines: Vec<Endpoint>) {
     for endpoint in engines {
         let Ok((engine, found)) = survey(&endpoint).await else { continue };
         for cluster in sweep::judge(&found, &Scope::Campaign(campaign.to_string()), false, |owner| owner.check()) {

@@ -3,7 +3,8 @@
 //! no container, no network, no packet filter.
 //!
 //! - while its cluster starts: `--resume` removes the half-started cluster
-//!   and runs on a fresh one;
+//!   and runs on a fresh one, and once it ends, what the engine created
+//!   for the dead process after that sweep;
 //! - in a run with a fault in force (an isolation: packet filters):
 //!   `ldfi clean --campaign NAME` (which, while the campaign still ran,
 //!   left its cluster alone);
@@ -86,6 +87,14 @@ fn command(program: &str, args: &[&str]) -> Result<String, String> {
         return Err(format!("{program} {args:?}: {}", String::from_utf8_lossy(&output.stderr)));
     }
     Ok(String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+/// The labels of network `name` but its cluster record (ownership, cluster,
+/// campaign), as Docker shows them.
+fn network_labels(name: &str) -> Result<Vec<(String, String)>, String> {
+    let json = command("docker", &["network", "inspect", "-f", "{{json .Labels}}", name])?;
+    let labels: std::collections::BTreeMap<String, String> = serde_json::from_str(json.trim()).map_err(|e| format!("labels of {name}: {e}"))?;
+    Ok(labels.into_iter().filter(|(k, _)| k != "ldfi.spec").collect())
 }
 
 /// Containers and networks labelled with `campaign`, as Docker lists them.
@@ -179,9 +188,27 @@ async fn killed_while_its_cluster_starts_resume_leaves_nothing_in(dirs: &Dirs) -
         return Err("r0 finished: the kill was not during the cluster start".into());
     }
 
+    let labels = network_labels(networks.first().ok_or("the killed campaign left no network")?)?;
+
     let mut resume: Vec<String> = ["campaign", SCENARIO, "--resume", &campaign, "--max-runs", "1", "--no-minimize"].map(String::from).to_vec();
     resume.extend(dirs.args());
-    let (code, output) = ldfi(&resume).await?;
+    // The engine carries out a request the killed process had in flight,
+    // even once the resume has swept: a network of the dead process
+    // created after the resume named its fresh cluster.
+    let late = format!("ldfi-{}-late", cluster.name);
+    let in_flight = async {
+        journal(dirs, "the resumed journal, naming a fresh cluster", Duration::from_secs(120), |s| {
+            s.cluster.as_ref().is_some_and(|c| c.name != cluster.name)
+        })
+        .await?;
+        let mut args = vec!["network".to_string(), "create".to_string()];
+        args.extend(labels.iter().flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")]));
+        args.push(late.clone());
+        command("docker", &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (resumed_run, in_flight) = tokio::join!(ldfi(&resume), in_flight);
+    let (code, output) = resumed_run?;
+    in_flight.map_err(|e| format!("could not create the late network: {e}"))?;
     // One run, fault-free: the budget is spent (4), unless it broke (1).
     if code != 4 && code != 1 {
         return Err(format!("--resume exited {code}:\n{output}"));
