@@ -89,12 +89,10 @@ fn command(program: &str, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).to_string())
 }
 
-/// The labels of network `name` but its cluster record (ownership, cluster,
-/// campaign), as Docker shows them.
-fn network_labels(name: &str) -> Result<Vec<(String, String)>, String> {
+/// The labels of network `name`, as Docker shows them.
+fn network_labels(name: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
     let json = command("docker", &["network", "inspect", "-f", "{{json .Labels}}", name])?;
-    let labels: std::collections::BTreeMap<String, String> = serde_json::from_str(json.trim()).map_err(|e| format!("labels of {name}: {e}"))?;
-    Ok(labels.into_iter().filter(|(k, _)| k != "ldfi.spec").collect())
+    serde_json::from_str(json.trim()).map_err(|e| format!("labels of {name}: {e}"))
 }
 
 /// Containers and networks labelled with `campaign`, as Docker lists them.
