@@ -325,6 +325,15 @@ pub async fn run(args: CampaignArgs) -> u8 {
             // them). A campaign that had already ended still shows its
             // verdict: the journal holds it.
             term.finish();
+            // What the engine made late for this campaign's dead process
+            // is not this one's to leave behind either; a second
+            // interrupt stops the sweep (`ldfi clean --campaign` then).
+            if resumed {
+                tokio::select! {
+                    _ = super::campaign_cluster::sweep_late(&term, &target, &settings.name) => {}
+                    _ = super::terminal::interrupted() => {}
+                }
+            }
             let dir = campaign::report_dir(&settings);
             if let Ok(ended) = campaign::read_summary(&dir) {
                 if ended.outcome != Outcome::InProgress {

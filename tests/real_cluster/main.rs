@@ -137,6 +137,9 @@ fn own_cluster_tests() -> Vec<(&'static str, OwnClusterTestFn)> {
         ("recovery_kill9_while_the_cluster_starts_then_resume_leaves_nothing", || {
             Box::pin(recovery::killed_while_its_cluster_starts_resume_leaves_nothing())
         }),
+        ("recovery_kill9_while_the_cluster_starts_then_resume_interrupted_leaves_nothing", || {
+            Box::pin(recovery::killed_while_its_cluster_starts_resume_interrupted_leaves_nothing())
+        }),
         ("recovery_kill9_mid_run_with_a_fault_then_clean_campaign_leaves_nothing", || {
             Box::pin(recovery::killed_mid_run_with_a_fault_in_force_clean_campaign_leaves_nothing())
         }),

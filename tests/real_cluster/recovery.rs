@@ -3,8 +3,8 @@
 //! no container, no network, no packet filter.
 //!
 //! - while its cluster starts: `--resume` removes the half-started cluster
-//!   and runs on a fresh one, and once it ends, what the engine created
-//!   for the dead process after that sweep;
+//!   and runs on a fresh one, and once it ends (or is interrupted), what
+//!   the engine created for the dead process after that sweep;
 //! - in a run with a fault in force (an isolation: packet filters):
 //!   `ldfi clean --campaign NAME` (which, while the campaign still ran,
 //!   left its cluster alone);
@@ -162,10 +162,25 @@ fn has_line(path: &Path, needle: &str) -> bool {
 /// and the campaign; `--resume` removes the half-started cluster and runs
 /// on a fresh one.
 pub async fn killed_while_its_cluster_starts_resume_leaves_nothing() -> Result<(), String> {
-    cleaned_up(Dirs::new("starting"), |dirs| Box::pin(killed_while_its_cluster_starts_resume_leaves_nothing_in(dirs))).await
+    cleaned_up(Dirs::new("starting"), |dirs| Box::pin(killed_while_its_cluster_starts_in(dirs, Resume::Ends))).await
 }
 
-async fn killed_while_its_cluster_starts_resume_leaves_nothing_in(dirs: &Dirs) -> Result<(), String> {
+/// The same, the resume itself interrupted in its run: what the engine
+/// made late for the killed process goes with the resume's own cluster.
+pub async fn killed_while_its_cluster_starts_resume_interrupted_leaves_nothing() -> Result<(), String> {
+    cleaned_up(Dirs::new("starting-ctrl-c"), |dirs| Box::pin(killed_while_its_cluster_starts_in(dirs, Resume::Interrupted))).await
+}
+
+/// How the resume of a killed campaign ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resume {
+    /// It runs its budget out.
+    Ends,
+    /// Ctrl-C once its first run has started.
+    Interrupted,
+}
+
+async fn killed_while_its_cluster_starts_in(dirs: &Dirs, how: Resume) -> Result<(), String> {
     let mut args: Vec<String> = ["campaign", SCENARIO, "--max-runs", "1", "--no-minimize"].map(String::from).to_vec();
     args.extend(dirs.args());
     let mut child = spawn(&args)?;
@@ -204,6 +219,22 @@ async fn killed_while_its_cluster_starts_resume_leaves_nothing_in(dirs: &Dirs) -
         args.push(late.clone());
         command("docker", &args.iter().map(String::as_str).collect::<Vec<_>>())
     };
+    if how == Resume::Interrupted {
+        let mut child = spawn(&resume)?;
+        in_flight.await.map_err(|e| format!("could not create the late network: {e}"))?;
+        let r0 = dirs.traces.join(&campaign).join("r0").join("plan.json");
+        eventually("the resume's first run started", Duration::from_secs(300), || async { r0.is_file().then_some(()) }).await?;
+        let pid = child.id().ok_or("the resume has no pid")?;
+        std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
+        let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
+            .await
+            .map_err(|_| "the resume did not exit within 120 s of Ctrl-C".to_string())?
+            .map_err(|e| e.to_string())?;
+        if status.code() != Some(130) {
+            return Err(format!("the interrupted resume exited {status}, not 130"));
+        }
+        return assert_nothing_left(&campaign);
+    }
     let (resumed_run, in_flight) = tokio::join!(ldfi(&resume), in_flight);
     let (code, output) = resumed_run?;
     in_flight.map_err(|e| format!("could not create the late network: {e}"))?;
