@@ -204,12 +204,7 @@ pub async fn run_stopped_with_sigterm_takes_its_nodes_off_a_kept_cluster(cluster
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let pid = child.id().ok_or("run has no pid")?;
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().map_err(|e| e.to_string())?;
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .map_err(|_| "ldfi run did not exit within 60 s of SIGTERM".to_string())?
-        .map_err(|e| e.to_string())?;
+    let status = crate::support::signal_and_wait(&mut child, "TERM", Duration::from_secs(60)).await.map_err(|e| format!("ldfi run: {e}"))?;
     if status.code() != Some(130) {
         return Err(format!("exit status {status:?}, expected 130"));
     }

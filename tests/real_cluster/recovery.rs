@@ -22,7 +22,7 @@ use std::time::Duration;
 use ldfi::campaign::{CampaignSummary, Outcome};
 use tokio::process::Child;
 
-use crate::support::eventually;
+use crate::support::{eventually, signal_and_wait};
 
 const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-commit-before-produce.toml");
 
@@ -224,12 +224,7 @@ async fn killed_while_its_cluster_starts_in(dirs: &Dirs, how: Resume) -> Result<
         in_flight.await.map_err(|e| format!("could not create the late network: {e}"))?;
         let r0 = dirs.traces.join(&campaign).join("r0").join("plan.json");
         eventually("the resume's first run started", Duration::from_secs(300), || async { r0.is_file().then_some(()) }).await?;
-        let pid = child.id().ok_or("the resume has no pid")?;
-        std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
-        let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
-            .await
-            .map_err(|_| "the resume did not exit within 120 s of Ctrl-C".to_string())?
-            .map_err(|e| e.to_string())?;
+        let status = signal_and_wait(&mut child, "INT", Duration::from_secs(120)).await.map_err(|e| format!("the resume: {e}"))?;
         if status.code() != Some(130) {
             return Err(format!("the interrupted resume exited {status}, not 130"));
         }
@@ -419,12 +414,7 @@ async fn interrupted_on_two_clusters_in(dirs: &Dirs, moment: Moment) -> Result<(
         }
     }
     let (up, networks) = left_of(&campaign)?;
-    let pid = child.id().ok_or("the campaign has no pid")?;
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().map_err(|e| e.to_string())?;
-    let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
-        .await
-        .map_err(|_| "the campaign did not exit within 120 s of Ctrl-C".to_string())?
-        .map_err(|e| e.to_string())?;
+    let status = signal_and_wait(&mut child, "INT", Duration::from_secs(120)).await.map_err(|e| format!("the campaign: {e}"))?;
     let code = status.code().unwrap_or(-1);
     println!("    Ctrl-C {moment:?} with {} containers and {} networks up: exit {code}", up.len(), networks.len());
     let finished = dirs.journal().is_some_and(|s| s.outcome != Outcome::InProgress);

@@ -25,6 +25,17 @@ where
     }
 }
 
+/// Sends `signal` (`INT`, `TERM`) to `child` and waits up to `limit` for
+/// it to exit: its exit status, or what went wrong as text.
+pub async fn signal_and_wait(child: &mut tokio::process::Child, signal: &str, limit: Duration) -> Result<std::process::ExitStatus, String> {
+    let pid = child.id().ok_or("the child has no pid")?;
+    std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status().map_err(|e| e.to_string())?;
+    tokio::time::timeout(limit, child.wait())
+        .await
+        .map_err(|_| format!("it did not exit within {limit:?} of SIG{signal}"))?
+        .map_err(|e| e.to_string())
+}
+
 /// A snapshot of one topic, or the error as text.
 pub async fn snapshot(cluster: &Cluster, topic: &str) -> Result<Snapshot, String> {
     cluster.snapshot(&[topic.to_string()], &[]).await.map_err(|e| e.to_string())
@@ -89,12 +100,7 @@ pub async fn interrupted_during_up(signal: &str) -> Result<(), String> {
         (!left.containers.is_empty()).then_some(())
     })
     .await?;
-    let pid = child.id().ok_or("child has no pid")?;
-    std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status().map_err(|e| e.to_string())?;
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .map_err(|_| format!("ldfi cluster up did not exit within 60 s of SIG{signal}"))?
-        .map_err(|e| e.to_string())?;
+    let status = signal_and_wait(&mut child, signal, Duration::from_secs(60)).await.map_err(|e| format!("ldfi cluster up: {e}"))?;
     if status.code() != Some(130) {
         return Err(format!("exit status {status:?}, expected 130"));
     }
