@@ -313,27 +313,29 @@ pub async fn run(args: CampaignArgs) -> u8 {
         let result = campaign::resume(&clusters, &binaries, &scenario, &settings, restored, &mut listeners).await;
         let own = if target.started { &clusters[..] } else { &clusters[1..] };
         futures_util::future::join_all(own.iter().map(|c| c.down())).await;
-        if resumed {
-            super::campaign_cluster::sweep_late(&term, &target, &settings.name).await;
-        }
         result
     };
-    let result = tokio::select! {
-        result = work => result,
-        _ = super::terminal::interrupted() => {
-            // Dropping `work` took its clusters down (their drop removes
-            // them). A campaign that had already ended still shows its
-            // verdict: the journal holds it.
-            term.finish();
-            // What the engine made late for this campaign's dead process
-            // is not this one's to leave behind either; a second
-            // interrupt stops the sweep (`ldfi clean --campaign` then).
-            if resumed {
-                tokio::select! {
-                    _ = super::campaign_cluster::sweep_late(&term, &target, &settings.name) => {}
-                    _ = super::terminal::interrupted() => {}
-                }
-            }
+    // An interrupt drops `work`, which takes its clusters down (their drop
+    // removes them).
+    let finished = tokio::select! {
+        result = work => Some(result),
+        _ = super::terminal::interrupted() => None,
+    };
+    term.finish();
+    // What the engine made late for this campaign's dead process is not
+    // this one's to leave behind either, however the campaign ended; an
+    // interrupt stops the sweep (`ldfi clean --campaign` then).
+    if resumed {
+        tokio::select! {
+            _ = super::campaign_cluster::sweep_late(&term, &target, &settings.name) => {}
+            _ = super::terminal::interrupted() => {}
+        }
+    }
+    let result = match finished {
+        Some(result) => result,
+        None => {
+            // A campaign that had already ended still shows its verdict:
+            // the journal holds it.
             let dir = campaign::report_dir(&settings);
             if let Ok(ended) = campaign::read_summary(&dir) {
                 if ended.outcome != Outcome::InProgress {
@@ -350,7 +352,6 @@ pub async fn run(args: CampaignArgs) -> u8 {
             return EXIT_INTERRUPTED;
         }
     };
-    term.finish();
     match result {
         Ok(summary) => report(&summary, &settings, &scenario, &args),
         Err(e @ (RunError::BadPlan(_) | RunError::Cluster(ClusterError::InUse { .. }))) => fail(EXIT_BAD_INPUT, e),
