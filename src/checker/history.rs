@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::{Event, TraceLine, ValueFormat};
+use crate::trace::{Event, KeyFormat, TraceLine, ValueFormat};
 
 /// What the run was (from its `run_started` line).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,6 +27,10 @@ pub struct RunInfo {
     /// (text when the trace does not say).
     #[serde(default)]
     pub value_format: ValueFormat,
+    /// How the pipeline encodes its output keys (text when the trace does
+    /// not say); the outputs' keys are read with it.
+    #[serde(default)]
+    pub key_format: KeyFormat,
     /// What the properties must know of the pipeline's function.
     #[serde(default)]
     pub checker: crate::model::Expectations,
@@ -141,11 +145,12 @@ impl History {
         let mut history = History::default();
         let mut started = false;
         let mut applied = Vec::new();
+        let mut key_hexes = Vec::new();
         for line in lines {
             match &line.event {
                 Event::RunStarted {
                     scenario, campaign, run, seed, plan, input_topic, output_topic, group, stages, properties, read_committed,
-                    value_format, checker, side_topic, ..
+                    value_format, key_format, checker, side_topic, ..
                 } => {
                     started = true;
                     history.run = RunInfo {
@@ -161,6 +166,7 @@ impl History {
                         properties: properties.clone(),
                         read_committed: *read_committed,
                         value_format: value_format.unwrap_or_default(),
+                        key_format: key_format.unwrap_or_default(),
                         checker: *checker,
                         side_topic: side_topic.clone(),
                     };
@@ -183,10 +189,15 @@ impl History {
                         history.inputs.push(input);
                     }
                 }
-                Event::CheckerRead { partition, offset, key, value, value_hex, ids, .. } => history.outputs.push(Output {
+                Event::CheckerRead { partition, offset, key, value, value_hex, key_hex, ids, .. } => history.outputs.push(Output {
                     partition: *partition,
                     offset: *offset,
-                    key: key.clone(),
+                    // Read with the run's key format below, once the run
+                    // is known whatever the lines' order.
+                    key: {
+                        key_hexes.push(key_hex.clone());
+                        key.clone()
+                    },
                     value: value.clone(),
                     value_hex: value_hex.clone(),
                     ids: ids.clone(),
@@ -208,6 +219,9 @@ impl History {
         }
         if !started {
             return Err("the trace has no run_started line: not a run directory of ldfi".to_string());
+        }
+        for (output, key_hex) in history.outputs.iter_mut().zip(key_hexes) {
+            output.key = super::keys::read(history.run.key_format, output.key.as_deref(), key_hex.as_deref());
         }
         history.outputs.sort_by_key(|o| (o.partition, o.offset));
         Ok(history)
@@ -243,6 +257,7 @@ mod tests {
                 acks: None,
                 input_min_isr: None,
                 value_format: None,
+                key_format: None,
                 checker: Default::default(),
                 side_topic: None,
                 setup_ms: None,

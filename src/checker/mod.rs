@@ -11,6 +11,7 @@
 mod filter_map;
 mod history;
 mod joins;
+mod keys;
 mod properties;
 mod records;
 mod sums;

@@ -384,6 +384,7 @@ mod tests {
             acks: Some("all".into()),
             input_min_isr: None,
             value_format: format,
+            key_format: None,
             checker: Default::default(),
             side_topic: None,
             setup_ms: None,
@@ -414,6 +415,7 @@ mod tests {
                 value,
                 ids: vec![],
                 value_hex,
+                key_hex: None,
             }));
         }
         lines

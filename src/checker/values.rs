@@ -208,7 +208,7 @@ fn printable(seen: &[u8]) -> bool {
     std::str::from_utf8(seen).is_ok_and(|text| !text.is_empty() && !text.chars().any(char::is_control))
 }
 
-fn from_hex(hex: &str) -> Option<Vec<u8>> {
+pub(super) fn from_hex(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
         return None;
     }

@@ -73,10 +73,19 @@ pub fn check(history: &History) -> PropertyResult {
     let format = history.run.value_format;
     let mut emitted: BTreeMap<(&str, i64), Vec<u64>> = BTreeMap::new();
     for o in &history.outputs {
-        let Some((key, start)) = o.key.as_deref().and_then(|k| k.rsplit_once('@')).and_then(|(k, s)| Some((k, s.parse::<i64>().ok()?))) else {
+        let Some((key, start, end)) = o.key.as_deref().and_then(window_of) else {
             return unknown(r, format!(
-                "output {}@{} has the key {:?}, not <key>@<window start ms>: window-counts reads windows keyed that way",
+                "output {}@{} has the key {:?}, not <key>@<window start ms> nor [<key>@<start>/<end>] (Windowed.toString()): \
+                 window-counts reads windows keyed that way, or written with Kafka Streams' \
+                 WindowedSerdes.timeWindowedSerdeFrom(String.class, size) when [pipeline] key_format = \"windowed\"",
                 o.partition, o.offset, o.key.as_deref().unwrap_or_default()
+            ));
+        };
+        if let Some(end) = end.filter(|end| end.checked_sub(start) != Some(size)) {
+            return unknown(r, format!(
+                "output {}@{} is the window of {key:?} from {start} to {end}, not [checker] window_millis = {size} long: \
+                 window-counts checks tumbling windows of that size only",
+                o.partition, o.offset
             ));
         };
         // A start off the grid is another kind of window (hopping,
@@ -148,6 +157,19 @@ pub fn check(history: &History) -> PropertyResult {
     let wrong: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();
     r.summary = format!("{} of {} windows are wrong{late_note}", wrong.len(), windows.len());
     r
+}
+
+/// The key, start and (if the key says) end of the window an output key
+/// names: `<key>@<start>`, or `[<key>@<start>/<end>]` as Kafka Streams'
+/// `Windowed.toString()` writes it.
+fn window_of(key: &str) -> Option<(&str, i64, Option<i64>)> {
+    if let Some(inner) = key.strip_prefix('[').and_then(|k| k.strip_suffix(']')) {
+        let (key, span) = inner.rsplit_once('@')?;
+        let (start, end) = span.split_once('/')?;
+        return Some((key, start.parse().ok()?, Some(end.parse().ok()?)));
+    }
+    let (key, start) = key.rsplit_once('@')?;
+    Some((key, start.parse().ok()?, None))
 }
 
 #[cfg(test)]
@@ -248,5 +270,73 @@ mod tests {
         let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@500", 2)]));
         assert_eq!(r.verdict, Verdict::Unknown);
         assert!(r.summary.contains("not a multiple of [checker] window_millis = 1000"), "{}", r.summary);
+        let r = check(&history(vec![window(0, "[cat@0/2000]", 2)]));
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("from 0 to 2000, not [checker] window_millis = 1000 long"), "{}", r.summary);
+        let r = check(&history(vec![window(0, "0xff01", 2)]));
+        assert!(r.summary.contains("key_format = \"windowed\""), "{}", r.summary);
+    }
+
+    #[test]
+    fn windows_keyed_as_windowed_to_string_are_read_as_their_start() {
+        let r = check(&history(vec![window(0, "[cat@0/1000]", 2), window(1, "[dog@1000/2000]", 1)]));
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        let r = check(&history(vec![window(0, "[cat@0/1000]", 2), window(1, "[cat@0/1000]", 2), window(2, "dog@1000", 1)]));
+        assert_eq!((r.verdict, r.aggregates[0].key.as_str()), (Verdict::Fail, "cat@0"));
+    }
+
+    /// An app writing `Windowed<String>` keys with Kafka Streams' windowed
+    /// serde, as its docs do, checked from the trace the harness records.
+    #[test]
+    fn windows_written_with_the_windowed_serde_are_checked_from_the_trace() {
+        use crate::trace::{Event, KeyFormat, TraceLine};
+        let line = |event| TraceLine { time_ms: 0, source: "harness".into(), step: Some(0), event };
+        let h = history(Vec::new());
+        let mut lines = vec![line(Event::RunStarted {
+            scenario: "s".into(),
+            campaign: "c".into(),
+            run: "r".into(),
+            seed: 0,
+            plan: serde_json::Value::Null,
+            input_topic: "clicks".into(),
+            output_topic: "windows".into(),
+            group: "g".into(),
+            stages: Vec::new(),
+            properties: vec!["window-counts".into()],
+            read_committed: false,
+            acks: None,
+            input_min_isr: None,
+            value_format: Some(crate::trace::ValueFormat::Long),
+            key_format: Some(KeyFormat::Windowed),
+            checker: h.run.checker,
+            side_topic: None,
+            setup_ms: None,
+        })];
+        for i in &h.inputs {
+            lines.push(line(Event::Produced {
+                id: i.id.clone(),
+                key: i.key.clone(),
+                value: i.value.clone(),
+                topic: "clicks".into(),
+                partition: i.partition,
+                offset: i.offset,
+                leader: Some(1),
+                error: None,
+                timestamp_ms: i.timestamp_ms,
+            }));
+        }
+        lines.push(line(Event::Drained { caught_up: true, waited_ms: 10, detail: String::new(), quiet_ms: None, committed: Vec::new() }));
+        for (offset, (word, start, count)) in [("cat", 0i64, 2i64), ("dog", 1000, 1)].into_iter().enumerate() {
+            let (key, key_hex) = crate::workload::raw_value(Some(&[word.as_bytes(), &start.to_be_bytes()].concat()));
+            let (value, value_hex) = crate::workload::raw_value(Some(&count.to_be_bytes()));
+            lines.push(line(Event::CheckerRead { topic: "windows".into(), partition: 0, offset: offset as i64, key, value, ids: vec![], value_hex, key_hex }));
+        }
+        let read = History::from_trace(&lines).unwrap();
+        assert_eq!(read.outputs.iter().map(|o| o.key.clone().unwrap()).collect::<Vec<_>>(), ["cat@0", "dog@1000"]);
+        assert_eq!(check(&read).verdict, Verdict::Pass, "{}", check(&read).summary);
+        if let Event::RunStarted { key_format, .. } = &mut lines[0].event {
+            *key_format = None;
+        }
+        assert_eq!(check(&History::from_trace(&lines).unwrap()).verdict, Verdict::Unknown, "read as text, the keys name no window");
     }
 }

@@ -174,6 +174,7 @@ impl<'a> Underway<'a> {
             }),
             input_min_isr: Some(input_min_isr(scenario)),
             value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
+            key_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).key_format),
             checker: scenario.checker,
             side_topic: scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)),
             setup_ms: Some(started.elapsed().as_millis() as u64),
@@ -327,6 +328,7 @@ impl<'a> Underway<'a> {
                 value: record.value,
                 ids: record.id.into_iter().collect(),
                 value_hex: record.value_hex,
+                key_hex: record.key_hex,
             };
             self.harness.write(eot, event).map_err(io(&self.harness_path))?;
         }

@@ -34,7 +34,7 @@ pub use name::{is_name, MAX_NAME_LEN, NAME_RULE};
 
 use crate::cluster::TopicSpec;
 use crate::model::{Delay, Expectations, Loss, NodeId, Rate};
-use crate::trace::ValueFormat;
+use crate::trace::{KeyFormat, ValueFormat};
 use crate::workload::{Acks, Keys};
 
 /// A validated scenario.
@@ -103,6 +103,10 @@ pub struct PipelineSpec {
     /// How the output values the checker reads as numbers are encoded.
     #[serde(default)]
     pub value_format: ValueFormat,
+    /// How the output keys are encoded (text, or Kafka Streams' windowed
+    /// serde).
+    #[serde(default)]
+    pub key_format: KeyFormat,
     /// Longest wait for every instance to join the group before step 0.
     #[serde(default = "startup_default")]
     pub startup_secs: u64,

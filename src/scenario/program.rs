@@ -18,7 +18,7 @@ use super::file::{read_text, ReadError};
 use super::raw::RawPipeline;
 use super::problems::Checker;
 use super::{image, FileTemplate, Mount, PipelineKind, Program, PLACEHOLDERS};
-use crate::trace::ValueFormat;
+use crate::trace::{KeyFormat, ValueFormat};
 
 /// Longest template a scenario may render into an instance's files.
 const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
@@ -31,6 +31,7 @@ pub(super) struct ProgramFields {
     pub files: Vec<FileTemplate>,
     pub otel_agent: bool,
     pub value_format: ValueFormat,
+    pub key_format: KeyFormat,
     pub startup_secs: u64,
 }
 
@@ -190,6 +191,14 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
             ValueFormat::Text
         }),
     };
+    let key_format = match p.key_format.as_ref() {
+        None => KeyFormat::Text,
+        Some(k) => KeyFormat::named(k.get_ref()).unwrap_or_else(|| {
+            c.at(k, &t.field("key_format"), format!("unknown key format {:?}", k.get_ref()),
+                "use text (the key as written, Serdes.String()) or windowed (Kafka Streams' WindowedSerdes.timeWindowedSerdeFrom(String.class, size): the key, then the window start as 8 bytes)");
+            KeyFormat::Text
+        }),
+    };
     let startup_secs = match &p.startup_secs {
         None => 120,
         Some(s) if (1..=900).contains(s.get_ref()) => *s.get_ref(),
@@ -198,7 +207,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
             120
         }
     };
-    ProgramFields { program, image, mounts, files, otel_agent, value_format, startup_secs }
+    ProgramFields { program, image, mounts, files, otel_agent, value_format, key_format, startup_secs }
 }
 
 /// `path` from the scenario file, against the scenario's folder.

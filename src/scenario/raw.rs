@@ -80,6 +80,8 @@ pub struct RawPipeline {
     pub otel_agent: Option<bool>,
     /// How output values are encoded: `text`, `long`, `json`.
     pub value_format: Option<Spanned<String>>,
+    /// How output keys are encoded: `text`, `windowed`.
+    pub key_format: Option<Spanned<String>>,
     /// Longest wait for every instance to join the group before step 0.
     pub startup_secs: Option<Spanned<u64>>,
     pub instances: Option<Spanned<u8>>,

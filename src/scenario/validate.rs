@@ -565,6 +565,7 @@ fn pipeline_table(
         run_suffix: p.run_suffix.unwrap_or(true),
         otel_agent: fields.otel_agent,
         value_format: fields.value_format,
+        key_format: fields.key_format,
         startup_secs: fields.startup_secs,
     })
 }
@@ -856,6 +857,9 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&own("jar = \"app.jar\"")), ["pipeline.main_class"]);
         assert_eq!(fields(&GOOD.replace("kind = \"copy\"", "kind = \"copy\"\nimage = \"x:1\"")), ["pipeline.image"]);
         assert_eq!(fields(&own("command = [\"app\"]\nvalue_format = \"xml\"")), ["pipeline.value_format"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nkey_format = \"session\"")), ["pipeline.key_format"]);
+        let windowed = parse(&at, &own("command = [\"app\"]\nkey_format = \"windowed\"")).unwrap();
+        assert_eq!((windowed.pipeline.key_format, s.pipeline.key_format), (crate::trace::KeyFormat::Windowed, crate::trace::KeyFormat::Text));
         assert_eq!(fields(&own("command = [\"app\"]\nmounts = [{ host = \"nowhere\", path = \"/trace\" }]")),
             ["pipeline.mounts[0].host", "pipeline.mounts[0].path"]);
         assert_eq!(fields(&own("command = [\"app\"]\nargs = [\"x\"]")), ["pipeline.args"]);

@@ -114,6 +114,10 @@ pub enum Event {
         /// Absent in older traces: text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value_format: Option<ValueFormat>,
+        /// How the pipeline encodes the output keys (text, or Kafka
+        /// Streams' windowed serde). Absent in older traces: text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_format: Option<KeyFormat>,
         /// What the checker must know of the pipeline's function (the
         /// scenario's `[checker]`). Absent when nothing is set.
         #[serde(default, skip_serializing_if = "crate::model::Expectations::is_empty")]
@@ -220,6 +224,10 @@ pub enum Event {
         /// (`value` is then absent): an 8-byte long often is not.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value_hex: Option<String>,
+        /// The key's bytes in lowercase hex when they are not UTF-8 (`key`
+        /// is then absent): a windowed key ends in an 8-byte window start.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_hex: Option<String>,
     },
     /// A span an instrumented client exported over OTLP to the harness's
     /// receiver (`otlp.jsonl`, source `otlp`): a Kafka publish or process
@@ -323,6 +331,38 @@ impl ValueFormat {
             ValueFormat::Long => "long",
             ValueFormat::Int => "int",
             ValueFormat::Json => "json",
+        }
+    }
+}
+
+/// How a pipeline encodes the keys of its output records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyFormat {
+    /// The key as text (`Serdes.String()`), whatever it holds.
+    #[default]
+    Text,
+    /// Kafka Streams' time-windowed serde of a string key
+    /// (`WindowedSerdes.timeWindowedSerdeFrom(String.class, size)`): the
+    /// key's UTF-8 bytes, then the window's start as an 8-byte big-endian
+    /// long (ms since the epoch).
+    Windowed,
+}
+
+impl KeyFormat {
+    /// Every format, as scenario files and messages list them.
+    pub const ALL: [KeyFormat; 2] = [KeyFormat::Text, KeyFormat::Windowed];
+
+    /// The format a scenario file names, if any.
+    pub fn named(name: &str) -> Option<KeyFormat> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyFormat::Text => "text",
+            KeyFormat::Windowed => "windowed",
         }
     }
 }

@@ -15,7 +15,11 @@ use super::ID_HEADER;
 pub struct ReadRecord {
     pub partition: i32,
     pub offset: i64,
+    /// The key, when its bytes are UTF-8.
     pub key: Option<String>,
+    /// The key's bytes in lowercase hex, when they are not UTF-8 (a
+    /// windowed key ends in an 8-byte window start).
+    pub key_hex: Option<String>,
     /// The value, when its bytes are UTF-8.
     pub value: Option<String>,
     /// The value's bytes in lowercase hex, when they are not UTF-8 (an
@@ -101,10 +105,12 @@ fn read_blocking(
         let position = positions.entry(message.partition()).or_insert(0);
         *position = (*position).max(message.offset() + 1);
         let (value, value_hex) = raw_value(message.payload());
+        let (key, key_hex) = raw_value(message.key());
         records.push(ReadRecord {
             partition: message.partition(),
             offset: message.offset(),
-            key: message.key().map(|k| String::from_utf8_lossy(k).to_string()),
+            key,
+            key_hex,
             value,
             value_hex,
             id,

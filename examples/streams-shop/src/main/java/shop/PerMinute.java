@@ -8,6 +8,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 
 /** Events per key and window, one final result per window. */
 public final class PerMinute {
@@ -20,8 +21,8 @@ public final class PerMinute {
             .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace)))
             .count()
             .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
-            .toStream((w, n) -> w.key() + "@" + w.window().start())
-            .to(props.getProperty("shop.output"), Produced.with(Serdes.String(), Serdes.Long()));
+            .toStream()
+            .to(props.getProperty("shop.output"), Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, size), Serdes.Long()));
         Totals.run(b, props);
     }
 }

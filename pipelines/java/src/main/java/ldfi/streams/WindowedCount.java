@@ -1,16 +1,20 @@
 package ldfi.streams;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
@@ -27,6 +31,11 @@ import org.apache.kafka.streams.state.WindowStore;
  *                       Event time: each record's timestamp.
  *   OUTPUT_TOPIC        key "word@windowStartMs" (String) -> the window's
  *                       count (Serdes.Long(): 8 bytes, big-endian) (required)
+ *   OUTPUT_KEY          text (default): the key above; windowed: the
+ *                       Windowed key as Kafka Streams' docs write it,
+ *                       WindowedSerdes.timeWindowedSerdeFrom(String.class,
+ *                       size): the word's bytes, then the window start as
+ *                       8 bytes, big-endian
  *   WINDOW_SIZE_MS      default 4000 (tumbling: windows start at multiples of it)
  *   WINDOW_GRACE_MS     default 1000: records up to this late still count;
  *                       later ones are dropped
@@ -61,9 +70,13 @@ public final class WindowedCount {
         if (size == 0) {
             throw new StreamsSettings.Misconfigured("WINDOW_SIZE_MS is 0; a window is at least 1 ms long");
         }
+        String keys = settings.optional("OUTPUT_KEY", "text").toLowerCase(Locale.ROOT);
+        if (!keys.equals("text") && !keys.equals("windowed")) {
+            throw new StreamsSettings.Misconfigured("OUTPUT_KEY is " + keys + "; use text (the default) or windowed");
+        }
 
         StreamsBuilder builder = new StreamsBuilder();
-        builder.<String, String>stream(input)
+        KStream<Windowed<String>, Long> results = builder.<String, String>stream(input)
                 .groupByKey()
                 .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace)))
                 // The serdes spelled out: the suppression buffer takes its key
@@ -78,9 +91,13 @@ public final class WindowedCount {
                 // name derived from the node numbering.
                 .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())
                         .withName(SUPPRESS))
-                .toStream()
-                .map((window, count) -> KeyValue.pair(window.key() + "@" + window.window().start(), count))
-                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+                .toStream();
+        if (keys.equals("windowed")) {
+            results.to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, size), Serdes.Long()));
+        } else {
+            results.map((window, count) -> KeyValue.pair(window.key() + "@" + window.window().start(), count))
+                    .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+        }
         return builder.build();
     }
 }

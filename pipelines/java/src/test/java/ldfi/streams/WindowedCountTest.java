@@ -1,10 +1,14 @@
 package ldfi.streams;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -61,5 +65,27 @@ class WindowedCountTest {
             in.pipeInput("b", "x", 1000L);
             assertEquals(List.of(KeyValue.pair("a@0", 2L)), out.readKeyValuesToList());
         }
+    }
+
+    @Test
+    void windowedKeysAreTheWordThenTheWindowStartAsEightBytes() {
+        try (TopologyTestDriver driver = Drivers.driver(WindowedCount::topology,
+                Drivers.env("WINDOW_SIZE_MS", "1000", "WINDOW_GRACE_MS", "0", "OUTPUT_KEY", "windowed"))) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<byte[], Long> out = driver.createOutputTopic("out", new ByteArrayDeserializer(), new LongDeserializer());
+            in.pipeInput("a", "x", 1100L);
+            in.pipeInput("b", "x", 2000L);
+            KeyValue<byte[], Long> result = out.readKeyValue();
+            ByteBuffer expected = ByteBuffer.allocate(9).put((byte) 'a').putLong(1000L);
+            assertArrayEquals(expected.array(), result.key);
+            assertEquals(1L, result.value);
+        }
+    }
+
+    @Test
+    void anUnknownOutputKeyIsRefused() {
+        StreamsSettings.Misconfigured e = assertThrows(StreamsSettings.Misconfigured.class,
+                () -> Drivers.driver(WindowedCount::topology, Drivers.env("OUTPUT_KEY", "session")));
+        assertTrue(e.getMessage().contains("OUTPUT_KEY is session"), e.getMessage());
     }
 }
