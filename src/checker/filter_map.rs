@@ -15,7 +15,7 @@ use crate::scenario::Property;
 
 pub fn check(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::FilterMap);
-    let expect = history.run.checker;
+    let expect = &history.run.checker;
     let factor = expect.multiply.unwrap_or(1);
     let keeps = |n: i64| expect.keep_at_least.is_none_or(|min| n >= min);
     let mut numbers = HashMap::new();

@@ -17,8 +17,9 @@
 //! pair at exactly the window's edge may go either way. Both sides' values
 //! must tell records apart, since an output names its pair by them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::join_output;
 use super::records::{self, by_id, unknown};
 use super::{Duplicate, History, Input, Output, PropertyResult, RecordRef, Verdict, WrongOutput};
 use crate::scenario::Property;
@@ -27,9 +28,19 @@ use crate::scenario::Property;
 /// an inner join to be sure to meet it: a step of the workload.
 pub const SETTLED_MILLIS: i64 = 1000;
 
-/// The two string fields `a` and `b` of a JSON object value (`b` may be
-/// null).
-fn fields(o: &Output, a: &str, b: &str) -> Result<(String, Option<String>), String> {
+/// The sides `a` and `b` an output names (`b` may be null): as the run's
+/// `join_output` template writes them, else the two string fields of a
+/// JSON object. `known(side, value)` says whether the workload wrote that
+/// value on that side.
+fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, &str) -> bool) -> Result<(String, Option<String>), String> {
+    if let Some(template) = history.run.checker.join_output.as_deref() {
+        return o.value.as_deref().and_then(|v| join_output::read(template, a, b, v, known)).ok_or_else(|| {
+            format!(
+                "output {}@{} has the value {:?}, not the shape of [checker] join_output = {template:?}: is this the join's output?",
+                o.partition, o.offset, o.value.as_deref().unwrap_or_default()
+            )
+        });
+    }
     let parsed: Option<serde_json::Value> = o.value.as_deref().and_then(|v| serde_json::from_str(v).ok());
     let field = |v: &serde_json::Value, f: &str| v.get(f).map(|x| x.as_str().map(str::to_string));
     match parsed.as_ref().map(|v| (field(v, a), field(v, b))) {
@@ -64,6 +75,9 @@ pub fn table(history: &History) -> PropertyResult {
     for versions in rows.values_mut() {
         versions.sort_by_key(|v| (ts(v), v.offset));
     }
+    let values: HashSet<&str> = history.inputs.iter().map(|i| i.value.as_str()).collect();
+    let row_values: HashSet<&str> = history.side_inputs.iter().map(|i| i.value.as_str()).collect();
+    let known = |side: &str, v: &str| if side == "value" { values.contains(v) } else { row_values.contains(v) };
     let mut stale = 0;
     let mut joined = 0;
     for s in history.inputs.iter().filter(|i| i.acked) {
@@ -83,7 +97,7 @@ pub fn table(history: &History) -> PropertyResult {
             r.lost.push(RecordRef { id: s.id.clone(), key: s.key.clone(), partition: s.partition, offset: s.offset });
         }
         for o in outs {
-            let (value, table) = match fields(o, "value", "table") {
+            let (value, table) = match fields(history, o, "value", "table", &known) {
                 Ok(f) => f,
                 Err(why) => return unknown(r, why),
             };
@@ -147,9 +161,10 @@ pub fn streams(history: &History) -> PropertyResult {
         (Err(why), _) | (_, Err(why)) => return unknown(r, why),
     };
     let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
+    let known = |side: &str, v: &str| if side == "left" { lefts.contains_key(v) } else { rights.contains_key(v) };
     let mut written: BTreeMap<(usize, usize), Vec<&Output>> = BTreeMap::new();
     for o in &history.outputs {
-        let (l, rv) = match fields(o, "left", "right") {
+        let (l, rv) = match fields(history, o, "left", "right", &known) {
             Ok((l, Some(rv))) => (l, rv),
             Ok((_, None)) => return unknown(r, format!("output {}@{} has a null right side: stream-join checks inner joins", o.partition, o.offset)),
             Err(why) => return unknown(r, why),
@@ -308,5 +323,29 @@ mod tests {
         let r = streams(&h);
         assert_eq!(r.verdict, Verdict::Unknown);
         assert!(r.summary.contains("words = []"), "{}", r.summary);
+    }
+
+    /// Joiners as users write them, `order + "-" + customer`: read by the
+    /// scenario's template, the verdicts those of the JSON outputs.
+    #[test]
+    fn outputs_written_as_the_join_output_template_says_are_judged_alike() {
+        let mut h = enrich(vec![out(0, "10-alice", "in-1"), out(1, "20-alice", "in-2")]);
+        h.run.checker.join_output = Some("{value}-{table}".into());
+        let r = table(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.contains("1 met a row older"), "{}", r.summary);
+        h.outputs[0] = out(0, "10-bob", "in-1");
+        assert!(table(&h).wrong[0].why.contains("from the future"));
+        h.outputs[0] = out(0, "10 with alice", "in-1");
+        let r = table(&h);
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("not the shape of [checker] join_output = \"{value}-{table}\""), "{}", r.summary);
+        h.run.checker.left_join = Some(true);
+        h.outputs = vec![out(0, "10-alice", "in-1"), out(1, "20-bob", "in-2"), out(2, "30-null", "in-3")];
+        assert_eq!(table(&h).verdict, Verdict::Pass, "{}", table(&h).summary);
+
+        let mut h = stream_join(vec![out(0, "side-0 & v0", "in-0")]);
+        h.run.checker.join_output = Some("{right} & {left}".into());
+        assert_eq!(streams(&h).verdict, Verdict::Pass, "{}", streams(&h).summary);
     }
 }

@@ -10,6 +10,7 @@
 
 mod filter_map;
 mod history;
+mod join_output;
 mod joins;
 mod keys;
 mod properties;
@@ -22,6 +23,7 @@ mod windows;
 use serde::{Deserialize, Serialize};
 
 pub use history::{run_started_once, History, Input, Output, RunInfo};
+pub use join_output::check_template as check_join_output;
 pub use values::UnreadableValue;
 
 use crate::scenario::Property;

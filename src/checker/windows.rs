@@ -32,7 +32,7 @@ struct Window {
 
 pub fn check(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::WindowCounts);
-    let expect = history.run.checker;
+    let expect = &history.run.checker;
     let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The `[checker]` settings of a scenario; every field optional.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expectations {
     /// `filter-map`: an input whose number is below this is expected to be
     /// dropped; `None` keeps every input.
@@ -36,6 +36,11 @@ pub struct Expectations {
     /// that join (`JoinWindows.ofTimeDifference...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_window_millis: Option<u64>,
+    /// `table-join`, `stream-join`: how an output names its two sides, a
+    /// template such as `"{value} for {table}"` or `"{left}+{right}"`;
+    /// `None`: a JSON object with those fields, as the shipped apps write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_output: Option<String>,
 }
 
 impl Expectations {

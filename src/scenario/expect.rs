@@ -149,6 +149,18 @@ pub(super) fn expectations(
             format!("{} ms", w.get_ref()), format!("use 1 to {MAX_WINDOW_MILLIS} ms, the app's window size")),
         _ => {}
     }
+    if let Some(t) = &raw.join_output {
+        let sides = [(Property::TableJoin, "value", "table"), (Property::StreamJoin, "left", "right")];
+        let wanted: Vec<_> = sides.iter().filter(|(p, ..)| wants(*p)).collect();
+        if wanted.is_empty() {
+            c.at(t, "checker.join_output", "no join property reads it", "drop it, or add table-join or stream-join to properties");
+        }
+        for (p, a, b) in wanted {
+            if let Err(why) = crate::checker::check_join_output(t.get_ref(), a, b) {
+                c.at(t, "checker.join_output", why, format!("write how {} reads an output, e.g. \"{{{a}}} for {{{b}}}\"", p.name()));
+            }
+        }
+    }
     if let Some(g) = &raw.grace_millis {
         if *g.get_ref() > MAX_WINDOW_MILLIS {
             c.at(g, "checker.grace_millis", format!("{} ms", g.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms, the app's grace period"));
@@ -161,5 +173,6 @@ pub(super) fn expectations(
         grace_millis: raw.grace_millis.as_ref().map(Spanned::get_ref).copied(),
         left_join: raw.left_join,
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
+        join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
     }
 }

@@ -138,6 +138,7 @@ pub struct RawChecker {
     pub grace_millis: Option<Spanned<u64>>,
     pub left_join: Option<bool>,
     pub join_window_millis: Option<Spanned<u64>>,
+    pub join_output: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -789,6 +789,13 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&side("topic = \"output\"\nbusy_steps = [6]"))), ["workload.side.busy_steps"]);
         assert_eq!(fields(&problems(&side("topic = \"output\"\nwords = [\"a,b\"]"))), ["workload.side.words[0]"]);
         assert_eq!(fields(&problems(&checked("", r#"["table-join"]"#, ""))), ["workload.side"]);
+        let joined = |template: &str| side(&format!("topic = \"output\"\n[checker]\njoin_output = \"{template}\""));
+        let s = parse(Path::new("s.toml"), &joined("{value} for {table}")).unwrap();
+        assert_eq!(s.checker.join_output.as_deref(), Some("{value} for {table}"));
+        assert_eq!(fields(&problems(&joined("{left}+{right}"))), ["checker.join_output"]);
+        assert_eq!(fields(&problems(&joined("{value}{table}"))), ["checker.join_output"]);
+        let e = problems(&checked("", "[]", "[checker]\njoin_output = \"{value}/{table}\""));
+        assert!(e[0].message.contains("no join property reads it"), "{e:?}");
         let e = problems(&checked("", "[]", "[checker]\nwindow = 4000"));
         assert!(e[0].message.contains("window"), "{e:?}");
     }

@@ -15,7 +15,7 @@ public final class Orders {
         KTable<String, String> customers =
             b.table(props.getProperty("shop.customers"), Consumed.with(Serdes.String(), Serdes.String()));
         b.stream(props.getProperty("shop.orders"), Consumed.with(Serdes.String(), Serdes.String()))
-            .join(customers, (order, customer) -> "{\"value\":\"" + order + "\",\"table\":\"" + customer + "\"}")
+            .join(customers, (order, customer) -> order + " for " + customer)
             .to(props.getProperty("shop.output"), Produced.with(Serdes.String(), Serdes.String()));
         Totals.run(b, props);
     }
