@@ -96,10 +96,8 @@ fn decode_aggregate(format: ValueFormat, bytes: &[u8]) -> Result<Aggregate, &'st
             }
             text.parse().map_or(Err("too large for a sum"), sum)
         }
-        ValueFormat::Long => {
-            let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
-            sum(i64::from_be_bytes(bytes))
-        }
+        ValueFormat::Long => sum(long(bytes)?),
+        ValueFormat::Double => sum(whole_double(bytes)?),
         ValueFormat::Int => {
             let bytes: [u8; 4] = bytes.try_into().map_err(|_| "not exactly 4 bytes")?;
             sum(i64::from(i32::from_be_bytes(bytes)))
@@ -131,10 +129,8 @@ pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
             }
             text.parse().map_err(|_| "too large for a count")
         }
-        ValueFormat::Long => {
-            let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
-            u64::try_from(i64::from_be_bytes(bytes)).map_err(|_| "a negative long")
-        }
+        ValueFormat::Long => u64::try_from(long(bytes)?).map_err(|_| "a negative long"),
+        ValueFormat::Double => u64::try_from(whole_double(bytes)?).map_err(|_| "a negative double"),
         ValueFormat::Int => {
             let bytes: [u8; 4] = bytes.try_into().map_err(|_| "not exactly 4 bytes")?;
             u64::try_from(i32::from_be_bytes(bytes)).map_err(|_| "a negative int")
@@ -158,11 +154,41 @@ pub fn decode(format: ValueFormat, bytes: &[u8]) -> Result<u64, &'static str> {
     }
 }
 
+/// A long this large is no count or sum of a workload's inputs: past it,
+/// 8 bytes that are also a whole double are read as the double they are.
+const IMPLAUSIBLE_LONG: i64 = 1 << 60;
+
+/// 8 big-endian bytes as a long, unless they are a whole double: any
+/// double from 1.0 up reads as a long past [`IMPLAUSIBLE_LONG`], so a
+/// `Serdes.Double()` sum declared a long is refused with the fix rather
+/// than judged a sum of quintillions.
+fn long(bytes: &[u8]) -> Result<i64, &'static str> {
+    let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
+    let n = i64::from_be_bytes(bytes);
+    if n.unsigned_abs() >= IMPLAUSIBLE_LONG.unsigned_abs() && whole_double(&bytes).is_ok() {
+        return Err("a whole double (Serdes.Double()), as a long far past any count or sum");
+    }
+    Ok(n)
+}
+
+/// 8 big-endian bytes as a double that is a whole number within a long.
+fn whole_double(bytes: &[u8]) -> Result<i64, &'static str> {
+    let bytes: [u8; 8] = bytes.try_into().map_err(|_| "not exactly 8 bytes")?;
+    let d = f64::from_be_bytes(bytes);
+    // 2^63 as a double: a whole double below it in magnitude is a long.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if d.is_finite() && d.fract() == 0.0 && d.abs() < LIMIT {
+        Ok(d as i64)
+    } else {
+        Err("not a whole double")
+    }
+}
+
 /// The other format that `reads` the bytes, if any: a long first (8 bytes
-/// that are not digits are almost surely one), then text, JSON, and last an
-/// int (any 4 bytes read as one, "12.0" too).
+/// that are not digits are almost surely one), then a double, text, JSON,
+/// and last an int (any 4 bytes read as one, "12.0" too).
 fn guess(format: ValueFormat, bytes: &[u8], reads: fn(ValueFormat, &[u8]) -> bool) -> Option<ValueFormat> {
-    [ValueFormat::Long, ValueFormat::Text, ValueFormat::Json, ValueFormat::Int]
+    [ValueFormat::Long, ValueFormat::Double, ValueFormat::Text, ValueFormat::Json, ValueFormat::Int]
         .into_iter()
         .filter(|f| *f != format)
         .find(|f| reads(*f, bytes))
@@ -240,6 +266,25 @@ mod tests {
     }
 
     #[test]
+    fn double_reads_whole_values_and_a_double_declared_long_says_so() {
+        let double = |d: f64| d.to_be_bytes().to_vec();
+        assert_eq!(decode(ValueFormat::Double, &double(5026.0)), Ok(5026));
+        assert_eq!(decode(ValueFormat::Double, &double(0.0)), Ok(0));
+        assert_eq!(decode(ValueFormat::Double, &double(2.5)), Err("not a whole double"));
+        assert_eq!(decode(ValueFormat::Double, &double(-3.0)), Err("a negative double"));
+        assert_eq!(aggregate(ValueFormat::Double, None, Some("c0a7700000000000")), Some(Ok(Aggregate { sum: -3000, count: None })));
+        // Serdes.Double() bytes under value_format = "long": refused, with
+        // the format that reads them, never a sum of quintillions.
+        let e = count(ValueFormat::Long, None, Some("40b3a20000000000")).unwrap().unwrap_err();
+        assert!(e.to_string().contains("set [pipeline] value_format = \"double\""), "{e}");
+        let e = aggregate(ValueFormat::Long, None, Some("40b3a20000000000")).unwrap().unwrap_err();
+        assert!(e.to_string().contains("value_format = \"double\""), "{e}");
+        // A long read as a double: 3 is a subnormal, not whole.
+        let e = count(ValueFormat::Double, None, Some("0000000000000003")).unwrap().unwrap_err();
+        assert!(e.to_string().contains("value_format = \"long\""), "{e}");
+    }
+
+    #[test]
     fn json_reads_integer_valued_numbers() {
         assert_eq!(decode(ValueFormat::Json, b"12"), Ok(12));
         assert_eq!(decode(ValueFormat::Json, b"12.0"), Ok(12));
@@ -290,7 +335,7 @@ mod tests {
     fn a_value_no_format_reads_says_so() {
         let e = count(ValueFormat::Text, Some("cat"), None).unwrap().unwrap_err();
         assert!(matches!(e, UnreadableValue::NotACount { fix: None, .. }));
-        assert!(e.to_string().contains("no format ldfi knows (text, long, int, json) reads it"), "{e}");
+        assert!(e.to_string().contains("no format ldfi knows (text, long, int, json, double) reads it"), "{e}");
     }
 
     #[test]

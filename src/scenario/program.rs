@@ -187,7 +187,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
         None => ValueFormat::Text,
         Some(v) => ValueFormat::named(v.get_ref()).unwrap_or_else(|| {
             c.at(v, &t.field("value_format"), format!("unknown value format {:?}", v.get_ref()),
-                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()) or json (a JSON number)");
+                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()), double (8-byte big-endian, Serdes.Double()) or json (a JSON number)");
             ValueFormat::Text
         }),
     };

@@ -313,11 +313,14 @@ pub enum ValueFormat {
     Int,
     /// A JSON number (`12`, `12.0`).
     Json,
+    /// An 8-byte big-endian IEEE 754 double (Kafka's `Serdes.Double()`),
+    /// whole-valued.
+    Double,
 }
 
 impl ValueFormat {
     /// Every format, as scenario files and messages list them.
-    pub const ALL: [ValueFormat; 4] = [ValueFormat::Text, ValueFormat::Long, ValueFormat::Int, ValueFormat::Json];
+    pub const ALL: [ValueFormat; 5] = [ValueFormat::Text, ValueFormat::Long, ValueFormat::Int, ValueFormat::Json, ValueFormat::Double];
 
     /// The format a scenario file names, if any.
     pub fn named(name: &str) -> Option<ValueFormat> {
@@ -331,6 +334,7 @@ impl ValueFormat {
             ValueFormat::Long => "long",
             ValueFormat::Int => "int",
             ValueFormat::Json => "json",
+            ValueFormat::Double => "double",
         }
     }
 }
