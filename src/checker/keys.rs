@@ -25,7 +25,10 @@ pub fn read(format: KeyFormat, key: Option<&str>, key_hex: Option<&str>) -> Opti
     let as_seen = || key.map(str::to_string).or_else(|| key_hex.map(|hex| format!("0x{hex}")));
     let bytes = match (key, key_hex) {
         (Some(text), _) => text.as_bytes().to_vec(),
-        (None, Some(hex)) => from_hex(hex)?,
+        (None, Some(hex)) => match from_hex(hex) {
+            Some(bytes) => bytes,
+            None => return as_seen(),
+        },
         (None, None) => return None,
     };
     match format {
@@ -73,6 +76,7 @@ mod tests {
         assert_eq!(read(KeyFormat::Text, key.as_deref(), hex.as_deref()), Some("0xff01".into()));
         let (key, hex) = recorded(&[0xff, 0xfe, 0, 0, 0, 0, 0, 0, 0, 1]);
         assert_eq!(read(KeyFormat::Windowed, key.as_deref(), hex.as_deref()), Some("0xfffe0000000000000001".into()), "a key part that is not UTF-8");
+        assert_eq!(read(KeyFormat::Windowed, None, Some("zz")), Some("0xzz".into()), "a trace's key_hex that is no hex");
     }
 
     #[test]
