@@ -13,6 +13,15 @@
 //! may or may not have been written, the count it could add is allowed,
 //! not required; at the boundary itself (stream time exactly end + grace)
 //! emission is allowed, not required.
+//!
+//! An app that does not suppress (`[checker] suppressed = false`, the Kafka
+//! Streams docs' windowed count) writes a window's count again with each
+//! update, before and after the window closes, as its record cache lets
+//! them out: then every window an accepted input fell in must have been
+//! written, and its last update must hold the count of its inputs, as
+//! `key-sums` judges a key's last sum. The run's drain waits for the
+//! group's last commit, which flushes the cache, so the last update read is
+//! the app's final word.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -37,6 +46,7 @@ pub fn check(history: &History) -> PropertyResult {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };
     let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
+    let suppressed = expect.suppressed != Some(false);
     if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
     }
@@ -127,9 +137,21 @@ pub fn check(history: &History) -> PropertyResult {
             });
         };
         match emitted.get(&(key, start)).map(Vec::as_slice) {
+            None | Some([]) if !suppressed => {
+                if low > 0 {
+                    wrong("never written, though inputs fell in it".into(), None);
+                }
+            }
             None | Some([]) => {
                 if closed && low > 0 {
                     wrong("never emitted, though its window closed".into(), None);
+                }
+            }
+            Some(counts) if !suppressed => {
+                missing_only = false;
+                let last = counts.last().copied().unwrap_or_default();
+                if !(low..=high).contains(&last) {
+                    wrong("last count".into(), Some(last));
                 }
             }
             Some(counts) => {
@@ -150,12 +172,25 @@ pub fn check(history: &History) -> PropertyResult {
     }
     let late_note = if late > 0 { format!("; {late} acknowledged inputs arrived after their window closed (dropped)") } else { String::new() };
     if r.aggregates.is_empty() {
-        r.summary = format!("every closed window of {} was emitted once with its count{late_note}", windows.len());
+        r.summary = if suppressed {
+            format!("every closed window of {} was emitted once with its count{late_note}", windows.len())
+        } else {
+            format!("the last update of every one of {} windows holds its count{late_note}", windows.len())
+        };
         return r;
     }
     r.verdict = if missing_only { history.missing_verdict() } else { Verdict::Fail };
     let wrong: BTreeSet<&str> = r.aggregates.iter().map(|m| m.key.as_str()).collect();
-    r.summary = format!("{} of {} windows are wrong{late_note}", wrong.len(), windows.len());
+    // What a suppressed app never does and one without `suppress` always
+    // does: say which setting judges the latter.
+    let early = r.aggregates.iter().any(|m| m.what.starts_with("emitted "));
+    let hint = if suppressed && early {
+        "; if the app does not suppress its windows (no suppress(untilWindowCloses)), it writes them early and more than once: \
+         set [checker] suppressed = false to judge each window's last update"
+    } else {
+        ""
+    };
+    r.summary = format!("{} of {} windows are wrong{late_note}{hint}", wrong.len(), windows.len());
     r
 }
 
@@ -242,6 +277,7 @@ mod tests {
         assert_eq!(check(&h).verdict, Verdict::Unknown);
         let r = check(&history(vec![window(0, "cat@0", 2), window(1, "cat@2000", 1)]));
         assert_eq!((r.verdict, r.aggregates[0].what.as_str()), (Verdict::Fail, "emitted before its window could close"));
+        assert!(r.summary.contains("set [checker] suppressed = false"), "{}", r.summary);
     }
 
     #[test]
@@ -275,6 +311,24 @@ mod tests {
         assert!(r.summary.contains("from 0 to 2000, not [checker] window_millis = 1000 long"), "{}", r.summary);
         let r = check(&history(vec![window(0, "0xff01", 2)]));
         assert!(r.summary.contains("key_format = \"windowed\""), "{}", r.summary);
+    }
+
+    #[test]
+    fn unsuppressed_windows_are_judged_by_their_last_update() {
+        let mut h = history(vec![window(0, "cat@0", 1), window(1, "cat@0", 2), window(2, "dog@1000", 1), window(3, "cat@2000", 1)]);
+        h.run.checker.suppressed = Some(false);
+        let r = check(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.starts_with("the last update of every one of 3 windows holds its count"), "{}", r.summary);
+        // A crash that counted an input again leaves the last update high.
+        h.outputs.push(window(4, "cat@0", 3));
+        let r = check(&h);
+        assert_eq!((r.verdict, r.aggregates[0].what.as_str(), r.aggregates[0].observed), (Verdict::Fail, "last count", Some(3)));
+        // A window with inputs never written, open or not, is missing.
+        h.outputs.retain(|o| o.key.as_deref() != Some("cat@2000") && o.offset != 4);
+        let r = check(&h);
+        assert_eq!((r.verdict, r.aggregates[0].key.as_str()), (Verdict::Fail, "cat@2000"));
+        assert_eq!(r.aggregates[0].what, "never written, though inputs fell in it");
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub struct Expectations {
     /// records, and so when a suppressed window is emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_millis: Option<u64>,
+    /// `window-counts`: `false` for an app that does not suppress its
+    /// windows (each update of a window's count is written, the last one
+    /// judged); `None`: suppressed until the window closes, emitted once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<bool>,
     /// `table-join`: a left join (a stream record without a table row is
     /// written with a null table value) rather than an inner one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

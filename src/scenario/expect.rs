@@ -161,6 +161,9 @@ pub(super) fn expectations(
             }
         }
     }
+    if let Some(s) = raw.suppressed.as_ref().filter(|_| !wants(Property::WindowCounts)) {
+        c.at(s, "checker.suppressed", "no property reads it", "drop it, or add window-counts to properties");
+    }
     if let Some(g) = &raw.grace_millis {
         if *g.get_ref() > MAX_WINDOW_MILLIS {
             c.at(g, "checker.grace_millis", format!("{} ms", g.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms, the app's grace period"));
@@ -174,5 +177,6 @@ pub(super) fn expectations(
         left_join: raw.left_join,
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
+        suppressed: raw.suppressed.as_ref().map(|s| *s.get_ref()),
     }
 }

@@ -139,6 +139,7 @@ pub struct RawChecker {
     pub left_join: Option<bool>,
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,
+    pub suppressed: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -780,7 +780,10 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, "[checker]\ngrace_millis = 10"))), ["checker.window_millis"]);
         assert_eq!(fields(&problems(&checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 0"))), ["checker.window_millis"]);
         let s = parse(Path::new("s.toml"), &checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 4000\ngrace_millis = 1000")).unwrap();
-        assert_eq!((s.checker.window_millis, s.checker.grace_millis), (Some(4000), Some(1000)));
+        assert_eq!((s.checker.window_millis, s.checker.grace_millis, s.checker.suppressed), (Some(4000), Some(1000), None));
+        let s = parse(Path::new("s.toml"), &checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 4000\nsuppressed = false")).unwrap();
+        assert_eq!(s.checker.suppressed, Some(false));
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nsuppressed = false"))), ["checker.suppressed"]);
         let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
         let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
         assert_eq!(s.workload.side.as_ref().map(|x| (x.topic.as_str(), x.busy_steps.clone())), Some(("output", Some(vec![0, 3]))));
