@@ -46,7 +46,8 @@ fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, 
     match parsed.as_ref().map(|v| (field(v, a), field(v, b))) {
         Some((Some(Some(first)), Some(second))) => Ok((first, second)),
         _ => Err(format!(
-            "output {}@{} has the value {:?}, not a JSON object {{\"{a}\": \"...\", \"{b}\": \"...\"}}: is this the join's output?",
+            "output {}@{} has the value {:?}, not a JSON object {{\"{a}\": \"...\", \"{b}\": \"...\"}}: is this the join's output? \
+             If your joiner writes it otherwise, set [checker] join_output to its shape, e.g. \"{{{a}}} for {{{b}}}\"",
             o.partition, o.offset, o.value.as_deref().unwrap_or_default()
         )),
     }

@@ -183,22 +183,10 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
     }
 
     let otel_agent = p.otel_agent.unwrap_or(matches!(program, Some(Program::Jar { .. })));
-    let value_format = match p.value_format.as_ref() {
-        None => ValueFormat::Text,
-        Some(v) => ValueFormat::named(v.get_ref()).unwrap_or_else(|| {
-            c.at(v, &t.field("value_format"), format!("unknown value format {:?}", v.get_ref()),
-                "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()), double (8-byte big-endian, Serdes.Double()) or json (a JSON number)");
-            ValueFormat::Text
-        }),
-    };
-    let key_format = match p.key_format.as_ref() {
-        None => KeyFormat::Text,
-        Some(k) => KeyFormat::named(k.get_ref()).unwrap_or_else(|| {
-            c.at(k, &t.field("key_format"), format!("unknown key format {:?}", k.get_ref()),
-                "use text (the key as written, Serdes.String()) or windowed (Kafka Streams' WindowedSerdes.timeWindowedSerdeFrom(String.class, size): the key, then the window start as 8 bytes)");
-            KeyFormat::Text
-        }),
-    };
+    let value_format = format(c, t, "value", p.value_format.as_ref(), ValueFormat::named,
+        "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()), double (8-byte big-endian, Serdes.Double()) or json (a JSON number)");
+    let key_format = format(c, t, "key", p.key_format.as_ref(), KeyFormat::named,
+        "use text (the key as written, Serdes.String()) or windowed (Kafka Streams' WindowedSerdes.timeWindowedSerdeFrom(String.class, size): the key, then the window start as 8 bytes)");
     let startup_secs = match &p.startup_secs {
         None => 120,
         Some(s) if (1..=900).contains(s.get_ref()) => *s.get_ref(),
@@ -294,6 +282,16 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// The `<what>_format` a pipeline table names, its default when absent;
+/// an unknown name is a problem naming the field and the known ones.
+fn format<F: Default>(c: &mut Checker, t: &Table, what: &str, name: Option<&Spanned<String>>, named: fn(&str) -> Option<F>, fix: &str) -> F {
+    let Some(name) = name else { return F::default() };
+    named(name.get_ref()).unwrap_or_else(|| {
+        c.at(name, &t.field(&format!("{what}_format")), format!("unknown {what} format {:?}", name.get_ref()), fix);
+        F::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,3 +322,4 @@ mod tests {
         assert!(!is_class_name("org..x"));
     }
 }
+
