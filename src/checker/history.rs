@@ -138,14 +138,13 @@ impl History {
     pub fn from_trace(lines: &[TraceLine]) -> Result<History, String> {
         // Known before any record is sorted: the trace's files are not
         // read in time order.
-        let side_topic = match run_started_once(lines)? {
-            Some(TraceLine { event: Event::RunStarted { side_topic, .. }, .. }) => side_topic.clone(),
-            _ => None,
+        let (side_topic, key_format) = match run_started_once(lines)? {
+            Some(TraceLine { event: Event::RunStarted { side_topic, key_format, .. }, .. }) => (side_topic.clone(), key_format.unwrap_or_default()),
+            _ => (None, KeyFormat::default()),
         };
         let mut history = History::default();
         let mut started = false;
         let mut applied = Vec::new();
-        let mut key_hexes = Vec::new();
         for line in lines {
             match &line.event {
                 Event::RunStarted {
@@ -192,12 +191,7 @@ impl History {
                 Event::CheckerRead { partition, offset, key, value, value_hex, key_hex, ids, .. } => history.outputs.push(Output {
                     partition: *partition,
                     offset: *offset,
-                    // Read with the run's key format below, once the run
-                    // is known whatever the lines' order.
-                    key: {
-                        key_hexes.push(key_hex.clone());
-                        key.clone()
-                    },
+                    key: super::keys::read(key_format, key.as_deref(), key_hex.as_deref()),
                     value: value.clone(),
                     value_hex: value_hex.clone(),
                     ids: ids.clone(),
@@ -219,9 +213,6 @@ impl History {
         }
         if !started {
             return Err("the trace has no run_started line: not a run directory of ldfi".to_string());
-        }
-        for (output, key_hex) in history.outputs.iter_mut().zip(key_hexes) {
-            output.key = super::keys::read(history.run.key_format, output.key.as_deref(), key_hex.as_deref());
         }
         history.outputs.sort_by_key(|o| (o.partition, o.offset));
         Ok(history)
