@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use history::{run_started_once, History, Input, Output, RunInfo};
 pub use join_output::check_template as check_join_output;
 pub use values::UnreadableValue;
+pub use windows::last_window_start;
 
 use crate::scenario::Property;
 

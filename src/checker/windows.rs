@@ -1,12 +1,16 @@
-//! `window-counts`: per-key counts in tumbling windows of event time,
-//! emitted once each window has closed (`suppress(untilWindowCloses)`).
+//! `window-counts`: per-key counts in time windows of event time
+//! (tumbling, or hopping with `[checker] advance_millis`), emitted once
+//! each window has closed (`suppress(untilWindowCloses)`).
 //!
 //! Everything is computed from the acknowledged inputs and their
 //! timestamps, as Kafka Streams assigns them: a window is `[start, start +
-//! size)` aligned to the epoch; a task's stream time is the largest
+//! size)`, its start a multiple of the advance (the size, for tumbling
+//! windows) from the epoch, so a record falls in size / advance windows
+//! (rounded up); a task's stream time is the largest
 //! timestamp it has read from its partition; a record whose window ended
 //! `grace` or more before the stream time it arrives at is late and
-//! dropped; a window closes when the stream time reaches its end plus the
+//! dropped from that window (a hopping window's record may still count in
+//! its later windows); a window closes when the stream time reaches its end plus the
 //! grace. So a window whose partition has read past its close must have
 //! been emitted, with the count of its inputs; none may be emitted twice,
 //! or before any input could have closed it. Where an unacknowledged input
@@ -46,11 +50,11 @@ pub fn check(history: &History) -> PropertyResult {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };
     let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
+    let advance = advance_of(size, expect.advance_millis);
     let suppressed = expect.suppressed != Some(false);
     if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
     }
-    let start_of = |ts: i64| ts - ts.rem_euclid(size);
     let mut windows: BTreeMap<(&str, i64), Window> = BTreeMap::new();
     let mut stream_time: HashMap<i32, i64> = HashMap::new();
     let mut late = 0;
@@ -64,19 +68,26 @@ pub fn check(history: &History) -> PropertyResult {
     acked.sort_by_key(|i| (i.partition, i.offset));
     for input in acked {
         let (ts, partition) = (input.timestamp_ms.unwrap_or_default(), input.partition.unwrap_or(-1));
-        let start = start_of(ts);
         let seen = stream_time.entry(partition).or_insert(i64::MIN);
-        if start.saturating_add(size).saturating_add(grace) <= *seen {
+        let mut counted = false;
+        for start in window_starts(ts, size, advance) {
+            if start.saturating_add(size).saturating_add(grace) <= *seen {
+                continue;
+            }
+            counted = true;
+            let w = windows.entry((input.key.as_str(), start)).or_default();
+            w.acked += 1;
+            w.partition = Some(partition);
+        }
+        if !counted {
             late += 1;
-            continue;
         }
         *seen = (*seen).max(ts);
-        let w = windows.entry((input.key.as_str(), start)).or_default();
-        w.acked += 1;
-        w.partition = Some(partition);
     }
     for input in history.inputs.iter().filter(|i| !i.acked) {
-        windows.entry((input.key.as_str(), start_of(input.timestamp_ms.unwrap_or_default()))).or_default().maybe += 1;
+        for start in window_starts(input.timestamp_ms.unwrap_or_default(), size, advance) {
+            windows.entry((input.key.as_str(), start)).or_default().maybe += 1;
+        }
     }
     let latest = history.inputs.iter().filter_map(|i| i.timestamp_ms).max().unwrap_or(i64::MIN);
 
@@ -94,17 +105,22 @@ pub fn check(history: &History) -> PropertyResult {
         if let Some(end) = end.filter(|end| end.checked_sub(start) != Some(size)) {
             return unknown(r, format!(
                 "output {}@{} is the window of {key:?} from {start} to {end}, not [checker] window_millis = {size} long: \
-                 window-counts checks tumbling windows of that size only",
+                 window-counts checks time windows of that size only",
                 o.partition, o.offset
             ));
         };
-        // A start off the grid is another kind of window (hopping,
-        // sliding, session) or another size: none of them is checked.
-        if start.rem_euclid(size) != 0 {
+        // A start off the grid is another kind of window (sliding,
+        // session), another size or another advance: none is checked.
+        if start.rem_euclid(advance) != 0 {
+            let grid = if advance == size {
+                format!("[checker] window_millis = {size}")
+            } else {
+                format!("[checker] advance_millis = {advance}")
+            };
             return unknown(r, format!(
-                "output {}@{} is the window of {key:?} starting at {start}, not a multiple of [checker] window_millis = {size}: \
-                 window-counts checks tumbling windows of that size only (set window_millis to the app's window size; \
-                 hopping, sliding and session windows are not checked)",
+                "output {}@{} is the window of {key:?} starting at {start}, not a multiple of {grid}: \
+                 window-counts checks time windows of that size and advance only (set window_millis to the app's window \
+                 size and, for hopping windows, advance_millis to its advanceBy; sliding and session windows are not checked)",
                 o.partition, o.offset
             ));
         }
@@ -206,6 +222,29 @@ pub fn check(history: &History) -> PropertyResult {
         format!("{} of {} windows are wrong{late_note}{hint}", wrong.len(), windows.len())
     };
     r
+}
+
+/// How far apart windows start: the scenario's advance when it is one
+/// (1 ms to the size), else the size (tumbling windows).
+fn advance_of(size: i64, advance: Option<u64>) -> i64 {
+    advance.and_then(|a| i64::try_from(a).ok()).filter(|a| (1..=size).contains(a)).unwrap_or(size)
+}
+
+/// The starts of the windows a record at `ts` falls in, earliest first, as
+/// Kafka Streams' `TimeWindows.windowsFor` lists them: every multiple of
+/// `advance` from the epoch within `size` before `ts`, none before 0.
+fn window_starts(ts: i64, size: i64, advance: i64) -> impl Iterator<Item = i64> {
+    let advance = advance.clamp(1, size.max(1));
+    let first = ts.saturating_sub(size).saturating_add(advance).max(0);
+    let first = first - first.rem_euclid(advance);
+    (0..).map(move |k| first + k * advance).take_while(move |s| *s <= ts)
+}
+
+/// The start of the last window a record at `ts` falls in, under a run's
+/// expectations: where its count is read last. `None` without a window.
+pub fn last_window_start(ts: i64, expect: &crate::model::Expectations) -> Option<i64> {
+    let size = i64::try_from(expect.window_millis?).ok().filter(|s| *s > 0)?;
+    window_starts(ts, size, advance_of(size, expect.advance_millis)).last()
 }
 
 /// The key, start and (if the key says) end of the window an output key
@@ -363,6 +402,63 @@ mod tests {
         assert!(r.summary.contains("had not caught up"), "{}", r.summary);
         h.outputs.push(window(1, "cat@0", 2));
         assert_eq!(check(&h).verdict, Verdict::Fail, "emitted twice: final whatever comes later");
+    }
+
+    #[test]
+    fn a_record_falls_in_every_hopping_window_that_covers_it_as_kafka_streams_lists_them() {
+        assert_eq!(window_starts(2500, 1000, 1000).collect::<Vec<_>>(), [2000]);
+        assert_eq!(window_starts(2500, 1000, 250).collect::<Vec<_>>(), [1750, 2000, 2250, 2500]);
+        assert_eq!(window_starts(2000, 1000, 300).collect::<Vec<_>>(), [1200, 1500, 1800]);
+        assert_eq!(window_starts(100, 1000, 500).collect::<Vec<_>>(), [0], "none before the epoch");
+    }
+
+    #[test]
+    fn hopping_windows_count_each_input_in_each_of_its_windows() {
+        // Windows of 1000 ms every 500 ms: cat at 100 and 900 in [-, 0),
+        // [0, 1000) and 900 also in [500, 1500); dog at 1500 in [1000,
+        // 2000) and [1500, 2500); cat at 2500 closes up to [1000, 2000).
+        let mut h = history(vec![
+            window(0, "cat@0", 2),
+            window(1, "cat@500", 1),
+            window(2, "dog@1000", 1),
+        ]);
+        h.run.checker.advance_millis = Some(500);
+        let r = check(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.contains("of 6 was emitted once"), "{}", r.summary);
+        // cat@500 counted the input at 100 too: past its inputs.
+        h.outputs[1] = window(1, "cat@500", 2);
+        let r = check(&h);
+        assert_eq!((r.verdict, r.aggregates[0].key.as_str(), r.aggregates[0].what.as_str()), (Verdict::Fail, "cat@500", "count"));
+        // The hopping grid is the advance: a start at 500 is on it, 250 not.
+        h.outputs[1] = window(1, "cat@250", 1);
+        let r = check(&h);
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(r.summary.contains("not a multiple of [checker] advance_millis = 500"), "{}", r.summary);
+        // Read as tumbling windows, the hopping app's outputs are off the grid.
+        h.outputs[1] = window(1, "cat@500", 1);
+        h.run.checker.advance_millis = None;
+        assert_eq!(check(&h).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn a_late_record_is_dropped_only_from_its_closed_hopping_windows() {
+        // Stream time 2050 (cat) then cat at 1450: [500, 1500) closed at
+        // 1600 (grace 100), [1000, 2000) closes at 2100: it counts there,
+        // and dog at 2200 closes that window.
+        let mut h = History {
+            inputs: vec![input(0, "cat", 2050, true), input(1, "cat", 1450, true), input(2, "dog", 2200, true)],
+            caught_up: Some(true),
+            ..History::default()
+        };
+        h.run.value_format = crate::trace::ValueFormat::Long;
+        h.run.checker = Expectations { window_millis: Some(1000), grace_millis: Some(100), advance_millis: Some(500), ..Expectations::default() };
+        h.outputs = vec![window(0, "cat@1000", 1)];
+        let r = check(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(!r.summary.contains("arrived after"), "{}", r.summary);
+        h.outputs.push(window(1, "cat@500", 1));
+        assert_eq!(check(&h).verdict, Verdict::Fail, "the record was dropped from [500, 1500)");
     }
 
     #[test]

@@ -191,7 +191,8 @@ impl<'a> Run<'a> {
 /// and a suppressed window's single result one id only; a word count that
 /// drops headers carries none. An input without an update of its own is
 /// in its key's last aggregate (its word's count, its key's sum, its
-/// window's count): that is its outcome.
+/// window's count; of a hopping window's record, the last window it falls
+/// in, the one read last): that is its outcome.
 fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, (i32, i64)> {
     let info = &history.run;
     let mut read: HashMap<&str, (i32, i64)> = history
@@ -208,9 +209,8 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
             return Some(input.key.clone());
         }
         if info.properties.iter().any(|p| p == "window-counts") {
-            let size = i64::try_from(info.checker.window_millis?).ok().filter(|s| *s > 0)?;
-            let ts = input.timestamp_ms?;
-            return Some(format!("{}@{}", input.key, ts - ts.rem_euclid(size)));
+            let start = crate::checker::last_window_start(input.timestamp_ms?, &info.checker)?;
+            return Some(format!("{}@{start}", input.key));
         }
         None
     };

@@ -20,10 +20,14 @@ pub struct Expectations {
     /// (1 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiply: Option<i64>,
-    /// `window-counts`: the tumbling window's size, aligned to the epoch as
-    /// Kafka Streams aligns `TimeWindows`.
+    /// `window-counts`: the window's size, aligned to the epoch as Kafka
+    /// Streams aligns `TimeWindows`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_millis: Option<u64>,
+    /// `window-counts`: how far apart windows start (`advanceBy`) when
+    /// they hop; `None`: tumbling windows, one size apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_millis: Option<u64>,
     /// `window-counts`: how long after its end a window still takes late
     /// records, and so when a suppressed window is emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

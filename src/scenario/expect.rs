@@ -164,6 +164,15 @@ pub(super) fn expectations(
     if let Some(s) = raw.suppressed.as_ref().filter(|_| !wants(Property::WindowCounts)) {
         c.at(s, "checker.suppressed", "no property reads it", "drop it, or add window-counts to properties");
     }
+    if let Some(a) = &raw.advance_millis {
+        let size = window_millis.unwrap_or(0);
+        if !wants(Property::WindowCounts) {
+            c.at(a, "checker.advance_millis", "no property reads it", "drop it, or add window-counts to properties");
+        } else if *a.get_ref() == 0 || *a.get_ref() > size {
+            c.at(a, "checker.advance_millis", format!("{} ms", a.get_ref()),
+                format!("use 1 to window_millis ({size} ms): the app's hopping windows' advanceBy (leave it out for tumbling windows)"));
+        }
+    }
     if let Some(g) = &raw.grace_millis {
         if *g.get_ref() > MAX_WINDOW_MILLIS {
             c.at(g, "checker.grace_millis", format!("{} ms", g.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms, the app's grace period"));
@@ -174,6 +183,7 @@ pub(super) fn expectations(
         multiply: raw.multiply,
         window_millis,
         grace_millis: raw.grace_millis.as_ref().map(Spanned::get_ref).copied(),
+        advance_millis: raw.advance_millis.as_ref().map(Spanned::get_ref).copied(),
         left_join: raw.left_join,
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),

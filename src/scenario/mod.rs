@@ -318,9 +318,9 @@ pub enum Property {
     /// The final sum and count of each key equal those of its acknowledged
     /// inputs' numbers.
     KeySums,
-    /// Each tumbling window of each key (`[checker] window_millis`,
-    /// `grace_millis`) is emitted once it has closed, once, with the count
-    /// of its acknowledged inputs.
+    /// Each time window of each key (`[checker] window_millis`,
+    /// `advance_millis` when they hop, `grace_millis`) is emitted once it
+    /// has closed, once, with the count of its acknowledged inputs.
     WindowCounts,
     /// A stream–table join: each acknowledged stream record written once
     /// with its own value and a table row of its key no newer than itself.

@@ -136,6 +136,7 @@ pub struct RawChecker {
     pub multiply: Option<i64>,
     pub window_millis: Option<Spanned<u64>>,
     pub grace_millis: Option<Spanned<u64>>,
+    pub advance_millis: Option<Spanned<u64>>,
     pub left_join: Option<bool>,
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,

@@ -784,6 +784,11 @@ targets = ["broker-1", "pipeline-2"]
         let s = parse(Path::new("s.toml"), &checked("", r#"["window-counts"]"#, "[checker]\nwindow_millis = 4000\nsuppressed = false")).unwrap();
         assert_eq!(s.checker.suppressed, Some(false));
         assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nsuppressed = false"))), ["checker.suppressed"]);
+        let hop = |checker: &str| checked("", r#"["window-counts"]"#, &format!("[checker]\nwindow_millis = 4000\n{checker}"));
+        assert_eq!(parse(Path::new("s.toml"), &hop("advance_millis = 1000")).unwrap().checker.advance_millis, Some(1000));
+        assert_eq!(fields(&problems(&hop("advance_millis = 0"))), ["checker.advance_millis"]);
+        assert_eq!(fields(&problems(&hop("advance_millis = 5000"))), ["checker.advance_millis"]);
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nadvance_millis = 1000"))), ["checker.advance_millis"]);
         let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
         let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
         assert_eq!(s.workload.side.as_ref().map(|x| (x.topic.as_str(), x.busy_steps.clone())), Some(("output", Some(vec![0, 3]))));

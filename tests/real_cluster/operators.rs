@@ -3,9 +3,10 @@
 //! at_least_once adds inputs twice after a crash of its instance (and the
 //! property names them), and a stream-table join passes a fault-free run
 //! with every order joined to a row its customer had, the table written by
-//! the workload's side topic. A suppressed window count written with Kafka
-//! Streams' windowed serde, as its docs write it, is read with
-//! `key_format = "windowed"` and judged window by window.
+//! the workload's side topic. A suppressed window count of hopping windows
+//! written with Kafka Streams' windowed serde, as its docs write it, is
+//! read with `key_format = "windowed"` and `advance_millis` and judged
+//! window by window.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -33,7 +34,7 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
     }
     let windows = windowed_keys_are_read_as_windows(cluster).await?;
     println!(
-        "    windowed serde: {windows}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
+        "    hopping windows, windowed serde: {windows}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
         sums.aggregates.len(),
         join.summary,
         joined.verdict.outputs
@@ -41,20 +42,23 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
     Ok(())
 }
 
-/// A fault-free run of the shipped windowed count with its keys written by
+/// A fault-free run of the shipped windowed count in hopping windows (4 s
+/// every 2 s) with its keys written by
 /// `WindowedSerdes.timeWindowedSerdeFrom(String.class, size)`: binary keys
 /// in the trace, read as windows, and a pass.
 async fn windowed_keys_are_read_as_windows(cluster: &Cluster) -> Result<String, String> {
     let mut windowed = scenario("streams-windowed-count-at-least-once")?;
     windowed.pipeline.env.insert("OUTPUT_KEY".into(), "windowed".into());
     windowed.pipeline.key_format = KeyFormat::Windowed;
+    windowed.pipeline.env.insert("WINDOW_ADVANCE_MS".into(), "2000".into());
+    windowed.checker.advance_millis = Some(2000);
     let ran = run_once(cluster, &windowed, &FaultPlan::default(), "windowed-serde").await?;
     let harness = std::fs::read_to_string(ran.dir.join("harness.jsonl")).map_err(|e| e.to_string())?;
     let binary = harness.lines().filter(|l| l.contains("\"checker_read\"") && l.contains("\"key_hex\"")).count();
     let counts = ran.verdict.results.iter().find(|r| r.property == Property::WindowCounts).ok_or("window-counts not checked")?;
     if binary == 0 || counts.verdict != Verdict::Pass || ran.verdict.outputs == 0 {
         return Err(format!(
-            "windowed serde without faults: expected binary keys read as windows and a pass: {binary} binary keys, {} ({} outputs)",
+            "hopping windows and the windowed serde without faults: expected binary keys read as windows and a pass: {binary} binary keys, {} ({} outputs)",
             counts.summary, ran.verdict.outputs
         ));
     }

@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * A windowed count with final results only: the records per key (a word)
- * in tumbling event-time windows, each window's count written once, when
+ * in tumbling (or hopping) event-time windows, each window's count written once, when
  * stream time has passed the window's end plus its grace. Until then the
  * counts live in the window store "window-counts-store" and in the
  * suppression buffer "window-counts-suppress-store", both backed by
@@ -37,6 +37,9 @@ import org.apache.kafka.streams.state.WindowStore;
  *                       size): the word's bytes, then the window start as
  *                       8 bytes, big-endian
  *   WINDOW_SIZE_MS      default 4000 (tumbling: windows start at multiples of it)
+ *   WINDOW_ADVANCE_MS   default WINDOW_SIZE_MS (tumbling); shorter: hopping
+ *                       windows (TimeWindows.advanceBy), one starting at each
+ *                       multiple of it, so a record counts in several
  *   WINDOW_GRACE_MS     default 1000: records up to this late still count;
  *                       later ones are dropped
  *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
@@ -61,7 +64,7 @@ public final class WindowedCount {
         StreamsMain.run("windowedcount", StreamsSettings.of(System.getenv()), WindowedCount::topology);
     }
 
-    /** The topology, from the settings (topics, window size and grace). */
+    /** The topology, from the settings (topics, window size, advance and grace). */
     public static Topology topology(StreamsSettings settings) {
         String input = settings.required("INPUT_TOPIC");
         String output = settings.required("OUTPUT_TOPIC");
@@ -69,6 +72,11 @@ public final class WindowedCount {
         long grace = settings.millis("WINDOW_GRACE_MS", 1000);
         if (size == 0) {
             throw new StreamsSettings.Misconfigured("WINDOW_SIZE_MS is 0; a window is at least 1 ms long");
+        }
+        long advance = settings.millis("WINDOW_ADVANCE_MS", size);
+        if (advance == 0 || advance > size) {
+            throw new StreamsSettings.Misconfigured("WINDOW_ADVANCE_MS is " + advance
+                    + "; use 1 to WINDOW_SIZE_MS (" + size + "), or leave it unset for tumbling windows");
         }
         String keys = settings.optional("OUTPUT_KEY", "text").toLowerCase(Locale.ROOT);
         if (!keys.equals("text") && !keys.equals("windowed")) {
@@ -78,7 +86,8 @@ public final class WindowedCount {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<Windowed<String>, Long> results = builder.<String, String>stream(input)
                 .groupByKey()
-                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace)))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace))
+                        .advanceBy(Duration.ofMillis(advance)))
                 // The serdes spelled out: the suppression buffer takes its key
                 // serde from here, and the default (String) cannot write a
                 // Windowed key.

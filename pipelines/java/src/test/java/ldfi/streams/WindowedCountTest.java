@@ -83,6 +83,26 @@ class WindowedCountTest {
     }
 
     @Test
+    void hoppingWindowsCountARecordInEachWindowThatCoversIt() {
+        try (TopologyTestDriver driver = Drivers.driver(WindowedCount::topology,
+                Drivers.env("WINDOW_SIZE_MS", "1000", "WINDOW_ADVANCE_MS", "500", "WINDOW_GRACE_MS", "0"))) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, Long> out = driver.createOutputTopic("out", new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("a", "x", 100L);   // [0, 1000) only
+            in.pipeInput("a", "x", 700L);   // [0, 1000) and [500, 1500)
+            in.pipeInput("b", "x", 1500L);  // closes [0, 1000) and [500, 1500)
+            assertEquals(List.of("a@0=2", "a@500=1"), sorted(out));
+        }
+    }
+
+    @Test
+    void anAdvanceLongerThanTheWindowIsRefused() {
+        StreamsSettings.Misconfigured e = assertThrows(StreamsSettings.Misconfigured.class,
+                () -> Drivers.driver(WindowedCount::topology, Drivers.env("WINDOW_SIZE_MS", "1000", "WINDOW_ADVANCE_MS", "2000")));
+        assertTrue(e.getMessage().contains("WINDOW_ADVANCE_MS is 2000"), e.getMessage());
+    }
+
+    @Test
     void anUnknownOutputKeyIsRefused() {
         StreamsSettings.Misconfigured e = assertThrows(StreamsSettings.Misconfigured.class,
                 () -> Drivers.driver(WindowedCount::topology, Drivers.env("OUTPUT_KEY", "session")));
