@@ -8,7 +8,8 @@
 //! keys; so the harness records a key's bytes as it read them (text when
 //! UTF-8, else hex) and the history reads them here, once, into the text
 //! the properties and the lineage compare: `<key>@<window start ms>` for a
-//! windowed key, the key itself otherwise.
+//! windowed key, `[<key>@<start>/<end>]` for a session (as
+//! `Windowed.toString()` writes both), the key itself otherwise.
 //!
 //! A key the format does not read is kept as it was seen (its text, else
 //! `0x` and its hex), never dropped: a property that needs it parsed says
@@ -34,7 +35,19 @@ pub fn read(format: KeyFormat, key: Option<&str>, key_hex: Option<&str>) -> Opti
     match format {
         KeyFormat::Text => as_seen(),
         KeyFormat::Windowed => windowed(&bytes).or_else(as_seen),
+        KeyFormat::Session => session(&bytes).or_else(as_seen),
     }
+}
+
+/// `[<key>@<start>/<end>]` from a session-windowed key's bytes (the key,
+/// the end, the start), if they are one.
+fn session(bytes: &[u8]) -> Option<String> {
+    let split = bytes.len().checked_sub(2 * START_BYTES)?;
+    let (key, bounds) = bytes.split_at(split);
+    let key = std::str::from_utf8(key).ok()?;
+    let (end, start) = bounds.split_at(START_BYTES);
+    let (start, end) = (i64::from_be_bytes(start.try_into().ok()?), i64::from_be_bytes(end.try_into().ok()?));
+    (start <= end).then(|| format!("[{key}@{start}/{end}]"))
 }
 
 /// `<key>@<start>` from a time-windowed key's bytes, if they are one.
@@ -66,6 +79,16 @@ mod tests {
             let (key, hex) = recorded(&windowed_key("cart", start));
             assert_eq!(read(KeyFormat::Windowed, key.as_deref(), hex.as_deref()), Some(format!("cart@{start}")), "start {start}");
         }
+    }
+
+    #[test]
+    fn a_session_key_reads_as_its_key_start_and_end() {
+        let bytes = [b"cart".as_slice(), &7000i64.to_be_bytes(), &5000i64.to_be_bytes()].concat();
+        let (key, hex) = recorded(&bytes);
+        assert_eq!(read(KeyFormat::Session, key.as_deref(), hex.as_deref()), Some("[cart@5000/7000]".into()));
+        let reversed = [b"cart".as_slice(), &5000i64.to_be_bytes(), &7000i64.to_be_bytes()].concat();
+        let (key, hex) = recorded(&reversed);
+        assert!(read(KeyFormat::Session, key.as_deref(), hex.as_deref()).unwrap().starts_with("0x"), "an end before its start is no session");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod records;
 mod sums;
 mod takes;
 mod values;
+mod sessions;
 mod windows;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use history::{run_started_once, History, Input, Output, RunInfo};
 pub use join_output::check_template as check_join_output;
 pub use values::UnreadableValue;
+pub use sessions::covers as session_covers;
 pub use windows::last_window_start;
 
 use crate::scenario::Property;

@@ -1,6 +1,7 @@
 //! `window-counts`: per-key counts in time windows of event time
 //! (tumbling, or hopping with `[checker] advance_millis`), emitted once
-//! each window has closed (`suppress(untilWindowCloses)`).
+//! each window has closed (`suppress(untilWindowCloses)`); session windows
+//! are judged in [`super::sessions`].
 //!
 //! Everything is computed from the acknowledged inputs and their
 //! timestamps, as Kafka Streams assigns them: a window is `[start, start +
@@ -46,15 +47,19 @@ struct Window {
 pub fn check(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::WindowCounts);
     let expect = &history.run.checker;
+    if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
+        return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
+    }
+    if let Some(gap) = expect.session_gap_millis.and_then(|g| i64::try_from(g).ok()) {
+        let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
+        return super::sessions::check(history, r, gap, grace);
+    }
     let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };
     let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
     let advance = advance_of(size, expect.advance_millis);
     let suppressed = expect.suppressed != Some(false);
-    if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
-        return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
-    }
     let mut windows: BTreeMap<(&str, i64), Window> = BTreeMap::new();
     let mut stream_time: HashMap<i32, i64> = HashMap::new();
     let mut late = 0;
@@ -250,7 +255,7 @@ pub fn last_window_start(ts: i64, expect: &crate::model::Expectations) -> Option
 /// The key, start and (if the key says) end of the window an output key
 /// names: `<key>@<start>`, or `[<key>@<start>/<end>]` as Kafka Streams'
 /// `Windowed.toString()` writes it.
-fn window_of(key: &str) -> Option<(&str, i64, Option<i64>)> {
+pub(super) fn window_of(key: &str) -> Option<(&str, i64, Option<i64>)> {
     if let Some(inner) = key.strip_prefix('[').and_then(|k| k.strip_suffix(']')) {
         let (key, span) = inner.rsplit_once('@')?;
         let (start, end) = span.split_once('/')?;

@@ -192,7 +192,8 @@ impl<'a> Run<'a> {
 /// drops headers carries none. An input without an update of its own is
 /// in its key's last aggregate (its word's count, its key's sum, its
 /// window's count; of a hopping window's record, the last window it falls
-/// in, the one read last): that is its outcome.
+/// in, the one read last; of a session's, the session that covers it):
+/// that is its outcome.
 fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, (i32, i64)> {
     let info = &history.run;
     let mut read: HashMap<&str, (i32, i64)> = history
@@ -201,36 +202,57 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
         .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), (o.partition, o.offset))))
         .collect();
     let counts_state = info.properties.iter().any(|p| p == "word-counts");
-    let aggregated = |input: &crate::checker::Input| -> Option<String> {
+    let aggregated = |input: &crate::checker::Input| -> Option<Aggregate> {
         if counts_state {
-            return read.is_empty().then(|| input.value.clone());
+            return read.is_empty().then(|| Aggregate::Key(input.value.clone()));
         }
         if info.properties.iter().any(|p| p == "key-sums") {
-            return Some(input.key.clone());
+            return Some(Aggregate::Key(input.key.clone()));
         }
         if info.properties.iter().any(|p| p == "window-counts") {
-            let start = crate::checker::last_window_start(input.timestamp_ms?, &info.checker)?;
-            return Some(format!("{}@{start}", input.key));
+            let ts = input.timestamp_ms?;
+            if info.checker.session_gap_millis.is_some() {
+                return Some(Aggregate::Session { key: input.key.clone(), ts });
+            }
+            let start = crate::checker::last_window_start(ts, &info.checker)?;
+            return Some(Aggregate::Key(format!("{}@{start}", input.key)));
         }
         None
     };
-    let unread: Vec<(&str, String)> = history
+    let unread: Vec<(&str, Aggregate)> = history
         .inputs
         .iter()
         .filter(|i| i.acked && !read.contains_key(i.id.as_str()))
         .filter_map(|i| Some((i.id.as_str(), aggregated(i)?)))
         .collect();
-    for (id, key) in unread {
+    for (id, aggregate) in unread {
         let last = history
             .outputs
             .iter()
-            .filter(|o| o.key.as_deref() == Some(key.as_str()))
+            .filter(|o| o.key.as_deref().is_some_and(|k| aggregate.is_read_in(k)))
             .max_by_key(|o| (observed.written_by(&info.output_topic, o.partition, o.offset, 0), o.offset));
         if let Some(o) = last {
             read.insert(id, (o.partition, o.offset));
         }
     }
     read
+}
+
+/// The aggregate an input's count or sum is read in.
+enum Aggregate {
+    /// The outputs with this key (a word, a key, `<key>@<window start>`).
+    Key(String),
+    /// The session of `key` that covers `ts`, whatever its bounds.
+    Session { key: String, ts: i64 },
+}
+
+impl Aggregate {
+    fn is_read_in(&self, output_key: &str) -> bool {
+        match self {
+            Aggregate::Key(key) => key == output_key,
+            Aggregate::Session { key, ts } => crate::checker::session_covers(output_key, key, *ts),
+        }
+    }
 }
 
 /// Whether an input's offset commit is part of its outcome under these

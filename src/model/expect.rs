@@ -28,6 +28,11 @@ pub struct Expectations {
     /// they hop; `None`: tumbling windows, one size apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advance_millis: Option<u64>,
+    /// `window-counts` over session windows: the inactivity gap that ends
+    /// a session (`SessionWindows.ofInactivityGap...`); `None`: time
+    /// windows of `window_millis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_gap_millis: Option<u64>,
     /// `window-counts`: how long after its end a window still takes late
     /// records, and so when a suppressed window is emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -142,7 +142,8 @@ pub(super) fn expectations(
         _ => {}
     }
     let window_millis = raw.window_millis.as_ref().map(Spanned::get_ref).copied();
-    match (&raw.window_millis, wants(Property::WindowCounts)) {
+    let sessions = raw.session_gap_millis.is_some();
+    match (&raw.window_millis, wants(Property::WindowCounts) && !sessions) {
         (None, true) => c.nowhere("checker.window_millis", "property window-counts needs the pipeline's window",
             "add window_millis = <the app's window size in ms> to [checker]"),
         (Some(w), _) if *w.get_ref() == 0 || *w.get_ref() > MAX_WINDOW_MILLIS => c.at(w, "checker.window_millis",
@@ -173,6 +174,19 @@ pub(super) fn expectations(
                 format!("use 1 to window_millis ({size} ms): the app's hopping windows' advanceBy (leave it out for tumbling windows)"));
         }
     }
+    if let Some(gap) = &raw.session_gap_millis {
+        let field = "checker.session_gap_millis";
+        if !wants(Property::WindowCounts) {
+            c.at(gap, field, "no property reads it", "drop it, or add window-counts to properties");
+        } else if *gap.get_ref() == 0 || *gap.get_ref() > MAX_WINDOW_MILLIS {
+            c.at(gap, field, format!("{} ms", gap.get_ref()), format!("use 1 to {MAX_WINDOW_MILLIS} ms, the app's inactivity gap"));
+        } else if raw.window_millis.is_some() || raw.advance_millis.is_some() {
+            c.at(gap, field, "beside window_millis or advance_millis", "a session has no fixed size: drop window_millis and advance_millis");
+        } else if raw.suppressed.as_ref().map(|s| *s.get_ref()) != Some(false) {
+            c.at(gap, field, "sessions are judged by each one's last update only",
+                "set suppressed = false (an app that suppresses its session windows is not checked)");
+        }
+    }
     if let Some(g) = &raw.grace_millis {
         if *g.get_ref() > MAX_WINDOW_MILLIS {
             c.at(g, "checker.grace_millis", format!("{} ms", g.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms, the app's grace period"));
@@ -184,6 +198,7 @@ pub(super) fn expectations(
         window_millis,
         grace_millis: raw.grace_millis.as_ref().map(Spanned::get_ref).copied(),
         advance_millis: raw.advance_millis.as_ref().map(Spanned::get_ref).copied(),
+        session_gap_millis: raw.session_gap_millis.as_ref().map(Spanned::get_ref).copied(),
         left_join: raw.left_join,
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),

@@ -186,7 +186,7 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
     let value_format = format(c, t, "value", p.value_format.as_ref(), ValueFormat::named,
         "use text (decimal digits), long (8-byte big-endian, Kafka's Serdes.Long()), int (4-byte big-endian, Serdes.Integer()), double (8-byte big-endian, Serdes.Double()) or json (a JSON number)");
     let key_format = format(c, t, "key", p.key_format.as_ref(), KeyFormat::named,
-        "use text (the key as written, Serdes.String()) or windowed (Kafka Streams' WindowedSerdes.timeWindowedSerdeFrom(String.class, size): the key, then the window start as 8 bytes)");
+        "use text (the key as written, Serdes.String()), windowed (Kafka Streams' WindowedSerdes.timeWindowedSerdeFrom(String.class, size): the key, then the window start as 8 bytes) or session (WindowedSerdes.sessionWindowedSerdeFrom(String.class): the key, then the session's end and start as 8 bytes each)");
     let startup_secs = match &p.startup_secs {
         None => 120,
         Some(s) if (1..=900).contains(s.get_ref()) => *s.get_ref(),

@@ -137,6 +137,7 @@ pub struct RawChecker {
     pub window_millis: Option<Spanned<u64>>,
     pub grace_millis: Option<Spanned<u64>>,
     pub advance_millis: Option<Spanned<u64>>,
+    pub session_gap_millis: Option<Spanned<u64>>,
     pub left_join: Option<bool>,
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,

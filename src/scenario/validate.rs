@@ -789,6 +789,12 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&hop("advance_millis = 0"))), ["checker.advance_millis"]);
         assert_eq!(fields(&problems(&hop("advance_millis = 5000"))), ["checker.advance_millis"]);
         assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nadvance_millis = 1000"))), ["checker.advance_millis"]);
+        let session = |checker: &str| checked("", r#"["window-counts"]"#, &format!("[checker]\n{checker}"));
+        let s = parse(Path::new("s.toml"), &session("session_gap_millis = 3000\nsuppressed = false")).unwrap();
+        assert_eq!((s.checker.session_gap_millis, s.checker.window_millis), (Some(3000), None));
+        assert_eq!(fields(&problems(&session("session_gap_millis = 3000"))), ["checker.session_gap_millis"]);
+        assert_eq!(fields(&problems(&session("session_gap_millis = 3000\nsuppressed = false\nwindow_millis = 4000"))), ["checker.session_gap_millis"]);
+        assert_eq!(fields(&problems(&session("session_gap_millis = 0\nsuppressed = false"))), ["checker.session_gap_millis"]);
         let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
         let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
         assert_eq!(s.workload.side.as_ref().map(|x| (x.topic.as_str(), x.busy_steps.clone())), Some(("output", Some(vec![0, 3]))));
@@ -872,7 +878,7 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&own("jar = \"app.jar\"")), ["pipeline.main_class"]);
         assert_eq!(fields(&GOOD.replace("kind = \"copy\"", "kind = \"copy\"\nimage = \"x:1\"")), ["pipeline.image"]);
         assert_eq!(fields(&own("command = [\"app\"]\nvalue_format = \"xml\"")), ["pipeline.value_format"]);
-        assert_eq!(fields(&own("command = [\"app\"]\nkey_format = \"session\"")), ["pipeline.key_format"]);
+        assert_eq!(fields(&own("command = [\"app\"]\nkey_format = \"hopping\"")), ["pipeline.key_format"]);
         let windowed = parse(&at, &own("command = [\"app\"]\nkey_format = \"windowed\"")).unwrap();
         assert_eq!((windowed.pipeline.key_format, s.pipeline.key_format), (crate::trace::KeyFormat::Windowed, crate::trace::KeyFormat::Text));
         assert_eq!(fields(&own("command = [\"app\"]\nmounts = [{ host = \"nowhere\", path = \"/trace\" }]")),

@@ -351,11 +351,16 @@ pub enum KeyFormat {
     /// key's UTF-8 bytes, then the window's start as an 8-byte big-endian
     /// long (ms since the epoch).
     Windowed,
+    /// Kafka Streams' session-windowed serde of a string key
+    /// (`WindowedSerdes.sessionWindowedSerdeFrom(String.class)`): the key's
+    /// UTF-8 bytes, then the session's end and its start, each an 8-byte
+    /// big-endian long.
+    Session,
 }
 
 impl KeyFormat {
     /// Every format, as scenario files and messages list them.
-    pub const ALL: [KeyFormat; 2] = [KeyFormat::Text, KeyFormat::Windowed];
+    pub const ALL: [KeyFormat; 3] = [KeyFormat::Text, KeyFormat::Windowed, KeyFormat::Session];
 
     /// The format a scenario file names, if any.
     pub fn named(name: &str) -> Option<KeyFormat> {
@@ -367,6 +372,7 @@ impl KeyFormat {
         match self {
             KeyFormat::Text => "text",
             KeyFormat::Windowed => "windowed",
+            KeyFormat::Session => "session",
         }
     }
 }

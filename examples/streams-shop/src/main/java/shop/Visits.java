@@ -1,0 +1,26 @@
+package shop;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
+
+/** Events per key and visit: a visit ends after 3 s without an event (session windows), every update written. */
+public final class Visits {
+    public static void main(String[] args) throws Exception {
+        Properties props = Config.load(args[0]);
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(props.getProperty("shop.input"), Consumed.with(Serdes.String(), Serdes.String()))
+            .groupByKey()
+            .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(Duration.ofSeconds(3)))
+            .count()
+            .toStream()
+            .to(props.getProperty("shop.output"),
+                Produced.with(WindowedSerdes.sessionWindowedSerdeFrom(String.class), Serdes.Long()));
+        Totals.run(b, props);
+    }
+}
