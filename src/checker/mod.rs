@@ -122,6 +122,24 @@ pub struct AggregateMismatch {
     pub unnamed: Option<String>,
 }
 
+impl AggregateMismatch {
+    /// A window's or session's count that is wrong: counts carry no
+    /// inputs by name.
+    pub fn count(key: String, what: String, low: u64, high: u64, observed: Option<u64>) -> Self {
+        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        AggregateMismatch {
+            key,
+            what,
+            low: clamp(low),
+            high: clamp(high),
+            observed: observed.map(clamp),
+            counted_twice: Vec::new(),
+            missed: Vec::new(),
+            unnamed: None,
+        }
+    }
+}
+
 /// An output that should not be there, or not with that value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrongOutput {

@@ -112,17 +112,7 @@ pub fn check(history: &History, mut r: PropertyResult, gap: i64, grace: i64) -> 
         let (want, got) = (expected.get(key).unwrap_or(&none), written.get(key).unwrap_or(&none));
         sessions += want.len();
         let mut wrong = |s: &Session, what: String, low: u64, high: u64, observed: Option<u64>| {
-            let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            r.aggregates.push(AggregateMismatch {
-                key: format!("[{key}@{}/{}]", s.start, s.end),
-                what,
-                low: clamp(low),
-                high: clamp(high),
-                observed: observed.map(clamp),
-                counted_twice: Vec::new(),
-                missed: Vec::new(),
-                unnamed: None,
-            });
+            r.aggregates.push(AggregateMismatch::count(format!("[{key}@{}/{}]", s.start, s.end), what, low, high, observed));
         };
         match maybe.get(key) {
             None => {
@@ -187,23 +177,10 @@ pub fn covers(output_key: &str, key: &str, ts: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Input, Output};
+    use super::super::windows::tests::input;
+    use super::super::Output;
     use super::*;
     use crate::model::Expectations;
-
-    fn input(id: u32, key: &str, ts: i64, acked: bool) -> Input {
-        Input {
-            id: format!("in-{id}"),
-            key: key.into(),
-            value: key.into(),
-            partition: acked.then_some(0),
-            offset: acked.then_some(i64::from(id)),
-            step: Some(0),
-            acked,
-            error: (!acked).then(|| "timed out".into()),
-            timestamp_ms: Some(ts),
-        }
-    }
 
     fn session(offset: i64, key: &str, start: i64, end: i64, count: Option<i64>) -> Output {
         let (value, value_hex) = match count {

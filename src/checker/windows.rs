@@ -148,17 +148,7 @@ pub fn check(history: &History) -> PropertyResult {
         let closed = w.partition.and_then(|p| stream_time.get(&p)).is_some_and(|t| *t > close);
         let (low, high) = (w.acked, w.acked + w.maybe);
         let mut wrong = |what: String, observed: Option<u64>| {
-            let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            r.aggregates.push(AggregateMismatch {
-                key: format!("{key}@{start}"),
-                what,
-                low: clamp(low),
-                high: clamp(high),
-                observed: observed.map(clamp),
-                counted_twice: Vec::new(),
-                missed: Vec::new(),
-                unnamed: None,
-            });
+            r.aggregates.push(AggregateMismatch::count(format!("{key}@{start}"), what, low, high, observed));
         };
         match emitted.get(&(key, start)).map(Vec::as_slice) {
             None | Some([]) if !suppressed => {
@@ -266,13 +256,13 @@ pub(super) fn window_of(key: &str) -> Option<(&str, i64, Option<i64>)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{Input, Output};
     use super::*;
     use crate::model::Expectations;
 
     /// An input of `word` at `ts` in partition 0.
-    fn input(id: u32, word: &str, ts: i64, acked: bool) -> Input {
+    pub(in crate::checker) fn input(id: u32, word: &str, ts: i64, acked: bool) -> Input {
         Input {
             id: format!("in-{id}"),
             key: word.into(),
