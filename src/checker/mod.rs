@@ -15,18 +15,18 @@ mod joins;
 mod keys;
 mod properties;
 mod records;
+mod sessions;
 mod sums;
 mod takes;
 mod values;
-mod sessions;
 mod windows;
 
 use serde::{Deserialize, Serialize};
 
 pub use history::{run_started_once, History, Input, Output, RunInfo};
 pub use join_output::check_template as check_join_output;
-pub use values::UnreadableValue;
 pub use sessions::covers as session_covers;
+pub use values::UnreadableValue;
 pub use windows::last_window_start;
 
 use crate::scenario::Property;

@@ -11,8 +11,8 @@
 //! timestamp it has read from its partition; a record whose window ended
 //! `grace` or more before the stream time it arrives at is late and
 //! dropped from that window (a hopping window's record may still count in
-//! its later windows); a window closes when the stream time reaches its end plus the
-//! grace. So a window whose partition has read past its close must have
+//! its later windows); a window closes when the stream time reaches its
+//! end plus the grace. So a window whose partition has read past its close must have
 //! been emitted, with the count of its inputs; none may be emitted twice,
 //! or before any input could have closed it. Where an unacknowledged input
 //! may or may not have been written, the count it could add is allowed,
@@ -54,11 +54,10 @@ pub fn check(history: &History) -> PropertyResult {
         let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
         return super::sessions::check(history, r, gap, grace);
     }
-    let Some(size) = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0) else {
+    let Some((size, advance)) = grid(expect) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };
     let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
-    let advance = advance_of(size, expect.advance_millis);
     let suppressed = expect.suppressed != Some(false);
     let mut windows: BTreeMap<(&str, i64), Window> = BTreeMap::new();
     let mut stream_time: HashMap<i32, i64> = HashMap::new();
@@ -219,10 +218,13 @@ pub fn check(history: &History) -> PropertyResult {
     r
 }
 
-/// How far apart windows start: the scenario's advance when it is one
-/// (1 ms to the size), else the size (tumbling windows).
-fn advance_of(size: i64, advance: Option<u64>) -> i64 {
-    advance.and_then(|a| i64::try_from(a).ok()).filter(|a| (1..=size).contains(a)).unwrap_or(size)
+/// The windows' size and how far apart they start: the scenario's advance
+/// when it is one (1 ms to the size), else the size (tumbling windows).
+/// `None` without a window size.
+fn grid(expect: &crate::model::Expectations) -> Option<(i64, i64)> {
+    let size = expect.window_millis.and_then(|w| i64::try_from(w).ok()).filter(|w| *w > 0)?;
+    let advance = expect.advance_millis.and_then(|a| i64::try_from(a).ok()).filter(|a| (1..=size).contains(a)).unwrap_or(size);
+    Some((size, advance))
 }
 
 /// The starts of the windows a record at `ts` falls in, earliest first, as
@@ -238,8 +240,8 @@ fn window_starts(ts: i64, size: i64, advance: i64) -> impl Iterator<Item = i64> 
 /// The start of the last window a record at `ts` falls in, under a run's
 /// expectations: where its count is read last. `None` without a window.
 pub fn last_window_start(ts: i64, expect: &crate::model::Expectations) -> Option<i64> {
-    let size = i64::try_from(expect.window_millis?).ok().filter(|s| *s > 0)?;
-    window_starts(ts, size, advance_of(size, expect.advance_millis)).last()
+    let (size, advance) = grid(expect)?;
+    window_starts(ts, size, advance).last()
 }
 
 /// The key, start and (if the key says) end of the window an output key

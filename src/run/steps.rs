@@ -304,7 +304,6 @@ async fn fresh_snapshot(cluster: &Cluster, roles: &[Role], names: &RunNames) -> 
     cluster.snapshot(&topics, &groups).await.map_err(|e| e.to_string())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,7 +169,7 @@ pub(super) fn expectations(
         let size = window_millis.unwrap_or(0);
         if !wants(Property::WindowCounts) {
             c.at(a, "checker.advance_millis", "no property reads it", "drop it, or add window-counts to properties");
-        } else if *a.get_ref() == 0 || *a.get_ref() > size {
+        } else if !sessions && (*a.get_ref() == 0 || *a.get_ref() > size) {
             c.at(a, "checker.advance_millis", format!("{} ms", a.get_ref()),
                 format!("use 1 to window_millis ({size} ms): the app's hopping windows' advanceBy (leave it out for tumbling windows)"));
         }

@@ -794,6 +794,7 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!((s.checker.session_gap_millis, s.checker.window_millis), (Some(3000), None));
         assert_eq!(fields(&problems(&session("session_gap_millis = 3000"))), ["checker.session_gap_millis"]);
         assert_eq!(fields(&problems(&session("session_gap_millis = 3000\nsuppressed = false\nwindow_millis = 4000"))), ["checker.session_gap_millis"]);
+        assert_eq!(fields(&problems(&session("session_gap_millis = 3000\nsuppressed = false\nadvance_millis = 1000"))), ["checker.session_gap_millis"]);
         assert_eq!(fields(&problems(&session("session_gap_millis = 0\nsuppressed = false"))), ["checker.session_gap_millis"]);
         let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
         let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
