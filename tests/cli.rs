@@ -414,3 +414,22 @@ fn solve_from_a_missing_journal_is_refused() {
     assert!(stderr.contains("nowhere") && stderr.contains("no campaign journal"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `ldfi` copied somewhere without `ldfi-workload` beside it: refused
+/// before anything starts, naming the missing file and the fix, and no
+/// directory made in its place (Docker binds a missing file as one).
+#[test]
+fn ldfi_without_its_workload_agent_beside_it_is_refused_with_the_fix() {
+    let dir = temp_dir("alone");
+    let alone = dir.join("ldfi");
+    std::fs::copy(env!("CARGO_BIN_EXE_ldfi"), &alone).unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/copy-at-least-once.toml");
+    for command in ["run", "campaign", "bench"] {
+        let output = Command::new(&alone).args([command, scenario]).output().expect("ldfi runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{command}: {stderr}");
+        assert!(stderr.contains(&format!("{} is missing", dir.join("ldfi-workload").display())), "{command}: {stderr}");
+        assert!(stderr.contains("copy both"), "{command}: {stderr}");
+        assert!(!dir.join("ldfi-workload").exists(), "{command}");
+    }
+}

@@ -69,6 +69,10 @@ pub async fn run(args: BenchArgs) -> u8 {
     };
     let widest = args.parallel.iter().copied().max().unwrap_or(1);
     let placed = super::engines::placed(&engines, widest as usize);
+    let binaries = match Binaries::beside_current_exe() {
+        Ok(b) => b,
+        Err(e) => return fail(EXIT_INFRA, e),
+    };
     // A borrowed cluster has its own brokers' and client nodes' images.
     let needs: Vec<_> = scenarios
         .iter()
@@ -77,10 +81,6 @@ pub async fn run(args: BenchArgs) -> u8 {
     if let Err((code, message)) = super::engines::check(&needs).await {
         return fail(code, message);
     }
-    let binaries = match Binaries::beside_current_exe() {
-        Ok(b) => b,
-        Err(e) => return fail(EXIT_INFRA, e),
-    };
     let stamp = ldfi::trace::now_ms() / 1000;
     let out_dir = args.reports.join(format!("bench-{stamp}"));
     let strategies: Vec<StrategyName> = if args.strategies.is_empty() {

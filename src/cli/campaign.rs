@@ -269,13 +269,13 @@ pub async fn run(args: CampaignArgs) -> u8 {
         Err(e) => return fail(EXIT_BAD_INPUT, e),
     };
     let parallel = super::parallel::resolve(args.parallel, args.cluster.is_some());
-    if let Err((code, message)) = super::engines::check(&needs(&scenario, &engines, args.cluster.is_some(), parallel)).await {
-        return fail(code, message);
-    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
     };
+    if let Err((code, message)) = super::engines::check(&needs(&scenario, &engines, args.cluster.is_some(), parallel)).await {
+        return fail(code, message);
+    }
     let resumed = restored.is_some();
     let mut restored = restored.unwrap_or_else(|| Restored::fresh(CampaignSummary::new(&scenario, &settings.name, settings.strategy.clone())));
     let term = Terminal::new(mode, u64::from(settings.max_runs), restored.summary.runs.len() as u64);

@@ -93,13 +93,13 @@ pub async fn run(path: &Path, faults: Option<&Path>, cluster_name: Option<&str>,
     if let Err(e) = plan.validate(scenario.budget.eff) {
         return fail(EXIT_BAD_INPUT, format!("{}: {e}", faults.map(|f| f.display().to_string()).unwrap_or_default()));
     }
-    if let Err((code, message)) = super::engines::check(&[(vec![Endpoint::Default], super::engines::pipeline_needs(&scenario))]).await {
-        return fail(code, message);
-    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(b) => b,
         Err(e) => return fail(EXIT_INFRA, e),
     };
+    if let Err((code, message)) = super::engines::check(&[(vec![Endpoint::Default], super::engines::pipeline_needs(&scenario))]).await {
+        return fail(code, message);
+    }
     let campaign = format!("{}-{}", scenario.name, ldfi::trace::now_ms() / 1000);
     let work = async {
         let term = Terminal::new(Mode::Normal, 0, 0);

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use ldfi::campaign::{CampaignEvent, Listener};
+pub use ldfi::engine::interrupted;
 
 /// What goes to the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,20 +192,3 @@ impl Drop for Waiting {
     }
 }
 
-/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), or SIGTERM,
-/// which `kill`, `timeout` and CI runners send when a job is cancelled.
-/// Either way the command heals and removes what it created, then exits
-/// 130.
-pub async fn interrupted() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}

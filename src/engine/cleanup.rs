@@ -2,6 +2,8 @@
 //! or a panic, faults still in force, a run's nodes on a borrowed cluster.
 //! A drop may run inside an async runtime, where blocking is not allowed,
 //! so the work runs to completion on a thread with a runtime of its own.
+//! And the signal that asks for cleanup: every command that creates
+//! something, and the real-cluster test suite, wait on the same one.
 
 use std::future::Future;
 
@@ -17,4 +19,21 @@ where
         Err(e) => { use std::io::Write as _; let _ = writeln!(std::io::stderr(), "ldfi: could not {what}: {e}; run `ldfi clean`"); },
     });
     let _ = worker.join();
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), or SIGTERM,
+/// which `kill`, `timeout` and CI runners send when a job is cancelled.
+/// Whoever waits on it heals and removes what it created, then exits 130.
+pub async fn interrupted() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -34,7 +34,7 @@ pub mod placement;
 pub mod sweep;
 
 pub use clean::{clean, leftovers, survey, Leftovers};
-pub use cleanup::finish_on_own_runtime;
+pub use cleanup::{finish_on_own_runtime, interrupted};
 pub use container::{ContainerConfig, ContainerState, ExecOutput, MAX_LOG_BYTES};
 pub use endpoint::Endpoint;
 pub use error::EngineError;

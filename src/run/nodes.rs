@@ -33,6 +33,17 @@ impl Binaries {
         let ldfi = std::env::current_exe()?;
         let dir = ldfi.parent().map(Path::to_path_buf).unwrap_or_default();
         let workload = dir.join("ldfi-workload");
+        // Docker would bind a missing file as an empty directory it creates,
+        // and every step's workload would fail to start: refuse here instead.
+        if !workload.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "the workload agent {} is missing: ldfi-workload must sit beside ldfi\n  fix: `cargo build --release` builds both; copy both when you move ldfi",
+                    workload.display()
+                ),
+            ));
+        }
         let pipelines = std::env::var_os("LDFI_PIPELINE_DIR").map(PathBuf::from).unwrap_or(dir);
         Ok(Binaries { workload, pipelines, java: java_dir() })
     }

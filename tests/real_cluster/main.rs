@@ -4,8 +4,9 @@
 //! minute on a 2-core machine) and every test uses topics and client nodes
 //! of its own. The suite runs the tests one after another, then removes the
 //! cluster and asserts through the Docker API that nothing of ours is left;
-//! it also interrupts `ldfi cluster up` with SIGINT and with SIGTERM and
-//! checks the same. The `recovery_` tests kill campaigns that run their
+//! it also interrupts `ldfi cluster up` with SIGINT and with SIGTERM, and
+//! itself (a second copy of this binary, mid-test) with SIGINT, and checks
+//! the same. The `recovery_` tests kill campaigns that run their
 //! own clusters, and start no suite cluster; so does the `engines_` test,
 //! whose campaign spreads its clusters over two Docker engines (the
 //! second started by `scripts/second-engine`).
@@ -103,6 +104,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
 const INTERRUPTIONS: [(&str, &str); 2] =
     [("ctrl_c_during_cluster_up_removes_everything", "INT"), ("sigterm_during_cluster_up_removes_everything", "TERM")];
 
+/// The suite itself interrupted while a test runs on its cluster.
+const SUITE_INTERRUPTED: &str = "ctrl_c_of_the_suite_while_a_test_runs_removes_its_cluster";
+
 /// Which tests the arguments select, as libtest reads them: names to
 /// include by substring, `--skip NAME` to leave out; other flags
 /// (`--nocapture`, `--test-threads=1`) mean nothing here.
@@ -167,6 +171,7 @@ fn main() -> ExitCode {
         .iter()
         .map(|(n, _)| *n)
         .chain(INTERRUPTIONS.iter().map(|(n, _)| *n))
+        .chain([SUITE_INTERRUPTED])
         .chain(own_cluster_tests().iter().map(|(n, _)| *n))
         .collect();
     if !all_names.iter().any(|n| selected(n)) {
@@ -175,83 +180,23 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let name = format!("test-{}", std::process::id());
+    // Ctrl-C or SIGTERM (a cancelled CI job) drops the suite where it is,
+    // its campaigns' processes with it (killed on drop), and removes the
+    // clusters it and they started: the suite leaves nothing, like the CLI.
     let failures = runtime.block_on(async {
-        let mut failures = Vec::new();
-        let name = format!("test-{}", std::process::id());
-        let cases: Vec<_> = tests().into_iter().filter(|(n, _)| selected(n)).collect();
-        if !cases.is_empty() {
-            let started = Instant::now();
-            let cluster = match Cluster::start(ClusterSpec::new(&name)).await {
-                Ok(cluster) => cluster,
-                Err(e) => {
-                    eprintln!("cannot start the test cluster: {e}\n  (run scripts/setup first)");
-                    return vec!["cluster start".to_string()];
+        tokio::select! {
+            failures = suite(&selected, &name) => Some(failures),
+            () = engine::interrupted() => {
+                println!("real cluster suite: interrupted; removing the clusters it started");
+                if let Err(e) = support::remove_what_the_suite_started(&name).await {
+                    println!("    could not: {e}; run `ldfi clean`");
                 }
-            };
-            println!("cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
-            for (test, run) in cases {
-                let started = Instant::now();
-                let outcome = tokio::time::timeout(Duration::from_secs(420), run(&cluster)).await;
-                let outcome = outcome.unwrap_or_else(|_| Err("timed out after 420 s".to_string()));
-                match outcome {
-                    Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
-                    Err(e) => {
-                        println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
-                        failures.push(test.to_string());
-                        // A case that failed (or timed out) may have left a
-                        // broker down or a cut in place: the next case gets
-                        // a whole cluster, or the suite says why not.
-                        match support::heal(&cluster).await {
-                            Ok(healed) => println!("    cluster healed after it: {healed}"),
-                            Err(e) => {
-                                println!("    cannot heal the cluster after it: {e}");
-                                failures.push("heal".to_string());
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            if let Err(e) = cluster.down().await {
-                println!("cluster down failed: {e}");
-                failures.push("cluster down".to_string());
-            }
-            if let Err(e) = support::assert_nothing_left(&name).await {
-                println!("test nothing_of_ours_remains_after_the_suite ... FAILED\n    {e}");
-                failures.push("leftovers".to_string());
-            } else {
-                println!("test nothing_of_ours_remains_after_the_suite ... ok");
+                None
             }
         }
-        for (test, signal) in INTERRUPTIONS {
-            if selected(test) {
-                match support::interrupted_during_up(signal).await {
-                    Ok(()) => println!("test {test} ... ok"),
-                    Err(e) => {
-                        println!("test {test} ... FAILED\n    {e}");
-                        failures.push(test.to_string());
-                    }
-                }
-            }
-        }
-        // Tests that start their own clusters (a campaign's): one at a time,
-        // each with the time a few cluster starts and runs take.
-        for (test, run) in own_cluster_tests().into_iter().filter(|(n, _)| selected(n)) {
-            let started = Instant::now();
-            let outcome = tokio::time::timeout(Duration::from_secs(1200), run()).await;
-            match outcome.unwrap_or_else(|_| Err("timed out after 1200 s".to_string())) {
-                Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
-                Err(e) => {
-                    println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
-                    failures.push(test.to_string());
-                }
-            }
-        }
-        if let Ok(engine) = Engine::connect().await {
-            let _ = engine::clean(&engine, Some(&name)).await;
-        }
-        failures
     });
+    let Some(failures) = failures else { return ExitCode::from(130) };
     if failures.is_empty() {
         println!("real cluster suite: all passed");
         ExitCode::SUCCESS
@@ -259,4 +204,91 @@ fn main() -> ExitCode {
         println!("real cluster suite: {} failed: {failures:?}", failures.len());
         ExitCode::FAILURE
     }
+}
+
+/// The selected tests, one after another: the names of those that failed.
+async fn suite(selected: &impl Fn(&str) -> bool, name: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    let cases: Vec<_> = tests().into_iter().filter(|(n, _)| selected(n)).collect();
+    if !cases.is_empty() {
+        let started = Instant::now();
+        let cluster = match Cluster::start(ClusterSpec::new(name)).await {
+            Ok(cluster) => cluster,
+            Err(e) => {
+                eprintln!("cannot start the test cluster: {e}\n  (run scripts/setup first)");
+                return vec!["cluster start".to_string()];
+            }
+        };
+        println!("cluster {name} ready in {:.1} s", started.elapsed().as_secs_f64());
+        for (test, run) in cases {
+            let started = Instant::now();
+            let outcome = tokio::time::timeout(Duration::from_secs(420), run(&cluster)).await;
+            let outcome = outcome.unwrap_or_else(|_| Err("timed out after 420 s".to_string()));
+            match outcome {
+                Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
+                Err(e) => {
+                    println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
+                    failures.push(test.to_string());
+                    // A case that failed (or timed out) may have left a
+                    // broker down or a cut in place: the next case gets
+                    // a whole cluster, or the suite says why not.
+                    match support::heal(&cluster).await {
+                        Ok(healed) => println!("    cluster healed after it: {healed}"),
+                        Err(e) => {
+                            println!("    cannot heal the cluster after it: {e}");
+                            failures.push("heal".to_string());
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Err(e) = cluster.down().await {
+            println!("cluster down failed: {e}");
+            failures.push("cluster down".to_string());
+        }
+        if let Err(e) = support::assert_nothing_left(name).await {
+            println!("test nothing_of_ours_remains_after_the_suite ... FAILED\n    {e}");
+            failures.push("leftovers".to_string());
+        } else {
+            println!("test nothing_of_ours_remains_after_the_suite ... ok");
+        }
+    }
+    for (test, signal) in INTERRUPTIONS {
+        if selected(test) {
+            match support::interrupted_during_up(signal).await {
+                Ok(()) => println!("test {test} ... ok"),
+                Err(e) => {
+                    println!("test {test} ... FAILED\n    {e}");
+                    failures.push(test.to_string());
+                }
+            }
+        }
+    }
+    if selected(SUITE_INTERRUPTED) {
+        match support::suite_interrupted("INT").await {
+            Ok(()) => println!("test {SUITE_INTERRUPTED} ... ok"),
+            Err(e) => {
+                println!("test {SUITE_INTERRUPTED} ... FAILED\n    {e}");
+                failures.push(SUITE_INTERRUPTED.to_string());
+            }
+        }
+    }
+    // Tests that start their own clusters (a campaign's): one at a time,
+    // each with the time a few cluster starts and runs take.
+    for (test, run) in own_cluster_tests().into_iter().filter(|(n, _)| selected(n)) {
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(Duration::from_secs(1200), run()).await;
+        match outcome.unwrap_or_else(|_| Err("timed out after 1200 s".to_string())) {
+            Ok(()) => println!("test {test} ... ok ({:.1} s)", started.elapsed().as_secs_f64()),
+            Err(e) => {
+                println!("test {test} ... FAILED ({:.1} s)\n    {e}", started.elapsed().as_secs_f64());
+                failures.push(test.to_string());
+            }
+        }
+    }
+    if let Ok(engine) = Engine::connect().await {
+        let _ = engine::clean(&engine, Some(name)).await;
+    }
+    failures
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use ldfi::cluster::{ClientNode, ClientSpec, Cluster};
-use ldfi::engine::{self, Engine};
+use ldfi::engine::{self, sweep, Engine};
 use ldfi::model::Snapshot;
 
 /// Polls `probe` every 200 ms until it returns `Some`, or fails after `limit`.
@@ -101,6 +101,65 @@ pub async fn interrupted_during_up(signal: &str) -> Result<(), String> {
     })
     .await?;
     let status = signal_and_wait(&mut child, signal, Duration::from_secs(60)).await.map_err(|e| format!("ldfi cluster up: {e}"))?;
+    if status.code() != Some(130) {
+        return Err(format!("exit status {status:?}, expected 130"));
+    }
+    assert_nothing_left(&name).await
+}
+
+/// What an interrupted suite removes: its own cluster, then the clusters
+/// of the campaigns it started (processes younger than the suite, killed
+/// with it) that no running process still uses. Twice, as `ldfi cluster
+/// up` does: a request in flight when the suite was dropped may still land.
+pub async fn remove_what_the_suite_started(cluster: &str) -> Result<(), String> {
+    let engine = Engine::connect().await.map_err(|e| e.to_string())?;
+    let me = engine::Owner::current().cloned();
+    let younger = |owner: &Option<engine::Owner>| match (owner, &me) {
+        (Some(o), Some(me)) => o.boot == me.boot && o.host == me.host && o.start >= me.start && o.pid != me.pid,
+        _ => false,
+    };
+    for _ in 0..2 {
+        engine::clean(&engine, Some(cluster)).await.map_err(|e| e.to_string())?;
+        let found: Vec<_> = engine::survey(&engine).await.map_err(|e| e.to_string())?.into_iter().filter(|f| younger(&f.owner)).collect();
+        for judged in sweep::judge(&found, &sweep::Scope::Everything, false, |o| o.check()) {
+            if judged.remove {
+                engine::clean(&engine, Some(&judged.cluster)).await.map_err(|e| e.to_string())?;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(())
+}
+
+/// The suite itself (a second copy of this binary, one test selected)
+/// interrupted by `signal` once its cluster is up and its test runs:
+/// exits 130 and leaves nothing of its cluster behind.
+pub async fn suite_interrupted(signal: &str) -> Result<(), String> {
+    use tokio::io::AsyncBufReadExt as _;
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = tokio::process::Command::new(me)
+        .arg("roundtrip_1000_records_acks_all_all_read_back")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let name = format!("test-{}", child.id().ok_or("the child has no pid")?);
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let ready = format!("cluster {name} ready");
+    let said_ready = async {
+        while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+            if line.starts_with(&ready) {
+                return Ok(());
+            }
+        }
+        Err(format!("the suite exited before it said {ready:?}"))
+    };
+    tokio::time::timeout(Duration::from_secs(180), said_ready).await.map_err(|_| format!("no {ready:?} within 180 s"))??;
+    // Into its test: a producer writing to the cluster.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let status = signal_and_wait(&mut child, signal, Duration::from_secs(60)).await.map_err(|e| format!("the suite: {e}"))?;
     if status.code() != Some(130) {
         return Err(format!("exit status {status:?}, expected 130"));
     }
