@@ -166,7 +166,7 @@ impl History {
                         read_committed: *read_committed,
                         value_format: value_format.unwrap_or_default(),
                         key_format: key_format.unwrap_or_default(),
-                        checker: checker.clone(),
+                        checker: (**checker).clone(),
                         side_topic: side_topic.clone(),
                     };
                 }

@@ -1,7 +1,7 @@
 //! `window-counts`: per-key counts in time windows of event time
 //! (tumbling, or hopping with `[checker] advance_millis`), emitted once
 //! each window has closed (`suppress(untilWindowCloses)`); session windows
-//! are judged in [`super::sessions`].
+//! are judged in [`super::sessions`], sliding ones in [`super::sliding`].
 //!
 //! Everything is computed from the acknowledged inputs and their
 //! timestamps, as Kafka Streams assigns them: a window is `[start, start +
@@ -50,14 +50,16 @@ pub fn check(history: &History) -> PropertyResult {
     if let Some(i) = history.inputs.iter().find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): windows cannot be computed", i.id));
     }
+    let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
     if let Some(gap) = expect.session_gap_millis.and_then(|g| i64::try_from(g).ok()) {
-        let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
         return super::sessions::check(history, r, gap, grace);
+    }
+    if let Some(d) = expect.sliding_millis.and_then(|d| i64::try_from(d).ok()) {
+        return super::sliding::check(history, r, d, grace, expect.suppressed != Some(false));
     }
     let Some((size, advance)) = grid(expect) else {
         return unknown(r, "the run names no window: set [checker] window_millis to the pipeline's window size".into());
     };
-    let grace = expect.grace_millis.and_then(|g| i64::try_from(g).ok()).unwrap_or(0);
     let suppressed = expect.suppressed != Some(false);
     let mut windows: BTreeMap<(&str, i64), Window> = BTreeMap::new();
     let mut stream_time: HashMap<i32, i64> = HashMap::new();
@@ -124,7 +126,7 @@ pub fn check(history: &History) -> PropertyResult {
             return unknown(r, format!(
                 "output {}@{} is the window of {key:?} starting at {start}, not a multiple of {grid}: \
                  window-counts checks time windows of that size and advance only (set window_millis to the app's window \
-                 size and, for hopping windows, advance_millis to its advanceBy; sliding and session windows are not checked)",
+                 size and, for hopping windows, advance_millis to its advanceBy; sliding windows take [checker] sliding_millis, session windows session_gap_millis)",
                 o.partition, o.offset
             ));
         }
@@ -242,6 +244,11 @@ fn window_starts(ts: i64, size: i64, advance: i64) -> impl Iterator<Item = i64> 
 pub fn last_window_start(ts: i64, expect: &crate::model::Expectations) -> Option<i64> {
     let (size, advance) = grid(expect)?;
     window_starts(ts, size, advance).last()
+}
+
+/// Whether an output key names the window of `key` that starts at `start`.
+pub fn window_is(output_key: &str, key: &str, start: i64) -> bool {
+    matches!(window_of(output_key), Some((k, s, _)) if k == key && s == start)
 }
 
 /// The key, start and (if the key says) end of the window an output key
@@ -489,7 +496,7 @@ pub(super) mod tests {
             input_min_isr: None,
             value_format: Some(crate::trace::ValueFormat::Long),
             key_format: Some(KeyFormat::Windowed),
-            checker: h.run.checker,
+            checker: Box::new(h.run.checker),
             side_topic: None,
             setup_ms: None,
         })];

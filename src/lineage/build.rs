@@ -192,7 +192,8 @@ impl<'a> Run<'a> {
 /// drops headers carries none. An input without an update of its own is
 /// in its key's last aggregate (its word's count, its key's sum, its
 /// window's count; of a hopping window's record, the last window it falls
-/// in, the one read last; of a session's, the session that covers it):
+/// in, the one read last; of a sliding window's, its left window, the one
+/// it opens; of a session's, the session that covers it):
 /// that is its outcome.
 fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, (i32, i64)> {
     let info = &history.run;
@@ -214,8 +215,11 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
             if info.checker.session_gap_millis.is_some() {
                 return Some(Aggregate::Session { key: input.key.clone(), ts });
             }
-            let start = crate::checker::last_window_start(ts, &info.checker)?;
-            return Some(Aggregate::Key(format!("{}@{start}", input.key)));
+            let start = match info.checker.sliding_millis.and_then(|d| i64::try_from(d).ok()) {
+                Some(d) => crate::checker::left_window_start(ts, d),
+                None => crate::checker::last_window_start(ts, &info.checker)?,
+            };
+            return Some(Aggregate::Window { key: input.key.clone(), start });
         }
         None
     };
@@ -240,8 +244,11 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
 
 /// The aggregate an input's count or sum is read in.
 enum Aggregate {
-    /// The outputs with this key (a word, a key, `<key>@<window start>`).
+    /// The outputs with this key (a word, a key).
     Key(String),
+    /// The window of `key` that starts at `start`, keyed `<key>@<start>` or
+    /// `[<key>@<start>/<end>]`.
+    Window { key: String, start: i64 },
     /// The session of `key` that covers `ts`, whatever its bounds.
     Session { key: String, ts: i64 },
 }
@@ -250,6 +257,7 @@ impl Aggregate {
     fn is_read_in(&self, output_key: &str) -> bool {
         match self {
             Aggregate::Key(key) => key == output_key,
+            Aggregate::Window { key, start } => crate::checker::window_is(output_key, key, *start),
             Aggregate::Session { key, ts } => crate::checker::session_covers(output_key, key, *ts),
         }
     }

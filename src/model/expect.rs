@@ -33,6 +33,11 @@ pub struct Expectations {
     /// windows of `window_millis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_gap_millis: Option<u64>,
+    /// `window-counts` over sliding windows: the largest time difference
+    /// between two records of one window (`SlidingWindows.ofTimeDifference...`);
+    /// `None`: time windows of `window_millis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sliding_millis: Option<u64>,
     /// `window-counts`: how long after its end a window still takes late
     /// records, and so when a suppressed window is emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -175,7 +175,7 @@ impl<'a> Underway<'a> {
             input_min_isr: Some(input_min_isr(scenario)),
             value_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).value_format),
             key_format: Some(scenario.stages.last().unwrap_or(&scenario.pipeline).key_format),
-            checker: scenario.checker.clone(),
+            checker: Box::new(scenario.checker.clone()),
             side_topic: scenario.workload.side.as_ref().map(|s| names.topic(&s.topic)),
             setup_ms: Some(started.elapsed().as_millis() as u64),
         }

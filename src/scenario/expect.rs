@@ -142,10 +142,10 @@ pub(super) fn expectations(
         _ => {}
     }
     let window_millis = raw.window_millis.as_ref().map(Spanned::get_ref).copied();
-    let sessions = raw.session_gap_millis.is_some();
-    match (&raw.window_millis, wants(Property::WindowCounts) && !sessions) {
+    let off_grid = raw.session_gap_millis.is_some() || raw.sliding_millis.is_some();
+    match (&raw.window_millis, wants(Property::WindowCounts) && !off_grid) {
         (None, true) => c.nowhere("checker.window_millis", "property window-counts needs the pipeline's window",
-            "add window_millis = <the app's window size in ms> to [checker]"),
+            "add window_millis = <the app's window size in ms> to [checker] (for session windows session_gap_millis, for sliding ones sliding_millis)"),
         (Some(w), _) if *w.get_ref() == 0 || *w.get_ref() > MAX_WINDOW_MILLIS => c.at(w, "checker.window_millis",
             format!("{} ms", w.get_ref()), format!("use 1 to {MAX_WINDOW_MILLIS} ms, the app's window size")),
         _ => {}
@@ -169,7 +169,7 @@ pub(super) fn expectations(
         let size = window_millis.unwrap_or(0);
         if !wants(Property::WindowCounts) {
             c.at(a, "checker.advance_millis", "no property reads it", "drop it, or add window-counts to properties");
-        } else if !sessions && (*a.get_ref() == 0 || *a.get_ref() > size) {
+        } else if !off_grid && (*a.get_ref() == 0 || *a.get_ref() > size) {
             c.at(a, "checker.advance_millis", format!("{} ms", a.get_ref()),
                 format!("use 1 to window_millis ({size} ms): the app's hopping windows' advanceBy (leave it out for tumbling windows)"));
         }
@@ -187,6 +187,17 @@ pub(super) fn expectations(
                 "set suppressed = false (an app that suppresses its session windows is not checked)");
         }
     }
+    if let Some(d) = &raw.sliding_millis {
+        let field = "checker.sliding_millis";
+        if !wants(Property::WindowCounts) {
+            c.at(d, field, "no property reads it", "drop it, or add window-counts to properties");
+        } else if *d.get_ref() == 0 || *d.get_ref() > MAX_WINDOW_MILLIS {
+            c.at(d, field, format!("{} ms", d.get_ref()), format!("use 1 to {MAX_WINDOW_MILLIS} ms, the app's SlidingWindows time difference"));
+        } else if raw.window_millis.is_some() || raw.advance_millis.is_some() || raw.session_gap_millis.is_some() {
+            c.at(d, field, "beside window_millis, advance_millis or session_gap_millis",
+                "sliding windows are opened by the records: drop window_millis, advance_millis and session_gap_millis");
+        }
+    }
     if let Some(g) = &raw.grace_millis {
         if *g.get_ref() > MAX_WINDOW_MILLIS {
             c.at(g, "checker.grace_millis", format!("{} ms", g.get_ref()), format!("use 0 to {MAX_WINDOW_MILLIS} ms, the app's grace period"));
@@ -199,6 +210,7 @@ pub(super) fn expectations(
         grace_millis: raw.grace_millis.as_ref().map(Spanned::get_ref).copied(),
         advance_millis: raw.advance_millis.as_ref().map(Spanned::get_ref).copied(),
         session_gap_millis: raw.session_gap_millis.as_ref().map(Spanned::get_ref).copied(),
+        sliding_millis: raw.sliding_millis.as_ref().map(Spanned::get_ref).copied(),
         left_join: raw.left_join,
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),

@@ -138,6 +138,7 @@ pub struct RawChecker {
     pub grace_millis: Option<Spanned<u64>>,
     pub advance_millis: Option<Spanned<u64>>,
     pub session_gap_millis: Option<Spanned<u64>>,
+    pub sliding_millis: Option<Spanned<u64>>,
     pub left_join: Option<bool>,
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,

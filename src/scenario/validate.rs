@@ -796,6 +796,12 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&session("session_gap_millis = 3000\nsuppressed = false\nwindow_millis = 4000"))), ["checker.session_gap_millis"]);
         assert_eq!(fields(&problems(&session("session_gap_millis = 3000\nsuppressed = false\nadvance_millis = 1000"))), ["checker.session_gap_millis"]);
         assert_eq!(fields(&problems(&session("session_gap_millis = 0\nsuppressed = false"))), ["checker.session_gap_millis"]);
+        let s = parse(Path::new("s.toml"), &session("sliding_millis = 5000\ngrace_millis = 1000")).unwrap();
+        assert_eq!((s.checker.sliding_millis, s.checker.window_millis, s.checker.grace_millis), (Some(5000), None, Some(1000)));
+        assert_eq!(fields(&problems(&session("sliding_millis = 5000\nwindow_millis = 4000"))), ["checker.sliding_millis"]);
+        assert_eq!(fields(&problems(&session("sliding_millis = 5000\nsession_gap_millis = 3000\nsuppressed = false"))), ["checker.sliding_millis"]);
+        assert_eq!(fields(&problems(&session("sliding_millis = 0"))), ["checker.sliding_millis"]);
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nsliding_millis = 1000"))), ["checker.sliding_millis"]);
         let side = |lines: &str| checked("", r#"["table-join"]"#, &format!("[workload.side]\n{lines}\n"));
         let s = parse(Path::new("s.toml"), &side("topic = \"output\"\nbusy_steps = [3, 0]")).unwrap();
         assert_eq!(s.workload.side.as_ref().map(|x| (x.topic.as_str(), x.busy_steps.clone())), Some(("output", Some(vec![0, 3]))));

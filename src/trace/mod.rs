@@ -74,6 +74,12 @@ pub struct StageNames {
     pub group: String,
 }
 
+/// Whether a run's `[checker]` is empty, as serde hands the boxed field.
+#[allow(clippy::borrowed_box)]
+fn no_expectations(checker: &Box<crate::model::Expectations>) -> bool {
+    checker.is_empty()
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -120,8 +126,11 @@ pub enum Event {
         key_format: Option<KeyFormat>,
         /// What the checker must know of the pipeline's function (the
         /// scenario's `[checker]`). Absent when nothing is set.
-        #[serde(default, skip_serializing_if = "crate::model::Expectations::is_empty")]
-        checker: crate::model::Expectations,
+        /// Boxed: the largest field of the largest variant, which comes
+        /// once per trace, while every line of a trace takes the size of
+        /// the largest variant.
+        #[serde(default, skip_serializing_if = "no_expectations")]
+        checker: Box<crate::model::Expectations>,
         /// The workload's second topic as this run names it (a join's
         /// table or other stream). Absent when there is none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
