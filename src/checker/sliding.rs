@@ -26,8 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::records::unknown;
-use super::values;
-use super::windows::window_of;
+use super::windows::emitted;
 use super::{AggregateMismatch, History, PropertyResult, Verdict};
 
 /// An accepted input of one key: its time and the close time when its task
@@ -122,30 +121,11 @@ pub fn check(history: &History, mut r: PropertyResult, d: i64, grace: i64, suppr
         b
     };
 
-    let format = history.run.value_format;
-    let mut emitted: BTreeMap<(&str, i64), Vec<u64>> = BTreeMap::new();
-    for o in &history.outputs {
-        let Some((key, start, end)) = o.key.as_deref().and_then(window_of) else {
-            return unknown(r, format!(
-                "output {}@{} has the key {:?}, not <key>@<window start ms> nor [<key>@<start>/<end>] (Windowed.toString()): \
-                 window-counts reads sliding windows keyed that way, or written with Kafka Streams' \
-                 WindowedSerdes.timeWindowedSerdeFrom(String.class, d) when [pipeline] key_format = \"windowed\"",
-                o.partition, o.offset, o.key.as_deref().unwrap_or_default()
-            ));
-        };
-        if let Some(end) = end.filter(|end| end.checked_sub(start) != Some(d)) {
-            return unknown(r, format!(
-                "output {}@{} is the window of {key:?} from {start} to {end}, not [checker] sliding_millis = {d} long: \
-                 set sliding_millis to the app's SlidingWindows time difference",
-                o.partition, o.offset
-            ));
-        }
-        match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
-            Some(Ok(count)) => emitted.entry((key, start)).or_default().push(count),
-            Some(Err(e)) => return unknown(r, format!("cannot read the count of output {}@{}: {e}", o.partition, o.offset)),
-            None => {}
-        }
-    }
+    let fix = "set sliding_millis to the app's SlidingWindows time difference";
+    let emitted = match emitted(history, d, "sliding_millis", fix, |_, _| None) {
+        Ok(emitted) => emitted,
+        Err(why) => return unknown(r, why),
+    };
 
     let latest = history.inputs.iter().filter_map(|i| i.timestamp_ms).max().unwrap_or(i64::MIN);
     let mut definite = false;

@@ -97,45 +97,23 @@ pub fn check(history: &History) -> PropertyResult {
     }
     let latest = history.inputs.iter().filter_map(|i| i.timestamp_ms).max().unwrap_or(i64::MIN);
 
-    let format = history.run.value_format;
-    let mut emitted: BTreeMap<(&str, i64), Vec<u64>> = BTreeMap::new();
-    for o in &history.outputs {
-        let Some((key, start, end)) = o.key.as_deref().and_then(window_of) else {
-            return unknown(r, format!(
-                "output {}@{} has the key {:?}, not <key>@<window start ms> nor [<key>@<start>/<end>] (Windowed.toString()): \
-                 window-counts reads windows keyed that way, or written with Kafka Streams' \
-                 WindowedSerdes.timeWindowedSerdeFrom(String.class, size) when [pipeline] key_format = \"windowed\"",
-                o.partition, o.offset, o.key.as_deref().unwrap_or_default()
-            ));
-        };
-        if let Some(end) = end.filter(|end| end.checked_sub(start) != Some(size)) {
-            return unknown(r, format!(
-                "output {}@{} is the window of {key:?} from {start} to {end}, not [checker] window_millis = {size} long: \
-                 window-counts checks time windows of that size only",
-                o.partition, o.offset
-            ));
-        };
-        // A start off the grid is another kind of window (sliding,
-        // session), another size or another advance: none is checked.
-        if start.rem_euclid(advance) != 0 {
-            let grid = if advance == size {
-                format!("[checker] window_millis = {size}")
-            } else {
-                format!("[checker] advance_millis = {advance}")
-            };
-            return unknown(r, format!(
-                "output {}@{} is the window of {key:?} starting at {start}, not a multiple of {grid}: \
-                 window-counts checks time windows of that size and advance only (set window_millis to the app's window \
-                 size and, for hopping windows, advance_millis to its advanceBy; sliding windows take [checker] sliding_millis, session windows session_gap_millis)",
-                o.partition, o.offset
-            ));
+    // A start off the grid is another kind of window (sliding, session),
+    // another size or another advance: none is checked.
+    let off_grid = |key: &str, start: i64| -> Option<String> {
+        if start.rem_euclid(advance) == 0 {
+            return None;
         }
-        match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
-            Some(Ok(count)) => emitted.entry((key, start)).or_default().push(count),
-            Some(Err(e)) => return unknown(r, format!("cannot read the count of output {}@{}: {e}", o.partition, o.offset)),
-            None => {}
-        }
-    }
+        let grid = if advance == size { format!("[checker] window_millis = {size}") } else { format!("[checker] advance_millis = {advance}") };
+        Some(format!(
+            "is the window of {key:?} starting at {start}, not a multiple of {grid}: window-counts checks time windows of that \
+             size and advance only (set window_millis to the app's window size and, for hopping windows, advance_millis to its \
+             advanceBy; sliding windows take [checker] sliding_millis, session windows session_gap_millis)"
+        ))
+    };
+    let emitted = match emitted(history, size, "window_millis", "window-counts checks time windows of that size only", off_grid) {
+        Ok(emitted) => emitted,
+        Err(why) => return unknown(r, why),
+    };
 
     let none = Window::default();
     let all: BTreeSet<(&str, i64)> = windows.keys().chain(emitted.keys()).copied().collect();
@@ -218,6 +196,44 @@ pub fn check(history: &History) -> PropertyResult {
         format!("{} of {} windows are wrong{late_note}{hint}", wrong.len(), windows.len())
     };
     r
+}
+
+/// Each window's counts as the output wrote them, in order, keyed by its
+/// key and start: every output must name a window `length` long (`field`
+/// of `[checker]`, `fix` saying what else is checked) that `odd` finds
+/// nothing wrong with, and hold a count; else why not, for an unknown.
+pub(super) fn emitted<'a>(
+    history: &'a History,
+    length: i64,
+    field: &str,
+    fix: &str,
+    odd: impl Fn(&str, i64) -> Option<String>,
+) -> Result<BTreeMap<(&'a str, i64), Vec<u64>>, String> {
+    let format = history.run.value_format;
+    let mut emitted: BTreeMap<(&str, i64), Vec<u64>> = BTreeMap::new();
+    for o in &history.outputs {
+        let at = format!("output {}@{}", o.partition, o.offset);
+        let Some((key, start, end)) = o.key.as_deref().and_then(window_of) else {
+            return Err(format!(
+                "{at} has the key {:?}, not <key>@<window start ms> nor [<key>@<start>/<end>] (Windowed.toString()): \
+                 window-counts reads windows keyed that way, or written with Kafka Streams' \
+                 WindowedSerdes.timeWindowedSerdeFrom(String.class, {length}) when [pipeline] key_format = \"windowed\"",
+                o.key.as_deref().unwrap_or_default()
+            ));
+        };
+        if let Some(end) = end.filter(|end| end.checked_sub(start) != Some(length)) {
+            return Err(format!("{at} is the window of {key:?} from {start} to {end}, not [checker] {field} = {length} long: {fix}"));
+        }
+        if let Some(why) = odd(key, start) {
+            return Err(format!("{at} {why}"));
+        }
+        match values::count(format, o.value.as_deref(), o.value_hex.as_deref()) {
+            Some(Ok(count)) => emitted.entry((key, start)).or_default().push(count),
+            Some(Err(e)) => return Err(format!("cannot read the count of {at}: {e}")),
+            None => {}
+        }
+    }
+    Ok(emitted)
 }
 
 /// The windows' size and how far apart they start: the scenario's advance
