@@ -6,7 +6,8 @@
 //! the workload's side topic. A suppressed window count of hopping windows
 //! written with Kafka Streams' windowed serde, as its docs write it, is
 //! read with `key_format = "windowed"` and `advance_millis` and judged
-//! window by window.
+//! window by window; so is the same count in sliding windows, with
+//! `sliding_millis`, which judged as another time difference fails.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -33,8 +34,9 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
         return Err(format!("enrich without faults: expected a pass with joined outputs: {} ({:?})", join.summary, joined.verdict));
     }
     let windows = windowed_keys_are_read_as_windows(cluster).await?;
+    let sliding = sliding_windows_are_judged_by_the_windows_the_records_open(cluster).await?;
     println!(
-        "    hopping windows, windowed serde: {windows}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
+        "    hopping windows, windowed serde: {windows}; sliding windows: {sliding}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
         sums.aggregates.len(),
         join.summary,
         joined.verdict.outputs
@@ -63,4 +65,28 @@ async fn windowed_keys_are_read_as_windows(cluster: &Cluster) -> Result<String, 
         ));
     }
     Ok(format!("{binary} binary keys, {}", counts.summary))
+}
+
+/// A fault-free run of the shipped windowed count in sliding windows (a
+/// time difference of 2 s, 1 s of grace, suppressed until closed): a pass,
+/// window by window; the same trace judged as a time difference of 3 s
+/// fails, so the check reads the windows, not only their number.
+async fn sliding_windows_are_judged_by_the_windows_the_records_open(cluster: &Cluster) -> Result<String, String> {
+    let mut sliding = scenario("streams-windowed-count-at-least-once")?;
+    sliding.pipeline.env.insert("WINDOW_SLIDING_MS".into(), "2000".into());
+    sliding.checker.window_millis = None;
+    sliding.checker.sliding_millis = Some(2000);
+    let ran = run_once(cluster, &sliding, &FaultPlan::default(), "sliding").await?;
+    let counts = ran.verdict.results.iter().find(|r| r.property == Property::WindowCounts).ok_or("window-counts not checked")?;
+    if counts.verdict != Verdict::Pass || ran.verdict.outputs == 0 || !counts.summary.contains("sliding windows") {
+        return Err(format!("sliding windows without faults: expected a pass over sliding windows: {} ({} outputs)", counts.summary, ran.verdict.outputs));
+    }
+    let lines = ldfi::trace::read_dir(&ran.dir).map_err(|e| e.to_string())?;
+    let mut history = ldfi::checker::History::from_trace(&lines)?;
+    history.run.checker.sliding_millis = Some(3000);
+    let misjudged = ldfi::checker::check(&history, &[Property::WindowCounts]);
+    if misjudged.verdict == Verdict::Pass {
+        return Err(format!("the sliding trace judged with a 3 s time difference passed: {:?}", misjudged.results));
+    }
+    Ok(format!("{} ({} outputs); judged as 3 s: {}", counts.summary, ran.verdict.outputs, misjudged.verdict))
 }

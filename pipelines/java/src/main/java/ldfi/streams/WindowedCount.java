@@ -12,6 +12,9 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.TimeWindowedKStream;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
@@ -40,6 +43,10 @@ import org.apache.kafka.streams.state.WindowStore;
  *   WINDOW_ADVANCE_MS   default WINDOW_SIZE_MS (tumbling); shorter: hopping
  *                       windows (TimeWindows.advanceBy), one starting at each
  *                       multiple of it, so a record counts in several
+ *   WINDOW_SLIDING_MS   unset: time windows as above; set: sliding windows
+ *                       (SlidingWindows.ofTimeDifferenceAndGrace) of this
+ *                       time difference instead, each record opening its own
+ *                       (key "word@windowStartMs" as above)
  *   WINDOW_GRACE_MS     default 1000: records up to this late still count;
  *                       later ones are dropped
  *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
@@ -78,16 +85,21 @@ public final class WindowedCount {
             throw new StreamsSettings.Misconfigured("WINDOW_ADVANCE_MS is " + advance
                     + "; use 1 to WINDOW_SIZE_MS (" + size + "), or leave it unset for tumbling windows");
         }
+        // Sliding windows instead of time windows: each record opens its own
+        // (SlidingWindows.ofTimeDifferenceAndGrace), the size unused.
+        long sliding = settings.millis("WINDOW_SLIDING_MS", 0);
         String keys = settings.optional("OUTPUT_KEY", "text").toLowerCase(Locale.ROOT);
         if (!keys.equals("text") && !keys.equals("windowed")) {
             throw new StreamsSettings.Misconfigured("OUTPUT_KEY is " + keys + "; use text (the default) or windowed");
         }
 
         StreamsBuilder builder = new StreamsBuilder();
-        KStream<Windowed<String>, Long> results = builder.<String, String>stream(input)
-                .groupByKey()
-                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace))
-                        .advanceBy(Duration.ofMillis(advance)))
+        KGroupedStream<String, String> grouped = builder.<String, String>stream(input).groupByKey();
+        TimeWindowedKStream<String, String> windowed = sliding > 0
+                ? grouped.windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(sliding), Duration.ofMillis(grace)))
+                : grouped.windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(grace))
+                        .advanceBy(Duration.ofMillis(advance)));
+        KStream<Windowed<String>, Long> results = windowed
                 // The serdes spelled out: the suppression buffer takes its key
                 // serde from here, and the default (String) cannot write a
                 // Windowed key.
@@ -102,7 +114,8 @@ public final class WindowedCount {
                         .withName(SUPPRESS))
                 .toStream();
         if (keys.equals("windowed")) {
-            results.to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, size), Serdes.Long()));
+            long length = sliding > 0 ? sliding : size;
+            results.to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, length), Serdes.Long()));
         } else {
             results.map((window, count) -> KeyValue.pair(window.key() + "@" + window.window().start(), count))
                     .to(output, Produced.with(Serdes.String(), Serdes.Long()));

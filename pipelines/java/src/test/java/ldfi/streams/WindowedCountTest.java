@@ -96,6 +96,20 @@ class WindowedCountTest {
     }
 
     @Test
+    void slidingWindowsAreOpenedByTheRecordsAndEmittedWhenClosed() {
+        try (TopologyTestDriver driver = Drivers.driver(WindowedCount::topology,
+                Drivers.env("WINDOW_SLIDING_MS", "1000", "WINDOW_GRACE_MS", "0"))) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, Long> out = driver.createOutputTopic("out", new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("a", "x", 5000L);  // opens [4000, 5000]
+            in.pipeInput("a", "x", 5400L);  // opens [4400, 5400] and 5000's right window [5001, 6001]
+            in.pipeInput("b", "x", 7100L);  // stream time past 6001: all three close, and b's
+                                            // [6100, 7100] too, its end reached with no grace
+            assertEquals(List.of("a@4000=1", "a@4400=2", "a@5001=1", "b@6100=1"), sorted(out));
+        }
+    }
+
+    @Test
     void anAdvanceLongerThanTheWindowIsRefused() {
         StreamsSettings.Misconfigured e = assertThrows(StreamsSettings.Misconfigured.class,
                 () -> Drivers.driver(WindowedCount::topology, Drivers.env("WINDOW_SIZE_MS", "1000", "WINDOW_ADVANCE_MS", "2000")));
