@@ -132,19 +132,31 @@ pub async fn remove_what_the_suite_started(cluster: &str) -> Result<(), String> 
 }
 
 /// The suite itself (a second copy of this binary, one test selected)
-/// interrupted by `signal` once its cluster is up and its test runs:
-/// exits 130 and leaves nothing of its cluster behind.
+/// interrupted by `signal` once its cluster is up and its test runs, a
+/// follower cut off: exits 130 and leaves nothing of its cluster behind.
 pub async fn suite_interrupted(signal: &str) -> Result<(), String> {
-    use tokio::io::AsyncBufReadExt as _;
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = tokio::process::Command::new(me)
-        .arg("roundtrip_1000_records_acks_all_all_read_back")
+        .arg("isolated_follower_leaves_isr_and_rejoins_after_heal")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| e.to_string())?;
     let name = format!("test-{}", child.id().ok_or("the child has no pid")?);
+    let outcome = interrupt_the_suite(&mut child, &name, signal).await;
+    if outcome.is_err() {
+        // Whatever went wrong, the copy's cluster goes with it.
+        let _ = child.kill().await;
+        if let Ok(engine) = Engine::connect().await {
+            let _ = engine::clean(&engine, Some(&name)).await;
+        }
+    }
+    outcome
+}
+
+async fn interrupt_the_suite(child: &mut tokio::process::Child, name: &str, signal: &str) -> Result<(), String> {
+    use tokio::io::AsyncBufReadExt as _;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let ready = format!("cluster {name} ready");
@@ -157,13 +169,24 @@ pub async fn suite_interrupted(signal: &str) -> Result<(), String> {
         Err(format!("the suite exited before it said {ready:?}"))
     };
     tokio::time::timeout(Duration::from_secs(180), said_ready).await.map_err(|_| format!("no {ready:?} within 180 s"))??;
-    // Into its test: a producer writing to the cluster.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let status = signal_and_wait(&mut child, signal, Duration::from_secs(60)).await.map_err(|e| format!("the suite: {e}"))?;
+    // Into its test (half a minute long): a follower cut off, clients on
+    // the cluster.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let status = match signal_and_wait(child, signal, Duration::from_secs(60)).await {
+        Ok(status) => status,
+        Err(e) => {
+            // What the copy said after the signal, to see where it stood.
+            let mut said = Vec::new();
+            while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(2), lines.next_line()).await {
+                said.push(line);
+            }
+            return Err(format!("the suite: {e}; it printed after {ready:?}: {said:?}"));
+        }
+    };
     if status.code() != Some(130) {
         return Err(format!("exit status {status:?}, expected 130"));
     }
-    assert_nothing_left(&name).await
+    assert_nothing_left(name).await
 }
 
 /// Every broker started and unpaused, every ldfi packet filter removed, the
