@@ -26,10 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use history::{run_started_once, History, Input, Output, RunInfo};
 pub use join_output::check_template as check_join_output;
-pub use sessions::covers as session_covers;
-pub use sliding::left_window_start;
 pub use values::UnreadableValue;
-pub use windows::{last_window_start, window_is};
+pub use windows::CountedIn;
 
 use crate::scenario::Property;
 

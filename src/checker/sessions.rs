@@ -169,12 +169,6 @@ pub fn check(history: &History, mut r: PropertyResult, gap: i64, grace: i64) -> 
     r
 }
 
-/// Whether an output key names a session of `key` that covers `ts`: where
-/// an input's count is read.
-pub fn covers(output_key: &str, key: &str, ts: i64) -> bool {
-    matches!(window_of(output_key), Some((k, start, Some(end))) if k == key && (start..=end).contains(&ts))
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::windows::tests::input;
@@ -278,6 +272,7 @@ mod tests {
         let r = judged(&history(vec![Output { partition: 0, offset: 0, key: Some("cat@0".into()), value: None, value_hex: None, ids: Vec::new() }]));
         assert_eq!(r.verdict, Verdict::Unknown);
         assert!(r.summary.contains("key_format = \"session\""), "{}", r.summary);
+        let covers = |output_key: &str, key: &str, ts: i64| super::super::CountedIn::Covering(ts).is_named_by(output_key, key);
         assert!(covers("[cat@0/1500]", "cat", 1500) && !covers("[cat@0/1500]", "cat", 1501) && !covers("[cat@0/1500]", "dog", 10));
     }
 }

@@ -189,11 +189,6 @@ pub fn check(history: &History, mut r: PropertyResult, d: i64, grace: i64, suppr
     r
 }
 
-/// Where an input's count is read: its left window, `[ts - d, ts]`.
-pub fn left_window_start(ts: i64, d: i64) -> i64 {
-    ts - d
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::windows::tests::input;

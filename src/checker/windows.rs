@@ -255,16 +255,41 @@ fn window_starts(ts: i64, size: i64, advance: i64) -> impl Iterator<Item = i64> 
     (0..).map(move |k| first + k * advance).take_while(move |s| *s <= ts)
 }
 
-/// The start of the last window a record at `ts` falls in, under a run's
-/// expectations: where its count is read last. `None` without a window.
-pub fn last_window_start(ts: i64, expect: &crate::model::Expectations) -> Option<i64> {
-    let (size, advance) = grid(expect)?;
-    window_starts(ts, size, advance).last()
+/// The window of its key whose count an input is read in last: for time
+/// windows, the last one it falls in; for sliding windows, the left window
+/// it opens; for a session, the one that covers it, whatever its bounds.
+/// One answer for every kind of window the checker knows, so that the
+/// lineage never tells them apart itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedIn {
+    /// The window that starts at this time.
+    Start(i64),
+    /// The session that covers this time.
+    Covering(i64),
 }
 
-/// Whether an output key names the window of `key` that starts at `start`.
-pub fn window_is(output_key: &str, key: &str, start: i64) -> bool {
-    matches!(window_of(output_key), Some((k, s, _)) if k == key && s == start)
+impl CountedIn {
+    /// Where an input of event time `ts` is counted last, under a run's
+    /// expectations; `None` when they name no window.
+    pub fn of(ts: i64, expect: &crate::model::Expectations) -> Option<CountedIn> {
+        if expect.session_gap_millis.is_some() {
+            return Some(CountedIn::Covering(ts));
+        }
+        if let Some(d) = expect.sliding_millis.and_then(|d| i64::try_from(d).ok()) {
+            return Some(CountedIn::Start(ts - d));
+        }
+        let (size, advance) = grid(expect)?;
+        window_starts(ts, size, advance).last().map(CountedIn::Start)
+    }
+
+    /// Whether an output key names this window of `key`.
+    pub fn is_named_by(&self, output_key: &str, key: &str) -> bool {
+        match (self, window_of(output_key)) {
+            (CountedIn::Start(start), Some((k, s, _))) => k == key && s == *start,
+            (CountedIn::Covering(ts), Some((k, start, Some(end)))) => k == key && (start..=end).contains(ts),
+            _ => false,
+        }
+    }
 }
 
 /// The key, start and (if the key says) end of the window an output key
@@ -318,6 +343,23 @@ pub(super) mod tests {
         h.run.value_format = crate::trace::ValueFormat::Long;
         h.run.checker = Expectations { window_millis: Some(1000), grace_millis: Some(100), ..Expectations::default() };
         h
+    }
+
+    #[test]
+    fn an_input_is_counted_last_in_one_window_of_each_kind() {
+        let expect = |e: Expectations| move |ts| CountedIn::of(ts, &e);
+        let tumbling = expect(Expectations { window_millis: Some(1000), ..Expectations::default() });
+        let hopping = expect(Expectations { window_millis: Some(1000), advance_millis: Some(500), ..Expectations::default() });
+        let sliding = expect(Expectations { sliding_millis: Some(1000), ..Expectations::default() });
+        let sessions = expect(Expectations { session_gap_millis: Some(1000), ..Expectations::default() });
+        assert_eq!(tumbling(5200), Some(CountedIn::Start(5000)));
+        assert_eq!(hopping(5700), Some(CountedIn::Start(5500)));
+        assert_eq!(sliding(5200), Some(CountedIn::Start(4200)));
+        assert_eq!(sessions(5200), Some(CountedIn::Covering(5200)));
+        assert_eq!(CountedIn::of(5200, &Expectations::default()), None);
+        assert!(CountedIn::Start(4200).is_named_by("cat@4200", "cat") && CountedIn::Start(4200).is_named_by("[cat@4200/5200]", "cat"));
+        assert!(!CountedIn::Start(4200).is_named_by("cat@4201", "cat") && !CountedIn::Start(4200).is_named_by("dog@4200", "cat"));
+        assert!(!CountedIn::Covering(4200).is_named_by("cat@4000", "cat"), "a session is named with its end");
     }
 
     #[test]

@@ -211,15 +211,8 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
             return Some(Aggregate::Key(input.key.clone()));
         }
         if info.properties.iter().any(|p| p == "window-counts") {
-            let ts = input.timestamp_ms?;
-            if info.checker.session_gap_millis.is_some() {
-                return Some(Aggregate::Session { key: input.key.clone(), ts });
-            }
-            let start = match info.checker.sliding_millis.and_then(|d| i64::try_from(d).ok()) {
-                Some(d) => crate::checker::left_window_start(ts, d),
-                None => crate::checker::last_window_start(ts, &info.checker)?,
-            };
-            return Some(Aggregate::Window { key: input.key.clone(), start });
+            let at = crate::checker::CountedIn::of(input.timestamp_ms?, &info.checker)?;
+            return Some(Aggregate::Window { key: input.key.clone(), at });
         }
         None
     };
@@ -246,19 +239,15 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
 enum Aggregate {
     /// The outputs with this key (a word, a key).
     Key(String),
-    /// The window of `key` that starts at `start`, keyed `<key>@<start>` or
-    /// `[<key>@<start>/<end>]`.
-    Window { key: String, start: i64 },
-    /// The session of `key` that covers `ts`, whatever its bounds.
-    Session { key: String, ts: i64 },
+    /// A window (or session) of `key`, as the checker places the input.
+    Window { key: String, at: crate::checker::CountedIn },
 }
 
 impl Aggregate {
     fn is_read_in(&self, output_key: &str) -> bool {
         match self {
             Aggregate::Key(key) => key == output_key,
-            Aggregate::Window { key, start } => crate::checker::window_is(output_key, key, *start),
-            Aggregate::Session { key, ts } => crate::checker::session_covers(output_key, key, *ts),
+            Aggregate::Window { key, at } => at.is_named_by(output_key, key),
         }
     }
 }

@@ -741,6 +741,27 @@ fn every_input_of_an_aggregate_has_the_aggregate_as_its_outcome() {
     // outcome of its own.
     let model = build(&aggregate_run("no-lost-acked")).expect("lineage");
     assert_eq!(model.outcomes.keys().collect::<Vec<_>>(), ["r:in-2"]);
+    // A sliding window's input (at 5000) is read in the left window it
+    // opens, a session's in the session that covers it.
+    for (checker, key) in [("sliding", "k1@4000"), ("session", "[k1@4800/5200]")] {
+        let mut lines = aggregate_run("window-counts");
+        for line in &mut lines {
+            match &mut line.event {
+                Event::RunStarted { checker: c, .. } => {
+                    c.window_millis = None;
+                    if checker == "sliding" {
+                        c.sliding_millis = Some(1000);
+                    } else {
+                        c.session_gap_millis = Some(1000);
+                    }
+                }
+                Event::CheckerRead { key: k, .. } => *k = Some(key.into()),
+                _ => {}
+            }
+        }
+        let model = build(&lines).expect("lineage");
+        assert_eq!(model.outcomes.keys().collect::<Vec<_>>(), ["r:in-1", "r:in-2"], "{checker}");
+    }
 }
 
 #[test]
