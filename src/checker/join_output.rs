@@ -11,11 +11,12 @@
 //! side is a value the workload wrote is taken, so that a separator that
 //! also occurs inside the values (`-` in `in-12`) still reads right.
 //!
-//! A Java joiner concatenating a null row (a left join's record without
-//! one) writes `null`: read as no row.
+//! A Java joiner concatenating a null side (a left join's record without
+//! a row or a partner, either side of an outer join's) writes `null`:
+//! read as no record on that side.
 
-/// The two sides of a join output, the second absent (a null row).
-pub type Sides = (String, Option<String>);
+/// The two sides of a join output, each absent where it was null.
+pub type Sides = (Option<String>, Option<String>);
 
 /// The placeholders' names and the literal text around them, as a
 /// template gives them, in the template's order.
@@ -67,7 +68,8 @@ pub fn read(template: &str, a: &str, b: &str, text: &str, known: &dyn Fn(&str, &
         .or_else(|| splits.iter().find(|(f, _)| known(t.first, f)))
         .or(splits.first())?;
     let (value_a, value_b) = if t.first == a { (first, second) } else { (second, first) };
-    Some((value_a.to_string(), (value_b != "null").then(|| value_b.to_string())))
+    let side = |v: &str| (v != "null").then(|| v.to_string());
+    Some((side(value_a), side(value_b)))
 }
 
 #[cfg(test)]
@@ -84,19 +86,20 @@ mod tests {
 
     #[test]
     fn a_concatenation_reads_back_its_two_sides_in_either_order() {
-        assert_eq!(read("{value} for {table}", "value", "table", "in-3 for side-7", &ids), Some(("in-3".into(), Some("side-7".into()))));
-        assert_eq!(read("[{table}] {value}", "value", "table", "[side-7] in-3", &ids), Some(("in-3".into(), Some("side-7".into()))));
-        assert_eq!(read("{left}+{right}", "left", "right", "v1+v9", &|_, _| true), Some(("v1".into(), Some("v9".into()))));
+        assert_eq!(read("{value} for {table}", "value", "table", "in-3 for side-7", &ids), Some((Some("in-3".into()), Some("side-7".into()))));
+        assert_eq!(read("[{table}] {value}", "value", "table", "[side-7] in-3", &ids), Some((Some("in-3".into()), Some("side-7".into()))));
+        assert_eq!(read("{left}+{right}", "left", "right", "v1+v9", &|_, _| true), Some((Some("v1".into()), Some("v9".into()))));
     }
 
     #[test]
     fn a_separator_inside_the_values_splits_where_the_values_are_known() {
-        assert_eq!(read("{value}-{table}", "value", "table", "in-3-side-7", &ids), Some(("in-3".into(), Some("side-7".into()))));
+        assert_eq!(read("{value}-{table}", "value", "table", "in-3-side-7", &ids), Some((Some("in-3".into()), Some("side-7".into()))));
     }
 
     #[test]
     fn a_null_row_is_no_row_and_another_shape_is_none() {
-        assert_eq!(read("{value}/{table}", "value", "table", "in-3/null", &ids), Some(("in-3".into(), None)));
+        assert_eq!(read("{value}/{table}", "value", "table", "in-3/null", &ids), Some((Some("in-3".into()), None)));
+        assert_eq!(read("{left}+{right}", "left", "right", "null+v9", &|_, _| true), Some((None, Some("v9".into()))));
         assert_eq!(read("{value}/{table}", "value", "table", "in-3 side-7", &ids), None);
         assert_eq!(read("<{value}/{table}>", "value", "table", "in-3/side-7", &ids), None);
     }

@@ -16,6 +16,14 @@
 //! timestamps are within the window, once each, and no other pair; the
 //! pair at exactly the window's edge may go either way. Both sides' values
 //! must tell records apart, since an output names its pair by them.
+//!
+//! A left (outer) stream–stream join also writes a left (either side's)
+//! record that met no partner, alone, once. Kafka Streams writes it only
+//! after stream time has passed the record's window and grace, looking at
+//! most once a second of wall-clock time and only as a later record
+//! arrives, so at the end of a run the last ones may never come: a record
+//! written alone must have had no partner, once; one not written is not
+//! required, and is counted.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -28,11 +36,11 @@ use crate::scenario::Property;
 /// an inner join to be sure to meet it: a step of the workload.
 pub const SETTLED_MILLIS: i64 = 1000;
 
-/// The sides `a` and `b` an output names (`b` may be null): as the run's
-/// `join_output` template writes them, else the two string fields of a
-/// JSON object. `known(side, value)` says whether the workload wrote that
-/// value on that side.
-fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, &str) -> bool) -> Result<(String, Option<String>), String> {
+/// The sides `a` and `b` an output names (either may be null): as the
+/// run's `join_output` template writes them, else the two string (or null)
+/// fields of a JSON object. `known(side, value)` says whether the workload
+/// wrote that value on that side.
+fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, &str) -> bool) -> Result<join_output::Sides, String> {
     if let Some(template) = history.run.checker.join_output.as_deref() {
         return o.value.as_deref().and_then(|v| join_output::read(template, a, b, v, known)).ok_or_else(|| {
             format!(
@@ -42,10 +50,14 @@ fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, 
         });
     }
     let parsed: Option<serde_json::Value> = o.value.as_deref().and_then(|v| serde_json::from_str(v).ok());
-    let field = |v: &serde_json::Value, f: &str| v.get(f).map(|x| x.as_str().map(str::to_string));
-    match parsed.as_ref().map(|v| (field(v, a), field(v, b))) {
-        Some((Some(Some(first)), Some(second))) => Ok((first, second)),
-        _ => Err(format!(
+    let side = |v: &serde_json::Value, f: &str| match v.get(f)? {
+        serde_json::Value::Null => Some(None),
+        serde_json::Value::String(s) => Some(Some(s.clone())),
+        _ => None,
+    };
+    match parsed.as_ref().and_then(|v| Some((side(v, a)?, side(v, b)?))) {
+        Some(sides) => Ok(sides),
+        None => Err(format!(
             "output {}@{} has the value {:?}, not a JSON object {{\"{a}\": \"...\", \"{b}\": \"...\"}}: is this the join's output? \
              If your joiner writes it otherwise, set [checker] join_output to its shape, e.g. \"{{{a}}} for {{{b}}}\"",
             o.partition, o.offset, o.value.as_deref().unwrap_or_default()
@@ -103,7 +115,8 @@ pub fn table(history: &History) -> PropertyResult {
                 Err(why) => return unknown(r, why),
             };
             joined += 1;
-            if value != s.value {
+            if value.as_deref() != Some(s.value.as_str()) {
+                let value = value.as_deref().unwrap_or("null");
                 r.wrong.push(WrongOutput::at(o, &s.id, format!("carries the value {value:?}, its stream record's is {:?}", s.value)));
             }
             match table.as_deref() {
@@ -140,6 +153,14 @@ pub fn table(history: &History) -> PropertyResult {
     r
 }
 
+/// Which of a stream–stream join's records may be written alone.
+#[derive(Clone, Copy, PartialEq)]
+enum Lonely {
+    Never,
+    Left,
+    Both,
+}
+
 pub fn streams(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::StreamJoin);
     let Some(window) = history.run.checker.join_window_millis.and_then(|w| i64::try_from(w).ok()) else {
@@ -148,6 +169,11 @@ pub fn streams(history: &History) -> PropertyResult {
     if let Some(i) = history.inputs.iter().chain(&history.side_inputs).find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): pairs cannot be told", i.id));
     }
+    let lonely_kind = match (history.run.checker.outer_join, history.run.checker.left_join) {
+        (Some(true), _) => Lonely::Both,
+        (_, Some(true)) => Lonely::Left,
+        _ => Lonely::Never,
+    };
     let index = |side: &'_ [Input]| -> Result<HashMap<String, usize>, String> {
         let mut at = HashMap::new();
         for (n, i) in side.iter().enumerate() {
@@ -164,10 +190,33 @@ pub fn streams(history: &History) -> PropertyResult {
     let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
     let known = |side: &str, v: &str| if side == "left" { lefts.contains_key(v) } else { rights.contains_key(v) };
     let mut written: BTreeMap<(usize, usize), Vec<&Output>> = BTreeMap::new();
+    // Outputs of one record alone, by side (false: left) and index.
+    let mut alone: BTreeMap<(bool, usize), Vec<&Output>> = BTreeMap::new();
     for o in &history.outputs {
+        let at = |o: &Output| format!("output {}@{}", o.partition, o.offset);
         let (l, rv) = match fields(history, o, "left", "right", &known) {
-            Ok((l, Some(rv))) => (l, rv),
-            Ok((_, None)) => return unknown(r, format!("output {}@{} has a null right side: stream-join checks inner joins", o.partition, o.offset)),
+            Ok((Some(l), Some(rv))) => (l, rv),
+            Ok((Some(_), None)) if lonely_kind == Lonely::Never => return unknown(r, format!(
+                "{} has a null right side, which an inner join never writes: for an app's leftJoin set [checker] left_join = true, for its outerJoin outer_join = true",
+                at(o)
+            )),
+            Ok((None, Some(_))) if lonely_kind != Lonely::Both => return unknown(r, format!(
+                "{} has a null left side, which only an outer join writes: for an app's outerJoin set [checker] outer_join = true",
+                at(o)
+            )),
+            Ok((None, None)) => {
+                r.wrong.push(WrongOutput::at(o, "", "names neither side of a pair".into()));
+                continue;
+            }
+            Ok((one, other)) => {
+                let right = one.is_none();
+                let value = one.or(other).unwrap_or_default();
+                match (if right { &rights } else { &lefts }).get(&value) {
+                    Some(&n) => alone.entry((right, n)).or_default().push(o),
+                    None => r.wrong.push(WrongOutput::at(o, "", format!("names {value:?} alone, not written by the workload on that side"))),
+                }
+                continue;
+            }
             Err(why) => return unknown(r, why),
         };
         let (Some(&li), Some(&ri)) = (lefts.get(&l), rights.get(&rv)) else {
@@ -200,18 +249,66 @@ pub fn streams(history: &History) -> PropertyResult {
             r.duplicated.push(Duplicate { id, outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
         }
     }
-    if pairs == 0 && written.is_empty() && r.wrong.is_empty() {
+    let (written_alone, not_written) = lonely(history, &mut r, &alone, lonely_kind, window);
+    if pairs == 0 && written.is_empty() && alone.is_empty() && r.wrong.is_empty() {
         r.vacuous = true;
         r.summary = "no two acknowledged records of one key fell within the window: nothing to join".into();
         return r;
     }
     r.verdict = records::verdict(history, !r.wrong.is_empty() || !r.duplicated.is_empty(), !r.lost.is_empty());
+    let alone_note = match lonely_kind {
+        Lonely::Never => String::new(),
+        _ => format!(
+            "; {written_alone} records without a partner written alone, {not_written} not (not required: Streams writes one only once \
+             later records pass its window and grace, at most once a second)"
+        ),
+    };
     r.summary = if r.verdict == Verdict::Pass {
-        format!("every one of {pairs} pairs within {window} ms was written once, and no other")
+        format!("every one of {pairs} pairs within {window} ms was written once, and no other{alone_note}")
     } else {
-        format!("of {pairs} pairs, {} missing and {} written more than once; {} outputs wrong", r.lost.len(), r.duplicated.len(), r.wrong.len())
+        format!(
+            "of {pairs} pairs, {} missing and {} written more than once; {} outputs wrong{alone_note}",
+            r.lost.len(),
+            r.duplicated.len(),
+            r.wrong.len()
+        )
     };
     r
+}
+
+/// Judges the records a left or outer join wrote alone: each at most
+/// once, and only a record with no acknowledged partner strictly within
+/// the window (one at its edge, or one whose write ended without an
+/// answer, may or may not have met it). Returns how many acknowledged
+/// records without a partner were written alone and how many were not.
+fn lonely(history: &History, r: &mut PropertyResult, alone: &BTreeMap<(bool, usize), Vec<&Output>>, kind: Lonely, window: i64) -> (usize, usize) {
+    let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
+    let sides: &[(bool, &[Input], &[Input])] = match kind {
+        Lonely::Never => &[],
+        Lonely::Left => &[(false, &history.inputs, &history.side_inputs)],
+        Lonely::Both => &[(false, &history.inputs, &history.side_inputs), (true, &history.side_inputs, &history.inputs)],
+    };
+    let (mut written, mut not_written) = (0, 0);
+    for &(right, these, others) in sides {
+        for (n, record) in these.iter().enumerate() {
+            let outs = alone.get(&(right, n)).map(Vec::as_slice).unwrap_or_default();
+            let near = |o: &&Input| o.key == record.key && (ts(o) - ts(record)).abs() <= window;
+            let partner = others.iter().filter(near).find(|o| o.acked && (ts(o) - ts(record)).abs() < window);
+            if outs.len() > 1 {
+                r.duplicated.push(Duplicate { id: format!("{} alone", record.id), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+            }
+            match (outs.first(), partner) {
+                (Some(o), Some(p)) => r.wrong.push(WrongOutput::at(o, &record.id, format!(
+                    "written alone, though {} (key {:?}, {} ms apart) is its partner within the window",
+                    p.id, p.key, (ts(p) - ts(record)).abs()
+                ))),
+                (Some(_), None) => written += usize::from(record.acked),
+                (None, None) if record.acked && !others.iter().any(|o| near(&o)) => not_written += 1,
+                (None, _) => {}
+            }
+        }
+    }
+    (written, not_written)
 }
 
 #[cfg(test)]
@@ -315,6 +412,51 @@ mod tests {
         assert_eq!(r.duplicated[0].id, "in-0+side-0");
         let r = streams(&stream_join(vec![pair(0, "v0", "side-0"), pair(1, "v0", "side-1")]));
         assert!(r.wrong[0].why.contains("4000 ms apart"), "{:?}", r.wrong);
+    }
+
+    fn pair_json(offset: i64, left: Option<&str>, right: Option<&str>) -> Output {
+        let side = |v: Option<&str>| v.map_or("null".to_string(), |v| format!("\"{v}\""));
+        out(offset, &format!("{{\"left\":{},\"right\":{}}}", side(left), side(right)), "in-0")
+    }
+
+    #[test]
+    fn a_left_join_writes_a_record_without_a_partner_alone_at_most_once_and_never_one_with_a_partner() {
+        let mut h = stream_join(vec![pair(0, "v0", "side-0"), pair_json(1, Some("v1"), None)]);
+        let r = streams(&h);
+        assert_eq!(r.verdict, Verdict::Unknown, "an inner join never writes a null side");
+        assert!(r.summary.contains("left_join = true"), "{}", r.summary);
+        h.run.checker.left_join = Some(true);
+        let r = streams(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.contains("1 records without a partner written alone, 0 not"), "{}", r.summary);
+        // Not written: allowed, counted.
+        h.outputs.pop();
+        assert!(streams(&h).summary.contains("0 records without a partner written alone, 1 not"), "{}", streams(&h).summary);
+        h.outputs.extend([pair_json(1, Some("v1"), None), pair_json(2, Some("v1"), None)]);
+        assert_eq!(streams(&h).duplicated[0].id, "in-1 alone");
+        h.outputs = vec![pair(0, "v0", "side-0"), pair_json(1, Some("v0"), None)];
+        let r = streams(&h);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.wrong[0].why.contains("side-0 (key \"k1\", 1000 ms apart) is its partner"), "{:?}", r.wrong);
+        // A right record alone is an outer join's.
+        h.outputs = vec![pair(0, "v0", "side-0"), pair_json(1, None, Some("side-1"))];
+        assert!(streams(&h).summary.contains("outer_join = true"), "{}", streams(&h).summary);
+    }
+
+    #[test]
+    fn an_outer_join_writes_either_side_alone_where_it_has_no_partner() {
+        let mut h = stream_join(vec![pair(0, "v0", "side-0"), pair_json(1, Some("v1"), None), pair_json(2, None, Some("side-1"))]);
+        h.run.checker.outer_join = Some(true);
+        let r = streams(&h);
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
+        assert!(r.summary.contains("2 records without a partner written alone"), "{}", r.summary);
+        h.outputs[2] = pair_json(2, None, Some("side-0"));
+        let r = streams(&h);
+        assert!(r.wrong[0].why.contains("in-0 (key \"k1\", 1000 ms apart) is its partner"), "{:?}", r.wrong);
+        // A partner whose write ended without an answer may not exist.
+        h.inputs[0].acked = false;
+        h.outputs = vec![pair_json(2, None, Some("side-0")), pair_json(1, Some("v1"), None), pair_json(3, None, Some("side-1"))];
+        assert_eq!(streams(&h).verdict, Verdict::Pass, "{}", streams(&h).summary);
     }
 
     #[test]

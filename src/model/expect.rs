@@ -47,10 +47,15 @@ pub struct Expectations {
     /// judged); `None`: suppressed until the window closes, emitted once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<bool>,
-    /// `table-join`: a left join (a stream record without a table row is
-    /// written with a null table value) rather than an inner one.
+    /// `table-join`, `stream-join`: a left join (a stream record without a
+    /// table row, or a left record without a partner, is written with a
+    /// null other side) rather than an inner one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_join: Option<bool>,
+    /// `stream-join`: an outer join (a record of either side without a
+    /// partner is written with the other side null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outer_join: Option<bool>,
     /// `stream-join`: the largest time difference between two records
     /// that join (`JoinWindows.ofTimeDifference...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

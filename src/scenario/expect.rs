@@ -162,6 +162,18 @@ pub(super) fn expectations(
             }
         }
     }
+    if let Some(l) = raw.left_join.as_ref().filter(|_| !wants(Property::TableJoin) && !wants(Property::StreamJoin)) {
+        c.at(l, "checker.left_join", "no property reads it", "drop it, or add table-join or stream-join to properties");
+    }
+    if let Some(o) = &raw.outer_join {
+        if !wants(Property::StreamJoin) {
+            c.at(o, "checker.outer_join", "only stream-join reads it (Kafka Streams has no outer stream-table join)",
+                "drop it, or add stream-join to properties");
+        } else if *o.get_ref() && raw.left_join.as_ref().is_some_and(|l| *l.get_ref()) && !wants(Property::TableJoin) {
+            c.at(o, "checker.outer_join", "beside left_join = true: the app's join is one or the other",
+                "keep outer_join for KStream#outerJoin, left_join for KStream#leftJoin");
+        }
+    }
     if let Some(s) = raw.suppressed.as_ref().filter(|_| !wants(Property::WindowCounts)) {
         c.at(s, "checker.suppressed", "no property reads it", "drop it, or add window-counts to properties");
     }
@@ -211,7 +223,8 @@ pub(super) fn expectations(
         advance_millis: raw.advance_millis.as_ref().map(Spanned::get_ref).copied(),
         session_gap_millis: raw.session_gap_millis.as_ref().map(Spanned::get_ref).copied(),
         sliding_millis: raw.sliding_millis.as_ref().map(Spanned::get_ref).copied(),
-        left_join: raw.left_join,
+        left_join: raw.left_join.as_ref().map(|l| *l.get_ref()),
+        outer_join: raw.outer_join.as_ref().map(|o| *o.get_ref()),
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
         suppressed: raw.suppressed.as_ref().map(|s| *s.get_ref()),

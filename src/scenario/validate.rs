@@ -817,6 +817,14 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!(fields(&problems(&joined("{value}{table}"))), ["checker.join_output"]);
         let e = problems(&checked("", "[]", "[checker]\njoin_output = \"{value}/{table}\""));
         assert!(e[0].message.contains("no join property reads it"), "{e:?}");
+        assert_eq!(fields(&problems(&side("topic = \"output\"\n[checker]\nouter_join = true"))), ["checker.outer_join"]);
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nleft_join = true"))), ["checker.left_join"]);
+        let pairs = |checker: &str| checked("words = []", r#"["stream-join"]"#,
+            &format!("[workload.side]\ntopic = \"output\"\n[checker]\njoin_window_millis = 2000\n{checker}"));
+        let s = parse(Path::new("s.toml"), &pairs("outer_join = true")).unwrap();
+        assert_eq!((s.checker.outer_join, s.checker.left_join), (Some(true), None));
+        assert_eq!(parse(Path::new("s.toml"), &pairs("left_join = true")).unwrap().checker.left_join, Some(true));
+        assert_eq!(fields(&problems(&pairs("outer_join = true\nleft_join = true"))), ["checker.outer_join"]);
         let e = problems(&checked("", "[]", "[checker]\nwindow = 4000"));
         assert!(e[0].message.contains("window"), "{e:?}");
     }

@@ -7,7 +7,10 @@
 //! written with Kafka Streams' windowed serde, as its docs write it, is
 //! read with `key_format = "windowed"` and `advance_millis` and judged
 //! window by window; so is the same count in sliding windows, with
-//! `sliding_millis`, which judged as another time difference fails.
+//! `sliding_millis`, which judged as another time difference fails. A
+//! stream–stream outer join over sparse sides writes records of both
+//! sides alone, which `outer_join` allows and an inner or left join's
+//! reading does not.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -35,8 +38,9 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
     }
     let windows = windowed_keys_are_read_as_windows(cluster).await?;
     let sliding = sliding_windows_are_judged_by_the_windows_the_records_open(cluster).await?;
+    let outer = an_outer_join_writes_records_without_partners_alone(cluster).await?;
     println!(
-        "    hopping windows, windowed serde: {windows}; sliding windows: {sliding}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
+        "    outer join: {outer}; hopping windows, windowed serde: {windows}; sliding windows: {sliding}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
         sums.aggregates.len(),
         join.summary,
         joined.verdict.outputs
@@ -89,4 +93,33 @@ async fn sliding_windows_are_judged_by_the_windows_the_records_open(cluster: &Cl
         return Err(format!("the sliding trace judged with a 3 s time difference passed: {:?}", misjudged.results));
     }
     Ok(format!("{} ({} outputs); judged as 3 s: {}", counts.summary, ran.verdict.outputs, misjudged.verdict))
+}
+
+/// A fault-free run of the shipped stream–stream join as an outer join
+/// over sparse sides: a pass with records of both sides written alone; the
+/// same trace read as an inner or a left join gives no verdict (outputs
+/// with a null side), so the pass rests on the lonely records it read.
+async fn an_outer_join_writes_records_without_partners_alone(cluster: &Cluster) -> Result<String, String> {
+    let outer = scenario("streams-stream-join-outer-at-least-once")?;
+    let ran = run_once(cluster, &outer, &FaultPlan::default(), "outer-join").await?;
+    let join = ran.verdict.results.iter().find(|r| r.property == Property::StreamJoin).ok_or("stream-join not checked")?;
+    let lines = ldfi::trace::read_dir(&ran.dir).map_err(|e| e.to_string())?;
+    let mut history = ldfi::checker::History::from_trace(&lines)?;
+    let alone = |side: &str| history.outputs.iter().filter(|o| o.value.as_deref().is_some_and(|v| v.contains(&format!("\"{side}\":null")))).count();
+    let (left_alone, right_alone) = (alone("right"), alone("left"));
+    if join.verdict != Verdict::Pass || left_alone == 0 || right_alone == 0 {
+        return Err(format!(
+            "outer join without faults: expected a pass with records of both sides written alone: {} ({} outputs, {left_alone} left and {right_alone} right alone)",
+            join.summary, ran.verdict.outputs
+        ));
+    }
+    for (left, outer) in [(None, None), (Some(true), None)] {
+        history.run.checker.left_join = left;
+        history.run.checker.outer_join = outer;
+        let misread = ldfi::checker::check(&history, &[Property::StreamJoin]);
+        if misread.verdict != Verdict::Unknown {
+            return Err(format!("the outer join's trace read with left_join = {left:?}: expected no verdict, got {:?}", misread.results));
+        }
+    }
+    Ok(format!("{} ({} outputs, {left_alone} left and {right_alone} right records alone); read as inner or left: unknown", join.summary, ran.verdict.outputs))
 }

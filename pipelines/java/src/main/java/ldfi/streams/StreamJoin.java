@@ -1,6 +1,7 @@
 package ldfi.streams;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -8,11 +9,17 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.kstream.ValueJoiner;
 
 /**
- * A windowed stream-stream inner join: a left record and a right record
- * with the same key whose timestamps are at most JOIN_WINDOW_MS apart
- * (either first) give one output. Both sides wait for their partners in
+ * A windowed stream-stream join: a left record and a right record with the
+ * same key whose timestamps are at most JOIN_WINDOW_MS apart (either
+ * first) give one output. JOIN "left" (KStream#leftJoin) also writes
+ * each left record that met no right one, with a null right side, and
+ * "outer" (KStream#outerJoin) each lonely record of either side; Streams
+ * writes those only once stream time has passed the record's window and
+ * grace, so that a partner arriving in time is not preceded by a
+ * spurious lonely result. Both sides wait for their partners in
  * window stores ("stream-join-store-this-join-store" and
  * "stream-join-store-other-join-store", each with a changelog), so a
  * record's output can depend on the other side's record arriving, on the
@@ -25,6 +32,7 @@ import org.apache.kafka.streams.kstream.StreamJoined;
  *   OUTPUT_TOPIC        same key -> {"left":"&lt;left value&gt;","right":"&lt;right value&gt;"} (required)
  *   JOIN_WINDOW_MS      the largest time difference that joins (default 2000)
  *   JOIN_GRACE_MS       how late a record may be and still join (default 1000)
+ *   JOIN                inner (default), left or outer; a missing side is null
  *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
  *   REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS, COMMIT_INTERVAL_MS,
  *   NUM_STANDBY_REPLICAS, SESSION_TIMEOUT_MS, PRODUCER_ACKS, STATE_DIR:
@@ -51,18 +59,25 @@ public final class StreamJoin {
         String output = settings.required("OUTPUT_TOPIC");
         long window = settings.millis("JOIN_WINDOW_MS", 2000);
         long grace = settings.millis("JOIN_GRACE_MS", 1000);
+        String type = settings.optional("JOIN", "inner").toLowerCase(Locale.ROOT);
 
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, String> lefts = builder.stream(left);
         KStream<String, String> rights = builder.stream(right);
-        lefts.join(rights,
-                        (l, r) -> "{\"left\":" + Values.json(l) + ",\"right\":" + Values.json(r) + "}",
-                        JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(window), Duration.ofMillis(grace)),
-                        // Named stores: changelogs an operator can find, not
-                        // names derived from the node numbering.
-                        StreamJoined.with(Serdes.String(), Serdes.String(), Serdes.String())
-                                .withStoreName(STORE))
-                .to(output);
+        ValueJoiner<String, String, String> joiner =
+                (l, r) -> "{\"left\":" + Values.json(l) + ",\"right\":" + Values.json(r) + "}";
+        JoinWindows windows = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(window), Duration.ofMillis(grace));
+        // Named stores: changelogs an operator can find, not names derived
+        // from the node numbering.
+        StreamJoined<String, String, String> stores =
+                StreamJoined.with(Serdes.String(), Serdes.String(), Serdes.String()).withStoreName(STORE);
+        KStream<String, String> joined = switch (type) {
+            case "inner" -> lefts.join(rights, joiner, windows, stores);
+            case "left" -> lefts.leftJoin(rights, joiner, windows, stores);
+            case "outer" -> lefts.outerJoin(rights, joiner, windows, stores);
+            default -> throw new StreamsSettings.Misconfigured("JOIN is " + type + "; use inner (the default), left or outer");
+        };
+        joined.to(output);
         return builder.build();
     }
 }

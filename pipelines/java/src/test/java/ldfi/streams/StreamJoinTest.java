@@ -54,4 +54,39 @@ class StreamJoinTest {
             assertEquals(List.of(KeyValue.pair("k1", "{\"left\":\"a\",\"right\":\"y\"}")), out.readKeyValuesToList());
         }
     }
+
+    @Test
+    void leftAndOuterJoinsWriteLonelyRecordsOnceTheirWindowAndGraceHavePassed() {
+        for (String join : List.of("left", "outer")) {
+            try (TopologyTestDriver driver = Drivers.driver(StreamJoin::topology,
+                    Drivers.env("OTHER_INPUT_TOPIC", "other", "JOIN", join))) {
+                TestInputTopic<String, String> left = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+                TestInputTopic<String, String> right = driver.createInputTopic("other", new StringSerializer(), new StringSerializer());
+                TestOutputTopic<String, String> out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+
+                left.pipeInput("k1", "a", 1000L);
+                right.pipeInput("k1", "x", 2000L);   // a's partner: one output, no lonely a
+                left.pipeInput("k2", "b", 1000L);    // never a partner
+                right.pipeInput("k3", "y", 1500L);   // never a partner
+                assertEquals(List.of(KeyValue.pair("k1", "{\"left\":\"a\",\"right\":\"x\"}")), out.readKeyValuesToList());
+
+                // Stream time past 1500 + window 2000 + grace 1000, and a
+                // second of wall clock since the last look at lonely records.
+                driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
+                left.pipeInput("k4", "c", 4600L);
+                List<KeyValue<String, String>> lonely = join.equals("left")
+                        ? List.of(KeyValue.pair("k2", "{\"left\":\"b\",\"right\":null}"))
+                        : List.of(KeyValue.pair("k2", "{\"left\":\"b\",\"right\":null}"),
+                                KeyValue.pair("k3", "{\"left\":null,\"right\":\"y\"}"));
+                assertEquals(lonely, out.readKeyValuesToList(), join);
+            }
+        }
+    }
+
+    @Test
+    void anUnknownJoinIsRefused() {
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(StreamsSettings.Misconfigured.class,
+                () -> Drivers.driver(StreamJoin::topology, Drivers.env("OTHER_INPUT_TOPIC", "other", "JOIN", "right")));
+        assertTrue(refused.getMessage().contains("use inner (the default), left or outer"), refused.getMessage());
+    }
 }
