@@ -52,6 +52,11 @@ pub struct Expectations {
     /// null other side) rather than an inner one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_join: Option<bool>,
+    /// `table-join`: the table is a GlobalKTable, read by a thread of its
+    /// own that is not synchronized with the stream by time: a record may
+    /// meet a row written after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_table: Option<bool>,
     /// `stream-join`: an outer join (a record of either side without a
     /// partner is written with the other side null).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -165,6 +165,9 @@ pub(super) fn expectations(
     if let Some(l) = raw.left_join.as_ref().filter(|_| !wants(Property::TableJoin) && !wants(Property::StreamJoin)) {
         c.at(l, "checker.left_join", "no property reads it", "drop it, or add table-join or stream-join to properties");
     }
+    if let Some(g) = raw.global_table.as_ref().filter(|_| !wants(Property::TableJoin)) {
+        c.at(g, "checker.global_table", "only table-join reads it", "drop it, or add table-join to properties");
+    }
     if let Some(o) = &raw.outer_join {
         if !wants(Property::StreamJoin) {
             c.at(o, "checker.outer_join", "only stream-join reads it (Kafka Streams has no outer stream-table join)",
@@ -225,6 +228,7 @@ pub(super) fn expectations(
         sliding_millis: raw.sliding_millis.as_ref().map(Spanned::get_ref).copied(),
         left_join: raw.left_join.as_ref().map(|l| *l.get_ref()),
         outer_join: raw.outer_join.as_ref().map(|o| *o.get_ref()),
+        global_table: raw.global_table.as_ref().map(|g| *g.get_ref()),
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
         suppressed: raw.suppressed.as_ref().map(|s| *s.get_ref()),

@@ -141,6 +141,7 @@ pub struct RawChecker {
     pub sliding_millis: Option<Spanned<u64>>,
     pub left_join: Option<Spanned<bool>>,
     pub outer_join: Option<Spanned<bool>>,
+    pub global_table: Option<Spanned<bool>>,
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,
     pub suppressed: Option<Spanned<bool>>,

@@ -819,6 +819,8 @@ targets = ["broker-1", "pipeline-2"]
         assert!(e[0].message.contains("no join property reads it"), "{e:?}");
         assert_eq!(fields(&problems(&side("topic = \"output\"\n[checker]\nouter_join = true"))), ["checker.outer_join"]);
         assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nleft_join = true"))), ["checker.left_join"]);
+        assert_eq!(parse(Path::new("s.toml"), &side("topic = \"output\"\n[checker]\nglobal_table = true")).unwrap().checker.global_table, Some(true));
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nglobal_table = true"))), ["checker.global_table"]);
         let pairs = |checker: &str| checked("words = []", r#"["stream-join"]"#,
             &format!("[workload.side]\ntopic = \"output\"\n[checker]\njoin_window_millis = 2000\n{checker}"));
         let s = parse(Path::new("s.toml"), &pairs("outer_join = true")).unwrap();

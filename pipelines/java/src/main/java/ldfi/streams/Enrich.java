@@ -7,8 +7,10 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.KeyValueMapper;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -26,7 +28,10 @@ import org.apache.kafka.streams.state.Stores;
  * row written after it. TABLE_HISTORY_MS makes the table a versioned
  * store (KIP-889, KIP-914): an input then joins the row that was current
  * at its own timestamp, however far the table has been read, within that
- * much history.
+ * much history. TABLE_GLOBAL makes it a GlobalKTable: every instance
+ * reads the whole table topic, with a thread of its own that is not
+ * synchronized with the stream by time (no changelog: the topic is the
+ * store's log), and an input joins whatever that thread has read.
  *
  * <pre>
  *   INPUT_TOPIC         key "k&lt;j&gt;", value a decimal integer as text (required)
@@ -39,6 +44,9 @@ import org.apache.kafka.streams.state.Stores;
  *                       (a versioned store) and join each input with the
  *                       row current at its timestamp; unset or 0: a plain
  *                       store, the latest row
+ *   TABLE_GLOBAL        optional: true reads the table as a GlobalKTable
+ *                       (StreamsBuilder#globalTable), joined on the
+ *                       input's key; not with TABLE_HISTORY_MS
  *   BOOTSTRAP_SERVERS, APPLICATION_ID (required), PROCESSING_GUARANTEE,
  *   REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS, COMMIT_INTERVAL_MS,
  *   NUM_STANDBY_REPLICAS, SESSION_TIMEOUT_MS, PRODUCER_ACKS, STATE_DIR:
@@ -68,6 +76,10 @@ public final class Enrich {
         }
 
         long history = settings.millis("TABLE_HISTORY_MS", 0);
+        boolean global = Boolean.parseBoolean(settings.optional("TABLE_GLOBAL", "false"));
+        if (global && history > 0) {
+            throw new StreamsSettings.Misconfigured("TABLE_GLOBAL and TABLE_HISTORY_MS are both set; a global table here is a plain store: drop one");
+        }
 
         StreamsBuilder builder = new StreamsBuilder();
         // Named, so that its changelog has a name an operator (and a
@@ -75,14 +87,19 @@ public final class Enrich {
         Materialized<String, String, KeyValueStore<Bytes, byte[]>> store = history > 0
                 ? Materialized.<String, String>as(Stores.persistentVersionedKeyValueStore(STORE, Duration.ofMillis(history)))
                 : Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE);
-        KTable<String, String> table = builder.table(tableTopic,
-                store.withKeySerde(Serdes.String()).withValueSerde(Serdes.String()));
+        store = store.withKeySerde(Serdes.String()).withValueSerde(Serdes.String());
         KStream<String, String> stream = builder.stream(input);
         ValueJoiner<String, String, String> enrich =
                 (value, name) -> "{\"value\":" + Values.json(value) + ",\"table\":" + Values.json(name) + "}";
-        KStream<String, String> enriched = join.equals("left")
-                ? stream.leftJoin(table, enrich)
-                : stream.join(table, enrich);
+        KStream<String, String> enriched;
+        if (global) {
+            GlobalKTable<String, String> table = builder.globalTable(tableTopic, store);
+            KeyValueMapper<String, String, String> byKey = (key, value) -> key;
+            enriched = join.equals("left") ? stream.leftJoin(table, byKey, enrich) : stream.join(table, byKey, enrich);
+        } else {
+            KTable<String, String> table = builder.table(tableTopic, store);
+            enriched = join.equals("left") ? stream.leftJoin(table, enrich) : stream.join(table, enrich);
+        }
         enriched.to(output);
         return builder.build();
     }

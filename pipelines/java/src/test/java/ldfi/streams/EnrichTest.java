@@ -97,4 +97,23 @@ class EnrichTest {
                 () -> Enrich.topology(StreamsSettings.of(env)));
         org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("TABLE_HISTORY_MS"), refused.getMessage());
     }
+
+    @Test
+    void aGlobalTableJoinsOnTheInputsKeyWhatItsThreadHasRead() {
+        var env = Drivers.env("TABLE_TOPIC", "names", "TABLE_GLOBAL", "true");
+        try (TopologyTestDriver driver = Drivers.driver(Enrich::topology, env)) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            TestInputTopic<String, String> table = driver.createInputTopic("names", new StringSerializer(), new StringSerializer());
+            TestOutputTopic<String, String> out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            table.pipeInput("k1", "alice", 100L);
+            table.pipeInput("k1", "bob", 300L);
+            in.pipeInput("k1", "57", 200L);   // written while alice was the row: meets bob, read since
+            in.pipeInput("k2", "58", 250L);   // no k2: dropped
+            assertEquals(List.of(KeyValue.pair("k1", "{\"value\":\"57\",\"table\":\"bob\"}")), out.readKeyValuesToList());
+        }
+        var both = Drivers.env("TABLE_TOPIC", "names", "TABLE_GLOBAL", "true", "TABLE_HISTORY_MS", "1000");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(StreamsSettings.Misconfigured.class,
+                () -> Enrich.topology(StreamsSettings.of(both)));
+        org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("TABLE_GLOBAL"), refused.getMessage());
+    }
 }
