@@ -2,7 +2,7 @@
 # Builds the Java kit that ldfi mounts into JVM pipeline instances:
 #   target/ldfi-streams.jar             the shipped Kafka Streams apps, one main class each:
 #                                       ldfi.streams.WordCount (the manifest's default),
-#                                       FilterMap, Sum, WindowedCount, Enrich, StreamJoin
+#                                       FilterMap, Sum, WindowedCount, Enrich, StreamJoin, TableJoin
 #   target/lib/*.jar                    Kafka Streams, Kafka clients, deps, slf4j-simple
 #                                       (/opt/ldfi/lib: the classpath of every jar pipeline)
 #   target/opentelemetry-javaagent.jar  the OpenTelemetry Java agent (its Kafka publish and

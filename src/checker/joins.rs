@@ -42,7 +42,7 @@ pub const SETTLED_MILLIS: i64 = 1000;
 /// run's `join_output` template writes them, else the two string (or null)
 /// fields of a JSON object. `known(side, value)` says whether the workload
 /// wrote that value on that side.
-fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, &str) -> bool) -> Result<join_output::Sides, String> {
+pub(super) fn fields(history: &History, o: &Output, a: &str, b: &str, known: &dyn Fn(&str, &str) -> bool) -> Result<join_output::Sides, String> {
     if let Some(template) = history.run.checker.join_output.as_deref() {
         return o.value.as_deref().and_then(|v| join_output::read(template, a, b, v, known)).ok_or_else(|| {
             format!(
@@ -161,12 +161,24 @@ pub fn table(history: &History) -> PropertyResult {
     r
 }
 
-/// Which of a stream–stream join's records may be written alone.
+/// Which records of a join's sides may be written without the other
+/// side: none (inner), the left one's (left), either (outer).
 #[derive(Clone, Copy, PartialEq)]
-enum Lonely {
+pub(super) enum Lonely {
     Never,
     Left,
     Both,
+}
+
+impl Lonely {
+    /// As the run's `[checker] left_join` and `outer_join` say.
+    pub(super) fn of(history: &History) -> Lonely {
+        match (history.run.checker.outer_join, history.run.checker.left_join) {
+            (Some(true), _) => Lonely::Both,
+            (_, Some(true)) => Lonely::Left,
+            _ => Lonely::Never,
+        }
+    }
 }
 
 pub fn streams(history: &History) -> PropertyResult {
@@ -177,11 +189,7 @@ pub fn streams(history: &History) -> PropertyResult {
     if let Some(i) = history.inputs.iter().chain(&history.side_inputs).find(|i| i.timestamp_ms.is_none()) {
         return unknown(r, format!("input {} has no event time in the trace (written by an older ldfi): pairs cannot be told", i.id));
     }
-    let lonely_kind = match (history.run.checker.outer_join, history.run.checker.left_join) {
-        (Some(true), _) => Lonely::Both,
-        (_, Some(true)) => Lonely::Left,
-        _ => Lonely::Never,
-    };
+    let lonely_kind = Lonely::of(history);
     let index = |side: &'_ [Input]| -> Result<HashMap<String, usize>, String> {
         let mut at = HashMap::new();
         for (n, i) in side.iter().enumerate() {

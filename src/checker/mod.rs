@@ -18,6 +18,7 @@ mod records;
 mod sessions;
 mod sliding;
 mod sums;
+mod tables;
 mod takes;
 mod values;
 mod windows;

@@ -19,6 +19,7 @@ pub fn check(property: Property, history: &History) -> PropertyResult {
         Property::WindowCounts => super::windows::check(history),
         Property::TableJoin => super::joins::table(history),
         Property::StreamJoin => super::joins::streams(history),
+        Property::TableTableJoin => super::tables::check(history),
     }
 }
 

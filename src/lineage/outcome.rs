@@ -156,8 +156,9 @@ impl<'a> Run<'a> {
     }
 
     /// The side topic's records a join's output of `input` met: the row
-    /// its key had (a table), or every partner within the window (a
-    /// stream).
+    /// its key had (a table), every partner within the window (a stream),
+    /// or the other table's last row of its key (a table–table join, whose
+    /// final value of the key joins it).
     pub fn met(&self, input: &'a Input) -> Vec<&'a Input> {
         let ts = |i: &Input| i.timestamp_ms.unwrap_or_default();
         let same_key = self.history.side_inputs.iter().filter(|s| s.acked && s.key == input.key);
@@ -166,6 +167,8 @@ impl<'a> Run<'a> {
         } else if self.info.properties.iter().any(|p| p == "stream-join") {
             let window = self.info.checker.join_window_millis.and_then(|w| i64::try_from(w).ok()).unwrap_or(0);
             same_key.filter(|s| (ts(s) - ts(input)).abs() <= window).collect()
+        } else if self.info.properties.iter().any(|p| p == "table-table-join") {
+            same_key.max_by_key(|s| (s.partition, s.offset)).into_iter().collect()
         } else {
             Vec::new()
         }

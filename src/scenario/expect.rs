@@ -44,7 +44,7 @@ fn range(c: &mut Checker, n: &Spanned<Vec<i64>>, words: bool, field: &str) -> Op
 /// a stream-stream join values that tell records apart (each output names
 /// its pair by their values).
 pub(super) fn joins(c: &mut Checker, properties: &[Property], side: bool, w: &RawWorkload) {
-    for p in [Property::TableJoin, Property::StreamJoin] {
+    for p in [Property::TableJoin, Property::StreamJoin, Property::TableTableJoin] {
         if properties.contains(&p) && !side {
             c.nowhere("workload.side", format!("property {} joins two topics, but the workload writes one", p.name()),
                 "add [workload.side] with topic = <the join's other input topic>");
@@ -151,10 +151,10 @@ pub(super) fn expectations(
         _ => {}
     }
     if let Some(t) = &raw.join_output {
-        let sides = [(Property::TableJoin, "value", "table"), (Property::StreamJoin, "left", "right")];
+        let sides = [(Property::TableJoin, "value", "table"), (Property::StreamJoin, "left", "right"), (Property::TableTableJoin, "left", "right")];
         let wanted: Vec<_> = sides.iter().filter(|(p, ..)| wants(*p)).collect();
         if wanted.is_empty() {
-            c.at(t, "checker.join_output", "no join property reads it", "drop it, or add table-join or stream-join to properties");
+            c.at(t, "checker.join_output", "no join property reads it", "drop it, or add table-join, stream-join or table-table-join to properties");
         }
         for (p, a, b) in wanted {
             if let Err(why) = crate::checker::check_join_output(t.get_ref(), a, b) {
@@ -162,16 +162,17 @@ pub(super) fn expectations(
             }
         }
     }
-    if let Some(l) = raw.left_join.as_ref().filter(|_| !wants(Property::TableJoin) && !wants(Property::StreamJoin)) {
-        c.at(l, "checker.left_join", "no property reads it", "drop it, or add table-join or stream-join to properties");
+    let joins_two_streams_or_tables = wants(Property::StreamJoin) || wants(Property::TableTableJoin);
+    if let Some(l) = raw.left_join.as_ref().filter(|_| !wants(Property::TableJoin) && !joins_two_streams_or_tables) {
+        c.at(l, "checker.left_join", "no property reads it", "drop it, or add table-join, stream-join or table-table-join to properties");
     }
     if let Some(g) = raw.global_table.as_ref().filter(|_| !wants(Property::TableJoin)) {
         c.at(g, "checker.global_table", "only table-join reads it", "drop it, or add table-join to properties");
     }
     if let Some(o) = &raw.outer_join {
-        if !wants(Property::StreamJoin) {
-            c.at(o, "checker.outer_join", "only stream-join reads it (Kafka Streams has no outer stream-table join)",
-                "drop it, or add stream-join to properties");
+        if !joins_two_streams_or_tables {
+            c.at(o, "checker.outer_join", "only stream-join and table-table-join read it (Kafka Streams has no outer stream-table join)",
+                "drop it, or add stream-join or table-table-join to properties");
         } else if *o.get_ref() && raw.left_join.as_ref().is_some_and(|l| *l.get_ref()) && !wants(Property::TableJoin) {
             c.at(o, "checker.outer_join", "beside left_join = true: the app's join is one or the other",
                 "keep outer_join for KStream#outerJoin, left_join for KStream#leftJoin");

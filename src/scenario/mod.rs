@@ -329,10 +329,13 @@ pub enum Property {
     /// one key within `[checker] join_window_millis` written once, no
     /// other pair.
     StreamJoin,
+    /// A KTable–KTable join: each key's last output joins its two
+    /// tables' last values; every output joins values of its own key.
+    TableTableJoin,
 }
 
 impl Property {
-    pub const ALL: [Property; 10] = [
+    pub const ALL: [Property; 11] = [
         Property::NoLostAcked,
         Property::NoDuplicates,
         Property::PerKeyOrder,
@@ -343,6 +346,7 @@ impl Property {
         Property::WindowCounts,
         Property::TableJoin,
         Property::StreamJoin,
+        Property::TableTableJoin,
     ];
 
     /// The name used in scenario files and reports.
@@ -358,6 +362,7 @@ impl Property {
             Property::WindowCounts => "window-counts",
             Property::TableJoin => "table-join",
             Property::StreamJoin => "stream-join",
+            Property::TableTableJoin => "table-table-join",
         }
     }
 }

@@ -827,6 +827,9 @@ targets = ["broker-1", "pipeline-2"]
         assert_eq!((s.checker.outer_join, s.checker.left_join), (Some(true), None));
         assert_eq!(parse(Path::new("s.toml"), &pairs("left_join = true")).unwrap().checker.left_join, Some(true));
         assert_eq!(fields(&problems(&pairs("outer_join = true\nleft_join = true"))), ["checker.outer_join"]);
+        assert_eq!(fields(&problems(&checked("", r#"["table-table-join"]"#, ""))), ["workload.side"]);
+        let tables = checked("", r#"["table-table-join"]"#, "[workload.side]\ntopic = \"output\"\n[checker]\nouter_join = true\njoin_output = \"{left}/{right}\"");
+        assert_eq!(parse(Path::new("s.toml"), &tables).unwrap().checker.outer_join, Some(true));
         let e = problems(&checked("", "[]", "[checker]\nwindow = 4000"));
         assert!(e[0].message.contains("window"), "{e:?}");
     }

@@ -10,7 +10,9 @@
 //! `sliding_millis`, which judged as another time difference fails. A
 //! stream–stream outer join over sparse sides writes records of both
 //! sides alone, which `outer_join` allows and an inner or left join's
-//! reading does not.
+//! reading does not. A KTable–KTable join ends with each key joining its
+//! two tables' last values, and fails once a key's last update is taken
+//! away.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -39,8 +41,9 @@ pub async fn a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c
     let windows = windowed_keys_are_read_as_windows(cluster).await?;
     let sliding = sliding_windows_are_judged_by_the_windows_the_records_open(cluster).await?;
     let outer = an_outer_join_writes_records_without_partners_alone(cluster).await?;
+    let tables = a_table_table_join_ends_with_the_tables_last_values(cluster).await?;
     println!(
-        "    outer join: {outer}; hopping windows, windowed serde: {windows}; sliding windows: {sliding}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
+        "    table-table join: {tables}; outer join: {outer}; hopping windows, windowed serde: {windows}; sliding windows: {sliding}; sum under a crash: {} aggregates (a key's sum or count) too high, {twice} inputs named as counted twice; enrich: {} ({} outputs)",
         sums.aggregates.len(),
         join.summary,
         joined.verdict.outputs
@@ -122,4 +125,25 @@ async fn an_outer_join_writes_records_without_partners_alone(cluster: &Cluster) 
         }
     }
     Ok(format!("{} ({} outputs, {left_alone} left and {right_alone} right records alone); read as inner or left: unknown", join.summary, ran.verdict.outputs))
+}
+
+/// A fault-free run of the shipped KTable–KTable join: a pass, every key
+/// ending as its tables' last values make it; the same trace without the
+/// last output of one key fails, so the pass rests on the final values.
+async fn a_table_table_join_ends_with_the_tables_last_values(cluster: &Cluster) -> Result<String, String> {
+    let tables = scenario("streams-table-table-join-exactly-once")?;
+    let ran = run_once(cluster, &tables, &FaultPlan::default(), "table-table-join").await?;
+    let join = ran.verdict.results.iter().find(|r| r.property == Property::TableTableJoin).ok_or("table-table-join not checked")?;
+    if join.verdict != Verdict::Pass || ran.verdict.outputs == 0 {
+        return Err(format!("table-table join without faults: expected a pass: {} ({} outputs)", join.summary, ran.verdict.outputs));
+    }
+    let lines = ldfi::trace::read_dir(&ran.dir).map_err(|e| e.to_string())?;
+    let mut history = ldfi::checker::History::from_trace(&lines)?;
+    let last = history.outputs.iter().enumerate().max_by_key(|(_, o)| (o.partition, o.offset)).map(|(n, _)| n).ok_or("no output")?;
+    let key = history.outputs.remove(last).key;
+    let cut = ldfi::checker::check(&history, &[Property::TableTableJoin]);
+    if cut.verdict != Verdict::Fail {
+        return Err(format!("the table-table join's trace without the last output of key {key:?} did not fail: {:?}", cut.results));
+    }
+    Ok(format!("{} ({} outputs); without its last update of {key:?}: FAIL", join.summary, ran.verdict.outputs))
 }
