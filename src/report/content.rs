@@ -115,8 +115,16 @@ pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<Recor
             }
         }
     }
-    let value = |id: &str| inputs.get(id).map(|(_, v)| v.to_string());
-    let key = |id: &str| inputs.get(id).map(|(k, _)| k.to_string()).unwrap_or_default();
+    // A join names a pair by its two inputs' ids ("in-3+side-1") and a
+    // record written without a partner as "in-3 alone": each part's value.
+    let parts = |id: &str| -> Vec<(&str, &str)> {
+        id.strip_suffix(" alone").unwrap_or(id).split('+').filter_map(|part| inputs.get(part).copied()).collect()
+    };
+    let value = |id: &str| {
+        let found = parts(id);
+        (!found.is_empty()).then(|| found.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(" + "))
+    };
+    let key = |id: &str| parts(id).first().map(|(k, _)| k.to_string()).unwrap_or_default();
     let place = |p: Option<i32>, o: Option<i64>| {
         format!("partition {}, offset {}", p.map_or("?".into(), |p| p.to_string()), o.map_or("?".into(), |o| o.to_string()))
     };
