@@ -64,8 +64,7 @@ public final class StreamJoin {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, String> lefts = builder.stream(left);
         KStream<String, String> rights = builder.stream(right);
-        ValueJoiner<String, String, String> joiner =
-                (l, r) -> "{\"left\":" + Values.json(l) + ",\"right\":" + Values.json(r) + "}";
+        ValueJoiner<String, String, String> joiner = Values::pair;
         JoinWindows windows = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(window), Duration.ofMillis(grace));
         // Named stores: changelogs an operator can find, not names derived
         // from the node numbering.

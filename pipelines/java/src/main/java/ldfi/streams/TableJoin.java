@@ -58,8 +58,7 @@ public final class TableJoin {
         StreamsBuilder builder = new StreamsBuilder();
         KTable<String, String> lefts = builder.table(left, store(LEFT_STORE));
         KTable<String, String> rights = builder.table(right, store(RIGHT_STORE));
-        ValueJoiner<String, String, String> joiner =
-                (l, r) -> "{\"left\":" + Values.json(l) + ",\"right\":" + Values.json(r) + "}";
+        ValueJoiner<String, String, String> joiner = Values::pair;
         KTable<String, String> joined = switch (join) {
             case "inner" -> lefts.join(rights, joiner);
             case "left" -> lefts.leftJoin(rights, joiner);

@@ -44,6 +44,11 @@ final class Values {
         return out.append('"').toString();
     }
 
+    /** A join's output: {"left":...,"right":...}, a missing side null. */
+    static String pair(String left, String right) {
+        return "{\"left\":" + json(left) + ",\"right\":" + json(right) + "}";
+    }
+
     /**
      * Counts the records an app drops as malformed and says so on stderr,
      * for the first and then every 1000th: a stream of bad input must not
