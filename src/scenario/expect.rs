@@ -198,9 +198,6 @@ pub(super) fn expectations(
             c.at(gap, field, format!("{} ms", gap.get_ref()), format!("use 1 to {MAX_WINDOW_MILLIS} ms, the app's inactivity gap"));
         } else if raw.window_millis.is_some() || raw.advance_millis.is_some() {
             c.at(gap, field, "beside window_millis or advance_millis", "a session has no fixed size: drop window_millis and advance_millis");
-        } else if raw.suppressed.as_ref().map(|s| *s.get_ref()) != Some(false) {
-            c.at(gap, field, "sessions are judged by each one's last update only",
-                "set suppressed = false (an app that suppresses its session windows is not checked)");
         }
     }
     if let Some(d) = &raw.sliding_millis {
