@@ -179,6 +179,22 @@ impl Lonely {
             _ => Lonely::Never,
         }
     }
+
+    /// Why output `o`, with the sides `(left, right)` present or not,
+    /// cannot come from a join of this kind, naming the field to set;
+    /// `None` when it can (or names neither side, which no join writes).
+    pub(super) fn refuses<L, R>(self, o: &Output, sides: (&Option<L>, &Option<R>)) -> Option<String> {
+        let at = format!("output {}@{}", o.partition, o.offset);
+        match sides {
+            (Some(_), None) if self == Lonely::Never => Some(format!(
+                "{at} has a null right side, which an inner join never writes: for an app's leftJoin set [checker] left_join = true, for its outerJoin outer_join = true"
+            )),
+            (None, Some(_)) if self != Lonely::Both => Some(format!(
+                "{at} has a null left side, which only an outer join writes: for an app's outerJoin set [checker] outer_join = true"
+            )),
+            _ => None,
+        }
+    }
 }
 
 pub fn streams(history: &History) -> PropertyResult {
@@ -209,22 +225,20 @@ pub fn streams(history: &History) -> PropertyResult {
     // Outputs of one record alone, by side (false: left) and index.
     let mut alone: BTreeMap<(bool, usize), Vec<&Output>> = BTreeMap::new();
     for o in &history.outputs {
-        let at = |o: &Output| format!("output {}@{}", o.partition, o.offset);
-        let (l, rv) = match fields(history, o, "left", "right", &known) {
-            Ok((Some(l), Some(rv))) => (l, rv),
-            Ok((Some(_), None)) if lonely_kind == Lonely::Never => return unknown(r, format!(
-                "{} has a null right side, which an inner join never writes: for an app's leftJoin set [checker] left_join = true, for its outerJoin outer_join = true",
-                at(o)
-            )),
-            Ok((None, Some(_))) if lonely_kind != Lonely::Both => return unknown(r, format!(
-                "{} has a null left side, which only an outer join writes: for an app's outerJoin set [checker] outer_join = true",
-                at(o)
-            )),
-            Ok((None, None)) => {
+        let sides = match fields(history, o, "left", "right", &known) {
+            Ok(sides) => sides,
+            Err(why) => return unknown(r, why),
+        };
+        if let Some(why) = lonely_kind.refuses(o, (&sides.0, &sides.1)) {
+            return unknown(r, why);
+        }
+        let (l, rv) = match sides {
+            (Some(l), Some(rv)) => (l, rv),
+            (None, None) => {
                 r.wrong.push(WrongOutput::at(o, "", "names neither side of a pair".into()));
                 continue;
             }
-            Ok((one, other)) => {
+            (one, other) => {
                 let right = one.is_none();
                 let value = one.or(other).unwrap_or_default();
                 match (if right { &rights } else { &lefts }).get(&value) {
@@ -233,7 +247,6 @@ pub fn streams(history: &History) -> PropertyResult {
                 }
                 continue;
             }
-            Err(why) => return unknown(r, why),
         };
         let (Some(&li), Some(&ri)) = (lefts.get(&l), rights.get(&rv)) else {
             r.wrong.push(WrongOutput::at(o, "", format!("pairs {l:?} and {rv:?}, not both written by the workload")));
