@@ -106,7 +106,7 @@ mod tests {
     }
 
     fn output(offset: i64, value: &str, ids: &[&str]) -> Output {
-        Output { partition: 0, offset, key: Some("k".into()), value: Some(value.into()), value_hex: None, ids: ids.iter().map(|s| s.to_string()).collect() }
+        Output { topic: String::new(), partition: 0, offset, key: Some("k".into()), value: Some(value.into()), value_hex: None, ids: ids.iter().map(|s| s.to_string()).collect() }
     }
 
     fn history(outputs: Vec<Output>) -> History {

@@ -17,6 +17,10 @@ pub struct RunInfo {
     pub plan: serde_json::Value,
     pub input_topic: String,
     pub output_topic: String,
+    /// The other output topics the checker read (run names); empty for
+    /// one output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_outputs: Vec<String>,
     pub group: String,
     /// A chain's later stages (run names); empty for one pipeline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +43,23 @@ pub struct RunInfo {
     pub side_topic: Option<String>,
 }
 
+impl RunInfo {
+    /// The topic `o` was read from: its own, or `output_topic` for an
+    /// output that names none.
+    pub fn topic_of<'a>(&'a self, o: &'a Output) -> &'a str {
+        if o.topic.is_empty() {
+            &self.output_topic
+        } else {
+            &o.topic
+        }
+    }
+
+    /// Every topic the checker reads, `output_topic` first.
+    pub fn output_topics(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.output_topic.as_str()).chain(self.more_outputs.iter().map(String::as_str))
+    }
+}
+
 /// An input record the workload wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Input {
@@ -59,6 +80,9 @@ pub struct Input {
 /// An output record the checker read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Output {
+    /// The topic it was read from (run name): one of the run's outputs.
+    #[serde(default)]
+    pub topic: String,
     pub partition: i32,
     pub offset: i64,
     pub key: Option<String>,
@@ -148,8 +172,8 @@ impl History {
         for line in lines {
             match &line.event {
                 Event::RunStarted {
-                    scenario, campaign, run, seed, plan, input_topic, output_topic, group, stages, properties, read_committed,
-                    value_format, key_format, checker, side_topic, ..
+                    scenario, campaign, run, seed, plan, input_topic, output_topic, more_outputs, group, stages, properties,
+                    read_committed, value_format, key_format, checker, side_topic, ..
                 } => {
                     started = true;
                     history.run = RunInfo {
@@ -160,6 +184,7 @@ impl History {
                         plan: plan.clone(),
                         input_topic: input_topic.clone(),
                         output_topic: output_topic.clone(),
+                        more_outputs: more_outputs.clone(),
                         group: group.clone(),
                         stages: stages.clone(),
                         properties: properties.clone(),
@@ -188,7 +213,8 @@ impl History {
                         history.inputs.push(input);
                     }
                 }
-                Event::CheckerRead { partition, offset, key, value, value_hex, key_hex, ids, .. } => history.outputs.push(Output {
+                Event::CheckerRead { topic, partition, offset, key, value, value_hex, key_hex, ids } => history.outputs.push(Output {
+                    topic: topic.clone(),
                     partition: *partition,
                     offset: *offset,
                     key: super::keys::read(key_format, key.as_deref(), key_hex.as_deref()),
@@ -241,6 +267,7 @@ mod tests {
                 plan: serde_json::Value::Null,
                 input_topic: format!("in.c-{run}"),
                 output_topic: format!("out.c-{run}"),
+                more_outputs: vec![],
                 group: format!("g.c-{run}"),
                 stages: Vec::new(),
                 properties: vec!["no-lost-acked".into()],

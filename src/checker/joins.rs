@@ -360,7 +360,7 @@ mod tests {
     }
 
     fn out(offset: i64, value: &str, id: &str) -> Output {
-        Output { partition: 0, offset, key: None, value: Some(value.into()), value_hex: None, ids: vec![id.into()] }
+        Output { topic: String::new(), partition: 0, offset, key: None, value: Some(value.into()), value_hex: None, ids: vec![id.into()] }
     }
 
     fn joined(offset: i64, value: &str, table: &str, id: &str) -> Output {

@@ -205,9 +205,29 @@ pub struct RunVerdict {
     pub unproven: Vec<String>,
 }
 
-/// Checks properties over a history.
+/// Checks properties over a history: over all its outputs at once, or,
+/// for a pipeline that writes its stream whole to each of several topics
+/// (`each_output`), over each topic's by itself, each result saying
+/// which.
 pub fn check(history: &History, checked: &[Property]) -> RunVerdict {
-    let results: Vec<PropertyResult> = checked.iter().map(|p| properties::check(*p, history)).collect();
+    let run = &history.run;
+    let results: Vec<PropertyResult> = if run.checker.each_output == Some(true) && !run.more_outputs.is_empty() {
+        let names = crate::trace::RunNames::of_run(&run.campaign, &run.run, &run.group);
+        run.output_topics()
+            .flat_map(|topic| {
+                let mut one = history.clone();
+                one.outputs.retain(|o| run.topic_of(o) == topic);
+                let name = names.scenario_topic(topic);
+                checked.iter().map(move |p| {
+                    let mut r = properties::check(*p, &one);
+                    r.summary = format!("{name}: {}", r.summary);
+                    r
+                }).collect::<Vec<_>>()
+            })
+            .collect()
+    } else {
+        checked.iter().map(|p| properties::check(*p, history)).collect()
+    };
     let mut verdict = results.iter().fold(Verdict::Pass, |v, r| v.and(r.verdict));
     // A run whose workload wrote nothing, that failed itself, or that
     // could not inject a fault of its plan proves nothing: unknown, never

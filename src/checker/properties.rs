@@ -113,18 +113,22 @@ fn no_duplicates(history: &History) -> PropertyResult {
 fn per_key_order(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::PerKeyOrder);
     let acked = history.acked();
-    let mut position: HashMap<&str, (i32, i64)> = HashMap::new();
+    // Order holds within one topic: the branches of a split are ordered
+    // each on its own, and a key's records in two of them are not.
+    let mut position: HashMap<&str, (&str, i32, i64)> = HashMap::new();
     for o in &history.outputs {
         for id in &o.ids {
-            position.entry(id.as_str()).or_insert((o.partition, o.offset));
+            position.entry(id.as_str()).or_insert((history.run.topic_of(o), o.partition, o.offset));
         }
     }
-    let mut by_key: BTreeMap<&str, Vec<&super::Input>> = BTreeMap::new();
-    for input in acked.values().filter(|i| position.contains_key(i.id.as_str())) {
-        by_key.entry(input.key.as_str()).or_default().push(input);
+    let mut by_key: BTreeMap<(&str, &str), Vec<&super::Input>> = BTreeMap::new();
+    for input in acked.values() {
+        if let Some((topic, _, _)) = position.get(input.id.as_str()) {
+            by_key.entry((input.key.as_str(), topic)).or_default().push(input);
+        }
     }
     let mut pairs = 0;
-    for (key, mut inputs) in by_key {
+    for ((key, _), mut inputs) in by_key {
         inputs.sort_by_key(|i| (i.partition, i.offset));
         for w in inputs.windows(2) {
             pairs += 1;
@@ -268,6 +272,7 @@ mod tests {
 
     fn output(offset: i64, key: &str, value: &str, ids: &[&str]) -> Output {
         Output {
+            topic: String::new(),
             partition: 0,
             offset,
             key: Some(key.into()),
@@ -279,6 +284,42 @@ mod tests {
 
     fn history(inputs: Vec<Input>, outputs: Vec<Output>) -> History {
         History { inputs, outputs, caught_up: Some(true), ..History::default() }
+    }
+
+    /// `o` read from topic `topic` of a run whose outputs are `out` and
+    /// `low`.
+    fn on(topic: &str, mut o: Output) -> Output {
+        o.topic = topic.into();
+        o
+    }
+
+    fn split(inputs: Vec<Input>, outputs: Vec<Output>, each: Option<bool>) -> History {
+        let mut h = history(inputs, outputs);
+        h.run.output_topic = "out".into();
+        h.run.more_outputs = vec!["low".into()];
+        h.run.checker.each_output = each;
+        h
+    }
+
+    #[test]
+    fn a_split_is_judged_over_its_branches_together_and_ordered_within_each() {
+        let inputs = vec![input("a", "k", "1", 0, true), input("b", "k", "2", 1, true), input("c", "k", "3", 2, true)];
+        // b went to the other branch, written there before a: no order
+        // across topics; a and c keep theirs.
+        let outputs = vec![on("low", output(0, "k", "2", &["b"])), on("out", output(5, "k", "1", &["a"])), on("out", output(6, "k", "3", &["c"]))];
+        let v = check_all(&split(inputs.clone(), outputs.clone(), None), &[Property::ExactlyOnce, Property::PerKeyOrder]);
+        assert_eq!(v.verdict, Verdict::Pass, "{:?}", v.results);
+        assert!(v.results[1].summary.contains("all 1 consecutive pairs"), "{}", v.results[1].summary);
+        // c before a in one branch is a reorder.
+        let swapped = vec![outputs[0].clone(), on("out", output(5, "k", "3", &["c"])), on("out", output(6, "k", "1", &["a"]))];
+        assert_eq!(check_all(&split(inputs.clone(), swapped, None), &[Property::PerKeyOrder]).verdict, Verdict::Fail);
+        // The same outputs, read as a stream written whole to each topic,
+        // lose inputs on both, each result naming its topic.
+        let each = check_all(&split(inputs, outputs, Some(true)), &[Property::NoLostAcked]);
+        assert_eq!(each.verdict, Verdict::Fail);
+        let lost: Vec<(String, Vec<&str>)> =
+            each.results.iter().map(|r| (r.summary.split(':').next().unwrap_or("").to_string(), r.lost.iter().map(|l| l.id.as_str()).collect())).collect();
+        assert_eq!(lost, [("out".to_string(), vec!["b"]), ("low".to_string(), vec!["a", "c"])]);
     }
 
     #[test]
@@ -378,6 +419,7 @@ mod tests {
             plan: serde_json::Value::Null,
             input_topic: "words".into(),
             output_topic: "counts".into(),
+            more_outputs: vec![],
             group: "wordcount".into(),
             stages: Vec::new(),
             properties: vec!["word_counts".into()],

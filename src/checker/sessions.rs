@@ -308,7 +308,7 @@ mod tests {
             Some(c) => crate::workload::raw_value(Some(&c.to_be_bytes())),
             None => (None, None),
         };
-        Output { partition: 0, offset, key: Some(format!("[{key}@{start}/{end}]")), value, value_hex, ids: Vec::new() }
+        Output { topic: String::new(), partition: 0, offset, key: Some(format!("[{key}@{start}/{end}]")), value, value_hex, ids: Vec::new() }
     }
 
     /// A gap of 1000 ms: cat at 0, 500, 1500 (one session, 0..1500), then
@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn keys_that_name_no_session_are_unknown() {
-        let r = judged(&history(vec![Output { partition: 0, offset: 0, key: Some("cat@0".into()), value: None, value_hex: None, ids: Vec::new() }]));
+        let r = judged(&history(vec![Output { topic: String::new(), partition: 0, offset: 0, key: Some("cat@0".into()), value: None, value_hex: None, ids: Vec::new() }]));
         assert_eq!(r.verdict, Verdict::Unknown);
         assert!(r.summary.contains("key_format = \"session\""), "{}", r.summary);
         let covers = |output_key: &str, key: &str, ts: i64| super::super::CountedIn::Covering(ts).is_named_by(output_key, key);

@@ -198,7 +198,7 @@ mod tests {
 
     fn window(offset: i64, key: &str, start: i64, count: i64) -> Output {
         let (value, value_hex) = crate::workload::raw_value(Some(&count.to_be_bytes()));
-        Output { partition: 0, offset, key: Some(format!("[{key}@{start}/{}]", start + 1000)), value, value_hex, ids: Vec::new() }
+        Output { topic: String::new(), partition: 0, offset, key: Some(format!("[{key}@{start}/{}]", start + 1000)), value, value_hex, ids: Vec::new() }
     }
 
     /// A time difference of 1000 ms, no grace: cat at 5000, 5400 and 7000.

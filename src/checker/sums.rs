@@ -164,6 +164,7 @@ mod tests {
 
     fn update(offset: i64, key: &str, count: u64, sum: i64, id: &str) -> Output {
         Output {
+            topic: String::new(),
             partition: 0,
             offset,
             key: Some(key.into()),

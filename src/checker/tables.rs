@@ -163,7 +163,7 @@ mod tests {
     fn out(offset: i64, key: &str, left: Option<&str>, right: Option<&str>) -> Output {
         let side = |v: Option<&str>| v.map_or("null".to_string(), |v| format!("\"{v}\""));
         let value = format!("{{\"left\":{},\"right\":{}}}", side(left), side(right));
-        Output { partition: 0, offset, key: Some(key.into()), value: Some(value), value_hex: None, ids: Vec::new() }
+        Output { topic: String::new(), partition: 0, offset, key: Some(key.into()), value: Some(value), value_hex: None, ids: Vec::new() }
     }
 
     /// k1: left in-1 then in-2, right side-1; k2: left in-3 only.

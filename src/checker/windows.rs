@@ -328,7 +328,7 @@ pub(super) mod tests {
 
     fn window(offset: i64, key: &str, count: i64) -> Output {
         let (value, value_hex) = crate::workload::raw_value(Some(&count.to_be_bytes()));
-        Output { partition: 0, offset, key: Some(key.into()), value, value_hex, ids: Vec::new() }
+        Output { topic: String::new(), partition: 0, offset, key: Some(key.into()), value, value_hex, ids: Vec::new() }
     }
 
     /// Windows of 1000 ms with 100 ms grace: cat twice in [0, 1000), dog
@@ -546,6 +546,7 @@ pub(super) mod tests {
             plan: serde_json::Value::Null,
             input_topic: "clicks".into(),
             output_topic: "windows".into(),
+            more_outputs: vec![],
             group: "g".into(),
             stages: Vec::new(),
             properties: vec!["window-counts".into()],

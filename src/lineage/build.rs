@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::paths::{self, Observed, Path};
+use super::paths::{self, Observed, OutputAt, Path};
 use super::{Model, StepClock};
 use crate::checker::{History, RunInfo};
 use crate::model::{NodeId, Role, Snapshot};
@@ -45,7 +45,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         snapshots: &snapshots,
         names: &names,
         input: &info.input_topic,
-        output: &info.output_topic,
+        outputs: info.output_topics().collect(),
         group: &info.group,
         stages,
         instances: instances.into_iter().collect(),
@@ -70,9 +70,8 @@ pub(super) struct Run<'a> {
     pub history: &'a History,
     pub info: &'a RunInfo,
     pub observed: &'a Observed<'a>,
-    /// The input and output topics as the scenario names them.
+    /// The input topic as the scenario names it.
     pub input_topic: String,
-    pub output_topic: String,
     /// Whether the offset commit is part of an outcome (see
     /// [`commit_matters`]).
     pub commits_count: bool,
@@ -91,7 +90,7 @@ pub(super) struct Run<'a> {
     /// the OpenTelemetry spans.
     pub handled: HashMap<String, Vec<Path>>,
     pub spans: HashMap<String, Vec<Path>>,
-    pub outputs_at: HashMap<(i32, i64), Option<String>>,
+    pub outputs_at: HashMap<OutputAt, Option<String>>,
     /// Properties whose outcome is an aggregate built across inputs: the
     /// state holding it matters until its key's last output.
     pub aggregates: bool,
@@ -99,7 +98,7 @@ pub(super) struct Run<'a> {
     /// watermarks show it: where state kept in memory is last used.
     pub last_output: HashMap<String, u32>,
     /// Where each input's outcome was read back (see [`read_back`]).
-    pub read: HashMap<&'a str, (i32, i64)>,
+    pub read: HashMap<&'a str, OutputAt>,
     pub down: NodeSteps,
     pub cut_off: NodeSteps,
     /// Whether the run's snapshots list transactional producers of the
@@ -133,7 +132,7 @@ impl<'a> Run<'a> {
         let mut last_output: HashMap<String, u32> = HashMap::new();
         for o in &history.outputs {
             if let Some(key) = &o.key {
-                let t = observed.written_by(&info.output_topic, o.partition, o.offset, 0);
+                let t = observed.written_by(info.topic_of(o), o.partition, o.offset, 0);
                 let entry = last_output.entry(key.clone()).or_insert(t);
                 *entry = (*entry).max(t);
             }
@@ -149,7 +148,6 @@ impl<'a> Run<'a> {
             info,
             observed,
             input_topic: base(&info.input_topic),
-            output_topic: base(&info.output_topic),
             commits_count: commit_matters(&info.properties),
             in_memory: state_in_memory(lines, &info.properties),
             acks_one,
@@ -159,7 +157,7 @@ impl<'a> Run<'a> {
             coordinator: role(coordinator_role(&base(&info.group))),
             handled: paths::from_events(lines, clock, info),
             spans: paths::from_spans(lines, clock, observed, &ids_at),
-            outputs_at: history.outputs.iter().map(|o| ((o.partition, o.offset), o.key.clone())).collect(),
+            outputs_at: history.outputs.iter().map(|o| (OutputAt::of(o, info), o.key.clone())).collect(),
             aggregates: info.properties.iter().any(|p| matches!(p.as_str(), "word-counts" | "key-sums" | "window-counts")),
             last_output,
             read: read_back(history, observed),
@@ -195,12 +193,12 @@ impl<'a> Run<'a> {
 /// in, the one read last; of a sliding window's, its left window, the one
 /// it opens; of a session's, the session that covers it):
 /// that is its outcome.
-fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, (i32, i64)> {
+fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, OutputAt> {
     let info = &history.run;
-    let mut read: HashMap<&str, (i32, i64)> = history
+    let mut read: HashMap<&str, OutputAt> = history
         .outputs
         .iter()
-        .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), (o.partition, o.offset))))
+        .flat_map(|o| o.ids.iter().map(move |id| (id.as_str(), OutputAt::of(o, info))))
         .collect();
     let counts_state = info.properties.iter().any(|p| p == "word-counts");
     let aggregated = |input: &crate::checker::Input| -> Option<Aggregate> {
@@ -227,9 +225,9 @@ fn read_back<'a>(history: &'a History, observed: &Observed) -> HashMap<&'a str, 
             .outputs
             .iter()
             .filter(|o| o.key.as_deref().is_some_and(|k| aggregate.is_read_in(k)))
-            .max_by_key(|o| (observed.written_by(&info.output_topic, o.partition, o.offset, 0), o.offset));
+            .max_by_key(|o| (observed.written_by(info.topic_of(o), o.partition, o.offset, 0), o.offset));
         if let Some(o) = last {
-            read.insert(id, (o.partition, o.offset));
+            read.insert(id, OutputAt::of(o, info));
         }
     }
     read

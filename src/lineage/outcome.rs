@@ -5,12 +5,21 @@
 use std::collections::BTreeSet;
 
 use super::build::{broker_node, coordinator_role, instance, Run};
-use super::paths::{self, Path};
+use super::paths::{self, OutputAt, Path};
 use super::{Derivation, Fact, Peer, Source, Trail};
 use crate::checker::Input;
 use crate::model::Role;
 
 impl<'a> Run<'a> {
+    /// Where an output is, as a trail says it: `partition@offset`, with
+    /// its topic when the run has several.
+    fn place(&self, at: &OutputAt) -> String {
+        match self.info.more_outputs.is_empty() {
+            true => format!("{}@{}", at.partition, at.offset),
+            false => format!("{}/{}@{}", self.observed.names.scenario_topic(&at.topic), at.partition, at.offset),
+        }
+    }
+
     /// The outcome of one acknowledged input, if it was read back: its
     /// derivations (where the input, and what it met, was held, each
     /// joined with what its processing relied on) and its trail.
@@ -52,7 +61,7 @@ impl<'a> Run<'a> {
             .or_else(|| self.spans.get(input.id.as_str()).and_then(pick))
             .unwrap_or_else(|| {
                 let key = self.outputs_at.get(read_at).cloned().flatten();
-                paths::from_kafka(self.observed, partition, offset, step, *read_at, key)
+                paths::from_kafka(self.observed, partition, offset, step, read_at.clone(), key)
             });
         let mut processing = self.processing(&path, partition, &mut trail);
         if self.event_time {
@@ -68,7 +77,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        trail.events.push((format!("read by the checker at {}@{}", read_at.0, read_at.1), self.last_step, vec![]));
+        trail.events.push((format!("read by the checker at {}", self.place(read_at)), self.last_step, vec![]));
 
         let derivations = durable.into_iter().map(|d| d.union(&processing).cloned().collect()).collect();
         Some((derivations, trail))
@@ -204,7 +213,7 @@ impl<'a> Run<'a> {
         };
         trail.events.push((consumed_text, h.consumed, consumed_facts));
         trail.events.push((
-            format!("output {}@{} written by {} to {output_role}", h.output_at.0, h.output_at.1, h.writer),
+            format!("output {} written by {} to {output_role}", self.place(&h.output_at), h.writer),
             h.output,
             output_facts,
         ));
@@ -325,7 +334,8 @@ impl<'a> Run<'a> {
     /// acknowledgement coming back, its leader holding it until replicated,
     /// the internal topics it passed and its transaction's commit.
     fn written(&self, h: &Path) -> (crate::model::NodeId, Vec<Fact>) {
-        let output_role = self.role(Role::Leader { topic: self.output_topic.clone(), partition: h.output_at.0 });
+        let topic = self.observed.names.scenario_topic(&h.output_at.topic);
+        let output_role = self.role(Role::Leader { topic, partition: h.output_at.partition });
         // The write, and its acknowledgement coming back: without it the
         // producer retries (a duplicate unless it is idempotent). With
         // acks=all the acknowledgement also waits for the output
@@ -354,7 +364,7 @@ impl<'a> Run<'a> {
         // the watermark is. One step of lag is the snapshot's timing (a
         // write after the step's snapshot is seen in the next).
         // No snapshot showing the watermark pass is no evidence either way.
-        let replicated = self.observed.seen_written(&self.info.output_topic, h.output_at.0, h.output_at.1, h.output);
+        let replicated = self.observed.seen_written(&h.output_at.topic, h.output_at.partition, h.output_at.offset, h.output);
         if let Some(replicated) = replicated.filter(|r| *r > h.output + 1) {
             output_facts.extend((h.output + 1..=(replicated + 1).min(self.last_step)).map(|t| Fact::alive(output_role.clone(), t)));
         }

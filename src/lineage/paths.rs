@@ -31,7 +31,7 @@ pub(super) struct Path {
     pub reader: String,
     pub consumed: u32,
     pub output: u32,
-    pub output_at: (i32, i64),
+    pub output_at: OutputAt,
     /// The output's key (for a word count: the word).
     pub key: Option<String>,
     pub committed: u32,
@@ -49,12 +49,28 @@ pub(super) struct Path {
     pub stage_commits: Vec<(Option<String>, String, u32)>,
 }
 
+/// Where an output was written: its topic as the run names it (one of the
+/// run's output topics), partition and offset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct OutputAt {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+impl OutputAt {
+    pub fn of(o: &crate::checker::Output, info: &crate::checker::RunInfo) -> OutputAt {
+        OutputAt { topic: info.topic_of(o).to_string(), partition: o.partition, offset: o.offset }
+    }
+}
+
 /// What the run's snapshots say, step by step, about the pipeline's side.
 pub(super) struct Observed<'a> {
     pub snapshots: &'a [(u32, &'a Snapshot)],
     pub names: &'a RunNames,
     pub input: &'a str,
-    pub output: &'a str,
+    /// The topics the checker reads.
+    pub outputs: Vec<&'a str>,
     pub group: &'a str,
     /// A chain's later stages, as the run names them: (input, group).
     pub stages: Vec<(&'a str, &'a str)>,
@@ -176,7 +192,8 @@ impl Observed<'_> {
 /// wrote the output read it from the stage before's output, written there
 /// by an instance that read it from further up, down to the input.
 pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::checker::RunInfo) -> HashMap<String, Vec<Path>> {
-    let (input, output) = (info.input_topic.as_str(), info.output_topic.as_str());
+    let input = info.input_topic.as_str();
+    let outputs: Vec<&str> = info.output_topics().collect();
     // The topics a stage reads, with the stage's group: the input first.
     let read_by: HashMap<&str, &str> =
         std::iter::once((input, info.group.as_str())).chain(info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str()))).collect();
@@ -200,7 +217,7 @@ pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::
             Event::Committed { topic, partition, offset } if read_by.contains_key(topic.as_str()) => {
                 commits.entry((line.source.as_str(), topic.as_str(), *partition)).or_default().push((line.time_ms, *offset));
             }
-            Event::Output { topic, partition, ids, .. } if topic != output && read_by.contains_key(topic.as_str()) => {
+            Event::Output { topic, partition, ids, .. } if !outputs.contains(&topic.as_str()) && read_by.contains_key(topic.as_str()) => {
                 for id in ids {
                     passed.entry((topic.as_str(), id.as_str())).or_default().push((line.source.as_str(), line.time_ms, *partition));
                 }
@@ -218,7 +235,7 @@ pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::
     let mut handled: HashMap<String, Vec<Path>> = HashMap::new();
     for line in lines {
         let Event::Output { topic, partition, offset, ids, key } = &line.event else { continue };
-        if topic != output {
+        if !outputs.contains(&topic.as_str()) {
             continue;
         }
         'ids: for id in ids {
@@ -242,7 +259,7 @@ pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::
                         reader: instance.to_string(),
                         consumed: read,
                         output: written,
-                        output_at: (*partition, *offset),
+                        output_at: OutputAt { topic: topic.clone(), partition: *partition, offset: *offset },
                         key: key.clone(),
                         committed,
                         holds,
@@ -325,8 +342,8 @@ pub(super) fn from_spans(
                 }
             }
         }
-        for out in spans.iter().filter(|s| s.operation == SpanOperation::Publish && s.topic.as_deref() == Some(observed.output) && !s.error) {
-            let (Some(partition), Some(offset)) = (out.partition, out.offset) else { continue };
+        for out in spans.iter().filter(|s| s.operation == SpanOperation::Publish && s.topic.as_deref().is_some_and(|t| observed.outputs.contains(&t)) && !s.error) {
+            let (Some(topic), Some(partition), Some(offset)) = (&out.topic, out.partition, out.offset) else { continue };
             let input_offset = root.offset.unwrap_or_default();
             let output = clock.step_at(out.end_ms);
             paths.entry(id.clone()).or_default().push(Path {
@@ -335,7 +352,7 @@ pub(super) fn from_spans(
                 reader: root.service.clone(),
                 consumed,
                 output,
-                output_at: (partition, offset),
+                output_at: OutputAt { topic: topic.clone(), partition, offset },
                 key: out.key.clone(),
                 committed: observed.committed_by(root.partition.unwrap_or_default(), input_offset, consumed),
                 holds: holds.iter().map(|(s, (a, b))| (s.to_string(), *a, *b)).collect(),
@@ -352,8 +369,8 @@ pub(super) fn from_spans(
 /// The assumed path of an input that no event and no span shows: from its
 /// acknowledgement at `acked` to the output the checker read at
 /// `read_at`, through every instance that could have held its partition.
-pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked: u32, read_at: (i32, i64), key: Option<String>) -> Path {
-    let output = observed.written_by(observed.output, read_at.0, read_at.1, acked);
+pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked: u32, read_at: OutputAt, key: Option<String>) -> Path {
+    let output = observed.written_by(&read_at.topic, read_at.partition, read_at.offset, acked);
     let committed = observed.committed_by(partition, offset, acked);
     // A later stage committed past the record once it had caught up with
     // what its input held when the output was written.

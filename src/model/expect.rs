@@ -70,6 +70,12 @@ pub struct Expectations {
     /// `None`: a JSON object with those fields, as the shipped apps write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_output: Option<String>,
+    /// With several output topics: `true` judges every property on each
+    /// topic by itself (a stream written whole to each); `None`: the
+    /// topics are judged as one output (the branches of a `split`, each
+    /// record in one of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each_output: Option<bool>,
 }
 
 impl Expectations {

@@ -30,6 +30,9 @@ pub struct Completeness {
     pub workload_trace: PathBuf,
     pub input: String,
     pub read_committed: bool,
+    /// Every output topic must hold every acknowledged input (a stream
+    /// written whole to each), not their union.
+    pub each: bool,
 }
 
 /// Whether every input acknowledged on `input` in the workload's `lines`
@@ -47,15 +50,24 @@ pub fn every_acked_read(lines: &[TraceLine], input: &str, read: &HashSet<&str>) 
 }
 
 impl Completeness {
-    /// Reads the workload's trace and the output as the checker will; an
+    /// Reads the workload's trace and the outputs as the checker will; an
     /// unreadable trace or output is not complete (the wait goes on).
-    async fn holds(&self, bootstrap: &str, output: &str) -> bool {
+    async fn holds(&self, bootstrap: &str, outputs: &[String]) -> bool {
         let Ok(lines) = trace::read_file(&self.workload_trace) else { return false };
-        let Ok(records) = workload::read_all(bootstrap, output, self.read_committed, Duration::from_secs(10)).await else {
-            return false;
-        };
-        let read: HashSet<&str> = records.iter().filter_map(|r| r.id.as_deref()).collect();
-        every_acked_read(&lines, &self.input, &read)
+        let mut all = Vec::new();
+        for output in outputs {
+            let Ok(records) = workload::read_all(bootstrap, output, self.read_committed, Duration::from_secs(10)).await else {
+                return false;
+            };
+            all.push(records);
+        }
+        let ids = |records: &[workload::ReadRecord]| -> HashSet<String> { records.iter().filter_map(|r| r.id.clone()).collect() };
+        if self.each {
+            all.iter().all(|records| every_acked_read(&lines, &self.input, &ids(records).iter().map(String::as_str).collect()))
+        } else {
+            let union: HashSet<String> = all.iter().flat_map(|records| ids(records)).collect();
+            every_acked_read(&lines, &self.input, &union.iter().map(String::as_str).collect())
+        }
     }
 }
 
@@ -110,9 +122,9 @@ pub fn lag(snapshot: &Snapshot, topic: &str, group: &str) -> Option<Vec<(i32, i6
         .collect()
 }
 
-/// The sum of an output topic's high watermarks.
-fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
-    snapshot.partitions.iter().filter(|p| p.topic == output).filter_map(|p| p.high_watermark).sum()
+/// The sum of the output topics' high watermarks.
+fn output_end(snapshot: &Snapshot, outputs: &[String]) -> i64 {
+    snapshot.partitions.iter().filter(|p| outputs.contains(&p.topic)).filter_map(|p| p.high_watermark).sum()
 }
 
 /// Waits until every stage's input partitions have committed offsets at
@@ -124,7 +136,7 @@ fn output_end(snapshot: &Snapshot, output: &str) -> i64 {
 pub async fn drain(
     cluster: &Cluster,
     stages: &[(String, String)],
-    output: &str,
+    outputs: &[String],
     quiet: Duration,
     limit: Duration,
     complete: Option<&Completeness>,
@@ -135,7 +147,7 @@ pub async fn drain(
     // The output size last found incomplete: the same size is not read again.
     let mut incomplete_at: Option<i64> = None;
     let mut topics: Vec<String> = stages.iter().map(|(t, _)| t.clone()).collect();
-    topics.push(output.to_string());
+    topics.extend(outputs.iter().cloned());
     let groups: Vec<String> = stages.iter().map(|(_, g)| g.clone()).collect();
     let mut committed = Vec::new();
     loop {
@@ -146,7 +158,7 @@ pub async fn drain(
             }
             if let Some(lag) = lags.map(|l| l.concat()) {
                 let behind: Vec<_> = lag.iter().filter(|(_, c, hw)| c < hw).collect();
-                let end = output_end(&snapshot, output);
+                let end = output_end(&snapshot, outputs);
                 detail = if behind.is_empty() {
                     format!("committed offsets reached the high watermark on {} partitions; output at {end}", lag.len())
                 } else {
@@ -159,7 +171,7 @@ pub async fn drain(
                                 return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail, committed };
                             }
                             if let Some(complete) = complete.filter(|_| incomplete_at != Some(end)) {
-                                if complete.holds(&cluster.bootstrap_servers(), output).await {
+                                if complete.holds(&cluster.bootstrap_servers(), outputs).await {
                                     detail.push_str("; every acknowledged input read back");
                                     return DrainOutcome { caught_up: true, waited: started.elapsed(), quiet: since.elapsed(), detail, committed };
                                 }

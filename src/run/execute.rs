@@ -90,9 +90,10 @@ struct Underway<'a> {
     harness: TraceWriter,
     harness_path: PathBuf,
     names: RunNames,
-    /// The input, output and first group as the run names them.
+    /// The input, the outputs the checker reads (the last stage's
+    /// `output` first) and the first group as the run names them.
     input: String,
-    output: String,
+    outputs: Vec<String>,
     group: String,
     /// Each stage as the run names it: (its input, its group).
     stages: Vec<(String, String)>,
@@ -132,7 +133,7 @@ impl<'a> Underway<'a> {
             scenario,
             plan,
             input: names.topic(&scenario.pipeline.input),
-            output: names.topic(scenario.output()),
+            outputs: scenario.outputs().map(|t| names.topic(t)).collect(),
             group: names.group(&scenario.pipeline.group),
             stages: scenario.chain().map(|s| (names.topic(&s.input), names.group(&s.group))).collect(),
             topics,
@@ -159,7 +160,8 @@ impl<'a> Underway<'a> {
             seed: self.plan.seed ^ scenario.seed,
             plan: serde_json::to_value(self.plan).expect("plan serializes"),
             input_topic: self.input.clone(),
-            output_topic: self.output.clone(),
+            output_topic: self.outputs[0].clone(),
+            more_outputs: self.outputs[1..].to_vec(),
             group: self.group.clone(),
             stages: scenario
                 .stages
@@ -240,7 +242,7 @@ impl<'a> Underway<'a> {
         // topics (created by the app as it started), and its group.
         let mut observed: Vec<String> = vec![self.input.clone()];
         observed.extend(scenario.workload.side.iter().map(|s| self.names.topic(&s.topic)));
-        observed.extend(scenario.chain().map(|s| self.names.topic(&s.output)));
+        observed.extend(scenario.chain().flat_map(|s| std::iter::once(&s.output).chain(&s.more_outputs)).map(|t| self.names.topic(t)));
         observed.extend(startup::internal_topics(cluster, &self.names).await.unwrap_or_default());
         let observe = Observed { topics: observed, groups: self.stages.iter().map(|(_, g)| g.clone()).collect() };
         let mut nemesis = Nemesis::new(cluster);
@@ -301,8 +303,9 @@ impl<'a> Underway<'a> {
             workload_trace: trace::node_dir(&self.dir, "workload").join("workload.jsonl"),
             input: self.input.clone(),
             read_committed: self.read_committed,
+            each: scenario.checker.each_output == Some(true),
         });
-        let drained = drain(self.cluster, &read_by, &self.output, quiet, limit, complete.as_ref()).await;
+        let drained = drain(self.cluster, &read_by, &self.outputs, quiet, limit, complete.as_ref()).await;
         self.harness
             .write(
                 eot,
@@ -315,22 +318,23 @@ impl<'a> Underway<'a> {
                 },
             )
             .map_err(io(&self.harness_path))?;
-        let output = &self.output;
-        let read = workload::read_all(&self.cluster.bootstrap_servers(), output, self.read_committed, Duration::from_secs(60))
-            .await
-            .map_err(|e| ClusterError::Kafka { action: format!("read {output}"), detail: e.to_string() })?;
-        for record in read {
-            let event = Event::CheckerRead {
-                topic: output.clone(),
-                partition: record.partition,
-                offset: record.offset,
-                key: record.key,
-                value: record.value,
-                ids: record.id.into_iter().collect(),
-                value_hex: record.value_hex,
-                key_hex: record.key_hex,
-            };
-            self.harness.write(eot, event).map_err(io(&self.harness_path))?;
+        for output in &self.outputs {
+            let read = workload::read_all(&self.cluster.bootstrap_servers(), output, self.read_committed, Duration::from_secs(60))
+                .await
+                .map_err(|e| ClusterError::Kafka { action: format!("read {output}"), detail: e.to_string() })?;
+            for record in read {
+                let event = Event::CheckerRead {
+                    topic: output.clone(),
+                    partition: record.partition,
+                    offset: record.offset,
+                    key: record.key,
+                    value: record.value,
+                    ids: record.id.into_iter().collect(),
+                    value_hex: record.value_hex,
+                    key_hex: record.key_hex,
+                };
+                self.harness.write(eot, event).map_err(io(&self.harness_path))?;
+            }
         }
         Ok(())
     }

@@ -54,7 +54,7 @@ pub struct Aim {
     pub group: String,
     /// The instance's address as its group lists its members' hosts.
     pub host: String,
-    /// The topics the instance writes: its stage's output and the internal
+    /// The topics the instance writes: its stage's outputs and the internal
     /// topics of its group (a Kafka Streams app's repartition and
     /// changelog topics).
     pub writes: Vec<String>,
@@ -68,7 +68,7 @@ impl Aim {
         let (_, _, stage) = scenario.instances().into_iter().find(|(name, _, _)| NodeId::client(name.as_str()) == *node)?;
         let group = names.group(&stage.group);
         let prefix = format!("{group}-");
-        let mut writes = vec![names.topic(&stage.output)];
+        let mut writes: Vec<String> = std::iter::once(&stage.output).chain(&stage.more_outputs).map(|t| names.topic(t)).collect();
         writes.extend(observed.iter().filter(|t| t.starts_with(&prefix)).cloned());
         Some(Aim { group, host, writes })
     }

@@ -110,15 +110,21 @@ pub fn pipeline_node(p: &PipelineSpec, name: &str, at: &Placement, binaries: &Bi
     let name = name.to_string();
     let names = at.names;
     let (input, output, group) = (names.topic(&p.input), names.topic(&p.output), names.group(&p.group));
-    let values = [
+    let more: Vec<(String, String)> =
+        p.more_outputs.iter().enumerate().map(|(n, t)| (format!("output{}", n + 2), names.topic(t))).collect();
+    let outputs: Vec<&str> = std::iter::once(output.as_str()).chain(more.iter().map(|(_, t)| t.as_str())).collect();
+    let outputs = outputs.join(",");
+    let mut values = vec![
         ("bootstrap", at.bootstrap),
         ("input", input.as_str()),
         ("output", output.as_str()),
+        ("outputs", outputs.as_str()),
         ("group", group.as_str()),
         ("instance", name.as_str()),
         ("otlp", at.otlp.unwrap_or("")),
         ("side", at.side),
     ];
+    values.extend(more.iter().map(|(k, t)| (k.as_str(), t.as_str())));
     let filled = |v: &[String]| -> Vec<String> { v.iter().map(|a| fill(a, &values)).collect() };
     let mut binds = vec![format!("{}:/trace", crate::trace::node_dir(at.run_dir, &name).display())];
     let kit = |what: &Path| -> Result<(), String> {
@@ -192,6 +198,7 @@ pub fn pipeline_node(p: &PipelineSpec, name: &str, at: &Placement, binaries: &Bi
         ("LDFI_BOOTSTRAP", at.bootstrap.to_string()),
         ("LDFI_INPUT", input.clone()),
         ("LDFI_OUTPUT", output.clone()),
+        ("LDFI_OUTPUTS", outputs.clone()),
         ("LDFI_GROUP", group.clone()),
         ("LDFI_INSTANCE", name.clone()),
         ("LDFI_TRACE", format!("/trace/{name}.jsonl")),

@@ -230,5 +230,6 @@ pub(super) fn expectations(
         join_window_millis: raw.join_window_millis.as_ref().map(Spanned::get_ref).copied(),
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
         suppressed: raw.suppressed.as_ref().map(|s| *s.get_ref()),
+        each_output: raw.each_output.as_ref().map(|e| *e.get_ref()),
     }
 }

@@ -80,6 +80,10 @@ pub struct PipelineSpec {
     pub instances: u8,
     pub input: String,
     pub output: String,
+    /// Topics written beside `output` (a `split`'s branches), read by the
+    /// checker with it; only the chain's last stage has them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_outputs: Vec<String>,
     pub group: String,
     pub bugs: Vec<Bug>,
     /// Environment of every instance; values may hold placeholders.
@@ -140,7 +144,13 @@ pub struct FileTemplate {
 
 /// The placeholders a pipeline's command, args, env values and file
 /// templates may hold, each filled per run and instance.
-pub const PLACEHOLDERS: [&str; 7] = ["bootstrap", "input", "output", "group", "instance", "otlp", "side"];
+pub const PLACEHOLDERS: [&str; 8] = ["bootstrap", "input", "output", "outputs", "group", "instance", "otlp", "side"];
+
+/// The placeholders of a stage with `more` topics in `more_outputs`:
+/// [`PLACEHOLDERS`], and `{output2}` .. for each of them.
+pub fn placeholders(more: usize) -> Vec<String> {
+    PLACEHOLDERS.iter().map(|p| p.to_string()).chain((0..more).map(|n| format!("output{}", n + 2))).collect()
+}
 
 /// Which program a pipeline instance runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -548,5 +558,12 @@ impl Scenario {
     /// The topic the checker reads: the last stage's output.
     pub fn output(&self) -> &str {
         &self.stages.last().unwrap_or(&self.pipeline).output
+    }
+
+    /// Every topic the checker reads: the last stage's output, then the
+    /// others it writes.
+    pub fn outputs(&self) -> impl Iterator<Item = &str> {
+        let last = self.stages.last().unwrap_or(&self.pipeline);
+        std::iter::once(last.output.as_str()).chain(last.more_outputs.iter().map(String::as_str))
     }
 }

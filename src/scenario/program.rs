@@ -17,7 +17,7 @@ use toml::Spanned;
 use super::file::{read_text, ReadError};
 use super::raw::RawPipeline;
 use super::problems::Checker;
-use super::{image, FileTemplate, Mount, PipelineKind, Program, PLACEHOLDERS};
+use super::{image, placeholders, FileTemplate, Mount, PipelineKind, Program};
 use crate::trace::{KeyFormat, ValueFormat};
 
 /// Longest template a scenario may render into an instance's files.
@@ -74,14 +74,15 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
             c.at(i, &t.field("image"), format!("{:?}: {why}", i.get_ref()), "name an image as Docker does, e.g. \"my-app:1.0\"");
         }
     }
+    let known = placeholders(p.more_outputs.as_ref().map_or(0, |m| m.get_ref().len()));
     for (list, field) in [(&p.command, &t.field("command")), (&p.args, &t.field("args"))] {
         if let Some(list) = list {
-            placeholders_in(c, list, field);
+            placeholders_in(c, list, field, &known);
         }
     }
     for (k, v) in &p.env {
-        for name in unknown_placeholders(v) {
-            c.at_key(&t.key(&["env", k]), &t.field(&format!("env.{}", super::locate::key(k))), unknown(&name), known());
+        for name in unknown_placeholders(v, &known) {
+            c.at_key(&t.key(&["env", k]), &t.field(&format!("env.{}", super::locate::key(k))), unknown(&name), fix(&known));
         }
     }
     let chosen = [p.kind.is_some(), p.command.is_some(), p.jar.is_some()].iter().filter(|b| **b).count();
@@ -167,9 +168,9 @@ pub(super) fn program(c: &mut Checker, p: &RawPipeline, t: &Table, dir: &Path) -
         match read_template(&host) {
             Ok(template) => {
                 for (line, text) in template.lines().enumerate() {
-                    for name in unknown_placeholders(text) {
+                    for name in unknown_placeholders(text, &known) {
                         c.at(&f.template, &format!("{field}.template"),
-                            format!("{}, line {}: {}", host.display(), line + 1, unknown(&name)), known());
+                            format!("{}, line {}: {}", host.display(), line + 1, unknown(&name)), fix(&known));
                     }
                 }
                 files.push(FileTemplate { path: f.path.get_ref().clone(), template })
@@ -225,9 +226,10 @@ fn read_template(path: &Path) -> Result<String, ReadError> {
     read_text(path, MAX_TEMPLATE_BYTES)
 }
 
-/// The placeholders of `text` that ldfi does not fill: `{word}` of
-/// lower-case letters, digits and `_`, not after a `$`.
-pub fn unknown_placeholders(text: &str) -> Vec<String> {
+/// The placeholders of `text` that ldfi does not fill (not among
+/// `known`): `{word}` of lower-case letters, digits and `_`, not after a
+/// `$`.
+pub fn unknown_placeholders(text: &str, known: &[String]) -> Vec<String> {
     let mut unknown = Vec::new();
     let bytes = text.as_bytes();
     for (open, _) in text.match_indices('{') {
@@ -239,17 +241,17 @@ pub fn unknown_placeholders(text: &str) -> Vec<String> {
         let name = &rest[..close];
         let word = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if word && !PLACEHOLDERS.contains(&name) {
+        if word && !known.iter().any(|k| k == name) {
             unknown.push(name.to_string());
         }
     }
     unknown
 }
 
-fn placeholders_in(c: &mut Checker, list: &Spanned<Vec<String>>, field: &str) {
+fn placeholders_in(c: &mut Checker, list: &Spanned<Vec<String>>, field: &str, known: &[String]) {
     for (i, item) in list.get_ref().iter().enumerate() {
-        for name in unknown_placeholders(item) {
-            c.at(list, &format!("{field}[{i}]"), unknown(&name), known());
+        for name in unknown_placeholders(item, known) {
+            c.at(list, &format!("{field}[{i}]"), unknown(&name), fix(known));
         }
     }
 }
@@ -258,8 +260,8 @@ fn unknown(name: &str) -> String {
     format!("unknown placeholder {{{name}}}")
 }
 
-fn known() -> String {
-    let names: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+fn fix(known: &[String]) -> String {
+    let names: Vec<String> = known.iter().map(|p| format!("{{{p}}}")).collect();
     format!("use one of {}, or write the value itself", names.join(", "))
 }
 
@@ -305,9 +307,10 @@ mod tests {
 
     #[test]
     fn only_known_placeholders_are_accepted() {
-        assert!(unknown_placeholders("--bootstrap={bootstrap} {input} ${HOME} {\"a\":1} %d{ISO8601} {1}").is_empty());
-        assert_eq!(unknown_placeholders("{bootstap}:{otlp} {x_1}"), ["bootstap", "x_1"]);
-        assert!(known().contains("{bootstrap}") && known().contains("{otlp}"));
+        let known = placeholders(1);
+        assert!(unknown_placeholders("--bootstrap={bootstrap} {input} ${HOME} {\"a\":1} %d{ISO8601} {1} {output2}", &known).is_empty());
+        assert_eq!(unknown_placeholders("{bootstap}:{otlp} {x_1} {output3}", &known), ["bootstap", "x_1", "output3"]);
+        assert!(fix(&known).contains("{bootstrap}") && fix(&known).contains("{otlp}") && fix(&known).contains("{output2}"));
     }
 
     #[test]

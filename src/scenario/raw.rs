@@ -87,6 +87,9 @@ pub struct RawPipeline {
     pub instances: Option<Spanned<u8>>,
     pub input: Spanned<String>,
     pub output: Spanned<String>,
+    /// Topics the stage writes beside `output` (a `split`'s branches, a
+    /// stream written to several topics): the checker reads them all.
+    pub more_outputs: Option<Spanned<Vec<String>>>,
     pub group: Option<String>,
     pub bugs: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -145,6 +148,7 @@ pub struct RawChecker {
     pub join_window_millis: Option<Spanned<u64>>,
     pub join_output: Option<Spanned<String>>,
     pub suppressed: Option<Spanned<bool>>,
+    pub each_output: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

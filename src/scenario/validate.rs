@@ -86,6 +86,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let Workload { topic, acks, numbers, keys } = workload(&mut c, &raw, &declared, first.as_ref(), &stages);
     let properties = properties(&mut c, &raw, last_program.as_ref());
     let checker = super::expect::expectations(&mut c, raw.checker.as_ref(), &properties, w.numbers.is_some());
+    outputs_judged_together(&mut c, &raw, &properties, checker.each_output == Some(true));
     let budget = budget(&mut c, &raw.faults, brokers, instances);
     let strategy = strategy_name(&mut c, &raw);
     let busy_steps = busy_steps(&mut c, w, budget.eot);
@@ -217,6 +218,46 @@ struct Chain {
     instances: u8,
 }
 
+/// Several output topics judged as one (a `split`'s branches) suit the
+/// properties judged record by record; a property that reads a key's last
+/// output (an aggregate, a join's table) has no last output across
+/// topics, so it is refused unless each topic is judged by itself.
+fn outputs_judged_together(c: &mut Checker, raw: &raw::RawScenario, properties: &[Property], each: bool) {
+    let last = raw.stages.last().unwrap_or(&raw.pipeline);
+    if each || last.more_outputs.as_ref().is_none_or(|m| m.get_ref().is_empty()) {
+        return;
+    }
+    let by_record = [Property::NoLostAcked, Property::NoDuplicates, Property::PerKeyOrder, Property::ExactlyOnce, Property::FilterMap];
+    for p in properties.iter().filter(|p| !by_record.contains(p)) {
+        c.nowhere("properties", format!("property {} reads one last output per key, and the outputs are judged together (more_outputs)", p.name()),
+            "set [checker] each_output = true if the app writes its whole stream to each topic, or judge a split with no-lost-acked, no-duplicates, per-key-order, exactly-once or filter-map");
+    }
+}
+
+/// `more_outputs` of a stage: declared topics, each once, beside its
+/// `output` and not its input; only the chain's last stage, whose output
+/// the checker reads, may have them.
+fn more_outputs(c: &mut Checker, s: &raw::RawPipeline, more: &Spanned<Vec<String>>, t: &Table, last: bool, declared: &dyn Fn(&str) -> bool) {
+    let field = t.field("more_outputs");
+    if !last {
+        c.at(more, &field, "a stage before the last writes them, but the checker reads the last stage's outputs",
+            "list them on the chain's last stage, or chain a stage after each");
+        return;
+    }
+    let mut seen = vec![s.output.get_ref().as_str(), s.input.get_ref().as_str()];
+    for topic in more.get_ref() {
+        if !declared(topic) {
+            c.at(more, &field, format!("topic {topic:?} is not declared"), "add it under [[topics]]");
+        } else if seen.contains(&topic.as_str()) {
+            c.at(more, &field, format!("topic {topic:?} is listed twice (with output and input)"), "list each other output topic once");
+        }
+        seen.push(topic);
+    }
+    if more.get_ref().len() > 7 {
+        c.at(more, &field, format!("{} topics", more.get_ref().len()), "list at most 7 beside output");
+    }
+}
+
 /// Pipeline: the first stage, then any later stages of a chain, each
 /// reading what the one before it wrote.
 fn chain(c: &mut Checker, raw: &raw::RawScenario, path: &Path, name: &str, suffix: usize, declared: &dyn Fn(&str) -> bool) -> Chain {
@@ -250,6 +291,18 @@ fn chain(c: &mut Checker, raw: &raw::RawScenario, path: &Path, name: &str, suffi
     }
     for stage in &mut stages {
         stage.run_suffix = p.run_suffix.unwrap_or(true);
+    }
+    let tables: Vec<(&raw::RawPipeline, Table)> =
+        std::iter::once((p, Table::pipeline())).chain(raw.stages.iter().enumerate().map(|(i, s)| (s, Table::stage(i)))).collect();
+    for (n, (s, t)) in tables.iter().enumerate() {
+        if let Some(more) = &s.more_outputs {
+            more_outputs(c, s, more, t, n + 1 == tables.len(), declared);
+        }
+    }
+    if let Some(e) = raw.checker.as_ref().and_then(|k| k.each_output.as_ref()) {
+        if tables.last().is_none_or(|(s, _)| s.more_outputs.as_ref().is_none_or(|m| m.get_ref().is_empty())) {
+            c.at(e, "checker.each_output", "the pipeline writes one output topic", "drop it, or list the others in more_outputs");
+        }
     }
     // Counted from the file, so that a stage refused for its program does
     // not also make every target of a later stage unknown.
@@ -556,6 +609,7 @@ fn pipeline_table(
         instances,
         input: p.input.get_ref().clone(),
         output: p.output.get_ref().clone(),
+        more_outputs: p.more_outputs.as_ref().map(|m| m.get_ref().clone()).unwrap_or_default(),
         group,
         bugs,
         env: p.env.clone(),
@@ -1219,4 +1273,36 @@ targets = ["broker-1", "pipeline-2"]
         assert!(found[0].fix.contains("pipeline-3"), "{:?}", found[0]);
     }
 
+    /// GOOD with a second output topic `other` written by the pipeline.
+    fn split(more: &str, properties: &str, checker: &str) -> String {
+        checked("", properties, checker)
+            .replace("[[topics]]\nname = \"output\"", "[[topics]]\nname = \"output\"\n\n[[topics]]\nname = \"other\"")
+            .replace("output = \"output\"\nbugs", &format!("output = \"output\"\nmore_outputs = {more}\nbugs"))
+    }
+
+    #[test]
+    fn more_outputs_are_declared_topics_of_the_last_stage_judged_together_record_by_record() {
+        let s = parse(Path::new("s.toml"), &split(r#"["other"]"#, r#"["exactly-once", "per-key-order"]"#, "")).expect("valid split");
+        assert_eq!(s.outputs().collect::<Vec<_>>(), ["output", "other"]);
+        assert_eq!(s.checker.each_output, None);
+        let each = parse(Path::new("s.toml"), &split(r#"["other"]"#, r#"["key-sums"]"#, "[checker]\neach_output = true"));
+        assert!(each.is_err_and(|p| fields(&p) == ["workload.numbers"]), "only the numbers key-sums needs are missing");
+        assert_eq!(fields(&problems(&split(r#"["nowhere", "output"]"#, "[]", ""))), ["pipeline.more_outputs", "pipeline.more_outputs"]);
+        let found = problems(&split(r#"["other"]"#, r#"["word-counts"]"#, ""));
+        assert_eq!(fields(&found), ["properties"]);
+        assert!(found[0].fix.contains("each_output = true"), "{:?}", found[0]);
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\neach_output = true"))), ["checker.each_output"]);
+        let early = chain("kind = \"copy\"\ninput = \"middle\"\noutput = \"output\"\n")
+            .replace("output = \"middle\"\nbugs", "output = \"middle\"\nmore_outputs = [\"output\"]\nbugs");
+        assert_eq!(fields(&problems(&early)), ["pipeline.more_outputs"]);
+    }
+
+    #[test]
+    fn each_more_output_has_a_placeholder_and_no_more() {
+        let env = |v: &str| split(r#"["other"]"#, "[]", "").replace("[workload]", &format!("[pipeline.env]\nLOW = \"{v}\"\n\n[workload]"));
+        assert!(parse(Path::new("s.toml"), &env("{output2} {outputs}")).is_ok());
+        let found = problems(&env("{output3}"));
+        assert_eq!(fields(&found), ["pipeline.env.LOW"]);
+        assert!(found[0].fix.contains("{output2}") && !found[0].fix.contains("{output3}"), "{:?}", found[0]);
+    }
 }

@@ -98,6 +98,11 @@ pub enum Event {
         input_topic: String,
         output_topic: String,
         group: String,
+        /// The other topics the checker reads beside `output_topic` (the
+        /// branches of a `split`, a stream written to several topics), as
+        /// this run names them. Absent for one output and in older traces.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        more_outputs: Vec<String>,
         /// A chain's later stages, as this run names them. Absent for a
         /// single pipeline and in older traces.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

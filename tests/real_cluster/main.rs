@@ -89,6 +89,9 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("streams_operators_sum_counts_twice_after_a_crash_and_a_join_meets_its_rows", |c| {
             Box::pin(operators::a_sum_counts_inputs_twice_after_a_crash_and_a_join_meets_its_rows(c))
         }),
+        ("streams_split_writes_each_input_to_one_branch_and_a_fan_out_to_each", |c| {
+            Box::pin(operators::a_split_writes_each_input_to_one_branch_and_a_fan_out_to_each(c))
+        }),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
         ("campaign_killed_with_sigkill_resumes_without_losing_runs", |c| {

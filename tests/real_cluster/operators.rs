@@ -12,7 +12,9 @@
 //! sides alone, which `outer_join` allows and an inner or left join's
 //! reading does not. A KTable–KTable join ends with each key joining its
 //! two tables' last values, and fails once a key's last update is taken
-//! away.
+//! away. A `split` into two topics passes with each input in one of them,
+//! and fails read as a stream written whole to each; written whole to
+//! each (fan-out), it passes topic by topic.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -146,4 +148,35 @@ async fn a_table_table_join_ends_with_the_tables_last_values(cluster: &Cluster) 
         return Err(format!("the table-table join's trace without the last output of key {key:?} did not fail: {:?}", cut.results));
     }
     Ok(format!("{} ({} outputs); without its last update of {key:?}: FAIL", join.summary, ran.verdict.outputs))
+}
+
+/// A fault-free run of the shipped split (`KStream#split` into two topics,
+/// `more_outputs`): a pass with outputs read from both, each input in one;
+/// the same trace judged with `each_output` (every topic must hold every
+/// input) fails on both. Then the app writing its whole stream to each
+/// topic, judged with `each_output`: a pass on each.
+pub async fn a_split_writes_each_input_to_one_branch_and_a_fan_out_to_each(cluster: &Cluster) -> Result<(), String> {
+    let mut split = scenario("streams-split-at-least-once")?;
+    let ran = run_once(cluster, &split, &FaultPlan::default(), "split").await?;
+    let lines = ldfi::trace::read_dir(&ran.dir).map_err(|e| e.to_string())?;
+    let mut history = ldfi::checker::History::from_trace(&lines)?;
+    let from = |topic: &str| history.outputs.iter().filter(|o| o.topic.starts_with(&format!("{topic}."))).count();
+    let (large, small) = (from("large"), from("small"));
+    if ran.verdict.verdict != Verdict::Pass || large == 0 || small == 0 || large + small != ran.verdict.acked {
+        return Err(format!("split without faults: expected a pass with each input in one branch: {large} large, {small} small, {:?}", ran.verdict));
+    }
+    history.run.checker.each_output = Some(true);
+    let whole = ldfi::checker::check(&history, &[Property::NoLostAcked]);
+    if whole.verdict != Verdict::Fail || whole.results.len() != 2 || whole.results.iter().any(|r| r.lost.is_empty()) {
+        return Err(format!("the split's trace judged topic by topic should lose inputs on both: {:?}", whole.results));
+    }
+    split.pipeline.env.insert("FAN_OUT".into(), "true".into());
+    split.checker.each_output = Some(true);
+    let fanned = run_once(cluster, &split, &FaultPlan::default(), "fan-out").await?;
+    let each: Vec<&str> = fanned.verdict.results.iter().map(|r| r.summary.as_str()).collect();
+    if fanned.verdict.verdict != Verdict::Pass || fanned.verdict.results.len() != 4 || fanned.verdict.outputs != 2 * fanned.verdict.acked {
+        return Err(format!("fan-out without faults: expected a pass on each topic with every input twice in all: {:?}", fanned.verdict));
+    }
+    println!("    split: {large} large + {small} small; judged whole on each: {}; fan-out: {}", whole.verdict, each.join(" / "));
+    Ok(())
 }
