@@ -61,7 +61,7 @@ pub fn check(history: &History) -> PropertyResult {
             }
         }
         if outputs.len() > 1 {
-            r.duplicated.push(Duplicate { id: id.to_string(), outputs: outputs.iter().map(|o| (o.partition, o.offset)).collect() });
+            r.duplicated.extend(Duplicate::of(id, outputs, &history.run));
         }
     }
     r.lost = kept
@@ -135,7 +135,7 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Fail);
         let why: Vec<(&str, &str)> = r.wrong.iter().map(|w| (w.id.as_str(), w.why.as_str())).collect();
         assert_eq!(why, [("b", "from 10, below keep_at_least 50: the filter drops it"), ("d", "expected 165 (55 × 3)")]);
-        assert_eq!(r.duplicated, vec![Duplicate { id: "a".into(), outputs: vec![(0, 0), (0, 3)] }]);
+        assert_eq!(r.duplicated, vec![Duplicate { id: "a".into(), outputs: vec![(0, 0), (0, 3)], topics: vec![] }]);
     }
 
     #[test]

@@ -54,6 +54,12 @@ impl RunInfo {
         }
     }
 
+    /// The topic `o` was read from, as the scenario names it (without
+    /// the run's suffix).
+    pub fn scenario_topic_of(&self, o: &Output) -> String {
+        crate::trace::RunNames::of_run(&self.campaign, &self.run, &self.group).scenario_topic(self.topic_of(o))
+    }
+
     /// Every topic the checker reads, `output_topic` first.
     pub fn output_topics(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.output_topic.as_str()).chain(self.more_outputs.iter().map(String::as_str))

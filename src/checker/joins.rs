@@ -108,7 +108,7 @@ pub fn table(history: &History) -> PropertyResult {
         let settled = newest.is_some_and(|n| ts(older[n]) <= ts(s) - SETTLED_MILLIS);
         let outs = copies.get(s.id.as_str()).map(Vec::as_slice).unwrap_or_default();
         if outs.len() > 1 {
-            r.duplicated.push(Duplicate { id: s.id.clone(), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+            r.duplicated.push(Duplicate { id: s.id.clone(), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect(), topics: Vec::new() });
         }
         if outs.is_empty() && (left || settled) {
             r.lost.push(RecordRef { id: s.id.clone(), key: s.key.clone(), partition: s.partition, offset: s.offset });
@@ -275,7 +275,7 @@ pub fn streams(history: &History) -> PropertyResult {
     for ((li, ri), outs) in &written {
         if outs.len() > 1 {
             let id = format!("{}+{}", history.inputs[*li].id, history.side_inputs[*ri].id);
-            r.duplicated.push(Duplicate { id, outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+            r.duplicated.push(Duplicate { id, outputs: outs.iter().map(|o| (o.partition, o.offset)).collect(), topics: Vec::new() });
         }
     }
     let (written_alone, not_written) = lonely(history, &mut r, &alone, lonely_kind, window);
@@ -324,7 +324,7 @@ fn lonely(history: &History, r: &mut PropertyResult, alone: &BTreeMap<(bool, usi
             let near = |o: &&Input| o.key == record.key && (ts(o) - ts(record)).abs() <= window;
             let partner = others.iter().filter(near).find(|o| o.acked && (ts(o) - ts(record)).abs() < window);
             if outs.len() > 1 {
-                r.duplicated.push(Duplicate { id: format!("{} alone", record.id), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect() });
+                r.duplicated.push(Duplicate { id: format!("{} alone", record.id), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect(), topics: Vec::new() });
             }
             match (outs.first(), partner) {
                 (Some(o), Some(p)) => r.wrong.push(WrongOutput::at(o, &record.id, format!(

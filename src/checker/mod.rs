@@ -74,6 +74,25 @@ pub struct Duplicate {
     pub id: String,
     /// `(partition, offset)` of each output copy.
     pub outputs: Vec<(i32, i64)>,
+    /// The topic of each copy, as the scenario names it, when the run
+    /// reads several; empty for one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+}
+
+impl Duplicate {
+    /// The copies of input `id` among `outputs` (each read from its
+    /// topic), when there are two or more.
+    pub(crate) fn of(id: &str, outputs: &[&Output], run: &RunInfo) -> Option<Duplicate> {
+        (outputs.len() > 1).then(|| Duplicate {
+            id: id.to_string(),
+            outputs: outputs.iter().map(|o| (o.partition, o.offset)).collect(),
+            topics: match run.more_outputs.is_empty() {
+                true => Vec::new(),
+                false => outputs.iter().map(|o| run.scenario_topic_of(o)).collect(),
+            },
+        })
+    }
 }
 
 /// Two inputs of one key whose outputs came in the opposite order.

@@ -80,17 +80,13 @@ fn committed_past(history: &History, lost: &[RecordRef]) -> String {
 }
 
 fn duplicates(history: &History) -> Vec<Duplicate> {
-    let mut copies: BTreeMap<&str, Vec<(i32, i64)>> = BTreeMap::new();
+    let mut copies: BTreeMap<&str, Vec<&super::Output>> = BTreeMap::new();
     for o in &history.outputs {
         for id in &o.ids {
-            copies.entry(id.as_str()).or_default().push((o.partition, o.offset));
+            copies.entry(id.as_str()).or_default().push(o);
         }
     }
-    copies
-        .into_iter()
-        .filter(|(_, at)| at.len() > 1)
-        .map(|(id, outputs)| Duplicate { id: id.to_string(), outputs })
-        .collect()
+    copies.into_iter().filter_map(|(id, outputs)| Duplicate::of(id, &outputs, &history.run)).collect()
 }
 
 fn no_duplicates(history: &History) -> PropertyResult {
@@ -313,6 +309,10 @@ mod tests {
         // c before a in one branch is a reorder.
         let swapped = vec![outputs[0].clone(), on("out", output(5, "k", "3", &["c"])), on("out", output(6, "k", "1", &["a"]))];
         assert_eq!(check_all(&split(inputs.clone(), swapped, None), &[Property::PerKeyOrder]).verdict, Verdict::Fail);
+        // A copy in each branch is a duplicate, each copy named by its topic.
+        let twice = vec![outputs[0].clone(), on("out", output(5, "k", "1", &["a"])), on("out", output(6, "k", "3", &["c"])), on("low", output(1, "k", "1", &["a"]))];
+        let r = check(Property::ExactlyOnce, &split(inputs.clone(), twice, None));
+        assert_eq!((r.verdict, r.duplicated[0].topics.clone()), (Verdict::Fail, vec!["out".to_string(), "low".to_string()]));
         // The same outputs, read as a stream written whole to each topic,
         // lose inputs on both, each result naming its topic.
         let each = check_all(&split(inputs, outputs, Some(true)), &[Property::NoLostAcked]);
@@ -372,7 +372,7 @@ mod tests {
         );
         let r = check(Property::NoDuplicates, &h);
         assert_eq!(r.verdict, Verdict::Fail);
-        assert_eq!(r.duplicated, vec![Duplicate { id: "a".into(), outputs: vec![(0, 0), (0, 1)] }]);
+        assert_eq!(r.duplicated, vec![Duplicate { id: "a".into(), outputs: vec![(0, 0), (0, 1)], topics: vec![] }]);
         assert_eq!(check(Property::ExactlyOnce, &h).verdict, Verdict::Fail);
     }
 

@@ -149,11 +149,7 @@ pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<Recor
             id: d.id.clone(),
             key: key(&d.id),
             value: value(&d.id),
-            at: format!(
-                "{} output copies at {}",
-                d.outputs.len(),
-                d.outputs.iter().map(|(p, o)| format!("{p}@{o}")).collect::<Vec<_>>().join(", ")
-            ),
+            at: copies(d),
         }).collect());
         push(r.reordered.iter().map(|o| RecordRow {
             kind: "reordered",
@@ -168,6 +164,21 @@ pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<Recor
 }
 
 /// The wrong counts, aggregates and outputs of a result, as sentences.
+/// Where a duplicated input's copies are: `partition@offset` each, with
+/// its topic when the run read several.
+fn copies(d: &crate::checker::Duplicate) -> String {
+    let at: Vec<String> = d
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, (p, o))| match d.topics.get(i) {
+            Some(topic) => format!("{topic}/{p}@{o}"),
+            None => format!("{p}@{o}"),
+        })
+        .collect();
+    format!("{} output copies at {}", at.len(), at.join(", "))
+}
+
 pub fn mismatch_lines(r: &PropertyResult) -> Vec<String> {
     let counts = r.counts.iter().map(|m| {
         format!("word {:?}: expected {} (+{} ambiguous), observed {}", m.word, m.expected, m.ambiguous, m.observed)
@@ -301,6 +312,14 @@ mod tests {
             unnamed: unnamed.map(String::from),
         });
         r
+    }
+
+    #[test]
+    fn a_duplicates_copies_name_their_topics_when_the_run_read_several() {
+        let mut d = crate::checker::Duplicate { id: "in-0".into(), outputs: vec![(1, 0), (2, 303)], topics: vec![] };
+        assert_eq!(copies(&d), "2 output copies at 1@0, 2@303");
+        d.topics = vec!["large".into(), "small".into()];
+        assert_eq!(copies(&d), "2 output copies at large/1@0, small/2@303");
     }
 
     #[test]
