@@ -93,6 +93,7 @@ mod tests {
 
     fn input(id: &str, value: &str, offset: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: "k".into(),
             value: value.into(),

@@ -60,6 +60,23 @@ impl RunInfo {
         crate::trace::RunNames::of_run(&self.campaign, &self.run, &self.group).scenario_topic(self.topic_of(o))
     }
 
+    /// The topics inputs are written to: the input, and the side topic
+    /// when the app merges it into its stream.
+    pub fn input_topics(&self) -> impl Iterator<Item = &str> {
+        let merged = self.side_topic.as_deref().filter(|_| self.checker.merge == Some(true));
+        std::iter::once(self.input_topic.as_str()).chain(merged)
+    }
+
+    /// The topic `i` was written to: its own, or `input_topic` for an
+    /// input that names none.
+    pub fn input_topic_of<'a>(&'a self, i: &'a Input) -> &'a str {
+        if i.topic.is_empty() {
+            &self.input_topic
+        } else {
+            &i.topic
+        }
+    }
+
     /// Every topic the checker reads, `output_topic` first.
     pub fn output_topics(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.output_topic.as_str()).chain(self.more_outputs.iter().map(String::as_str))
@@ -70,6 +87,11 @@ impl RunInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Input {
     pub id: String,
+    /// The topic it was written to (run name): the input, or the side
+    /// topic an app merges into it (empty in tests and older histories:
+    /// the input).
+    #[serde(default)]
+    pub topic: String,
     pub key: String,
     pub value: String,
     pub partition: Option<i32>,
@@ -168,8 +190,12 @@ impl History {
     pub fn from_trace(lines: &[TraceLine]) -> Result<History, String> {
         // Known before any record is sorted: the trace's files are not
         // read in time order.
+        // A side topic the app merges into its input holds inputs like
+        // the input's; a join's holds what they meet.
         let (side_topic, key_format) = match run_started_once(lines)? {
-            Some(TraceLine { event: Event::RunStarted { side_topic, key_format, .. }, .. }) => (side_topic.clone(), key_format.unwrap_or_default()),
+            Some(TraceLine { event: Event::RunStarted { side_topic, key_format, checker, .. }, .. }) => {
+                (side_topic.clone().filter(|_| checker.merge != Some(true)), key_format.unwrap_or_default())
+            }
             _ => (None, KeyFormat::default()),
         };
         let mut history = History::default();
@@ -204,6 +230,7 @@ impl History {
                 Event::Produced { id, key, value, topic, partition, offset, error, timestamp_ms, .. } => {
                     let input = Input {
                         id: id.clone(),
+                        topic: topic.clone(),
                         key: key.clone(),
                         value: value.clone(),
                         partition: *partition,
@@ -298,5 +325,41 @@ mod tests {
         assert!(e.contains("run_started twice") && e.contains("\"r7\"") && e.contains("\"pipeline-1\""), "{e}");
         assert!(e.contains("fix:"), "{e}");
         assert!(History::from_trace(&[]).unwrap_err().contains("no run_started"));
+    }
+
+    #[test]
+    fn a_merged_side_topic_holds_inputs_and_a_joined_one_what_they_meet() {
+        let produced = |id: &str, topic: &str| TraceLine {
+            time_ms: 5,
+            source: "workload".into(),
+            step: Some(0),
+            event: Event::Produced {
+                id: id.into(),
+                key: "k0".into(),
+                value: "v".into(),
+                topic: topic.into(),
+                partition: Some(0),
+                offset: Some(0),
+                leader: None,
+                error: None,
+                timestamp_ms: None,
+            },
+        };
+        let mut start = started("harness", "r0", 1);
+        if let Event::RunStarted { side_topic, checker, .. } = &mut start.event {
+            *side_topic = Some("side.c-r0".into());
+            checker.merge = Some(true);
+        }
+        let lines = [start.clone(), produced("in-0", "in.c-r0"), produced("side-0", "side.c-r0")];
+        let merged = History::from_trace(&lines).unwrap();
+        let topics: Vec<&str> = merged.inputs.iter().map(|i| merged.run.input_topic_of(i)).collect();
+        assert_eq!((topics, merged.side_inputs.len()), (vec!["in.c-r0", "side.c-r0"], 0));
+        assert_eq!(merged.run.input_topics().collect::<Vec<_>>(), ["in.c-r0", "side.c-r0"]);
+        if let Event::RunStarted { checker, .. } = &mut start.event {
+            checker.merge = None;
+        }
+        let joined = History::from_trace(&[start, lines[1].clone(), lines[2].clone()]).unwrap();
+        assert_eq!((joined.inputs.len(), joined.side_inputs.len()), (1, 1));
+        assert_eq!(joined.run.input_topics().count(), 1);
     }
 }

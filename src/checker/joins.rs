@@ -347,6 +347,7 @@ mod tests {
 
     fn input(id: &str, key: &str, value: &str, ts: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: key.into(),
             value: value.into(),

@@ -110,21 +110,23 @@ fn per_key_order(history: &History) -> PropertyResult {
     let mut r = PropertyResult::passing(Property::PerKeyOrder);
     let acked = history.acked();
     // Order holds within one topic: the branches of a split are ordered
-    // each on its own, and a key's records in two of them are not.
+    // each on its own, and a key's records in two of them are not; nor
+    // are two topics merged into one stream, whose records of a key
+    // interleave as the app reads them.
     let mut position: HashMap<&str, (&str, i32, i64)> = HashMap::new();
     for o in &history.outputs {
         for id in &o.ids {
             position.entry(id.as_str()).or_insert((history.run.topic_of(o), o.partition, o.offset));
         }
     }
-    let mut by_key: BTreeMap<(&str, &str), Vec<&super::Input>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(&str, &str, &str), Vec<&super::Input>> = BTreeMap::new();
     for input in acked.values() {
         if let Some((topic, _, _)) = position.get(input.id.as_str()) {
-            by_key.entry((input.key.as_str(), topic)).or_default().push(input);
+            by_key.entry((input.key.as_str(), history.run.input_topic_of(input), topic)).or_default().push(input);
         }
     }
     let mut pairs = 0;
-    for ((key, _), mut inputs) in by_key {
+    for ((key, _, _), mut inputs) in by_key {
         inputs.sort_by_key(|i| (i.partition, i.offset));
         for w in inputs.windows(2) {
             pairs += 1;
@@ -254,6 +256,7 @@ mod tests {
 
     fn input(id: &str, key: &str, value: &str, offset: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: key.into(),
             value: value.into(),
@@ -295,6 +298,25 @@ mod tests {
         h.run.more_outputs = vec!["low".into()];
         h.run.checker.each_output = each;
         h
+    }
+
+    #[test]
+    fn merged_inputs_must_each_reach_the_output_and_keep_order_within_their_own_topic() {
+        let from = |topic: &str, mut i: Input| {
+            i.topic = topic.into();
+            i
+        };
+        let inputs = vec![from("in", input("a", "k", "1", 0, true)), from("side", input("s", "k", "2", 0, true)), from("in", input("b", "k", "3", 1, true))];
+        // The side's record came out first, between none of its own topic.
+        let outputs = vec![output(0, "k", "2", &["s"]), output(1, "k", "1", &["a"]), output(2, "k", "3", &["b"])];
+        let mut h = history(inputs.clone(), outputs.clone());
+        h.run.input_topic = "in".into();
+        let v = check_all(&h, &[Property::ExactlyOnce, Property::PerKeyOrder]);
+        assert_eq!(v.verdict, Verdict::Pass, "{:?}", v.results);
+        assert!(v.results[1].summary.contains("all 1 consecutive pairs"), "{}", v.results[1].summary);
+        h.outputs.remove(0);
+        let lost = check(Property::ExactlyOnce, &h);
+        assert_eq!(lost.lost.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["s"]);
     }
 
     #[test]

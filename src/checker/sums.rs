@@ -150,6 +150,7 @@ mod tests {
 
     fn input(id: &str, key: &str, value: i64, offset: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: key.into(),
             value: value.to_string(),

@@ -148,6 +148,7 @@ mod tests {
 
     fn input(id: &str, key: &str, offset: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: key.into(),
             value: id.into(),

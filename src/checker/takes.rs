@@ -129,6 +129,7 @@ mod tests {
 
     fn input(id: &str, value: i64, offset: i64) -> Input {
         Input {
+            topic: String::new(),
             id: id.into(),
             key: "k".into(),
             value: value.to_string(),

@@ -314,6 +314,7 @@ pub(super) mod tests {
     /// An input of `word` at `ts` in partition 0.
     pub(in crate::checker) fn input(id: u32, word: &str, ts: i64, acked: bool) -> Input {
         Input {
+            topic: String::new(),
             id: format!("in-{id}"),
             key: word.into(),
             value: word.into(),

@@ -45,6 +45,7 @@ pub fn build(lines: &[TraceLine]) -> Result<Model, String> {
         snapshots: &snapshots,
         names: &names,
         input: &info.input_topic,
+        merged: info.input_topics().nth(1),
         outputs: info.output_topics().collect(),
         group: &info.group,
         stages,
@@ -70,8 +71,6 @@ pub(super) struct Run<'a> {
     pub history: &'a History,
     pub info: &'a RunInfo,
     pub observed: &'a Observed<'a>,
-    /// The input topic as the scenario names it.
-    pub input_topic: String,
     /// Whether the offset commit is part of an outcome (see
     /// [`commit_matters`]).
     pub commits_count: bool,
@@ -124,10 +123,10 @@ impl<'a> Run<'a> {
             || !lines.iter().any(|l| matches!(&l.event, Event::RunStarted { input_min_isr: Some(m), .. } if *m >= 2));
         let lone = lone_broker(observed.snapshots.iter().map(|(_, s)| *s));
         let role = |role: Role| lone.map_or(NodeId::Role(role), NodeId::Broker);
-        let ids_at: HashMap<(i32, i64), String> = history
+        let ids_at: HashMap<(String, i32, i64), String> = history
             .inputs
             .iter()
-            .filter_map(|i| Some(((i.partition?, i.offset?), i.id.clone())))
+            .filter_map(|i| Some(((info.input_topic_of(i).to_string(), i.partition?, i.offset?), i.id.clone())))
             .collect();
         let mut last_output: HashMap<String, u32> = HashMap::new();
         for o in &history.outputs {
@@ -147,7 +146,6 @@ impl<'a> Run<'a> {
             history,
             info,
             observed,
-            input_topic: base(&info.input_topic),
             commits_count: commit_matters(&info.properties),
             in_memory: state_in_memory(lines, &info.properties),
             acks_one,

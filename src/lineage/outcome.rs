@@ -28,14 +28,17 @@ impl<'a> Run<'a> {
         let (Some(partition), Some(offset), Some(step)) = (input.partition, input.offset, input.step.map(|s| self.clock.clamp(s))) else {
             return None;
         };
-        let leader_role = self.role(Role::Leader { topic: self.input_topic.clone(), partition });
+        // Its own topic: the input, or a side topic merged into it.
+        let topic = self.info.input_topic_of(input);
+        let base = self.observed.names.scenario_topic(topic);
+        let leader_role = self.role(Role::Leader { topic: base.clone(), partition });
         let mut trail = Trail::default();
         trail.events.push((
             format!("{} produced to {} and acknowledged at offset {offset}", input.id, leader_role),
             step,
             vec![],
         ));
-        let (mut durable, held, replicated) = self.durability(&self.info.input_topic, &self.input_topic, partition, offset, step);
+        let (mut durable, held, replicated) = self.durability(topic, &base, partition, offset, step);
         trail.events.push((held, replicated, durable.iter().flatten().cloned().collect()));
         // A join's output needs what it met as much as its own input: each
         // record met must be held too (every combination of where each
@@ -61,12 +64,12 @@ impl<'a> Run<'a> {
             .or_else(|| self.spans.get(input.id.as_str()).and_then(pick))
             .unwrap_or_else(|| {
                 let key = self.outputs_at.get(read_at).cloned().flatten();
-                paths::from_kafka(self.observed, partition, offset, step, read_at.clone(), key)
+                paths::from_kafka(self.observed, topic, partition, offset, step, read_at.clone(), key)
             });
-        let mut processing = self.processing(&path, partition, &mut trail);
+        let mut processing = self.processing(&path, &base, partition, &mut trail);
         if self.event_time {
             let fetched = if path.assumed { path.committed.min(path.output) } else { path.consumed };
-            processing.extend(self.fetched_in_time(&self.input_topic, partition, step, fetched, &mut trail));
+            processing.extend(self.fetched_in_time(&base, partition, step, fetched, &mut trail));
             if let (Some(side), Some(side_base)) = (self.info.side_topic.as_deref(), self.side_base.as_deref()) {
                 for other in self.met(input) {
                     let (Some(p), Some(o), Some(s)) = (other.partition, other.offset, other.step.map(|s| self.clock.clamp(s))) else { continue };
@@ -183,11 +186,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// What turning `h`'s input (of input partition `partition`) into its
+    /// What turning `h`'s input (of partition `partition` of `base`, the
+    /// input as the scenario names it, or a side topic merged into it) into its
     /// output relied on: the instances that held it, their links, the
     /// output's write and acknowledgement, the commit and any state kept
     /// in memory; each part also told in `trail`.
-    fn processing(&self, h: &Path, partition: i32, trail: &mut Trail) -> Derivation {
+    fn processing(&self, h: &Path, base: &str, partition: i32, trail: &mut Trail) -> Derivation {
         // The commit also relies on the group's coordinator, which takes
         // the offset commit: crashed, the commit fails and the input is
         // processed again after a restart or rebalance. That matters
@@ -207,7 +211,7 @@ impl<'a> Run<'a> {
         processing.extend(kept.iter().cloned());
         let by = h.holds.iter().map(|(n, _, _)| n.as_str()).collect::<Vec<_>>().join(", ");
         let consumed_text = match h.source {
-            Source::Kafka => format!("held by {by} (assumed: Kafka alone shows no path; every instance that could have held {}/{partition}, alive and connected at every step)", self.input_topic),
+            Source::Kafka => format!("held by {by} (assumed: Kafka alone shows no path; every instance that could have held {base}/{partition}, alive and connected at every step)"),
             Source::OpenTelemetry => format!("consumed by {} (OpenTelemetry spans; passed {by})", h.reader),
             Source::Events => format!("consumed by {}", h.reader),
         };

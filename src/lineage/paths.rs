@@ -69,6 +69,9 @@ pub(super) struct Observed<'a> {
     pub snapshots: &'a [(u32, &'a Snapshot)],
     pub names: &'a RunNames,
     pub input: &'a str,
+    /// A side topic the app merges into its input: its records are
+    /// inputs too, read by the same group.
+    pub merged: Option<&'a str>,
     /// The topics the checker reads.
     pub outputs: Vec<&'a str>,
     pub group: &'a str,
@@ -107,12 +110,6 @@ impl Observed<'_> {
             .iter()
             .find(|(t, s)| *t >= from && s.partition(topic, partition).and_then(|p| p.high_watermark).is_some_and(|hw| hw > offset))
             .map(|(t, _)| *t)
-    }
-
-    /// The first step from `from` whose snapshot shows the group's
-    /// committed offset of the input partition past `offset`.
-    pub fn committed_by(&self, partition: i32, offset: i64, from: u32) -> u32 {
-        self.committed_in(self.group, self.input, partition, offset, from)
     }
 
     /// The first step from `from` whose snapshot shows `group`'s committed
@@ -161,7 +158,7 @@ impl Observed<'_> {
     /// steps `from..=to`; every instance where a snapshot cannot tell (no
     /// group seen, a member whose host is not an instance's), or when the
     /// pipeline has internal topics (the record may pass any instance).
-    pub fn owners(&self, partition: i32, from: u32, to: u32) -> Vec<String> {
+    pub fn owners(&self, topic: &str, partition: i32, from: u32, to: u32) -> Vec<String> {
         // A chain: a record passes the later stages' instances too, whose
         // partitions of the stage's input no assignment ties to this one.
         let internal = self.passes_any;
@@ -172,7 +169,7 @@ impl Observed<'_> {
             unknown = true;
         }
         for snapshot in window {
-            let owner = snapshot.group(self.group).and_then(|g| g.holder(self.input, partition));
+            let owner = snapshot.group(self.group).and_then(|g| g.holder(topic, partition));
             match owner.and_then(|m| self.hosts.get(m.address())) {
                 Some(instance) => {
                     owners.insert(instance.clone());
@@ -192,11 +189,11 @@ impl Observed<'_> {
 /// wrote the output read it from the stage before's output, written there
 /// by an instance that read it from further up, down to the input.
 pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::checker::RunInfo) -> HashMap<String, Vec<Path>> {
-    let input = info.input_topic.as_str();
+    let inputs: Vec<&str> = info.input_topics().collect();
     let outputs: Vec<&str> = info.output_topics().collect();
     // The topics a stage reads, with the stage's group: the input first.
     let read_by: HashMap<&str, &str> =
-        std::iter::once((input, info.group.as_str())).chain(info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str()))).collect();
+        inputs.iter().map(|t| (*t, info.group.as_str())).chain(info.stages.iter().map(|s| (s.input_topic.as_str(), s.group.as_str()))).collect();
     let names = RunNames::of_run(&info.campaign, &info.run, &info.group);
     // (instance, input id) -> each read of it: (time, topic, partition, offset).
     type Reads<'a> = Vec<(u64, &'a str, i32, i64)>;
@@ -250,7 +247,7 @@ pub(super) fn from_events(lines: &[TraceLine], clock: &StepClock, info: &crate::
                 };
                 let read = clock.step_at(read_time);
                 holds.push((instance.to_string(), read, clock.step_at(time)));
-                if from == input {
+                if inputs.contains(&from) {
                     let committed = commit_of(instance, from, in_partition, in_offset, read_time).unwrap_or(written);
                     holds.reverse();
                     handled.entry(id.clone()).or_default().push(Path {
@@ -295,7 +292,7 @@ pub(super) fn from_spans(
     lines: &[TraceLine],
     clock: &StepClock,
     observed: &Observed,
-    ids_at: &HashMap<(i32, i64), String>,
+    ids_at: &HashMap<(String, i32, i64), String>,
 ) -> HashMap<String, Vec<Path>> {
     let mut traces: BTreeMap<&str, Vec<&crate::trace::Span>> = BTreeMap::new();
     let mut times: HashMap<&str, (u64, u64)> = HashMap::new();
@@ -307,12 +304,13 @@ pub(super) fn from_spans(
     }
     let mut paths: HashMap<String, Vec<Path>> = HashMap::new();
     for spans in traces.values() {
-        let Some(root) = spans.iter().find(|s| {
-            s.operation == SpanOperation::Process && s.topic.as_deref() == Some(observed.input) && s.partition.is_some() && s.offset.is_some()
+        let Some((root, from)) = spans.iter().find_map(|s| {
+            let topic = s.topic.as_deref().filter(|t| *t == observed.input || Some(*t) == observed.merged)?;
+            (s.operation == SpanOperation::Process && s.partition.is_some() && s.offset.is_some()).then_some((s, topic))
         }) else {
             continue;
         };
-        let Some(id) = ids_at.get(&(root.partition.unwrap_or_default(), root.offset.unwrap_or_default())) else { continue };
+        let Some(id) = ids_at.get(&(from.to_string(), root.partition.unwrap_or_default(), root.offset.unwrap_or_default())) else { continue };
         let consumed = clock.step_at(root.start_ms);
         let mut holds: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
         let mut internal = Vec::new();
@@ -354,7 +352,7 @@ pub(super) fn from_spans(
                 output,
                 output_at: OutputAt { topic: topic.clone(), partition, offset },
                 key: out.key.clone(),
-                committed: observed.committed_by(root.partition.unwrap_or_default(), input_offset, consumed),
+                committed: observed.committed_in(observed.group, from, root.partition.unwrap_or_default(), input_offset, consumed),
                 holds: holds.iter().map(|(s, (a, b))| (s.to_string(), *a, *b)).collect(),
                 internal: internal.clone(),
                 assumed: false,
@@ -369,9 +367,9 @@ pub(super) fn from_spans(
 /// The assumed path of an input that no event and no span shows: from its
 /// acknowledgement at `acked` to the output the checker read at
 /// `read_at`, through every instance that could have held its partition.
-pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked: u32, read_at: OutputAt, key: Option<String>) -> Path {
+pub(super) fn from_kafka(observed: &Observed, topic: &str, partition: i32, offset: i64, acked: u32, read_at: OutputAt, key: Option<String>) -> Path {
     let output = observed.written_by(&read_at.topic, read_at.partition, read_at.offset, acked);
-    let committed = observed.committed_by(partition, offset, acked);
+    let committed = observed.committed_in(observed.group, topic, partition, offset, acked);
     // A later stage committed past the record once it had caught up with
     // what its input held when the output was written.
     let stage_commits: Vec<(Option<String>, String, u32)> = observed
@@ -380,7 +378,7 @@ pub(super) fn from_kafka(observed: &Observed, partition: i32, offset: i64, acked
         .map(|(input, group)| (None, observed.names.scenario_group(group), observed.caught_up_in(group, input, output)))
         .collect();
     let last_commit = stage_commits.iter().map(|(_, _, t)| *t).fold(committed, u32::max);
-    let owners = observed.owners(partition, acked, output.max(last_commit));
+    let owners = observed.owners(topic, partition, acked, output.max(last_commit));
     let reader = owners.first().cloned().unwrap_or_default();
     Path {
         source: Source::Kafka,

@@ -76,6 +76,11 @@ pub struct Expectations {
     /// record in one of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub each_output: Option<bool>,
+    /// The app merges the workload's side topic into its input stream
+    /// (`KStream#merge`): the side's records are inputs like the input's,
+    /// each to reach the output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<bool>,
 }
 
 impl Expectations {

@@ -28,7 +28,9 @@ use crate::workload;
 #[derive(Debug, Clone)]
 pub struct Completeness {
     pub workload_trace: PathBuf,
-    pub input: String,
+    /// The topics whose acknowledged records are inputs: the input, and a
+    /// side topic the app merges into it.
+    pub inputs: Vec<String>,
     pub read_committed: bool,
     /// Every output topic must hold every acknowledged input (a stream
     /// written whole to each), not their union.
@@ -38,11 +40,11 @@ pub struct Completeness {
 /// Whether every input acknowledged on `input` in the workload's `lines`
 /// is among the ids `read` back from the output. No acknowledged input at
 /// all is not complete: there is nothing to tell the wait from a stall.
-pub fn every_acked_read(lines: &[TraceLine], input: &str, read: &HashSet<&str>) -> bool {
+pub fn every_acked_read(lines: &[TraceLine], inputs: &[&str], read: &HashSet<&str>) -> bool {
     let mut acked = lines
         .iter()
         .filter_map(|l| match &l.event {
-            Event::Produced { id, topic, error: None, .. } if topic == input => Some(id.as_str()),
+            Event::Produced { id, topic, error: None, .. } if inputs.contains(&topic.as_str()) => Some(id.as_str()),
             _ => None,
         })
         .peekable();
@@ -61,12 +63,13 @@ impl Completeness {
             };
             all.push(records);
         }
+        let inputs: Vec<&str> = self.inputs.iter().map(String::as_str).collect();
         let ids = |records: &[workload::ReadRecord]| -> HashSet<String> { records.iter().filter_map(|r| r.id.clone()).collect() };
         if self.each {
-            all.iter().all(|records| every_acked_read(&lines, &self.input, &ids(records).iter().map(String::as_str).collect()))
+            all.iter().all(|records| every_acked_read(&lines, &inputs, &ids(records).iter().map(String::as_str).collect()))
         } else {
             let union: HashSet<String> = all.iter().flat_map(|records| ids(records)).collect();
-            every_acked_read(&lines, &self.input, &union.iter().map(String::as_str).collect())
+            every_acked_read(&lines, &inputs, &union.iter().map(String::as_str).collect())
         }
     }
 }
@@ -236,10 +239,10 @@ mod tests {
     fn the_output_is_complete_once_every_acknowledged_input_is_read_back() {
         let lines = vec![produced("in-0", "in", None), produced("in-1", "in", None), produced("in-2", "in", Some("timed out")), produced("side-0", "side", None)];
         let read = |ids: &[&'static str]| ids.iter().copied().collect::<HashSet<&str>>();
-        assert!(every_acked_read(&lines, "in", &read(&["in-0", "in-1"])), "an unacknowledged input and another topic's records are not waited for");
-        assert!(!every_acked_read(&lines, "in", &read(&["in-0"])), "in-1 was acknowledged and is not read back");
-        assert!(!every_acked_read(&[], "in", &read(&[])), "nothing acknowledged proves nothing");
-        assert!(!every_acked_read(&lines[2..3], "in", &read(&[])), "nothing acknowledged proves nothing");
+        assert!(every_acked_read(&lines, &["in"], &read(&["in-0", "in-1"])), "an unacknowledged input and another topic's records are not waited for");
+        assert!(!every_acked_read(&lines, &["in"], &read(&["in-0"])), "in-1 was acknowledged and is not read back");
+        assert!(!every_acked_read(&[], &["in"], &read(&[])), "nothing acknowledged proves nothing");
+        assert!(!every_acked_read(&lines[2..3], &["in"], &read(&[])), "nothing acknowledged proves nothing");
     }
 
     #[test]

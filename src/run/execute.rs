@@ -301,7 +301,9 @@ impl<'a> Underway<'a> {
         }
         let complete = judged_on_ids(scenario).then(|| Completeness {
             workload_trace: trace::node_dir(&self.dir, "workload").join("workload.jsonl"),
-            input: self.input.clone(),
+            inputs: std::iter::once(self.input.clone())
+                .chain(scenario.workload.side.iter().filter(|_| scenario.checker.merge == Some(true)).map(|s| self.names.topic(&s.topic)))
+                .collect(),
             read_committed: self.read_committed,
             each: scenario.checker.each_output == Some(true),
         });

@@ -57,6 +57,26 @@ pub(super) fn joins(c: &mut Checker, properties: &[Property], side: bool, w: &Ra
     }
 }
 
+/// What a merge (`[checker] merge`) needs: a side topic whose records
+/// are inputs, numbers there too where a property computes with them, and
+/// no join, which reads the side as what inputs meet.
+pub(super) fn merge(c: &mut Checker, raw: Option<&RawChecker>, properties: &[Property], w: &RawWorkload) {
+    let Some(m) = raw.and_then(|r| r.merge.as_ref()).filter(|m| *m.get_ref()) else { return };
+    let Some(side) = &w.side else {
+        c.at(m, "checker.merge", "the workload writes no side topic to merge", "add [workload.side] with topic = <the topic the app merges into its input>");
+        return;
+    };
+    if let Some(p) = properties.iter().find(|p| matches!(p, Property::TableJoin | Property::StreamJoin | Property::TableTableJoin)) {
+        c.at(m, "checker.merge", format!("beside property {}, which reads the side topic as what inputs meet", p.name()),
+            "drop merge for a join, or the join property for a merge");
+    }
+    let sums = properties.iter().any(|p| matches!(p, Property::FilterMap | Property::KeySums));
+    if sums && w.numbers.is_some() && side.numbers.is_none() {
+        c.at(m, "workload.side.numbers", "the merged side's records carry their ids as values, which filter-map and key-sums cannot compute with",
+            "set [workload.side] numbers = [min, max], as [workload] numbers");
+    }
+}
+
 /// A value the workload can draw: 1 to 100 characters without commas (the
 /// words travel to it comma-joined), spaces (a word count splits on them)
 /// or control characters.
@@ -231,5 +251,6 @@ pub(super) fn expectations(
         join_output: raw.join_output.as_ref().map(|t| t.get_ref().clone()),
         suppressed: raw.suppressed.as_ref().map(|s| *s.get_ref()),
         each_output: raw.each_output.as_ref().map(|e| *e.get_ref()),
+        merge: raw.merge.as_ref().map(|m| *m.get_ref()),
     }
 }

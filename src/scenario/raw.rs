@@ -149,6 +149,7 @@ pub struct RawChecker {
     pub join_output: Option<Spanned<String>>,
     pub suppressed: Option<Spanned<bool>>,
     pub each_output: Option<Spanned<bool>>,
+    pub merge: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

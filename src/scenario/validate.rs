@@ -92,6 +92,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Vec<Problem>> {
     let busy_steps = busy_steps(&mut c, w, budget.eot);
     let side = super::expect::side(&mut c, w.side.as_ref(), keys, &topic, budget.eot, &declared);
     super::expect::joins(&mut c, &properties, side.is_some(), w);
+    super::expect::merge(&mut c, raw.checker.as_ref(), &properties, w);
     let tries = tries(&mut c, &raw);
 
     if !c.problems.is_empty() {
@@ -1304,5 +1305,17 @@ targets = ["broker-1", "pipeline-2"]
         let found = problems(&env("{output3}"));
         assert_eq!(fields(&found), ["pipeline.env.LOW"]);
         assert!(found[0].fix.contains("{output2}") && !found[0].fix.contains("{output3}"), "{:?}", found[0]);
+    }
+
+    #[test]
+    fn a_merge_needs_a_side_topic_numbers_where_they_are_summed_and_no_join() {
+        let side = "[workload.side]\ntopic = \"output\"\n";
+        let merged = |workload: &str, properties: &str| checked(workload, properties, "[checker]\nmerge = true").replace("[faults]", &format!("{side}\n[faults]"));
+        let s = parse(Path::new("s.toml"), &merged("", r#"["exactly-once"]"#)).expect("a merge");
+        assert_eq!(s.checker.merge, Some(true));
+        assert_eq!(fields(&problems(&checked("", "[]", "[checker]\nmerge = true"))), ["checker.merge"]);
+        assert_eq!(fields(&problems(&merged("numbers = [1, 100]", r#"["filter-map"]"#))), ["workload.side.numbers"]);
+        let joined = problems(&merged("words = []", r#"["stream-join"]"#).replace("merge = true", "merge = true\njoin_window_millis = 1000"));
+        assert!(fields(&joined).contains(&"checker.merge"), "{joined:?}");
     }
 }

@@ -92,6 +92,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         ("streams_split_writes_each_input_to_one_branch_and_a_fan_out_to_each", |c| {
             Box::pin(operators::a_split_writes_each_input_to_one_branch_and_a_fan_out_to_each(c))
         }),
+        ("streams_merge_writes_the_records_of_both_streams", |c| Box::pin(operators::a_merge_writes_the_records_of_both_streams(c))),
         ("run_exactly_once_passes_a_broker_crash", |c| Box::pin(runs::exactly_once_passes_a_broker_crash(c))),
         ("replay_reproduces_a_real_counterexample", |c| Box::pin(lifecycle::replay_reproduces_a_real_counterexample(c))),
         ("campaign_killed_with_sigkill_resumes_without_losing_runs", |c| {

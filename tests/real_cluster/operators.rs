@@ -14,7 +14,10 @@
 //! two tables' last values, and fails once a key's last update is taken
 //! away. A `split` into two topics passes with each input in one of them,
 //! and fails read as a stream written whole to each; written whole to
-//! each (fan-out), it passes topic by topic.
+//! each (fan-out), it passes topic by topic. A `merge` of two streams
+//! passes with the side topic's records among its inputs, each with a
+//! lineage through its own topic's leader; read as if nothing were merged,
+//! those records are outputs from unknown inputs.
 
 use ldfi::checker::Verdict;
 use ldfi::cluster::Cluster;
@@ -179,4 +182,55 @@ pub async fn a_split_writes_each_input_to_one_branch_and_a_fan_out_to_each(clust
     }
     println!("    split: {large} large + {small} small; judged whole on each: {}; fan-out: {}", whole.verdict, each.join(" / "));
     Ok(())
+}
+
+/// A fault-free run of the shipped merge (`KStream#merge` of the input and
+/// the side topic, `[checker] merge = true`): a pass where every record
+/// of both topics was written once; each merged record's lineage names
+/// its own topic's leader (`leader(us/..)`, which holds it until its
+/// followers have it); the same trace read without
+/// `merge` fails (the side's records are outputs of unknown inputs).
+pub async fn a_merge_writes_the_records_of_both_streams(cluster: &Cluster) -> Result<(), String> {
+    let merge = scenario("streams-merge-at-least-once")?;
+    let ran = run_once(cluster, &merge, &FaultPlan::default(), "merge").await?;
+    let lines = ldfi::trace::read_dir(&ran.dir).map_err(|e| e.to_string())?;
+    let history = ldfi::checker::History::from_trace(&lines)?;
+    let side: Vec<&str> = history.inputs.iter().filter(|i| i.id.starts_with("side-")).map(|i| i.id.as_str()).collect();
+    if ran.verdict.verdict != Verdict::Pass || side.is_empty() || ran.verdict.outputs != ran.verdict.acked {
+        return Err(format!("merge without faults: expected a pass with the side's records among the inputs: {} side inputs, {:?}", side.len(), ran.verdict));
+    }
+    let model = ldfi::lineage::build(&lines)?;
+    let through_us = side
+        .iter()
+        .filter(|id| {
+            model.outcomes.get(&format!("r:{id}")).is_some_and(|ds| {
+                ds.iter().any(|d| d.iter().any(|f| f.to_string().contains("leader(us/")))
+            })
+        })
+        .count();
+    if through_us != side.len() {
+        return Err(format!("{through_us} of {} merged records have a lineage through leader(us/..)", side.len()));
+    }
+    let unmerged = ldfi::checker::check(&ldfi::checker::History::from_trace(&unmerged_lines(&lines))?, &[Property::ExactlyOnce]);
+    if unmerged.verdict != Verdict::Fail {
+        return Err(format!("the merge's trace read without merge should fail: {:?}", unmerged.results));
+    }
+    println!(
+        "    merge: {} inputs ({} from the side topic) written once, each side record's lineage through leader(us/..); read without merge: {}",
+        ran.verdict.acked,
+        side.len(),
+        unmerged.verdict
+    );
+    Ok(())
+}
+
+/// `lines` with the run's `[checker] merge` taken away.
+fn unmerged_lines(lines: &[ldfi::trace::TraceLine]) -> Vec<ldfi::trace::TraceLine> {
+    let mut lines = lines.to_vec();
+    for line in &mut lines {
+        if let ldfi::trace::Event::RunStarted { checker, .. } = &mut line.event {
+            checker.merge = None;
+        }
+    }
+    lines
 }
