@@ -67,7 +67,7 @@ pub fn check(history: &History) -> PropertyResult {
     r.lost = kept
         .iter()
         .filter(|i| !copies.contains_key(i.id.as_str()))
-        .map(|i| RecordRef { id: i.id.clone(), key: i.key.clone(), partition: i.partition, offset: i.offset })
+        .map(|i| RecordRef::of(i, &history.run))
         .collect();
     r.lost.sort_by_key(|l| (l.partition, l.offset));
     r.verdict = records::verdict(history, !r.wrong.is_empty() || !r.duplicated.is_empty(), !r.lost.is_empty());

@@ -111,7 +111,7 @@ pub fn table(history: &History) -> PropertyResult {
             r.duplicated.push(Duplicate { id: s.id.clone(), outputs: outs.iter().map(|o| (o.partition, o.offset)).collect(), topics: Vec::new() });
         }
         if outs.is_empty() && (left || settled) {
-            r.lost.push(RecordRef { id: s.id.clone(), key: s.key.clone(), partition: s.partition, offset: s.offset });
+            r.lost.push(RecordRef { id: s.id.clone(), key: s.key.clone(), partition: s.partition, offset: s.offset, topic: None });
         }
         for o in outs {
             let (value, table) = match fields(history, o, "value", "table", &known) {
@@ -268,7 +268,7 @@ pub fn streams(history: &History) -> PropertyResult {
             }
             pairs += 1;
             if !written.contains_key(&(li, ri)) {
-                r.lost.push(RecordRef { id: format!("{}+{}", a.id, b.id), key: a.key.clone(), partition: a.partition, offset: a.offset });
+                r.lost.push(RecordRef { id: format!("{}+{}", a.id, b.id), key: a.key.clone(), partition: a.partition, offset: a.offset, topic: None });
             }
         }
     }

@@ -66,6 +66,24 @@ pub struct RecordRef {
     /// Where the input was acknowledged.
     pub partition: Option<i32>,
     pub offset: Option<i64>,
+    /// Its topic, as the scenario names it, when the run has several
+    /// input topics (a merge); absent for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+impl RecordRef {
+    /// Input `i` of `run` as evidence.
+    pub(crate) fn of(i: &Input, run: &RunInfo) -> RecordRef {
+        let merged = run.input_topics().nth(1).is_some();
+        RecordRef {
+            id: i.id.clone(),
+            key: i.key.clone(),
+            partition: i.partition,
+            offset: i.offset,
+            topic: merged.then(|| crate::trace::RunNames::of_run(&run.campaign, &run.run, &run.group).scenario_topic(run.input_topic_of(i))),
+        }
+    }
 }
 
 /// An input that reached the output more than once.

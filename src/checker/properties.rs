@@ -36,7 +36,7 @@ fn no_lost_acked(history: &History) -> PropertyResult {
     r.lost = acked
         .values()
         .filter(|i| !seen.contains(i.id.as_str()))
-        .map(|i| RecordRef { id: i.id.clone(), key: i.key.clone(), partition: i.partition, offset: i.offset })
+        .map(|i| RecordRef::of(i, &history.run))
         .collect();
     r.lost.sort_by_key(|l| (l.partition, l.offset));
     if r.lost.is_empty() {
@@ -317,6 +317,10 @@ mod tests {
         h.outputs.remove(0);
         let lost = check(Property::ExactlyOnce, &h);
         assert_eq!(lost.lost.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["s"]);
+        assert_eq!(lost.lost[0].topic, None, "a run without a merged side names no topic");
+        h.run.side_topic = Some("side".into());
+        h.run.checker.merge = Some(true);
+        assert_eq!(check(Property::ExactlyOnce, &h).lost[0].topic.as_deref(), Some("side"));
     }
 
     #[test]

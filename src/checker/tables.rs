@@ -96,7 +96,7 @@ pub fn check(history: &History) -> PropertyResult {
             None => {
                 let newest = lefts.get(key).and_then(|vs| vs.iter().rfind(|i| i.acked));
                 let (partition, offset) = newest.map_or((None, None), |i| (i.partition, i.offset));
-                r.lost.push(RecordRef { id: newest.map_or_else(|| key.to_string(), |i| i.id.clone()), key: key.to_string(), partition, offset });
+                r.lost.push(RecordRef { id: newest.map_or_else(|| key.to_string(), |i| i.id.clone()), key: key.to_string(), partition, offset, topic: None });
             }
         }
     }

@@ -141,7 +141,10 @@ pub fn record_rows(summary: &CampaignSummary, evidence: &Evidence) -> (Vec<Recor
             id: l.id.clone(),
             key: l.key.clone(),
             value: value(&l.id),
-            at: format!("acknowledged at {}", place(l.partition, l.offset)),
+            at: match &l.topic {
+                Some(topic) => format!("acknowledged to {topic} at {}", place(l.partition, l.offset)),
+                None => format!("acknowledged at {}", place(l.partition, l.offset)),
+            },
         }).collect());
         push(r.duplicated.iter().map(|d| RecordRow {
             kind: "duplicated",
