@@ -37,7 +37,7 @@ pub struct Completeness {
     pub each: bool,
 }
 
-/// Whether every input acknowledged on `input` in the workload's `lines`
+/// Whether every input acknowledged on one of `inputs` in the workload's `lines`
 /// is among the ids `read` back from the output. No acknowledged input at
 /// all is not complete: there is nothing to tell the wait from a stall.
 pub fn every_acked_read(lines: &[TraceLine], inputs: &[&str], read: &HashSet<&str>) -> bool {
