@@ -307,7 +307,7 @@ impl<'a> Underway<'a> {
             read_committed: self.read_committed,
             each: scenario.checker.each_output == Some(true),
         });
-        let drained = drain(self.cluster, &read_by, &self.outputs, quiet, limit, complete.as_ref()).await;
+        let drained = drain(self.cluster, &read_by, &self.outputs, quiet, limit, complete.as_ref(), self.read_committed).await;
         self.harness
             .write(
                 eot,

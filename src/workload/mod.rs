@@ -11,7 +11,7 @@ mod read;
 mod write;
 
 pub use batch::{batch, mix, side_batch, Keys, Values};
-pub use read::{raw_value, read_all, ReadRecord};
+pub use read::{open_transactions, raw_value, read_all, ReadRecord};
 pub use write::{produce, Acks, Delivery, WorkloadRecord};
 
 /// Header carrying a record's unique id, copied by pipelines onto outputs.

@@ -123,6 +123,35 @@ fn read_blocking(
 /// a broker restarts, the client drops its handle to the old one and a
 /// request in flight fails ("broker handle destroyed") although the cluster
 /// answers a moment later: one failed request is not a failed read.
+/// The partitions of `topic` whose last stable offset is below their
+/// high watermark, as `(partition, last stable, high)`: an open
+/// transaction (a crashed producer's, until its timeout aborts it) hides
+/// what was written after it from a `read_committed` reader, which ends at
+/// the last stable offset.
+pub async fn open_transactions(bootstrap: &str, topic: &str, timeout: Duration) -> Result<Vec<(i32, i64, i64)>, rdkafka::error::KafkaError> {
+    let (bootstrap, topic) = (bootstrap.to_string(), topic.to_string());
+    tokio::task::spawn_blocking(move || {
+        let ends = |isolation: &str| -> Result<Vec<(i32, i64)>, rdkafka::error::KafkaError> {
+            let consumer: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &bootstrap)
+                .set("group.id", "ldfi-checker")
+                .set("enable.auto.commit", "false")
+                .set("isolation.level", isolation)
+                .set_log_level(rdkafka::config::RDKafkaLogLevel::Critical)
+                .create()?;
+            let deadline = Instant::now() + timeout;
+            let metadata = until(deadline, |left| consumer.fetch_metadata(Some(&topic), left))?;
+            let partitions: Vec<i32> = metadata.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+            partitions.into_iter().map(|p| Ok((p, until(deadline, |left| consumer.fetch_watermarks(&topic, p, left))?.1))).collect()
+        };
+        let stable = ends("read_committed")?;
+        let high: HashMap<i32, i64> = ends("read_uncommitted")?.into_iter().collect();
+        Ok(stable.into_iter().filter_map(|(p, lso)| high.get(&p).filter(|hw| lso < **hw).map(|hw| (p, lso, *hw))).collect())
+    })
+    .await
+    .expect("reader thread")
+}
+
 fn until<T>(
     deadline: Instant,
     mut request: impl FnMut(Duration) -> Result<T, rdkafka::error::KafkaError>,
